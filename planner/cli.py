@@ -1,0 +1,263 @@
+"""The ``planner`` command line: set-up, the demo council, imports, exports, status, serve.
+
+Commands call services inside one unit of work each and render with rich; they never run
+SQL themselves. Errors a user can fix (a bad file, an unknown kind) print a precise message
+and exit with code 2, having changed nothing.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.console import Console
+from rich.progress import Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
+from rich.table import Table
+from sqlalchemy import inspect
+
+from planner import audit, demo, exporting, importing, migrate
+from planner.db import get_engine, unit_of_work
+from planner.domain import PlacementType
+from planner.settings import Settings
+from planner.spreadsheets import FileRefused
+from planner.status import REPORT_FIGURES, Summary, summarise
+from planner.templates import KIND_ALIASES
+
+app = typer.Typer(
+    help="Accommodation placement and capacity planner for care leavers.",
+    no_args_is_help=True,
+    add_completion=False,
+)
+console = Console()
+err = Console(stderr=True)
+
+KindArg = Annotated[str, typer.Argument(help=f"One of: {', '.join(KIND_ALIASES)}")]
+
+
+def _engine():  # type: ignore[no-untyped-def]
+    return get_engine(Settings().database_url)
+
+
+def _fail(message: str) -> None:
+    err.print(f"[red]Error:[/red] {message}", highlight=False, markup=True)
+    raise typer.Exit(code=2)
+
+
+def _kind(kind: str) -> str:
+    name = KIND_ALIASES.get(kind, kind)
+    if name not in KIND_ALIASES.values():
+        _fail(f"unknown kind {kind!r}; expected one of {', '.join(KIND_ALIASES)}")
+    return name
+
+
+def _progress() -> Progress:
+    return Progress(
+        SpinnerColumn(),
+        TextColumn("{task.description}"),
+        TimeElapsedColumn(),
+        console=console,
+        transient=False,
+    )
+
+
+@app.command()
+def init() -> None:
+    """Create or upgrade the database schema (Alembic migrations)."""
+    engine = _engine()
+    migrate.upgrade(engine)
+    console.print(f"Database ready: {engine.url.render_as_string(hide_password=True)}")
+
+
+def _has_data(engine) -> bool:  # type: ignore[no-untyped-def]
+    from sqlmodel import select
+
+    from planner.models import YoungPerson
+
+    if "young_person" not in inspect(engine).get_table_names():
+        return False
+    with unit_of_work(engine) as session:
+        return session.exec(select(YoungPerson.id).limit(1)).first() is not None
+
+
+@app.command("demo")
+def demo_command(
+    seed: Annotated[
+        int, typer.Option(help="Random seed; the same seed gives the same council")
+    ] = 2024,
+    as_of: Annotated[
+        str | None, typer.Option("--as-of", help="Snapshot date YYYY-MM-DD (default today)")
+    ] = None,
+    reset: Annotated[
+        bool, typer.Option("--reset", help="Delete the records already in the database first")
+    ] = False,
+) -> None:
+    """Build the synthetic demo council and print it beside the report's figures."""
+    day = _parse_day(as_of)
+    engine = _engine()
+    with _progress() as progress:
+        task = progress.add_task("Applying migrations", total=None)
+        migrate.upgrade(engine)
+        if _has_data(engine):
+            if not reset:
+                _fail("the database already holds records; use --reset to replace them")
+            progress.update(task, description="Removing the records already there")
+            with unit_of_work(engine) as session:
+                demo.clear_records(session)
+        progress.update(task, description=f"Generating the demo council (seed {seed})")
+        council = demo.generate_council(seed, day)
+        progress.update(task, description="Loading it through the importer")
+        with unit_of_work(engine) as session:
+            counts = demo.load_council(session, council, actor=audit.cli_actor())
+        progress.update(task, description="Demo council loaded", completed=1, total=1)
+    console.print(
+        f"Loaded {counts['young_people']} young people (incl. those who left in the last "
+        f"5 years), {counts['provisions']} provisions, {counts['places']} places, "
+        f"{counts['stays']} stays and {counts['vacancies']} vacancies."
+    )
+    with unit_of_work(engine) as session:
+        summary = summarise(session, day)
+    console.print(_report_table(summary))
+
+
+def _parse_day(text: str | None) -> date | None:
+    if text is None:
+        return None
+    try:
+        return date.fromisoformat(text)
+    except ValueError:
+        _fail(f"--as-of {text!r} is not a date; expected YYYY-MM-DD")
+    return None
+
+
+def _report_table(summary: Summary) -> Table:
+    table = Table(title=f"Demo council on {summary.as_of:%d %B %Y} beside the 2023-24 report")
+    table.add_column("Measure")
+    table.add_column("Report (31 Mar 2024)", justify="right")
+    table.add_column("Planner", justify="right")
+    table.add_column("Note")
+    for fig in REPORT_FIGURES:
+        ours = summary.figures.get(fig.key, 0)
+        mark = "" if fig.figure is None or ours == fig.figure else "[yellow]differs[/yellow] "
+        table.add_row(fig.label, str(fig.figure), str(ours), mark + fig.note)
+    return table
+
+
+@app.command()
+def status(
+    as_of: Annotated[str | None, typer.Option("--as-of", help="Date YYYY-MM-DD")] = None,
+) -> None:
+    """Young people by placement type and suitability; vacancies, lots and flats."""
+    engine = _engine()
+    if "young_person" not in inspect(engine).get_table_names():
+        _fail("the database has no schema yet; run `planner init` or `planner demo`")
+    with unit_of_work(engine) as session:
+        summary = summarise(session, _parse_day(as_of))
+    people = Table(title=f"Young people by where they live on {summary.as_of:%d %B %Y}")
+    people.add_column("Placement type")
+    people.add_column("SSDA903", justify="center")
+    people.add_column("Suitable", justify="right")
+    people.add_column("Unsuitable", justify="right")
+    for ptype, ok, bad in summary.by_type:
+        if ok or bad:
+            people.add_row(ptype.label, ptype.accom_letter, str(ok), str(bad) if bad else "")
+    total_ok = sum(r[1] for r in summary.by_type)
+    total_bad = sum(r[2] for r in summary.by_type)
+    people.add_row("[b]All[/b]", "", f"[b]{total_ok}[/b]", f"[b]{total_bad}[/b]")
+    console.print(people)
+
+    vac = Table(title="Open vacancies")
+    vac.add_column("Placement type")
+    vac.add_column("Free now", justify="right")
+    vac.add_column("Free later", justify="right")
+    for ptype, now, later in summary.vacancies:
+        vac.add_row(PlacementType(ptype).label, str(now), str(later))
+    console.print(vac)
+
+    lots = Table(title="Supported accommodation framework lots")
+    for col in ("Lot", "Places", "Our young people", "Vacant", "Used by others"):
+        lots.add_column(col, justify="left" if col == "Lot" else "right")
+    for lot, places, ours, vacant, other in summary.lots:
+        lots.add_row(lot, str(places), str(ours), str(vacant), str(other))
+    console.print(lots)
+
+    flats = Table(title="Council flats and houses")
+    for col in ("Scheme", "Area", "Places", "Occupied", "Vacant", "Opens"):
+        flats.add_column(col)
+    for row in summary.flats:
+        flats.add_row(*(str(x) for x in row))
+    console.print(flats)
+    console.print(_report_table(summary))
+
+
+@app.command("import")
+def import_command(
+    kind: KindArg,
+    path: Annotated[Path, typer.Argument(help="A .csv or .xlsx file in the template's layout")],
+) -> None:
+    """Import records from a CSV or XLSX file: all rows or none; re-imports change nothing."""
+    name = _kind(kind)
+    engine = _engine()
+    migrate.upgrade(engine)
+    try:
+        with unit_of_work(engine) as session:
+            report = importing.import_file(session, name, path, actor=audit.cli_actor())
+    except (importing.ImportRefused, FileRefused) as exc:
+        _fail(str(exc))
+    console.print(
+        f"{path.name}: {report.created} created, {report.updated} updated, "
+        f"{report.unchanged} unchanged."
+    )
+
+
+@app.command("export")
+def export_command(
+    kind: KindArg,
+    path: Annotated[Path, typer.Argument(help="Where to write: a .csv or .xlsx file")],
+) -> None:
+    """Export records to CSV or XLSX in the same template the importer reads."""
+    name = _kind(kind)
+    engine = _engine()
+    try:
+        with unit_of_work(engine) as session:
+            count = exporting.export_file(session, name, path, actor=audit.cli_actor())
+    except FileRefused as exc:
+        _fail(str(exc))
+    console.print(f"Wrote {count} {name.replace('_', ' ')} to {path}")
+
+
+@app.command()
+def serve(
+    host: Annotated[str | None, typer.Option(help="Interface (default 127.0.0.1)")] = None,
+    port: Annotated[int | None, typer.Option(help="Port (default 8000)")] = None,
+) -> None:
+    """Serve the web application and JSON API (health at /health, docs at /docs)."""
+    import uvicorn
+
+    settings = Settings()
+    migrate.upgrade(_engine())
+    # by import string: the planner never imports the api package (the layers contract)
+    uvicorn.run(
+        "api.app:create_app",
+        factory=True,
+        host=host or settings.host,
+        port=port or settings.port,
+        log_level="info",
+    )
+
+
+@app.command()
+def template(
+    kind: KindArg,
+    path: Annotated[Path, typer.Argument(help="Where to write: a .csv or .xlsx file")],
+) -> None:
+    """Write an empty template (the header row) to fill in and import."""
+    from planner.spreadsheets import write_rows
+    from planner.templates import template_for
+
+    try:
+        write_rows(path, template_for(_kind(kind)).names, [])
+    except FileRefused as exc:
+        _fail(str(exc))
+    console.print(f"Wrote the {kind} template to {path}; see docs/data-templates.md")

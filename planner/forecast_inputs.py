@@ -1,0 +1,82 @@
+"""The forecasts' input frames, built the same way from the database and from the demo.
+
+``forecasts/`` is pure: it takes frames with fixed columns (documented in
+``docs/forecasts.md``). This module is the one place that shapes the planner's records into
+those frames, so a forecast made from the live database and one made from a generated demo
+council see exactly the same thing.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+
+import pandas as pd
+
+PEOPLE_COLUMNS = [
+    "person_id",
+    "date_of_birth",
+    "gender",
+    "uasc",
+    "in_care",
+    "placement_type",
+    "lot",
+    "stay_start",
+]
+STAY_COLUMNS = ["person_id", "placement_type", "lot", "start", "end", "suitable"]
+QUARTERS_AHEAD = 24
+
+
+def forecast_frames(people: pd.DataFrame, stays: pd.DataFrame) -> dict[str, pd.DataFrame]:
+    """``people`` (one row per young person now) and ``stays`` (all history).
+
+    ``people`` needs person_id, date_of_birth, gender, uasc, in_care, left_service_on;
+    ``stays`` needs person_id, placement_type, lot, start, end, suitable.
+    """
+    stays = stays[STAY_COLUMNS].copy()
+    for col in ("start", "end"):
+        stays[col] = pd.to_datetime(stays[col])
+    stays["lot"] = stays["lot"].fillna("").astype(str)
+    stays["suitable"] = stays["suitable"].astype(bool)
+    stays = stays.sort_values(["person_id", "start"], kind="stable").reset_index(drop=True)
+    current = stays[stays["end"].isna()].drop_duplicates("person_id", keep="last")
+    now = people[people["left_service_on"].isna()][
+        ["person_id", "date_of_birth", "gender", "uasc", "in_care"]
+    ].merge(
+        current[["person_id", "placement_type", "lot", "start"]].rename(
+            columns={"start": "stay_start"}
+        ),
+        on="person_id",
+        how="inner",
+    )
+    now["date_of_birth"] = pd.to_datetime(now["date_of_birth"])
+    now["uasc"] = now["uasc"].astype(bool)
+    now["in_care"] = now["in_care"].astype(bool)
+    now = now[PEOPLE_COLUMNS].sort_values("person_id").reset_index(drop=True)
+    return {"people": now, "stays": stays}
+
+
+def quarter_start(day: date) -> date:
+    return date(day.year, 3 * ((day.month - 1) // 3) + 1, 1)
+
+
+def capacity_frame(places: pd.DataFrame, as_of: date) -> pd.DataFrame:
+    """Planned places by placement type, lot and quarter, from the inventory.
+
+    ``places`` needs placement_type, lot, opens_on, closes_on (the place's) and p_opens,
+    p_closes (its provision's). A place counts in a quarter if it is open on the quarter's
+    first day, so an opening mid-quarter counts from the next quarter (a cautious reading).
+    """
+    first = quarter_start(as_of)
+    quarters = pd.date_range(pd.Timestamp(first), periods=QUARTERS_AHEAD, freq="QS")
+    frame = places.copy()
+    for col in ("opens_on", "closes_on", "p_opens", "p_closes"):
+        frame[col] = pd.to_datetime(frame.get(col))
+    opens = frame[["opens_on", "p_opens"]].max(axis=1)
+    closes = frame[["closes_on", "p_closes"]].min(axis=1)
+    rows = []
+    for q in quarters:
+        open_now = (opens.isna() | (opens <= q)) & (closes.isna() | (closes > q))
+        counts = frame[open_now].groupby(["placement_type", "lot"]).size()
+        for (ptype, lot), n in counts.items():
+            rows.append({"placement_type": ptype, "lot": lot, "quarter_start": q, "places": int(n)})
+    return pd.DataFrame(rows, columns=["placement_type", "lot", "quarter_start", "places"])

@@ -1,0 +1,202 @@
+"""The planner's tables.
+
+Design choices that later features rely on:
+
+* Every record a council keeps has a ``reference`` (its own identifier, pseudonymous for
+  young people) so imports upsert by it and exports round-trip.
+* Enumerations are stored as plain strings (not native PostgreSQL enums) so a new placement
+  type is a code change, not a schema migration, and SQLite and PostgreSQL hold the same data.
+* Lists (areas, risk flags) are ``;``-separated text: the same shape as the templates, and
+  small enough that a join table would add nothing but queries.
+* "At most one current stay per young person" and "at most one young person in a place at a
+  time" are partial unique indexes, so the database refuses a double placement even when two
+  officers accept at the same moment. Vacancies carry a version for compare-and-set updates.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime
+from decimal import Decimal
+from typing import Any
+
+import sqlalchemy as sa
+from sqlmodel import Field, SQLModel
+
+from planner.domain import (
+    AsylumStatus,
+    Cohort,
+    Ethnicity,
+    Gender,
+    GenderRule,
+    LegalStatus,
+    PlacementType,
+    Role,
+    SupportLevel,
+    VacancyStatus,
+)
+
+
+def utcnow() -> datetime:
+    return datetime.now(UTC)
+
+
+def _enum(default: object, *, index: bool = False) -> Any:
+    """An enumeration stored as its string value."""
+    return Field(default=default, sa_type=sa.String(40), index=index)
+
+
+class User(SQLModel, table=True):
+    """A member of council staff; personal advisers are linked to their young people."""
+
+    id: int | None = Field(default=None, primary_key=True)
+    username: str = Field(sa_type=sa.String(80), unique=True, index=True)
+    display_name: str = Field(default="", sa_type=sa.String(120))
+    role: Role = _enum(Role.housing_officer)
+    password_hash: str | None = Field(default=None, sa_type=sa.String(255))
+    active: bool = True
+    created_at: datetime = Field(default_factory=utcnow)
+
+
+class YoungPerson(SQLModel, table=True):
+    """A young person aged 16-25 in or leaving care, known by a pseudonymous reference."""
+
+    __tablename__ = "young_person"
+
+    id: int | None = Field(default=None, primary_key=True)
+    reference: str = Field(sa_type=sa.String(40), unique=True, index=True)
+    date_of_birth: date
+    gender: Gender = _enum(Gender.not_stated)
+    ethnicity: Ethnicity = _enum(Ethnicity.not_stated)
+    legal_status: LegalStatus = _enum(LegalStatus.former_relevant)
+    in_care: bool = False
+    uasc: bool = False
+    asylum_status: AsylumStatus = _enum(AsylumStatus.not_applicable)
+    support_need: SupportLevel = _enum(SupportLevel.low)
+    risk_flags: str = Field(default="", sa_type=sa.String(255))
+    needs_step_free: bool = False
+    has_child: bool = False
+    pregnant: bool = False
+    has_pet: bool = False
+    area: str = Field(default="", sa_type=sa.String(80))
+    preferred_areas: str = Field(default="", sa_type=sa.String(255))
+    excluded_areas: str = Field(default="", sa_type=sa.String(255))
+    education_area: str = Field(default="", sa_type=sa.String(80))
+    work_area: str = Field(default="", sa_type=sa.String(80))
+    network_area: str = Field(default="", sa_type=sa.String(80))
+    asked_to_move: bool = False
+    personal_adviser_id: int | None = Field(default=None, foreign_key="user.id", index=True)
+    pathway_plan_review_due: date | None = None
+    left_service_on: date | None = None
+    created_at: datetime = Field(default_factory=utcnow)
+    updated_at: datetime = Field(default_factory=utcnow)
+
+
+class Provision(SQLModel, table=True):
+    """A scheme, host household, framework contract or block of flats, with its rules."""
+
+    id: int | None = Field(default=None, primary_key=True)
+    reference: str = Field(sa_type=sa.String(40), unique=True, index=True)
+    name: str = Field(sa_type=sa.String(120))
+    placement_type: PlacementType = _enum(PlacementType.supported_accommodation, index=True)
+    area: str = Field(default="", sa_type=sa.String(80))
+    provider: str = Field(default="", sa_type=sa.String(120))
+    cohort: Cohort = _enum(Cohort.any)
+    min_age: int = 16
+    max_age: int = 25
+    gender_rule: GenderRule = _enum(GenderRule.any)
+    support_level: SupportLevel = _enum(SupportLevel.low)
+    ofsted_registered: bool = False
+    max_stay_months: int | None = None
+    pets_allowed: bool = False
+    step_free: bool = False
+    parent_and_child: bool = False
+    excluded_risks: str = Field(default="", sa_type=sa.String(255))
+    weekly_cost: Decimal = Field(default=Decimal("0"), sa_type=sa.Numeric(10, 2))
+    opens_on: date | None = None
+    closes_on: date | None = None
+
+
+class Place(SQLModel, table=True):
+    """One bed or unit of capacity in a provision; may be reserved for one young person."""
+
+    id: int | None = Field(default=None, primary_key=True)
+    reference: str = Field(sa_type=sa.String(60), unique=True, index=True)
+    provision_id: int = Field(foreign_key="provision.id", index=True)
+    label: str = Field(default="", sa_type=sa.String(80))
+    reserved_for_id: int | None = Field(default=None, foreign_key="young_person.id")
+    opens_on: date | None = None
+    closes_on: date | None = None
+
+
+class Vacancy(SQLModel, table=True):
+    """A place free from a date. ``version`` makes accepting it a compare-and-set."""
+
+    __table_args__ = (
+        sa.Index(
+            "uq_vacancy_one_open_per_place",
+            "place_id",
+            unique=True,
+            sqlite_where=sa.text("status = 'open'"),
+            postgresql_where=sa.text("status = 'open'"),
+        ),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    place_id: int = Field(foreign_key="place.id", index=True)
+    available_from: date
+    status: VacancyStatus = _enum(VacancyStatus.open, index=True)
+    version: int = 1
+    created_at: datetime = Field(default_factory=utcnow)
+    closed_at: datetime | None = None
+
+
+class Stay(SQLModel, table=True):
+    """Who lived where, from when to when, and whether it was suitable.
+
+    A stay with no ``end_date`` is current: where the young person lives now.
+    ``expected_end`` holds what is known ahead: a release date from custody, the 18-month
+    limit of a framework place, a 21st birthday in staying put.
+    """
+
+    __table_args__ = (
+        sa.Index(
+            "uq_stay_one_current_per_young_person",
+            "young_person_id",
+            unique=True,
+            sqlite_where=sa.text("end_date IS NULL"),
+            postgresql_where=sa.text("end_date IS NULL"),
+        ),
+        sa.Index(
+            "uq_stay_one_current_per_place",
+            "place_id",
+            unique=True,
+            sqlite_where=sa.text("end_date IS NULL AND place_id IS NOT NULL"),
+            postgresql_where=sa.text("end_date IS NULL AND place_id IS NOT NULL"),
+        ),
+        sa.CheckConstraint("end_date IS NULL OR end_date >= start_date", name="stay_dates"),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    young_person_id: int = Field(foreign_key="young_person.id", index=True)
+    placement_type: PlacementType = _enum(PlacementType.other_suitable, index=True)
+    place_id: int | None = Field(default=None, foreign_key="place.id", index=True)
+    start_date: date
+    end_date: date | None = None
+    suitable: bool = True
+    expected_end: date | None = None
+    area: str = Field(default="", sa_type=sa.String(80))
+
+
+class AuditEvent(SQLModel, table=True):
+    """Who changed, exported or viewed what, and when. Never holds personal data itself:
+    records are named by table and id, not by anything that identifies a young person."""
+
+    __tablename__ = "audit_event"
+
+    id: int | None = Field(default=None, primary_key=True)
+    at: datetime = Field(default_factory=utcnow, index=True)
+    actor: str = Field(sa_type=sa.String(80), index=True)
+    action: str = Field(sa_type=sa.String(40), index=True)
+    entity: str = Field(sa_type=sa.String(40))
+    entity_id: str = Field(default="", sa_type=sa.String(80))
+    detail: str = Field(default="", sa_type=sa.String(500))

@@ -1,0 +1,47 @@
+"""Settings read from the environment (``PLANNER_*``) or a ``.env`` file.
+
+The embedded default is a SQLite file under ``./var`` so that a council analyst can run the
+planner with nothing but Python; production points ``PLANNER_DATABASE_URL`` at PostgreSQL.
+A secret key left at its development default is refused outside development, so a demo
+configuration can never reach a live deployment unnoticed.
+"""
+
+from __future__ import annotations
+
+from functools import lru_cache
+from pathlib import Path
+from typing import Literal
+
+from pydantic import model_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+DEV_SECRET = "development-only-secret-change-me"  # noqa: S105 - refused outside development
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(env_prefix="PLANNER_", env_file=".env", extra="ignore")
+
+    environment: Literal["development", "test", "production"] = "development"
+    data_dir: Path = Path("var")
+    database_url: str = ""
+    secret_key: str = DEV_SECRET
+    timezone: str = "Europe/London"
+    host: str = "127.0.0.1"
+    port: int = 8000
+
+    @model_validator(mode="after")
+    def _defaults_and_guards(self) -> Settings:
+        if not self.database_url:
+            self.database_url = f"sqlite:///{(self.data_dir / 'planner.sqlite3').as_posix()}"
+        if self.environment == "production" and self.secret_key == DEV_SECRET:
+            raise ValueError("PLANNER_SECRET_KEY must be set to a real secret in production")
+        return self
+
+    @property
+    def is_sqlite(self) -> bool:
+        return self.database_url.startswith("sqlite")
+
+
+@lru_cache
+def get_settings() -> Settings:
+    return Settings()

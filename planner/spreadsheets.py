@@ -1,0 +1,136 @@
+"""Reading and writing the council's CSV and Excel files.
+
+Rows come back with the line number a spreadsheet user sees (the header is line 1), so
+every error can point at the exact cell. Writing neutralises formulas: a text cell that
+starts with ``=``, ``+``, ``-``, ``@`` (or a tab or carriage return) is prefixed with an
+apostrophe, because Excel and LibreOffice would otherwise run it (CSV/formula injection);
+openpyxl writes such strings as live formulas.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from datetime import date, datetime
+from decimal import Decimal
+from pathlib import Path
+from typing import Any
+
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+FORMATS = {".csv": "csv", ".xlsx": "xlsx"}
+
+
+class FileRefused(ValueError):
+    """The file as a whole cannot be read (wrong format, missing columns, empty)."""
+
+
+@dataclass(frozen=True)
+class Row:
+    line: int
+    values: dict[str, str]
+
+
+def file_format(path: Path) -> str:
+    fmt = FORMATS.get(path.suffix.lower())
+    if fmt is None:
+        raise FileRefused(f"{path.name}: expected a .csv or .xlsx file")
+    return fmt
+
+
+def _cell_text(value: Any) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, datetime):
+        return (
+            value.date().isoformat() if value.time() == datetime.min.time() else value.isoformat()
+        )
+    if isinstance(value, date):
+        return value.isoformat()
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))
+    return str(value)
+
+
+def read_rows(path: Path, columns: Sequence[str], required: Sequence[str]) -> list[Row]:
+    """Rows of a CSV or XLSX file whose header must name every required column.
+
+    Unknown columns are refused rather than ignored: a misspelt optional column would
+    otherwise silently import as blank.
+    """
+    if not path.exists():
+        raise FileRefused(f"{path}: no such file")
+    if file_format(path) == "csv":
+        raw = path.read_bytes()
+        try:
+            text = raw.decode("utf-8-sig")
+        except UnicodeDecodeError:
+            text = raw.decode("cp1252")  # Excel's "CSV" on Windows
+        table = list(csv.reader(io.StringIO(text, newline="")))
+    else:
+        import openpyxl
+
+        book = openpyxl.load_workbook(path, read_only=True, data_only=True)
+        sheet = book.worksheets[0]
+        table = [[_cell_text(v) for v in row] for row in sheet.iter_rows(values_only=True)]
+        book.close()
+    if not table or not any(cell.strip() for cell in table[0]):
+        raise FileRefused(f"{path.name}: the file is empty; line 1 must name the columns")
+    header = [h.strip().lower() for h in table[0]]
+    while header and not header[-1]:
+        header.pop()
+    unknown = [h for h in header if h not in columns]
+    missing = [c for c in required if c not in header]
+    if unknown or missing:
+        parts = []
+        if missing:
+            parts.append(f"missing column(s) {', '.join(missing)}")
+        if unknown:
+            parts.append(f"unknown column(s) {', '.join(unknown)}")
+        raise FileRefused(
+            f"{path.name}, line 1: {'; '.join(parts)}. Expected columns: {', '.join(columns)}"
+        )
+    rows = []
+    for number, cells in enumerate(table[1:], start=2):
+        if not any(c.strip() for c in cells):
+            continue
+        padded = list(cells) + [""] * (len(header) - len(cells))
+        rows.append(Row(number, dict(zip(header, padded[: len(header)], strict=True))))
+    return rows
+
+
+def safe_cell(value: Any) -> Any:
+    """A value that no spreadsheet will execute."""
+    if isinstance(value, str) and value.startswith(FORMULA_STARTS):
+        return "'" + value
+    if isinstance(value, Decimal):
+        return float(value)
+    return value
+
+
+def write_rows(path: Path, columns: Sequence[str], rows: Iterable[dict[str, Any]]) -> int:
+    """Write rows to CSV or XLSX (by the file's suffix); returns how many were written."""
+    fmt = file_format(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    count = 0
+    if fmt == "csv":
+        with path.open("w", newline="", encoding="utf-8") as handle:
+            writer = csv.writer(handle)
+            writer.writerow(columns)
+            for row in rows:
+                writer.writerow([_cell_text(safe_cell(row.get(c))) for c in columns])
+                count += 1
+        return count
+    import openpyxl
+
+    book = openpyxl.Workbook(write_only=True)
+    sheet = book.create_sheet(path.stem[:31] or "data")
+    sheet.append(list(columns))
+    for row in rows:
+        sheet.append([safe_cell(row.get(c)) for c in columns])
+        count += 1
+    book.save(path)
+    return count

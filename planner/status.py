@@ -1,0 +1,180 @@
+"""Where the service stands today: young people by placement type and suitability,
+places and vacancies by type, framework lots and council flats.
+
+One query per table, then counting in Python: the whole council is a few thousand rows, and
+one pass keeps every figure consistent with every other (the same "today", the same stays).
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from dataclasses import dataclass, field
+from datetime import date
+
+from sqlmodel import Session, select
+
+from planner.domain import Cohort, PlacementType, VacancyStatus
+from planner.models import Place, Provision, Stay, Vacancy, YoungPerson
+
+
+@dataclass(frozen=True)
+class ReportFigure:
+    """A figure from the council's 2023-24 annual report, to set the planner's beside."""
+
+    key: str
+    label: str
+    figure: int | None
+    note: str = ""
+
+
+# The Care Leaver Service annual report to the Corporate Parenting Board, 31 March 2024.
+REPORT_FIGURES: tuple[ReportFigure, ...] = (
+    ReportFigure("care_leavers", "Care leavers", 592, "7.1"),
+    ReportFigure("in_care_16_17", "Young people 16-17 in care with a PA", 62, "7.4"),
+    ReportFigure("male", "Care leavers: male", 313, "7.2"),
+    ReportFigure("female", "Care leavers: female", 274, "7.2"),
+    ReportFigure("non_binary", "Care leavers: non-binary", 5, "7.2"),
+    ReportFigure("former_uasc", "Former UASC care leavers", 49, "7.5"),
+    ReportFigure("awaiting_decision", "Former UASC awaiting an asylum decision", 22, "7.5"),
+    ReportFigure("staying_put", "In staying put", 30, "7.7"),
+    ReportFigure("supported_lodgings", "In supported lodgings", 21, "7.7"),
+    ReportFigure("sl_hosts", "Supported lodgings hosts", 23, "17.5"),
+    ReportFigure("staying_close", "In staying close", 12, "17.7"),
+    ReportFigure(
+        "framework_places",
+        "Framework places (open now)",
+        87,
+        "17.6 says 87 but its lots add to 85; the demo builds the three lots (85)",
+    ),
+    ReportFigure("lot_uasc", "Framework lot: UASC in care", 15, "17.6"),
+    ReportFigure("lot_care_leavers", "Framework lot: children in care and care leavers", 30),
+    ReportFigure("lot_homeless_16_21", "Framework lot: 16-21 at risk of homelessness", 40),
+    ReportFigure("flats_weymouth", "Council flats in Weymouth", 12, "17.8"),
+    ReportFigure("flats_kirtleton_avenue", "Kirtleton Avenue", 11, "17.10"),
+    ReportFigure("flats_klc", "Kirtleton, Leon and Clarence", 21, "8.3"),
+    ReportFigure("flats_conversions", "Portland and Weymouth conversions (planned)", 9, "17.8"),
+    ReportFigure("unsuitable", "In unsuitable accommodation", 9, "19.7"),
+)
+
+
+@dataclass
+class Summary:
+    as_of: date
+    figures: dict[str, int] = field(default_factory=dict)
+    by_type: list[tuple[PlacementType, int, int]] = field(default_factory=list)
+    vacancies: list[tuple[PlacementType, int, int]] = field(default_factory=list)
+    lots: list[tuple[str, int, int, int, int]] = field(default_factory=list)
+    flats: list[tuple[str, str, int, int, int, str]] = field(default_factory=list)
+
+
+def _open_on(opens_on: date | None, closes_on: date | None, day: date) -> bool:
+    return (opens_on is None or opens_on <= day) and (closes_on is None or closes_on > day)
+
+
+def summarise(session: Session, as_of: date | None = None) -> Summary:
+    """Counts for ``as_of`` (today by default) from the current stays and the inventory."""
+    today = as_of or date.today()
+    summary = Summary(as_of=today)
+    people = {
+        p.id: p
+        for p in session.exec(select(YoungPerson).where(YoungPerson.left_service_on.is_(None)))  # type: ignore[union-attr]
+    }
+    current = [
+        s
+        for s in session.exec(select(Stay).where(Stay.end_date.is_(None)))  # type: ignore[union-attr]
+        if s.young_person_id in people
+    ]
+    provisions = {p.id: p for p in session.exec(select(Provision))}
+    places = {p.id: p for p in session.exec(select(Place))}
+    vacancies = session.exec(select(Vacancy).where(Vacancy.status == VacancyStatus.open)).all()
+
+    f = summary.figures
+    leavers = [p for p in people.values() if not p.in_care]
+    f["care_leavers"] = len(leavers)
+    f["in_care_16_17"] = sum(1 for p in people.values() if p.in_care)
+    genders = Counter(str(p.gender) for p in leavers)
+    for g in ("male", "female", "non_binary"):
+        f[g] = genders.get(g, 0)
+    f["former_uasc"] = sum(1 for p in leavers if p.uasc)
+    f["awaiting_decision"] = sum(
+        1 for p in leavers if p.uasc and p.asylum_status == "awaiting_decision"
+    )
+
+    suitable: Counter[str] = Counter()
+    unsuitable: Counter[str] = Counter()
+    for stay in current:
+        (suitable if stay.suitable else unsuitable)[str(stay.placement_type)] += 1
+    summary.by_type = [(t, suitable[t], unsuitable[t]) for t in PlacementType]
+    for t in PlacementType:
+        f[t.value] = suitable[t] + unsuitable[t]
+    f["unsuitable"] = sum(unsuitable.values())
+
+    sl_hosts = {
+        pl.provision_id
+        for pl in places.values()
+        if provisions[pl.provision_id].placement_type == PlacementType.supported_lodgings
+        and _open_on(pl.opens_on, pl.closes_on, today)
+    }
+    f["sl_hosts"] = len(sl_hosts)
+
+    occupied = Counter(places[s.place_id].provision_id for s in current if s.place_id in places)
+    open_places = Counter(
+        pl.provision_id
+        for pl in places.values()
+        if _open_on(pl.opens_on, pl.closes_on, today)
+        and _open_on(provisions[pl.provision_id].opens_on, None, today)
+    )
+    all_places = Counter(pl.provision_id for pl in places.values())
+    vacant_now: Counter[int] = Counter()
+    vacant_soon: Counter[int] = Counter()
+    by_type_now: Counter[str] = Counter()
+    by_type_soon: Counter[str] = Counter()
+    for v in vacancies:
+        provision = provisions[places[v.place_id].provision_id]
+        if v.available_from <= today:
+            vacant_now[provision.id] += 1
+            by_type_now[str(provision.placement_type)] += 1
+        else:
+            vacant_soon[provision.id] += 1
+            by_type_soon[str(provision.placement_type)] += 1
+    summary.vacancies = [
+        (t, by_type_now[t], by_type_soon[t])
+        for t in PlacementType
+        if t.allocatable or by_type_now[t] or by_type_soon[t]
+    ]
+
+    framework = [
+        p for p in provisions.values() if p.placement_type == PlacementType.supported_accommodation
+    ]
+    for cohort in (Cohort.uasc, Cohort.care_leavers, Cohort.homeless_16_21):
+        ids = [p.id for p in framework if p.cohort == cohort]
+        places_n = sum(open_places[i] for i in ids)
+        ours = sum(occupied[i] for i in ids)
+        vac = sum(vacant_now[i] + vacant_soon[i] for i in ids)
+        summary.lots.append((cohort.value, places_n, ours, vac, places_n - ours - vac))
+        f[f"lot_{cohort.value}"] = places_n
+    f["framework_places"] = sum(open_places[p.id] for p in framework)
+
+    flats = sorted(
+        (p for p in provisions.values() if p.placement_type == PlacementType.council_flat),
+        key=lambda p: p.reference,
+    )
+    for p in flats:
+        opens = p.opens_on.isoformat() if p.opens_on and p.opens_on > today else "open"
+        summary.flats.append(
+            (p.name, p.area, all_places[p.id], occupied[p.id], vacant_now[p.id], opens)
+        )
+
+    def flats_named(*words: str, planned: bool = False) -> int:
+        return sum(
+            all_places[p.id]
+            for p in flats
+            if any(w in p.name for w in words)
+            and bool(p.opens_on and p.opens_on > today) == planned
+        )
+
+    f["flats_weymouth"] = flats_named("Weymouth flats")
+    f["flats_kirtleton_avenue"] = flats_named("Kirtleton Avenue")
+    f["flats_klc"] = flats_named("Kirtleton", "Leon", "Clarence")
+    f["flats_conversions"] = flats_named("conversion", planned=True)
+    return summary

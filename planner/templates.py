@@ -1,0 +1,270 @@
+"""What the council's files look like: one template per kind of record.
+
+Each column is declared once here with its parser and what it expects, and the importer,
+the exporter and ``docs/data-templates.md`` all read these declarations, so a column can
+never be documented one way and parsed another. Parsing a cell returns a value or raises
+:class:`CellError`, which carries what the user needs to fix it: the column, the value and
+what was expected (the importer adds the line).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import date
+from decimal import Decimal, InvalidOperation
+from enum import StrEnum
+from typing import Any
+
+from planner.domain import (
+    AsylumStatus,
+    Cohort,
+    Ethnicity,
+    Gender,
+    GenderRule,
+    LegalStatus,
+    PlacementType,
+    SupportLevel,
+    VacancyStatus,
+)
+
+TRUE_WORDS = {"true", "yes", "y", "1"}
+FALSE_WORDS = {"false", "no", "n", "0"}
+
+
+class CellError(ValueError):
+    def __init__(self, column: str, value: str, expected: str) -> None:
+        super().__init__(f"column '{column}': value {value!r} is not valid; expected {expected}")
+        self.column = column
+        self.value = value
+        self.expected = expected
+
+
+@dataclass(frozen=True)
+class Column:
+    """One column of a template: its name, how to read it, and what it means."""
+
+    name: str
+    kind: str  # text, date, bool, int, money, list, or an enumeration's name
+    description: str
+    required: bool = False
+    choices: tuple[str, ...] = ()
+    default: Any = None
+
+    @property
+    def expected(self) -> str:
+        if self.choices:
+            return "one of " + ", ".join(self.choices)
+        return {
+            "text": "text",
+            "date": "a date as YYYY-MM-DD",
+            "bool": "true or false (yes/no and 1/0 are accepted)",
+            "int": "a whole number",
+            "money": "an amount in pounds, e.g. 285.50",
+            "list": "names separated by ';'",
+        }[self.kind]
+
+    def parse(self, raw: str | None) -> Any:
+        text = (raw or "").strip()
+        if not text:
+            if self.required:
+                raise CellError(self.name, "", f"a value ({self.expected})")
+            return self.default
+        return _PARSERS[self.kind](self, text)
+
+
+def _parse_date(col: Column, text: str) -> date:
+    try:
+        return date.fromisoformat(text[:10] if len(text) > 10 and text[10] in "T " else text)
+    except ValueError:
+        raise CellError(col.name, text, col.expected) from None
+
+
+def _parse_bool(col: Column, text: str) -> bool:
+    word = text.lower()
+    if word in TRUE_WORDS:
+        return True
+    if word in FALSE_WORDS:
+        return False
+    raise CellError(col.name, text, col.expected)
+
+
+def _parse_int(col: Column, text: str) -> int:
+    try:
+        number = float(text)
+    except ValueError:
+        raise CellError(col.name, text, col.expected) from None
+    if not number.is_integer():
+        raise CellError(col.name, text, col.expected)
+    return int(number)
+
+
+def _parse_money(col: Column, text: str) -> Decimal:
+    try:
+        amount = Decimal(text.replace("£", "").replace(",", ""))
+    except InvalidOperation:
+        raise CellError(col.name, text, col.expected) from None
+    if amount < 0 or not amount.is_finite():
+        raise CellError(col.name, text, col.expected)
+    return amount.quantize(Decimal("0.01"))
+
+
+def _parse_list(col: Column, text: str) -> str:
+    return ";".join(part.strip() for part in text.split(";") if part.strip())
+
+
+def _parse_choice(col: Column, text: str) -> str:
+    word = text.strip().lower().replace(" ", "_").replace("-", "_")
+    if word not in col.choices:
+        raise CellError(col.name, text, col.expected)
+    return word
+
+
+_PARSERS: dict[str, Callable[[Column, str], Any]] = {
+    "text": lambda col, text: text,
+    "date": _parse_date,
+    "bool": _parse_bool,
+    "int": _parse_int,
+    "money": _parse_money,
+    "list": _parse_list,
+    "choice": _parse_choice,
+}
+
+
+def _choice(name: str, enum: type[StrEnum], description: str, **kw: Any) -> Column:
+    return Column(name, "choice", description, choices=tuple(e.value for e in enum), **kw)
+
+
+@dataclass(frozen=True)
+class Template:
+    """A kind of record the council can import and export."""
+
+    kind: str
+    title: str
+    key: tuple[str, ...]  # the columns that identify a record, for upserts
+    columns: tuple[Column, ...] = field(default_factory=tuple)
+
+    @property
+    def names(self) -> list[str]:
+        return [c.name for c in self.columns]
+
+    def column(self, name: str) -> Column:
+        return next(c for c in self.columns if c.name == name)
+
+
+YOUNG_PEOPLE = Template(
+    "young_people",
+    "Young people",
+    key=("reference",),
+    columns=(
+        Column("reference", "text", "The council's pseudonymous reference, e.g. YP0001", True),
+        Column("date_of_birth", "date", "Date of birth", True),
+        _choice("gender", Gender, "Gender", default=Gender.not_stated.value),
+        _choice("ethnicity", Ethnicity, "Top-level ethnic group", default="not_stated"),
+        _choice("legal_status", LegalStatus, "Leaving-care legal status", required=True),
+        Column("in_care", "bool", "Still looked after (16-17)", default=False),
+        Column("uasc", "bool", "Unaccompanied asylum-seeking child or former UASC", default=False),
+        _choice("asylum_status", AsylumStatus, "Asylum claim", default="not_applicable"),
+        _choice("support_need", SupportLevel, "Support needed", default=SupportLevel.low.value),
+        Column("risk_flags", "list", "Risks, e.g. exploitation;risk_to_others", default=""),
+        Column("needs_step_free", "bool", "Needs step-free access", default=False),
+        Column("has_child", "bool", "Is a parent living with their child", default=False),
+        Column("pregnant", "bool", "Is pregnant", default=False),
+        Column("has_pet", "bool", "Has a pet", default=False),
+        Column("area", "text", "Area the young person lives in now", default=""),
+        Column("preferred_areas", "list", "Areas they would like to live in", default=""),
+        Column("excluded_areas", "list", "Areas they must not be placed in", default=""),
+        Column("education_area", "text", "Where their college or school is", default=""),
+        Column("work_area", "text", "Where they work", default=""),
+        Column("network_area", "text", "Where their support network is", default=""),
+        Column("asked_to_move", "bool", "Has asked to move", default=False),
+        Column("personal_adviser", "text", "Username of their personal adviser", default=""),
+        Column("pathway_plan_review_due", "date", "Next pathway plan review"),
+        Column("left_service_on", "date", "Date they left the service (blank if current)"),
+    ),
+)
+
+PROVISIONS = Template(
+    "provisions",
+    "Provisions",
+    key=("reference",),
+    columns=(
+        Column("reference", "text", "The council's reference for the scheme or host", True),
+        Column("name", "text", "Name (no personal names of hosts or carers)", True),
+        _choice("placement_type", PlacementType, "Type of placement", required=True),
+        Column("area", "text", "Area", default=""),
+        Column("provider", "text", "Provider or contract", default=""),
+        _choice("cohort", Cohort, "Ring-fenced framework lot", default=Cohort.any.value),
+        Column("min_age", "int", "Youngest age accepted", default=16),
+        Column("max_age", "int", "Oldest age accepted", default=25),
+        _choice("gender_rule", GenderRule, "Whom it accepts", default=GenderRule.any.value),
+        _choice("support_level", SupportLevel, "Support offered", default="low"),
+        Column("ofsted_registered", "bool", "Ofsted-registered (needed under 18)", default=False),
+        Column("max_stay_months", "int", "Longest stay allowed, e.g. 18 for the framework"),
+        Column("pets_allowed", "bool", "Pets allowed", default=False),
+        Column("step_free", "bool", "Step-free access", default=False),
+        Column("parent_and_child", "bool", "Takes a parent with their child", default=False),
+        Column("excluded_risks", "list", "Risks it cannot accept", default=""),
+        Column("weekly_cost", "money", "Weekly cost in pounds", default=Decimal("0.00")),
+        Column("opens_on", "date", "Date it opens (blank if open)"),
+        Column("closes_on", "date", "Date it closes (blank if not planned)"),
+    ),
+)
+
+PLACES = Template(
+    "places",
+    "Places",
+    key=("reference",),
+    columns=(
+        Column("reference", "text", "The council's reference for the place", True),
+        Column("provision", "text", "Reference of its provision", True),
+        Column("label", "text", "Room or flat label", default=""),
+        Column(
+            "reserved_for", "text", "Young person it is tied to (staying put/close)", default=""
+        ),
+        Column("opens_on", "date", "Date it opens (blank if open)"),
+        Column("closes_on", "date", "Date it closes (blank if not planned)"),
+    ),
+)
+
+STAYS = Template(
+    "stays",
+    "Stays",
+    key=("young_person", "start_date"),
+    columns=(
+        Column("young_person", "text", "Reference of the young person", True),
+        _choice("placement_type", PlacementType, "Where they lived", required=True),
+        Column("start_date", "date", "First night", True),
+        Column("end_date", "date", "Day they left (blank: where they live now)"),
+        Column("suitable", "bool", "Suitable (blank: the placement type's policy)"),
+        Column(
+            "place", "text", "Reference of the place, if in the council's inventory", default=""
+        ),
+        Column("expected_end", "date", "Known end: release date, 18-month limit, 21st birthday"),
+        Column("area", "text", "Area", default=""),
+    ),
+)
+
+VACANCIES = Template(
+    "vacancies",
+    "Vacancies",
+    key=("place", "available_from"),
+    columns=(
+        Column("place", "text", "Reference of the place", True),
+        Column("available_from", "date", "First date the place is free", True),
+        _choice("status", VacancyStatus, "Status", default=VacancyStatus.open.value),
+    ),
+)
+
+TEMPLATES: dict[str, Template] = {
+    t.kind: t for t in (YOUNG_PEOPLE, PROVISIONS, PLACES, STAYS, VACANCIES)
+}
+KIND_ALIASES = {t.kind.replace("_", "-"): t.kind for t in TEMPLATES.values()}
+
+
+def template_for(kind: str) -> Template:
+    """The template for ``kind`` (``young-people`` and ``young_people`` both work)."""
+    name = KIND_ALIASES.get(kind, kind)
+    if name not in TEMPLATES:
+        raise KeyError(f"unknown kind {kind!r}; expected one of {', '.join(KIND_ALIASES)}")
+    return TEMPLATES[name]

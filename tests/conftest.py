@@ -1,0 +1,84 @@
+"""Shared fixtures: the same tests run on SQLite and on a real PostgreSQL server.
+
+Each database is built once per test session by running the Alembic migrations (so the
+migrations themselves are exercised), and each test runs inside a transaction that is rolled
+back, so tests never see each other's rows. PostgreSQL is the server named by
+``PLANNER_TEST_POSTGRES_URL`` (``.ci/run`` starts one); when CI sets
+``PLANNER_REQUIRE_POSTGRES=1`` a missing server fails the run instead of skipping.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+import sqlalchemy as sa
+from sqlalchemy.engine import Engine
+from sqlmodel import Session
+
+from planner.db import make_engine
+from planner.migrate import upgrade
+
+SHARED = Path(__file__).resolve().parents[2] / "shared"
+DATABASES = ["sqlite", "postgresql"]
+
+
+def _postgres_url() -> str | None:
+    url = os.environ.get("PLANNER_TEST_POSTGRES_URL")
+    if not url and os.environ.get("PLANNER_REQUIRE_POSTGRES") == "1":
+        pytest.fail("PLANNER_REQUIRE_POSTGRES=1 but PLANNER_TEST_POSTGRES_URL is not set")
+    return url
+
+
+def _fresh_postgres(url: str) -> Engine:
+    engine = make_engine(url)
+    with engine.begin() as conn:
+        conn.execute(sa.text("DROP SCHEMA IF EXISTS public CASCADE"))
+        conn.execute(sa.text("CREATE SCHEMA public"))
+    return engine
+
+
+@pytest.fixture(scope="session")
+def postgres_url() -> str:
+    """The test PostgreSQL server, for cases that only make sense there."""
+    url = _postgres_url()
+    if not url:
+        pytest.skip("PostgreSQL not configured: set PLANNER_TEST_POSTGRES_URL")
+    return url
+
+
+@pytest.fixture(scope="session", params=DATABASES)
+def engine(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> Engine:
+    """A migrated database of each kind, built once per test run."""
+    if request.param == "sqlite":
+        path = tmp_path_factory.mktemp("db") / "planner.sqlite3"
+        eng = make_engine(f"sqlite:///{path}")
+    else:
+        url = _postgres_url()
+        if not url:
+            pytest.skip("PostgreSQL not configured: set PLANNER_TEST_POSTGRES_URL")
+        eng = _fresh_postgres(url)
+    upgrade(eng)
+    return eng
+
+
+@pytest.fixture
+def session(engine: Engine) -> Iterator[Session]:
+    """A session whose every change is rolled back when the test ends."""
+    connection = engine.connect()
+    outer = connection.begin()
+    db = Session(bind=connection, join_transaction_mode="create_savepoint", expire_on_commit=False)
+    try:
+        yield db
+    finally:
+        db.close()
+        outer.rollback()
+        connection.close()
+
+
+@pytest.fixture
+def sqlite_url(tmp_path: Path) -> str:
+    """An empty SQLite file for tests of whole commands that commit."""
+    return f"sqlite:///{tmp_path / 'planner.sqlite3'}"
