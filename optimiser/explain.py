@@ -1,0 +1,412 @@
+"""Turn a staged solution into frames a housing officer and a commissioner can read.
+
+Every proposal carries its score components and a sentence; every young person left without a
+proposal carries the reasons (how many vacancies each rule excluded; which possible vacancies
+went to whom and why that young person came first); the top alternatives for each vacancy and
+each young person say what choosing them instead would cost; unmet need is counted by placement
+type and area. The cost of an alternative is local (the fit gained or lost on that place and the
+proposal the swap would undo), not a re-solve: that is what an officer weighs when overriding.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+from optimiser.fit import COMPONENTS
+from optimiser.needs import NEED_ASKED, NEED_IMMINENT, NEED_NONE, NEED_UNSUITABLE
+from optimiser.rules import RULES, Compatibility
+from optimiser.vocabulary import PLACEMENT_TYPE_LABELS
+
+STAGE_OF_NEED = {NEED_UNSUITABLE: "a", NEED_IMMINENT: "b", NEED_ASKED: "c"}
+
+
+def situation(row: pd.Series) -> str:
+    """A few words on where a young person is and why they need a move."""
+    place = PLACEMENT_TYPE_LABELS[row["current_accommodation"]]
+    if row["need"] == NEED_UNSUITABLE:
+        days = int(row["days_unsuitable"])
+        return f"aged {row['age']}, in {place} for {days} day{'s' if days != 1 else ''}"
+    if row["need"] == NEED_IMMINENT:
+        return (
+            f"aged {row['age']}, in {place}, needed by {row['deadline'].date().isoformat()}"
+            f" ({row['deadline_reason'].replace('_', ' ')})"
+        )
+    if row["need"] == NEED_ASKED:
+        return f"aged {row['age']}, in {place}, asked to move"
+    return f"aged {row['age']}, in {place}"
+
+
+def seeking_type(people: pd.DataFrame, needs: pd.DataFrame) -> pd.Series:
+    """The placement type a young person would need: given, or read from age and support need."""
+    derived = np.select(
+        [
+            needs["under_18"].to_numpy(),
+            people["support_need"].isin(["medium", "high"]).to_numpy(),
+            people["support_need"].eq("low").to_numpy(),
+        ],
+        ["supported_accommodation", "supported_accommodation", "supported_lodgings"],
+        "council_flat",
+    )
+    return people["seeking_type"].where(people["seeking_type"].notna(), derived)
+
+
+def _fit_words(edge: pd.Series) -> str:
+    parts = []
+    if edge["score_area"]:
+        parts.append(
+            f"in a preferred area ({edge['score_area']})"
+            if edge["in_preferred_area"]
+            else f"in their home area ({edge['score_area']})"
+        )
+    parts.append(
+        f"{edge['travel_minutes']} min to education, work or network ({edge['score_travel']})"
+    )
+    parts.append(
+        f"support {edge['support_level']} for a {edge['support_need']} need"
+        f" ({edge['score_support']})"
+    )
+    if not pd.isna(edge["weekly_cost"]):
+        parts.append(f"£{edge['weekly_cost']:,.0f} a week ({edge['score_cost']})")
+    return "; ".join(parts)
+
+
+class Explainer:
+    """Holds the joined frames of one run and builds each output frame from them."""
+
+    def __init__(
+        self,
+        people: pd.DataFrame,
+        vacancies: pd.DataFrame,
+        needs: pd.DataFrame,
+        compatibility: Compatibility,
+        edges: pd.DataFrame,
+        moved_out: np.ndarray,
+        deadline_met: np.ndarray,
+        top_k: int,
+        imminent_weeks: int,
+    ):
+        self.people = people
+        self.vacancies = vacancies
+        self.needs = needs.assign(
+            current_accommodation=people["current_accommodation"].to_numpy(),
+            support_need=people["support_need"].to_numpy(),
+            area=people["area"].to_numpy(),
+        )
+        self.compatibility = compatibility
+        self.edges = edges
+        self.top_k = top_k
+        self.imminent_weeks = imminent_weeks
+        self.moved_out = moved_out
+        self.deadline_met = deadline_met
+        self.situations = self.needs.apply(situation, axis=1).to_numpy()
+        chosen = edges[edges["chosen"]]
+        self.holder_of = chosen.groupby("vacancy")["person"].apply(list).to_dict()
+        self.proposal_of = dict(zip(chosen["person"], chosen.index, strict=True))
+
+    def secured_stage(self, person: int) -> str:
+        if self.moved_out[person]:
+            return "a"
+        if self.deadline_met[person]:
+            return "b"
+        return "c"
+
+    def _priority(self, person: int) -> tuple[int, int]:
+        """Lower comes first: stage of need, then rank inside it."""
+        need = self.needs.at[person, "need"]
+        if need == NEED_UNSUITABLE:
+            return (0, int(self.needs.at[person, "urgency_rank"]))
+        if need == NEED_IMMINENT:
+            return (1, int(self.needs.at[person, "deadline_rank"]))
+        return (2, 0)
+
+    def proposals(self) -> pd.DataFrame:
+        chosen = self.edges[self.edges["chosen"]].copy()
+        if chosen.empty:
+            return pd.DataFrame(columns=PROPOSAL_COLUMNS)
+        chosen["stage"] = [self.secured_stage(p) for p in chosen["person"]]
+        sentences = []
+        for _, edge in chosen.iterrows():
+            person = edge["person"]
+            need = self.needs.at[person, "need"]
+            where = (
+                f"{PLACEMENT_TYPE_LABELS[edge['placement_type']]} at {edge['provision_id']} in"
+                f" {edge['vacancy_area']} from {edge['available_on'].date().isoformat()}"
+            )
+            if edge["stage"] == "a":
+                total = int((self.needs["urgency_rank"] >= 0).sum())
+                rank = int(self.needs.at[person, "urgency_rank"]) + 1
+                why = (
+                    f"moves out of unsuitable accommodation (stage a: {rank} of {total} in"
+                    " urgency order)"
+                )
+            elif edge["stage"] == "b":
+                why = (
+                    f"meets the need by {self.needs.at[person, 'deadline'].date().isoformat()}"
+                    " (stage b: earliest deadline first)"
+                )
+            elif need == NEED_IMMINENT:
+                why = "a move, but the place is free only after the deadline (stage c: best fit)"
+            else:
+                why = "best fit among the places left (stage c)"
+            sentences.append(
+                f"{edge['person_id']} ({self.situations[person]}) to {where}: {why}. "
+                f"Fit {edge['score']} of 110: {_fit_words(edge)}."
+            )
+        chosen["reasons"] = sentences
+        chosen["need"] = self.needs["need"].to_numpy()[chosen["person"]]
+        return chosen[PROPOSAL_COLUMNS].sort_values(["stage", "person_id"]).reset_index(drop=True)
+
+    def _rule_words(self, person_id: str) -> str:
+        counts = self.compatibility.rule_counts.loc[person_id]
+        parts = [f"{name} {int(n)}" for name, n in counts.items() if n]
+        return ", ".join(parts)
+
+    def unmatched(self) -> pd.DataFrame:
+        rows = []
+        placed = set(self.proposal_of)
+        possible = self.edges.groupby("person").size()
+        vacancies_total = len(self.vacancies)
+        by_person = {p: frame for p, frame in self.edges.groupby("person")}
+        for person in range(len(self.people)):
+            if person in placed:
+                continue
+            pid = self.people.at[person, "person_id"]
+            need = self.needs.at[person, "need"]
+            if need == NEED_NONE:
+                rows.append(
+                    (
+                        pid,
+                        need,
+                        0,
+                        "",
+                        "",
+                        "Not considered: in suitable accommodation, no deadline within "
+                        f"{self.imminent_weeks} weeks and no request to move.",
+                    )
+                )
+                continue
+            count = int(possible.get(person, 0))
+            excluded = self._rule_words(pid)
+            if count == 0:
+                reason = (
+                    f"No possible vacancy among {vacancies_total}: the rules excluded them"
+                    f" ({excluded})."
+                    if vacancies_total
+                    else "No vacancies in this run."
+                )
+                rows.append(
+                    (pid, need, 0, excluded, "", f"{pid} ({self.situations[person]}). {reason}")
+                )
+                continue
+            taken = self._taken_words(person, by_person[person])
+            reason = (
+                f"{pid} ({self.situations[person]}). {count} possible vacanc"
+                f"{'y' if count == 1 else 'ies'}, all proposed to others: {taken}."
+                + self._why_not_words(person)
+            )
+            if excluded:
+                reason += f" Rules excluded the other vacancies: {excluded}."
+            rows.append((pid, need, count, excluded, taken, reason))
+        return pd.DataFrame(rows, columns=UNMATCHED_COLUMNS)
+
+    def _taken_words(self, person: int, options: pd.DataFrame) -> str:
+        parts = []
+        mine = self._priority(person)
+        options = options.sort_values(["score", "vacancy_id"], ascending=[False, True])
+        for _, option in options.head(self.top_k).iterrows():
+            holders = self.holder_of.get(option["vacancy"], [])
+            who = []
+            for holder in holders:
+                theirs = self._priority(holder)
+                if theirs[0] < mine[0]:
+                    because = {0: "moving out of unsuitable accommodation", 1: "a deadline"}[
+                        theirs[0]
+                    ]
+                    verdict = f"came first: {because}"
+                elif theirs[0] == mine[0] and theirs[0] < 2 and theirs[1] < mine[1]:
+                    verdict = (
+                        "came first: more urgent"
+                        if mine[0] == 0
+                        else "came first: earlier deadline"
+                    )
+                elif theirs[0] == mine[0] and theirs[0] < 2:
+                    verdict = (
+                        "less urgent, but needed this place because their other options"
+                        " went to others"
+                    )
+                else:
+                    verdict = "better overall fit"
+                who.append(
+                    f"{self.people.at[holder, 'person_id']} ({self.situations[holder]}; {verdict})"
+                )
+            parts.append(f"{option['vacancy_id']} to " + " and ".join(who))
+        more = len(options) - self.top_k
+        if more > 0:
+            parts.append(f"and {more} more")
+        return "; ".join(parts)
+
+    def _why_not_words(self, person: int) -> str:
+        need = self.needs.at[person, "need"]
+        if need == NEED_UNSUITABLE:
+            return (
+                " Placing them anywhere would leave a more urgent young person in unsuitable"
+                " accommodation."
+            )
+        if need == NEED_IMMINENT:
+            return (
+                " Meeting their deadline would leave someone in unsuitable accommodation or with"
+                " an earlier deadline without a place, and the best overall fit left no place"
+                " after it."
+            )
+        return " The proposals as a whole fit better without this move."
+
+    def alternatives(self) -> pd.DataFrame:
+        edges = self.edges
+        frames = []
+        if edges.empty:
+            return pd.DataFrame(columns=ALTERNATIVE_COLUMNS)
+        current_score = {p: edges.at[e, "score"] for p, e in self.proposal_of.items()}
+        # For each vacancy: the best people not proposed to it.
+        free = edges[~edges["chosen"]].sort_values(
+            ["vacancy", "score", "person_id"], ascending=[True, False, True]
+        )
+        top = free.groupby("vacancy").head(self.top_k).copy()
+        top["rank"] = top.groupby("vacancy").cumcount() + 1
+        rows = []
+        for _, alt in top.iterrows():
+            vacancy = alt["vacancy"]
+            holders = self.holder_of.get(vacancy, [])
+            capacity = int(self.vacancies.at[vacancy, "capacity"])
+            person = alt["person"]
+            if len(holders) < capacity:
+                change, replaces, text = (
+                    0,
+                    "",
+                    "the place is not fully proposed: no one is displaced",
+                )
+            else:
+                replaced = min(
+                    holders, key=lambda h: (current_score[h], self.people.at[h, "person_id"])
+                )
+                change = int(alt["score"] - current_score[replaced])
+                replaces = self.people.at[replaced, "person_id"]
+                text = f"{replaces} would lose this proposal{self._loss_words(replaced)}"
+            if person in self.proposal_of:
+                given_up = edges.loc[self.proposal_of[person]]
+                change -= int(given_up["score"])
+                text += f"; {alt['person_id']} would give up {given_up['vacancy_id']}"
+            rows.append(
+                (
+                    "vacancy",
+                    alt["vacancy_id"],
+                    alt["person_id"],
+                    int(alt["rank"]),
+                    int(alt["score"]),
+                    change,
+                    replaces,
+                    text,
+                )
+            )
+        # For each young person needing a move: the best vacancies other than their proposal.
+        others = edges[~edges["chosen"]].sort_values(
+            ["person", "score", "vacancy_id"], ascending=[True, False, True]
+        )
+        top = others.groupby("person").head(self.top_k).copy()
+        top["rank"] = top.groupby("person").cumcount() + 1
+        for _, alt in top.iterrows():
+            person = alt["person"]
+            vacancy = alt["vacancy"]
+            holders = self.holder_of.get(vacancy, [])
+            capacity = int(self.vacancies.at[vacancy, "capacity"])
+            change = int(alt["score"] - current_score.get(person, 0))
+            if len(holders) < capacity:
+                replaces, text = "", "has a place not proposed to anyone"
+            else:
+                replaced = min(
+                    holders, key=lambda h: (current_score[h], self.people.at[h, "person_id"])
+                )
+                replaces = self.people.at[replaced, "person_id"]
+                change -= int(current_score[replaced])
+                text = f"proposed to {replaces}, who would lose it{self._loss_words(replaced)}"
+            rows.append(
+                (
+                    "young_person",
+                    alt["vacancy_id"],
+                    alt["person_id"],
+                    int(alt["rank"]),
+                    int(alt["score"]),
+                    change,
+                    replaces,
+                    text,
+                )
+            )
+        frames = pd.DataFrame(rows, columns=ALTERNATIVE_COLUMNS)
+        return frames.sort_values(["kind", "vacancy_id", "person_id"], kind="stable").reset_index(
+            drop=True
+        )
+
+    def _loss_words(self, person: int) -> str:
+        stage = self.secured_stage(person)
+        if stage == "a":
+            return " and stay in unsuitable accommodation (breaks stage a)"
+        if stage == "b":
+            return " and miss their deadline (breaks stage b)"
+        return ""
+
+    def unmet_need(self) -> pd.DataFrame:
+        placed = np.zeros(len(self.people), dtype=bool)
+        placed[list(self.proposal_of)] = True
+        wanting = self.needs["need"].isin([NEED_UNSUITABLE, NEED_IMMINENT, NEED_ASKED]).to_numpy()
+        left = pd.DataFrame(
+            {
+                "placement_type": seeking_type(self.people, self.needs).to_numpy(),
+                "area": self.people["area"].to_numpy(),
+                "need": self.needs["need"].to_numpy(),
+            }
+        )[wanting & ~placed]
+        if left.empty:
+            return pd.DataFrame(columns=UNMET_COLUMNS)
+        table = left.groupby(["placement_type", "area", "need"]).size().rename("young_people")
+        return (
+            table.reset_index()
+            .sort_values(["placement_type", "area", "need"])
+            .reset_index(drop=True)
+        )
+
+
+PROPOSAL_COLUMNS = [
+    "person_id",
+    "vacancy_id",
+    "provision_id",
+    "placement_type",
+    "vacancy_area",
+    "available_on",
+    "stage",
+    "need",
+    "score",
+    *[f"score_{c}" for c in COMPONENTS],
+    "travel_minutes",
+    "weekly_cost",
+    "reasons",
+]
+UNMATCHED_COLUMNS = [
+    "person_id",
+    "need",
+    "possible_vacancies",
+    "excluded_by_rule",
+    "proposed_to_others",
+    "reasons",
+]
+ALTERNATIVE_COLUMNS = [
+    "kind",
+    "vacancy_id",
+    "person_id",
+    "rank",
+    "score",
+    "score_change",
+    "replaces",
+    "consequence",
+]
+UNMET_COLUMNS = ["placement_type", "area", "need", "young_people"]
+RULE_DESCRIPTIONS = RULES

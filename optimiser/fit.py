@@ -1,0 +1,77 @@
+"""Best fit (stage c): a score out of 110 for every possible pair, broken into components.
+
+Scores are whole numbers so that the LP solves cleanly and a housing officer can add them up.
+The components and their weights are deliberately few and written down (docs/optimiser.md):
+an opaque "vulnerability score" is what the homelessness literature warns against.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+from optimiser.inputs import MatchInputs
+from optimiser.rules import AreaIndex
+from optimiser.vocabulary import SUPPORT_LEVELS
+
+PLACED_POINTS = 10  # any needed move is worth making, so an empty place never scores better
+AREA_POINTS = 30
+TRAVEL_POINTS = 30
+SUPPORT_POINTS = 20
+COST_POINTS = 20
+TRAVEL_ZERO_AT_MINUTES = 90.0  # travel points fall linearly to 0 at 90 minutes
+
+COMPONENTS: tuple[str, ...] = ("placed", "area", "travel", "support", "cost")
+
+
+def score_pairs(
+    inputs: MatchInputs, person: np.ndarray, vacancy: np.ndarray, areas: AreaIndex
+) -> pd.DataFrame:
+    """Score components for each pair (`person`, `vacancy` are positions in the input frames)."""
+    people, vacancies = inputs.people, inputs.vacancies
+    v_area = areas.code(vacancies["area"])[vacancy]
+    p_area = areas.code(people["area"])[person]
+    preferred = areas.membership(people["preferred_areas"])
+    has_preferences = preferred.any(axis=1)
+    in_preferred = preferred[person, v_area]
+    area = np.where(
+        in_preferred,
+        AREA_POINTS,
+        np.where(~has_preferences[person] & (v_area == p_area), AREA_POINTS // 2, 0),
+    )
+
+    anchors = np.stack(
+        [
+            areas.code(people[c].fillna(people["area"]))
+            for c in ("education_area", "work_area", "network_area")
+        ],
+        axis=1,
+    )
+    minutes = areas.minutes[anchors[person], v_area[:, np.newaxis]].mean(axis=1)
+    travel = np.rint(TRAVEL_POINTS * np.clip(1 - minutes / TRAVEL_ZERO_AT_MINUTES, 0, 1))
+
+    need = people["support_need"].map(SUPPORT_LEVELS.index).to_numpy()[person]
+    offered = vacancies["support_level"].map(SUPPORT_LEVELS.index).to_numpy()[vacancy]
+    support = np.clip(SUPPORT_POINTS - 10 * (offered - need), 0, SUPPORT_POINTS)
+
+    cost = vacancies["weekly_cost"].to_numpy(dtype=float)
+    known = ~np.isnan(cost)
+    if known.any() and np.nanmax(cost) > np.nanmin(cost):
+        share = (cost - np.nanmin(cost)) / (np.nanmax(cost) - np.nanmin(cost))
+        cost_points = np.where(known, np.rint(COST_POINTS * (1 - share)), COST_POINTS // 2)
+    else:
+        cost_points = np.full(len(cost), COST_POINTS // 2, dtype=float)
+
+    frame = pd.DataFrame(
+        {
+            "score_placed": np.full(len(person), PLACED_POINTS, dtype=np.int64),
+            "score_area": area.astype(np.int64),
+            "score_travel": travel.astype(np.int64),
+            "score_support": support.astype(np.int64),
+            "score_cost": cost_points[vacancy].astype(np.int64),
+            "travel_minutes": np.rint(minutes).astype(np.int64),
+            "in_preferred_area": in_preferred,
+        }
+    )
+    frame["score"] = frame[[f"score_{c}" for c in COMPONENTS]].sum(axis=1)
+    return frame

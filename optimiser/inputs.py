@@ -1,0 +1,472 @@
+"""Validated input containers for a match run.
+
+A database service, a notebook or the batch command hand the model plain frames. Cells may
+already be typed (dates, booleans, lists) or still be text as a spreadsheet holds it; both are
+accepted so that the rules of the templates live in one place. Every bad cell is reported at
+once, with its row, record, field, value and what was expected, because a housing officer
+fixing a spreadsheet wants the whole list, not one error per attempt.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import math
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+
+import numpy as np
+import pandas as pd
+
+from optimiser.vocabulary import (
+    COHORTS,
+    GENDERS,
+    OFFERABLE_TYPES,
+    PLACEMENT_TYPES,
+    SUPPORT_LEVELS,
+    VACANCY_GENDERS,
+)
+
+LIST_SEPARATOR = ";"
+TRUE_WORDS = frozenset({"true", "yes", "1", "y", "t"})
+FALSE_WORDS = frozenset({"false", "no", "0", "n", "f"})
+
+
+@dataclass(frozen=True)
+class InputProblem:
+    """One bad cell or record: `row` counts data rows from 0 in the frame as given."""
+
+    table: str
+    row: int | None
+    record: str | None
+    field: str
+    value: str
+    expected: str
+
+    def describe(self, line: int | None = None) -> str:
+        where = f"line {line}" if line is not None else f"row {self.row}"
+        if self.row is None:
+            where = "file"
+        record = f" ({self.record})" if self.record else ""
+        return (
+            f"{self.table} {where}{record}, column {self.field!r}: "
+            f"value {self.value!r}, expected {self.expected}"
+        )
+
+
+class InputError(ValueError):
+    """Raised when inputs cannot be used; carries every problem found."""
+
+    def __init__(self, problems: Iterable[InputProblem]):
+        self.problems = tuple(problems)
+        super().__init__("\n".join(p.describe() for p in self.problems))
+
+
+@dataclass(frozen=True)
+class Column:
+    """One template column: its kind, vocabulary, default when blank, and whether it is required."""
+
+    name: str
+    kind: str  # text | date | bool | int | number | choice | list | choice_list
+    required: bool = False  # the column must exist
+    not_blank: bool = False  # every cell must have a value
+    default: object = None
+    choices: tuple[str, ...] = ()
+    minimum: float | None = None
+    maximum: float | None = None
+    description: str = ""
+
+
+PEOPLE_COLUMNS: tuple[Column, ...] = (
+    Column("person_id", "text", True, True, description="pseudonymous reference, unique"),
+    Column("date_of_birth", "date", True, True),
+    Column("gender", "choice", True, True, choices=GENDERS),
+    Column("uasc", "bool", True, default=False),
+    Column("current_accommodation", "choice", True, True, choices=PLACEMENT_TYPES),
+    Column("suitable", "bool", True, default=None),
+    Column("unsuitable_since", "date", True),
+    Column("free_from", "date", True),
+    Column("needed_by", "date", True),
+    Column("support_need", "choice", True, True, choices=SUPPORT_LEVELS),
+    Column("area", "text", True, True),
+    Column("preferred_areas", "list", True, default=()),
+    Column("excluded_areas", "list", True, default=()),
+    Column("needs_step_free", "bool", True, default=False),
+    Column("has_child", "bool", True, default=False),
+    Column("has_pet", "bool", True, default=False),
+    Column("risk_flags", "list", True, default=()),
+    # Optional columns: more than the issue's minimum, each with a safe default.
+    Column("wants_move", "bool", default=False),
+    Column("cohorts", "choice_list", default=(), choices=COHORTS[1:]),
+    Column("stay_started", "date"),
+    Column("education_area", "text"),
+    Column("work_area", "text"),
+    Column("network_area", "text"),
+    Column("together_group", "text"),
+    Column("seeking_type", "choice", choices=OFFERABLE_TYPES),
+)
+
+VACANCY_COLUMNS: tuple[Column, ...] = (
+    Column("vacancy_id", "text", True, True, description="unique"),
+    Column("provision_id", "text", True, True),
+    Column("placement_type", "choice", True, True, choices=OFFERABLE_TYPES),
+    Column("area", "text", True, True),
+    Column("available_from", "date", True),
+    Column("capacity", "int", True, default=1, minimum=1, maximum=1000),
+    Column("min_age", "int", True, default=16, minimum=16, maximum=25),
+    Column("max_age", "int", True, default=25, minimum=16, maximum=25),
+    Column("gender", "choice", True, default="any", choices=VACANCY_GENDERS),
+    Column("cohort", "choice", True, default="any", choices=COHORTS),
+    Column("support_level", "choice", True, True, choices=SUPPORT_LEVELS),
+    Column("ofsted_registered", "bool", True, default=False),
+    Column("step_free", "bool", True, default=False),
+    Column("parent_and_child", "bool", True, default=False),
+    Column("pets_allowed", "bool", True, default=False),
+    Column("excluded_risks", "list", True, default=()),
+    Column("reserved_for", "text", True),
+    Column("weekly_cost", "number", True, minimum=0),
+    Column("lot", "text"),
+)
+
+TRAVEL_COLUMNS: tuple[Column, ...] = (
+    Column("from_area", "text", True, True),
+    Column("to_area", "text", True, True),
+    Column("minutes", "number", True, True, minimum=0),
+)
+
+MIX_LIMIT_COLUMNS: tuple[Column, ...] = (
+    Column("provision_id", "text", True, True),
+    Column("risk_flag", "text", True, True),
+    Column("max_young_people", "int", True, True, minimum=0),
+)
+
+LOT_LIMIT_COLUMNS: tuple[Column, ...] = (
+    Column("lot", "text", True, True),
+    Column("min_young_people", "int", True, default=0, minimum=0),
+    Column("max_young_people", "int", True, minimum=0),
+)
+
+
+@dataclass(frozen=True)
+class MatchSettings:
+    """How a match run is asked for; every field has the value a council would start with."""
+
+    as_of: dt.date
+    solver: str = "cbc"
+    time_limit_seconds: float = 60.0
+    imminent_weeks: int = 12
+    framework_max_months: int = 18
+    staying_put_end_age: int = 21
+    max_travel_minutes: float | None = None
+    default_travel_minutes: float = 45.0
+    top_k: int = 3
+
+    def __post_init__(self) -> None:
+        if self.solver not in ("cbc", "highs"):
+            raise ValueError(f"solver must be 'cbc' or 'highs', not {self.solver!r}")
+        if not self.time_limit_seconds > 0:
+            raise ValueError("time_limit_seconds must be positive: a match run is always bounded")
+
+
+@dataclass(frozen=True)
+class MatchInputs:
+    """Normalised frames, sorted by id so that row order never changes the answer."""
+
+    people: pd.DataFrame
+    vacancies: pd.DataFrame
+    settings: MatchSettings
+    travel_times: pd.DataFrame = field(default_factory=pd.DataFrame)
+    mix_limits: pd.DataFrame = field(default_factory=pd.DataFrame)
+    lot_limits: pd.DataFrame = field(default_factory=pd.DataFrame)
+    warnings: tuple[str, ...] = ()
+
+    @property
+    def has_side_constraints(self) -> bool:
+        """Side constraints break total unimodularity, so the stages become MIPs."""
+        together = self.people["together_group"].notna().any()
+        return bool(len(self.mix_limits) or len(self.lot_limits) or together)
+
+
+def _is_blank(value: object) -> bool:
+    if value is None:
+        return True
+    if isinstance(value, float) and math.isnan(value):
+        return True
+    if value is pd.NaT:
+        return True
+    return isinstance(value, str) and not value.strip()
+
+
+def _parse_bool(value: object) -> bool:
+    if isinstance(value, bool | np.bool_):
+        return bool(value)
+    if isinstance(value, int | np.integer) and value in (0, 1):
+        return bool(value)
+    if isinstance(value, float) and value in (0.0, 1.0):
+        return bool(value)
+    word = str(value).strip().lower()
+    if word in TRUE_WORDS:
+        return True
+    if word in FALSE_WORDS:
+        return False
+    raise ValueError(word)
+
+
+def _parse_date(value: object) -> pd.Timestamp:
+    if isinstance(value, pd.Timestamp):
+        return value.normalize()
+    if isinstance(value, dt.datetime):
+        return pd.Timestamp(value.date())
+    if isinstance(value, dt.date):
+        return pd.Timestamp(value)
+    text = str(value).strip()
+    parsed = dt.date.fromisoformat(text[:10]) if len(text) >= 10 else dt.date.fromisoformat(text)
+    if len(text) > 10 and text[10] not in "T ":
+        raise ValueError(text)
+    return pd.Timestamp(parsed)
+
+
+def _parse_int(value: object) -> int:
+    if isinstance(value, bool):
+        raise ValueError(value)
+    number = float(str(value).strip()) if isinstance(value, str) else float(value)
+    if not number.is_integer():
+        raise ValueError(value)
+    return int(number)
+
+
+def _parse_number(value: object) -> float:
+    if isinstance(value, bool):
+        raise ValueError(value)
+    number = float(str(value).strip().lstrip("£")) if isinstance(value, str) else float(value)
+    if math.isnan(number) or math.isinf(number):
+        raise ValueError(value)
+    return number
+
+
+def _parse_list(value: object) -> tuple[str, ...]:
+    if isinstance(value, list | tuple | set | frozenset | np.ndarray):
+        items = [str(v).strip() for v in value]
+    else:
+        items = [part.strip() for part in str(value).split(LIST_SEPARATOR)]
+    return tuple(sorted({item for item in items if item}))
+
+
+def _expected(column: Column) -> str:
+    if column.kind in ("choice", "choice_list"):
+        words = ", ".join(column.choices)
+        prefix = "a ';'-separated list of " if column.kind == "choice_list" else "one of "
+        return prefix + words
+    return {
+        "text": "some text",
+        "date": "a date as YYYY-MM-DD",
+        "bool": "true or false (yes/no and 1/0 are accepted too)",
+        "int": "a whole number",
+        "number": "a number",
+        "list": "a ';'-separated list",
+    }[column.kind]
+
+
+def _range_text(column: Column) -> str:
+    if column.minimum is not None and column.maximum is not None:
+        return f" from {column.minimum:g} to {column.maximum:g}"
+    if column.minimum is not None:
+        return f" of at least {column.minimum:g}"
+    return ""
+
+
+def _parser(column: Column) -> Callable[[object], object]:
+    def choice(value: object) -> str:
+        word = str(value).strip().lower()
+        if word not in column.choices:
+            raise ValueError(word)
+        return word
+
+    def choice_list(value: object) -> tuple[str, ...]:
+        items = tuple(item.lower() for item in _parse_list(value))
+        if any(item not in column.choices for item in items):
+            raise ValueError(value)
+        return items
+
+    return {
+        "text": lambda v: str(v).strip(),
+        "date": _parse_date,
+        "bool": _parse_bool,
+        "int": _parse_int,
+        "number": _parse_number,
+        "choice": choice,
+        "list": _parse_list,
+        "choice_list": choice_list,
+    }[column.kind]
+
+
+def _show(value: object) -> str:
+    if _is_blank(value):
+        return ""
+    if isinstance(value, pd.Timestamp):
+        return value.date().isoformat()
+    return str(value)
+
+
+def parse_table(
+    frame: pd.DataFrame, columns: tuple[Column, ...], table: str, id_column: str | None = None
+) -> tuple[pd.DataFrame, list[InputProblem]]:
+    """Parse every cell of `frame` against `columns`; return the typed frame and all problems."""
+    problems: list[InputProblem] = []
+    frame = frame.reset_index(drop=True)
+    missing = [c.name for c in columns if c.required and c.name not in frame.columns]
+    for name in missing:
+        problems.append(InputProblem(table, None, None, name, "", "this column to be present"))
+    ids: list[str | None] = [None] * len(frame)
+    if id_column and id_column in frame.columns:
+        ids = [None if _is_blank(v) else str(v).strip() for v in frame[id_column].tolist()]
+    out: dict[str, list[object]] = {}
+    for column in columns:
+        values = frame[column.name].tolist() if column.name in frame.columns else []
+        if not values:
+            values = [None] * len(frame)
+        parse = _parser(column)
+        parsed: list[object] = []
+        for row, value in enumerate(values):
+            if _is_blank(value):
+                if column.not_blank:
+                    problems.append(
+                        InputProblem(table, row, ids[row], column.name, "", "a value (blank)")
+                    )
+                parsed.append(column.default)
+                continue
+            try:
+                result = parse(value)
+            except (ValueError, TypeError, OverflowError):
+                problems.append(
+                    InputProblem(table, row, ids[row], column.name, _show(value), _expected(column))
+                )
+                parsed.append(column.default)
+                continue
+            low, high = column.minimum, column.maximum
+            numeric = isinstance(result, int | float) and not isinstance(result, bool)
+            if numeric and (
+                (low is not None and result < low) or (high is not None and result > high)
+            ):
+                problems.append(
+                    InputProblem(
+                        table,
+                        row,
+                        ids[row],
+                        column.name,
+                        _show(value),
+                        _expected(column) + _range_text(column),
+                    )
+                )
+            parsed.append(result)
+        out[column.name] = parsed
+    typed = pd.DataFrame(out, index=range(len(frame)))
+    for column in columns:
+        if column.kind == "date":
+            typed[column.name] = pd.to_datetime(typed[column.name])
+    if id_column:
+        duplicated = typed[id_column].duplicated(keep="first") & typed[id_column].notna()
+        for row in np.flatnonzero(duplicated.to_numpy()):
+            problems.append(
+                InputProblem(
+                    table, int(row), ids[row], id_column, ids[row] or "", "an id used only once"
+                )
+            )
+    return typed, problems
+
+
+def _check_people(people: pd.DataFrame, problems: list[InputProblem]) -> None:
+    for row, person in people.iterrows():
+        if pd.isna(person["together_group"]):
+            continue
+        size = int((people["together_group"] == person["together_group"]).sum())
+        if size < 2:
+            problems.append(
+                InputProblem(
+                    "people",
+                    int(row),
+                    person["person_id"],
+                    "together_group",
+                    str(person["together_group"]),
+                    "a group shared with at least one other young person",
+                )
+            )
+
+
+def _check_vacancies(vacancies: pd.DataFrame, problems: list[InputProblem]) -> None:
+    too_young = vacancies["min_age"] > vacancies["max_age"]
+    for row in np.flatnonzero(too_young.to_numpy()):
+        vacancy = vacancies.iloc[row]
+        problems.append(
+            InputProblem(
+                "vacancies",
+                int(row),
+                vacancy["vacancy_id"],
+                "max_age",
+                str(vacancy["max_age"]),
+                f"an age at least min_age ({vacancy['min_age']})",
+            )
+        )
+
+
+def prepare_inputs(
+    people: pd.DataFrame,
+    vacancies: pd.DataFrame,
+    settings: MatchSettings,
+    *,
+    travel_times: pd.DataFrame | None = None,
+    mix_limits: pd.DataFrame | None = None,
+    lot_limits: pd.DataFrame | None = None,
+) -> MatchInputs:
+    """Validate and normalise the frames of one match run; raise `InputError` listing every problem.
+
+    Rows keep their given positions in the problems (so a file reader can turn them into line
+    numbers) and are sorted by id afterwards, so that shuffled inputs give the same proposals.
+    """
+    problems: list[InputProblem] = []
+    typed_people, found = parse_table(people, PEOPLE_COLUMNS, "people", "person_id")
+    problems += found
+    typed_vacancies, found = parse_table(vacancies, VACANCY_COLUMNS, "vacancies", "vacancy_id")
+    problems += found
+    if not any(p.row is None for p in problems):
+        _check_people(typed_people, problems)
+        _check_vacancies(typed_vacancies, problems)
+    typed_travel = pd.DataFrame(columns=[c.name for c in TRAVEL_COLUMNS])
+    if travel_times is not None:
+        typed_travel, found = parse_table(travel_times, TRAVEL_COLUMNS, "travel_times")
+        problems += found
+    typed_mix = pd.DataFrame(columns=[c.name for c in MIX_LIMIT_COLUMNS])
+    if mix_limits is not None:
+        typed_mix, found = parse_table(mix_limits, MIX_LIMIT_COLUMNS, "mix_limits")
+        problems += found
+    typed_lots = pd.DataFrame(columns=[c.name for c in LOT_LIMIT_COLUMNS])
+    if lot_limits is not None:
+        typed_lots, found = parse_table(lot_limits, LOT_LIMIT_COLUMNS, "lot_limits", "lot")
+        problems += found
+    if problems:
+        raise InputError(problems)
+
+    warnings: list[str] = []
+    known = set(typed_people["person_id"])
+    for vacancy_id, reserved in typed_vacancies[["vacancy_id", "reserved_for"]].itertuples(
+        index=False
+    ):
+        if not pd.isna(reserved) and reserved not in known:
+            warnings.append(
+                f"vacancy {vacancy_id} is reserved for {reserved}, who is not in the people list"
+            )
+    typed_vacancies["lot"] = typed_vacancies["lot"].where(
+        typed_vacancies["lot"].notna(), typed_vacancies["cohort"]
+    )
+    typed_people = typed_people.sort_values("person_id", kind="stable").reset_index(drop=True)
+    typed_vacancies = typed_vacancies.sort_values("vacancy_id", kind="stable").reset_index(
+        drop=True
+    )
+    return MatchInputs(
+        people=typed_people,
+        vacancies=typed_vacancies,
+        settings=settings,
+        travel_times=typed_travel,
+        mix_limits=typed_mix,
+        lot_limits=typed_lots,
+        warnings=tuple(warnings),
+    )

@@ -1,0 +1,202 @@
+"""The PuLP model of one stage: variables for possible pairs only, one function per family.
+
+Every constraint is named from its family and index (`vacancy_capacity__V0012`) so that a
+written-out model (`prob.writeLP`) can be read by a person and rows can be mapped back to the
+frames. Rows that the variable bounds already imply (a young person with one possible vacancy,
+a vacancy with no more candidates than places) are left out: they change nothing and cost time
+at regional scale.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import numpy as np
+import pandas as pd
+import pulp
+
+
+@dataclass(frozen=True)
+class Graph:
+    """The possible pairs of a match run and what the constraint families read about them."""
+
+    person: np.ndarray  # edge -> position in people
+    vacancy: np.ndarray  # edge -> position in vacancies
+    person_ids: np.ndarray
+    vacancy_ids: np.ndarray
+    capacity: np.ndarray  # per vacancy
+    provision_ids: np.ndarray  # per vacancy
+    lots: np.ndarray  # per vacancy
+    risk_flags: pd.Series  # per person: tuple of flags
+    together_group: pd.Series  # per person: group name or None
+    mix_limits: pd.DataFrame
+    lot_limits: pd.DataFrame
+
+
+@dataclass
+class StageModel:
+    """A PuLP problem over a subset of the edges; `edges[k]` is the edge of `variables[k]`."""
+
+    prob: pulp.LpProblem
+    edges: np.ndarray
+    variables: list[pulp.LpVariable]
+    families: dict[str, int] = field(default_factory=dict)
+
+
+def _groups(keys: np.ndarray) -> list[tuple[int, np.ndarray]]:
+    """Positions of `keys` grouped by value, in ascending key order (deterministic)."""
+    if len(keys) == 0:
+        return []
+    order = np.argsort(keys, kind="stable")
+    sorted_keys = keys[order]
+    cuts = np.flatnonzero(np.diff(sorted_keys)) + 1
+    starts = np.concatenate([[0], cuts])
+    return [
+        (int(sorted_keys[start]), part)
+        for start, part in zip(starts, np.split(order, cuts), strict=True)
+    ]
+
+
+def _expression(
+    variables: list[pulp.LpVariable], positions: np.ndarray, coefficients: np.ndarray | None = None
+) -> pulp.LpAffineExpression:
+    if coefficients is None:
+        return pulp.LpAffineExpression([(variables[k], 1) for k in positions])
+    return pulp.LpAffineExpression(
+        [(variables[k], float(c)) for k, c in zip(positions, coefficients, strict=True) if c]
+    )
+
+
+def _add(
+    model: StageModel,
+    family: str,
+    index: str,
+    expression: pulp.LpAffineExpression,
+    sense: int,
+    rhs: float,
+) -> None:
+    name = f"{family}__{index}"
+    model.prob.addConstraint(pulp.LpConstraint(expression, sense, name, rhs), name)
+    model.families[family] = model.families.get(family, 0) + 1
+
+
+def define_assignment_variables(name: str, edges: np.ndarray) -> StageModel:
+    """One binary per possible pair; the stage decides whether to relax them to [0, 1]."""
+    prob = pulp.LpProblem(name, pulp.LpMaximize)
+    created = prob.add_variable_dict("x", range(len(edges)), 0, 1, pulp.LpBinary)
+    variables = [created[k] for k in range(len(edges))]
+    return StageModel(prob=prob, edges=edges, variables=variables)
+
+
+def define_person_assignment_constraints(
+    model: StageModel, graph: Graph, must_place: np.ndarray, must_not_place: np.ndarray
+) -> None:
+    """Each young person takes at most one vacancy; exactly one if an earlier stage placed them."""
+    for person, positions in _groups(graph.person[model.edges]):
+        if must_not_place[person]:
+            for k in positions:
+                model.variables[k].upBound = 0
+            continue
+        pid = graph.person_ids[person]
+        if must_place[person]:
+            expression = _expression(model.variables, positions)
+            _add(model, "person_assignment", pid, expression, pulp.LpConstraintEQ, 1)
+        elif len(positions) > 1:
+            expression = _expression(model.variables, positions)
+            _add(model, "person_assignment", pid, expression, pulp.LpConstraintLE, 1)
+
+
+def define_vacancy_capacity_constraints(model: StageModel, graph: Graph) -> None:
+    """A vacancy holds at most its capacity."""
+    for vacancy, positions in _groups(graph.vacancy[model.edges]):
+        capacity = int(graph.capacity[vacancy])
+        if len(positions) > capacity:
+            expression = _expression(model.variables, positions)
+            vid = graph.vacancy_ids[vacancy]
+            _add(model, "vacancy_capacity", vid, expression, pulp.LpConstraintLE, capacity)
+
+
+def define_mix_limit_constraints(model: StageModel, graph: Graph) -> None:
+    """At most k young people with a given risk flag in one provision (e.g. a shared house)."""
+    provision = graph.provision_ids[graph.vacancy[model.edges]]
+    flags = graph.risk_flags.to_numpy()[graph.person[model.edges]]
+    for provision_id, flag, limit in graph.mix_limits.itertuples(index=False):
+        positions = np.flatnonzero(
+            (provision == provision_id) & np.array([flag in f for f in flags], dtype=bool)
+        )
+        if len(positions) > limit:
+            expression = _expression(model.variables, positions)
+            index = f"{provision_id}__{flag}"
+            _add(model, "provision_mix", index, expression, pulp.LpConstraintLE, int(limit))
+
+
+def define_lot_limit_constraints(model: StageModel, graph: Graph) -> None:
+    """Ring-fenced lots: at least the contract's minimum and at most its maximum proposals."""
+    lots = graph.lots[graph.vacancy[model.edges]]
+    for lot, minimum, maximum in graph.lot_limits.itertuples(index=False):
+        positions = np.flatnonzero(lots == lot)
+        expression = _expression(model.variables, positions)
+        if minimum:
+            _add(model, "lot_minimum", lot, expression, pulp.LpConstraintGE, int(minimum))
+        if maximum is not None and not pd.isna(maximum) and len(positions) > maximum:
+            _add(model, "lot_maximum", lot, expression, pulp.LpConstraintLE, int(maximum))
+
+
+def define_together_constraints(model: StageModel, graph: Graph) -> None:
+    """Members of a group (siblings, a couple) go to the same provision, or none of them moves."""
+    groups = graph.together_group
+    if groups.isna().all():
+        return
+    person = graph.person[model.edges]
+    provision = graph.provision_ids[graph.vacancy[model.edges]]
+    for group in sorted(groups.dropna().unique()):
+        members = np.flatnonzero(groups.to_numpy() == group)
+        in_group = np.isin(person, members)
+        for provision_id in sorted(set(provision[in_group])):
+            here = in_group & (provision == provision_id)
+            for k, (a, b) in enumerate(zip(members[:-1], members[1:], strict=True)):
+                pos_a = np.flatnonzero(here & (person == a))
+                pos_b = np.flatnonzero(here & (person == b))
+                expression = _expression(model.variables, pos_a) - _expression(
+                    model.variables, pos_b
+                )
+                index = f"{group}__{provision_id}__{k}"
+                _add(model, "together", index, expression, pulp.LpConstraintEQ, 0)
+        # A member with no vacancy at all keeps the others unplaced too.
+        covered = set(person[in_group])
+        if any(m not in covered for m in members):
+            for k in np.flatnonzero(in_group):
+                model.variables[k].upBound = 0
+
+
+def build_stage_model(
+    name: str,
+    graph: Graph,
+    edges: np.ndarray,
+    *,
+    must_place: np.ndarray,
+    must_not_place: np.ndarray,
+    side_constraints: bool,
+) -> StageModel:
+    """Build the model of one stage over `edges`, calling each family in a fixed order."""
+    model = define_assignment_variables(name, edges)
+    define_person_assignment_constraints(model, graph, must_place, must_not_place)
+    define_vacancy_capacity_constraints(model, graph)
+    if side_constraints:
+        define_mix_limit_constraints(model, graph)
+        define_lot_limit_constraints(model, graph)
+        define_together_constraints(model, graph)
+    return model
+
+
+def set_objective(model: StageModel, weights: np.ndarray) -> None:
+    """Maximise sum(weights[k] * x[k]); `weights` is aligned with `model.variables`."""
+    positions = np.flatnonzero(weights)
+    model.prob.setObjective(_expression(model.variables, positions, weights[positions]))
+
+
+def add_floor(model: StageModel, name: str, weights: np.ndarray, value: float) -> None:
+    """Keep an earlier stage's optimum: sum(weights * x) >= value (used when side rows exist)."""
+    positions = np.flatnonzero(weights)
+    expression = _expression(model.variables, positions, weights[positions])
+    _add(model, "stage_floor", name, expression, pulp.LpConstraintGE, value)

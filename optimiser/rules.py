@@ -1,0 +1,328 @@
+"""Hard rules: which (young person, vacancy) pairs are possible, and why the others are not.
+
+Rules remove pairs before the model is built, so the model only sees feasible edges and stays
+a bipartite matching (totally unimodular). The rules are evaluated with numpy on blocks of
+young people against all vacancies, so 20,000 x 8,000 pairs never sit in memory at once; for
+each young person the number of vacancies each rule excluded is kept, and for small runs the
+rule that excluded every pair is kept as well (`Compatibility.excluded_pairs`).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+
+from optimiser.inputs import MatchInputs
+from optimiser.vocabulary import COHORTS, SUPPORT_LEVELS
+
+# Order matters only for the "first rule" kept per excluded pair.
+RULES: dict[str, str] = {
+    "reserved": "reserved for another young person",
+    "age": "age on the vacancy's date outside the provision's age range",
+    "gender": "the provision's gender rule",
+    "cohort": "ring-fenced for another cohort",
+    "ofsted": "under 18 and the provision is not Ofsted-registered",
+    "support": "support offered below the support needed",
+    "step_free": "needs step-free access",
+    "parent_and_child": "parent-and-child place (needs a child, or a child needs one)",
+    "pets": "has a pet and pets are not allowed",
+    "excluded_area": "in an area excluded for the young person",
+    "too_far": "further than the travel limit from the young person's area",
+    "not_free": "not free to move by the vacancy's date",
+    "risk": "a risk the provision does not accept",
+}
+RULE_NAMES: tuple[str, ...] = tuple(RULES)
+PAIR_DETAIL_LIMIT = 4_000_000  # keep the rule of every excluded pair up to this many pairs
+BLOCK_PAIRS = 4_000_000  # pairs evaluated per block
+
+
+@dataclass(frozen=True)
+class AreaIndex:
+    """Area names as integer codes, and the area-to-area travel minutes between them."""
+
+    names: tuple[str, ...]
+    minutes: np.ndarray  # (areas x areas)
+
+    def code(self, values: pd.Series) -> np.ndarray:
+        lookup = {name: i for i, name in enumerate(self.names)}
+        return np.array([lookup.get(v, -1) for v in values], dtype=np.int64)
+
+    def membership(self, lists: pd.Series) -> np.ndarray:
+        """(rows x areas) booleans: is area k in row i's list."""
+        lookup = {name: i for i, name in enumerate(self.names)}
+        matrix = np.zeros((len(lists), len(self.names)), dtype=bool)
+        for row, items in enumerate(lists):
+            for item in items:
+                matrix[row, lookup[item]] = True
+        return matrix
+
+
+def build_area_index(inputs: MatchInputs) -> AreaIndex:
+    """Every area named anywhere, with the council's travel table (unknown pairs get a default)."""
+    people, vacancies, travel = inputs.people, inputs.vacancies, inputs.travel_times
+    names: set[str] = set(people["area"]) | set(vacancies["area"])
+    for column in ("preferred_areas", "excluded_areas"):
+        for items in people[column]:
+            names.update(items)
+    for column in ("education_area", "work_area", "network_area"):
+        names.update(people[column].dropna())
+    names.update(travel["from_area"])
+    names.update(travel["to_area"])
+    ordered = tuple(sorted(names))
+    index = {name: i for i, name in enumerate(ordered)}
+    minutes = np.full((len(ordered), len(ordered)), inputs.settings.default_travel_minutes)
+    np.fill_diagonal(minutes, 0.0)
+    given = np.zeros_like(minutes, dtype=bool)
+    for origin, destination, value in travel[["from_area", "to_area", "minutes"]].itertuples(
+        index=False
+    ):
+        i, j = index[origin], index[destination]
+        minutes[i, j] = value
+        given[i, j] = True
+    # A table listing only one direction is read as the same time both ways.
+    one_way = given & ~given.T
+    minutes.T[one_way] = minutes[one_way]
+    return AreaIndex(ordered, minutes)
+
+
+@dataclass(frozen=True)
+class PeopleArrays:
+    """What the rules read about each young person under consideration."""
+
+    birth_year: np.ndarray
+    birth_month_day: np.ndarray
+    gender: np.ndarray  # 1 male, 2 female, 0 other
+    cohorts: np.ndarray  # bit mask over COHORTS
+    support: np.ndarray
+    step_free: np.ndarray
+    has_child: np.ndarray
+    has_pet: np.ndarray
+    excluded: np.ndarray  # (n x areas)
+    preferred: np.ndarray  # (n x areas)
+    area: np.ndarray
+    free_from: np.ndarray  # days since epoch; big for custody without a release date
+    risks: np.ndarray  # (n x words) bit masks
+    index: np.ndarray  # position in inputs.people
+
+
+@dataclass(frozen=True)
+class VacancyArrays:
+    """What the rules read about each vacancy."""
+
+    year: np.ndarray
+    month_day: np.ndarray
+    day: np.ndarray  # days since epoch of the vacancy's date
+    gender: np.ndarray  # 0 any, 1 male, 2 female
+    cohort: np.ndarray  # index into COHORTS; 0 = any
+    min_age: np.ndarray
+    max_age: np.ndarray
+    ofsted: np.ndarray
+    support: np.ndarray
+    step_free: np.ndarray
+    parent_and_child: np.ndarray
+    pets: np.ndarray
+    risks: np.ndarray  # (m x words)
+    reserved_for: np.ndarray  # position in inputs.people, -1 open, -2 someone not listed
+    area: np.ndarray
+
+
+def vacancy_dates(inputs: MatchInputs) -> pd.Series:
+    """The date a vacancy can be taken: its `available_from`, or the run date if earlier/blank."""
+    as_of = pd.Timestamp(inputs.settings.as_of)
+    return inputs.vacancies["available_from"].fillna(as_of).clip(lower=as_of)
+
+
+def _risk_words(lists: pd.Series, vocabulary: dict[str, int]) -> np.ndarray:
+    words = max(1, (len(vocabulary) + 62) // 63)
+    masks = np.zeros((len(lists), words), dtype=np.int64)
+    for row, items in enumerate(lists):
+        for item in items:
+            bit = vocabulary.get(item)
+            if bit is not None:
+                masks[row, bit // 63] |= np.int64(1) << np.int64(bit % 63)
+    return masks
+
+
+def _days(series: pd.Series, blank: int) -> np.ndarray:
+    values = series.to_numpy(dtype="datetime64[D]").astype(np.int64)
+    return np.where(series.isna().to_numpy(), blank, values)
+
+
+def _arrays(
+    inputs: MatchInputs, considered: np.ndarray, needs: pd.DataFrame, areas: AreaIndex
+) -> tuple[PeopleArrays, VacancyArrays]:
+    people = inputs.people.iloc[considered]
+    vacancies = inputs.vacancies
+    flags = sorted(
+        {f for items in people["risk_flags"] for f in items}
+        & {f for items in vacancies["excluded_risks"] for f in items}
+    )
+    vocabulary = {flag: bit for bit, flag in enumerate(flags)}
+    cohort_bits = np.array(
+        [
+            sum(1 << COHORTS.index(c) for c in cohorts)
+            for cohorts in needs["cohorts"].iloc[considered]
+        ],
+        dtype=np.int64,
+    )
+    gender_code = {"male": 1, "female": 2}
+    dob = people["date_of_birth"]
+    custody_unknown = people["current_accommodation"].eq("custody") & people["free_from"].isna()
+    free_from = _days(people["free_from"], np.iinfo(np.int64).min // 2)
+    free_from = np.where(custody_unknown.to_numpy(), np.iinfo(np.int64).max // 2, free_from)
+    person = PeopleArrays(
+        birth_year=dob.dt.year.to_numpy(),
+        birth_month_day=(dob.dt.month * 100 + dob.dt.day).to_numpy(),
+        gender=people["gender"].map(gender_code).fillna(0).to_numpy(dtype=np.int64),
+        cohorts=cohort_bits,
+        support=people["support_need"].map(SUPPORT_LEVELS.index).to_numpy(),
+        step_free=people["needs_step_free"].to_numpy(dtype=bool),
+        has_child=people["has_child"].to_numpy(dtype=bool),
+        has_pet=people["has_pet"].to_numpy(dtype=bool),
+        excluded=areas.membership(people["excluded_areas"]),
+        preferred=areas.membership(people["preferred_areas"]),
+        area=areas.code(people["area"]),
+        free_from=free_from,
+        risks=_risk_words(people["risk_flags"], vocabulary),
+        index=considered,
+    )
+    dates = vacancy_dates(inputs)
+    position = {pid: i for i, pid in enumerate(inputs.people["person_id"])}
+    reserved = np.array(
+        [-1 if pd.isna(r) else position.get(r, -2) for r in vacancies["reserved_for"]],
+        dtype=np.int64,
+    )
+    place = VacancyArrays(
+        year=dates.dt.year.to_numpy(),
+        month_day=(dates.dt.month * 100 + dates.dt.day).to_numpy(),
+        day=_days(dates, 0),
+        gender=vacancies["gender"].map({"any": 0, **gender_code}).to_numpy(dtype=np.int64),
+        cohort=vacancies["cohort"].map(COHORTS.index).to_numpy(dtype=np.int64),
+        min_age=vacancies["min_age"].to_numpy(dtype=np.int64),
+        max_age=vacancies["max_age"].to_numpy(dtype=np.int64),
+        ofsted=vacancies["ofsted_registered"].to_numpy(dtype=bool),
+        support=vacancies["support_level"].map(SUPPORT_LEVELS.index).to_numpy(),
+        step_free=vacancies["step_free"].to_numpy(dtype=bool),
+        parent_and_child=vacancies["parent_and_child"].to_numpy(dtype=bool),
+        pets=vacancies["pets_allowed"].to_numpy(dtype=bool),
+        risks=_risk_words(vacancies["excluded_risks"], vocabulary),
+        reserved_for=reserved,
+        area=areas.code(vacancies["area"]),
+    )
+    return person, place
+
+
+def _block_failures(
+    p: PeopleArrays,
+    v: VacancyArrays,
+    rows: slice,
+    areas: AreaIndex,
+    max_travel: float | None,
+) -> dict[str, np.ndarray]:
+    """(block x vacancies) boolean failure mask for every rule."""
+    col = np.newaxis
+    age = (
+        v.year[col, :]
+        - p.birth_year[rows, col]
+        - (v.month_day[col, :] < p.birth_month_day[rows, col])
+    )
+    reserved = (v.reserved_for[col, :] != -1) & (v.reserved_for[col, :] != p.index[rows, col])
+    cohort_bit = np.left_shift(np.int64(1), v.cohort)[col, :]
+    cohort_fail = (v.cohort[col, :] != 0) & ((p.cohorts[rows, col] & cohort_bit) == 0)
+    cohort_fail |= (v.cohort[col, :] == COHORTS.index("homeless_16_21")) & (age > 21)
+    gender = (v.gender[col, :] != 0) & (v.gender[col, :] != p.gender[rows, col])
+    risk = np.zeros(age.shape, dtype=bool)
+    for word in range(p.risks.shape[1]):
+        risk |= (p.risks[rows, word][:, col] & v.risks[:, word][col, :]) != 0
+    failures = {
+        "reserved": reserved,
+        "age": (age < v.min_age[col, :]) | (age > v.max_age[col, :]),
+        "gender": gender,
+        "cohort": cohort_fail,
+        "ofsted": (age < 18) & ~v.ofsted[col, :],
+        "support": v.support[col, :] < p.support[rows, col],
+        "step_free": p.step_free[rows, col] & ~v.step_free[col, :],
+        "parent_and_child": p.has_child[rows, col] != v.parent_and_child[col, :],
+        "pets": p.has_pet[rows, col] & ~v.pets[col, :],
+        "excluded_area": p.excluded[rows][:, v.area],
+        "not_free": p.free_from[rows, col] > v.day[col, :],
+        "risk": risk,
+    }
+    if max_travel is None:
+        failures["too_far"] = np.zeros(age.shape, dtype=bool)
+    else:
+        far = areas.minutes[p.area[rows]][:, v.area] > max_travel
+        failures["too_far"] = far & ~p.preferred[rows][:, v.area]
+    return {name: failures[name] for name in RULE_NAMES}
+
+
+@dataclass(frozen=True)
+class Compatibility:
+    """The possible pairs and, for every excluded pair, the rules that excluded it."""
+
+    person: np.ndarray  # edge -> position in inputs.people
+    vacancy: np.ndarray  # edge -> position in inputs.vacancies
+    rule_counts: pd.DataFrame  # person_id x rule: vacancies each rule excluded
+    first_rule: np.ndarray | None  # (considered x vacancies) rule code + 1, 0 = compatible
+    considered: np.ndarray  # positions in inputs.people of young people needing a move
+    person_ids: pd.Series
+    vacancy_ids: pd.Series
+
+    def excluded_pairs(self) -> pd.DataFrame:
+        """Every excluded (person, vacancy) pair with the first rule (in RULES order) excluding it.
+
+        Kept for runs up to PAIR_DETAIL_LIMIT pairs; larger runs report counts per rule only.
+        """
+        if self.first_rule is None:
+            raise ValueError("too many pairs to keep each one; use rule_counts")
+        rows, cols = np.nonzero(self.first_rule)
+        return pd.DataFrame(
+            {
+                "person_id": self.person_ids.to_numpy()[self.considered[rows]],
+                "vacancy_id": self.vacancy_ids.to_numpy()[cols],
+                "rule": np.array(RULE_NAMES)[self.first_rule[rows, cols] - 1],
+            }
+        )
+
+
+def assess_pairs(inputs: MatchInputs, needs: pd.DataFrame, areas: AreaIndex) -> Compatibility:
+    """Apply every hard rule to every young person needing a move against every vacancy."""
+    considered = np.flatnonzero(needs["need"].to_numpy() != "no_move_needed")
+    people, places = _arrays(inputs, considered, needs, areas)
+    n, m = len(considered), len(inputs.vacancies)
+    keep_detail = n * m <= PAIR_DETAIL_LIMIT
+    first_rule = np.zeros((n, m), dtype=np.int8) if keep_detail else None
+    counts = np.zeros((n, len(RULE_NAMES)), dtype=np.int64)
+    edge_people: list[np.ndarray] = []
+    edge_places: list[np.ndarray] = []
+    block = max(1, BLOCK_PAIRS // max(m, 1))
+    for start in range(0, n, block):
+        rows = slice(start, min(n, start + block))
+        failures = _block_failures(people, places, rows, areas, inputs.settings.max_travel_minutes)
+        excluded = np.zeros((rows.stop - rows.start, m), dtype=bool)
+        for k, name in enumerate(RULE_NAMES):
+            mask = failures[name]
+            counts[rows, k] = mask.sum(axis=1)
+            if first_rule is not None:
+                fresh = mask & ~excluded
+                first_rule[rows][fresh] = k + 1
+            excluded |= mask
+        r, c = np.nonzero(~excluded)
+        edge_people.append(considered[r + start])
+        edge_places.append(c)
+    person = np.concatenate(edge_people) if edge_people else np.zeros(0, dtype=np.int64)
+    vacancy = np.concatenate(edge_places) if edge_places else np.zeros(0, dtype=np.int64)
+    rule_counts = pd.DataFrame(
+        counts, columns=list(RULE_NAMES), index=inputs.people["person_id"].iloc[considered]
+    )
+    return Compatibility(
+        person=person.astype(np.int64),
+        vacancy=vacancy.astype(np.int64),
+        rule_counts=rule_counts,
+        first_rule=first_rule,
+        considered=considered,
+        person_ids=inputs.people["person_id"],
+        vacancy_ids=inputs.vacancies["vacancy_id"],
+    )

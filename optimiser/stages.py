@@ -1,0 +1,271 @@
+"""The lexicographic staged solve: (a) out of unsuitable accommodation, (b) imminent needs, (c) fit.
+
+No big-M weights mix the stages: each stage's optimum is kept by the next one.
+
+Without side constraints (the pure matching), the sets of young people that can be placed
+together form a matroid (a transversal matroid: vacancies with capacities on one side).
+For a matroid, a maximum-weight set under weights that only depend on the young person is
+found greedily, so it depends only on the *order* of the weights, not their sizes, and the
+greedy set is the most urgent one for every prefix of the order (Gale-optimal). Stage (a)
+therefore maximises sum(rank weight) with distinct weights n, n-1, ..., 1 in urgency order:
+the result moves the largest possible number out of unsuitable accommodation and, among those,
+never leaves a more urgent young person in place of a less urgent one. That set is unique, so
+the next stages keep it exactly by bounds on each young person's row (`= 1` for those placed,
+no variables for the others), which keeps the model totally unimodular and the LP exact.
+Stage (b) does the same for imminent needs on the vacancies free by each deadline.
+
+With side constraints (mix limits, lot limits, together groups) the matroid argument fails,
+so each stage's optimum is kept as a `stage_floor` row and every stage is a MIP: (a) first
+maximises the number moved out, then the number among the urgency tiers in order
+(under-18s in B&B, no fixed abode or emergency accommodation; other under-18s; adults in
+those; other adults), then the rank-weighted urgency within the tiers.
+"""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass
+
+import numpy as np
+
+from optimiser.model import Graph, StageModel, add_floor, build_stage_model, set_objective
+from optimiser.solve import (
+    INFEASIBLE,
+    NO_SOLUTION,
+    OPTIMAL,
+    TIME_LIMIT,
+    SolveOutcome,
+    solve_stage,
+)
+
+SEVERITY = {OPTIMAL: 0, TIME_LIMIT: 1, NO_SOLUTION: 2, INFEASIBLE: 3}
+
+
+@dataclass(frozen=True)
+class StageRecord:
+    """What one stage asked, what it got, and how long it took."""
+
+    stage: str
+    objective: str
+    value: float | None
+    status: str
+    model: str
+    variables: int
+    constraints: int
+    build_seconds: float
+    solve_seconds: float
+    gap: float | None
+    fractional_in_lp: int
+
+
+@dataclass(frozen=True)
+class StageInputs:
+    """Per-edge and per-person arrays the stages read."""
+
+    graph: Graph
+    need: np.ndarray  # per person: need label
+    tier: np.ndarray  # per person: urgency tier (0 most urgent), -1 if not unsuitable
+    urgency_rank: np.ndarray  # per person, -1 if not unsuitable
+    deadline_rank: np.ndarray  # per person, -1 if not imminent
+    on_time: np.ndarray  # per edge: the vacancy is free by the young person's deadline
+    score: np.ndarray  # per edge: fit score
+    side_constraints: bool
+    solver: str
+    time_limit: float
+
+
+@dataclass(frozen=True)
+class StagedSolution:
+    chosen: np.ndarray  # per edge: proposed
+    records: tuple[StageRecord, ...]
+    status: str
+    moved_out: np.ndarray  # per person: placed in stage (a)
+    deadline_met: np.ndarray  # per person: placed in stage (b)
+
+
+class _Clock:
+    def __init__(self, limit: float):
+        self.started = time.perf_counter()
+        self.limit = limit
+
+    def remaining(self) -> float:
+        return self.limit - (time.perf_counter() - self.started)
+
+
+def _rank_weights(rank: np.ndarray) -> np.ndarray:
+    """Distinct positive integer weights, largest for rank 0; 0 where rank is -1."""
+    count = int((rank >= 0).sum())
+    return np.where(rank >= 0, count - rank, 0).astype(float)
+
+
+def _record(
+    stage: str,
+    objective: str,
+    model: StageModel,
+    outcome: SolveOutcome,
+    build_seconds: float,
+    value: float | None = None,
+) -> StageRecord:
+    return StageRecord(
+        stage=stage,
+        objective=objective,
+        value=value if value is not None else outcome.objective,
+        status=outcome.status,
+        model="lp" if outcome.as_lp else "mip",
+        variables=len(model.variables),
+        constraints=len(model.prob.constraints),
+        build_seconds=build_seconds,
+        solve_seconds=outcome.seconds,
+        gap=outcome.gap,
+        fractional_in_lp=outcome.fractional,
+    )
+
+
+def _placed_people(graph: Graph, edges: np.ndarray, values: np.ndarray, people: int) -> np.ndarray:
+    placed = np.zeros(people, dtype=bool)
+    placed[graph.person[edges[values > 0.5]]] = True
+    return placed
+
+
+def run_stages(s: StageInputs) -> StagedSolution:
+    """Solve the stages in order and return the proposals of the last stage that has a solution."""
+    if s.side_constraints:
+        return _run_with_floors(s)
+    return _run_pure(s)
+
+
+def _run_pure(s: StageInputs) -> StagedSolution:
+    graph = s.graph
+    people = len(graph.person_ids)
+    edges_count = len(graph.person)
+    clock = _Clock(s.time_limit)
+    records: list[StageRecord] = []
+    chosen = np.zeros(edges_count, dtype=bool)
+    unsuitable = s.urgency_rank >= 0
+    imminent = s.deadline_rank >= 0
+    moved_out = np.zeros(people, dtype=bool)
+    deadline_met = np.zeros(people, dtype=bool)
+    nobody = np.zeros(people, dtype=bool)
+    status = OPTIMAL
+
+    def solve(name: str, edges: np.ndarray, weights: np.ndarray, must: np.ndarray, text: str):
+        started = time.perf_counter()
+        model = build_stage_model(
+            name, graph, edges, must_place=must, must_not_place=nobody, side_constraints=False
+        )
+        set_objective(model, weights)
+        built = time.perf_counter() - started
+        outcome = solve_stage(model, s.solver, as_lp=True, time_limit=clock.remaining())
+        return model, outcome, built
+
+    stages = (
+        ("a", "most young people out of unsuitable accommodation, most urgent first"),
+        ("b", "most imminent needs met on time, earliest deadline first"),
+        ("c", "best fit for everyone needing a move"),
+    )
+    for stage, text in stages:
+        if clock.remaining() <= 0:
+            status = TIME_LIMIT
+            break
+        if stage == "a":
+            edges = np.flatnonzero(unsuitable[graph.person])
+            weights = _rank_weights(s.urgency_rank)[graph.person[edges]]
+            must = nobody
+        elif stage == "b":
+            keep = moved_out[graph.person] | (imminent[graph.person] & s.on_time)
+            edges = np.flatnonzero(keep & ~(unsuitable & ~moved_out)[graph.person])
+            weights = np.where(
+                moved_out[graph.person[edges]],
+                0.0,
+                _rank_weights(s.deadline_rank)[graph.person[edges]],
+            )
+            must = moved_out
+        else:
+            p = graph.person
+            keep = moved_out[p] | (deadline_met[p] & s.on_time) | ~(unsuitable | deadline_met)[p]
+            edges = np.flatnonzero(keep)
+            weights = s.score[edges].astype(float)
+            must = moved_out | deadline_met
+        if stage != "c" and not (weights > 0).any():
+            continue
+        model, outcome, built = solve(f"match_stage_{stage}", edges, weights, must, text)
+        value = outcome.objective
+        if outcome.has_solution and stage in ("a", "b"):
+            placed = _placed_people(graph, edges, outcome.values, people)
+            value = float((placed & (unsuitable if stage == "a" else imminent)).sum())
+        records.append(_record(stage, text, model, outcome, built, value))
+        status = max(status, outcome.status, key=SEVERITY.__getitem__)
+        if not outcome.has_solution:
+            break
+        chosen = np.zeros(edges_count, dtype=bool)
+        chosen[edges[outcome.values > 0.5]] = True
+        placed = _placed_people(graph, edges, outcome.values, people)
+        if stage == "a":
+            moved_out = placed & unsuitable
+        elif stage == "b":
+            deadline_met = placed & imminent
+    if records and records[-1].stage != "c" and status == OPTIMAL and clock.remaining() <= 0:
+        status = TIME_LIMIT
+    return StagedSolution(chosen, tuple(records), status, moved_out, deadline_met)
+
+
+def _run_with_floors(s: StageInputs) -> StagedSolution:
+    graph = s.graph
+    people = len(graph.person_ids)
+    clock = _Clock(s.time_limit)
+    edges = np.arange(len(graph.person))
+    nobody = np.zeros(people, dtype=bool)
+    started = time.perf_counter()
+    model = build_stage_model(
+        "match_side_constraints",
+        graph,
+        edges,
+        must_place=nobody,
+        must_not_place=nobody,
+        side_constraints=True,
+    )
+    built = time.perf_counter() - started
+    p = graph.person
+    unsuitable = s.urgency_rank >= 0
+    imminent = s.deadline_rank >= 0
+    u_edge = unsuitable[p].astype(float)
+    steps: list[tuple[str, str, np.ndarray]] = [
+        ("a", "number moved out of unsuitable accommodation", u_edge)
+    ]
+    for tier in range(3):
+        in_tiers = unsuitable[p] & (s.tier[p] <= tier) & (s.tier[p] >= 0)
+        steps.append(("a", f"number moved out from urgency tiers 0-{tier}", in_tiers * 1.0))
+    steps.append(("a", "urgency order within the tiers", _rank_weights(s.urgency_rank)[p]))
+    on_time = (imminent[p] & s.on_time).astype(float)
+    steps.append(("b", "number of imminent needs met on time", on_time))
+    steps.append(("b", "earliest deadline first", on_time * _rank_weights(s.deadline_rank)[p]))
+    steps.append(("c", "best fit for everyone needing a move", s.score.astype(float)))
+
+    records: list[StageRecord] = []
+    chosen = np.zeros(len(edges), dtype=bool)
+    status = OPTIMAL
+    last_weights: np.ndarray | None = None
+    for k, (stage, text, weights) in enumerate(steps):
+        if stage != "c" and not weights.any():
+            continue
+        if last_weights is not None and np.array_equal(weights, last_weights):
+            continue
+        if clock.remaining() <= 0:
+            status = max(status, TIME_LIMIT, key=SEVERITY.__getitem__)
+            break
+        set_objective(model, weights)
+        outcome = solve_stage(model, s.solver, as_lp=False, time_limit=clock.remaining())
+        records.append(_record(stage, text, model, outcome, built if k == 0 else 0.0))
+        status = max(status, outcome.status, key=SEVERITY.__getitem__)
+        if not outcome.has_solution:
+            break
+        chosen = outcome.values > 0.5
+        if stage != "c":
+            add_floor(model, f"{stage}_{k}", weights, float(weights[chosen].sum()) - 0.5)
+        last_weights = weights
+    placed = np.zeros(people, dtype=bool)
+    placed[p[chosen]] = True
+    moved_out = placed & unsuitable
+    deadline_met = np.zeros(people, dtype=bool)
+    deadline_met[p[chosen & (s.on_time & imminent[p])]] = True
+    return StagedSolution(chosen, tuple(records), status, moved_out, deadline_met)
