@@ -11,6 +11,9 @@ from __future__ import annotations
 from datetime import date
 
 import pandas as pd
+from sqlmodel import Session, select
+
+from planner.models import Place, Provision, Stay, YoungPerson
 
 PEOPLE_COLUMNS = [
     "person_id",
@@ -80,3 +83,62 @@ def capacity_frame(places: pd.DataFrame, as_of: date) -> pd.DataFrame:
         for (ptype, lot), n in counts.items():
             rows.append({"placement_type": ptype, "lot": lot, "quarter_start": q, "places": int(n)})
     return pd.DataFrame(rows, columns=["placement_type", "lot", "quarter_start", "places"])
+
+
+def frames_from_database(session: Session, as_of: date) -> dict[str, pd.DataFrame]:
+    """The forecast frames (people, stays, capacity) read from the planner's tables."""
+    people = pd.DataFrame(
+        [
+            {
+                "person_id": p.reference,
+                "date_of_birth": p.date_of_birth,
+                "gender": str(p.gender),
+                "uasc": p.uasc,
+                "in_care": p.in_care,
+                "left_service_on": p.left_service_on,
+            }
+            for p in session.exec(select(YoungPerson))
+        ],
+        columns=["person_id", "date_of_birth", "gender", "uasc", "in_care", "left_service_on"],
+    )
+    refs = dict(session.exec(select(YoungPerson.id, YoungPerson.reference)).all())
+    provisions = {p.id: p for p in session.exec(select(Provision))}
+    places = {p.id: p for p in session.exec(select(Place))}
+
+    def lot_of(place_id: int | None) -> str:
+        if place_id is None or place_id not in places:
+            return ""
+        cohort = str(provisions[places[place_id].provision_id].cohort)
+        return "" if cohort == "any" else cohort
+
+    stays = pd.DataFrame(
+        [
+            {
+                "person_id": refs[s.young_person_id],
+                "placement_type": str(s.placement_type),
+                "lot": lot_of(s.place_id),
+                "start": s.start_date,
+                "end": s.end_date,
+                "suitable": s.suitable,
+            }
+            for s in session.exec(select(Stay))
+        ],
+        columns=STAY_COLUMNS,
+    )
+    frames = forecast_frames(people, stays)
+    place_rows = pd.DataFrame(
+        [
+            {
+                "placement_type": str(provisions[p.provision_id].placement_type),
+                "lot": lot_of(p.id),
+                "opens_on": p.opens_on,
+                "closes_on": p.closes_on,
+                "p_opens": provisions[p.provision_id].opens_on,
+                "p_closes": provisions[p.provision_id].closes_on,
+            }
+            for p in places.values()
+        ],
+        columns=["placement_type", "lot", "opens_on", "closes_on", "p_opens", "p_closes"],
+    )
+    frames["capacity"] = capacity_frame(place_rows, as_of)
+    return frames

@@ -119,3 +119,17 @@ def pd_timestamp(day):
     import pandas as pd
 
     return pd.Timestamp(day)
+
+
+def test_forecast_frames_from_the_database_match_the_generated_ones(session, council):
+    """A forecast made from the live database sees exactly what the generator produced."""
+    from pandas.testing import assert_frame_equal
+
+    from planner.forecast_inputs import frames_from_database
+
+    load_council(session, council, actor="test")
+    frames = frames_from_database(session, AS_OF)
+    for name in ("people", "stays", "capacity"):
+        ours = frames[name].sort_values(list(frames[name].columns)).reset_index(drop=True)
+        theirs = council.forecast[name].sort_values(list(frames[name].columns))
+        assert_frame_equal(ours, theirs.reset_index(drop=True), check_dtype=False)

@@ -1,0 +1,21 @@
+# One image for the API and the scheduler (docker-compose runs it twice with different
+# commands). No Node at run time: the web assets are committed already built.
+FROM python:3.11-slim
+
+ENV PYTHONDONTWRITEBYTECODE=1 \
+    PYTHONUNBUFFERED=1 \
+    PIP_NO_CACHE_DIR=1
+
+RUN useradd --create-home --uid 10001 planner
+WORKDIR /app
+COPY pyproject.toml README.md ./
+COPY planner ./planner
+COPY optimiser ./optimiser
+COPY forecasts ./forecasts
+COPY api ./api
+RUN pip install .
+
+USER planner
+EXPOSE 8000
+ENTRYPOINT ["planner"]
+CMD ["serve", "--host", "0.0.0.0"]
