@@ -52,7 +52,7 @@ PLACEMENT_TYPE_LABELS: dict[str, str] = {
     "supported_accommodation": "supported accommodation",
     "council_flat": "a council flat",
     "independent_tenancy": "an independent tenancy",
-    "with_family": "living with family",
+    "with_family": "a family home",
     "other_suitable": "other suitable accommodation",
     "bed_and_breakfast": "bed and breakfast",
     "emergency_accommodation": "emergency accommodation",

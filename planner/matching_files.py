@@ -1,0 +1,166 @@
+"""The matching templates as files: read people and vacancies (CSV or XLSX), write the results.
+
+Reading keeps every cell as text and hands it to the optimiser's validation, so the rules of
+the template live in one place (`optimiser.inputs`); this module only turns a problem's row
+into the line a spreadsheet user sees (the header is line 1, the first young person line 2).
+Writing happens only after a run has finished, so bad input never leaves half a result.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterable
+from dataclasses import dataclass
+from pathlib import Path
+
+import pandas as pd
+
+from optimiser import InputError, InputProblem, MatchInputs, MatchResult, MatchSettings
+from optimiser import prepare_inputs as _prepare
+
+FIRST_DATA_LINE = 2  # header is line 1
+OUTPUT_FILES = (
+    "proposals.csv",
+    "unmatched.csv",
+    "alternatives.csv",
+    "unmet_need.csv",
+    "exclusions.csv",
+    "summary.json",
+)
+
+
+@dataclass(frozen=True)
+class FileProblem:
+    """A bad cell as the user will find it: file, line, column, value and what was expected."""
+
+    file: str
+    line: int | None
+    column: str
+    value: str
+    expected: str
+    record: str | None = None
+
+    def __str__(self) -> str:
+        where = f"line {self.line}" if self.line is not None else "header"
+        record = f" ({self.record})" if self.record else ""
+        return (
+            f"{self.file} {where}{record}, column {self.column!r}: "
+            f"value {self.value!r}, expected {self.expected}"
+        )
+
+
+class MatchFileError(ValueError):
+    """Raised when the files cannot be used; `problems` lists every bad cell."""
+
+    def __init__(self, problems: Iterable[FileProblem]):
+        self.problems = tuple(problems)
+        super().__init__("\n".join(str(p) for p in self.problems))
+
+
+def read_table(path: Path) -> pd.DataFrame:
+    """Every cell as text (blank cells as ''), from a .csv or the first sheet of an .xlsx."""
+    suffix = path.suffix.lower()
+    if not path.exists():
+        raise MatchFileError([FileProblem(path.name, None, "", str(path), "an existing file")])
+    if suffix == ".csv":
+        frame = pd.read_csv(path, dtype=str, keep_default_na=False, encoding="utf-8-sig")
+    elif suffix in (".xlsx", ".xlsm"):
+        frame = pd.read_excel(path, dtype=object, engine="openpyxl").fillna("")
+        frame = frame.map(_cell_text)
+    else:
+        raise MatchFileError(
+            [FileProblem(path.name, None, "", path.suffix, "a .csv or .xlsx file")]
+        )
+    frame.columns = [str(c).strip() for c in frame.columns]
+    return frame
+
+
+def _cell_text(value: object) -> str:
+    """Excel hands back dates and numbers typed; write them the way the template spells them."""
+    if isinstance(value, pd.Timestamp):
+        return value.date().isoformat()
+    if hasattr(value, "isoformat") and not isinstance(value, str):
+        return value.isoformat()[:10]
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))
+    return str(value)
+
+
+def _file_problem(problem: InputProblem, files: dict[str, str]) -> FileProblem:
+    line = None if problem.row is None else problem.row + FIRST_DATA_LINE
+    return FileProblem(
+        files.get(problem.table, problem.table),
+        line,
+        problem.field,
+        problem.value,
+        problem.expected,
+        problem.record,
+    )
+
+
+def read_match_inputs(
+    people_path: Path,
+    vacancies_path: Path,
+    settings: MatchSettings,
+    *,
+    travel_times_path: Path | None = None,
+) -> MatchInputs:
+    """Read and validate the templates; raise `MatchFileError` naming every bad cell by line."""
+    problems: list[FileProblem] = []
+    tables: dict[str, pd.DataFrame | None] = {}
+    for table, path in (
+        ("people", people_path),
+        ("vacancies", vacancies_path),
+        ("travel_times", travel_times_path),
+    ):
+        if path is None:
+            tables[table] = None
+            continue
+        try:
+            tables[table] = read_table(path)
+        except MatchFileError as error:
+            problems += error.problems
+    if problems:
+        raise MatchFileError(problems)
+    files = {"people": people_path.name, "vacancies": vacancies_path.name}
+    if travel_times_path is not None:
+        files["travel_times"] = travel_times_path.name
+    try:
+        return _prepare(
+            tables["people"],
+            tables["vacancies"],
+            settings,
+            travel_times=tables["travel_times"],
+        )
+    except InputError as error:
+        raise MatchFileError(_file_problem(p, files) for p in error.problems) from error
+
+
+def _csv(frame: pd.DataFrame, path: Path) -> None:
+    frame = frame.copy()
+    for column in frame.columns:
+        if pd.api.types.is_datetime64_any_dtype(frame[column]):
+            frame[column] = frame[column].dt.strftime("%Y-%m-%d")
+    frame.to_csv(path, index=False, lineterminator="\n")
+
+
+def write_match_outputs(
+    result: MatchResult, out_dir: Path, *, extra: dict | None = None
+) -> list[Path]:
+    """Write proposals, unmatched, alternatives, unmet need, exclusions and summary.json."""
+    out_dir.mkdir(parents=True, exist_ok=True)
+    written = []
+    for name, frame in (
+        ("proposals.csv", result.proposals),
+        ("unmatched.csv", result.unmatched),
+        ("alternatives.csv", result.alternatives),
+        ("unmet_need.csv", result.unmet_need),
+        ("exclusions.csv", result.exclusions),
+    ):
+        _csv(frame, out_dir / name)
+        written.append(out_dir / name)
+    summary = result.summary() | (extra or {})
+    path = out_dir / "summary.json"
+    path.write_text(json.dumps(summary, indent=2, default=str) + "\n", encoding="utf-8")
+    written.append(path)
+    return written
