@@ -100,8 +100,13 @@ def demo_command(
         task = progress.add_task("Applying migrations", total=None)
         migrate.upgrade(engine)
         if _has_data(engine):
-            if not reset:
-                _fail("the database already holds records; use --reset to replace them")
+            with unit_of_work(engine) as session:
+                only_demo = demo.holds_only_demo_records(session)
+            if not (reset or only_demo):
+                _fail(
+                    "the database holds records imported by someone other than the demo; "
+                    "use --reset to replace them"
+                )
             progress.update(task, description="Removing the records already there")
             with unit_of_work(engine) as session:
                 demo.clear_records(session)
@@ -109,7 +114,8 @@ def demo_command(
         council = demo.generate_council(seed, day)
         progress.update(task, description="Loading it through the importer")
         with unit_of_work(engine) as session:
-            counts = demo.load_council(session, council, actor=audit.cli_actor())
+            counts = demo.load_council(session, council, actor=demo.DEMO_ACTOR)
+            audit.record(session, actor=audit.cli_actor(), action="demo", entity="all")
         progress.update(task, description="Demo council loaded", completed=1, total=1)
     console.print(
         f"Loaded {counts['young_people']} young people (incl. those who left in the last "

@@ -53,6 +53,7 @@ AREAS = {
 CHILD_POPULATION = 67_300  # ONS 0-17 estimate for the council; 0.1% gives the NTS's 67
 HISTORY_YEARS = 5
 PERSONAL_ADVISERS = 18
+DEMO_ACTOR = "demo"  # the importer's actor for demo records, so a rebuild knows they are its own
 RISKS = {"exploitation": 0.14, "self_harm": 0.10, "risk_to_others": 0.07, "substance_misuse": 0.06}
 
 
@@ -829,3 +830,15 @@ def clear_records(session: Session) -> None:
     for model in (Vacancy, Stay, Place, Provision, YoungPerson, User):
         session.exec(delete(model))  # type: ignore[call-overload]
     audit.record(session, actor="demo", action="reset", entity="all")
+
+
+def holds_only_demo_records(session: Session) -> bool:
+    """True if every import into this database was the demo's, so rebuilding loses nothing."""
+    from sqlmodel import select
+
+    from planner.models import AuditEvent
+
+    other = select(AuditEvent.id).where(
+        AuditEvent.action == "import", AuditEvent.actor != DEMO_ACTOR
+    )
+    return session.exec(other.limit(1)).first() is None

@@ -34,8 +34,12 @@ def test_demo_then_status_shows_the_reports_figures(sqlite_url):
     assert rows["All"] == ["", "645", "9"]
 
 
-def test_demo_refuses_to_overwrite_without_reset(sqlite_url):
+def test_demo_rebuilds_itself_but_never_overwrites_a_councils_own_records(sqlite_url, tmp_path):
     assert _run(sqlite_url, "demo").exit_code == 0
+    assert _run(sqlite_url, "demo").exit_code == 0  # the README's first command, run twice
+    own = tmp_path / "own.csv"
+    own.write_text("reference,date_of_birth,legal_status\nOWN1,2005-01-01,former_relevant\n")
+    assert _run(sqlite_url, "import", "young-people", str(own)).exit_code == 0
     again = _run(sqlite_url, "demo")
     assert again.exit_code == 2 and "--reset" in again.output
     assert _run(sqlite_url, "demo", "--reset").exit_code == 0
