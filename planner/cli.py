@@ -267,3 +267,13 @@ def template(
     except FileRefused as exc:
         _fail(str(exc))
     console.print(f"Wrote the {kind} template to {path}; see docs/data-templates.md")
+
+
+def _register_commands() -> None:
+    """Commands that live in their own modules (one idea each) join the one CLI here."""
+    from planner import cli_match
+
+    cli_match.register(app)
+
+
+_register_commands()
