@@ -99,7 +99,13 @@ class Explainer:
         self.imminent_weeks = imminent_weeks
         self.moved_out = moved_out
         self.deadline_met = deadline_met
-        self.situations = self.needs.apply(situation, axis=1).to_numpy()
+        self.situations = np.array(
+            [situation(row) for row in self.needs.to_dict(orient="records")], dtype=object
+        )
+        self.need = self.needs["need"].to_numpy()
+        self.urgency_rank = self.needs["urgency_rank"].to_numpy()
+        self.deadline_rank = self.needs["deadline_rank"].to_numpy()
+        self.pids = people["person_id"].to_numpy()
         chosen = edges[edges["chosen"]]
         self.holder_of = chosen.groupby("vacancy")["person"].apply(list).to_dict()
         self.proposal_of = dict(zip(chosen["person"], chosen.index, strict=True))
@@ -113,11 +119,11 @@ class Explainer:
 
     def _priority(self, person: int) -> tuple[int, int]:
         """Lower comes first: stage of need, then rank inside it."""
-        need = self.needs.at[person, "need"]
+        need = self.need[person]
         if need == NEED_UNSUITABLE:
-            return (0, int(self.needs.at[person, "urgency_rank"]))
+            return (0, int(self.urgency_rank[person]))
         if need == NEED_IMMINENT:
-            return (1, int(self.needs.at[person, "deadline_rank"]))
+            return (1, int(self.deadline_rank[person]))
         return (2, 0)
 
     def proposals(self) -> pd.DataFrame:
@@ -126,16 +132,16 @@ class Explainer:
             return pd.DataFrame(columns=PROPOSAL_COLUMNS)
         chosen["stage"] = [self.secured_stage(p) for p in chosen["person"]]
         sentences = []
-        for _, edge in chosen.iterrows():
+        for edge in chosen.to_dict(orient="records"):
             person = edge["person"]
-            need = self.needs.at[person, "need"]
+            need = self.need[person]
             where = (
                 f"{PLACEMENT_TYPE_LABELS[edge['placement_type']]} at {edge['provision_id']} in"
                 f" {edge['vacancy_area']} from {edge['available_on'].date().isoformat()}"
             )
             if edge["stage"] == "a":
                 total = int((self.needs["urgency_rank"] >= 0).sum())
-                rank = int(self.needs.at[person, "urgency_rank"]) + 1
+                rank = int(self.urgency_rank[person]) + 1
                 why = (
                     f"moves out of unsuitable accommodation (stage a: {rank} of {total} in"
                     " urgency order)"
@@ -167,12 +173,16 @@ class Explainer:
         placed = set(self.proposal_of)
         possible = self.edges.groupby("person").size()
         vacancies_total = len(self.vacancies)
-        by_person = {p: frame for p, frame in self.edges.groupby("person")}
+        ordered = self.edges.sort_values(
+            ["person", "score", "vacancy_id"], ascending=[True, False, True], kind="stable"
+        )
+        edge_person = ordered["person"].to_numpy()
+        options_of = list(zip(ordered["vacancy"], ordered["vacancy_id"], strict=True))
         for person in range(len(self.people)):
             if person in placed:
                 continue
-            pid = self.people.at[person, "person_id"]
-            need = self.needs.at[person, "need"]
+            pid = self.pids[person]
+            need = self.need[person]
             if need == NEED_NONE:
                 rows.append(
                     (
@@ -199,7 +209,8 @@ class Explainer:
                     (pid, need, 0, excluded, "", f"{pid} ({self.situations[person]}). {reason}")
                 )
                 continue
-            taken = self._taken_words(person, by_person[person])
+            start, stop = np.searchsorted(edge_person, [person, person + 1])
+            taken = self._taken_words(person, options_of[start:stop])
             reason = (
                 f"{pid} ({self.situations[person]}). {count} possible vacanc"
                 f"{'y' if count == 1 else 'ies'}, all proposed to others: {taken}."
@@ -210,12 +221,12 @@ class Explainer:
             rows.append((pid, need, count, excluded, taken, reason))
         return pd.DataFrame(rows, columns=UNMATCHED_COLUMNS)
 
-    def _taken_words(self, person: int, options: pd.DataFrame) -> str:
+    def _taken_words(self, person: int, options: list[tuple[int, str]]) -> str:
+        """The best possible vacancies (by fit) and who they went to, and why."""
         parts = []
         mine = self._priority(person)
-        options = options.sort_values(["score", "vacancy_id"], ascending=[False, True])
-        for _, option in options.head(self.top_k).iterrows():
-            holders = self.holder_of.get(option["vacancy"], [])
+        for vacancy, vacancy_id in options[: self.top_k]:
+            holders = self.holder_of.get(vacancy, [])
             who = []
             for holder in holders:
                 theirs = self._priority(holder)
@@ -237,17 +248,15 @@ class Explainer:
                     )
                 else:
                     verdict = "better overall fit"
-                who.append(
-                    f"{self.people.at[holder, 'person_id']} ({self.situations[holder]}; {verdict})"
-                )
-            parts.append(f"{option['vacancy_id']} to " + " and ".join(who))
+                who.append(f"{self.pids[holder]} ({self.situations[holder]}; {verdict})")
+            parts.append(f"{vacancy_id} to " + " and ".join(who))
         more = len(options) - self.top_k
         if more > 0:
             parts.append(f"and {more} more")
         return "; ".join(parts)
 
     def _why_not_words(self, person: int) -> str:
-        need = self.needs.at[person, "need"]
+        need = self.need[person]
         if need == NEED_UNSUITABLE:
             return (
                 " Placing them anywhere would leave a more urgent young person in unsuitable"
@@ -274,7 +283,7 @@ class Explainer:
         top = free.groupby("vacancy").head(self.top_k).copy()
         top["rank"] = top.groupby("vacancy").cumcount() + 1
         rows = []
-        for _, alt in top.iterrows():
+        for alt in top.to_dict(orient="records"):
             vacancy = alt["vacancy"]
             holders = self.holder_of.get(vacancy, [])
             capacity = int(self.vacancies.at[vacancy, "capacity"])
@@ -286,11 +295,9 @@ class Explainer:
                     "the place is not fully proposed: no one is displaced",
                 )
             else:
-                replaced = min(
-                    holders, key=lambda h: (current_score[h], self.people.at[h, "person_id"])
-                )
+                replaced = min(holders, key=lambda h: (current_score[h], self.pids[h]))
                 change = int(alt["score"] - current_score[replaced])
-                replaces = self.people.at[replaced, "person_id"]
+                replaces = self.pids[replaced]
                 text = f"{replaces} would lose this proposal{self._loss_words(replaced)}"
             if person in self.proposal_of:
                 given_up = edges.loc[self.proposal_of[person]]
@@ -314,7 +321,7 @@ class Explainer:
         )
         top = others.groupby("person").head(self.top_k).copy()
         top["rank"] = top.groupby("person").cumcount() + 1
-        for _, alt in top.iterrows():
+        for alt in top.to_dict(orient="records"):
             person = alt["person"]
             vacancy = alt["vacancy"]
             holders = self.holder_of.get(vacancy, [])
@@ -323,10 +330,8 @@ class Explainer:
             if len(holders) < capacity:
                 replaces, text = "", "has a place not proposed to anyone"
             else:
-                replaced = min(
-                    holders, key=lambda h: (current_score[h], self.people.at[h, "person_id"])
-                )
-                replaces = self.people.at[replaced, "person_id"]
+                replaced = min(holders, key=lambda h: (current_score[h], self.pids[h]))
+                replaces = self.pids[replaced]
                 change -= int(current_score[replaced])
                 text = f"proposed to {replaces}, who would lose it{self._loss_words(replaced)}"
             rows.append(

@@ -81,9 +81,9 @@ def match_command(
     for warning in result.warnings:
         typer.echo(f"Warning: {warning}", err=True)
     typer.echo(f"Wrote {', '.join(p.name for p in written)} to {out}")
-    if not any(record.status in ("optimal", "time_limit") for record in result.stages.itertuples()):
-        if len(result.stages):
-            raise typer.Exit(1)  # infeasible side constraints or no solution in time: say so
+    solved = any(status in ("optimal", "time_limit") for status in result.stages.get("status", []))
+    if len(result.stages) and not solved:
+        raise typer.Exit(1)  # infeasible side constraints or no solution in time: say so
 
 
 def register(app: typer.Typer) -> None:
