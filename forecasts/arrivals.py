@@ -1,0 +1,132 @@
+"""Young people who are not in the service yet: assumed arrivals, UASC transfers, returners.
+
+Why three streams: they answer to different levers. Children entering care at 16-17 (and
+16-21 year olds presenting homeless into the framework lot) follow local demand. UASC arrive
+through the National Transfer Scheme, which stops sending a council children once its UASC in
+care reach 0.1% of its child population, so that stream is *pressure capped by headroom*,
+not a free Poisson stream. Returners are former care leavers (21-25) asking for support again.
+
+Each stream's monthly rate is a Gamma posterior (arrivals + 1/2, months observed), drawn once
+per run; the age, first placement and status of each arrival are resampled from the arrivals
+seen in the window, so they carry the council's own mix without a parametric guess.
+The known pipeline (young people in care now, turning 18) is not an arrival stream: it is in
+``people`` and is reported apart from these assumed arrivals.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+
+from forecasts.frames import CouncilData
+from forecasts.rates import DAYS_PER_MONTH, GAP_DAYS, journey
+from forecasts.vocabulary import FRAMEWORK, StateSpace, state_name
+
+STREAMS: tuple[str, ...] = ("new", "uasc", "returner")
+NTS_RATE = 0.001  # the National Transfer Scheme threshold: 0.1% of the child population
+
+
+@dataclass(frozen=True)
+class ArrivalStream:
+    """One stream: how many arrived in how many months, and what they looked like."""
+
+    name: str
+    arrivals: int
+    months: float
+    age_months: np.ndarray  # age on arrival, whole months
+    state: np.ndarray  # first state index
+    in_care: np.ndarray  # looked after on arrival
+    uasc: np.ndarray
+
+    @property
+    def rate_shape(self) -> float:
+        return self.arrivals + 0.5
+
+    @property
+    def rate_per_month(self) -> float:
+        return self.rate_shape / max(self.months, 1e-9)
+
+
+def _default_profile(name: str, states: StateSpace) -> dict[str, np.ndarray]:
+    """A profile for a stream never seen in the window (used only if a scenario adds some)."""
+    if name == "uasc":
+        age, state, in_care, uasc = 16 * 12 + 6, state_name(FRAMEWORK, "uasc"), True, True
+    elif name == "returner":
+        age, state, in_care, uasc = 22 * 12, "independent_tenancy", False, False
+    else:
+        age, state, in_care, uasc = 16 * 12 + 6, "in_care_other", True, False
+    return {
+        "age_months": np.array([age]),
+        "state": states.indices([state]),
+        "in_care": np.array([in_care]),
+        "uasc": np.array([uasc]),
+    }
+
+
+def _in_care_on_arrival(stays: pd.DataFrame, age_months: np.ndarray) -> np.ndarray:
+    if "in_care" in stays.columns:
+        return stays["in_care"].fillna(False).astype(bool).to_numpy()
+    in_care_state = stays["state"].isin(["in_care_other", state_name(FRAMEWORK, "uasc")])
+    return (age_months < 18 * 12) & in_care_state.to_numpy()
+
+
+def estimate_arrivals(
+    data: CouncilData, states: StateSpace, window: tuple[pd.Timestamp, pd.Timestamp]
+) -> dict[str, ArrivalStream]:
+    """Arrivals per stream in the estimation window, with the profile of each arrival."""
+    stays = journey(data)
+    stays = stays[stays["date_of_birth"].notna() & stays["state"].isin(states.names)]
+    uasc_known = data.people.set_index("person_id")["uasc"]
+    uasc = stays["person_id"].map(uasc_known)
+    if "uasc" in stays.columns:
+        uasc = uasc.fillna(stays["uasc"])
+    stays = stays.assign(uasc=uasc.fillna(False).astype(bool))
+    previous_end = stays.groupby("person_id")["end"].shift(1)
+    first = previous_end.isna() & ~stays["person_id"].duplicated()
+    gap = (stays["start"] - previous_end).dt.days
+    returning = previous_end.notna() & (gap > GAP_DAYS)
+    in_window = (stays["start"] >= window[0]) & (stays["start"] <= window[1])
+    age = ((stays["start"] - stays["date_of_birth"]).dt.days / DAYS_PER_MONTH).astype(int)
+    months = max((window[1] - window[0]).days / DAYS_PER_MONTH, 1e-9)
+    stream_of = {
+        "new": first & ~stays["uasc"],
+        "uasc": first & stays["uasc"],
+        "returner": returning,
+    }
+    streams = {}
+    for name, mask in stream_of.items():
+        chosen = stays[mask & in_window]
+        ages = age[mask & in_window].to_numpy()
+        profile = {
+            "age_months": ages,
+            "state": states.indices(chosen["state"].tolist()),
+            "in_care": _in_care_on_arrival(chosen, ages),
+            "uasc": chosen["uasc"].to_numpy(bool),
+        }
+        count = len(chosen)
+        if count == 0:
+            profile = _default_profile(name, states)
+        streams[name] = ArrivalStream(name, count, months, **profile)
+    return streams
+
+
+def nts_threshold(child_population: int, rate: float = NTS_RATE) -> int:
+    """The most UASC in care a council is asked to hold under the transfer scheme."""
+    return int(np.floor(child_population * rate))
+
+
+def arrivals_trace(streams: dict[str, ArrivalStream]) -> pd.DataFrame:
+    """One row per stream: arrivals, months observed, rate per month used, thin flag."""
+    rows = [
+        {
+            "stream": s.name,
+            "arrivals": s.arrivals,
+            "months": round(s.months, 1),
+            "rate_per_month": s.rate_per_month,
+            "thin_data": s.arrivals < 10,
+        }
+        for s in streams.values()
+    ]
+    return pd.DataFrame(rows)

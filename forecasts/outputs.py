@@ -1,0 +1,193 @@
+"""The tables commissioners read, computed from the simulated runs of a forecast.
+
+Why quantiles over runs and not mean +/- sd: counts are small and skewed; a service level
+("places needed so that P(demand <= places) >= 95%") is a quantile, and P(shortfall > 0) is a
+share of runs. Quarter figures are taken at the quarter's last simulated month-end; the
+"within the quarter" figures use the largest month-end count in the quarter, which is what
+"nobody in unsuitable accommodation for want of a place *during* the quarter" needs.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+from forecasts.arrivals import STREAMS
+from forecasts.capacity import UNLIMITED, quarter_of
+from forecasts.forecast import Forecast
+from forecasts.vocabulary import LEFT, UNSUITABLE_TYPES, split_state
+
+LEVELS = (0.50, 0.80, 0.95)
+DAYS_PER_MONTH = 365.25 / 12
+
+
+def _quarters(forecast: Forecast) -> tuple[pd.DatetimeIndex, list[np.ndarray]]:
+    """Each quarter's first day, and the month indices that fall in it."""
+    quarter = quarter_of(forecast.month_ends - pd.Timedelta(days=1))
+    starts = pd.DatetimeIndex(quarter.unique())
+    return starts, [np.flatnonzero(quarter == q) for q in starts]
+
+
+def _interval_columns(samples: np.ndarray, prefix: str = "") -> dict[str, np.ndarray]:
+    """Median and central intervals over the run axis (axis 0)."""
+    cols = {f"{prefix}median": np.median(samples, axis=0)}
+    for level in LEVELS:
+        lo, hi = np.quantile(samples, [(1 - level) / 2, (1 + level) / 2], axis=0)
+        pct = round(level * 100)
+        cols[f"{prefix}lo_{pct}"] = lo
+        cols[f"{prefix}hi_{pct}"] = hi
+    return cols
+
+
+def _thin_states(forecast: Forecast) -> set[str]:
+    rates = forecast.fitted.transitions.trace()
+    per_state = rates.groupby("state")["events"].sum()
+    return set(per_state[per_state < 10].index)
+
+
+def demand_by_quarter(forecast: Forecast) -> pd.DataFrame:
+    """Per quarter and state: demand (unconstrained) with intervals, planned places, expected
+    shortfall, P(shortfall > 0) at quarter end and within the quarter, places needed for the
+    target, and (constrained pass) young people placed and waiting in unsuitable accommodation.
+    """
+    starts, months = _quarters(forecast)
+    names = forecast.states.names
+    keep = [i for i, n in enumerate(names) if n != LEFT]
+    target = forecast.settings.target
+    thin = _thin_states(forecast)
+    places = forecast.plan.places  # (R or 1, M, S)
+    frames = []
+    for q, idx in zip(starts, months, strict=True):
+        last = idx[-1]
+        demand = forecast.demand.stock[last][:, keep].astype(float)  # (R, S)
+        peak = forecast.demand.stock[idx][:, :, keep].max(axis=0).astype(float)
+        cap_end = places[:, last][:, keep].astype(float)
+        cap_months = places[:, idx][:, :, keep]
+        limited = forecast.plan.limited[keep]
+        short = np.clip(demand - cap_end, 0, None)
+        over_in_q = (forecast.demand.stock[idx][:, :, keep] > cap_months.transpose(1, 0, 2)).any(
+            axis=0
+        )
+        frame = pd.DataFrame({"quarter_start": q, "state": [names[k] for k in keep]})
+        frame = frame.assign(**_interval_columns(demand, "demand_"))
+        frame["demand_mean"] = demand.mean(axis=0)
+        frame["capacity"] = np.where(limited, np.median(cap_end, axis=0), np.nan)
+        frame["expected_shortfall"] = np.where(limited, short.mean(axis=0), np.nan)
+        frame["p_shortfall"] = np.where(limited, (short > 0).mean(axis=0), np.nan)
+        frame["p_shortfall_in_quarter"] = np.where(limited, over_in_q.mean(axis=0), np.nan)
+        frame["places_needed"] = np.ceil(np.quantile(peak, target, axis=0))
+        frame["target"] = f"P(demand <= places all quarter) >= {target:.0%}"
+        if forecast.constrained is not None:
+            placed = forecast.constrained.stock[last][:, keep].astype(float)
+            waiting = forecast.constrained.waiting[idx][:, :, keep].astype(float)
+            frame["placed_median"] = np.median(placed, axis=0)
+            frame["waiting_unsuitable_mean"] = waiting[-1].mean(axis=0)
+            frame["p_anyone_waiting_in_quarter"] = (waiting.max(axis=0) > 0).mean(axis=0)
+        frame["thin_data"] = frame["state"].isin(thin)
+        frames.append(frame)
+    out = pd.concat(frames, ignore_index=True)
+    split = [split_state(s) for s in out["state"]]
+    out.insert(1, "placement_type", [t for t, _ in split])
+    out.insert(2, "lot", [lot for _, lot in split])
+    out.insert(0, "scenario", forecast.scenario.name)
+    capacity_known = out["capacity"] < UNLIMITED
+    out.loc[~capacity_known, "capacity"] = np.nan
+    return out.drop(columns="state")
+
+
+def unsuitable_by_quarter(forecast: Forecast) -> pd.DataFrame:
+    """Per quarter (constrained pass): young people in unsuitable accommodation, those there
+    for want of a place, P(anyone there for want of a place during the quarter), B&B nights."""
+    if forecast.constrained is None:
+        raise ValueError("this forecast ran without the capacity-constrained pass")
+    starts, months = _quarters(forecast)
+    names = forecast.states.names
+    unsuitable = [i for i, n in enumerate(names) if split_state(n)[0] in UNSUITABLE_TYPES]
+    bnb = names.index("bed_and_breakfast")
+    res = forecast.constrained
+    rows = []
+    for q, idx in zip(starts, months, strict=True):
+        total = res.stock[idx[-1]][:, unsuitable].sum(axis=1).astype(float)
+        want = res.waiting[idx].sum(axis=2)  # (months, R)
+        nights = (res.stock[idx][:, :, bnb] * DAYS_PER_MONTH).sum(axis=0)
+        rows.append(
+            {
+                "scenario": forecast.scenario.name,
+                "quarter_start": q,
+                **{
+                    k: float(v[0])
+                    for k, v in _interval_columns(total[:, None], "unsuitable_").items()
+                },
+                "unsuitable_mean": total.mean(),
+                "for_want_of_a_place_mean": want[-1].mean(),
+                "p_anyone_for_want_of_a_place": (want.max(axis=0) > 0).mean(),
+                "bed_and_breakfast_nights_mean": nights.mean(),
+                "overflow_moves_mean": res.overflowed[idx].sum(axis=0).mean(),
+            }
+        )
+    return pd.DataFrame(rows)
+
+
+def flows_by_quarter(forecast: Forecast) -> pd.DataFrame:
+    """Flow views per quarter: the turning-18 pipeline (known apart from assumed arrivals),
+    18-month framework expiries per lot (they drive move-on demand), arrivals per stream, and
+    UASC in care against the transfer threshold (headroom)."""
+    starts, months = _quarters(forecast)
+    res = forecast.demand
+    names = forecast.states.names
+    framework = [i for i, n in enumerate(names) if n.startswith("supported_accommodation")]
+    rows = []
+    for q, idx in zip(starts, months, strict=True):
+        row = {"scenario": forecast.scenario.name, "quarter_start": q}
+        for label, series in (
+            ("turning_18_known", res.turning_18_known[idx].sum(axis=0)),
+            ("turning_18_assumed", res.turning_18_assumed[idx].sum(axis=0)),
+        ):
+            row[f"{label}_mean"] = series.mean()
+            row[f"{label}_lo_80"], row[f"{label}_hi_80"] = np.quantile(series, [0.1, 0.9])
+        for k in framework:
+            row[f"expiries_{names[k]}_mean"] = res.expiries[idx][:, :, k].sum(axis=0).mean()
+        for j, stream in enumerate(STREAMS):
+            row[f"arrivals_{stream}_mean"] = res.arrivals[idx][:, :, j].sum(axis=0).mean()
+        held = res.uasc_in_care[idx[-1]].astype(float)
+        threshold = forecast.nts_threshold.astype(float)
+        row["uasc_in_care_median"] = np.median(held)
+        row["nts_threshold_median"] = np.median(threshold)
+        row["uasc_headroom_median"] = np.median(threshold - held)
+        row["p_uasc_at_threshold"] = np.mean(held >= threshold)
+        rows.append(row)
+    return pd.DataFrame(rows)
+
+
+def costs_by_quarter(forecast: Forecast) -> pd.DataFrame:
+    """Cost per quarter and placement type (constrained pass if run), with inflation from the
+    forecast date. Weekly costs come from ``settings.weekly_costs`` (by state or type)."""
+    costs = forecast.settings.weekly_costs
+    if not costs:
+        return pd.DataFrame(columns=["scenario", "quarter_start", "placement_type", "lot"])
+    res = forecast.constrained or forecast.demand
+    starts, months = _quarters(forecast)
+    names = forecast.states.names
+    rows = []
+    for q, idx in zip(starts, months, strict=True):
+        years = (q - forecast.fitted.data.as_of).days / 365.25
+        uplift = (1 + forecast.settings.inflation) ** max(years, 0)
+        for k, name in enumerate(names):
+            weekly = costs.get(name, costs.get(split_state(name)[0]))
+            if weekly is None or name == LEFT:
+                continue
+            person_weeks = res.stock[idx][:, :, k].sum(axis=0) * DAYS_PER_MONTH / 7
+            cost = person_weeks * weekly * uplift
+            placement_type, lot = split_state(name)
+            rows.append(
+                {
+                    "scenario": forecast.scenario.name,
+                    "quarter_start": q,
+                    "placement_type": placement_type,
+                    "lot": lot,
+                    "cost_mean": cost.mean(),
+                    "cost_lo_80": np.quantile(cost, 0.1),
+                    "cost_hi_80": np.quantile(cost, 0.9),
+                }
+            )
+    return pd.DataFrame(rows)

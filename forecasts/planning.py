@@ -1,0 +1,93 @@
+"""Questions asked backwards: scenarios side by side, and "how many places keep the risk low".
+
+Why the goal-seek reads the demand pass: P(demand for a type exceeds its places at some
+month-end up to a date) falls as places rise, and for ``c + k`` places it is the share of
+runs whose largest excess ``max_t(demand_t - c_t)`` is above ``k``. So the smallest ``k`` is a
+quantile of that excess over runs: exact for the simulated runs, with no re-simulation and no
+search. A constrained run with the extra places is then made to report what the choice does
+to unsuitable accommodation (other types' overflow can move with it).
+"""
+
+from __future__ import annotations
+
+from dataclasses import replace
+
+import numpy as np
+import pandas as pd
+
+from forecasts.forecast import Fitted, ForecastSettings, run_forecast
+from forecasts.outputs import demand_by_quarter, unsuitable_by_quarter
+from forecasts.scenarios import Lever, Scenario
+
+
+def compare_scenarios(
+    fitted: Fitted, scenarios: list[Scenario], settings: ForecastSettings | None = None
+) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Run each scenario on the same fitted data and seed (so differences are the levers',
+    not noise). Returns the long demand table of all scenarios and a side-by-side table of
+    places needed and P(shortfall in quarter) per quarter and type."""
+    settings = settings or ForecastSettings()
+    tables = [demand_by_quarter(run_forecast(fitted, settings, s)) for s in scenarios]
+    long = pd.concat(tables, ignore_index=True)
+    wide = long.pivot_table(
+        index=["quarter_start", "placement_type", "lot"],
+        columns="scenario",
+        values=["demand_median", "places_needed", "p_shortfall_in_quarter"],
+        aggfunc="first",
+    )
+    wide.columns = [f"{value}__{scenario}" for value, scenario in wide.columns]
+    return long, wide.reset_index()
+
+
+def places_to_keep_shortfall_under(
+    fitted: Fitted,
+    state: str,
+    through,
+    probability: float = 0.05,
+    settings: ForecastSettings | None = None,
+    scenario: Scenario | None = None,
+) -> pd.DataFrame:
+    """Extra places of ``state`` (``supported_accommodation/care_leavers``, ``council_flat``...)
+    so that P(demand exceeds places at any month-end until ``through``) <= ``probability``.
+    Returns one row: the extra places, the probability before and after, and what the
+    constrained pass then shows for unsuitable accommodation."""
+    settings = settings or ForecastSettings()
+    scenario = scenario or Scenario()
+    forecast = run_forecast(fitted, replace(settings, constrained=False), scenario)
+    k = forecast.states.index(state)
+    if not forecast.plan.limited[k]:
+        raise ValueError(f"{state!r} has no planned places to add to")
+    horizon = np.flatnonzero(forecast.month_ends <= pd.Timestamp(through))
+    if len(horizon) == 0:
+        raise ValueError("the date is before the first simulated month")
+    demand = forecast.demand.stock[horizon][:, :, k].astype(np.int64)  # (M, R)
+    places = forecast.plan.places[:, horizon, k].T  # (M, R or 1)
+    excess = (demand - places).max(axis=0)
+    extra = int(max(np.ceil(np.quantile(excess, 1 - probability)), 0))
+    before = float((excess > 0).mean())
+    after = float((excess > extra).mean())
+    lever = Lever("places", extra, state=state, start=fitted.data.as_of)
+    checked = run_forecast(
+        fitted,
+        replace(settings, constrained=True),
+        Scenario(f"{scenario.name}+{extra}", scenario.levers + (lever,)),
+    )
+    unsuitable = unsuitable_by_quarter(checked)
+    in_horizon = unsuitable["quarter_start"] <= pd.Timestamp(through)
+    return pd.DataFrame(
+        [
+            {
+                "state": state,
+                "through": pd.Timestamp(through),
+                "target_probability": probability,
+                "extra_places": extra,
+                "places_at_end": int(np.median(places[-1])) + extra,
+                "p_shortfall_before": before,
+                "p_shortfall_after": after,
+                "for_want_of_a_place_mean_after": float(
+                    unsuitable.loc[in_horizon, "for_want_of_a_place_mean"].max()
+                ),
+                "runs": settings.runs,
+            }
+        ]
+    )

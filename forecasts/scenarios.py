@@ -1,0 +1,159 @@
+"""Scenarios: named sets of assumptions a commissioner can change, each with its uncertainty.
+
+Why low/central/high: commissioners rarely know an assumption exactly ("between 10% and 30%
+more UASC"). Following the NHS New Hospital Programme model, each lever is entered as an 80%
+interval around a central value and drawn afresh in every run from a normal distribution with
+that mean and standard deviation ``(high - low) / 2.563``, clipped at zero; the forecast's
+intervals then carry the assumption's uncertainty as well as the data's.
+
+A lever is one of:
+
+- ``arrivals``: multiplies the monthly rate of a stream (``new``, ``uasc``, ``returner``);
+- ``exit_rate``: multiplies the hazard of leaving a state (below 1 = longer stays);
+- ``move_share``: multiplies the share of moves into ``destination`` (from ``state``, or from
+  every state when ``state`` is empty), e.g. staying put take-up at 18;
+- ``places``: adds places of a state from a date (negative for attrition or closures);
+- ``nts_rate``: the National Transfer Scheme threshold as a share of the child population.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import numpy as np
+import pandas as pd
+
+LEVER_KINDS = ("arrivals", "exit_rate", "move_share", "places", "nts_rate")
+Z80 = 2.563  # width of a central 80% normal interval, in standard deviations
+
+
+@dataclass(frozen=True)
+class Lever:
+    """One assumption, as an 80% interval (``low``, ``high``) around ``central``."""
+
+    kind: str
+    central: float
+    low: float | None = None
+    high: float | None = None
+    stream: str = ""
+    state: str = ""
+    destination: str = ""
+    start: pd.Timestamp | None = None  # for ``places``: from this date on
+
+    def __post_init__(self) -> None:
+        if self.kind not in LEVER_KINDS:
+            raise ValueError(f"unknown lever kind {self.kind!r}; use one of {LEVER_KINDS}")
+        low = self.central if self.low is None else self.low
+        high = self.central if self.high is None else self.high
+        if not low <= self.central <= high:
+            raise ValueError(f"lever {self.kind}: need low <= central <= high")
+
+    def draw(self, runs: int, rng: np.random.Generator) -> np.ndarray:
+        """One value per run; places are rounded to whole places."""
+        low = self.central if self.low is None else self.low
+        high = self.central if self.high is None else self.high
+        sd = (high - low) / Z80
+        values = (
+            self.central + sd * rng.standard_normal(runs)
+            if sd > 0
+            else np.full(runs, float(self.central))
+        )
+        if self.kind == "places":
+            return np.round(values)
+        return np.clip(values, 0.0, None)
+
+
+@dataclass(frozen=True)
+class Scenario:
+    """A named set of levers; the empty scenario is the central forecast from the data."""
+
+    name: str = "central"
+    levers: tuple[Lever, ...] = field(default_factory=tuple)
+    description: str = ""
+
+    def of_kind(self, kind: str) -> list[Lever]:
+        return [lever for lever in self.levers if lever.kind == kind]
+
+    def describe(self) -> pd.DataFrame:
+        """The levers as a table (for the page and the export)."""
+        rows = [
+            {
+                "scenario": self.name,
+                "kind": lv.kind,
+                "stream": lv.stream,
+                "state": lv.state,
+                "destination": lv.destination,
+                "start": lv.start,
+                "low": lv.low if lv.low is not None else lv.central,
+                "central": lv.central,
+                "high": lv.high if lv.high is not None else lv.central,
+            }
+            for lv in self.levers
+        ]
+        return pd.DataFrame(rows)
+
+
+def standard_scenarios(as_of: pd.Timestamp) -> dict[str, Scenario]:
+    """The scenarios commissioners ask for, with illustrative ranges (edit them freely)."""
+    in_a_year = pd.Timestamp(as_of) + pd.DateOffset(months=12)
+    return {
+        "central": Scenario("central", description="rates and arrivals as in the data"),
+        "more_uasc": Scenario(
+            "more_uasc",
+            (
+                Lever("arrivals", 1.5, 1.2, 2.0, stream="uasc"),
+                Lever("nts_rate", 0.0012, 0.001, 0.0014),
+            ),
+            "UASC arrival pressure up by 20-100% and a higher transfer threshold",
+        ),
+        "longer_stays": Scenario(
+            "longer_stays",
+            tuple(
+                Lever("exit_rate", 0.8, 0.7, 0.9, state=s)
+                for s in (
+                    "supported_lodgings",
+                    "staying_close",
+                    "supported_accommodation/care_leavers",
+                    "council_flat",
+                )
+            ),
+            "stays 10-30% longer in supported types",
+        ),
+        "staying_put_take_up": Scenario(
+            "staying_put_take_up",
+            (Lever("move_share", 1.3, 1.1, 1.5, state="in_care_other", destination="staying_put"),),
+            "more young people stay with their foster carers at 18",
+        ),
+        "staying_close_roll_out": Scenario(
+            "staying_close_roll_out",
+            (
+                Lever("move_share", 2.0, 1.5, 2.5, destination="staying_close"),
+                Lever("places", 12, 8, 12, state="staying_close", start=in_a_year),
+            ),
+            "staying close doubles its intake; +12 places within a year",
+        ),
+        "host_recruitment": Scenario(
+            "host_recruitment",
+            (Lever("places", 5, 2, 7, state="supported_lodgings", start=in_a_year),),
+            "five more supported lodgings hosts (2-7) recruited within a year",
+        ),
+        "move_on_supply": Scenario(
+            "move_on_supply",
+            (Lever("places", 9, 6, 9, state="council_flat", start=in_a_year),),
+            "two conversions add nine council flats",
+        ),
+        "new_framework_places": Scenario(
+            "new_framework_places",
+            (
+                Lever(
+                    "places",
+                    30,
+                    20,
+                    30,
+                    state="supported_accommodation/care_leavers",
+                    start=in_a_year,
+                ),
+            ),
+            "thirty framework places commissioned for next year",
+        ),
+    }

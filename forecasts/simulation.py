@@ -1,0 +1,340 @@
+"""The monthly Monte Carlo microsimulation, vectorised over runs (arrays are runs x people).
+
+Why individual-level: dates of birth make turning 18, 21, 23 and 25 exact, and each stay's
+start makes the 18-month framework limit exact; a cohort model with exponential ageing or a
+memoryless stay cannot represent either.
+
+One month, for every run at once:
+
+1. everyone ages a month and a month longer in their placement;
+2. rules first: at 25 the young person leaves; at 21 they carry on with the drawn
+   probability of asking for support, else leave; a stay that reaches a state's limit (18
+   months of framework, staying put at 21, supported lodgings at 23, care at 18) must move,
+   to a destination drawn from that state's shares without the state itself;
+3. otherwise a move happens with the state's monthly probability for the young person's age
+   band and time in placement, to a destination drawn from the state's shares (the uniform
+   that decided the move, rescaled, picks the destination, so no extra random numbers);
+4. assumed arrivals join (UASC only while the council's UASC in care are below the transfer
+   threshold);
+5. in the capacity-constrained pass, moves into a full service are resolved by the stated
+   overflow rule (see :mod:`forecasts.capacity`).
+
+Arrivals take the next free column of their run, and every year the columns of young people
+who have left are compacted away (a stable partition per run), so the arrays stay about as
+wide as the number of young people in the service, not as wide as everyone who ever was.
+Both passes use the same random numbers month by month (common random numbers), so the
+difference between demand and the constrained outcome is not blurred by noise.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from forecasts.arrivals import STREAMS, ArrivalStream
+from forecasts.capacity import CapacityPlan, allocate
+from forecasts.parameters import RunParameters
+from forecasts.vocabulary import (
+    AGE_BAND_STARTS,
+    DURATION_BAND_STARTS,
+    PracticeRules,
+    StateSpace,
+)
+
+NEVER = 32000  # a rule that never fires
+AGE_GONE = -30000  # the age stored for a column whose young person has left
+COMPACT_EVERY = 12  # months between compactions of the columns of leavers
+
+
+@dataclass(frozen=True)
+class Population:
+    """The young people now (one entry per person)."""
+
+    state: np.ndarray  # int16
+    age_months: np.ndarray  # int16, whole months at as_of
+    months_in_placement: np.ndarray  # int16
+    in_care: np.ndarray  # bool
+    uasc: np.ndarray  # bool
+
+
+@dataclass
+class SimulationResult:
+    """Counts recorded at the end of each month (first axis = month, second = run)."""
+
+    stock: np.ndarray  # (M, R, S) young people per state
+    waiting: np.ndarray  # (M, R, S) in unsuitable accommodation for want of a place of state
+    turning_18_known: np.ndarray  # (M, R) young people in care now who turned 18
+    turning_18_assumed: np.ndarray  # (M, R) arrivals in care who turned 18
+    expiries: np.ndarray  # (M, R, S) stays ended by a maximum-months rule
+    arrivals: np.ndarray  # (M, R, streams)
+    uasc_in_care: np.ndarray  # (M, R) at the start of the month
+    overflowed: np.ndarray  # (M, R) moves that ended in unsuitable accommodation this month
+
+
+class _Columns:
+    """The arrays of one pass: runs x columns, one young person per cell."""
+
+    FIELDS = ("state", "age", "dur", "due", "in_care", "uasc", "known", "wanted")
+
+    def __init__(self, runs: int, width: int, left: int) -> None:
+        self.state = np.full((runs, width), left, dtype=np.int16)
+        self.age = np.full((runs, width), AGE_GONE, dtype=np.int16)
+        self.dur = np.zeros((runs, width), dtype=np.int16)
+        self.due = np.full((runs, width), NEVER, dtype=np.int16)
+        self.in_care = np.zeros((runs, width), dtype=bool)
+        self.uasc = np.zeros((runs, width), dtype=bool)
+        self.known = np.zeros((runs, width), dtype=bool)
+        self.wanted = np.full((runs, width), -1, dtype=np.int16)
+        self.filled = np.zeros(runs, dtype=np.int64)
+        self.left = left
+
+    @property
+    def width(self) -> int:
+        return int(self.filled.max(initial=0))
+
+    def compact(self) -> None:
+        """Move each run's young people still in the service to its first columns."""
+        w = self.width
+        alive = self.state[:, :w] != self.left
+        count = alive.sum(axis=1)
+        position = np.where(
+            alive,
+            np.cumsum(alive, axis=1) - 1,
+            count[:, None] + np.cumsum(~alive, axis=1) - 1,
+        )
+        for name in self.FIELDS:
+            array = getattr(self, name)
+            part = array[:, :w].copy()
+            np.put_along_axis(array[:, :w], position, part, axis=1)
+        self.filled = count.astype(np.int64)
+
+
+class Engine:
+    """Runs one pass (demand, or capacity-constrained) for all runs at once."""
+
+    def __init__(
+        self,
+        states: StateSpace,
+        rules: PracticeRules,
+        population: Population,
+        params: RunParameters,
+        streams: dict[str, ArrivalStream],
+        months: int,
+        seed: int,
+    ) -> None:
+        self.states = states
+        self.population = population
+        self.params = params
+        self.streams = streams
+        self.months = months
+        self.runs = params.continue_21.shape[0]
+        self.seed = seed
+        self.n_a, n_d = len(AGE_BAND_STARTS), len(DURATION_BAND_STARTS)
+        ages = np.arange(2**16, dtype=np.int64)
+        ages = np.where(ages >= 2**15, 0, ages)  # negative ages (gone) index the top half
+        self.band_of_age = np.searchsorted(np.array(AGE_BAND_STARTS[1:]) * 12, ages, "right")
+        self.band_of_age = self.band_of_age.astype(np.int16)
+        self.age_key = (self.band_of_age * n_d).astype(np.int16)
+        durs = np.arange(2**15)
+        self.dur_key = np.searchsorted(np.array(DURATION_BAND_STARTS[1:]), durs, "right")
+        self.dur_key = self.dur_key.astype(np.int16)
+        self.state_key = (np.arange(states.size) * self.n_a * n_d).astype(np.int16)
+        self.max_months = np.full(states.size, NEVER, dtype=np.int32)
+        self.max_age = np.full(states.size, NEVER, dtype=np.int32)
+        for i, name in enumerate(states.names):
+            rule = rules.rule(name)
+            if rule.max_months is not None:
+                self.max_months[i] = rule.max_months
+            if rule.max_age is not None:
+                self.max_age[i] = round(rule.max_age * 12)
+        self.leaving_age = round(rules.leaving_age * 12)
+        self.review_age = round(rules.review_age * 12)
+        self.care_age = round(rules.care_leaving_age * 12)
+        self.row_offset = (np.arange(self.runs) * params.leave_probability.shape[1])[:, None]
+        self.row_offset = self.row_offset.astype(np.int32)
+        self.leave_flat = params.leave_probability.ravel()
+        self.destinations = np.concatenate(
+            [params.destination_cumulative, params.forced_cumulative], axis=1
+        )
+        self.forced_rows = params.destination_cumulative.shape[1]
+        rng = np.random.default_rng([seed, 1])
+        self.arrival_counts = {
+            name: rng.poisson(params.arrival_rate[name][None, :], size=(months, self.runs))
+            for name in STREAMS
+        }
+        total = sum(c.astype(np.int64) for c in self.arrival_counts.values()).sum(axis=0)
+        self.capacity_width = len(population.state) + int(total.max(initial=0))
+
+    def _due(self, month: int, state: np.ndarray, age: np.ndarray, dur) -> np.ndarray:
+        """The month in which a rule will force this stay to end."""
+        age = age.astype(np.int32)
+        months_left = np.minimum(
+            self.max_months[state] - dur,
+            np.minimum(self.max_age[state], self.leaving_age) - age,
+        )
+        return np.clip(month + months_left, -1, NEVER).astype(np.int16)
+
+    def _start(self) -> _Columns:
+        pop = self.population
+        n0 = len(pop.state)
+        cols = _Columns(self.runs, self.capacity_width, self.states.left)
+        cols.state[:, :n0] = pop.state
+        cols.age[:, :n0] = pop.age_months
+        cols.dur[:, :n0] = pop.months_in_placement
+        cols.in_care[:, :n0] = pop.in_care & (pop.age_months < self.care_age)
+        cols.uasc[:, :n0] = pop.uasc
+        cols.known[:, :n0] = True
+        cols.due[:, :n0] = self._due(-1, pop.state, pop.age_months, pop.months_in_placement)
+        cols.filled[:] = n0
+        return cols
+
+    def run(self, plan: CapacityPlan | None = None) -> SimulationResult:
+        """Simulate every month; ``plan`` switches on the capacity-constrained pass."""
+        runs, months, n_s = self.runs, self.months, self.states.size
+        cols = self._start()
+        out = SimulationResult(
+            stock=np.zeros((months, runs, n_s), dtype=np.int16),
+            waiting=np.zeros((months, runs, n_s), dtype=np.int16),
+            turning_18_known=np.zeros((months, runs), dtype=np.int16),
+            turning_18_assumed=np.zeros((months, runs), dtype=np.int16),
+            expiries=np.zeros((months, runs, n_s), dtype=np.int16),
+            arrivals=np.zeros((months, runs, len(STREAMS)), dtype=np.int16),
+            uasc_in_care=np.zeros((months, runs), dtype=np.int16),
+            overflowed=np.zeros((months, runs), dtype=np.int16),
+        )
+        stock = _count(
+            np.arange(runs).repeat(len(self.population.state)),
+            np.tile(self.population.state, runs),
+            runs,
+            n_s,
+        )
+        for m in range(months):
+            if m and m % COMPACT_EVERY == 0:
+                cols.compact()
+            stock = self._month(m, cols, stock, plan, out)
+            stock[:, self.states.left] = 0
+            out.stock[m] = stock
+        return out
+
+    def _month(self, m, cols: _Columns, stock, plan, out) -> np.ndarray:
+        runs, n_s, left = self.runs, self.states.size, self.states.left
+        p = self.params
+        w, full = cols.width, self.capacity_width
+        st, ag, du, due = cols.state[:, :w], cols.age[:, :w], cols.dur[:, :w], cols.due[:, :w]
+        rng = np.random.default_rng([self.seed, 2, m])
+        ag += 1
+        du += 1
+        ages = ag.view(np.uint16)
+        key = self.state_key.take(st)
+        key += self.age_key.take(ages)
+        key += self.dur_key.take(du)
+        prob = self.leave_flat.take(key + self.row_offset)
+        u = rng.random((runs, w), dtype=np.float32)
+        event = u < prob
+        event |= due <= m
+        event |= ag == self.care_age
+        event |= ag == self.review_age
+        flat = np.flatnonzero(event)
+        r, c = np.divmod(flat, w)
+        at = r * full + c  # the same cells in the full (contiguous) arrays
+        s_e = cols.state.reshape(-1).take(at)
+        a_e = cols.age.reshape(-1).take(at).astype(np.int32)
+        u_e, p_e = u.reshape(-1).take(flat), prob.reshape(-1).take(flat)
+        forced = cols.due.reshape(-1).take(at) <= m
+        turning = (a_e == self.care_age) & cols.in_care.reshape(-1).take(at)
+        known = cols.known.reshape(-1).take(at)
+        out.turning_18_known[m] = np.bincount(r[turning & known], minlength=runs)
+        out.turning_18_assumed[m] = np.bincount(r[turning & ~known], minlength=runs)
+        cols.in_care.reshape(-1)[at[turning]] = False
+        aged_out = forced & (a_e >= self.leaving_age)
+        review = (a_e == self.review_age) & ~forced
+        exits = aged_out | (review & (u_e >= p.continue_21.take(r)))
+        natural = (u_e < p_e) & ~forced & ~review
+        moving = natural | (forced & ~aged_out)
+
+        r_mv, c_mv, s_mv = r[moving], c[moving], s_e[moving]
+        f_mv, u_mv = forced[moving], u_e[moving]
+        v = np.where(f_mv, u_mv, u_mv / np.maximum(p_e[moving], 1e-12))
+        row = s_mv.astype(np.int64) * self.n_a + self.band_of_age.take(a_e[moving])
+        row += f_mv * self.forced_rows
+        table = self.destinations[r_mv, row]
+        dest = np.minimum((table < v[:, None]).sum(axis=1), n_s - 1).astype(np.int16)
+        limit = self.max_months.take(s_mv)
+        expired = f_mv & (limit < NEVER) & (cols.dur.reshape(-1).take(at[moving]) >= limit)
+        out.expiries[m] = _count(r_mv[expired], s_mv[expired], runs, n_s)
+
+        r_ex, c_ex = r[exits], c[exits]
+        r_ar, c_ar, s_ar = self._arrivals(m, rng, cols, out)
+        if plan is None:
+            r_go = np.concatenate([r_mv, r_ar])
+            c_go = np.concatenate([c_mv, c_ar])
+            s_go = np.concatenate([dest, s_ar])
+        else:
+            r_go, c_go, s_go = allocate(
+                plan=plan,
+                month=m,
+                rng=rng,
+                stock=stock,
+                state=cols.state[:, : cols.width],
+                wanted=cols.wanted[:, : cols.width],
+                movers=(r_mv, c_mv, s_mv, dest, f_mv),
+                leavers=(r_ex, c_ex),
+                arrivals=(r_ar, c_ar, s_ar),
+                overflowed=out.overflowed[m],
+            )
+        stock = stock - _count(r_ex, cols.state[r_ex, c_ex], runs, n_s)
+        cols.state[r_ex, c_ex] = left
+        cols.age[r_ex, c_ex] = AGE_GONE
+        cols.due[r_ex, c_ex] = NEVER
+        cols.in_care[r_ex, c_ex] = False
+        cols.wanted[r_ex, c_ex] = -1
+        before = cols.state[r_go, c_go]
+        stock = stock - _count(r_go, before, runs, n_s) + _count(r_go, s_go, runs, n_s)
+        cols.state[r_go, c_go] = s_go
+        cols.dur[r_go, c_go] = 0
+        cols.due[r_go, c_go] = self._due(m, s_go, cols.age[r_go, c_go], 0)
+        if plan is not None:
+            waiting = cols.wanted[:, : cols.width]
+            r_w, c_w = np.nonzero(waiting >= 0)
+            out.waiting[m] = _count(r_w, waiting[r_w, c_w], runs, n_s)
+        return stock
+
+    def _arrivals(self, m, rng, cols: _Columns, out):
+        """Place this month's arrivals in each run's next free columns."""
+        pieces = []
+        for k, name in enumerate(STREAMS):
+            counts = self.arrival_counts[name][m].astype(np.int64)
+            if name == "uasc":
+                w = cols.width
+                held = (cols.in_care[:, :w] & cols.uasc[:, :w]).sum(axis=1)
+                out.uasc_in_care[m] = held
+                counts = np.minimum(counts, np.clip(self.params.nts_threshold - held, 0, None))
+            out.arrivals[m, :, k] = counts
+            total = int(counts.sum())
+            if total == 0:
+                continue
+            r = np.repeat(np.arange(self.runs), counts)
+            offset = np.arange(total) - np.repeat(np.cumsum(counts) - counts, counts)
+            c = np.repeat(cols.filled, counts) + offset
+            cols.filled += counts
+            stream = self.streams[name]
+            pick = rng.integers(0, len(stream.state), size=total)
+            age = stream.age_months[pick].astype(np.int16)
+            cols.age[r, c] = age
+            cols.dur[r, c] = 0
+            cols.in_care[r, c] = stream.in_care[pick] & (age < self.care_age)
+            cols.uasc[r, c] = stream.uasc[pick]
+            cols.known[r, c] = False
+            cols.wanted[r, c] = -1
+            pieces.append((r, c, stream.state[pick].astype(np.int16)))
+        if not pieces:
+            empty = np.zeros(0, dtype=np.int64)
+            return empty, empty, empty.astype(np.int16)
+        return tuple(np.concatenate([piece[i] for piece in pieces]) for i in range(3))
+
+
+def _count(runs_of: np.ndarray, states_of: np.ndarray, runs: int, n_states: int) -> np.ndarray:
+    """(runs, states) counts of the given (run, state) pairs."""
+    flat = runs_of.astype(np.int64) * n_states + states_of
+    return np.bincount(flat, minlength=runs * n_states).reshape(runs, n_states)
