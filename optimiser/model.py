@@ -80,12 +80,26 @@ def _add(
     model.families[family] = model.families.get(family, 0) + 1
 
 
-def define_assignment_variables(name: str, edges: np.ndarray) -> StageModel:
-    """One binary per possible pair; the stage decides whether to relax them to [0, 1]."""
+def define_assignment_variables(
+    name: str, edges: np.ndarray, shared: list[pulp.LpVariable] | None = None
+) -> StageModel:
+    """One binary per possible pair; the stage decides whether to relax them to [0, 1].
+
+    Stages over subsets of the same pairs may pass `shared` (one variable per edge of the run,
+    made once by `make_edge_variables`): creating Python objects for millions of pairs is the
+    largest part of building a stage at regional scale.
+    """
     prob = pulp.LpProblem(name, pulp.LpMaximize)
-    created = prob.add_variable_dict("x", range(len(edges)), 0, 1, pulp.LpBinary)
-    variables = [created[k] for k in range(len(edges))]
-    return StageModel(prob=prob, edges=edges, variables=variables)
+    if shared is None:
+        shared = make_edge_variables(prob, len(edges))
+        return StageModel(prob=prob, edges=edges, variables=shared)
+    return StageModel(prob=prob, edges=edges, variables=[shared[k] for k in edges])
+
+
+def make_edge_variables(prob: pulp.LpProblem, count: int) -> list[pulp.LpVariable]:
+    """`count` binaries named x_0, x_1, ... through the problem (PuLP 3.3 and 4.x alike)."""
+    created = prob.add_variable_dict("x", range(count), 0, 1, pulp.LpBinary)
+    return [created[k] for k in range(count)]
 
 
 def define_person_assignment_constraints(
@@ -177,9 +191,10 @@ def build_stage_model(
     must_place: np.ndarray,
     must_not_place: np.ndarray,
     side_constraints: bool,
+    shared: list[pulp.LpVariable] | None = None,
 ) -> StageModel:
     """Build the model of one stage over `edges`, calling each family in a fixed order."""
-    model = define_assignment_variables(name, edges)
+    model = define_assignment_variables(name, edges, shared)
     define_person_assignment_constraints(model, graph, must_place, must_not_place)
     define_vacancy_capacity_constraints(model, graph)
     if side_constraints:

@@ -27,8 +27,16 @@ import time
 from dataclasses import dataclass
 
 import numpy as np
+import pulp
 
-from optimiser.model import Graph, StageModel, add_floor, build_stage_model, set_objective
+from optimiser.model import (
+    Graph,
+    StageModel,
+    add_floor,
+    build_stage_model,
+    make_edge_variables,
+    set_objective,
+)
 from optimiser.solve import (
     INFEASIBLE,
     NO_SOLUTION,
@@ -147,11 +155,20 @@ def _run_pure(s: StageInputs) -> StagedSolution:
     deadline_met = np.zeros(people, dtype=bool)
     nobody = np.zeros(people, dtype=bool)
     status = OPTIMAL
+    started = time.perf_counter()
+    shared = make_edge_variables(pulp.LpProblem("edges", pulp.LpMaximize), edges_count)
+    variables_seconds = time.perf_counter() - started
 
-    def solve(name: str, edges: np.ndarray, weights: np.ndarray, must: np.ndarray, text: str):
+    def solve(name: str, edges: np.ndarray, weights: np.ndarray, must: np.ndarray):
         started = time.perf_counter()
         model = build_stage_model(
-            name, graph, edges, must_place=must, must_not_place=nobody, side_constraints=False
+            name,
+            graph,
+            edges,
+            must_place=must,
+            must_not_place=nobody,
+            side_constraints=False,
+            shared=shared,
         )
         set_objective(model, weights)
         built = time.perf_counter() - started
@@ -188,7 +205,9 @@ def _run_pure(s: StageInputs) -> StagedSolution:
             must = moved_out | deadline_met
         if stage != "c" and not (weights > 0).any():
             continue
-        model, outcome, built = solve(f"match_stage_{stage}", edges, weights, must, text)
+        model, outcome, built = solve(f"match_stage_{stage}", edges, weights, must)
+        if not records:
+            built += variables_seconds  # the shared variables count once, in the first stage
         value = outcome.objective
         if outcome.has_solution and stage in ("a", "b"):
             placed = _placed_people(graph, edges, outcome.values, people)
