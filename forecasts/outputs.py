@@ -21,7 +21,7 @@ LEVELS = (0.50, 0.80, 0.95)
 DAYS_PER_MONTH = 365.25 / 12
 
 
-def _quarters(forecast: Forecast) -> tuple[pd.DatetimeIndex, list[np.ndarray]]:
+def quarter_months(forecast: Forecast) -> tuple[pd.DatetimeIndex, list[np.ndarray]]:
     """Each quarter's first day, and the month indices that fall in it."""
     quarter = quarter_of(forecast.month_ends - pd.Timedelta(days=1))
     starts = pd.DatetimeIndex(quarter.unique())
@@ -50,7 +50,7 @@ def demand_by_quarter(forecast: Forecast) -> pd.DataFrame:
     shortfall, P(shortfall > 0) at quarter end and within the quarter, places needed for the
     target, and (constrained pass) young people placed and waiting in unsuitable accommodation.
     """
-    starts, months = _quarters(forecast)
+    starts, months = quarter_months(forecast)
     names = forecast.states.names
     keep = [i for i, n in enumerate(names) if n != LEFT]
     target = forecast.settings.target
@@ -100,7 +100,7 @@ def unsuitable_by_quarter(forecast: Forecast) -> pd.DataFrame:
     for want of a place, P(anyone there for want of a place during the quarter), B&B nights."""
     if forecast.constrained is None:
         raise ValueError("this forecast ran without the capacity-constrained pass")
-    starts, months = _quarters(forecast)
+    starts, months = quarter_months(forecast)
     names = forecast.states.names
     unsuitable = [i for i, n in enumerate(names) if split_state(n)[0] in UNSUITABLE_TYPES]
     bnb = names.index("bed_and_breakfast")
@@ -132,7 +132,7 @@ def flows_by_quarter(forecast: Forecast) -> pd.DataFrame:
     """Flow views per quarter: the turning-18 pipeline (known apart from assumed arrivals),
     18-month framework expiries per lot (they drive move-on demand), arrivals per stream, and
     UASC in care against the transfer threshold (headroom)."""
-    starts, months = _quarters(forecast)
+    starts, months = quarter_months(forecast)
     res = forecast.demand
     names = forecast.states.names
     framework = [i for i, n in enumerate(names) if n.startswith("supported_accommodation")]
@@ -166,7 +166,7 @@ def costs_by_quarter(forecast: Forecast) -> pd.DataFrame:
     if not costs:
         return pd.DataFrame(columns=["scenario", "quarter_start", "placement_type", "lot"])
     res = forecast.constrained or forecast.demand
-    starts, months = _quarters(forecast)
+    starts, months = quarter_months(forecast)
     names = forecast.states.names
     rows = []
     for q, idx in zip(starts, months, strict=True):

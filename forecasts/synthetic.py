@@ -18,6 +18,7 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 
+from forecasts.backtest import people_at
 from forecasts.vocabulary import FRAMEWORK, UNSUITABLE_TYPES, PracticeRules, split_state
 
 SA_UASC, SA_CL, SA_HOMELESS = (
@@ -352,38 +353,6 @@ def generate_council(
     capacity = default_capacity(as_of, world.scale)
     people = people_at(stays, as_of)
     return SyntheticCouncil(people, stays, capacity, round(66_436 * world.scale), as_of)
-
-
-def people_at(stays: pd.DataFrame, when) -> pd.DataFrame:
-    """The ``people`` frame at a date, from a history whose stays carry date of birth, UASC
-    and gender (the cut a backtest makes: only what was known then)."""
-    when = pd.Timestamp(when)
-    open_ = stays[(stays["start"] <= when) & (stays["end"].isna() | (stays["end"] > when))]
-    open_ = open_.sort_values("start").drop_duplicates("person_id", keep="last")
-    age_days = (when - open_["date_of_birth"]).dt.days
-    in_care = (age_days < 18 * 365.25) & (
-        (open_["placement_type"] == "in_care_other") | (open_["lot"] == "uasc")
-    )
-    return pd.DataFrame(
-        {
-            "person_id": open_["person_id"].to_numpy(),
-            "date_of_birth": open_["date_of_birth"].to_numpy(),
-            "gender": open_["gender"].to_numpy(),
-            "uasc": open_["uasc"].to_numpy(bool),
-            "in_care": in_care.to_numpy(bool),
-            "placement_type": open_["placement_type"].to_numpy(),
-            "lot": open_["lot"].to_numpy(),
-            "stay_start": open_["start"].to_numpy(),
-        }
-    )
-
-
-def stays_known_at(stays: pd.DataFrame, when) -> pd.DataFrame:
-    """The history as it stood at a date: later stays dropped, later ends reopened."""
-    when = pd.Timestamp(when)
-    known = stays[stays["start"] <= when].copy()
-    known.loc[known["end"] > when, "end"] = pd.NaT
-    return known.reset_index(drop=True)
 
 
 def default_capacity(as_of, scale: float = 1.0, quarters: int = 24) -> pd.DataFrame:
