@@ -155,7 +155,7 @@ def _forced(stays: pd.DataFrame, rules: PracticeRules, age_end: np.ndarray) -> n
     for state, rule in rules.state_rules.items():
         here = (stays["state"] == state).to_numpy()
         if rule.max_months is not None:
-            forced |= here & (months >= rule.max_months - 1)
+            forced |= here & (months >= rule.max_months - 0.25)  # a week's slack
         if rule.max_age is not None:
             forced |= here & (age_years >= rule.max_age - 1 / 12)
     return forced
