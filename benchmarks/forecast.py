@@ -147,7 +147,7 @@ def main() -> None:
         return
     print(
         f"{'size':<6}{'young people':>14}{'stays':>8}{'runs':>6}{'months':>7}"
-        f"{'best s':>8}{'median s':>10}{'target s':>10}{'peak MB':>9}  source"
+        f"{'best s':>8}{'median s':>10}{'target s':>10}{'peak MB':>9}  {'':<5}source"
     )
     for size in args.sizes:
         cmd = [
@@ -167,7 +167,7 @@ def main() -> None:
         print(
             f"{size:<6}{row['young_people']:>14}{row['stays']:>8}{row['runs']:>6}"
             f"{row['months']:>7}{row['best_s']:>8.2f}{row['median_s']:>10.2f}"
-            f"{TARGETS[size]:>9.0f}{ok[0]}{row['peak_mb']:>9.0f}  {row['source']}"
+            f"{TARGETS[size]:>10.0f}{row['peak_mb']:>9.0f}  {ok:<5}{row['source']}"
         )
     check = mg_infinity_check(min(args.runs, 1000))
     print(

@@ -55,7 +55,7 @@ def published_part(data: Path) -> pd.DataFrame:
     print(
         f"\nDfE annual backtest: {counts['la_code'].nunique()} councils, years "
         f"{counts['year'].min()}-{counts['year'].max()}, origins "
-        f"{sorted(rows['origin'].unique())}, {time.perf_counter() - start:.1f} s"
+        f"{sorted(int(y) for y in rows['origin'].unique())}, {time.perf_counter() - start:.1f} s"
     )
     print(
         table[["measure", "age_group", "horizon", "forecasts", *SHOW]]
