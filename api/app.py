@@ -1,18 +1,29 @@
-"""The FastAPI application: health and the OpenAPI description for now; the pages and the
-JSON API for each service are added by the web-service work.
+"""The FastAPI application: server-rendered pages, the JSON API under ``/api/v1``, health.
 
 Built by a factory so tests and ``planner serve`` each get an app bound to their own
-settings and database.
+settings and database. The middleware order matters: the security headers are outermost
+so that even the 500 page produced by the error boundary carries them.
+
+The interactive ``/docs`` and ``/redoc`` pages are switched off: they load scripts from a
+CDN, which the Content-Security-Policy (rightly) blocks. The schema is at ``/openapi.json``.
 """
 
 from __future__ import annotations
 
+from pathlib import Path
+
 from fastapi import FastAPI
+from fastapi.staticfiles import StaticFiles
 from pydantic import BaseModel
 from sqlalchemy import text
 
+from api import api_v1, errors, pages
+from api.security import ErrorBoundary, SecurityHeaders
+from planner.accounts import SessionPolicy
 from planner.db import get_engine
 from planner.settings import Settings
+
+STATIC = Path(__file__).resolve().parent / "static"
 
 
 class Health(BaseModel):
@@ -20,15 +31,20 @@ class Health(BaseModel):
     database: str
 
 
-def create_app(settings: Settings | None = None) -> FastAPI:
+def create_app(settings: Settings | None = None, *, policy: SessionPolicy | None = None) -> FastAPI:
     settings = settings or Settings()
     engine = get_engine(settings.database_url)
     app = FastAPI(
         title="Care leaver accommodation planner",
         version="0.1.0",
         description="Placement matching, capacity forecasts and escalation review "
-        "for care leavers aged 16-25.",
+        "for care leavers aged 16-25. The JSON API under /api/v1 takes a per-user API "
+        "token (`Authorization: Bearer ...`) and acts with its owner's role.",
+        docs_url=None,
+        redoc_url=None,
     )
+    app.state.engine = engine
+    app.state.session_policy = policy or SessionPolicy(secret=settings.secret_key)
 
     @app.get("/health", response_model=Health, tags=["operations"])
     def health() -> Health:
@@ -37,4 +53,10 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             conn.execute(text("SELECT 1"))
         return Health(status="ok", database=engine.dialect.name)
 
+    app.include_router(api_v1.router)
+    app.include_router(pages.router)
+    app.mount("/static", StaticFiles(directory=STATIC), name="static")
+    errors.install(app)
+    app.add_middleware(ErrorBoundary, render_500=errors.server_error)
+    app.add_middleware(SecurityHeaders)
     return app

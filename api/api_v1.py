@@ -1,0 +1,160 @@
+"""The JSON API under ``/api/v1``, for machine clients with a per-user API token.
+
+Each route names its permission (``require(..., api=True)``), calls one service and returns
+a public schema. The token acts with its owner's role and record scope, so an API client
+sees exactly what its owner would see in the pages, and views of a young person's record
+are audited the same way.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Annotated
+
+from fastapi import APIRouter, Depends, Path, Query, Response
+
+from api.deps import DbSession, Principal, require
+from api.errors import API_ERRORS
+from api.schemas import (
+    ApiTokenPublic,
+    AuditPagePublic,
+    MePublic,
+    OverviewPublic,
+    PlacementCount,
+    ProvisionPublic,
+    VacancyCount,
+    VacancyPublic,
+    YoungPeoplePagePublic,
+    YoungPersonRecordPublic,
+)
+from planner import accounts, inventory, users, young_people
+from planner.domain import PlacementType
+from planner.permissions import MATRIX
+from planner.permissions import Permission as P
+
+ID_MAX = 2**31 - 1  # ids are 32-bit integers in PostgreSQL
+router = APIRouter(prefix="/api/v1", tags=["api"], responses=API_ERRORS)
+
+
+def _as(permission: P):  # type: ignore[no-untyped-def]
+    return Annotated[Principal, Depends(require(permission, api=True))]
+
+
+@router.get("/me", response_model=MePublic)
+def me(principal: _as(P.use_service)) -> MePublic:  # type: ignore[valid-type]
+    """The token's owner, their role and what it allows."""
+    user = principal.user
+    return MePublic(
+        username=user.username,
+        display_name=user.display_name,
+        role=str(user.role),
+        permissions=sorted(str(p) for p in MATRIX[user.role]),
+    )
+
+
+@router.get("/overview", response_model=OverviewPublic)
+def overview(db: DbSession, principal: _as(P.view_overview)) -> OverviewPublic:  # type: ignore[valid-type]
+    """Today's totals: where young people live by placement type, and open vacancies."""
+    summary = inventory.overview(db, viewer=principal.user)
+    return OverviewPublic(
+        as_of=summary.as_of,
+        figures=summary.figures,
+        placements=[
+            PlacementCount(placement_type=str(t), suitable=ok, unsuitable=bad)
+            for t, ok, bad in summary.by_type
+        ],
+        vacancies=[
+            VacancyCount(placement_type=str(t), free_now=now, free_later=later)
+            for t, now, later in summary.vacancies
+        ],
+    )
+
+
+@router.get("/young-people", response_model=YoungPeoplePagePublic)
+def list_young_people(
+    db: DbSession,
+    principal: _as(P.view_young_people),  # type: ignore[valid-type]
+    unsuitable_only: bool = False,
+    page: Annotated[int, Query(ge=1, le=10_000)] = 1,
+    per_page: Annotated[int, Query(ge=1, le=200)] = 50,
+) -> YoungPeoplePagePublic:
+    """Current young people the token's owner may see (a personal adviser: their own)."""
+    result = young_people.list_young_people(
+        db, viewer=principal.user, unsuitable_only=unsuitable_only, page=page, per_page=per_page
+    )
+    return YoungPeoplePagePublic.model_validate(result)
+
+
+@router.get("/young-people/{young_person_id}", response_model=YoungPersonRecordPublic)
+def get_young_person(
+    young_person_id: Annotated[int, Path(ge=1, le=ID_MAX)],
+    db: DbSession,
+    principal: _as(P.view_young_people),  # type: ignore[valid-type]
+) -> YoungPersonRecordPublic:
+    """One young person's record; the view is written to the audit trail."""
+    record = young_people.get_record(db, viewer=principal.user, young_person_id=young_person_id)
+    return YoungPersonRecordPublic.model_validate(record)
+
+
+@router.get("/provisions", response_model=list[ProvisionPublic])
+def list_provisions(
+    db: DbSession,
+    principal: _as(P.view_provisions),  # type: ignore[valid-type]
+    placement_type: PlacementType | None = None,
+) -> list[ProvisionPublic]:
+    """Provisions with their places, occupancy and open vacancies."""
+    rows = inventory.list_provisions(db, viewer=principal.user, placement_type=placement_type)
+    return [ProvisionPublic.model_validate(r) for r in rows]
+
+
+@router.get("/vacancies", response_model=list[VacancyPublic])
+def list_vacancies(
+    db: DbSession,
+    principal: _as(P.view_vacancies),  # type: ignore[valid-type]
+    placement_type: PlacementType | None = None,
+    area: Annotated[str | None, Query(max_length=80)] = None,
+) -> list[VacancyPublic]:
+    """Open vacancies, soonest first."""
+    rows = inventory.list_vacancies(
+        db, viewer=principal.user, placement_type=placement_type, area=area
+    )
+    return [VacancyPublic.model_validate(r) for r in rows]
+
+
+@router.get("/audit-events", response_model=AuditPagePublic)
+def search_audit_events(
+    db: DbSession,
+    principal: _as(P.view_audit),  # type: ignore[valid-type]
+    actor: Annotated[str, Query(max_length=80)] = "",
+    action: Annotated[str, Query(max_length=40)] = "",
+    entity: Annotated[str, Query(max_length=40)] = "",
+    entity_id: Annotated[str, Query(max_length=80)] = "",
+    since: date | None = None,
+    until: date | None = None,
+    page: Annotated[int, Query(ge=1, le=10_000)] = 1,
+) -> AuditPagePublic:
+    """Search the audit trail (administrators only)."""
+    search = users.AuditSearch(
+        actor=actor, action=action, entity=entity, entity_id=entity_id, since=since, until=until
+    )
+    result = users.search_audit_trail(db, viewer=principal.user, search=search, page=page)
+    return AuditPagePublic.model_validate(result)
+
+
+@router.get("/tokens", response_model=list[ApiTokenPublic])
+def list_tokens(db: DbSession, principal: _as(P.use_service)) -> list[ApiTokenPublic]:  # type: ignore[valid-type]
+    """The token owner's API tokens (never the tokens themselves)."""
+    return [
+        ApiTokenPublic.model_validate(t) for t in accounts.list_api_tokens(db, owner=principal.user)
+    ]
+
+
+@router.delete("/tokens/{token_id}", status_code=204, response_class=Response)
+def revoke_token(
+    token_id: Annotated[int, Path(ge=1, le=ID_MAX)],
+    db: DbSession,
+    principal: _as(P.use_service),  # type: ignore[valid-type]
+) -> Response:
+    """Revoke one of the owner's tokens; it stops working at once (this one too)."""
+    accounts.revoke_api_token(db, owner=principal.user, token_id=token_id)
+    return Response(status_code=204)

@@ -1,0 +1,140 @@
+"""Dependencies every route is built from: the unit of work, who is asking, and what they
+may do.
+
+* :func:`get_db` is the request's one transaction. It is ``scope="function"`` so that it
+  commits *before* the response is sent: a browser that follows a redirect straight after
+  signing in must find its session already in the database.
+* Pages authenticate by the session cookie only; the JSON API by bearer token only. Keeping
+  cookies away from the API means a cross-site page can never make a signed-in browser call
+  it, so the API needs no CSRF token.
+* :func:`require` gives the one function-level permission a route needs, and keeps it on
+  the dependency so tests and docs can read every route's permission back.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from typing import Annotated
+
+from fastapi import Depends, Request
+from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
+from sqlalchemy.engine import Engine
+from sqlmodel import Session
+
+from api.security import SESSION_COOKIE, same_origin
+from planner import accounts
+from planner.models import ApiToken, AuthSession, User
+from planner.permissions import Forbidden, NotSignedIn, Permission, check
+
+
+@dataclass(frozen=True)
+class PageViewer:
+    """What the page layout shows of the signed-in user, copied at sign-in time so an error
+    page can still be drawn after the request's transaction has rolled back (which expires
+    every loaded row)."""
+
+    username: str
+    role: str
+    csrf_token: str
+
+
+@dataclass(frozen=True)
+class Principal:
+    """The signed-in user and how they proved it (a browser session or an API token)."""
+
+    user: User
+    auth_session: AuthSession | None = None
+    api_token: ApiToken | None = None
+
+
+class CsrfRefused(Forbidden):
+    code = "csrf_refused"
+    message = "This form has expired or did not come from this service. Go back and try again."
+
+
+def get_db(request: Request) -> Iterator[Session]:
+    """One transaction per request: committed if the route returns, rolled back if it raises."""
+    engine: Engine = request.app.state.engine
+    with Session(engine, expire_on_commit=False) as session:
+        try:
+            yield session
+            session.commit()
+        except BaseException:
+            session.rollback()
+            raise
+
+
+DbSession = Annotated[Session, Depends(get_db, scope="function")]
+bearer = HTTPBearer(auto_error=False, description="An API token from the 'API tokens' page")
+
+
+def page_principal(request: Request, db: DbSession) -> Principal:
+    """The user behind the session cookie, or ``NotSignedIn`` (pages redirect to sign-in)."""
+    cookie = request.cookies.get(SESSION_COOKIE, "")
+    found = accounts.current_session(
+        db, cookie_value=cookie, policy=request.app.state.session_policy
+    )
+    if found is None:
+        raise NotSignedIn()
+    principal = Principal(user=found[1], auth_session=found[0])
+    request.state.viewer = PageViewer(
+        username=found[1].username, role=str(found[1].role), csrf_token=found[0].csrf_token
+    )
+    return principal
+
+
+def api_principal(
+    request: Request,
+    db: DbSession,
+    credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(bearer)],
+) -> Principal:
+    """The owner of the bearer token, or ``NotSignedIn`` (401)."""
+    if credentials is None or credentials.scheme.lower() != "bearer":
+        raise NotSignedIn("Send an API token as 'Authorization: Bearer <token>'.")
+    found = accounts.api_token_user(db, token=credentials.credentials)
+    if found is None:
+        raise NotSignedIn("The API token is unknown, revoked or expired.")
+    return Principal(user=found[1], api_token=found[0])
+
+
+PagePrincipal = Annotated[Principal, Depends(page_principal)]
+ApiPrincipal = Annotated[Principal, Depends(api_principal)]
+
+
+def require(permission: Permission, *, api: bool = False) -> Callable[..., Principal]:
+    """A dependency that authenticates (page or API) and checks ``permission``."""
+
+    if api:
+
+        def check_api(principal: ApiPrincipal) -> Principal:
+            check(principal.user.role, permission)
+            return principal
+
+        check_api.permission = permission  # type: ignore[attr-defined]
+        return check_api
+
+    def check_page(principal: PagePrincipal) -> Principal:
+        check(principal.user.role, permission)
+        return principal
+
+    check_page.permission = permission  # type: ignore[attr-defined]
+    return check_page
+
+
+async def csrf_form(request: Request, principal: PagePrincipal) -> dict[str, str]:
+    """The posted form, once its Origin and synchroniser token are checked against the
+    session; ``CsrfRefused`` (403) otherwise."""
+    form = await request.form()
+    token = form.get("csrf_token")
+    if (
+        not same_origin(request)
+        or principal.auth_session is None
+        or not isinstance(token, str)
+        or not accounts.csrf_matches(principal.auth_session, token)
+    ):
+        raise CsrfRefused()
+    return {k: v for k, v in form.items() if isinstance(v, str)}
+
+
+CheckedForm = Annotated[dict[str, str], Depends(csrf_form)]

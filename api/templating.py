@@ -1,0 +1,113 @@
+"""Jinja2 for the pages: our templates first, then the GOV.UK Frontend macros.
+
+Autoescape is switched on explicitly: Starlette only turns it on when it builds the
+environment itself, and every value on these pages may have been typed by someone. Options
+of the GOV.UK macros named ``html`` are output unescaped, so templates never put data in
+them (see ecosystem.md 1.3).
+"""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from pathlib import Path
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from fastapi.templating import Jinja2Templates
+from jinja2 import ChoiceLoader, Environment, FileSystemLoader, PackageLoader, PrefixLoader
+from starlette.requests import Request
+from starlette.responses import HTMLResponse
+
+from planner.domain import Role
+from planner.permissions import MATRIX, Permission
+
+TEMPLATES = Path(__file__).resolve().parent / "templates"
+SERVICE_NAME = "Care leaver accommodation planner"
+COUNCIL_NAME = "Example Council"
+LONDON = ZoneInfo("Europe/London")
+
+ROLE_LABELS = {
+    Role.housing_officer: "Housing officer",
+    Role.commissioner: "Commissioner",
+    Role.manager: "Manager",
+    Role.personal_adviser: "Personal adviser",
+    Role.administrator: "Administrator",
+}
+
+# The service navigation: each item shows only to roles holding its permission.
+NAVIGATION: tuple[tuple[str, str, Permission], ...] = (
+    ("Home", "/", Permission.use_service),
+    ("Overview", "/overview", Permission.view_overview),
+    ("Young people", "/young-people", Permission.view_young_people),
+    ("Vacancies", "/vacancies", Permission.view_vacancies),
+    ("Provisions", "/provisions", Permission.view_provisions),
+    ("Users", "/users", Permission.manage_users),
+    ("Audit trail", "/audit", Permission.view_audit),
+    ("API tokens", "/account/tokens", Permission.use_service),
+)
+
+
+def _date(value: date | datetime | None) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, datetime):
+        return value.astimezone(LONDON).strftime("%-d %B %Y %H:%M")
+    return value.strftime("%-d %B %Y")
+
+
+def _yes_no(value: bool | None) -> str:
+    return "" if value is None else ("Yes" if value else "No")
+
+
+def _words(value: str) -> str:
+    return str(value).replace("_", " ").capitalize()
+
+
+def make_environment() -> Environment:
+    env = Environment(
+        loader=ChoiceLoader(
+            [
+                FileSystemLoader(TEMPLATES),
+                PrefixLoader({"govuk_frontend_jinja": PackageLoader("govuk_frontend_jinja")}),
+            ]
+        ),
+        autoescape=True,
+        trim_blocks=True,
+        lstrip_blocks=True,
+    )
+    env.filters["date"] = _date
+    env.filters["yes_no"] = _yes_no
+    env.filters["words"] = _words
+    env.globals.update(serviceName=SERVICE_NAME, councilName=COUNCIL_NAME, roleLabels=ROLE_LABELS)
+    return env
+
+
+templates = Jinja2Templates(env=make_environment())
+
+
+def navigation(role: Role | None, path: str) -> list[dict[str, Any]]:
+    if role is None:
+        return []
+    allowed = MATRIX.get(Role(role), frozenset())
+    items = []
+    for text, href, permission in NAVIGATION:
+        if permission in allowed:
+            current = path == href if href == "/" else path.startswith(href)
+            items.append({"text": text, "href": href, "current": current})
+    return items
+
+
+def render(
+    request: Request, name: str, context: dict[str, Any] | None = None, status_code: int = 200
+) -> HTMLResponse:
+    """A page: the template with the nonce, the signed-in user, their navigation and the
+    session's CSRF token added to ``context``."""
+    viewer = getattr(request.state, "viewer", None)
+    page: dict[str, Any] = {
+        "cspNonce": getattr(request.state, "csp_nonce", ""),
+        "user": viewer,
+        "navigation": navigation(Role(viewer.role) if viewer else None, request.url.path),
+        "csrf_token": viewer.csrf_token if viewer else "",
+    }
+    page.update(context or {})
+    return templates.TemplateResponse(request, name, page, status_code=status_code)

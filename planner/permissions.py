@@ -1,0 +1,162 @@
+"""Who may do what: the permission matrix as data, in one place.
+
+Least privilege for a service that holds special-category data about children and young
+adults. Two questions are kept apart because they fail differently:
+
+* **Function level**: may this role use this kind of page or endpoint at all? The answer is
+  :data:`MATRIX`, a role-by-permission table. Every route names exactly one permission, and
+  ``docs/permissions.md`` lists them route by route; the tests walk both.
+* **Data level**: *which* young people? :func:`record_scope` says all, only the viewer's own
+  (a personal adviser's caseload), or none. Commissioners plan capacity from aggregates and
+  never see a named young person; administrators manage accounts and the audit trail, not
+  cases.
+
+The planner's error hierarchy lives here too, because almost every refusal a service makes
+is a permission decision: one root, :class:`PlannerError`, carrying the HTTP status the web
+layer renders and a message that is safe to show (it never holds personal data).
+"""
+
+from __future__ import annotations
+
+from enum import StrEnum
+
+from planner.domain import Role
+
+# -- the error hierarchy -----------------------------------------------------------------------
+
+
+class PlannerError(Exception):
+    """A refusal a user can understand. ``message`` is shown to them and may be logged, so it
+    names records by id at most, never by anything personal."""
+
+    status_code = 400
+    code = "bad_request"
+    message = "The request could not be completed."
+
+    def __init__(self, message: str | None = None) -> None:
+        self.message = message or self.message
+        super().__init__(self.message)
+
+
+class NotSignedIn(PlannerError):
+    status_code = 401
+    code = "not_signed_in"
+    message = "Sign in to use this service."
+
+
+class SignInRefused(PlannerError):
+    """Wrong username or password, or a disabled account: the same words for each, so the
+    answer does not tell an attacker which usernames exist."""
+
+    status_code = 401
+    code = "sign_in_refused"
+    message = "Enter a correct username and password."
+
+
+class Forbidden(PlannerError):
+    status_code = 403
+    code = "forbidden"
+    message = "Your role does not allow this."
+
+
+class NotFound(PlannerError):
+    """Also the answer for a record that exists but is outside the viewer's scope, so a
+    personal adviser cannot probe which ids belong to other advisers' young people."""
+
+    status_code = 404
+    code = "not_found"
+    message = "There is no such record that you can see."
+
+
+class Conflict(PlannerError):
+    status_code = 409
+    code = "conflict"
+    message = "The record changed or already exists."
+
+
+class InvalidInput(PlannerError):
+    status_code = 422
+    code = "invalid_input"
+    message = "Check what you entered."
+
+
+class TooManyAttempts(PlannerError):
+    status_code = 429
+    code = "too_many_attempts"
+    message = "Too many attempts to sign in. Wait 15 minutes, then try again."
+
+
+# -- the matrix ---------------------------------------------------------------------------------
+
+
+class Permission(StrEnum):
+    """One kind of thing a user can do; each route requires exactly one."""
+
+    use_service = "use_service"  # home page, own account, own API tokens
+    view_overview = "view_overview"  # aggregates: placements, vacancies, lots, flats
+    view_provisions = "view_provisions"
+    view_vacancies = "view_vacancies"
+    view_young_people = "view_young_people"  # lists and records, within record_scope
+    view_audit = "view_audit"
+    manage_users = "manage_users"
+
+
+class RecordScope(StrEnum):
+    """Which young people's records a role may see."""
+
+    all = "all"
+    own = "own"  # those whose personal adviser is the viewer
+    none = "none"
+
+
+P = Permission
+MATRIX: dict[Role, frozenset[Permission]] = {
+    # matches young people to vacancies: needs the people, the places and the totals
+    Role.housing_officer: frozenset(
+        {P.use_service, P.view_overview, P.view_provisions, P.view_vacancies, P.view_young_people}
+    ),
+    # plans place numbers: totals and the inventory, never a named young person
+    Role.commissioner: frozenset(
+        {P.use_service, P.view_overview, P.view_provisions, P.view_vacancies}
+    ),
+    # reviews everyone in unsuitable accommodation: all records and the totals
+    Role.manager: frozenset(
+        {P.use_service, P.view_overview, P.view_provisions, P.view_vacancies, P.view_young_people}
+    ),
+    # keeps their own young people's records current, and knows what is free to offer them
+    Role.personal_adviser: frozenset(
+        {P.use_service, P.view_provisions, P.view_vacancies, P.view_young_people}
+    ),
+    # runs the service: accounts and the audit trail, not case records
+    Role.administrator: frozenset({P.use_service, P.view_audit, P.manage_users}),
+}
+
+SCOPES: dict[Role, RecordScope] = {
+    Role.housing_officer: RecordScope.all,
+    Role.commissioner: RecordScope.none,
+    Role.manager: RecordScope.all,
+    Role.personal_adviser: RecordScope.own,
+    Role.administrator: RecordScope.none,
+}
+
+
+def allows(role: Role | str, permission: Permission) -> bool:
+    """Whether ``role`` holds ``permission``; unknown roles hold nothing (deny by default)."""
+    try:
+        return permission in MATRIX[Role(role)]
+    except ValueError:
+        return False
+
+
+def check(role: Role | str, permission: Permission) -> None:
+    """Raise :class:`Forbidden` unless ``role`` holds ``permission``."""
+    if not allows(role, permission):
+        raise Forbidden()
+
+
+def record_scope(role: Role | str) -> RecordScope:
+    """Which young people's records ``role`` may see (none for an unknown role)."""
+    try:
+        return SCOPES[Role(role)]
+    except ValueError:
+        return RecordScope.none
