@@ -242,7 +242,13 @@ def serve(
     import uvicorn
 
     settings = Settings()
-    migrate.upgrade(_engine())
+    engine = _engine()
+    migrate.upgrade(engine)
+    if settings.run_scheduler:
+        from planner.scheduler import build_scheduler
+
+        build_scheduler(engine, background=True).start()
+        console.print("Scheduled jobs run in this process (PLANNER_RUN_SCHEDULER=false to stop).")
     # by import string: the planner never imports the api package (the layers contract)
     uvicorn.run(
         "api.app:create_app",
@@ -269,11 +275,47 @@ def template(
     console.print(f"Wrote the {kind} template to {path}; see docs/data-templates.md")
 
 
+@app.command("scheduler")
+def scheduler_command(
+    run_now: Annotated[
+        str | None, typer.Option("--run-now", help="Run one job by its id now, then exit")
+    ] = None,
+    list_jobs: Annotated[bool, typer.Option("--list", help="List the jobs and exit")] = False,
+) -> None:
+    """Run the scheduled jobs (one process only: it owns the job store)."""
+    from planner import scheduler
+
+    if list_jobs:
+        table = Table(title="Scheduled jobs (Europe/London)")
+        for col in ("Id", "When", "What"):
+            table.add_column(col)
+        for spec in scheduler.JOBS:
+            when = f"daily {spec.cron.get('hour', 0):02d}:{spec.cron.get('minute', 0):02d}"
+            table.add_row(spec.id, when, spec.description)
+        console.print(table)
+        return
+    engine = _engine()
+    migrate.upgrade(engine)
+    if run_now:
+        try:
+            scheduler.job_spec(run_now)
+        except KeyError as exc:
+            _fail(str(exc.args[0]))
+        run = scheduler.run_job(run_now, engine.url.render_as_string(hide_password=False))
+        console.print(f"{run.job_id}: {run.outcome} {run.detail}")
+        if run.outcome != "succeeded":
+            raise typer.Exit(code=1)
+        return
+    console.print("Scheduler running; Ctrl+C to stop.")
+    scheduler.build_scheduler(engine, background=False).start()
+
+
 def _register_commands() -> None:
     """Commands that live in their own modules (one idea each) join the one CLI here."""
-    from planner import cli_match
+    from planner import cli_forecast, cli_match
 
     cli_match.register(app)
+    cli_forecast.register(app)
 
 
 _register_commands()

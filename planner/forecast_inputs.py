@@ -26,6 +26,7 @@ PEOPLE_COLUMNS = [
     "stay_start",
 ]
 STAY_COLUMNS = ["person_id", "placement_type", "lot", "start", "end", "suitable"]
+STAY_EXTRA_COLUMNS = ["date_of_birth", "uasc"]  # added from the young person
 QUARTERS_AHEAD = 24
 
 
@@ -40,6 +41,12 @@ def forecast_frames(people: pd.DataFrame, stays: pd.DataFrame) -> dict[str, pd.D
         stays[col] = pd.to_datetime(stays[col])
     stays["lot"] = stays["lot"].fillna("").astype(str)
     stays["suitable"] = stays["suitable"].astype(bool)
+    # every stay carries its young person's date of birth and UASC flag, so the forecasts
+    # can learn from the stays of those who have since left the service too
+    born = people[["person_id", "date_of_birth", "uasc"]].drop_duplicates("person_id")
+    stays = stays.merge(born, on="person_id", how="left")
+    stays["date_of_birth"] = pd.to_datetime(stays["date_of_birth"])
+    stays["uasc"] = stays["uasc"].fillna(False).astype(bool)
     stays = stays.sort_values(["person_id", "start"], kind="stable").reset_index(drop=True)
     current = stays[stays["end"].isna()].drop_duplicates("person_id", keep="last")
     now = people[people["left_service_on"].isna()][

@@ -28,6 +28,9 @@ class Settings(BaseSettings):
     timezone: str = "Europe/London"
     host: str = "127.0.0.1"
     port: int = 8000
+    # The embedded default runs the scheduled jobs inside `planner serve`; docker-compose
+    # turns this off for the API because its own `scheduler` service owns the job store.
+    run_scheduler: bool = True
 
     @model_validator(mode="after")
     def _defaults_and_guards(self) -> Settings:
