@@ -275,6 +275,73 @@ def template(
     console.print(f"Wrote the {kind} template to {path}; see docs/data-templates.md")
 
 
+@app.command("forecast")
+def forecast_command(
+    out: Annotated[Path, typer.Option(help="Folder for the CSV tables, forecast.xlsx, summary")],
+    scenario: Annotated[
+        list[str] | None,
+        typer.Option(help="Scenario name; repeat to compare several side by side"),
+    ] = None,
+    horizon: Annotated[int, typer.Option(min=3, max=120, help="Months ahead")] = 60,
+    runs: Annotated[int, typer.Option(min=50, max=20000, help="Monte Carlo runs")] = 1000,
+    seed: Annotated[int, typer.Option(help="Random seed (same seed, same forecast)")] = 0,
+    as_of: Annotated[str | None, typer.Option("--as-of", help="Date YYYY-MM-DD")] = None,
+) -> None:
+    """Forecast demand, capacity and shortfall by placement type and lot from the records."""
+    from planner import forecasting
+
+    names = scenario or ["central"]
+    settings = Settings()
+    engine = _engine()
+    day = _parse_day(as_of)
+    try:
+        with _progress() as progress:
+            progress.add_task(f"Forecasting {', '.join(names)} ({runs} runs)", total=None)
+            with unit_of_work(engine) as session:
+                report = forecasting.make_forecast(
+                    session,
+                    scenarios=names,
+                    months=horizon,
+                    runs=runs,
+                    seed=seed,
+                    as_of=day,
+                    child_population=settings.child_population,
+                    actor=audit.cli_actor(),
+                )
+    except (forecasting.UnknownScenario, ValueError) as exc:
+        _fail(str(exc))
+    forecasting.write_report(report, out)
+    demand = report.tables["demand"]
+    first = demand[(demand["scenario"] == names[0]) & demand["capacity"].notna()]
+    quarters = sorted(first["quarter_start"].unique())[:6]
+    table = Table(title=f"{names[0]}: places needed (95% target) / planned, by quarter")
+    table.add_column("Placement type")
+    for q in quarters:
+        table.add_column(pd_quarter(q), justify="right")
+    for (ptype, lot), rows in first.groupby(["placement_type", "lot"], sort=True):
+        need = dict(zip(rows["quarter_start"], rows["places_needed"], strict=False))
+        have = dict(zip(rows["quarter_start"], rows["capacity"], strict=False))
+        cells = []
+        for q in quarters:
+            text = f"{need[q]:.0f}/{have[q]:.0f}"
+            cells.append(f"[red]{text}[/red]" if need[q] > have[q] else text)
+        label = PlacementType(ptype).label + (f" ({lot})" if lot else "")
+        table.add_row(label, *cells)
+    console.print(table)
+    console.print(
+        f"Saved forecast run(s) {report.run_ids}; wrote {len(report.tables)} tables and "
+        f"forecast.xlsx to {out} (red: more places needed than planned)."
+    )
+
+
+def pd_quarter(value) -> str:  # type: ignore[no-untyped-def]
+    """A quarter as commissioners write it, e.g. 2027 Q2."""
+    import pandas as pd
+
+    stamp = pd.Timestamp(value)
+    return f"{stamp.year} Q{stamp.quarter}"
+
+
 @app.command("scheduler")
 def scheduler_command(
     run_now: Annotated[

@@ -260,3 +260,41 @@ class LoginAttempt(SQLModel, table=True):
     username_key: str = Field(sa_type=sa.String(64), index=True)
     client_key: str = Field(sa_type=sa.String(64), index=True)
     succeeded: bool = False
+
+
+class JobRun(SQLModel, table=True):
+    """One run of a scheduled job: when it started and ended, and how it went.
+
+    ``detail`` holds a short aggregate summary (counts), never personal data, because
+    managers read it on a page."""
+
+    __tablename__ = "job_run"
+
+    id: int | None = Field(default=None, primary_key=True)
+    job_id: str = Field(sa_type=sa.String(80), index=True)
+    started_at: datetime = Field(default_factory=utcnow, index=True)
+    finished_at: datetime | None = None
+    outcome: str = Field(default="running", sa_type=sa.String(20))
+    detail: str = Field(default="", sa_type=sa.Text)
+
+
+class ForecastRun(SQLModel, table=True):
+    """A saved forecast of one scenario: when, by whom, from which data, and its tables.
+
+    ``data_fingerprint`` is a hash of the input frames, so two forecasts can be told apart
+    by the data they saw, not only by date; ``tables`` is the aggregate output as JSON."""
+
+    __tablename__ = "forecast_run"
+
+    id: int | None = Field(default=None, primary_key=True)
+    created_at: datetime = Field(default_factory=utcnow, index=True)
+    created_by: str = Field(sa_type=sa.String(80))
+    scenario: str = Field(sa_type=sa.String(60), index=True)
+    as_of: date
+    months: int
+    runs: int
+    seed: int
+    data_fingerprint: str = Field(sa_type=sa.String(64))
+    young_people: int
+    stays: int
+    tables: str = Field(sa_type=sa.Text)

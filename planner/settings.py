@@ -31,6 +31,9 @@ class Settings(BaseSettings):
     # The embedded default runs the scheduled jobs inside `planner serve`; docker-compose
     # turns this off for the API because its own `scheduler` service owns the job store.
     run_scheduler: bool = True
+    # The council's population aged 0-17 (ONS mid-year estimate): the UASC National
+    # Transfer Scheme asks a council to hold up to 0.1% of it. The default is the demo's.
+    child_population: int = 67_300
 
     @model_validator(mode="after")
     def _defaults_and_guards(self) -> Settings:

@@ -1,0 +1,34 @@
+"""The scheduled jobs themselves: thin calls to services, returning a one-line summary.
+
+Summaries are aggregates only (counts), because they are stored in ``job_run.detail`` and
+shown to managers; no young person is ever named in them.
+"""
+
+from __future__ import annotations
+
+import json
+from datetime import date
+
+from sqlmodel import Session, func, select
+
+from planner.models import YoungPerson
+from planner.status import summarise
+
+
+def daily_snapshot(session: Session) -> str:
+    """The day's headline figures, kept so trends can be read back later."""
+    figures = summarise(session).figures
+    keep = ("care_leavers", "in_care_16_17", "unsuitable", "bed_and_breakfast")
+    return json.dumps({k: figures.get(k, 0) for k in keep}, sort_keys=True)
+
+
+def pathway_plans_overdue(session: Session, today: date | None = None) -> str:
+    """How many current young people have a pathway plan review overdue."""
+    day = today or date.today()
+    current = YoungPerson.left_service_on.is_(None)  # type: ignore[union-attr]
+    total = session.exec(select(func.count()).where(current)).one()
+    overdue = session.exec(
+        select(func.count()).where(current, YoungPerson.pathway_plan_review_due < day)
+    ).one()
+    share = 100 * (total - overdue) / total if total else 100.0
+    return json.dumps({"overdue": overdue, "current": total, "up_to_date_percent": round(share)})
