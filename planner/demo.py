@@ -504,19 +504,8 @@ class _Builder:
             expected_end = None
             if ptype == PT.staying_put:
                 staying_put_n += 1
-                carer = self.provision(
-                    f"SP{staying_put_n:02d}",
-                    f"Staying put household {staying_put_n:02d}",
-                    PT.staying_put,
-                    person["area"],
-                    min_age=18,
-                    max_age=21,
-                    support_level="low",
-                    pets_allowed=True,
-                    weekly_cost=float(rng.integers(290, 351)),
-                    provider="Former foster carer",
-                )
-                place = self.place(carer, 1, label="Home", reserved_for=person["reference"])
+                cost = float(rng.integers(290, 351))
+                place = self._staying_put_home(staying_put_n, person, cost)
                 start, expected_end = b18, _birthday(dob, 21)
             elif ptype == PT.staying_close:
                 home = self.homes[close_n % 4]
@@ -582,6 +571,22 @@ class _Builder:
     def _place_provision(self, place: str) -> str:
         return self._provision_of_place[place]
 
+    def _staying_put_home(self, n: int, person: dict, weekly_cost: float) -> str:
+        """A former foster carer's household: one place, tied to one young person."""
+        carer = self.provision(
+            f"SP{n:02d}",
+            f"Staying put household {n:02d}",
+            PT.staying_put,
+            person["area"],
+            min_age=18,
+            max_age=21,
+            support_level="low",
+            pets_allowed=True,
+            weekly_cost=weekly_cost,
+            provider="Former foster carer",
+        )
+        return self.place(carer, 1, label="Home", reserved_for=person["reference"])
+
     def _staying_put_for_17s(self, numbered: int) -> None:
         """Staying put agreed for five 17-year-olds in foster care: the place is tied to
         them and falls vacant (for them alone) on their 18th birthday."""
@@ -591,19 +596,7 @@ class _Builder:
             if t == PT.in_care_other and _age_on(p["date_of_birth"], self.as_of) == 17
         ]
         for n, person in enumerate(seventeen[:5], start=numbered + 1):
-            carer = self.provision(
-                f"SP{n:02d}",
-                f"Staying put household {n:02d}",
-                PT.staying_put,
-                person["area"],
-                min_age=18,
-                max_age=21,
-                support_level="low",
-                pets_allowed=True,
-                weekly_cost=310.0,
-                provider="Former foster carer",
-            )
-            ref = self.place(carer, 1, label="Home", reserved_for=person["reference"])
+            ref = self._staying_put_home(n, person, 310.0)
             self.vacancies.append(
                 {"place": ref, "available_from": _birthday(person["date_of_birth"], 18)}
             )
