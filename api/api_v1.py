@@ -33,6 +33,7 @@ from planner.permissions import MATRIX
 from planner.permissions import Permission as P
 
 ID_MAX = 2**31 - 1  # ids are 32-bit integers in PostgreSQL
+TEXT = r"^[^\x00-\x08\x0A-\x1F]*$"  # no control characters (PostgreSQL refuses NUL)
 router = APIRouter(prefix="/api/v1", tags=["api"], responses=API_ERRORS)
 
 
@@ -112,7 +113,7 @@ def list_vacancies(
     db: DbSession,
     principal: _as(P.view_vacancies),  # type: ignore[valid-type]
     placement_type: PlacementType | None = None,
-    area: Annotated[str | None, Query(max_length=80)] = None,
+    area: Annotated[str | None, Query(max_length=80, pattern=TEXT)] = None,
 ) -> list[VacancyPublic]:
     """Open vacancies, soonest first."""
     rows = inventory.list_vacancies(
@@ -125,10 +126,10 @@ def list_vacancies(
 def search_audit_events(
     db: DbSession,
     principal: _as(P.view_audit),  # type: ignore[valid-type]
-    actor: Annotated[str, Query(max_length=80)] = "",
-    action: Annotated[str, Query(max_length=40)] = "",
-    entity: Annotated[str, Query(max_length=40)] = "",
-    entity_id: Annotated[str, Query(max_length=80)] = "",
+    actor: Annotated[str, Query(max_length=80, pattern=TEXT)] = "",
+    action: Annotated[str, Query(max_length=40, pattern=TEXT)] = "",
+    entity: Annotated[str, Query(max_length=40, pattern=TEXT)] = "",
+    entity_id: Annotated[str, Query(max_length=80, pattern=TEXT)] = "",
     since: date | None = None,
     until: date | None = None,
     page: Annotated[int, Query(ge=1, le=10_000)] = 1,

@@ -2,7 +2,9 @@
 
 * :class:`SecurityHeaders` sets a nonce-based Content-Security-Policy (no
   ``'unsafe-inline'``: GOV.UK Frontend's one inline script carries the nonce), HSTS,
-  ``nosniff``, a strict Referrer-Policy, ``frame-ancestors 'none'`` (and X-Frame-Options for
+  ``nosniff``, ``Referrer-Policy: same-origin`` (addresses hold record ids, so they never
+  leave the site; not ``no-referrer``, which makes browsers send ``Origin: null`` on our own
+  form posts and would defeat the Origin check), ``frame-ancestors 'none'`` (and X-Frame-Options for
   old browsers), and ``Cache-Control: no-store`` on every response that is not a static
   asset, so no page with personal data stays in a shared computer's cache.
 * :class:`ErrorBoundary` turns any unexpected exception into a plain 500 page or JSON body
@@ -67,7 +69,7 @@ class SecurityHeaders:
                 headers["Content-Security-Policy"] = content_security_policy(nonce)
                 headers["Strict-Transport-Security"] = HSTS
                 headers["X-Content-Type-Options"] = "nosniff"
-                headers["Referrer-Policy"] = "no-referrer"
+                headers["Referrer-Policy"] = "same-origin"
                 headers["X-Frame-Options"] = "DENY"
                 headers["Cross-Origin-Opener-Policy"] = "same-origin"
                 headers["Permissions-Policy"] = "camera=(), microphone=(), geolocation=()"

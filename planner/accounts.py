@@ -33,7 +33,14 @@ from sqlmodel import Session, col, select
 from planner import audit
 from planner.domain import Role
 from planner.models import ApiToken, AuthSession, LoginAttempt, User, utcnow
-from planner.permissions import Conflict, InvalidInput, NotFound, SignInRefused, TooManyAttempts
+from planner.permissions import (
+    Conflict,
+    InvalidInput,
+    NotFound,
+    SignInRefused,
+    TooManyAttempts,
+    check_text,
+)
 from planner.settings import DEV_SECRET
 
 PASSWORD_MIN_LENGTH = 12
@@ -138,6 +145,8 @@ def normalise_username(username: str) -> str:
 def get_user_by_username(session: Session, username: str) -> User | None:
     """The user called ``username`` (case-insensitive), or None."""
     name = normalise_username(username)
+    if "\x00" in name or len(name) > 80:
+        return None  # no such username can exist; PostgreSQL would refuse the NUL outright
     return session.exec(select(User).where(sa.func.lower(User.username) == name)).first()
 
 
@@ -171,6 +180,7 @@ def create_user(
     if get_user_by_username(session, name) is not None:
         raise Conflict("That username is already taken.")
     check_new_password(password, username=name)
+    check_text(display_name, "The full name")
     user = User(
         username=name,
         role=Role(role),
@@ -304,7 +314,7 @@ def sign_in(
     username_key = _keyed(name, policy.secret)
     client_key = _keyed(client or "unknown", policy.secret)
     _check_rate(session, username_key=username_key, client_key=client_key, policy=policy, now=now)
-    user = get_user_by_username(session, name) if len(name) <= 80 else None
+    user = get_user_by_username(session, name)
     ok = verify_password(user.password_hash if user else None, password[:PASSWORD_MAX_LENGTH])
     ok = ok and user is not None and user.active
     session.add(

@@ -15,7 +15,7 @@ from sqlmodel import Session, col, select
 
 from planner.domain import PlacementType, VacancyStatus
 from planner.models import Place, Provision, Stay, User, Vacancy
-from planner.permissions import Permission, check
+from planner.permissions import Permission, check, check_text
 from planner.status import Summary, summarise
 
 
@@ -123,7 +123,7 @@ def list_vacancies(
     if kind is not None:
         query = query.where(Provision.placement_type == kind)
     if area:
-        query = query.where(Provision.area == area)
+        query = query.where(Provision.area == check_text(area, "The area"))
     rows = session.exec(query.order_by(Vacancy.available_from, Provision.name, Place.reference))
     return [
         VacancyRow(

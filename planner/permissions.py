@@ -86,6 +86,17 @@ class TooManyAttempts(PlannerError):
     message = "Too many attempts to sign in. Wait 15 minutes, then try again."
 
 
+def check_text(value: str, what: str = "A value") -> str:
+    """``value`` unchanged, or :class:`InvalidInput` if it holds a control character.
+
+    PostgreSQL refuses NUL in text outright (a server error, not a refusal), and control
+    characters in search terms or names only ever come from tools or attacks.
+    """
+    if any(ord(c) < 32 and c not in "\t" for c in value):
+        raise InvalidInput(f"{what} contains characters that are not allowed.")
+    return value
+
+
 # -- the matrix ---------------------------------------------------------------------------------
 
 

@@ -12,7 +12,7 @@ from sqlmodel import Session, col, select
 
 from planner.domain import Role
 from planner.models import AuditEvent, User
-from planner.permissions import Permission, check
+from planner.permissions import Permission, check, check_text
 
 
 def get_by_username(session: Session, username: str) -> User | None:
@@ -58,6 +58,8 @@ def search_audit_trail(
     """Audit events matching ``search``, newest first. Only administrators may search: the
     trail says who looked at which young person, which is itself sensitive."""
     check(viewer.role, Permission.view_audit)
+    for text in (search.actor, search.action, search.entity, search.entity_id):
+        check_text(text, "A search term")
     where = []
     if search.actor:
         where.append(AuditEvent.actor == search.actor.strip())
@@ -69,7 +71,7 @@ def search_audit_trail(
         where.append(AuditEvent.entity_id == search.entity_id.strip())
     if search.since:
         where.append(AuditEvent.at >= datetime.combine(search.since, time(), UTC))
-    if search.until:
+    if search.until and search.until < date.max:
         day_after = search.until + timedelta(days=1)
         where.append(AuditEvent.at < datetime.combine(day_after, time(), UTC))
     query = select(AuditEvent).where(*where)

@@ -204,7 +204,7 @@ def test_pages_carry_the_security_headers_and_a_fresh_nonce(client, web_db):
         assert "unsafe-inline" not in csp and "frame-ancestors 'none'" in csp
         assert response.headers["strict-transport-security"].startswith("max-age=31536000")
         assert response.headers["x-content-type-options"] == "nosniff"
-        assert response.headers["referrer-policy"] == "no-referrer"
+        assert response.headers["referrer-policy"] == "same-origin"
         assert response.headers["cache-control"] == "no-store"
     assert first.headers["content-security-policy"] != second.headers["content-security-policy"]
     static = client.get("/static/app.css")
