@@ -23,7 +23,7 @@ from optimiser.inputs import MatchInputs, MatchSettings, prepare_inputs
 from optimiser.model import Graph
 from optimiser.needs import NEED_IMMINENT, NEED_UNSUITABLE, assess_needs
 from optimiser.rules import Compatibility, assess_pairs, build_area_index, vacancy_dates
-from optimiser.stages import StageInputs, run_stages
+from optimiser.stages import ARRAYS, StageInputs, choose_backend, run_stages
 
 
 @dataclass(frozen=True)
@@ -31,7 +31,7 @@ class MatchResult:
     """Everything a match run produced; frames are plain pandas so any shell can store them."""
 
     status: str
-    solver: str
+    solver: str  # the solver that ran: the array path always runs HiGHS
     proposals: pd.DataFrame
     unmatched: pd.DataFrame
     alternatives: pd.DataFrame
@@ -42,12 +42,14 @@ class MatchResult:
     counts: dict[str, int]
     compatibility: Compatibility = field(repr=False)
     warnings: tuple[str, ...] = ()
+    backend: str = "pulp"  # pulp | arrays: how the stages were handed to the solver
 
     def summary(self) -> dict[str, object]:
         """A JSON-ready digest: solver, status, timings per stage, counts, unmet need."""
         stages = self.stages.replace({np.nan: None}).to_dict(orient="records")
         return {
             "solver": self.solver,
+            "backend": self.backend,
             "status": self.status,
             "counts": self.counts,
             "timings_seconds": {k: round(v, 4) for k, v in self.timings.items()},
@@ -130,6 +132,11 @@ def match_inputs(inputs: MatchInputs, *, validation_seconds: float = 0.0) -> Mat
     )
     timings["scores"] = time.perf_counter() - clock
     settings = inputs.settings
+    backend, backend_warning = choose_backend(
+        settings.backend, len(compatibility.person), inputs.has_side_constraints
+    )
+    solver = "highs" if backend == ARRAYS else settings.solver
+    warnings = inputs.warnings + ((backend_warning,) if backend_warning else ())
     solution = run_stages(
         StageInputs(
             graph=graph,
@@ -140,8 +147,9 @@ def match_inputs(inputs: MatchInputs, *, validation_seconds: float = 0.0) -> Mat
             on_time=edges["on_time"].to_numpy(dtype=bool),
             score=edges["score"].to_numpy(),
             side_constraints=inputs.has_side_constraints,
-            solver=settings.solver,
+            solver=solver,
             time_limit=settings.time_limit_seconds,
+            backend=backend,
         )
     )
     for record in solution.records:
@@ -151,6 +159,8 @@ def match_inputs(inputs: MatchInputs, *, validation_seconds: float = 0.0) -> Mat
         timings[f"stage_{record.stage}_solve"] = (
             timings.get(f"stage_{record.stage}_solve", 0.0) + record.solve_seconds
         )
+        if record.tie_break_seconds:
+            timings["stage_c_tie_break"] = record.tie_break_seconds
 
     clock = time.perf_counter()
     edges["chosen"] = solution.chosen
@@ -195,7 +205,7 @@ def match_inputs(inputs: MatchInputs, *, validation_seconds: float = 0.0) -> Mat
     stages = pd.DataFrame([asdict(r) for r in solution.records])
     return MatchResult(
         status=solution.status,
-        solver=settings.solver,
+        solver=solver,
         proposals=proposals,
         unmatched=unmatched,
         alternatives=alternatives,
@@ -205,5 +215,6 @@ def match_inputs(inputs: MatchInputs, *, validation_seconds: float = 0.0) -> Mat
         timings=timings,
         counts=counts,
         compatibility=compatibility,
-        warnings=inputs.warnings,
+        warnings=warnings,
+        backend=backend,
     )

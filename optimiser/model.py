@@ -15,6 +15,8 @@ import numpy as np
 import pandas as pd
 import pulp
 
+from optimiser.pure import PureProblem
+
 
 @dataclass(frozen=True)
 class Graph:
@@ -41,6 +43,9 @@ class StageModel:
     edges: np.ndarray
     variables: list[pulp.LpVariable]
     families: dict[str, int] = field(default_factory=dict)
+    problem: PureProblem | None = None  # set for a pure stage built by `build_pure_model`
+    person_rows: dict[int, str] = field(default_factory=dict)  # person -> row name
+    vacancy_rows: dict[int, str] = field(default_factory=dict)  # vacancy -> row name
 
 
 def _groups(keys: np.ndarray) -> list[tuple[int, np.ndarray]]:
@@ -201,6 +206,41 @@ def build_stage_model(
         define_mix_limit_constraints(model, graph)
         define_lot_limit_constraints(model, graph)
         define_together_constraints(model, graph)
+    return model
+
+
+def build_pure_model(
+    problem: PureProblem, graph: Graph, shared: list[pulp.LpVariable] | None = None
+) -> StageModel:
+    """The PuLP model of a pure problem: the same rows, in the same order, as the array path.
+
+    `shared` holds one variable per pair of the run (see `define_assignment_variables`); without
+    it the problem gets fresh variables (the small tie-break problem).
+    """
+    model = define_assignment_variables(problem.name, problem.edges, shared)
+    model.problem = problem
+    senses = {True: pulp.LpConstraintEQ, False: pulp.LpConstraintLE}
+    order = np.argsort(problem.person, kind="stable")
+    rows = problem.person_rows()
+    cuts = np.searchsorted(problem.person[order], rows, side="left")
+    ends = np.searchsorted(problem.person[order], rows, side="right")
+    for person, start, stop in zip(rows, cuts, ends, strict=True):
+        expression = _expression(model.variables, order[start:stop])
+        sense = senses[bool(problem.person_eq[person])]
+        rhs = int(problem.person_rhs[person])
+        _add(model, "person_assignment", graph.person_ids[person], expression, sense, rhs)
+        model.person_rows[int(person)] = f"person_assignment__{graph.person_ids[person]}"
+    order = np.argsort(problem.vacancy, kind="stable")
+    rows = problem.vacancy_rows()
+    cuts = np.searchsorted(problem.vacancy[order], rows, side="left")
+    ends = np.searchsorted(problem.vacancy[order], rows, side="right")
+    for vacancy, start, stop in zip(rows, cuts, ends, strict=True):
+        expression = _expression(model.variables, order[start:stop])
+        sense = senses[bool(problem.vacancy_eq[vacancy])]
+        rhs = int(problem.vacancy_rhs[vacancy])
+        _add(model, "vacancy_capacity", graph.vacancy_ids[vacancy], expression, sense, rhs)
+        model.vacancy_rows[int(vacancy)] = f"vacancy_capacity__{graph.vacancy_ids[vacancy]}"
+    set_objective(model, problem.weights)
     return model
 
 

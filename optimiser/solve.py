@@ -37,6 +37,8 @@ class SolveOutcome:
     as_lp: bool
     fractional: int
     solver: str
+    person_dual: np.ndarray | None = None  # per young person (0 without a row); optimal LPs only
+    vacancy_dual: np.ndarray | None = None  # per vacancy
 
     @property
     def has_solution(self) -> bool:
@@ -88,6 +90,7 @@ def _solve_once(model: StageModel, solver: str, *, mip: bool, time_limit: float)
         verdict = NO_SOLUTION
     objective = pulp.value(model.prob.objective) if verdict in (OPTIMAL, TIME_LIMIT) else None
     gap = _gap(model, solver) if verdict == TIME_LIMIT else (0.0 if verdict == OPTIMAL else None)
+    person_dual, vacancy_dual = _duals(model) if verdict == OPTIMAL and not mip else (None, None)
     return SolveOutcome(
         status=verdict,
         objective=None if objective is None else float(objective),
@@ -97,7 +100,25 @@ def _solve_once(model: StageModel, solver: str, *, mip: bool, time_limit: float)
         as_lp=not mip,
         fractional=fractional,
         solver=solver,
+        person_dual=person_dual,
+        vacancy_dual=vacancy_dual,
     )
+
+
+def _duals(model: StageModel) -> tuple[np.ndarray | None, np.ndarray | None]:
+    """Row duals of a pure model per young person and per vacancy (0 where there is no row)."""
+    if model.problem is None:
+        return None, None
+    constraints = model.prob.constraints
+    person = np.zeros(len(model.problem.person_rhs))
+    vacancy = np.zeros(len(model.problem.vacancy_rhs))
+    for target, rows in ((person, model.person_rows), (vacancy, model.vacancy_rows)):
+        for position, name in rows.items():
+            pi = constraints[name].pi
+            if pi is None:
+                return None, None
+            target[position] = pi
+    return person, vacancy
 
 
 def solve_stage(model: StageModel, solver: str, *, as_lp: bool, time_limit: float) -> SolveOutcome:

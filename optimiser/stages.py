@@ -29,14 +29,17 @@ from dataclasses import dataclass
 import numpy as np
 import pulp
 
+from optimiser.arrays import solve_arrays
 from optimiser.model import (
     Graph,
     StageModel,
     add_floor,
+    build_pure_model,
     build_stage_model,
     make_edge_variables,
     set_objective,
 )
+from optimiser.pure import PureProblem, optimal_face, stage_problem, tie_break_problem
 from optimiser.solve import (
     INFEASIBLE,
     NO_SOLUTION,
@@ -47,6 +50,29 @@ from optimiser.solve import (
 )
 
 SEVERITY = {OPTIMAL: 0, TIME_LIMIT: 1, NO_SOLUTION: 2, INFEASIBLE: 3}
+PULP = "pulp"
+ARRAYS = "arrays"
+AUTO = "auto"
+BACKENDS = (AUTO, PULP, ARRAYS)
+# With backend "auto", a pure run (no side constraints) with at least this many possible pairs
+# takes the array path (HiGHS); smaller runs, and every run with side constraints, use PuLP
+# with the chosen solver. At 100,000 pairs PuLP builds a stage in about 0.5 s; above that its
+# per-pair objects and CBC's file round trip dominate the run (docs/performance.md).
+ARRAY_PATH_MIN_PAIRS = 100_000
+
+
+def choose_backend(backend: str, pairs: int, side_constraints: bool) -> tuple[str, str | None]:
+    """The backend a run uses, and a warning when the one asked for cannot be used."""
+    if side_constraints:
+        if backend == ARRAYS:
+            return PULP, (
+                "backend 'arrays' solves the pure matching only; the side constraints (mix"
+                " limits, lot limits, together groups) were solved with PuLP"
+            )
+        return PULP, None
+    if backend == AUTO:
+        return (ARRAYS if pairs >= ARRAY_PATH_MIN_PAIRS else PULP), None
+    return backend, None
 
 
 @dataclass(frozen=True)
@@ -64,6 +90,11 @@ class StageRecord:
     solve_seconds: float
     gap: float | None
     fractional_in_lp: int
+    backend: str = PULP  # pulp | arrays
+    solver: str = ""  # the solver that ran: cbc | highs
+    tie_break: str = ""  # stage c: unique | hash | skipped (why)
+    tie_break_variables: int = 0
+    tie_break_seconds: float = 0.0
 
 
 @dataclass(frozen=True)
@@ -80,6 +111,7 @@ class StageInputs:
     side_constraints: bool
     solver: str
     time_limit: float
+    backend: str = PULP  # resolved: pulp | arrays (arrays only for the pure matching)
 
 
 @dataclass(frozen=True)
@@ -126,6 +158,8 @@ def _record(
         solve_seconds=outcome.seconds,
         gap=outcome.gap,
         fractional_in_lp=outcome.fractional,
+        backend=PULP,
+        solver=outcome.solver,
     )
 
 
@@ -155,25 +189,22 @@ def _run_pure(s: StageInputs) -> StagedSolution:
     deadline_met = np.zeros(people, dtype=bool)
     nobody = np.zeros(people, dtype=bool)
     status = OPTIMAL
-    started = time.perf_counter()
-    shared = make_edge_variables(pulp.LpProblem("edges", pulp.LpMaximize), edges_count)
-    variables_seconds = time.perf_counter() - started
-
-    def solve(name: str, edges: np.ndarray, weights: np.ndarray, must: np.ndarray):
+    shared: list[pulp.LpVariable] | None = None
+    variables_seconds = 0.0
+    if s.backend == PULP:
         started = time.perf_counter()
-        model = build_stage_model(
-            name,
-            graph,
-            edges,
-            must_place=must,
-            must_not_place=nobody,
-            side_constraints=False,
-            shared=shared,
-        )
-        set_objective(model, weights)
+        shared = make_edge_variables(pulp.LpProblem("edges", pulp.LpMaximize), edges_count)
+        variables_seconds = time.perf_counter() - started
+
+    def solve(problem: PureProblem) -> tuple[SolveOutcome, float, int]:
+        """Build and solve one pure problem on the run's backend: outcome, build s, rows."""
+        if s.backend == ARRAYS:
+            return solve_arrays(problem, time_limit=clock.remaining())
+        started = time.perf_counter()
+        model = build_pure_model(problem, graph, shared)
         built = time.perf_counter() - started
         outcome = solve_stage(model, s.solver, as_lp=True, time_limit=clock.remaining())
-        return model, outcome, built
+        return outcome, built, len(model.prob.constraints)
 
     stages = (
         ("a", "most young people out of unsuitable accommodation, most urgent first"),
@@ -205,20 +236,54 @@ def _run_pure(s: StageInputs) -> StagedSolution:
             must = moved_out | deadline_met
         if stage != "c" and not (weights > 0).any():
             continue
-        model, outcome, built = solve(f"match_stage_{stage}", edges, weights, must)
+        problem = stage_problem(
+            f"match_stage_{stage}",
+            graph.person,
+            graph.vacancy,
+            graph.capacity,
+            edges,
+            weights,
+            must,
+        )
+        outcome, built, rows = solve(problem)
         if not records:
             built += variables_seconds  # the shared variables count once, in the first stage
+        values = outcome.values
+        tie = TieBreak()
+        if stage == "c" and outcome.status == OPTIMAL and clock.remaining() > 0:
+            tie = _tie_break(problem, outcome, graph, solve)
+            if tie.values is not None:
+                values = tie.values
         value = outcome.objective
         if outcome.has_solution and stage in ("a", "b"):
-            placed = _placed_people(graph, edges, outcome.values, people)
+            placed = _placed_people(graph, edges, values, people)
             value = float((placed & (unsuitable if stage == "a" else imminent)).sum())
-        records.append(_record(stage, text, model, outcome, built, value))
+        records.append(
+            StageRecord(
+                stage=stage,
+                objective=text,
+                value=value,
+                status=outcome.status,
+                model="lp" if outcome.as_lp else "mip",
+                variables=problem.size,
+                constraints=rows,
+                build_seconds=built,
+                solve_seconds=outcome.seconds,
+                gap=outcome.gap,
+                fractional_in_lp=outcome.fractional,
+                backend=s.backend,
+                solver=outcome.solver,
+                tie_break=tie.verdict,
+                tie_break_variables=tie.variables,
+                tie_break_seconds=tie.seconds,
+            )
+        )
         status = max(status, outcome.status, key=SEVERITY.__getitem__)
         if not outcome.has_solution:
             break
         chosen = np.zeros(edges_count, dtype=bool)
-        chosen[edges[outcome.values > 0.5]] = True
-        placed = _placed_people(graph, edges, outcome.values, people)
+        chosen[edges[values > 0.5]] = True
+        placed = _placed_people(graph, edges, values, people)
         if stage == "a":
             moved_out = placed & unsuitable
         elif stage == "b":
@@ -226,6 +291,37 @@ def _run_pure(s: StageInputs) -> StagedSolution:
     if records and records[-1].stage != "c" and status == OPTIMAL and clock.remaining() <= 0:
         status = TIME_LIMIT
     return StagedSolution(chosen, tuple(records), status, moved_out, deadline_met)
+
+
+@dataclass(frozen=True)
+class TieBreak:
+    """How stage (c)'s optimum was made independent of the solver."""
+
+    verdict: str = ""  # unique | hash | skipped (why), "" before stage c
+    variables: int = 0
+    seconds: float = 0.0
+    values: np.ndarray | None = None  # stage (c)'s values after the tie-break
+
+
+def _tie_break(problem: PureProblem, outcome: SolveOutcome, graph: Graph, solve) -> TieBreak:
+    """Among all optima of stage (c), the one with the largest hash weight (pure.py)."""
+    started = time.perf_counter()
+    face = optimal_face(problem, outcome.values, outcome.person_dual, outcome.vacancy_dual)
+    if face is None:
+        return TieBreak("skipped: no exact dual certificate", seconds=time.perf_counter() - started)
+    tie, ones, decided = tie_break_problem(problem, face, graph.person_ids, graph.vacancy_ids)
+    if tie.size == 0:
+        return TieBreak("unique", seconds=time.perf_counter() - started)
+    result, _, _ = solve(tie)
+    seconds = time.perf_counter() - started
+    if result.status != OPTIMAL or result.fractional:
+        return TieBreak(f"skipped: tie-break {result.status}", tie.size, seconds)
+    values = np.zeros(problem.size)
+    values[ones] = 1.0
+    values[decided[result.values > 0.5]] = 1.0
+    if float(problem.weights @ values) != outcome.objective:
+        return TieBreak("skipped: tie-break left the optimum", tie.size, seconds)
+    return TieBreak("hash", tie.size, seconds, values)
 
 
 def _run_with_floors(s: StageInputs) -> StagedSolution:
