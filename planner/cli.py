@@ -18,6 +18,7 @@ from rich.table import Table
 from sqlalchemy import inspect
 
 from planner import audit, demo, exporting, importing, migrate
+from planner.accounts import create_demo_users
 from planner.db import get_engine, unit_of_work
 from planner.domain import PlacementType
 from planner.settings import Settings
@@ -124,7 +125,15 @@ def demo_command(
     )
     with unit_of_work(engine) as session:
         summary = summarise(session, day)
+        accounts = create_demo_users(session)
     console.print(_report_table(summary))
+    sign_in = Table(title="Demo accounts (passwords are new each time the demo is built)")
+    for col in ("Username", "Role", "Password"):
+        sign_in.add_column(col)
+    for username, role, password in accounts:
+        sign_in.add_row(username, role.replace("_", " "), password)
+    console.print(sign_in)
+    console.print("Run `planner serve`, then sign in at http://127.0.0.1:8000/sign-in")
 
 
 def _parse_day(text: str | None) -> date | None:
@@ -379,10 +388,11 @@ def scheduler_command(
 
 def _register_commands() -> None:
     """Commands that live in their own modules (one idea each) join the one CLI here."""
-    from planner import cli_forecast, cli_match
+    from planner import cli_forecast, cli_match, cli_users
 
     cli_match.register(app)
     cli_forecast.register(app)
+    cli_users.register(app)
 
 
 _register_commands()

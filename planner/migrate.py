@@ -19,7 +19,8 @@ def alembic_config(url: str | None = None) -> Config:
     config = Config()
     config.set_main_option("script_location", str(MIGRATIONS))
     if url:
-        config.set_main_option("sqlalchemy.url", url)
+        # Alembic's config interpolates "%"; a password may well contain one
+        config.set_main_option("sqlalchemy.url", url.replace("%", "%%"))
     return config
 
 
