@@ -106,9 +106,50 @@ class Explainer:
         self.urgency_rank = self.needs["urgency_rank"].to_numpy()
         self.deadline_rank = self.needs["deadline_rank"].to_numpy()
         self.pids = people["person_id"].to_numpy()
-        chosen = edges[edges["chosen"]]
-        self.holder_of = chosen.groupby("vacancy")["person"].apply(list).to_dict()
-        self.proposal_of = dict(zip(chosen["person"], chosen.index, strict=True))
+        self.edge_person = edges["person"].to_numpy()
+        self.edge_vacancy = edges["vacancy"].to_numpy()
+        self.edge_score = edges["score"].to_numpy().astype(np.int64)
+        self.edge_chosen = edges["chosen"].to_numpy(dtype=bool)
+        chosen = np.flatnonzero(self.edge_chosen)
+        self.holder_of: dict[int, list[int]] = {}
+        for e in chosen:
+            self.holder_of.setdefault(int(self.edge_vacancy[e]), []).append(
+                int(self.edge_person[e])
+            )
+        self.proposal_of = {int(self.edge_person[e]): int(e) for e in chosen}
+        self.vids = vacancies["vacancy_id"].to_numpy()
+        self.capacity = vacancies["capacity"].to_numpy(dtype=np.int64)
+
+    def detail(self, positions: np.ndarray) -> pd.DataFrame:
+        """The edges at `positions` with the names, dates and costs the outputs print."""
+        frame = self.edges.iloc[positions].copy()
+        person = frame["person"].to_numpy()
+        vacancy = frame["vacancy"].to_numpy()
+        v = self.vacancies
+        frame["person_id"] = self.pids[person]
+        frame["vacancy_id"] = self.vids[vacancy]
+        frame["provision_id"] = v["provision_id"].to_numpy()[vacancy]
+        frame["placement_type"] = v["placement_type"].to_numpy()[vacancy]
+        frame["vacancy_area"] = v["area"].to_numpy()[vacancy]
+        frame["available_on"] = v["available_on"].to_numpy()[vacancy]
+        frame["weekly_cost"] = v["weekly_cost"].to_numpy(dtype=float)[vacancy]
+        frame["support_level"] = v["support_level"].to_numpy()[vacancy]
+        frame["support_need"] = self.people["support_need"].to_numpy()[person]
+        for column in ("score", *[f"score_{c}" for c in COMPONENTS], "travel_minutes"):
+            frame[column] = frame[column].astype(np.int64)
+        return frame
+
+    def _top(
+        self, group: np.ndarray, order_key: np.ndarray, positions: np.ndarray
+    ) -> tuple[np.ndarray, np.ndarray]:
+        """The `top_k` positions of each group: highest score first, then `order_key`."""
+        order = np.lexsort((order_key[positions], -self.edge_score[positions], group[positions]))
+        ranked = positions[order]
+        keys = group[ranked]
+        first = np.flatnonzero(np.r_[True, keys[1:] != keys[:-1]])
+        rank = np.arange(len(ranked)) - np.repeat(first, np.diff(np.r_[first, len(ranked)]))
+        keep = rank < self.top_k
+        return ranked[keep], rank[keep] + 1
 
     def secured_stage(self, person: int) -> str:
         if self.moved_out[person]:
@@ -127,7 +168,7 @@ class Explainer:
         return (2, 0)
 
     def proposals(self) -> pd.DataFrame:
-        chosen = self.edges[self.edges["chosen"]].copy()
+        chosen = self.detail(np.flatnonzero(self.edge_chosen))
         if chosen.empty:
             return pd.DataFrame(columns=PROPOSAL_COLUMNS)
         chosen["stage"] = [self.secured_stage(p) for p in chosen["person"]]
@@ -171,13 +212,18 @@ class Explainer:
     def unmatched(self) -> pd.DataFrame:
         rows = []
         placed = set(self.proposal_of)
-        possible = self.edges.groupby("person").size()
+        possible = np.bincount(self.edge_person, minlength=len(self.people))
         vacancies_total = len(self.vacancies)
-        ordered = self.edges.sort_values(
-            ["person", "score", "vacancy_id"], ascending=[True, False, True], kind="stable"
-        )
-        edge_person = ordered["person"].to_numpy()
-        options_of = list(zip(ordered["vacancy"], ordered["vacancy_id"], strict=True))
+        # Only the edges of young people left without a proposal, best fit first, then id
+        # (vacancies are sorted by id, so position order is id order).
+        unplaced = np.ones(len(self.people), dtype=bool)
+        unplaced[list(placed)] = False
+        mine = np.flatnonzero(unplaced[self.edge_person])
+        ordered = mine[
+            np.lexsort((self.edge_vacancy[mine], -self.edge_score[mine], self.edge_person[mine]))
+        ]
+        edge_person = self.edge_person[ordered]
+        ordered_vacancy = self.edge_vacancy[ordered]
         for person in range(len(self.people)):
             if person in placed:
                 continue
@@ -196,7 +242,7 @@ class Explainer:
                     )
                 )
                 continue
-            count = int(possible.get(person, 0))
+            count = int(possible[person])
             excluded = self._rule_words(pid)
             if count == 0:
                 reason = (
@@ -210,7 +256,8 @@ class Explainer:
                 )
                 continue
             start, stop = np.searchsorted(edge_person, [person, person + 1])
-            taken = self._taken_words(person, options_of[start:stop])
+            options = [(int(v), self.vids[v]) for v in ordered_vacancy[start:stop]]
+            taken = self._taken_words(person, options)
             reason = (
                 f"{pid} ({self.situations[person]}). {count} possible vacanc"
                 f"{'y' if count == 1 else 'ies'}, all proposed to others: {taken}."
@@ -271,24 +318,18 @@ class Explainer:
         return " The proposals as a whole fit better without this move."
 
     def alternatives(self) -> pd.DataFrame:
-        edges = self.edges
-        frames = []
-        if edges.empty:
+        if len(self.edges) == 0:
             return pd.DataFrame(columns=ALTERNATIVE_COLUMNS)
-        current_score = {p: edges.at[e, "score"] for p, e in self.proposal_of.items()}
-        # For each vacancy: the best people not proposed to it.
-        free = edges[~edges["chosen"]].sort_values(
-            ["vacancy", "score", "person_id"], ascending=[True, False, True]
-        )
-        top = free.groupby("vacancy").head(self.top_k).copy()
-        top["rank"] = top.groupby("vacancy").cumcount() + 1
+        score = self.edge_score
+        current_score = {p: int(score[e]) for p, e in self.proposal_of.items()}
+        free = np.flatnonzero(~self.edge_chosen)
         rows = []
-        for alt in top.to_dict(orient="records"):
-            vacancy = alt["vacancy"]
+        # For each vacancy: the best people not proposed to it (ties: person id).
+        top, ranks = self._top(self.edge_vacancy, self.edge_person, free)
+        for e, rank in zip(top, ranks, strict=True):
+            vacancy, person = int(self.edge_vacancy[e]), int(self.edge_person[e])
             holders = self.holder_of.get(vacancy, [])
-            capacity = int(self.vacancies.at[vacancy, "capacity"])
-            person = alt["person"]
-            if len(holders) < capacity:
+            if len(holders) < self.capacity[vacancy]:
                 change, replaces, text = (
                     0,
                     "",
@@ -296,38 +337,34 @@ class Explainer:
                 )
             else:
                 replaced = min(holders, key=lambda h: (current_score[h], self.pids[h]))
-                change = int(alt["score"] - current_score[replaced])
+                change = int(score[e]) - current_score[replaced]
                 replaces = self.pids[replaced]
                 text = f"{replaces} would lose this proposal{self._loss_words(replaced)}"
             if person in self.proposal_of:
-                given_up = edges.loc[self.proposal_of[person]]
-                change -= int(given_up["score"])
-                text += f"; {alt['person_id']} would give up {given_up['vacancy_id']}"
+                given_up = self.proposal_of[person]
+                change -= int(score[given_up])
+                text += (
+                    f"; {self.pids[person]} would give up {self.vids[self.edge_vacancy[given_up]]}"
+                )
             rows.append(
                 (
                     "vacancy",
-                    alt["vacancy_id"],
-                    alt["person_id"],
-                    int(alt["rank"]),
-                    int(alt["score"]),
+                    self.vids[vacancy],
+                    self.pids[person],
+                    int(rank),
+                    int(score[e]),
                     change,
                     replaces,
                     text,
                 )
             )
         # For each young person needing a move: the best vacancies other than their proposal.
-        others = edges[~edges["chosen"]].sort_values(
-            ["person", "score", "vacancy_id"], ascending=[True, False, True]
-        )
-        top = others.groupby("person").head(self.top_k).copy()
-        top["rank"] = top.groupby("person").cumcount() + 1
-        for alt in top.to_dict(orient="records"):
-            person = alt["person"]
-            vacancy = alt["vacancy"]
+        top, ranks = self._top(self.edge_person, self.edge_vacancy, free)
+        for e, rank in zip(top, ranks, strict=True):
+            vacancy, person = int(self.edge_vacancy[e]), int(self.edge_person[e])
             holders = self.holder_of.get(vacancy, [])
-            capacity = int(self.vacancies.at[vacancy, "capacity"])
-            change = int(alt["score"] - current_score.get(person, 0))
-            if len(holders) < capacity:
+            change = int(score[e]) - current_score.get(person, 0)
+            if len(holders) < self.capacity[vacancy]:
                 replaces, text = "", "has a place not proposed to anyone"
             else:
                 replaced = min(holders, key=lambda h: (current_score[h], self.pids[h]))
@@ -337,10 +374,10 @@ class Explainer:
             rows.append(
                 (
                     "young_person",
-                    alt["vacancy_id"],
-                    alt["person_id"],
-                    int(alt["rank"]),
-                    int(alt["score"]),
+                    self.vids[vacancy],
+                    self.pids[person],
+                    int(rank),
+                    int(score[e]),
                     change,
                     replaces,
                     text,

@@ -62,16 +62,20 @@ def score_pairs(
     else:
         cost_points = np.full(len(cost), COST_POINTS // 2, dtype=float)
 
+    # Small integer types: at regional size this frame has millions of rows.
     frame = pd.DataFrame(
         {
-            "score_placed": np.full(len(person), PLACED_POINTS, dtype=np.int64),
-            "score_area": area.astype(np.int64),
-            "score_travel": travel.astype(np.int64),
-            "score_support": support.astype(np.int64),
-            "score_cost": cost_points[vacancy].astype(np.int64),
-            "travel_minutes": np.rint(minutes).astype(np.int64),
+            "score_placed": np.full(len(person), PLACED_POINTS, dtype=np.int16),
+            "score_area": area.astype(np.int16),
+            "score_travel": travel.astype(np.int16),
+            "score_support": support.astype(np.int16),
+            "score_cost": cost_points[vacancy].astype(np.int16),
+            "travel_minutes": np.rint(minutes).astype(np.int32),
             "in_preferred_area": in_preferred,
         }
     )
-    frame["score"] = frame[[f"score_{c}" for c in COMPONENTS]].sum(axis=1)
+    total = np.zeros(len(person), dtype=np.int16)
+    for c in COMPONENTS:
+        total += frame[f"score_{c}"].to_numpy()
+    frame["score"] = total
     return frame

@@ -83,25 +83,21 @@ def match(
 
 
 def _edge_frame(
-    inputs: MatchInputs, compatibility: Compatibility, needs: pd.DataFrame, areas
+    inputs: MatchInputs, compatibility: Compatibility, needs: pd.DataFrame, dates: pd.Series, areas
 ) -> pd.DataFrame:
-    people, vacancies = inputs.people, inputs.vacancies
+    """One lean row per possible pair: positions, score components and whether it is on time.
+
+    Names, dates and costs are looked up only for the rows an output needs
+    (`Explainer.detail`): at regional size there are millions of pairs, and a text column
+    over all of them costs about 20 MB of pointers and a copy in every sort.
+    """
     person, vacancy = compatibility.person, compatibility.vacancy
-    dates = vacancy_dates(inputs)
     edges = score_pairs(inputs, person, vacancy, areas)
     edges.insert(0, "person", person)
     edges.insert(1, "vacancy", vacancy)
-    edges["person_id"] = people["person_id"].to_numpy()[person]
-    edges["vacancy_id"] = vacancies["vacancy_id"].to_numpy()[vacancy]
-    edges["provision_id"] = vacancies["provision_id"].to_numpy()[vacancy]
-    edges["placement_type"] = vacancies["placement_type"].to_numpy()[vacancy]
-    edges["vacancy_area"] = vacancies["area"].to_numpy()[vacancy]
-    edges["available_on"] = dates.to_numpy()[vacancy]
-    edges["weekly_cost"] = vacancies["weekly_cost"].to_numpy(dtype=float)[vacancy]
-    edges["support_level"] = vacancies["support_level"].to_numpy()[vacancy]
-    edges["support_need"] = people["support_need"].to_numpy()[person]
-    deadline = needs["deadline"].to_numpy()[person]
-    edges["on_time"] = ~pd.isna(deadline) & (edges["available_on"].to_numpy() <= deadline)
+    deadline = needs["deadline"].to_numpy(dtype="datetime64[ns]")[person]
+    available = dates.to_numpy(dtype="datetime64[ns]")[vacancy]
+    edges["on_time"] = ~np.isnat(deadline) & (available <= deadline)
     return edges
 
 
@@ -115,7 +111,8 @@ def match_inputs(inputs: MatchInputs, *, validation_seconds: float = 0.0) -> Mat
     timings["rules"] = time.perf_counter() - clock
 
     clock = time.perf_counter()
-    edges = _edge_frame(inputs, compatibility, needs, areas)
+    dates = vacancy_dates(inputs)
+    edges = _edge_frame(inputs, compatibility, needs, dates, areas)
     people, vacancies = inputs.people, inputs.vacancies
     graph = Graph(
         person=compatibility.person,
@@ -133,7 +130,7 @@ def match_inputs(inputs: MatchInputs, *, validation_seconds: float = 0.0) -> Mat
     timings["scores"] = time.perf_counter() - clock
     settings = inputs.settings
     backend, backend_warning = choose_backend(
-        settings.backend, len(compatibility.person), inputs.has_side_constraints
+        settings.backend, len(compatibility.person), inputs.has_side_constraints, settings.solver
     )
     solver = "highs" if backend == ARRAYS else settings.solver
     warnings = inputs.warnings + ((backend_warning,) if backend_warning else ())
@@ -166,7 +163,7 @@ def match_inputs(inputs: MatchInputs, *, validation_seconds: float = 0.0) -> Mat
     edges["chosen"] = solution.chosen
     explainer = Explainer(
         people,
-        vacancies,
+        vacancies.assign(available_on=dates.to_numpy()),
         needs,
         compatibility,
         edges,

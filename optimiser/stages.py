@@ -61,8 +61,10 @@ BACKENDS = (AUTO, PULP, ARRAYS)
 ARRAY_PATH_MIN_PAIRS = 100_000
 
 
-def choose_backend(backend: str, pairs: int, side_constraints: bool) -> tuple[str, str | None]:
-    """The backend a run uses, and a warning when the one asked for cannot be used."""
+def choose_backend(
+    backend: str, pairs: int, side_constraints: bool, solver: str = "cbc"
+) -> tuple[str, str | None]:
+    """The backend a run uses, and a note when it is not what was asked for."""
     if side_constraints:
         if backend == ARRAYS:
             return PULP, (
@@ -70,9 +72,16 @@ def choose_backend(backend: str, pairs: int, side_constraints: bool) -> tuple[st
                 " limits, lot limits, together groups) were solved with PuLP"
             )
         return PULP, None
-    if backend == AUTO:
-        return (ARRAYS if pairs >= ARRAY_PATH_MIN_PAIRS else PULP), None
-    return backend, None
+    if backend == AUTO and pairs >= ARRAY_PATH_MIN_PAIRS:
+        note = None
+        if solver != "highs":
+            note = (
+                f"{pairs:,} possible pairs: the pure matching was solved by HiGHS on the array"
+                f" path (backend 'auto', from {ARRAY_PATH_MIN_PAIRS:,} pairs), not {solver};"
+                " pass backend='pulp' to force it"
+            )
+        return ARRAYS, note
+    return (PULP if backend == AUTO else backend), None
 
 
 @dataclass(frozen=True)
