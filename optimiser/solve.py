@@ -88,7 +88,14 @@ def _solve_once(model: StageModel, solver: str, *, mip: bool, time_limit: float)
         verdict = TIME_LIMIT
     else:
         verdict = NO_SOLUTION
-    objective = pulp.value(model.prob.objective) if verdict in (OPTIMAL, TIME_LIMIT) else None
+    objective = None
+    if verdict in (OPTIMAL, TIME_LIMIT):
+        # From the rounded values when they are whole, so both paths report the same number.
+        exact = fractional == 0
+        objective = sum(
+            c * (round(v.varValue or 0.0) if exact else (v.varValue or 0.0))
+            for v, c in model.prob.objective.items()
+        )
     gap = _gap(model, solver) if verdict == TIME_LIMIT else (0.0 if verdict == OPTIMAL else None)
     person_dual, vacancy_dual = _duals(model) if verdict == OPTIMAL and not mip else (None, None)
     return SolveOutcome(

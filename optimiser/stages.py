@@ -315,6 +315,8 @@ class TieBreak:
 def _tie_break(problem: PureProblem, outcome: SolveOutcome, graph: Graph, solve) -> TieBreak:
     """Among all optima of stage (c), the one with the largest hash weight (pure.py)."""
     started = time.perf_counter()
+    if problem.size == 0:
+        return TieBreak("unique")
     face = optimal_face(problem, outcome.values, outcome.person_dual, outcome.vacancy_dual)
     if face is None:
         return TieBreak("skipped: no exact dual certificate", seconds=time.perf_counter() - started)
