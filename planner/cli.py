@@ -16,11 +16,13 @@ from rich.console import Console
 from rich.progress import Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
 from rich.table import Table
 from sqlalchemy import inspect
+from sqlmodel import select
 
 from planner import audit, demo, exporting, importing, migrate
 from planner.accounts import create_demo_users
 from planner.db import get_engine, unit_of_work
 from planner.domain import PlacementType
+from planner.models import YoungPerson
 from planner.settings import Settings
 from planner.spreadsheets import FileRefused
 from planner.status import REPORT_FIGURES, Summary, summarise
@@ -30,6 +32,8 @@ app = typer.Typer(
     help="Accommodation placement and capacity planner for care leavers.",
     no_args_is_help=True,
     add_completion=False,
+    # an unexpected error must never print local variables: they may hold case data
+    pretty_exceptions_show_locals=False,
 )
 console = Console()
 err = Console(stderr=True)
@@ -38,7 +42,11 @@ KindArg = Annotated[str, typer.Argument(help=f"One of: {', '.join(KIND_ALIASES)}
 
 
 def _engine():  # type: ignore[no-untyped-def]
-    return get_engine(Settings().database_url)
+    """The configured database, its schema brought to the latest migration (a no-op when
+    it is there already), so no command ever meets an older schema."""
+    engine = get_engine(Settings().database_url)
+    migrate.upgrade(engine)
+    return engine
 
 
 def _fail(message: str) -> None:
@@ -349,6 +357,136 @@ def pd_quarter(value) -> str:  # type: ignore[no-untyped-def]
 
     stamp = pd.Timestamp(value)
     return f"{stamp.year} Q{stamp.quarter}"
+
+
+@app.command("propose")
+def propose_command(
+    as_of: Annotated[str | None, typer.Option("--as-of", help="Run date YYYY-MM-DD")] = None,
+    solver: Annotated[str, typer.Option(help="cbc (default) or highs")] = "cbc",
+    time_limit: Annotated[float, typer.Option(min=1, help="Seconds for the solve")] = 60,
+) -> None:
+    """Run the matching model on the records and save its proposals for people to decide."""
+    from planner import matching
+
+    engine = _engine()
+    try:
+        with unit_of_work(engine) as session:
+            run = matching.run_matching(
+                session,
+                actor=audit.cli_actor(),
+                as_of=_parse_day(as_of),
+                solver=solver,
+                time_limit_seconds=time_limit,
+            )
+            proposals = matching.list_proposals(session, match_run_id=run.id)
+            refs = {p.id: p.reference for p in session.exec(select(YoungPerson))}
+            details = matching.run_details(run)
+    except matching.PlannerError as exc:
+        _fail(exc.message)
+    table = Table(title=f"Match run {run.id}: {run.status} ({run.solver})")
+    for col in ("Proposal", "Young person", "Stage", "Score", "Why"):
+        table.add_column(col)
+    for p in proposals:
+        table.add_row(str(p.id), refs[p.young_person_id], p.stage, f"{p.score:.0f}", p.reasons)
+    console.print(table)
+    counts = details["summary"]["counts"]
+    moved, stuck = (
+        counts.get("moved_out_of_unsuitable", 0),
+        counts.get("in_unsuitable_accommodation", 0),
+    )
+    left = counts.get("unmatched_needing_a_move", 0)
+    console.print(
+        f"{moved} of {stuck} moved out of unsuitable accommodation; {left} needing a move "
+        "left unmatched (reasons: `planner proposals --unmatched`)."
+    )
+
+
+@app.command("proposals")
+def proposals_command(
+    run_id: Annotated[int | None, typer.Option("--run", help="Match run (default latest)")] = None,
+    unmatched: Annotated[
+        bool, typer.Option("--unmatched", help="Show who was left unmatched and why")
+    ] = False,
+) -> None:
+    """List a match run's proposals and their decisions, or who it left unmatched."""
+    from planner import matching
+    from planner.models import MatchRun
+
+    with unit_of_work(_engine()) as session:
+        run = session.get(MatchRun, run_id) if run_id else None
+        proposals = matching.list_proposals(session, match_run_id=run_id)
+        if run is None and proposals:
+            run = session.get(MatchRun, proposals[0].match_run_id)
+        refs = {p.id: p.reference for p in session.exec(select(YoungPerson))}
+    if run is None:
+        _fail("no match run yet; run `planner propose` first")
+    if unmatched:
+        table = Table(title=f"Match run {run.id}: young people left unmatched")
+        for col in ("Young person", "Need", "Why"):
+            table.add_column(col)
+        for row in matching.run_details(run)["unmatched"]:
+            if row["need"] != "no_move_needed":
+                table.add_row(row["person_id"], row["need"], row["reasons"])
+        console.print(table)
+        return
+    table = Table(title=f"Match run {run.id} of {run.as_of:%d %B %Y}")
+    for col in ("Proposal", "Young person", "Vacancy", "Stage", "Status", "Version"):
+        table.add_column(col)
+    for p in proposals:
+        table.add_row(
+            str(p.id),
+            refs[p.young_person_id],
+            f"V{p.vacancy_id}",
+            p.stage,
+            p.status,
+            str(p.version),
+        )
+    console.print(table)
+
+
+@app.command("decide")
+def decide_command(
+    proposal_id: Annotated[int, typer.Argument(help="The proposal's number")],
+    decision: Annotated[str, typer.Argument(help="accept or decline")],
+    start: Annotated[str | None, typer.Option(help="Move-in date YYYY-MM-DD (accept)")] = None,
+    reason: Annotated[str | None, typer.Option(help="Why it was declined (decline)")] = None,
+    note: Annotated[str, typer.Option(help="A note kept on the proposal")] = "",
+) -> None:
+    """Record a decision on a proposal: accept (moves the young person) or decline."""
+    from planner import matching
+    from planner.models import Proposal
+
+    if decision not in ("accept", "decline"):
+        _fail(f"decision {decision!r} is not valid; expected accept or decline")
+    try:
+        with unit_of_work(_engine()) as session:
+            proposal = session.get(Proposal, proposal_id)
+            if proposal is None:
+                raise matching.NotFound()
+            if decision == "accept":
+                placed = matching.accept_proposal(
+                    session,
+                    proposal_id=proposal_id,
+                    expected_version=proposal.version,
+                    actor=audit.cli_actor(),
+                    start=_parse_day(start) or date.today(),
+                )
+                message = f"Proposal {proposal_id} accepted: stay {placed.stay_id} begins."
+            else:
+                if not reason:
+                    _fail("a decline needs --reason")
+                matching.decline_proposal(
+                    session,
+                    proposal_id=proposal_id,
+                    expected_version=proposal.version,
+                    actor=audit.cli_actor(),
+                    reason=reason or "",
+                    note=note,
+                )
+                message = f"Proposal {proposal_id} declined ({reason})."
+    except matching.PlannerError as exc:
+        _fail(exc.message)
+    console.print(message)
 
 
 @app.command("scheduler")

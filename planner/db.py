@@ -21,7 +21,8 @@ def _prepare_sqlite(engine: Engine) -> None:
     """Foreign keys on, and the pysqlite savepoint recipe so nested transactions work.
 
     pysqlite's own transaction handling defers BEGIN and breaks SAVEPOINT; SQLAlchemy's
-    documented fix is to disable it and emit BEGIN ourselves.
+    documented fix is to disable it and emit BEGIN ourselves. WAL lets readers go on while
+    one writer works.
     """
 
     @event.listens_for(engine, "connect")
@@ -30,11 +31,15 @@ def _prepare_sqlite(engine: Engine) -> None:
         cursor = dbapi_connection.cursor()
         cursor.execute("PRAGMA foreign_keys=ON")
         cursor.execute("PRAGMA busy_timeout=10000")
+        cursor.execute("PRAGMA journal_mode=WAL")
         cursor.close()
 
     @event.listens_for(engine, "begin")
     def _on_begin(connection):  # type: ignore[no-untyped-def]
-        connection.exec_driver_sql("BEGIN")
+        # IMMEDIATE takes the write lock at the start: two deferred transactions that both
+        # read and then write would otherwise deadlock, and SQLite answers one of them
+        # "database is locked" at once instead of letting it wait its turn.
+        connection.exec_driver_sql("BEGIN IMMEDIATE")
 
 
 def make_engine(url: str) -> Engine:

@@ -435,7 +435,7 @@ class _Builder:
         unsuitable = ptype is not None and not ptype.suitable_by_policy
         need = (
             "high"
-            if unsuitable and rng.random() < 0.5
+            if unsuitable and rng.random() < 0.2
             else str(rng.choice(["none", "low", "medium", "high"], p=[0.2, 0.45, 0.27, 0.08]))
         )
         if ptype in (PT.supported_accommodation, PT.staying_close, PT.supported_lodgings):
@@ -818,9 +818,20 @@ def clear_records(session: Session) -> None:
     """
     from sqlalchemy import delete
 
-    from planner.models import Place, Provision, Stay, User, Vacancy, YoungPerson
+    from planner.models import (
+        ForecastRun,
+        MatchRun,
+        Place,
+        Proposal,
+        Provision,
+        Stay,
+        User,
+        Vacancy,
+        YoungPerson,
+    )
 
-    for model in (Vacancy, Stay, Place, Provision, YoungPerson, User):
+    models = (Proposal, MatchRun, ForecastRun, Vacancy, Stay, Place, Provision, YoungPerson, User)
+    for model in models:
         session.exec(delete(model))  # type: ignore[call-overload]
     audit.record(session, actor="demo", action="reset", entity="all")
 

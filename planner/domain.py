@@ -165,6 +165,26 @@ class VacancyStatus(StrEnum):
     withdrawn = "withdrawn"
 
 
+class ProposalStatus(StrEnum):
+    """What became of a proposal: a person decides; the planner records it."""
+
+    proposed = "proposed"
+    accepted = "accepted"
+    declined = "declined"
+    withdrawn = "withdrawn"  # the vacancy or the young person was placed another way
+    superseded = "superseded"  # a newer match run replaced it before anyone decided
+
+
+class DeclineReason(StrEnum):
+    """Why a proposal was declined; codes, so reports can count them without free text."""
+
+    young_person_declined = "young_person_declined"
+    provider_declined = "provider_declined"
+    not_suitable_on_review = "not_suitable_on_review"
+    placed_elsewhere = "placed_elsewhere"
+    other = "other"
+
+
 class Role(StrEnum):
     """Who a user is, which decides what they may see and do (least privilege)."""
 

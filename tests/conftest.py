@@ -49,6 +49,12 @@ def postgres_url() -> str:
     return url
 
 
+@pytest.fixture(scope="session")
+def postgres_url_or_none() -> str | None:
+    """The test PostgreSQL server's URL, or None where it is not configured (and optional)."""
+    return _postgres_url()
+
+
 @pytest.fixture(scope="session", params=DATABASES)
 def engine(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> Engine:
     """A migrated database of each kind, built once per test run."""

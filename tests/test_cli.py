@@ -78,3 +78,23 @@ def test_template_writes_the_header_to_fill_in(sqlite_url, tmp_path):
     path = tmp_path / "stays.csv"
     assert _run(sqlite_url, "template", "stays", str(path)).exit_code == 0
     assert path.read_text().splitlines()[0].startswith("young_person,placement_type,start_date")
+
+
+def test_propose_then_accept_from_the_command_line(sqlite_url):
+    assert _run(sqlite_url, "demo", "--as-of", "2024-03-31").exit_code == 0
+    result = _run(sqlite_url, "propose", "--as-of", "2024-03-31")
+    assert result.exit_code == 0, result.output
+    assert "moved out of unsuitable accommodation" in result.output
+    listing = _run(sqlite_url, "proposals")
+    first = next(
+        line.split("│")[1].strip()
+        for line in listing.output.splitlines()
+        if "│" in line and line.split("│")[4].strip() == "a"
+    )
+    accepted = _run(sqlite_url, "decide", first, "accept", "--start", "2024-06-30")
+    assert accepted.exit_code == 0, accepted.output
+    again = _run(sqlite_url, "decide", first, "decline", "--reason", "other")
+    assert again.exit_code == 2 and "changed by someone else" in again.output
+    status = _run(sqlite_url, "status", "--as-of", "2024-07-01")
+    all_row = next(line for line in status.output.splitlines() if line.startswith("│ All"))
+    assert [c.strip() for c in all_row.split("│")[1:-1]] == ["All", "", "646", "8"]
