@@ -37,8 +37,10 @@ def ensure_environment() -> None:
         venv.EnvBuilder(with_pip=True).create(VENV)
     python = str(BIN / "python")
     print("Installing the planner and its dependencies into .venv ...", flush=True)
-    subprocess.run([python, "-m", "pip", "install", "-q", "--upgrade", "pip"], check=True)
-    subprocess.run([python, "-m", "pip", "install", "-q", "-e", f"{ROOT}[dev]"], check=True)
+    quiet = dict(os.environ, PYTHONWARNINGS="ignore")  # setuptools' editable-install notice
+    pip = [python, "-m", "pip", "install", "-q", "--disable-pip-version-check"]
+    subprocess.run([*pip, "--upgrade", "pip"], check=True, env=quiet)
+    subprocess.run([*pip, "-e", f"{ROOT}[dev]"], check=True, env=quiet)
     STAMP.write_text(_fingerprint())
 
 
