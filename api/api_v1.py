@@ -18,6 +18,9 @@ from api.errors import API_ERRORS
 from api.schemas import (
     ApiTokenPublic,
     AuditPagePublic,
+    ForecastRunDetailPublic,
+    ForecastRunPublic,
+    ForecastTablePublic,
     MePublic,
     OverviewPublic,
     PlacementCount,
@@ -27,7 +30,7 @@ from api.schemas import (
     YoungPeoplePagePublic,
     YoungPersonRecordPublic,
 )
-from planner import accounts, inventory, users, young_people
+from planner import accounts, forecasting, inventory, users, young_people
 from planner.domain import PlacementType
 from planner.permissions import MATRIX
 from planner.permissions import Permission as P
@@ -120,6 +123,49 @@ def list_vacancies(
         db, viewer=principal.user, placement_type=placement_type, area=area
     )
     return [VacancyPublic.model_validate(r) for r in rows]
+
+
+@router.get("/forecast-runs", response_model=list[ForecastRunPublic])
+def list_forecast_runs(
+    db: DbSession,
+    principal: _as(P.view_forecasts),  # type: ignore[valid-type]
+    limit: Annotated[int, Query(ge=1, le=500)] = 100,
+) -> list[ForecastRunPublic]:
+    """Saved forecast runs, newest first: when, by whom, scenario, snapshot and data."""
+    return [
+        ForecastRunPublic.model_validate(r) for r in forecasting.list_forecast_runs(db, limit=limit)
+    ]
+
+
+@router.get("/forecast-runs/{run_id}", response_model=ForecastRunDetailPublic)
+def get_forecast_run(
+    run_id: Annotated[int, Path(ge=1, le=ID_MAX)],
+    db: DbSession,
+    principal: _as(P.view_forecasts),  # type: ignore[valid-type]
+) -> ForecastRunDetailPublic:
+    """One saved run and the names of its tables (aggregates only)."""
+    saved = forecasting.get_forecast_run_or_raise(db, run_id=run_id)
+    return ForecastRunDetailPublic(**vars(saved.run), tables=list(saved.tables))
+
+
+@router.get("/forecast-runs/{run_id}/tables/{table}", response_model=ForecastTablePublic)
+def get_forecast_table(
+    run_id: Annotated[int, Path(ge=1, le=ID_MAX)],
+    table: Annotated[str, Path(pattern=r"^[a-z0-9_]{1,40}$")],
+    db: DbSession,
+    principal: _as(P.view_forecasts),  # type: ignore[valid-type]
+) -> ForecastTablePublic:
+    """One table of a saved run, row by row (missing values are null); audited as an
+    export, like the table's CSV download."""
+    frame = forecasting.read_forecast_table(
+        db, run_id=run_id, table=table, actor=principal.user.username
+    )
+    return ForecastTablePublic(
+        run_id=run_id,
+        table=table,
+        columns=[str(c) for c in frame.columns],
+        rows=forecasting.table_records(frame),
+    )
 
 
 @router.get("/audit-events", response_model=AuditPagePublic)

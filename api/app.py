@@ -17,7 +17,7 @@ from fastapi.staticfiles import StaticFiles
 from pydantic import BaseModel
 from sqlalchemy import text
 
-from api import api_v1, errors, pages
+from api import api_v1, errors, forecast_pages, pages
 from api.security import ErrorBoundary, SecurityHeaders
 from planner.accounts import SessionPolicy
 from planner.db import get_engine
@@ -44,6 +44,7 @@ def create_app(settings: Settings | None = None, *, policy: SessionPolicy | None
         redoc_url=None,
     )
     app.state.engine = engine
+    app.state.settings = settings
     app.state.session_policy = policy or SessionPolicy(secret=settings.secret_key)
 
     @app.get("/health", response_model=Health, tags=["operations"])
@@ -55,6 +56,7 @@ def create_app(settings: Settings | None = None, *, policy: SessionPolicy | None
 
     app.include_router(api_v1.router)
     app.include_router(pages.router)
+    app.include_router(forecast_pages.router)
     app.mount("/static", StaticFiles(directory=STATIC), name="static")
     errors.install(app)
     app.add_middleware(ErrorBoundary, render_500=errors.server_error)

@@ -4,6 +4,7 @@ table models (a table model would carry every column, present and future, to the
 from __future__ import annotations
 
 from datetime import date, datetime
+from typing import Any
 
 from pydantic import BaseModel, ConfigDict
 
@@ -151,3 +152,29 @@ class ApiTokenPublic(Public):
     last_used_at: datetime | None
     expires_at: datetime | None
     revoked_at: datetime | None
+
+
+class ForecastRunPublic(Public):
+    id: int
+    created_at: datetime
+    created_by: str
+    scenario: str
+    description: str
+    as_of: date
+    months: int
+    runs: int
+    seed: int
+    data_fingerprint: str
+    young_people: int
+    stays: int
+
+
+class ForecastRunDetailPublic(ForecastRunPublic):
+    tables: list[str]
+
+
+class ForecastTablePublic(Public):
+    run_id: int
+    table: str
+    columns: list[str]
+    rows: list[dict[str, Any]]

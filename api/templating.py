@@ -8,6 +8,7 @@ them (see ecosystem.md 1.3).
 
 from __future__ import annotations
 
+import math
 from datetime import date, datetime
 from pathlib import Path
 from typing import Any
@@ -41,6 +42,7 @@ NAVIGATION: tuple[tuple[str, str, Permission], ...] = (
     ("Young people", "/young-people", Permission.view_young_people),
     ("Vacancies", "/vacancies", Permission.view_vacancies),
     ("Provisions", "/provisions", Permission.view_provisions),
+    ("Forecasts", "/forecasts", Permission.view_forecasts),
     ("Users", "/users", Permission.manage_users),
     ("Audit trail", "/audit", Permission.view_audit),
     ("API tokens", "/account/tokens", Permission.use_service),
@@ -63,6 +65,64 @@ def _words(value: str) -> str:
     return str(value).replace("_", " ").capitalize()
 
 
+def _missing(value: Any) -> bool:
+    return value is None or (isinstance(value, float) and math.isnan(value))
+
+
+def _count(value: Any) -> str:
+    """A forecast count: whole numbers as such, others to one decimal place."""
+    if _missing(value):
+        return "-"
+    rounded = round(float(value), 1)
+    return f"{rounded:,.0f}" if rounded.is_integer() else f"{rounded:,.1f}"
+
+
+def _whole(value: Any) -> str:
+    """An interval's end as a whole number of young people."""
+    return "-" if _missing(value) else f"{round(float(value)):,}"
+
+
+def _scenario(value: str, within: bool = False) -> str:
+    """A scenario's name in words: ``more_uasc`` is ``More UASC`` (``more UASC`` within a
+    sentence)."""
+    text = str(value).replace("_", " ")
+    text = text if within else text.capitalize()
+    return " ".join("UASC" if w.lower() == "uasc" else w for w in text.split(" "))
+
+
+def _percent(value: Any) -> str:
+    """A probability as a percentage; a small but non-zero one is not rounded to 0%."""
+    if _missing(value):
+        return "-"
+    share = float(value) * 100
+    if 0 < share < 0.5:
+        return "less than 1%"
+    return f"{share:.0f}%"
+
+
+def _money(value: Any) -> str:
+    return "-" if _missing(value) else f"£{float(value):,.0f}"
+
+
+def _signed(value: Any, percent: bool = False) -> str:
+    """A difference with its sign spelt out, e.g. +3 or -12%."""
+    if _missing(value):
+        return "-"
+    number = float(value) * (100 if percent else 1)
+    text = f"{abs(number):.0f}" if percent else _count(abs(number))
+    suffix = "%" if percent else ""
+    if (percent and round(number) == 0) or (not percent and round(number, 1) == 0):
+        return "0" + suffix
+    return f"{'+' if number > 0 else '-'}{text}{suffix}"
+
+
+def _quarter(value: Any) -> str:
+    if _missing(value) or value == "":
+        return ""
+    day = value if isinstance(value, date) else date.fromisoformat(str(value)[:10])
+    return f"{day.year} Q{(day.month - 1) // 3 + 1}"
+
+
 def make_environment() -> Environment:
     env = Environment(
         loader=ChoiceLoader(
@@ -78,6 +138,13 @@ def make_environment() -> Environment:
     env.filters["date"] = _date
     env.filters["yes_no"] = _yes_no
     env.filters["words"] = _words
+    env.filters["count"] = _count
+    env.filters["whole"] = _whole
+    env.filters["scenario"] = _scenario
+    env.filters["percent"] = _percent
+    env.filters["money"] = _money
+    env.filters["signed"] = _signed
+    env.filters["quarter"] = _quarter
     env.globals.update(serviceName=SERVICE_NAME, councilName=COUNCIL_NAME, roleLabels=ROLE_LABELS)
     return env
 

@@ -108,6 +108,8 @@ class Permission(StrEnum):
     view_provisions = "view_provisions"
     view_vacancies = "view_vacancies"
     view_young_people = "view_young_people"  # lists and records, within record_scope
+    view_forecasts = "view_forecasts"  # saved forecasts, their comparison and exports
+    make_forecasts = "make_forecasts"  # run the forecast model on today's records
     view_audit = "view_audit"
     manage_users = "manage_users"
 
@@ -127,12 +129,29 @@ MATRIX: dict[Role, frozenset[Permission]] = {
         {P.use_service, P.view_overview, P.view_provisions, P.view_vacancies, P.view_young_people}
     ),
     # plans place numbers: totals and the inventory, never a named young person
+    # (forecasts are aggregates by placement type, lot and quarter)
     Role.commissioner: frozenset(
-        {P.use_service, P.view_overview, P.view_provisions, P.view_vacancies}
+        {
+            P.use_service,
+            P.view_overview,
+            P.view_provisions,
+            P.view_vacancies,
+            P.view_forecasts,
+            P.make_forecasts,
+        }
     ),
-    # reviews everyone in unsuitable accommodation: all records and the totals
+    # reviews everyone in unsuitable accommodation: all records and the totals; reports
+    # the outlook for places to the board, so reads and makes forecasts too
     Role.manager: frozenset(
-        {P.use_service, P.view_overview, P.view_provisions, P.view_vacancies, P.view_young_people}
+        {
+            P.use_service,
+            P.view_overview,
+            P.view_provisions,
+            P.view_vacancies,
+            P.view_young_people,
+            P.view_forecasts,
+            P.make_forecasts,
+        }
     ),
     # keeps their own young people's records current, and knows what is free to offer them
     Role.personal_adviser: frozenset(

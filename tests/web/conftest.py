@@ -144,14 +144,11 @@ class LiveServer:
     db: WebDb
 
 
-@pytest.fixture(scope="session")
-def live_server(tmp_path_factory) -> Iterator[LiveServer]:
-    """uvicorn on a free localhost port, serving a seeded SQLite database."""
-    path = tmp_path_factory.mktemp("live") / "planner.sqlite3"
-    db = _seeded(f"sqlite:///{path}")
+def _serve(db: WebDb, folder: Path) -> Iterator[LiveServer]:
+    """uvicorn on a free localhost port serving ``db``, until the generator is closed."""
     port = _free_port()
     env = {**os.environ, "PLANNER_DATABASE_URL": db.url, "PLANNER_ENVIRONMENT": "test"}
-    log = open(path.parent / "uvicorn.log", "w")  # noqa: SIM115 - closed at teardown
+    log = open(folder / "uvicorn.log", "w")  # noqa: SIM115 - closed at teardown
     proc = subprocess.Popen(
         [
             sys.executable,
@@ -182,7 +179,7 @@ def live_server(tmp_path_factory) -> Iterator[LiveServer]:
                 pass
             if proc.poll() is not None or time.monotonic() > deadline:
                 log.flush()
-                pytest.fail("uvicorn did not start: " + (path.parent / "uvicorn.log").read_text())
+                pytest.fail("uvicorn did not start: " + (folder / "uvicorn.log").read_text())
             time.sleep(0.2)
         yield LiveServer(base_url=base, db=db)
     finally:
@@ -192,6 +189,33 @@ def live_server(tmp_path_factory) -> Iterator[LiveServer]:
         except subprocess.TimeoutExpired:
             proc.kill()
         log.close()
+
+
+@pytest.fixture(scope="session")
+def live_server(tmp_path_factory) -> Iterator[LiveServer]:
+    """uvicorn on a free localhost port, serving a seeded SQLite database."""
+    path = tmp_path_factory.mktemp("live") / "planner.sqlite3"
+    yield from _serve(_seeded(f"sqlite:///{path}"), path.parent)
+
+
+@pytest.fixture(scope="session")
+def demo_server(tmp_path_factory) -> Iterator[LiveServer]:
+    """uvicorn serving the demo council (654 young people, five years of stays), built as
+    ``planner demo`` builds it, with one demo account per role."""
+    from planner.demo import DEMO_ACTOR, generate_council, load_council
+
+    path = tmp_path_factory.mktemp("demo") / "planner.sqlite3"
+    url = f"sqlite:///{path}"
+    engine = make_engine(url)
+    upgrade(engine)
+    council = Council()
+    with unit_of_work(engine) as session:
+        load_council(session, generate_council(2024), actor=DEMO_ACTOR)
+        for username, role, password in accounts.create_demo_users(session):
+            council.passwords[username] = password
+            council.by_role[role] = username
+    engine.dispose()
+    yield from _serve(WebDb(url=url, council=council), path.parent)
 
 
 @pytest.fixture(scope="session")

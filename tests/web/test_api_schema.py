@@ -20,10 +20,11 @@ from webseed import issue_token
 
 
 def _bearers(web_db) -> list[dict[str, str]]:
-    """A housing officer (most of the API) and an administrator (the audit trail)."""
+    """A housing officer (most of the API), an administrator (the audit trail) and a
+    commissioner (the forecasts)."""
     return [
         {"Authorization": f"Bearer {issue_token(web_db.url, web_db.council.by_role[role])}"}
-        for role in ("housing_officer", "administrator")
+        for role in ("housing_officer", "administrator", "commissioner")
     ]
 
 
@@ -44,7 +45,7 @@ def test_the_api_keeps_to_its_schema(app, web_db):
 
         check()
         tested.append(f"{operation.method.upper()} {operation.path}")
-    assert len(tested) == 8, tested
+    assert len(tested) == 11, tested
 
 
 def test_every_api_error_is_documented_with_the_one_error_shape(app):

@@ -29,8 +29,16 @@ NAVIGATION = {
         "Provisions",
         "API tokens",
     ],
-    "commissioner": ["Home", "Overview", "Vacancies", "Provisions", "API tokens"],
-    "manager": ["Home", "Overview", "Young people", "Vacancies", "Provisions", "API tokens"],
+    "commissioner": ["Home", "Overview", "Vacancies", "Provisions", "Forecasts", TOKENS],
+    "manager": [
+        "Home",
+        "Overview",
+        "Young people",
+        "Vacancies",
+        "Provisions",
+        "Forecasts",
+        TOKENS,
+    ],
     "personal_adviser": ["Home", "Young people", "Vacancies", "Provisions", TOKENS],
     "administrator": ["Home", "Users", "Audit trail", TOKENS],
 }

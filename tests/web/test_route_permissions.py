@@ -13,13 +13,14 @@ import pytest
 from fastapi.testclient import TestClient
 from webseed import csrf_of, issue_token, sign_in
 
-from api import api_v1, pages
+from api import api_v1, forecast_pages, pages
 from planner.domain import Role
 from planner.permissions import MATRIX, Permission
 
 P = Permission
 # (method, route template, permission or None for public, path to request, status when allowed)
 OWN = "{own}"
+RUN, RUN2 = "{run}", "{run2}"  # the seeded forecast runs, made together
 PAGE_ROUTES = [
     ("GET", "/sign-in", None, "/sign-in", 200),
     ("POST", "/sign-in", None, None, None),
@@ -32,6 +33,30 @@ PAGE_ROUTES = [
     ("GET", "/young-people/{young_person_id}", P.view_young_people, f"/young-people/{OWN}", 200),
     ("GET", "/vacancies", P.view_vacancies, "/vacancies", 200),
     ("GET", "/provisions", P.view_provisions, "/provisions", 200),
+    ("GET", "/forecasts", P.view_forecasts, "/forecasts", 200),
+    ("POST", "/forecasts", P.make_forecasts, "/forecasts", 422),  # no scenario chosen
+    (
+        "GET",
+        "/forecasts/compare",
+        P.view_forecasts,
+        f"/forecasts/compare?first={RUN}&second={RUN2}",
+        200,
+    ),
+    ("GET", "/forecasts/{run_id}", P.view_forecasts, f"/forecasts/{RUN}", 200),
+    (
+        "GET",
+        "/forecasts/{run_id}/forecast.xlsx",
+        P.view_forecasts,
+        f"/forecasts/{RUN}/forecast.xlsx",
+        200,
+    ),
+    (
+        "GET",
+        "/forecasts/{run_id}/tables/{table}.csv",
+        P.view_forecasts,
+        f"/forecasts/{RUN}/tables/demand.csv",
+        200,
+    ),
     ("GET", "/audit", P.view_audit, "/audit", 200),
     ("GET", "/users", P.manage_users, "/users", 200),
     ("POST", "/users", P.manage_users, "/users", 422),  # an empty form is refused
@@ -61,6 +86,21 @@ API_ROUTES = [
     ),
     ("GET", "/api/v1/provisions", P.view_provisions, "/api/v1/provisions", 200),
     ("GET", "/api/v1/vacancies", P.view_vacancies, "/api/v1/vacancies", 200),
+    ("GET", "/api/v1/forecast-runs", P.view_forecasts, "/api/v1/forecast-runs", 200),
+    (
+        "GET",
+        "/api/v1/forecast-runs/{run_id}",
+        P.view_forecasts,
+        f"/api/v1/forecast-runs/{RUN}",
+        200,
+    ),
+    (
+        "GET",
+        "/api/v1/forecast-runs/{run_id}/tables/{table}",
+        P.view_forecasts,
+        f"/api/v1/forecast-runs/{RUN}/tables/demand",
+        200,
+    ),
     ("GET", "/api/v1/audit-events", P.view_audit, "/api/v1/audit-events", 200),
     ("GET", "/api/v1/tokens", P.use_service, "/api/v1/tokens", 200),
     ("DELETE", "/api/v1/tokens/{token_id}", P.use_service, "/api/v1/tokens/999999", 404),
@@ -88,7 +128,7 @@ def _declared(router) -> set[tuple[str, str, str | None]]:
 
 
 def test_every_route_is_in_the_table_with_its_permission():
-    declared = _declared(pages.router) | _declared(api_v1.router)
+    declared = _declared(pages.router) | _declared(forecast_pages.router) | _declared(api_v1.router)
     table = {(m, path, perm) for m, path, perm, _, _ in PAGE_ROUTES + API_ROUTES}
     assert declared == table
 
@@ -104,8 +144,9 @@ def test_the_documented_matrix_lists_every_route():
         assert (f"`{permission}`" if permission else "public") in line, line
 
 
-def _path(template: str, own: int) -> str:
-    return template.replace(OWN, str(own))
+def _path(template: str, own: int, runs: list[int] | None = None) -> str:
+    first, second = runs or [1, 2]
+    return template.replace(OWN, str(own)).replace(RUN2, str(second)).replace(RUN, str(first))
 
 
 @pytest.mark.parametrize("role", ROLES)
@@ -117,7 +158,7 @@ def test_pages_let_in_exactly_the_roles_the_matrix_allows(role, client: TestClie
     for method, template, permission, path, allowed_status in PAGE_ROUTES:
         if path is None:
             continue
-        url = _path(path, council.own_young_person)
+        url = _path(path, council.own_young_person, council.forecast_runs)
         if method == "GET":
             response = client.get(url, follow_redirects=False)
         else:
@@ -138,7 +179,7 @@ def test_the_api_lets_in_exactly_the_roles_the_matrix_allows(role, client: TestC
     token = issue_token(web_db.url, council.by_role[role])
     headers = {"Authorization": f"Bearer {token}"}
     for method, _template, permission, path, allowed_status in API_ROUTES:
-        url = _path(path, council.own_young_person)
+        url = _path(path, council.own_young_person, council.forecast_runs)
         response = client.request(method, url, headers=headers)
         if permission in MATRIX[role]:
             assert response.status_code == allowed_status, (role, method, url, response.text)

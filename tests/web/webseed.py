@@ -1,5 +1,6 @@
 """A small council for the web tests: five demo users (one per role), a second personal
-adviser, three young people, two provisions, three places and two open vacancies.
+adviser, three young people, two provisions, three places, two open vacancies and two
+forecast runs made together (central and more UASC, small and quick).
 
 Small on purpose: every page must be checked by axe in a real browser for every role, and
 the route matrix runs each route for each role, so the pages must be quick to draw. The
@@ -16,7 +17,7 @@ from datetime import date, timedelta
 from fastapi.testclient import TestClient
 from sqlmodel import Session
 
-from planner import accounts
+from planner import accounts, forecasting
 from planner.db import get_engine, unit_of_work
 from planner.domain import Cohort, PlacementType, Role, SupportLevel
 from planner.models import Place, Provision, Stay, Vacancy, YoungPerson
@@ -32,6 +33,7 @@ class Council:
     own_young_person: int = 0  # pa01's, in bed and breakfast
     other_young_person: int = 0  # pa02's
     vacancy_ids: list[int] = field(default_factory=list)
+    forecast_runs: list[int] = field(default_factory=list)  # made together, same data
 
 
 def seed(session: Session) -> Council:
@@ -129,6 +131,17 @@ def seed(session: Session) -> Council:
     council.own_young_person = in_bnb.id  # type: ignore[assignment]
     council.other_young_person = housed.id  # type: ignore[assignment]
     council.vacancy_ids = [v.id for v in vacancies]  # type: ignore[misc]
+    report = forecasting.make_forecast(
+        session,
+        scenarios=["central", "more_uasc"],
+        months=12,
+        runs=100,
+        child_population=67_300,
+        actor="test",
+        save_trace=True,
+        compare=False,
+    )
+    council.forecast_runs = report.run_ids
     return council
 
 

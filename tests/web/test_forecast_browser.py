@@ -1,0 +1,90 @@
+"""The forecast pages in real headless Chromium on the demo council: a commissioner makes a
+forecast of two scenarios, reads the run page (fan charts, shortfall tables) and the
+comparison, and axe-core finds nothing on any page reached.
+
+Small runs (200 runs, 24 months) keep the forecast itself under a second or two.
+"""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+from playwright.sync_api import expect
+from test_browser import AxeLog, _sign_in
+
+pytestmark = pytest.mark.browser
+
+
+def test_a_commissioner_makes_two_scenarios_reads_them_and_compares(browser, demo_server):
+    base = demo_server.base_url
+    council = demo_server.db.council
+    username = council.by_role["commissioner"]
+    context = browser.new_context(bypass_csp=True)
+    context.set_default_timeout(30_000)
+    page = context.new_page()
+    axe = AxeLog()
+    try:
+        _sign_in(page, base, username, council.passwords[username])
+        page.get_by_role("navigation", name="Main").get_by_role("link", name="Forecasts").click()
+        expect(page.locator("h1")).to_have_text("Forecasts")
+        assert "No forecasts have been saved yet" in page.locator("main").inner_text()
+        axe.check(page, "forecasts, none saved")
+
+        # three scenarios are refused with an error summary that keeps what was chosen
+        page.get_by_label("More UASC").check()
+        page.get_by_label("Longer stays").check()
+        page.get_by_role("button", name="Make forecast").click()
+        expect(page.get_by_text("There is a problem")).to_be_visible()
+        expect(page.get_by_label("Longer stays")).to_be_checked()
+        axe.check(page, "forecasts with an error")
+
+        page.get_by_label("Longer stays").uncheck()
+        expect(page.get_by_label("Central")).to_be_checked()
+        page.get_by_label("How far ahead").select_option("24")
+        page.get_by_label("Number of runs").fill("200")
+        page.get_by_role("button", name="Make forecast").click()
+        page.wait_for_url(re.compile(r".*/forecasts/\d+\?made_with=\d+$"))
+
+        main = page.locator("main")
+        expect(page.locator("h1")).to_have_text("Central: places needed by quarter")
+        assert "654 young people" in main.inner_text()
+        # one fan chart per placement type and lot, each named and described
+        charts = page.locator("svg[role=img]")
+        assert charts.count() == 16
+        uasc = page.locator("svg[aria-labelledby^='chart-supported_accommodation-uasc']")
+        expect(uasc.locator("title")).to_have_text(re.compile(r"UASC in care lot"))
+        assert uasc.locator("polygon.app-chart__band-95").count() == 1
+        assert uasc.locator("polyline.app-chart__median").count() == 1
+        assert uasc.locator("polyline.app-chart__recorded").count() == 1
+        # the shortfall table of the framework's care-leaver lot, with places needed
+        shortfall = page.get_by_role(
+            "table",
+            name=re.compile(r"Shortfall by quarter: Supported accommodation framework: children"),
+        )
+        expect(shortfall).to_be_visible()
+        header = shortfall.locator("thead").inner_text()
+        assert "Places needed (95%)" in header and "Planned places" in header
+        assert shortfall.locator("tbody tr").count() == 9  # 24 months from mid-quarter
+        for heading in ("Unsuitable accommodation and bed and breakfast nights", "Costs"):
+            expect(page.get_by_role("heading", name=heading)).to_be_visible()
+        assert "YP0" not in page.content()  # no young person is named
+        axe.check(page, "forecast run")
+
+        page.get_by_role("link", name="Compare central with more UASC").click()
+        page.wait_for_url("**/forecasts/compare?**")
+        expect(page.locator("h1")).to_have_text("Central compared with more UASC")
+        comparison = page.get_by_role(
+            "table", name=re.compile(r"Supported accommodation framework: UASC in care lot")
+        )
+        assert "Difference in places needed" in comparison.locator("thead").inner_text()
+        assert "YP0" not in page.content()
+        axe.check(page, "comparison")
+
+        page.goto(f"{base}/forecasts")
+        assert page.locator("main table tbody tr").count() == 2
+        axe.check(page, "forecasts, two saved")
+    finally:
+        context.close()
+    assert axe.found == {}, axe.found
+    print(f"axe-core: {len(axe.checked)} forecast pages, 0 violations")
