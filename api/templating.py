@@ -77,6 +77,12 @@ def _count(value: Any) -> str:
     return f"{rounded:,.0f}" if rounded.is_integer() else f"{rounded:,.1f}"
 
 
+def _sentence(value: str) -> str:
+    """The first letter in capitals, the rest as written (``capitalize`` would lower UASC)."""
+    text = str(value)
+    return text[:1].upper() + text[1:]
+
+
 def _whole(value: Any) -> str:
     """An interval's end as a whole number of young people."""
     return "-" if _missing(value) else f"{round(float(value)):,}"
@@ -140,6 +146,7 @@ def make_environment() -> Environment:
     env.filters["words"] = _words
     env.filters["count"] = _count
     env.filters["whole"] = _whole
+    env.filters["sentence"] = _sentence
     env.filters["scenario"] = _scenario
     env.filters["percent"] = _percent
     env.filters["money"] = _money

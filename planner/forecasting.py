@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import re
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from pathlib import Path
@@ -255,11 +256,11 @@ def check_forecast_request(
         errors["scenario"] = "Select one or two scenarios"
     elif any(name not in catalogue for name in chosen):
         errors["scenario"] = "Select scenarios from the list"
-    horizon = int(months) if months.isdigit() and len(months) <= 3 else 0
+    horizon = int(months) if re.fullmatch(r"[0-9]{1,3}", months) else 0
     if horizon not in HORIZONS:
         errors["months"] = "Select how far ahead to forecast"
     low, high = RUNS_RANGE
-    count = int(runs) if runs.strip().isdigit() and len(runs.strip()) <= 6 else 0
+    count = int(runs.strip()) if re.fullmatch(r"[0-9]{1,6}", runs.strip()) else 0
     if not low <= count <= high:
         errors["runs"] = f"Enter a number of runs from {low} to {high:,}"
     return ForecastRequest(scenarios=chosen, months=horizon, runs=count, errors=errors)

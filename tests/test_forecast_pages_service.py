@@ -172,6 +172,7 @@ def test_every_table_is_exported_formula_safe_and_audited(session):
         (["central"], "24", "2001", {"runs"}),
         (["central"], "", "99", {"months", "runs"}),
         (["central"], "24", "1e3", {"runs"}),
+        (["central"], "²4", "２００", {"months", "runs"}),  # digits, but not ASCII ones
     ],
 )
 def test_a_page_may_ask_only_for_bounded_forecasts(scenarios, months, runs, fields):
