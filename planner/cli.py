@@ -124,12 +124,14 @@ def demo_command(
         progress.update(task, description="Loading it through the importer")
         with unit_of_work(engine) as session:
             counts = demo.load_council(session, council, actor=demo.DEMO_ACTOR)
+            counts["escalations"] = demo.seed_escalation_trail(session, council)
             audit.record(session, actor=audit.cli_actor(), action="demo", entity="all")
         progress.update(task, description="Demo council loaded", completed=1, total=1)
     console.print(
         f"Loaded {counts['young_people']} young people (incl. those who left in the last "
         f"5 years), {counts['provisions']} provisions, {counts['places']} places, "
-        f"{counts['stays']} stays and {counts['vacancies']} vacancies."
+        f"{counts['stays']} stays, {counts['vacancies']} vacancies and "
+        f"{counts['escalations']} open escalations."
     )
     with unit_of_work(engine) as session:
         summary = summarise(session, day)
@@ -489,6 +491,124 @@ def decide_command(
     console.print(message)
 
 
+@app.command("escalations")
+def escalations_command(
+    as_of: Annotated[str | None, typer.Option("--as-of", help="Date YYYY-MM-DD")] = None,
+) -> None:
+    """The escalation queue: everyone in unsuitable accommodation, most urgent first."""
+    from planner import escalations
+
+    day = _parse_day(as_of) or date.today()
+    with unit_of_work(_engine()) as session:
+        escalations.sweep(session, today=day, actor=audit.cli_actor())
+        items = escalations.queue(session, today=day)
+    table = Table(title=f"Escalations open on {day:%d %B %Y}")
+    for col in (
+        "Id",
+        "Young person",
+        "Age",
+        "Where",
+        "Days",
+        "Level",
+        "Why",
+        "Exit plan",
+        "Supervision due",
+        "PA",
+    ):
+        table.add_column(col)
+    for i in items:
+        due = (
+            f"[red]{i.supervision_due} overdue[/red]"
+            if i.supervision_overdue
+            else str(i.supervision_due)
+        )
+        plan = f"by {i.exit_plan_target}" if i.exit_plan_target else "[red]none[/red]"
+        table.add_row(
+            str(i.escalation_id),
+            i.reference,
+            str(i.age),
+            PlacementType(i.placement_type).label,
+            str(i.days),
+            f"{i.level} {i.level_label}",
+            i.reason,
+            plan,
+            due,
+            i.personal_adviser,
+        )
+    console.print(table)
+
+
+@app.command("escalation")
+def escalation_command(
+    escalation_id: Annotated[int, typer.Argument(help="The escalation's number")],
+    action: Annotated[str, typer.Argument(help="supervision, exit_plan, pathway_plan or note")],
+    on: Annotated[
+        str | None, typer.Option(help="Date it happened YYYY-MM-DD (default today)")
+    ] = None,
+    target: Annotated[str | None, typer.Option(help="Exit plan: date to have moved by")] = None,
+    note: Annotated[str, typer.Option(help="A note kept with the case")] = "",
+) -> None:
+    """Record management supervision, an agreed exit plan, an updated pathway plan or a note."""
+    from planner import escalations
+    from planner.models import Escalation
+
+    try:
+        with unit_of_work(_engine()) as session:
+            esc = session.get(Escalation, escalation_id)
+            if esc is None:
+                raise escalations.EscalationNotFound()
+            escalations.record_action(
+                session,
+                escalation_id=escalation_id,
+                expected_version=esc.version,
+                kind=action.replace("-", "_"),
+                on=_parse_day(on) or date.today(),
+                target=_parse_day(target),
+                actor=audit.cli_actor(),
+                note=note,
+            )
+    except escalations.PlannerError as exc:
+        _fail(exc.message)
+    console.print(f"Escalation {escalation_id}: {action} recorded.")
+
+
+@app.command("report")
+def report_command(
+    audience: Annotated[str, typer.Argument(help="director (weekly) or board (monthly)")],
+    out: Annotated[Path, typer.Option(help="Where to write: .md, .csv or .xlsx")],
+    as_of: Annotated[str | None, typer.Option("--as-of", help="Date YYYY-MM-DD")] = None,
+) -> None:
+    """Write the exception report; the board's is pseudonymised (case letters, age bands)."""
+    import json
+
+    from planner import escalations
+    from planner.spreadsheets import write_rows
+
+    if out.suffix.lower() not in (".md", ".csv", ".xlsx"):
+        _fail(f"{out.name}: expected a .md, .csv or .xlsx file")
+    day = _parse_day(as_of) or date.today()
+    try:
+        with unit_of_work(_engine()) as session:
+            escalations.sweep(session, today=day, actor=audit.cli_actor())
+            report = escalations.build_report(
+                session, audience=audience, today=day, actor=audit.cli_actor()
+            )
+    except escalations.PlannerError as exc:
+        _fail(exc.message)
+    content = json.loads(report.content)
+    if out.suffix.lower() == ".md":
+        out.write_text(escalations.report_markdown(report))
+    else:
+        rows = content["rows"]
+        write_rows(out, list(rows[0]) if rows else ["case"], rows)
+    console.print(
+        f"Exception report {report.id} for the {audience}: "
+        f"{content['totals']['in_unsuitable_accommodation']} in unsuitable accommodation, "
+        f"supervision within 4 weeks {content['totals']['supervision_within_4_weeks_percent']}%. "
+        f"Written to {out}."
+    )
+
+
 @app.command("scheduler")
 def scheduler_command(
     run_now: Annotated[
@@ -504,7 +624,14 @@ def scheduler_command(
         for col in ("Id", "When", "What"):
             table.add_column(col)
         for spec in scheduler.JOBS:
-            when = f"daily {spec.cron.get('hour', 0):02d}:{spec.cron.get('minute', 0):02d}"
+            at = f"{spec.cron.get('hour', 0):02d}:{spec.cron.get('minute', 0):02d}"
+            when = (
+                f"{spec.cron['day_of_week']} {at}"
+                if "day_of_week" in spec.cron
+                else f"day {spec.cron['day']} {at}"
+                if "day" in spec.cron
+                else f"daily {at}"
+            )
             table.add_row(spec.id, when, spec.description)
         console.print(table)
         return

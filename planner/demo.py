@@ -26,7 +26,7 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
-from sqlmodel import Session
+from sqlmodel import Session, select
 
 from planner import audit, users
 from planner.domain import Cohort, PlacementType, Role
@@ -819,6 +819,9 @@ def clear_records(session: Session) -> None:
     from sqlalchemy import delete
 
     from planner.models import (
+        Escalation,
+        EscalationAction,
+        ExceptionReport,
         ForecastRun,
         MatchRun,
         Place,
@@ -830,7 +833,20 @@ def clear_records(session: Session) -> None:
         YoungPerson,
     )
 
-    models = (Proposal, MatchRun, ForecastRun, Vacancy, Stay, Place, Provision, YoungPerson, User)
+    models = (
+        EscalationAction,
+        Escalation,
+        ExceptionReport,
+        Proposal,
+        MatchRun,
+        ForecastRun,
+        Vacancy,
+        Stay,
+        Place,
+        Provision,
+        YoungPerson,
+        User,
+    )
     for model in models:
         session.exec(delete(model))  # type: ignore[call-overload]
     audit.record(session, actor="demo", action="reset", entity="all")
@@ -846,3 +862,30 @@ def holds_only_demo_records(session: Session) -> bool:
         AuditEvent.action == "import", AuditEvent.actor != DEMO_ACTOR
     )
     return session.exec(other.limit(1)).first() is None
+
+
+def seed_escalation_trail(session: Session, council: DemoCouncil) -> int:
+    """Give the demo's unsuitable stays the trail a well-run service would have: monthly
+    supervision (one overdue, as in a real week), exit plans for most, updated pathway
+    plans. Returns how many escalations there are."""
+    from planner import escalations
+    from planner.models import Escalation
+
+    rng = np.random.default_rng(council.seed + 1)
+    day = council.as_of
+    escalations.sweep(session, today=day, actor=DEMO_ACTOR)
+    open_ones = session.exec(
+        select(Escalation).where(Escalation.closed_on.is_(None))  # type: ignore[union-attr]
+    ).all()
+    for n, esc in enumerate(sorted(open_ones, key=lambda e: e.id)):
+        since = max(esc.opened_on, day - timedelta(days=int(rng.integers(3, 27))))
+        esc.last_supervision_on = None if n == 0 else since  # the first one is overdue
+        if n % 3 != 2:
+            agreed = min(day, esc.opened_on + timedelta(days=int(rng.integers(1, 7))))
+            esc.exit_plan_agreed_on = agreed
+            esc.exit_plan_target = day + timedelta(days=int(rng.integers(14, 61)))
+        esc.pathway_plan_updated_on = min(day, esc.opened_on + timedelta(days=2))
+        session.add(esc)
+    session.flush()
+    escalations.sweep(session, today=day, actor=DEMO_ACTOR, reassess=True)
+    return len(open_ones)

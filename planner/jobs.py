@@ -11,6 +11,7 @@ from datetime import date
 
 from sqlmodel import Session, func, select
 
+from planner import escalations
 from planner.models import YoungPerson
 from planner.status import summarise
 
@@ -32,3 +33,25 @@ def pathway_plans_overdue(session: Session, today: date | None = None) -> str:
     ).one()
     share = 100 * (total - overdue) / total if total else 100.0
     return json.dumps({"overdue": overdue, "current": total, "up_to_date_percent": round(share)})
+
+
+def escalation_sweep(session: Session) -> str:
+    """Open, close and raise escalations for today's unsuitable stays."""
+    return escalations.summary_text(escalations.sweep(session))
+
+
+def _report(session: Session, audience: str) -> str:
+    report = escalations.build_report(session, audience=audience, actor="scheduler")
+    totals = json.loads(report.content)["totals"]
+    keep = ("in_unsuitable_accommodation", "supervision_within_4_weeks_percent")
+    return json.dumps({"report": report.id} | {k: totals[k] for k in keep}, sort_keys=True)
+
+
+def weekly_director_report(session: Session) -> str:
+    """The weekly exception report to the corporate director."""
+    return _report(session, "director")
+
+
+def monthly_board_report(session: Session) -> str:
+    """The monthly, pseudonymised exception report to the Corporate Parenting Board."""
+    return _report(session, "board")

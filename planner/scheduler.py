@@ -45,6 +45,24 @@ class JobSpec:
 # Times avoid 01:00-02:00, which the clock changes skip or repeat in Europe/London.
 JOBS: tuple[JobSpec, ...] = (
     JobSpec(
+        "escalations.daily_sweep",
+        "planner.jobs:escalation_sweep",
+        "Open, close and raise escalations for young people in unsuitable accommodation",
+        {"hour": 7, "minute": 0},
+    ),
+    JobSpec(
+        "reports.weekly_director",
+        "planner.jobs:weekly_director_report",
+        "Weekly exception report to the corporate director (Mondays)",
+        {"day_of_week": "mon", "hour": 8, "minute": 0},
+    ),
+    JobSpec(
+        "reports.monthly_board",
+        "planner.jobs:monthly_board_report",
+        "Monthly pseudonymised exception report to the Corporate Parenting Board",
+        {"day": 1, "hour": 8, "minute": 30},
+    ),
+    JobSpec(
         "status.daily_snapshot",
         "planner.jobs:daily_snapshot",
         "Record the day's aggregate figures (placements, unsuitable, vacancies)",
