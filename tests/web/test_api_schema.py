@@ -37,10 +37,13 @@ def test_the_api_keeps_to_its_schema(app, web_db):
         if operation.method.upper() == "DELETE":
             continue
 
+        # the commissioner's token only where it reaches more than the other two do
+        used = bearers if "/forecast-runs" in operation.path else bearers[:2]
+
         @given(case=operation.as_strategy())
         @settings(max_examples=25, deadline=None, suppress_health_check=list(HealthCheck))
         def check(case):
-            for headers in bearers:
+            for headers in used:
                 case.call_and_validate(headers=headers)
 
         check()
