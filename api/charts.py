@@ -19,6 +19,7 @@ import math
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import date
+from typing import TypeGuard
 
 from markupsafe import Markup, escape
 
@@ -65,7 +66,7 @@ class FanChart:
                 raise ValueError(f"{name} has {len(getattr(self, name))} values for {n} quarters")
 
 
-def _present(value: Number) -> bool:
+def _present(value: Number) -> TypeGuard[float]:
     return value is not None and not (isinstance(value, float) and math.isnan(value))
 
 
@@ -344,7 +345,7 @@ def fan_chart_svg(chart: FanChart) -> Markup:
 def _n(value: Number) -> str:
     if not _present(value):
         return "none"
-    rounded = round(float(value), 1)  # type: ignore[arg-type]
+    rounded = round(float(value), 1)
     return f"{rounded:.0f}" if rounded.is_integer() else f"{rounded:.1f}"
 
 
