@@ -98,7 +98,7 @@ def make_forecast(
     as_of: date | None = None,
     child_population: int,
     actor: str,
-    save_trace: bool = False,
+    save_trace: bool = True,
     compare: bool = True,
 ) -> ForecastReport:
     """Run ``scenarios`` on today's records and save each run (the caller commits).

@@ -55,3 +55,21 @@ def weekly_director_report(session: Session) -> str:
 def monthly_board_report(session: Session) -> str:
     """The monthly, pseudonymised exception report to the Corporate Parenting Board."""
     return _report(session, "board")
+
+
+def nightly_forecast(session: Session) -> str:
+    """Refresh the central forecast from last night's records, so commissioners open a page
+    made from today's data. Saved like any forecast (with when and from which data)."""
+    from planner import forecasting
+    from planner.settings import Settings
+
+    report = forecasting.make_forecast(
+        session,
+        scenarios=["central"],
+        months=60,
+        runs=1000,
+        child_population=Settings().child_population,
+        actor="scheduler",
+        compare=False,
+    )
+    return json.dumps({"forecast_runs": report.run_ids, "data": report.fingerprint})

@@ -63,6 +63,12 @@ JOBS: tuple[JobSpec, ...] = (
         {"day": 1, "hour": 8, "minute": 30},
     ),
     JobSpec(
+        "forecasts.nightly_refresh",
+        "planner.jobs:nightly_forecast",
+        "Refresh the central 5-year forecast from the day's records",
+        {"hour": 2, "minute": 30},
+    ),
+    JobSpec(
         "status.daily_snapshot",
         "planner.jobs:daily_snapshot",
         "Record the day's aggregate figures (placements, unsuitable, vacancies)",

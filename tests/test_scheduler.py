@@ -108,3 +108,16 @@ def test_run_now_from_the_command_line(sqlite_url):
     assert "succeeded" in result.output and "overdue" in result.output
     result = runner.invoke(app, ["scheduler", "--run-now", "nightly.nothing"], env=env)
     assert result.exit_code == 2 and "status.daily_snapshot" in result.output
+
+
+def test_the_nightly_forecast_refresh_saves_a_run_from_the_days_records(sqlite_url):
+    from planner.models import ForecastRun
+    from planner.scheduler import job_spec
+
+    engine = _demo_engine(sqlite_url)
+    run = execute(job_spec("forecasts.nightly_refresh"), engine)
+    assert run.outcome == "succeeded", run.detail
+    with Session(engine) as session:
+        saved = session.exec(select(ForecastRun)).one()
+    assert saved.scenario == "central" and saved.created_by == "scheduler"
+    assert json.loads(run.detail) == {"forecast_runs": [saved.id], "data": saved.data_fingerprint}
