@@ -53,6 +53,13 @@ AREAS = {
 CHILD_POPULATION = 67_300  # ONS 0-17 estimate for the council; 0.1% gives the NTS's 67
 HISTORY_YEARS = 5
 PERSONAL_ADVISERS = 18
+# The report's figures imply care-leaver cohorts (592 over ages 17-24, about 70 a year)
+# twice the size of the cohorts of 16-17 year olds in care (62 over two years, 31 a year).
+# The demo reconciles them by putting a care placement from 16 on the records of only a
+# fifth of today's care leavers (the rest are known from 18: qualifying, looked after
+# elsewhere, or before the records began), so that the history's flow into care at 16
+# matches today's snapshot instead of implying a growing in-care population.
+LEAVERS_FIRST_KNOWN_AT_18 = 0.8
 DEMO_ACTOR = "demo"  # the importer's actor for demo records, so a rebuild knows they are its own
 RISKS = {"exploitation": 0.14, "self_harm": 0.10, "risk_to_others": 0.07, "substance_misuse": 0.06}
 
@@ -637,8 +644,17 @@ class _Builder:
         end = start
         following = ptype
         while end > self.window_start and end > b16:
+            if (
+                end == b18
+                and not person["in_care"]
+                and following not in (PT.staying_put, PT.staying_close)
+                and rng.random() < LEAVERS_FIRST_KNOWN_AT_18
+            ):
+                return  # known to the service from 18: no care placement on the records
             if end <= b18 or following in (PT.staying_put, PT.staying_close):
-                in_care_start = min(end - self.days(90, 900), b16 + self.days(0, 400))
+                # the planner knows young people from 16: a care placement on its records
+                # starts on the 16th birthday at the earliest
+                in_care_start = max(b16, min(end - self.days(90, 900), b16 + self.days(0, 400)))
                 if end <= b18 and following != PT.supported_accommodation and rng.random() < 0.2:
                     sa_start = max(b16, end - self.days(60, 500))
                     if sa_start < end:
