@@ -285,6 +285,7 @@ def _held_out(rows: pd.DataFrame, features: list[str], measure: str):
             parts.append(test)
         if best is None or loss < best[0] - 1e-9:
             best = (loss, lam, np.concatenate(residuals), pd.concat(parts))
+    assert best is not None, "at least one shrinkage weight is always tried"
     return best[1], best[2], best[3]
 
 

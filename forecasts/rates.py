@@ -130,7 +130,8 @@ def journey(data: CouncilData) -> pd.DataFrame:
     gap = (after["start"] - stays["end"]).dt.days
     closed = stays["end"].notna() & (stays["end"] <= data.as_of)
     continues = closed & after["state"].notna() & (gap <= GAP_DAYS)
-    stays["destination"] = np.where(continues, after["state"], np.where(closed, LEFT, None))
+    ended = pd.Series(LEFT, index=stays.index, dtype=object).where(closed, None)
+    stays["destination"] = after["state"].where(continues, ended)
     stays["end_seen"] = stays["end"].where(closed, data.as_of)
     return stays
 

@@ -163,7 +163,7 @@ class Engine:
             name: rng.poisson(params.arrival_rate[name][None, :], size=(months, self.runs))
             for name in STREAMS
         }
-        total = sum(c.astype(np.int64) for c in self.arrival_counts.values()).sum(axis=0)
+        total = np.sum([c.astype(np.int64) for c in self.arrival_counts.values()], axis=(0, 1))
         self.capacity_width = len(population.state) + int(total.max(initial=0))
 
     def _due(self, month: int, state: np.ndarray, age: np.ndarray, dur) -> np.ndarray:
