@@ -31,7 +31,7 @@ from optimiser.solve import (
 # Simplex returns a vertex, and every vertex of the pure matching is 0/1. Presolve finds little
 # to remove from a matching and copies the model: at regional size turning it off took the
 # three stages from 18 s to 9 s and the peak from 1.9 GB to 1.3 GB (docs/performance.md).
-LP_OPTIONS: dict[str, object] = {"solver": "simplex", "presolve": "off"}
+LP_OPTIONS: dict[str, bool | int | float | str] = {"solver": "simplex", "presolve": "off"}
 
 
 @dataclass(frozen=True)

@@ -32,7 +32,7 @@ def score_pairs(
     v_area = areas.code(vacancies["area"])[vacancy]
     p_area = areas.code(people["area"])[person]
     preferred = areas.membership(people["preferred_areas"])
-    has_preferences = preferred.any(axis=1)
+    has_preferences = np.asarray(preferred.any(axis=1), dtype=bool)
     in_preferred = preferred[person, v_area]
     area = np.where(
         in_preferred,

@@ -13,6 +13,7 @@ import datetime as dt
 import math
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
+from typing import cast
 
 import numpy as np
 import pandas as pd
@@ -231,7 +232,7 @@ def _parse_date(value: object) -> pd.Timestamp:
 def _parse_int(value: object) -> int:
     if isinstance(value, bool):
         raise ValueError(value)
-    number = float(str(value).strip()) if isinstance(value, str) else float(value)
+    number = float(str(value).strip()) if isinstance(value, str) else float(cast(float, value))
     if not number.is_integer():
         raise ValueError(value)
     return int(number)
@@ -240,7 +241,8 @@ def _parse_int(value: object) -> int:
 def _parse_number(value: object) -> float:
     if isinstance(value, bool):
         raise ValueError(value)
-    number = float(str(value).strip().lstrip("£")) if isinstance(value, str) else float(value)
+    text = str(value).strip().lstrip("£") if isinstance(value, str) else None
+    number = float(text) if text is not None else float(cast(float, value))
     if math.isnan(number) or math.isinf(number):
         raise ValueError(value)
     return number
@@ -347,9 +349,8 @@ def parse_table(
                 continue
             low, high = column.minimum, column.maximum
             numeric = isinstance(result, int | float) and not isinstance(result, bool)
-            if numeric and (
-                (low is not None and result < low) or (high is not None and result > high)
-            ):
+            size = cast(float, result)
+            if numeric and ((low is not None and size < low) or (high is not None and size > high)):
                 problems.append(
                     InputProblem(
                         table,
@@ -368,7 +369,7 @@ def parse_table(
             typed[column.name] = pd.to_datetime(typed[column.name])
     if id_column:
         duplicated = typed[id_column].duplicated(keep="first") & typed[id_column].notna()
-        for row in np.flatnonzero(duplicated.to_numpy()):
+        for row in np.flatnonzero(duplicated.to_numpy()).tolist():
             problems.append(
                 InputProblem(
                     table, int(row), ids[row], id_column, ids[row] or "", "an id used only once"

@@ -184,7 +184,7 @@ def define_together_constraints(model: StageModel, graph: Graph) -> None:
         # A member with no vacancy at all keeps the others unplaced too.
         covered = set(person[in_group])
         if any(m not in covered for m in members):
-            for k in np.flatnonzero(in_group):
+            for k in np.flatnonzero(in_group).tolist():
                 model.variables[k].upBound = 0
 
 

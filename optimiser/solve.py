@@ -65,6 +65,8 @@ def _gap(model: StageModel, solver: str) -> float | None:
     if solver != "highs":
         return None  # PuLP 3.x does not read CBC's bound back
     highs = getattr(model.prob, "solverModel", None)
+    if highs is None:
+        return None
     try:
         return float(highs.getInfo().mip_gap)
     except AttributeError:
