@@ -24,6 +24,14 @@ class Solver(StrEnum):
     highs = "highs"
 
 
+class Backend(StrEnum):
+    """How stages reach the solver: see docs/optimiser.md ("Two paths")."""
+
+    auto = "auto"
+    pulp = "pulp"
+    arrays = "arrays"
+
+
 def _as_of(text: str | None) -> dt.date:
     if not text:
         return dt.date.today()
@@ -44,11 +52,20 @@ def match_command(
     travel_times: Path = typer.Option(
         None, "--travel-times", help="Optional area-to-area minutes (.csv or .xlsx)."
     ),
+    backend: Backend = typer.Option(
+        Backend.auto,
+        "--backend",
+        help="auto (arrays and HiGHS for large pure runs), pulp (the chosen solver through "
+        "PuLP) or arrays.",
+    ),
 ) -> None:
     """Propose vacancies to young people: out of unsuitable accommodation first, then deadlines,
     then best fit. Writes proposals.csv, unmatched.csv, alternatives.csv and summary.json."""
     settings = MatchSettings(
-        as_of=_as_of(as_of), solver=solver.value, time_limit_seconds=time_limit
+        as_of=_as_of(as_of),
+        solver=solver.value,
+        time_limit_seconds=time_limit,
+        backend=backend.value,
     )
     try:
         inputs = read_match_inputs(people, vacancies, settings, travel_times_path=travel_times)

@@ -115,3 +115,19 @@ def test_a_bad_run_date_is_refused(app, tmp_path):
     assert result.exit_code == 2
     assert "--as-of" in result.output
     assert not (tmp_path / "run").exists()
+
+
+def test_every_backend_and_solver_gives_the_same_proposals(app, tmp_path):
+    runs = {
+        "default": [],
+        "pulp-highs": ["--backend", "pulp", "--solver", "highs"],
+        "arrays": ["--backend", "arrays"],
+    }
+    proposals = {}
+    for name, extra in runs.items():
+        out = tmp_path / name
+        result = invoke(app, *example_args(out), *extra)
+        assert result.exit_code == 0, result.output
+        frame = pd.read_csv(out / "proposals.csv")
+        proposals[name] = sorted(zip(frame["person_id"], frame["vacancy_id"], strict=True))
+    assert proposals["default"] == proposals["pulp-highs"] == proposals["arrays"]
