@@ -226,9 +226,9 @@ def import_command(
     engine = _engine()
     migrate.upgrade(engine)
     try:
-        with console.status(f"Checking every row of {path.name}, then importing"):
-            with unit_of_work(engine) as session:
-                report = importing.import_file(session, name, path, actor=audit.cli_actor())
+        checking = console.status(f"Checking every row of {path.name}, then importing")
+        with checking, unit_of_work(engine) as session:
+            report = importing.import_file(session, name, path, actor=audit.cli_actor())
     except (importing.ImportRefused, FileRefused) as exc:
         _fail(str(exc))
     console.print(
