@@ -14,25 +14,44 @@ from typing import Annotated
 from fastapi import APIRouter, Depends, Path, Query, Response
 
 from api.deps import DbSession, Principal, require
-from api.errors import API_ERRORS
+from api.errors import API_ERRORS, ErrorBody
 from api.schemas import (
+    AcceptRequest,
     ApiTokenPublic,
     AuditPagePublic,
+    DeclineRequest,
+    EscalationActionPublic,
+    EscalationActionRequest,
+    EscalationPublic,
+    EscalationQueuePublic,
     ForecastRunDetailPublic,
     ForecastRunPublic,
     ForecastTablePublic,
+    MatchRunDetailPublic,
+    MatchRunPublic,
     MePublic,
     OverviewPublic,
     PlacementCount,
+    PlacementPublic,
+    ProposalPublic,
     ProvisionPublic,
     VacancyCount,
     VacancyPublic,
     YoungPeoplePagePublic,
     YoungPersonRecordPublic,
 )
-from planner import accounts, forecasting, inventory, users, young_people
+from planner import (
+    accounts,
+    escalations,
+    forecasting,
+    inventory,
+    matching,
+    users,
+    web_queries,
+    young_people,
+)
 from planner.domain import PlacementType
-from planner.permissions import MATRIX
+from planner.permissions import MATRIX, InvalidInput, PlannerError
 from planner.permissions import Permission as P
 
 ID_MAX = 2**31 - 1  # ids are 32-bit integers in PostgreSQL
@@ -205,3 +224,171 @@ def revoke_token(
     """Revoke one of the owner's tokens; it stops working at once (this one too)."""
     accounts.revoke_api_token(db, owner=principal.user, token_id=token_id)
     return Response(status_code=204)
+
+
+# -- matching ---------------------------------------------------------------------------------
+
+DECISION_ERRORS: dict[int | str, dict] = {
+    409: {"model": ErrorBody, "description": "Someone else decided first: reload, decide again"},
+}
+
+
+def _proposal(db: DbSession, proposal_id: int) -> ProposalPublic:
+    rows = web_queries.proposal_rows(db, [matching.get_proposal_or_raise(db, proposal_id)])
+    return ProposalPublic.model_validate(rows[0])
+
+
+@router.get("/match-runs", response_model=list[MatchRunPublic])
+def list_match_runs(
+    db: DbSession,
+    principal: _as(P.view_matching),  # type: ignore[valid-type]
+    limit: Annotated[int, Query(ge=1, le=200)] = 20,
+) -> list[MatchRunPublic]:
+    """Match runs, newest first: when, by whom, solver and status."""
+    return [MatchRunPublic.model_validate(r) for r in web_queries.list_match_runs(db, limit=limit)]
+
+
+@router.get("/match-runs/{run_id}", response_model=MatchRunDetailPublic)
+def get_match_run(
+    run_id: Annotated[int, Path(ge=1, le=ID_MAX)],
+    db: DbSession,
+    principal: _as(P.view_matching),  # type: ignore[valid-type]
+) -> MatchRunDetailPublic:
+    """One match run with its summary (counts, timings, unmet need), the young people left
+    unmatched and why, and the alternatives per vacancy."""
+    run = web_queries.get_match_run_or_raise(db, run_id)
+    return MatchRunDetailPublic(
+        **MatchRunPublic.model_validate(run).model_dump(), **matching.run_details(run)
+    )
+
+
+@router.get("/proposals", response_model=list[ProposalPublic])
+def list_proposals(
+    db: DbSession,
+    principal: _as(P.view_matching),  # type: ignore[valid-type]
+    match_run_id: Annotated[int | None, Query(ge=1, le=ID_MAX)] = None,
+) -> list[ProposalPublic]:
+    """The proposals of a match run (the latest if none is given), by stage."""
+    proposals = matching.list_proposals(db, match_run_id=match_run_id)
+    return [ProposalPublic.model_validate(r) for r in web_queries.proposal_rows(db, proposals)]
+
+
+@router.get("/proposals/{proposal_id}", response_model=ProposalPublic)
+def get_proposal(
+    proposal_id: Annotated[int, Path(ge=1, le=ID_MAX)],
+    db: DbSession,
+    principal: _as(P.view_matching),  # type: ignore[valid-type]
+) -> ProposalPublic:
+    """One proposal: young person, vacancy, score components, reasons, status, version."""
+    return _proposal(db, proposal_id)
+
+
+@router.post(
+    "/proposals/{proposal_id}/accept", response_model=PlacementPublic, responses=DECISION_ERRORS
+)
+def accept_proposal(
+    proposal_id: Annotated[int, Path(ge=1, le=ID_MAX)],
+    body: AcceptRequest,
+    db: DbSession,
+    principal: _as(P.decide_proposals),  # type: ignore[valid-type]
+) -> PlacementPublic:
+    """Accept a proposal (compare-and-set on its version and on the vacancy being open): the
+    young person's current stay ends on ``start`` and the new stay begins; audited."""
+    placement = matching.accept_proposal(
+        db,
+        proposal_id=proposal_id,
+        expected_version=body.expected_version,
+        actor=principal.user.username,
+        start=body.start,
+    )
+    return PlacementPublic.model_validate(placement)
+
+
+@router.post(
+    "/proposals/{proposal_id}/decline", response_model=ProposalPublic, responses=DECISION_ERRORS
+)
+def decline_proposal(
+    proposal_id: Annotated[int, Path(ge=1, le=ID_MAX)],
+    body: DeclineRequest,
+    db: DbSession,
+    principal: _as(P.decide_proposals),  # type: ignore[valid-type]
+) -> ProposalPublic:
+    """Decline a proposal with a reason code (compare-and-set on its version); audited."""
+    matching.get_proposal_or_raise(db, proposal_id)
+    matching.decline_proposal(
+        db,
+        proposal_id=proposal_id,
+        expected_version=body.expected_version,
+        actor=principal.user.username,
+        reason=body.reason.value,
+        note=body.note,
+    )
+    return _proposal(db, proposal_id)
+
+
+# -- escalations ------------------------------------------------------------------------------
+
+
+def _escalation(db: DbSession, principal: Principal, escalation_id: int) -> EscalationPublic:
+    view = web_queries.get_escalation_or_raise(
+        db, viewer=principal.user, escalation_id=escalation_id
+    )
+    fields = {k: v for k, v in vars(view).items() if k not in ("item", "history")}
+    return EscalationPublic(
+        **fields,
+        supervision_overdue=bool(view.item and view.item.supervision_overdue),
+        history=[EscalationActionPublic.model_validate(a) for a in view.history],
+    )
+
+
+@router.get("/escalations", response_model=list[EscalationQueuePublic])
+def list_escalations(
+    db: DbSession,
+    principal: _as(P.view_escalations),  # type: ignore[valid-type]
+) -> list[EscalationQueuePublic]:
+    """Open escalations, most urgent first (a personal adviser: their own young people's)."""
+    items = web_queries.escalation_queue(db, viewer=principal.user)
+    return [EscalationQueuePublic.model_validate(i) for i in items]
+
+
+@router.get("/escalations/{escalation_id}", response_model=EscalationPublic)
+def get_escalation(
+    escalation_id: Annotated[int, Path(ge=1, le=ID_MAX)],
+    db: DbSession,
+    principal: _as(P.view_escalations),  # type: ignore[valid-type]
+) -> EscalationPublic:
+    """One escalation, open or closed, with its history (scoped like the queue)."""
+    return _escalation(db, principal, escalation_id)
+
+
+@router.post(
+    "/escalations/{escalation_id}/actions",
+    response_model=EscalationPublic,
+    responses=DECISION_ERRORS,
+)
+def record_escalation_action(
+    escalation_id: Annotated[int, Path(ge=1, le=ID_MAX)],
+    body: EscalationActionRequest,
+    db: DbSession,
+    principal: _as(P.manage_escalations),  # type: ignore[valid-type]
+) -> EscalationPublic:
+    """Record supervision, an exit plan (``target`` required), an updated pathway plan or a
+    note, as a compare-and-set on the escalation's version; 409 if it changed or closed."""
+    web_queries.get_escalation_or_raise(db, viewer=principal.user, escalation_id=escalation_id)
+    try:
+        escalations.record_action(
+            db,
+            escalation_id=escalation_id,
+            expected_version=body.expected_version,
+            kind=body.kind,
+            on=body.on,
+            actor=principal.user.username,
+            note=body.note,
+            target=body.target,
+        )
+    except PlannerError as exc:
+        if exc.status_code != 400:
+            raise
+        # the service refuses a future date or a missing target with a plain 400
+        raise InvalidInput(exc.message) from exc
+    return _escalation(db, principal, escalation_id)

@@ -4,9 +4,22 @@ table models (a table model would carry every column, present and future, to the
 from __future__ import annotations
 
 from datetime import date, datetime
-from typing import Any
+from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field
+
+from planner.domain import DeclineReason
+
+NOTE = r"^[^\x00-\x08\x0A-\x1F]*$"  # no control characters but tab (PostgreSQL refuses NUL)
+
+
+def _in_range(value: date) -> date:
+    if not date(2000, 1, 1) <= value <= date(2100, 12, 31):
+        raise ValueError("a date from 2000 to 2100")
+    return value
+
+
+Day = Annotated[date, AfterValidator(_in_range)]
 
 
 class Public(BaseModel):
@@ -178,3 +191,137 @@ class ForecastTablePublic(Public):
     table: str
     columns: list[str]
     rows: list[dict[str, Any]]
+
+
+# -- matching --------------------------------------------------------------------------------
+
+
+class MatchRunPublic(Public):
+    id: int
+    created_at: datetime
+    created_by: str
+    as_of: date
+    solver: str
+    status: str
+    input_fingerprint: str
+
+
+class MatchRunDetailPublic(MatchRunPublic):
+    summary: dict[str, Any]
+    unmatched: list[dict[str, Any]]
+    alternatives: list[dict[str, Any]]
+
+
+class ProposalVacancyPublic(Public):
+    vacancy_id: int
+    provision: str
+    provision_reference: str
+    placement_type: str
+    area: str
+    place: str
+    available_from: date
+    status: str
+
+
+class ProposalPublic(Public):
+    id: int
+    match_run_id: int
+    version: int
+    stage: str
+    need: str
+    score: float
+    components: dict[str, Any]
+    reasons: str
+    status: str
+    decided_by: str | None
+    decision_reason: str
+    young_person_id: int
+    reference: str
+    vacancy: ProposalVacancyPublic
+
+
+class PlacementPublic(Public):
+    proposal_id: int
+    stay_id: int
+    vacancy_id: int
+
+
+# -- escalations -----------------------------------------------------------------------------
+
+
+class EscalationQueuePublic(Public):
+    escalation_id: int
+    version: int
+    young_person_id: int
+    reference: str
+    age: int
+    placement_type: str
+    days: int
+    level: int
+    level_label: str
+    reason: str
+    exit_plan_agreed_on: date | None
+    exit_plan_target: date | None
+    last_supervision_on: date | None
+    supervision_due: date
+    supervision_overdue: bool
+    release_date: date | None
+    personal_adviser: str
+
+
+class EscalationActionPublic(Public):
+    id: int
+    on: date
+    at: datetime
+    actor: str
+    kind: str
+    note: str
+
+
+class EscalationPublic(Public):
+    id: int
+    version: int
+    young_person_id: int
+    reference: str
+    placement_type: str
+    stay_start: date
+    release_date: date | None
+    opened_on: date
+    closed_on: date | None
+    closure: str
+    level: int
+    level_label: str
+    exit_plan_agreed_on: date | None
+    exit_plan_target: date | None
+    pathway_plan_updated_on: date | None
+    last_supervision_on: date | None
+    supervision_due: date
+    supervision_overdue: bool
+    personal_adviser: str
+    history: list[EscalationActionPublic]
+
+
+# -- decisions (request bodies) ----------------------------------------------------------------
+
+
+class Decision(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    expected_version: int = Field(
+        ge=1, le=2**31 - 1, description="The version you saw; 409 if it has changed since"
+    )
+
+
+class AcceptRequest(Decision):
+    start: Day = Field(description="Move-in date, not before the vacancy's date (2000-2100)")
+
+
+class DeclineRequest(Decision):
+    reason: DeclineReason
+    note: str = Field(default="", max_length=500, pattern=NOTE)
+
+
+class EscalationActionRequest(Decision):
+    kind: Literal["supervision", "exit_plan", "pathway_plan", "note"]
+    on: Day = Field(description="When it happened (not in the future; 2000-2100)")
+    target: Day | None = Field(default=None, description="Exit plan only: the target date")
+    note: str = Field(default="", max_length=1000, pattern=NOTE)

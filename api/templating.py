@@ -41,10 +41,14 @@ NAVIGATION: tuple[tuple[str, str, Permission], ...] = (
     ("Overview", "/overview", Permission.view_overview),
     ("Young people", "/young-people", Permission.view_young_people),
     ("Vacancies", "/vacancies", Permission.view_vacancies),
+    ("Matching", "/matching", Permission.view_matching),
+    ("Escalations", "/escalations", Permission.view_escalations),
+    ("Exception reports", "/reports", Permission.exception_reports),
     ("Provisions", "/provisions", Permission.view_provisions),
     ("Forecasts", "/forecasts", Permission.view_forecasts),
     ("Users", "/users", Permission.manage_users),
     ("Audit trail", "/audit", Permission.view_audit),
+    ("Scheduled jobs", "/jobs", Permission.view_jobs),
     ("API tokens", "/account/tokens", Permission.use_service),
 )
 

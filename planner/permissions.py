@@ -112,6 +112,13 @@ class Permission(StrEnum):
     make_forecasts = "make_forecasts"  # run the forecast model on today's records
     view_audit = "view_audit"
     manage_users = "manage_users"
+    view_matching = "view_matching"  # match runs, their proposals, unmatched and unmet need
+    run_matching = "run_matching"  # solve the matching model on today's records
+    decide_proposals = "decide_proposals"  # accept or decline a proposal
+    view_escalations = "view_escalations"  # the escalation queue and trails, within record_scope
+    manage_escalations = "manage_escalations"  # record supervision, exit plans...; sweep now
+    exception_reports = "exception_reports"  # make, read and download exception reports
+    view_jobs = "view_jobs"  # the scheduled jobs and their recent runs (no case data)
 
 
 class RecordScope(StrEnum):
@@ -124,9 +131,19 @@ class RecordScope(StrEnum):
 
 P = Permission
 MATRIX: dict[Role, frozenset[Permission]] = {
-    # matches young people to vacancies: needs the people, the places and the totals
+    # matches young people to vacancies: needs the people, the places and the totals, runs
+    # matching and decides proposals every day
     Role.housing_officer: frozenset(
-        {P.use_service, P.view_overview, P.view_provisions, P.view_vacancies, P.view_young_people}
+        {
+            P.use_service,
+            P.view_overview,
+            P.view_provisions,
+            P.view_vacancies,
+            P.view_young_people,
+            P.view_matching,
+            P.run_matching,
+            P.decide_proposals,
+        }
     ),
     # plans place numbers: totals and the inventory, never a named young person
     # (forecasts are aggregates by placement type, lot and quarter)
@@ -151,14 +168,27 @@ MATRIX: dict[Role, frozenset[Permission]] = {
             P.view_young_people,
             P.view_forecasts,
             P.make_forecasts,
+            P.view_matching,
+            P.decide_proposals,
+            P.view_escalations,
+            P.manage_escalations,
+            P.exception_reports,
+            P.view_jobs,
         }
     ),
     # keeps their own young people's records current, and knows what is free to offer them
+    # (and, read-only, the escalations of their own young people)
     Role.personal_adviser: frozenset(
-        {P.use_service, P.view_provisions, P.view_vacancies, P.view_young_people}
+        {
+            P.use_service,
+            P.view_provisions,
+            P.view_vacancies,
+            P.view_young_people,
+            P.view_escalations,
+        }
     ),
-    # runs the service: accounts and the audit trail, not case records
-    Role.administrator: frozenset({P.use_service, P.view_audit, P.manage_users}),
+    # runs the service: accounts, the audit trail and the scheduled jobs, not case records
+    Role.administrator: frozenset({P.use_service, P.view_audit, P.manage_users, P.view_jobs}),
 }
 
 SCOPES: dict[Role, RecordScope] = {

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import schemathesis
 from hypothesis import HealthCheck, given, settings
+from schemathesis.specs.openapi.checks import positive_data_acceptance
 from webseed import issue_token
 
 # Not schemathesis.pytest.from_fixture: its lazy loader reads a private pytest attribute
@@ -20,11 +21,11 @@ from webseed import issue_token
 
 
 def _bearers(web_db) -> list[dict[str, str]]:
-    """A housing officer (most of the API), an administrator (the audit trail) and a
-    commissioner (the forecasts)."""
+    """A housing officer (most of the API, matching and decisions), an administrator (the
+    audit trail), a commissioner (the forecasts) and a manager (the escalations)."""
     return [
         {"Authorization": f"Bearer {issue_token(web_db.url, web_db.council.by_role[role])}"}
-        for role in ("housing_officer", "administrator", "commissioner")
+        for role in ("housing_officer", "administrator", "commissioner", "manager")
     ]
 
 
@@ -37,18 +38,28 @@ def test_the_api_keeps_to_its_schema(app, web_db):
         if operation.method.upper() == "DELETE":
             continue
 
-        # the commissioner's token only where it reaches more than the other two do
-        used = bearers if "/forecast-runs" in operation.path else bearers[:2]
+        # the commissioner's and the manager's tokens only where they reach more than the
+        # housing officer's and the administrator's do
+        if "/forecast-runs" in operation.path:
+            used = bearers[:3]
+        elif "/escalations" in operation.path:
+            used = [bearers[0], bearers[3]]
+        else:
+            used = bearers[:2]
+        # A decision can be well formed and still refused by the rules, which no schema can
+        # say (a move-in date before the vacancy's, an action dated in the future): 422 is
+        # documented for it, so only "valid data must be accepted" is left out for these.
+        excluded = [positive_data_acceptance] if operation.method.upper() == "POST" else []
 
         @given(case=operation.as_strategy())
         @settings(max_examples=25, deadline=None, suppress_health_check=list(HealthCheck))
         def check(case):
             for headers in used:
-                case.call_and_validate(headers=headers)
+                case.call_and_validate(headers=headers, excluded_checks=excluded)
 
         check()
         tested.append(f"{operation.method.upper()} {operation.path}")
-    assert len(tested) == 11, tested
+    assert len(tested) == 20, tested
 
 
 def test_every_api_error_is_documented_with_the_one_error_shape(app):

@@ -26,8 +26,9 @@ NAVIGATION = {
         "Overview",
         "Young people",
         "Vacancies",
+        "Matching",
         "Provisions",
-        "API tokens",
+        TOKENS,
     ],
     "commissioner": ["Home", "Overview", "Vacancies", "Provisions", "Forecasts", TOKENS],
     "manager": [
@@ -35,12 +36,16 @@ NAVIGATION = {
         "Overview",
         "Young people",
         "Vacancies",
+        "Matching",
+        "Escalations",
+        "Exception reports",
         "Provisions",
         "Forecasts",
+        "Scheduled jobs",
         TOKENS,
     ],
-    "personal_adviser": ["Home", "Young people", "Vacancies", "Provisions", TOKENS],
-    "administrator": ["Home", "Users", "Audit trail", TOKENS],
+    "personal_adviser": ["Home", "Young people", "Vacancies", "Escalations", "Provisions", TOKENS],
+    "administrator": ["Home", "Users", "Audit trail", "Scheduled jobs", TOKENS],
 }
 
 

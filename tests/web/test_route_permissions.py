@@ -13,7 +13,7 @@ import pytest
 from fastapi.testclient import TestClient
 from webseed import csrf_of, issue_token, sign_in
 
-from api import api_v1, forecast_pages, pages
+from api import api_v1, escalation_pages, forecast_pages, matching_pages, pages
 from planner.domain import Role
 from planner.permissions import MATRIX, Permission
 
@@ -21,6 +21,7 @@ P = Permission
 # (method, route template, permission or None for public, path to request, status when allowed)
 OWN = "{own}"
 RUN, RUN2 = "{run}", "{run2}"  # the seeded forecast runs, made together
+ESC, REPORT = "{esc}", "{report}"  # the seeded escalation (of OWN) and board report
 PAGE_ROUTES = [
     ("GET", "/sign-in", None, "/sign-in", 200),
     ("POST", "/sign-in", None, None, None),
@@ -72,6 +73,50 @@ PAGE_ROUTES = [
         "/account/tokens/999999/revoke",
         404,
     ),
+    ("GET", "/matching", P.view_matching, "/matching", 200),
+    ("POST", "/matching/run", P.run_matching, "/matching/run", 303),
+    (
+        "POST",
+        "/matching/proposals/{proposal_id}/accept",
+        P.decide_proposals,
+        "/matching/proposals/999999/accept",
+        404,
+    ),
+    (
+        "POST",
+        "/matching/proposals/{proposal_id}/decline",
+        P.decide_proposals,
+        "/matching/proposals/999999/decline",
+        404,
+    ),
+    ("GET", "/escalations", P.view_escalations, "/escalations", 200),
+    ("POST", "/escalations/sweep", P.manage_escalations, "/escalations/sweep", 303),
+    ("GET", "/escalations/{escalation_id}", P.view_escalations, f"/escalations/{ESC}", 200),
+    (
+        "POST",
+        "/escalations/{escalation_id}/actions",
+        P.manage_escalations,
+        f"/escalations/{ESC}/actions",
+        422,  # nothing chosen to record
+    ),
+    ("GET", "/reports", P.exception_reports, "/reports", 200),
+    ("POST", "/reports", P.exception_reports, "/reports", 422),  # no audience chosen
+    ("GET", "/reports/{report_id}", P.exception_reports, f"/reports/{REPORT}", 200),
+    (
+        "GET",
+        "/reports/{report_id}/report.csv",
+        P.exception_reports,
+        f"/reports/{REPORT}/report.csv",
+        200,
+    ),
+    (
+        "GET",
+        "/reports/{report_id}/report.xlsx",
+        P.exception_reports,
+        f"/reports/{REPORT}/report.xlsx",
+        200,
+    ),
+    ("GET", "/jobs", P.view_jobs, "/jobs", 200),
 ]
 API_ROUTES = [
     ("GET", "/api/v1/me", P.use_service, "/api/v1/me", 200),
@@ -104,6 +149,52 @@ API_ROUTES = [
     ("GET", "/api/v1/audit-events", P.view_audit, "/api/v1/audit-events", 200),
     ("GET", "/api/v1/tokens", P.use_service, "/api/v1/tokens", 200),
     ("DELETE", "/api/v1/tokens/{token_id}", P.use_service, "/api/v1/tokens/999999", 404),
+    ("GET", "/api/v1/match-runs", P.view_matching, "/api/v1/match-runs", 200),
+    (
+        "GET",
+        "/api/v1/match-runs/{run_id}",
+        P.view_matching,
+        "/api/v1/match-runs/999999",
+        404,
+    ),
+    ("GET", "/api/v1/proposals", P.view_matching, "/api/v1/proposals", 200),
+    (
+        "GET",
+        "/api/v1/proposals/{proposal_id}",
+        P.view_matching,
+        "/api/v1/proposals/999999",
+        404,
+    ),
+    # the decisions are sent without a body here: refused (422) once the role is let in
+    (
+        "POST",
+        "/api/v1/proposals/{proposal_id}/accept",
+        P.decide_proposals,
+        "/api/v1/proposals/999999/accept",
+        422,
+    ),
+    (
+        "POST",
+        "/api/v1/proposals/{proposal_id}/decline",
+        P.decide_proposals,
+        "/api/v1/proposals/999999/decline",
+        422,
+    ),
+    ("GET", "/api/v1/escalations", P.view_escalations, "/api/v1/escalations", 200),
+    (
+        "GET",
+        "/api/v1/escalations/{escalation_id}",
+        P.view_escalations,
+        f"/api/v1/escalations/{ESC}",
+        200,
+    ),
+    (
+        "POST",
+        "/api/v1/escalations/{escalation_id}/actions",
+        P.manage_escalations,
+        f"/api/v1/escalations/{ESC}/actions",
+        422,
+    ),
 ]
 ROLES = list(Role)
 
@@ -128,7 +219,12 @@ def _declared(router) -> set[tuple[str, str, str | None]]:
 
 
 def test_every_route_is_in_the_table_with_its_permission():
-    declared = _declared(pages.router) | _declared(forecast_pages.router) | _declared(api_v1.router)
+    declared = set().union(
+        *(
+            _declared(r.router)
+            for r in (pages, forecast_pages, matching_pages, escalation_pages, api_v1)
+        )
+    )
     table = {(m, path, perm) for m, path, perm, _, _ in PAGE_ROUTES + API_ROUTES}
     assert declared == table
 
@@ -144,9 +240,11 @@ def test_the_documented_matrix_lists_every_route():
         assert (f"`{permission}`" if permission else "public") in line, line
 
 
-def _path(template: str, own: int, runs: list[int] | None = None) -> str:
+def _path(template: str, own: int, runs: list[int] | None = None, council=None) -> str:
     first, second = runs or [1, 2]
-    return template.replace(OWN, str(own)).replace(RUN2, str(second)).replace(RUN, str(first))
+    path = template.replace(OWN, str(own)).replace(RUN2, str(second)).replace(RUN, str(first))
+    esc, report = (council.escalation_id, council.report_id) if council else (1, 1)
+    return path.replace(ESC, str(esc)).replace(REPORT, str(report))
 
 
 @pytest.mark.parametrize("role", ROLES)
@@ -158,7 +256,7 @@ def test_pages_let_in_exactly_the_roles_the_matrix_allows(role, client: TestClie
     for method, template, permission, path, allowed_status in PAGE_ROUTES:
         if path is None:
             continue
-        url = _path(path, council.own_young_person, council.forecast_runs)
+        url = _path(path, council.own_young_person, council.forecast_runs, council)
         if method == "GET":
             response = client.get(url, follow_redirects=False)
         else:
@@ -179,7 +277,7 @@ def test_the_api_lets_in_exactly_the_roles_the_matrix_allows(role, client: TestC
     token = issue_token(web_db.url, council.by_role[role])
     headers = {"Authorization": f"Bearer {token}"}
     for method, _template, permission, path, allowed_status in API_ROUTES:
-        url = _path(path, council.own_young_person, council.forecast_runs)
+        url = _path(path, council.own_young_person, council.forecast_runs, council)
         response = client.request(method, url, headers=headers)
         if permission in MATRIX[role]:
             assert response.status_code == allowed_status, (role, method, url, response.text)

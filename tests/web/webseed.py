@@ -1,6 +1,7 @@
 """A small council for the web tests: five demo users (one per role), a second personal
 adviser, three young people, two provisions, three places, two open vacancies and two
-forecast runs made together (central and more UASC, small and quick).
+forecast runs made together (central and more UASC, small and quick), the escalation of the
+young person in bed and breakfast (after a sweep) and one board exception report.
 
 Small on purpose: every page must be checked by axe in a real browser for every role, and
 the route matrix runs each route for each role, so the pages must be quick to draw. The
@@ -17,7 +18,7 @@ from datetime import date, timedelta
 from fastapi.testclient import TestClient
 from sqlmodel import Session
 
-from planner import accounts, forecasting
+from planner import accounts, escalations, forecasting
 from planner.db import get_engine, unit_of_work
 from planner.domain import Cohort, PlacementType, Role, SupportLevel
 from planner.models import Place, Provision, Stay, Vacancy, YoungPerson
@@ -34,6 +35,8 @@ class Council:
     other_young_person: int = 0  # pa02's
     vacancy_ids: list[int] = field(default_factory=list)
     forecast_runs: list[int] = field(default_factory=list)  # made together, same data
+    escalation_id: int = 0  # of own_young_person's stay in bed and breakfast
+    report_id: int = 0  # a board exception report
 
 
 def seed(session: Session) -> Council:
@@ -142,6 +145,9 @@ def seed(session: Session) -> Council:
         compare=False,
     )
     council.forecast_runs = report.run_ids
+    escalations.sweep(session, actor="test")
+    council.escalation_id = escalations.queue(session)[0].escalation_id
+    council.report_id = escalations.build_report(session, audience="board", actor="test").id  # type: ignore[assignment]
     return council
 
 
