@@ -1,0 +1,122 @@
+"""Real Chromium against uvicorn: a manager reviews an escalation, records supervision and
+makes a board report that names no young person; a housing officer runs matching, loses a
+race in one tab to their own accept in another (the 409 page), and finds the young person's
+new stay. axe-core checks every page reached, and finds nothing.
+
+The manager goes first: accepting the proposal moves YP0001 out of bed and breakfast, and
+the report (which sweeps first) would then have no case to pseudonymise.
+"""
+
+from __future__ import annotations
+
+import pytest
+from test_browser import AxeLog, _sign_in
+
+pytestmark = pytest.mark.browser
+
+
+def _context(browser):
+    context = browser.new_context(bypass_csp=True)
+    context.set_default_timeout(15_000)
+    return context
+
+
+def test_a_manager_records_supervision_and_makes_a_board_report(browser, live_server):
+    base = live_server.base_url
+    council = live_server.db.council
+    username = council.by_role["manager"]
+    context = _context(browser)
+    page = context.new_page()
+    axe = AxeLog()
+    try:
+        _sign_in(page, base, username, council.passwords[username])
+        page.get_by_role("navigation", name="Main").get_by_role("link", name="Escalations").click()
+        page.wait_for_url(f"{base}/escalations")
+        axe.check(page, "escalation queue")
+        page.get_by_role("button", name="Sweep now").click()
+        page.wait_for_url(f"{base}/escalations?swept=true")
+        axe.check(page, "escalation queue after a sweep")
+        page.get_by_role("link", name="YP0001").click()
+        page.wait_for_url("**/escalations/*")
+        assert page.locator("h1").inner_text() == "YP0001"
+        axe.check(page, "escalation")
+        page.get_by_role("button", name="Record supervision").click()
+        page.wait_for_url("**/escalations/*?recorded=supervision")
+        assert "Recorded: management supervision" in page.locator("main").inner_text()
+        history = page.locator("main table").last.inner_text()
+        assert "Management supervision" in history and username in history
+        axe.check(page, "escalation after supervision")
+
+        page.get_by_role("link", name="Exception reports").first.click()
+        page.wait_for_url(f"{base}/reports")
+        axe.check(page, "exception reports")
+        page.get_by_role("button", name="Make report").click()
+        assert "Choose who the report is for" in page.locator("main").inner_text()
+        axe.check(page, "exception reports with an error")
+        page.get_by_label("Corporate Parenting Board").check()
+        page.get_by_role("button", name="Make report").click()
+        page.wait_for_url("**/reports/*")
+        main = page.locator("main").inner_text()
+        assert "Corporate Parenting Board" in main and "16-17" in main
+        for reference in ("YP0001", "YP0002", "YP0003", "pa01"):
+            assert reference not in page.content()
+        axe.check(page, "board report")
+        csv = page.request.get(page.url + "/report.csv").text()
+        assert csv.startswith("case,") and "YP0001" not in csv
+
+        page.get_by_role("link", name="Scheduled jobs").click()
+        page.wait_for_url(f"{base}/jobs")
+        assert "escalations.daily_sweep" in page.locator("main").inner_text()
+        axe.check(page, "scheduled jobs")
+    finally:
+        context.close()
+    assert axe.found == {}, axe.found
+    print(f"axe-core: {len(axe.checked)} pages as manager, 0 violations")
+
+
+def test_a_housing_officer_runs_matching_and_accepts_a_proposal(browser, live_server):
+    base = live_server.base_url
+    council = live_server.db.council
+    username = council.by_role["housing_officer"]
+    context = _context(browser)
+    page = context.new_page()
+    axe = AxeLog()
+    try:
+        _sign_in(page, base, username, council.passwords[username])
+        page.get_by_role("navigation", name="Main").get_by_role("link", name="Matching").click()
+        page.wait_for_url(f"{base}/matching")
+        axe.check(page, "matching")
+        page.get_by_role("button", name="Run matching now").click()
+        page.wait_for_url(f"{base}/matching")
+        main = page.locator("main").inner_text()
+        assert "Stage a: Out of unsuitable accommodation (1)" in main
+        assert "moves out of unsuitable accommodation" in main  # the reasons sentence
+        axe.check(page, "matching with proposals")
+        page.locator("main summary").first.click()  # open the decline form
+        axe.check(page, "matching with the decline form open")
+
+        # the same form open in a second tab: the first accept wins, the second gets 409
+        stale = context.new_page()
+        stale.goto(f"{base}/matching")
+        page.get_by_role("button", name="Accept YP0001").click()
+        page.wait_for_url("**/matching?accepted=*")
+        assert "Accepted: YP0001 moves to Harbour View" in page.locator("main").inner_text()
+        axe.check(page, "matching after an accept")
+        stale.get_by_role("button", name="Accept YP0001").click()
+        stale.wait_for_load_state()
+        assert stale.locator("h1").inner_text() == "Someone else decided first"
+        axe.check(stale, "409 someone else decided first")
+        stale.get_by_role("link", name="Back to matching").click()
+        stale.wait_for_url(f"{base}/matching")
+        stale.close()
+
+        page.get_by_role("link", name="See YP0001's record and new stay").click()
+        page.wait_for_url("**/young-people/*")
+        record = page.locator("main").inner_text()
+        assert "Harbour View supported housing" in record
+        assert "Lives in unsuitable accommodation" not in record
+        axe.check(page, "young person's record after the move")
+    finally:
+        context.close()
+    assert axe.found == {}, axe.found
+    print(f"axe-core: {len(axe.checked)} pages as housing officer, 0 violations")
