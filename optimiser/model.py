@@ -9,6 +9,7 @@ at regional scale.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -72,6 +73,9 @@ def _expression(
     )
 
 
+_UNSAFE_NAME = re.compile(r"[^A-Za-z0-9_.]")
+
+
 def _add(
     model: StageModel,
     family: str,
@@ -79,10 +83,20 @@ def _add(
     expression: pulp.LpAffineExpression,
     sense: int,
     rhs: float,
-) -> None:
-    name = f"{family}__{index}"
+) -> str:
+    """Add a named row and return the name it is filed under.
+
+    PuLP rewrites ``-+[] ->/`` in names, so a council's reference such as ``YP-0001`` would
+    be filed under another name than the one asked for; the name is made safe here, and a
+    suffix keeps two references that differ only in such characters apart."""
+    base = f"{family}__{_UNSAFE_NAME.sub('_', str(index))}"
+    name, copy = base, 1
+    while name in model.prob.constraints:
+        copy += 1
+        name = f"{base}__{copy}"
     model.prob.addConstraint(pulp.LpConstraint(expression, sense, name, rhs), name)
     model.families[family] = model.families.get(family, 0) + 1
+    return name
 
 
 def define_assignment_variables(
@@ -228,8 +242,9 @@ def build_pure_model(
         expression = _expression(model.variables, order[start:stop])
         sense = senses[bool(problem.person_eq[person])]
         rhs = int(problem.person_rhs[person])
-        _add(model, "person_assignment", graph.person_ids[person], expression, sense, rhs)
-        model.person_rows[int(person)] = f"person_assignment__{graph.person_ids[person]}"
+        model.person_rows[int(person)] = _add(
+            model, "person_assignment", graph.person_ids[person], expression, sense, rhs
+        )
     order = np.argsort(problem.vacancy, kind="stable")
     rows = problem.vacancy_rows()
     cuts = np.searchsorted(problem.vacancy[order], rows, side="left")
@@ -238,8 +253,9 @@ def build_pure_model(
         expression = _expression(model.variables, order[start:stop])
         sense = senses[bool(problem.vacancy_eq[vacancy])]
         rhs = int(problem.vacancy_rhs[vacancy])
-        _add(model, "vacancy_capacity", graph.vacancy_ids[vacancy], expression, sense, rhs)
-        model.vacancy_rows[int(vacancy)] = f"vacancy_capacity__{graph.vacancy_ids[vacancy]}"
+        model.vacancy_rows[int(vacancy)] = _add(
+            model, "vacancy_capacity", graph.vacancy_ids[vacancy], expression, sense, rhs
+        )
     set_objective(model, problem.weights)
     return model
 

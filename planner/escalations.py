@@ -45,7 +45,7 @@ from planner.models import (
     User,
     YoungPerson,
 )
-from planner.permissions import PlannerError
+from planner.permissions import InvalidInput, PlannerError
 
 SUPERVISION_DAYS = 28
 LEVELS = {1: "team manager", 2: "service manager", 3: "head of service", 4: "director"}
@@ -310,15 +310,15 @@ def record_action(
     """Record supervision, an agreed exit plan (with its target date), an updated pathway
     plan or a note, as a compare-and-set on the escalation's version."""
     if kind not in ACTIONS:
-        raise PlannerError(f"Unknown action {kind!r}; expected one of {', '.join(ACTIONS)}.")
+        raise InvalidInput(f"Unknown action {kind!r}; expected one of {', '.join(ACTIONS)}.")
     if on > date.today():
-        raise PlannerError("The date of an action cannot be in the future.")
+        raise InvalidInput("The date of an action cannot be in the future.")
     values: dict[str, object] = {"version": Escalation.version + 1}
     if kind == "supervision":
         values["last_supervision_on"] = on
     elif kind == "exit_plan":
         if target is None or target < on:
-            raise PlannerError("An exit plan needs a target date on or after the day it is agreed.")
+            raise InvalidInput("An exit plan needs a target date on or after the day it is agreed.")
         values |= {"exit_plan_agreed_on": on, "exit_plan_target": target}
     elif kind == "pathway_plan":
         values["pathway_plan_updated_on"] = on
@@ -369,7 +369,7 @@ def build_report(
     """The exception report for the director (weekly, named by reference) or the board
     (monthly, pseudonymised: case letters and age bands, no references), saved as sent."""
     if audience not in ("director", "board"):
-        raise PlannerError("The audience is director or board.")
+        raise InvalidInput("The audience is director or board.")
     day = today or date.today()
     items = queue(session, today=day)
     n = len(items)

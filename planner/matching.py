@@ -285,8 +285,20 @@ def _expected_end(provision: Provision, person: YoungPerson, start: date) -> dat
         FRAMEWORK_MONTHS if provision.placement_type == PlacementType.supported_accommodation else 0
     )
     if months:
-        return (pd.Timestamp(start) + pd.DateOffset(months=months)).date() - timedelta(days=1)
+        return _add_months(start, months) - timedelta(days=1)
     return None
+
+
+def _add_months(day: date, months: int) -> date:
+    """The same day ``months`` later (the month's last day if it has no such day)."""
+    index = day.month - 1 + months
+    year, month = day.year + index // 12, index % 12 + 1
+    for last in (day.day, 30, 29, 28):
+        try:
+            return date(year, month, min(day.day, last))
+        except ValueError:
+            continue
+    raise ValueError(day)
 
 
 def accept_proposal(
@@ -300,8 +312,14 @@ def accept_proposal(
     vacancy = session.get(Vacancy, proposal.vacancy_id)
     if vacancy is None:
         raise NotFound()
-    if start < vacancy.available_from:
-        raise InvalidDecision(f"The place is free from {vacancy.available_from.isoformat()}.")
+    place = session.get(Place, vacancy.place_id)
+    provision = session.get(Provision, place.provision_id) if place else None
+    assert place is not None and provision is not None
+    free_from = max(
+        vacancy.available_from, place.opens_on or date.min, provision.opens_on or date.min
+    )
+    if start < free_from:
+        raise InvalidDecision(f"The place is free from {free_from.isoformat()}.")
     filled = session.exec(  # type: ignore[call-overload]
         update(Vacancy)
         .where(Vacancy.id == vacancy.id, Vacancy.status == VacancyStatus.open)
@@ -326,9 +344,7 @@ def accept_proposal(
     if taken.rowcount != 1:
         raise Conflict()
     person = session.get(YoungPerson, proposal.young_person_id)
-    place = session.get(Place, vacancy.place_id)
-    provision = session.get(Provision, place.provision_id)  # type: ignore[union-attr]
-    assert person is not None and place is not None and provision is not None
+    assert person is not None
     occupant = session.exec(
         select(Stay.id).where(Stay.place_id == place.id, Stay.end_date.is_(None))  # type: ignore[union-attr]
     ).first()

@@ -6,7 +6,7 @@ from __future__ import annotations
 import json
 import threading
 import uuid
-from datetime import date
+from datetime import date, timedelta
 
 import pytest
 import sqlalchemy as sa
@@ -218,3 +218,33 @@ def test_two_officers_accepting_the_same_vacancy_at_once_cannot_both_succeed(
         runs = session.exec(select(func.count()).select_from(MatchRun)).one()
     assert (accepted, in_place, runs) == (1, 1, 1)
     engine.dispose()
+
+
+def test_months_are_added_without_running_off_the_calendar():
+    from planner.matching import _add_months
+
+    assert _add_months(date(2024, 1, 31), 1) == date(2024, 2, 29)
+    assert _add_months(date(2023, 8, 31), 18) == date(2025, 2, 28)
+    assert _add_months(date(2290, 5, 1), 18) == date(2291, 11, 1)
+
+
+def test_a_move_cannot_start_before_the_place_opens(session, council):
+    from planner.models import Place, Provision
+
+    load_council(session, council, actor="demo")
+    run_matching(session, actor="officer", as_of=AS_OF)
+    proposal = list_proposals(session)[0]
+    vacancy = session.get(Vacancy, proposal.vacancy_id)
+    provision = session.get(Provision, session.get(Place, vacancy.place_id).provision_id)
+    provision.opens_on = vacancy.available_from + timedelta(days=30)
+    session.add(provision)
+    session.flush()
+    with pytest.raises(InvalidDecision) as refused:
+        accept_proposal(
+            session,
+            proposal_id=proposal.id,
+            expected_version=proposal.version,
+            actor="o",
+            start=vacancy.available_from + timedelta(days=10),
+        )
+    assert provision.opens_on.isoformat() in refused.value.message
