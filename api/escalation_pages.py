@@ -20,7 +20,7 @@ from starlette.responses import RedirectResponse, Response
 from api.deps import CheckedForm, DbSession, Principal, require
 from api.matching_pages import form_date, form_version, problem_page
 from api.templating import render
-from planner import audit, escalations, scheduler, web_queries
+from planner import escalations, scheduler, web_queries
 from planner.domain import PlacementType
 from planner.permissions import InvalidInput, PlannerError, allows, check_text
 from planner.permissions import Permission as P
@@ -245,16 +245,9 @@ def report_page(
 
 
 def _export(db: DbSession, principal: Principal, report_id: int, fmt: str) -> tuple[str, Any]:
-    report = web_queries.get_exception_report_or_raise(db, report_id)
-    rows = web_queries.report_content(report)["rows"]
-    columns = list(rows[0]) if rows else ["case" if report.audience == "board" else "reference"]
-    audit.record(
-        db,
-        actor=principal.user.username,
-        action="export",
-        entity="exception_report",
-        entity_id=str(report.id),
-        detail=f"format={fmt} audience={report.audience} rows={len(rows)}",
+    web_queries.get_exception_report_or_raise(db, report_id)
+    report, columns, rows = escalations.export_report(
+        db, report_id=report_id, actor=principal.user.username, fmt=fmt
     )
     name = f"exception-report-{report.id}-{report.audience}-{report.as_of.isoformat()}.{fmt}"
     table = [[safe_cell(row.get(c)) for c in columns] for row in rows]

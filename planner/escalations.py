@@ -471,3 +471,29 @@ def report_markdown(report: ExceptionReport) -> str:
     if report.audience == "board":
         lines += ["", "Cases are lettered for this report only; no young person is named."]
     return "\n".join(lines) + "\n"
+
+
+def export_report(
+    session: Session, *, report_id: int, actor: str, fmt: str
+) -> tuple[ExceptionReport, list[str], list[dict]]:
+    """A saved report's rows for a download, with the export recorded in the audit trail."""
+    report = session.get(ExceptionReport, report_id)
+    if report is None:
+        raise ReportNotFound()
+    rows = json.loads(report.content)["rows"]
+    columns = list(rows[0]) if rows else ["case" if report.audience == "board" else "reference"]
+    audit.record(
+        session,
+        actor=actor,
+        action="export",
+        entity="exception_report",
+        entity_id=str(report.id),
+        detail=f"format={fmt} audience={report.audience} rows={len(rows)}",
+    )
+    return report, columns, rows
+
+
+class ReportNotFound(PlannerError):
+    status_code = 404
+    code = "not_found"
+    message = "No such exception report."
