@@ -301,6 +301,34 @@ def _add_months(day: date, months: int) -> date:
     raise ValueError(day)
 
 
+def _decide(
+    session: Session,
+    proposal_id: int,
+    expected_version: int,
+    actor: str,
+    status: ProposalStatus,
+    **values: object,
+) -> bool:
+    """Compare-and-set a proposal still awaiting a decision at the version the person saw;
+    False if someone else decided first (or it was superseded)."""
+    changed = session.exec(  # type: ignore[call-overload]
+        update(Proposal)
+        .where(
+            Proposal.id == proposal_id,
+            Proposal.status == ProposalStatus.proposed,
+            Proposal.version == expected_version,
+        )
+        .values(
+            status=status,
+            version=Proposal.version + 1,
+            decided_by=actor,
+            decided_at=utcnow(),
+            **values,
+        )
+    )
+    return changed.rowcount == 1
+
+
 def accept_proposal(
     session: Session, *, proposal_id: int, expected_version: int, actor: str, start: date
 ) -> Placement:
@@ -327,21 +355,7 @@ def accept_proposal(
     )
     if filled.rowcount != 1:
         raise Conflict("This vacancy has already been filled or withdrawn.")
-    taken = session.exec(  # type: ignore[call-overload]
-        update(Proposal)
-        .where(
-            Proposal.id == proposal_id,
-            Proposal.status == ProposalStatus.proposed,
-            Proposal.version == expected_version,
-        )
-        .values(
-            status=ProposalStatus.accepted,
-            version=Proposal.version + 1,
-            decided_by=actor,
-            decided_at=utcnow(),
-        )
-    )
-    if taken.rowcount != 1:
+    if not _decide(session, proposal_id, expected_version, actor, ProposalStatus.accepted):
         raise Conflict()
     person = session.get(YoungPerson, proposal.young_person_id)
     assert person is not None
@@ -404,23 +418,16 @@ def decline_proposal(
     reasons = [r.value for r in DeclineReason]
     if reason not in reasons:
         raise InvalidDecision(f"Unknown reason {reason!r}; expected one of {', '.join(reasons)}.")
-    changed = session.exec(  # type: ignore[call-overload]
-        update(Proposal)
-        .where(
-            Proposal.id == proposal_id,
-            Proposal.status == ProposalStatus.proposed,
-            Proposal.version == expected_version,
-        )
-        .values(
-            status=ProposalStatus.declined,
-            version=Proposal.version + 1,
-            decided_by=actor,
-            decided_at=utcnow(),
-            decision_reason=reason,
-            decision_note=note[:500],
-        )
+    declined = _decide(
+        session,
+        proposal_id,
+        expected_version,
+        actor,
+        ProposalStatus.declined,
+        decision_reason=reason,
+        decision_note=note[:500],
     )
-    if changed.rowcount != 1:
+    if not declined:
         get_proposal_or_raise(session, proposal_id)
         raise Conflict()
     audit.record(
