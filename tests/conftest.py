@@ -15,13 +15,13 @@ from pathlib import Path
 
 import pytest
 import sqlalchemy as sa
+from shared_data import require_dfe
 from sqlalchemy.engine import Engine
 from sqlmodel import Session
 
 from planner.db import make_engine
 from planner.migrate import upgrade
 
-SHARED = Path(__file__).resolve().parents[2] / "shared"
 DATABASES = ["sqlite", "postgresql"]
 
 
@@ -82,6 +82,12 @@ def session(engine: Engine) -> Iterator[Session]:
         db.close()
         outer.rollback()
         connection.close()
+
+
+@pytest.fixture
+def dfe_required() -> None:
+    """The DfE tables in the shared data: skipped locally if absent, a failure in CI."""
+    require_dfe()
 
 
 @pytest.fixture

@@ -2,17 +2,16 @@
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import pandas as pd
 import pytest
 import typer
+from shared_data import DFE
 from typer.testing import CliRunner
 
 from planner.cli_forecast import register
 
-DATA = Path(__file__).resolve().parents[2] / "shared" / "data" / "external" / "dfe_cla_la"
-pytestmark = pytest.mark.skipif(not DATA.is_dir(), reason="shared DfE data not present")
+DATA = DFE
+pytestmark = pytest.mark.usefixtures("dfe_required")
 
 
 @pytest.fixture()

@@ -2,11 +2,10 @@
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import numpy as np
 import pandas as pd
 import pytest
+from shared_data import DFE
 
 from planner.published_stats import (
     PublishedStatsError,
@@ -15,10 +14,10 @@ from planner.published_stats import (
     read_suitability,
 )
 
-DATA = Path(__file__).resolve().parents[2] / "shared" / "data" / "external" / "dfe_cla_la"
+DATA = DFE
 OLD = DATA / "la_care_leavers_accommodation_suitability_2020_2024.csv"
 NEW = DATA / "la_care_leavers_accommodation_suitability_2021_2024.csv"
-needs_data = pytest.mark.skipif(not DATA.is_dir(), reason="shared DfE data not present")
+needs_data = pytest.mark.usefixtures("dfe_required")
 
 HEADER_OLD = (
     "time_period,time_identifier,geographic_level,country_code,country_name,region_code,"

@@ -2,17 +2,16 @@
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import numpy as np
 import pandas as pd
 import pytest
+from shared_data import DFE
 
 from forecasts.published import backtest_published, forecast_published, published_accuracy
 from planner.published_stats import load_care_leaver_counts
 
-DATA = Path(__file__).resolve().parents[3] / "shared" / "data" / "external" / "dfe_cla_la"
-pytestmark = pytest.mark.skipif(not DATA.is_dir(), reason="shared DfE data not present")
+DATA = DFE
+pytestmark = pytest.mark.usefixtures("dfe_required")
 
 
 @pytest.fixture(scope="module")
