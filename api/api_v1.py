@@ -35,6 +35,8 @@ from api.schemas import (
     PlacementPublic,
     ProposalPublic,
     ProvisionPublic,
+    ScenarioCreateRequest,
+    ScenarioPublic,
     VacancyCount,
     VacancyPublic,
     YoungPeoplePagePublic,
@@ -46,6 +48,7 @@ from planner import (
     forecasting,
     inventory,
     matching,
+    scenarios,
     users,
     web_queries,
     young_people,
@@ -185,6 +188,48 @@ def get_forecast_table(
         columns=[str(c) for c in frame.columns],
         rows=forecasting.table_records(frame),
     )
+
+
+def _scenario(view: scenarios.ScenarioView) -> ScenarioPublic:
+    return ScenarioPublic(
+        name=view.name,
+        description=view.description,
+        saved=view.saved,
+        created_by=view.created_by,
+        created_at=view.created_at,
+        levers=[vars(lv) for lv in view.levers],  # type: ignore[misc]
+    )
+
+
+CREATE_ERRORS: dict[int | str, dict] = {
+    409: {"model": ErrorBody, "description": "The name is taken (or is a catalogue scenario)"},
+}
+
+
+@router.get("/scenarios", response_model=list[ScenarioPublic])
+def list_scenarios(
+    db: DbSession,
+    principal: _as(P.view_forecasts),  # type: ignore[valid-type]
+) -> list[ScenarioPublic]:
+    """The catalogue (read-only), then the saved scenarios, each lever as low/central/high."""
+    return [_scenario(v) for v in scenarios.list_scenarios(db)]
+
+
+@router.post("/scenarios", response_model=ScenarioPublic, status_code=201, responses=CREATE_ERRORS)
+def create_scenario(
+    body: ScenarioCreateRequest,
+    db: DbSession,
+    principal: _as(P.make_forecasts),  # type: ignore[valid-type]
+) -> ScenarioPublic:
+    """Save a scenario; every lever is checked (422 names the lever and field); audited."""
+    view = scenarios.create_scenario(
+        db,
+        name=body.name,
+        description=body.description,
+        levers=[lv.model_dump() for lv in body.levers],
+        actor=principal.user.username,
+    )
+    return _scenario(view)
 
 
 @router.get("/audit-events", response_model=AuditPagePublic)

@@ -17,7 +17,15 @@ from fastapi.staticfiles import StaticFiles
 from pydantic import BaseModel
 from sqlalchemy import text
 
-from api import api_v1, errors, escalation_pages, forecast_pages, matching_pages, pages
+from api import (
+    api_v1,
+    errors,
+    escalation_pages,
+    forecast_pages,
+    matching_pages,
+    pages,
+    scenario_pages,
+)
 from api.security import ErrorBoundary, SecurityHeaders
 from planner.accounts import SessionPolicy
 from planner.db import get_engine
@@ -57,6 +65,7 @@ def create_app(settings: Settings | None = None, *, policy: SessionPolicy | None
     app.include_router(api_v1.router)
     app.include_router(pages.router)
     app.include_router(forecast_pages.router)
+    app.include_router(scenario_pages.router)
     app.include_router(matching_pages.router)
     app.include_router(escalation_pages.router)
     app.mount("/static", StaticFiles(directory=STATIC), name="static")

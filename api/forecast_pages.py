@@ -50,10 +50,11 @@ def _value(v: Any) -> float | None:
     return None if v is None or pd.isna(v) else float(v)
 
 
-def _catalogue() -> list[dict[str, str]]:
+def _catalogue(db: DbSession) -> list[dict[str, str]]:
+    """The catalogue, then the saved scenarios (``/scenarios``)."""
     return [
         {"name": name, "description": s.description}
-        for name, s in forecasting.scenario_catalogue(date.today()).items()
+        for name, s in forecasting.scenario_catalogue(date.today(), db).items()
     ]
 
 
@@ -74,7 +75,7 @@ def _list_page(
         {
             "title": "Forecasts",
             "runs": forecasting.list_forecast_runs(db),
-            "catalogue": _catalogue(),
+            "catalogue": _catalogue(db),
             "horizons": forecasting.HORIZONS,
             "runs_range": forecasting.RUNS_RANGE,
             "can_make": allows(principal.user.role, P.make_forecasts),
@@ -106,6 +107,7 @@ def make_forecast(
         months=form.get("months", ""),
         runs=form.get("runs", ""),
         as_of=today,
+        session=db,
     )
     shown = {"scenario": scenarios, "months": form.get("months", ""), "runs": form.get("runs", "")}
     if asked.errors:

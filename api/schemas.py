@@ -193,6 +193,51 @@ class ForecastTablePublic(Public):
     rows: list[dict[str, Any]]
 
 
+# -- scenarios --------------------------------------------------------------------------------
+
+LEVER_KIND = Literal["arrivals", "exit_rate", "move_share", "places", "nts_rate"]
+STATE_NAME = r"^[a-z0-9_/]*$"
+
+
+class LeverPublic(Public):
+    kind: str
+    low: float
+    central: float
+    high: float
+    stream: str
+    state: str
+    destination: str
+    start: date | None
+
+
+class ScenarioPublic(Public):
+    name: str
+    description: str
+    saved: bool = Field(description="False for the catalogue (read-only)")
+    created_by: str
+    created_at: datetime | None
+    levers: list[LeverPublic]
+
+
+class LeverRequest(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    kind: LEVER_KIND
+    central: float = Field(description="The most likely value (see docs/forecasts.md)")
+    low: float | None = Field(default=None, description="Low end of an 80% interval")
+    high: float | None = Field(default=None, description="High end of an 80% interval")
+    stream: str = Field(default="", max_length=20, pattern=STATE_NAME, description="arrivals")
+    state: str = Field(default="", max_length=60, pattern=STATE_NAME)
+    destination: str = Field(default="", max_length=60, pattern=STATE_NAME)
+    start: Day | None = Field(default=None, description="places only: from this date")
+
+
+class ScenarioCreateRequest(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    name: str = Field(pattern=r"^[a-z][a-z0-9_]{2,59}$", max_length=60)
+    description: str = Field(default="", max_length=300, pattern=NOTE)
+    levers: list[LeverRequest] = Field(min_length=1, max_length=12)
+
+
 # -- matching --------------------------------------------------------------------------------
 
 

@@ -21,7 +21,7 @@ from statistics import mean
 import pandas as pd
 from sqlmodel import Session, select
 
-from forecasts.forecast import ForecastSettings, fit, run_forecast
+from forecasts.forecast import Fitted, ForecastSettings, fit, run_forecast
 from forecasts.frames import CouncilData
 from forecasts.history import occupancy_by_quarter
 from forecasts.outputs import (
@@ -33,6 +33,7 @@ from forecasts.outputs import (
 from forecasts.planning import compare_scenarios
 from forecasts.scenarios import Scenario, standard_scenarios
 from planner import audit
+from planner import scenarios as saved
 from planner.domain import PlacementType
 from planner.forecast_inputs import frames_from_database
 from planner.models import ForecastRun, Provision
@@ -66,9 +67,50 @@ class ForecastReport:
     run_ids: list[int] = field(default_factory=list)
 
 
-def scenario_catalogue(as_of: date) -> dict[str, Scenario]:
-    """The named scenarios commissioners can run (see ``docs/forecasts.md``)."""
-    return standard_scenarios(pd.Timestamp(as_of))
+def scenario_catalogue(as_of: date, session: Session | None = None) -> dict[str, Scenario]:
+    """The named scenarios commissioners can run (see ``docs/forecasts.md``): the catalogue,
+    then, given a ``session``, the saved scenarios (``planner.scenarios``) by name."""
+    catalogue = standard_scenarios(pd.Timestamp(as_of))
+    if session is not None:
+        for view in saved.saved_scenarios(session):
+            catalogue.setdefault(view.name, view.to_model())
+    return catalogue
+
+
+def resolve_scenarios(session: Session | None, names: list[str], as_of: date) -> list[Scenario]:
+    """The scenarios named, from the catalogue or saved, or :class:`UnknownScenario`."""
+    catalogue = scenario_catalogue(as_of, session)
+    unknown = [name for name in names if name not in catalogue]
+    if unknown or not names:
+        raise UnknownScenario(
+            f"unknown scenario {', '.join(unknown) or '(none given)'}; "
+            f"expected one of {', '.join(catalogue)}"
+        )
+    return [catalogue[name] for name in names]
+
+
+def fit_records(
+    session: Session,
+    *,
+    as_of: date,
+    months: int,
+    runs: int,
+    seed: int,
+    child_population: int,
+) -> tuple[Fitted, ForecastSettings, dict[str, pd.DataFrame]]:
+    """Today's records fitted once: the model, its settings and the input frames."""
+    frames = frames_from_database(session, as_of)
+    data = CouncilData.build(
+        people=frames["people"],
+        stays=frames["stays"],
+        capacity=frames["capacity"],
+        as_of=as_of,
+        child_population=child_population,
+    )
+    settings = ForecastSettings(
+        months=months, runs=runs, seed=seed, weekly_costs=weekly_costs(session)
+    )
+    return fit(data, settings), settings, frames
 
 
 def _fingerprint(frames: dict[str, pd.DataFrame]) -> str:
@@ -109,26 +151,15 @@ def make_forecast(
     ``comparison`` table (it runs the scenarios again; the pages compare the saved runs).
     """
     day = as_of or date.today()
-    catalogue = scenario_catalogue(day)
-    unknown = [name for name in scenarios if name not in catalogue]
-    if unknown or not scenarios:
-        raise UnknownScenario(
-            f"unknown scenario {', '.join(unknown) or '(none given)'}; "
-            f"expected one of {', '.join(catalogue)}"
-        )
-    frames = frames_from_database(session, day)
-    data = CouncilData.build(
-        people=frames["people"],
-        stays=frames["stays"],
-        capacity=frames["capacity"],
+    chosen = resolve_scenarios(session, scenarios, day)
+    fitted, settings, frames = fit_records(
+        session,
         as_of=day,
+        months=months,
+        runs=runs,
+        seed=seed,
         child_population=child_population,
     )
-    settings = ForecastSettings(
-        months=months, runs=runs, seed=seed, weekly_costs=weekly_costs(session)
-    )
-    fitted = fit(data, settings)
-    chosen = [catalogue[name] for name in scenarios]
     report = ForecastReport(
         as_of=day,
         settings=settings,
@@ -245,12 +276,18 @@ class ForecastRequest:
 
 
 def check_forecast_request(
-    *, scenarios: list[str], months: str, runs: str, as_of: date
+    *,
+    scenarios: list[str],
+    months: str,
+    runs: str,
+    as_of: date,
+    session: Session | None = None,
 ) -> ForecastRequest:
-    """Check what a page asked for: one or two scenarios from the catalogue, a horizon from
-    :data:`HORIZONS` and runs within :data:`RUNS_RANGE`; errors are worded for the page."""
+    """Check what a page asked for: one or two scenarios from the catalogue (and, given a
+    ``session``, the saved scenarios), a horizon from :data:`HORIZONS` and runs within
+    :data:`RUNS_RANGE`; errors are worded for the page."""
     errors: dict[str, str] = {}
-    catalogue = scenario_catalogue(as_of)
+    catalogue = scenario_catalogue(as_of, session)
     chosen = list(dict.fromkeys(scenarios))
     if not chosen or len(chosen) > MAX_SCENARIOS:
         errors["scenario"] = "Select one or two scenarios"
@@ -356,8 +393,15 @@ def state_label(placement_type: str, lot: str) -> str:
 def _describe(scenario: str, as_of: date, cache: dict[date, dict[str, Scenario]]) -> str:
     if as_of not in cache:
         cache[as_of] = scenario_catalogue(as_of)
-    found = cache[as_of].get(scenario)
+    found = cache[as_of].get(scenario) or cache.get(SAVED, {}).get(scenario)
     return found.description if found is not None else ""
+
+
+SAVED = date.min  # the cache's key for saved scenarios' descriptions, by name
+
+
+def _description_cache(session: Session) -> dict[date, dict[str, Scenario]]:
+    return {SAVED: {v.name: v.to_model() for v in saved.saved_scenarios(session)}}
 
 
 def _summary(run: ForecastRun, cache: dict[date, dict[str, Scenario]]) -> ForecastRunSummary:
@@ -399,7 +443,7 @@ def list_forecast_runs(
         ForecastRun.created_at.desc(),  # type: ignore[attr-defined]
         ForecastRun.id.desc(),  # type: ignore[union-attr]
     ).limit(limit)
-    cache: dict[date, dict[str, Scenario]] = {}
+    cache = _description_cache(session)
     return [_summary(run, cache) for run in session.exec(query)]
 
 
@@ -410,7 +454,8 @@ def get_forecast_run_or_raise(session: Session, *, run_id: int) -> SavedForecast
         raise NotFound("There is no such forecast run.")
     raw = json.loads(run.tables)
     return SavedForecast(
-        run=_summary(run, {}), tables={name: _frame(rows) for name, rows in raw.items()}
+        run=_summary(run, _description_cache(session)),
+        tables={name: _frame(rows) for name, rows in raw.items()},
     )
 
 

@@ -401,3 +401,19 @@ class ExceptionReport(SQLModel, table=True):
     created_at: datetime = Field(default_factory=utcnow)
     created_by: str = Field(sa_type=sa.String(80))
     content: str = Field(sa_type=sa.Text)  # JSON: totals and one row per open escalation
+
+
+class Scenario(SQLModel, table=True):
+    """A scenario a commissioner named and saved: its levers as JSON, each an 80% interval
+    (``low``, ``central``, ``high``) drawn per run like the catalogue's. The catalogue in
+    ``forecasts.scenarios.standard_scenarios`` stays in code; these sit beside it."""
+
+    __tablename__ = "saved_scenario"
+
+    id: int | None = Field(default=None, primary_key=True)
+    name: str = Field(sa_type=sa.String(60), unique=True, index=True)
+    description: str = Field(default="", sa_type=sa.String(300))
+    levers: str = Field(default="[]", sa_type=sa.Text)  # JSON: a list of lever objects
+    created_by: str = Field(sa_type=sa.String(80))
+    created_at: datetime = Field(default_factory=utcnow)
+    updated_at: datetime = Field(default_factory=utcnow)

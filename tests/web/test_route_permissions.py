@@ -13,7 +13,14 @@ import pytest
 from fastapi.testclient import TestClient
 from webseed import csrf_of, issue_token, sign_in
 
-from api import api_v1, escalation_pages, forecast_pages, matching_pages, pages
+from api import (
+    api_v1,
+    escalation_pages,
+    forecast_pages,
+    matching_pages,
+    pages,
+    scenario_pages,
+)
 from planner.domain import Role
 from planner.permissions import MATRIX, Permission
 
@@ -58,6 +65,17 @@ PAGE_ROUTES = [
         f"/forecasts/{RUN}/tables/demand.csv",
         200,
     ),
+    ("GET", "/scenarios", P.view_forecasts, "/scenarios", 200),
+    ("POST", "/scenarios", P.make_forecasts, "/scenarios", 422),  # no name, no lever
+    (
+        "POST",
+        "/scenarios/{scenario_id}/delete",
+        P.make_forecasts,
+        "/scenarios/999999/delete",
+        404,
+    ),
+    ("GET", "/places-needed", P.make_forecasts, "/places-needed", 200),
+    ("POST", "/places-needed", P.make_forecasts, "/places-needed", 422),  # no date chosen
     ("GET", "/audit", P.view_audit, "/audit", 200),
     ("GET", "/users", P.manage_users, "/users", 200),
     ("POST", "/users", P.manage_users, "/users", 422),  # an empty form is refused
@@ -146,6 +164,8 @@ API_ROUTES = [
         f"/api/v1/forecast-runs/{RUN}/tables/demand",
         200,
     ),
+    ("GET", "/api/v1/scenarios", P.view_forecasts, "/api/v1/scenarios", 200),
+    ("POST", "/api/v1/scenarios", P.make_forecasts, "/api/v1/scenarios", 422),  # no body
     ("GET", "/api/v1/audit-events", P.view_audit, "/api/v1/audit-events", 200),
     ("GET", "/api/v1/tokens", P.use_service, "/api/v1/tokens", 200),
     ("DELETE", "/api/v1/tokens/{token_id}", P.use_service, "/api/v1/tokens/999999", 404),
@@ -222,7 +242,14 @@ def test_every_route_is_in_the_table_with_its_permission():
     declared = set().union(
         *(
             _declared(r.router)
-            for r in (pages, forecast_pages, matching_pages, escalation_pages, api_v1)
+            for r in (
+                pages,
+                forecast_pages,
+                scenario_pages,
+                matching_pages,
+                escalation_pages,
+                api_v1,
+            )
         )
     )
     table = {(m, path, perm) for m, path, perm, _, _ in PAGE_ROUTES + API_ROUTES}
