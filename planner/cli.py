@@ -654,10 +654,11 @@ def scheduler_command(
 
 def _register_commands() -> None:
     """Commands that live in their own modules (one idea each) join the one CLI here."""
-    from planner import cli_forecast, cli_match, cli_users
+    from planner import cli_forecast, cli_match, cli_scenarios, cli_users
 
     cli_match.register(app)
     cli_forecast.register(app)
+    cli_scenarios.register(app)
     cli_users.register(app)
 
 
