@@ -173,7 +173,7 @@ def places_needed_command(
         ("P(shortfall) with the extra places", f"{answer.p_shortfall_after:.1%}"),
         ("Target", f"{answer.probability:.1%}"),
         (
-            "Young people in unsuitable accommodation for want of a place, after (mean, peak)",
+            "Unsuitable for want of a place, with the extra (mean, worst quarter)",
             f"{answer.for_want_of_a_place_mean_after:.1f}",
         ),
         ("Runs", f"{answer.runs}"),

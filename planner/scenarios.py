@@ -472,14 +472,18 @@ class PlacesNeeded:
             return (
                 f"No extra places of {what} are needed: the chance that demand exceeds the "
                 f"planned places at some month-end up to {self.through:%d %B %Y} is "
-                f"{self.p_shortfall_before:.0%}, within the {target} target."
+                f"{_pct(self.p_shortfall_before)}, within the {target} target."
             )
         return (
             f"{self.extra_places} extra places of {what} (about {self.places_at_end} in all) "
             f"keep the chance that demand exceeds places at some month-end up to "
-            f"{self.through:%d %B %Y} at {self.p_shortfall_after:.0%} (target {target}); "
-            f"with the planned places it is {self.p_shortfall_before:.0%}."
+            f"{self.through:%d %B %Y} at {_pct(self.p_shortfall_after)} (target {target}); "
+            f"with the planned places it is {_pct(self.p_shortfall_before)}."
         )
+
+
+def _pct(share: float) -> str:
+    return f"{share:.1%}" if 0 < share < 0.01 else f"{share:.0%}"
 
 
 def months_to(as_of: date, through: date) -> int:
