@@ -83,12 +83,17 @@ def capacity_frame(places: pd.DataFrame, as_of: date) -> pd.DataFrame:
         frame[col] = pd.to_datetime(frame.get(col))
     opens = frame[["opens_on", "p_opens"]].max(axis=1)
     closes = frame[["closes_on", "p_closes"]].min(axis=1)
+    # every type and lot the inventory holds gets a row in every quarter, 0 when none of
+    # its places is open: a missing row would let the model carry a neighbouring quarter's
+    # count into a quarter with no places at all
+    kinds = sorted(set(zip(frame["placement_type"], frame["lot"], strict=True)))
     rows = []
     for q in quarters:
         open_now = (opens.isna() | (opens <= q)) & (closes.isna() | (closes > q))
-        counts = frame[open_now].groupby(["placement_type", "lot"]).size()
-        for (ptype, lot), n in counts.items():
-            rows.append({"placement_type": ptype, "lot": lot, "quarter_start": q, "places": int(n)})
+        counts = frame[open_now].groupby(["placement_type", "lot"]).size().to_dict()
+        for ptype, lot in kinds:
+            places = int(counts.get((ptype, lot), 0))
+            rows.append({"placement_type": ptype, "lot": lot, "quarter_start": q, "places": places})
     return pd.DataFrame(rows, columns=["placement_type", "lot", "quarter_start", "places"])
 
 

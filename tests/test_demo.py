@@ -133,3 +133,27 @@ def test_forecast_frames_from_the_database_match_the_generated_ones(session, cou
         ours = frames[name].sort_values(list(frames[name].columns)).reset_index(drop=True)
         theirs = council.forecast[name].sort_values(list(frames[name].columns))
         assert_frame_equal(ours, theirs.reset_index(drop=True), check_dtype=False)
+
+
+def test_a_type_with_no_open_places_in_a_quarter_has_a_zero_row():
+    """A scheme that closes (or has not opened) counts 0, not a neighbouring quarter's count."""
+    import pandas as pd
+
+    from planner.forecast_inputs import capacity_frame
+
+    places = pd.DataFrame(
+        {
+            "placement_type": ["council_flat"] * 2 + ["supported_lodgings"],
+            "lot": ["", "", ""],
+            "opens_on": [None, None, date(2025, 1, 1)],
+            "closes_on": [date(2024, 7, 1), date(2024, 7, 1), None],
+            "p_opens": [None, None, None],
+            "p_closes": [None, None, None],
+        }
+    )
+    cap = capacity_frame(places, date(2024, 3, 31)).set_index(["placement_type", "quarter_start"])
+    flats = cap.loc["council_flat", "places"]
+    lodgings = cap.loc["supported_lodgings", "places"]
+    assert flats.loc[pd.Timestamp("2024-01-01")] == 2 and flats.loc[pd.Timestamp("2024-07-01")] == 0
+    assert lodgings.loc[pd.Timestamp("2024-10-01")] == 0
+    assert lodgings.loc[pd.Timestamp("2025-01-01")] == 1
