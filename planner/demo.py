@@ -29,7 +29,7 @@ import pandas as pd
 from sqlmodel import Session, select
 
 from planner import audit, users
-from planner.domain import Cohort, PlacementType, Role
+from planner.domain import Cohort, PlacementType, Role, age_on, birthday
 from planner.importing import import_rows
 from planner.spreadsheets import Row
 
@@ -92,17 +92,6 @@ class DemoCouncil:
         return self.forecast["capacity"]
 
 
-def _birthday(dob: date, age: int) -> date:
-    try:
-        return dob.replace(year=dob.year + age)
-    except ValueError:  # 29 February
-        return dob.replace(year=dob.year + age, day=28)
-
-
-def _age_on(dob: date, day: date) -> int:
-    return day.year - dob.year - ((day.month, day.day) < (dob.month, dob.day))
-
-
 class _Builder:
     """Holds the random stream and the growing tables; one method per part of the council."""
 
@@ -132,7 +121,7 @@ class _Builder:
 
     def dob_for_age(self, age: int, on: date | None = None) -> date:
         day = on or self.as_of
-        return _birthday(day, -age) - self.days(1, 364)
+        return birthday(day, -age) - self.days(1, 364)
 
     def provision(self, ref: str, name: str, ptype: PT, area: str, **rules: Any) -> dict:
         row = {
@@ -400,7 +389,7 @@ class _Builder:
             ptype, lot, (lo, hi), in_care = slots[i]
             age = int(rng.integers(lo, hi + 1))
             dob = self.dob_for_age(age)
-            if ptype == PT.staying_put and _birthday(dob, 21) <= today:
+            if ptype == PT.staying_put and birthday(dob, 21) <= today:
                 dob = self.dob_for_age(20)
             uasc = i in uasc_idx
             if in_care and i not in ethnicity:
@@ -432,7 +421,7 @@ class _Builder:
         left_on: date | None = None,
     ) -> dict[str, Any]:
         rng, today = self.rng, left_on or self.as_of
-        age = _age_on(dob, today)
+        age = age_on(dob, today)
         if in_care:
             legal = "eligible"
         elif age < 18:
@@ -506,14 +495,14 @@ class _Builder:
         starts: list[tuple[dict, PT, date]] = []
         for person, ptype, lot in self.current:
             dob = person["date_of_birth"]
-            b16, b17, b18 = (_birthday(dob, a) for a in (16, 17, 18))
+            b16, b17, b18 = (birthday(dob, a) for a in (16, 17, 18))
             place = ""
             expected_end = None
             if ptype == PT.staying_put:
                 staying_put_n += 1
                 cost = float(rng.integers(290, 351))
                 place = self._staying_put_home(staying_put_n, person, cost)
-                start, expected_end = b18, _birthday(dob, 21)
+                start, expected_end = b18, birthday(dob, 21)
             elif ptype == PT.staying_close:
                 home = self.homes[close_n % 4]
                 close_n += 1
@@ -600,12 +589,12 @@ class _Builder:
         seventeen = [
             p
             for p, t, _ in self.current
-            if t == PT.in_care_other and _age_on(p["date_of_birth"], self.as_of) == 17
+            if t == PT.in_care_other and age_on(p["date_of_birth"], self.as_of) == 17
         ]
         for n, person in enumerate(seventeen[:5], start=numbered + 1):
             ref = self._staying_put_home(n, person, 310.0)
             self.vacancies.append(
-                {"place": ref, "available_from": _birthday(person["date_of_birth"], 18)}
+                {"place": ref, "available_from": birthday(person["date_of_birth"], 18)}
             )
 
     # -- history ---------------------------------------------------------------------------
@@ -640,7 +629,7 @@ class _Builder:
         """Stays before ``start``, back to the window's start or into care."""
         rng = self.rng
         dob = person["date_of_birth"]
-        b16, b18, b21 = _birthday(dob, 16), _birthday(dob, 18), _birthday(dob, 21)
+        b16, b18, b21 = birthday(dob, 16), birthday(dob, 18), birthday(dob, 21)
         end = start
         following = ptype
         while end > self.window_start and end > b16:
@@ -684,7 +673,7 @@ class _Builder:
             if prev == PT.supported_accommodation:
                 lot = (
                     "homeless_16_21"
-                    if _birthday(dob, 21) > end and rng.random() < 0.3
+                    if birthday(dob, 21) > end and rng.random() < 0.3
                     else "care_leavers"
                 )
             self.add_history(person, prev, begin, end, lot)
@@ -717,7 +706,7 @@ class _Builder:
             left_on = self.window_start + timedelta(days=int(rng.integers(1, span)))
             early = rng.random() < 0.12
             age_left = int(rng.integers(19, 25)) if early else 25
-            dob = _birthday(left_on, -age_left) - (self.days(1, 300) if early else timedelta(0))
+            dob = birthday(left_on, -age_left) - (self.days(1, 300) if early else timedelta(0))
             gender = str(rng.choice(["male", "female", "non_binary"], p=[0.53, 0.46, 0.01]))
             uasc = bool(rng.random() < 0.06)
             ethnicity = "black" if uasc else str(rng.choice(["white"] * 9 + ["mixed"]))
@@ -731,7 +720,7 @@ class _Builder:
                 )
             )
             ptype = PT(last)
-            begin = max(_birthday(dob, 18), left_on - self.days(*self._DURATION[ptype]))
+            begin = max(birthday(dob, 18), left_on - self.days(*self._DURATION[ptype]))
             self.add_history(person, ptype, begin, left_on, "")
             self.history_before(person, ptype, begin)
 

@@ -36,7 +36,7 @@ from sqlalchemy import update
 from sqlmodel import Session, select
 
 from planner import audit
-from planner.domain import PlacementType
+from planner.domain import PlacementType, age_on
 from planner.models import (
     Escalation,
     EscalationAction,
@@ -66,10 +66,6 @@ class EscalationNotFound(PlannerError):
     status_code = 404
     code = "not_found"
     message = "No such escalation."
-
-
-def _age(dob: date, day: date) -> int:
-    return day.year - dob.year - ((day.month, day.day) < (dob.month, dob.day))
 
 
 def days_counted(stay: Stay, today: date) -> int:
@@ -201,7 +197,7 @@ def sweep(
             else None
         )
         level, why = required_level(
-            age=_age(person.date_of_birth, day),
+            age=age_on(person.date_of_birth, day),
             placement_type=stay.placement_type,
             days=days_counted(stay, day),
             exit_plan=esc.exit_plan_agreed_on is not None,
@@ -259,7 +255,7 @@ def queue(session: Session, *, today: date | None = None) -> list[QueueItem]:
         .join(YoungPerson, YoungPerson.id == Escalation.young_person_id)  # type: ignore[arg-type]
     )
     for esc, stay, person in rows:
-        age = _age(person.date_of_birth, day)
+        age = age_on(person.date_of_birth, day)
         release = stay.expected_end if stay.placement_type == PlacementType.custody else None
         _, why = required_level(
             age=age,

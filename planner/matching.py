@@ -25,7 +25,7 @@ from sqlmodel import Session, select
 
 from optimiser import InputError, match
 from planner import audit
-from planner.domain import DeclineReason, PlacementType, ProposalStatus, VacancyStatus
+from planner.domain import DeclineReason, PlacementType, ProposalStatus, VacancyStatus, birthday
 from planner.models import (
     MatchRun,
     Place,
@@ -61,13 +61,6 @@ class InvalidDecision(PlannerError):
     message = "The decision is not valid."
 
 
-def _birthday(dob: date, years: int) -> date:
-    try:
-        return dob.replace(year=dob.year + years)
-    except ValueError:  # 29 February
-        return dob.replace(year=dob.year + years, day=28)
-
-
 def _current_stays(session: Session) -> dict[int, Stay]:
     stays = session.exec(select(Stay).where(Stay.end_date.is_(None)))  # type: ignore[union-attr]
     return {s.young_person_id: s for s in stays}
@@ -93,7 +86,7 @@ def people_frame(session: Session, as_of: date) -> pd.DataFrame:
         ptype = PlacementType(stay.placement_type)
         needed_by = None
         if person.in_care and person.id not in reserved:
-            needed_by = _birthday(person.date_of_birth, 18)
+            needed_by = birthday(person.date_of_birth, 18)
         if ptype == PlacementType.staying_put and stay.expected_end:
             needed_by = stay.expected_end
         rows.append(
@@ -280,7 +273,7 @@ class Placement:
 
 def _expected_end(provision: Provision, person: YoungPerson, start: date) -> date | None:
     if provision.placement_type == PlacementType.staying_put:
-        return _birthday(person.date_of_birth, 21)
+        return birthday(person.date_of_birth, 21)
     months = provision.max_stay_months or (
         FRAMEWORK_MONTHS if provision.placement_type == PlacementType.supported_accommodation else 0
     )

@@ -21,7 +21,7 @@ import sqlalchemy as sa
 from sqlmodel import Session, col, select
 
 from planner import audit
-from planner.domain import PlacementType
+from planner.domain import PlacementType, age_on
 from planner.models import Place, Provision, Stay, User, YoungPerson
 from planner.permissions import (
     Forbidden,
@@ -98,11 +98,6 @@ class YoungPersonRecord:
     pathway_plan_review_due: date | None
     current_stay: StayLine | None
     stays: list[StayLine]
-
-
-def age_on(date_of_birth: date, day: date) -> int:
-    before_birthday = (day.month, day.day) < (date_of_birth.month, date_of_birth.day)
-    return day.year - date_of_birth.year - before_birthday
 
 
 def _split(text: str) -> list[str]:

@@ -8,7 +8,8 @@ from datetime import date, timedelta
 
 import pytest
 
-from planner.demo import _birthday, generate_council, load_council
+from planner.demo import generate_council, load_council
+from planner.domain import birthday as _birthday
 from planner.status import REPORT_FIGURES, summarise
 
 AS_OF = date(2024, 3, 31)
