@@ -15,7 +15,6 @@ import typer
 from rich.console import Console
 from rich.progress import Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
 from rich.table import Table
-from sqlalchemy import inspect
 from sqlmodel import select
 
 from planner import audit, demo, exporting, importing, migrate
@@ -75,17 +74,10 @@ def _progress() -> Progress:
 def init() -> None:
     """Create or upgrade the database schema (Alembic migrations)."""
     engine = _engine()
-    migrate.upgrade(engine)
     console.print(f"Database ready: {engine.url.render_as_string(hide_password=True)}")
 
 
 def _has_data(engine) -> bool:  # type: ignore[no-untyped-def]
-    from sqlmodel import select
-
-    from planner.models import YoungPerson
-
-    if "young_person" not in inspect(engine).get_table_names():
-        return False
     with unit_of_work(engine) as session:
         return session.exec(select(YoungPerson.id).limit(1)).first() is not None
 
@@ -106,8 +98,7 @@ def demo_command(
     day = _parse_day(as_of)
     engine = _engine()
     with _progress() as progress:
-        task = progress.add_task("Applying migrations", total=None)
-        migrate.upgrade(engine)
+        task = progress.add_task("Checking the database", total=None)
         if _has_data(engine):
             with unit_of_work(engine) as session:
                 only_demo = demo.holds_only_demo_records(session)
@@ -175,8 +166,6 @@ def status(
 ) -> None:
     """Young people by placement type and suitability; vacancies, lots and flats."""
     engine = _engine()
-    if "young_person" not in inspect(engine).get_table_names():
-        _fail("the database has no schema yet; run `planner init` or `planner demo`")
     with unit_of_work(engine) as session:
         summary = summarise(session, _parse_day(as_of))
     people = Table(title=f"Young people by where they live on {summary.as_of:%d %B %Y}")
@@ -224,7 +213,6 @@ def import_command(
     """Import records from a CSV or XLSX file: all rows or none; re-imports change nothing."""
     name = _kind(kind)
     engine = _engine()
-    migrate.upgrade(engine)
     try:
         checking = console.status(f"Checking every row of {path.name}, then importing")
         with checking, unit_of_work(engine) as session:
@@ -263,7 +251,6 @@ def serve(
 
     settings = Settings()
     engine = _engine()
-    migrate.upgrade(engine)
     if settings.run_scheduler:
         from planner.scheduler import build_scheduler
 
@@ -637,7 +624,6 @@ def scheduler_command(
         console.print(table)
         return
     engine = _engine()
-    migrate.upgrade(engine)
     if run_now:
         try:
             scheduler.job_spec(run_now)
