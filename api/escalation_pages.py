@@ -215,7 +215,6 @@ def make_report(
             },
             status_code=422,
         )
-    escalations.sweep(db, actor=principal.user.username)
     report = escalations.build_report(db, audience=audience, actor=principal.user.username)
     return RedirectResponse(f"/reports/{report.id}", status_code=303)
 

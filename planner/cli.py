@@ -577,7 +577,6 @@ def report_command(
     day = _parse_day(as_of) or date.today()
     try:
         with unit_of_work(_engine()) as session:
-            escalations.sweep(session, today=day, actor=audit.cli_actor())
             report = escalations.build_report(
                 session, audience=audience, today=day, actor=audit.cli_actor()
             )

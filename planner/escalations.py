@@ -363,10 +363,13 @@ def build_report(
     session: Session, *, audience: str, today: date | None = None, actor: str
 ) -> ExceptionReport:
     """The exception report for the director (weekly, named by reference) or the board
-    (monthly, pseudonymised: case letters and age bands, no references), saved as sent."""
+    (monthly, pseudonymised: case letters and age bands, no references), saved as sent.
+    It sweeps first, so a report made on the page, the command line or on schedule always
+    reflects the day's stays."""
     if audience not in ("director", "board"):
         raise InvalidInput("The audience is director or board.")
     day = today or date.today()
+    sweep(session, today=day, actor=actor)  # a report reflects today's stays, whoever asks
     items = queue(session, today=day)
     n = len(items)
     supervised = sum(1 for i in items if not i.supervision_overdue)
