@@ -17,19 +17,11 @@ from fastapi.staticfiles import StaticFiles
 from pydantic import BaseModel
 from sqlalchemy import text
 
-from api import (
-    api_v1,
-    errors,
-    escalation_pages,
-    forecast_pages,
-    matching_pages,
-    pages,
-    scenario_pages,
-)
+from api import errors, pages, v1
 from api.security import ErrorBoundary, SecurityHeaders
-from planner.accounts import SessionPolicy
-from planner.db import get_engine
-from planner.settings import Settings
+from planner.accounts.service import SessionPolicy
+from planner.core.db import get_engine
+from planner.core.settings import Settings
 
 STATIC = Path(__file__).resolve().parent / "static"
 
@@ -62,12 +54,8 @@ def create_app(settings: Settings | None = None, *, policy: SessionPolicy | None
             conn.execute(text("SELECT 1"))
         return Health(status="ok", database=engine.dialect.name)
 
-    app.include_router(api_v1.router)
-    app.include_router(pages.router)
-    app.include_router(forecast_pages.router)
-    app.include_router(scenario_pages.router)
-    app.include_router(matching_pages.router)
-    app.include_router(escalation_pages.router)
+    for router in [*v1.ROUTERS, *pages.ROUTERS]:
+        app.include_router(router)
     app.mount("/static", StaticFiles(directory=STATIC), name="static")
     errors.install(app)
     app.add_middleware(ErrorBoundary, render_500=errors.server_error)

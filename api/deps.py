@@ -15,17 +15,19 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
-from typing import Annotated
+from typing import Annotated, Any
 
 from fastapi import Depends, Request
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from sqlalchemy.engine import Engine
 from sqlmodel import Session
+from starlette.responses import RedirectResponse
 
 from api.security import SESSION_COOKIE, same_origin
-from planner import accounts
+from planner.accounts import service as accounts
+from planner.core.errors import Forbidden, NotSignedIn
+from planner.domain.permissions import Permission, check
 from planner.models import ApiToken, AuthSession, User
-from planner.permissions import Forbidden, NotSignedIn, Permission, check
 
 
 @dataclass(frozen=True)
@@ -138,3 +140,25 @@ async def csrf_form(request: Request, principal: PagePrincipal) -> dict[str, str
 
 
 CheckedForm = Annotated[dict[str, str], Depends(csrf_form)]
+
+
+def allowed(permission: Permission) -> Any:
+    """A page's signed-in user, refused unless their role has ``permission``.
+
+    Used as ``principal: Annotated[Principal, allowed(P.view_overview)]``, so every route
+    names its permission in its signature and the route-permission test can read it."""
+    return Depends(require(permission))
+
+
+def api_allowed(permission: Permission) -> Any:
+    """The API token's owner, refused unless their role has ``permission``."""
+    return Depends(require(permission, api=True))
+
+
+ID_MAX = 2**31 - 1  # ids are 32-bit integers in PostgreSQL: larger ones are 404s, not 500s
+TEXT = r"^[^\x00-\x08\x0A-\x1F]*$"  # no control characters (PostgreSQL refuses NUL)
+
+
+def see_other(url: str) -> RedirectResponse:
+    """Post/redirect/get: after a form is handled, the browser loads ``url``."""
+    return RedirectResponse(url, status_code=303)

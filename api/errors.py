@@ -1,4 +1,4 @@
-"""One error hierarchy (:class:`planner.permissions.PlannerError`) rendered by one handler.
+"""One error hierarchy (:class:`planner.core.errors.PlannerError`) rendered by one handler.
 
 The JSON API answers ``{"error": {"code", "message", "fields"}}`` with the error's status;
 pages answer with a GOV.UK error page (a signed-out visitor to a page is sent to sign in
@@ -16,13 +16,7 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.responses import JSONResponse, RedirectResponse, Response
 
 from api.templating import render
-from planner.permissions import (
-    Forbidden,
-    InvalidInput,
-    NotFound,
-    NotSignedIn,
-    PlannerError,
-)
+from planner.core.errors import Forbidden, InvalidInput, NotFound, NotSignedIn, PlannerError
 
 
 class ErrorDetail(BaseModel):

@@ -20,7 +20,7 @@ from starlette.requests import Request
 from starlette.responses import HTMLResponse
 
 from planner.domain import Role
-from planner.permissions import MATRIX, Permission
+from planner.domain.permissions import MATRIX, Permission
 
 TEMPLATES = Path(__file__).resolve().parent / "templates"
 SERVICE_NAME = "Care leaver accommodation planner"

@@ -6,7 +6,7 @@
 Each size runs in its own process, so peak memory (ru_maxrss) is that size's own. The time is
 the whole forecast: estimation from the stays, parameter draws, the demand pass and the
 capacity-constrained pass (best of ``--repeat`` runs; the machine is shared). The demo
-council is ``planner.demo.generate_council`` when it exists (else the synthetic council in
+council is ``planner.demo.council.generate_council`` when it exists (else the synthetic council in
 ``forecasts.synthetic``); ten times its size is ten copies of it with ten times the places.
 
 Independent reference in the same run: a council whose young people only enter one framework
@@ -42,11 +42,11 @@ AS_OF = date(2024, 3, 31)
 def demo_frames(copies: int) -> tuple[CouncilData, str]:
     """The demo council (``copies`` times over) as forecast input."""
     try:
-        from planner.demo import generate_council
+        from planner.demo.council import generate_council
 
         council = generate_council(2024, AS_OF)
         people, stays, capacity = council.people, council.stay_history, council.capacity
-        source = "planner.demo.generate_council"
+        source = "planner.demo.council.generate_council"
     except ImportError:  # pragma: no cover - before the planner's demo existed
         from forecasts.synthetic import generate_council
 

@@ -38,7 +38,7 @@ from forecasts.published import (  # noqa: E402
     suppressed_accuracy,
 )
 from forecasts.synthetic import generate_council  # noqa: E402
-from planner.published_stats import load_care_leaver_counts  # noqa: E402
+from planner.forecasting.published import load_care_leaver_counts  # noqa: E402
 
 DEFAULT_DATA = HERE.parent.parent / "shared" / "data" / "external" / "dfe_cla_la"
 SHOW = [

@@ -1,7 +1,7 @@
 """Aggregate mode: forecasts for councils that have only the DfE's published statistics.
 
 Input is a tidy frame (``la_code, age_group, measure, year, value`` and optionally ``status``;
-suppressed cells NaN with ``status == "c"``), as :mod:`planner.published_stats` reads it.
+suppressed cells NaN with ``status == "c"``), as :mod:`planner.forecasting.published` reads it.
 Output has one row per council, age group, measure and year: ``median, lo_50, hi_50, lo_80,
 hi_80, lo_95, hi_95``.
 

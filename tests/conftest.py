@@ -19,8 +19,8 @@ from shared_data import require_dfe
 from sqlalchemy.engine import Engine
 from sqlmodel import Session
 
-from planner.db import make_engine
-from planner.migrate import upgrade
+from planner.core.db import make_engine
+from planner.core.migrate import upgrade
 
 DATABASES = ["sqlite", "postgresql"]
 

@@ -21,11 +21,13 @@ from pathlib import Path
 import httpx
 from playwright.sync_api import sync_playwright
 
-from planner import accounts, forecasting, matching
-from planner.db import make_engine, unit_of_work
-from planner.demo import generate_council, load_council, seed_escalation_trail
+from planner.accounts import service as accounts
+from planner.core.db import make_engine, unit_of_work
+from planner.core.migrate import upgrade
+from planner.demo.council import generate_council, load_council, seed_escalation_trail
 from planner.domain import Role
-from planner.migrate import upgrade
+from planner.forecasting import service as forecasting
+from planner.matching import service as matching
 
 HERE = Path(__file__).resolve().parent
 ROOT = HERE.parents[1]

@@ -8,7 +8,7 @@ import pytest
 from shared_data import DFE
 
 from forecasts.published import backtest_published, forecast_published, published_accuracy
-from planner.published_stats import load_care_leaver_counts
+from planner.forecasting.published import load_care_leaver_counts
 
 DATA = DFE
 pytestmark = pytest.mark.usefixtures("dfe_required")

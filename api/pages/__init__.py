@@ -1,0 +1,30 @@
+"""The server-rendered pages, one module per feature.
+
+Each route names one permission (``Annotated[Principal, allowed(P.x)]``), calls services and
+renders; no rule of the service lives here. Every form carries the session's CSRF token and
+is checked with the Origin header (:func:`api.deps.csrf_form`); the sign-in form, which has
+no session yet, uses a double-submit cookie instead. Pages work without JavaScript.
+``ROUTERS`` keeps the order the paths are matched in.
+"""
+
+from api.pages import (
+    accounts,
+    escalations,
+    forecasting,
+    home,
+    inventory,
+    matching,
+    scenarios,
+    young_people,
+)
+
+ROUTERS = [
+    accounts.router,
+    home.router,
+    young_people.router,
+    inventory.router,
+    forecasting.router,
+    scenarios.router,
+    matching.router,
+    escalations.router,
+]

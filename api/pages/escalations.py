@@ -1,0 +1,330 @@
+"""The escalation pages for managers (and, read-only, personal advisers for their own young
+people): the queue, one escalation with its trail and the forms to record what was done,
+"sweep now", the exception reports (make, list, read, download) and the scheduled jobs.
+
+Each route names one permission; the rules (levels, supervision due, what a board report
+may show) live in :mod:`planner.escalations.service`. Downloads are formula-safe
+(:func:`planner.records.spreadsheets.safe_cell`) and written to the audit trail as exports.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+from datetime import date
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Path, Query, Request
+from starlette.responses import RedirectResponse, Response
+
+from api.deps import (
+    ID_MAX,
+    CheckedForm,
+    DbSession,
+    Principal,
+    allowed,
+)
+from api.pages.matching import form_date, form_version, problem_page
+from api.templating import render
+from planner.core.errors import InvalidInput, PlannerError
+from planner.domain import PlacementType
+from planner.domain.permissions import Permission as P
+from planner.domain.permissions import allows
+from planner.domain.text import check_text
+from planner.escalations import queries as escalation_queries
+from planner.escalations import service as escalations
+from planner.jobs import queries as job_queries
+from planner.jobs import scheduler
+from planner.records.spreadsheets import safe_cell
+from planner.young_people import scope as scope
+
+router = APIRouter(include_in_schema=False)
+
+ACTION_LABELS = {
+    "supervision": "Management supervision",
+    "exit_plan": "Exit plan agreed",
+    "pathway_plan": "Pathway plan updated",
+    "note": "Note",
+    "opened": "Escalation opened",
+    "closed": "Escalation closed",
+    "level": "Level changed",
+}
+AUDIENCES = {"director": "Corporate director (weekly)", "board": "Corporate Parenting Board"}
+XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+
+
+# -- the queue and one escalation ---------------------------------------------------------------
+
+
+@router.get("/escalations")
+def queue_page(
+    request: Request,
+    db: DbSession,
+    principal: Annotated[Principal, allowed(P.view_escalations)],
+    swept: Annotated[bool, Query()] = False,
+) -> Response:
+    """Every open escalation the viewer may see, most urgent first."""
+    role = principal.user.role
+    items = escalation_queries.escalation_queue(db, viewer=principal.user)
+    return render(
+        request,
+        "escalations.html",
+        {
+            "title": "Escalations",
+            "items": items,
+            "own_only": scope.is_own_adviser(principal.user),
+            "can_manage": allows(role, P.manage_escalations),
+            "swept": swept,
+            "placement_labels": {t.value: t.label for t in PlacementType},
+        },
+    )
+
+
+@router.post("/escalations/sweep")
+def sweep_now(
+    db: DbSession,
+    principal: Annotated[Principal, allowed(P.manage_escalations)],
+    form: CheckedForm,
+) -> Response:
+    """Open, close and raise escalations now, as the daily sweep does."""
+    escalations.sweep(db, actor=principal.user.username)
+    return RedirectResponse("/escalations?swept=true", status_code=303)
+
+
+def _escalation_page(
+    request: Request,
+    db: DbSession,
+    principal: Principal,
+    escalation_id: int,
+    *,
+    recorded: str = "",
+) -> Response:
+    view = escalation_queries.get_escalation_or_raise(
+        db, viewer=principal.user, escalation_id=escalation_id
+    )
+    return render(
+        request,
+        "escalation.html",
+        {
+            "title": f"Escalation {view.id}: {view.reference}",
+            "e": view,
+            "can_manage": allows(principal.user.role, P.manage_escalations),
+            "can_open_records": allows(principal.user.role, P.view_young_people),
+            "recorded": ACTION_LABELS.get(recorded, ""),
+            "labels": ACTION_LABELS,
+            "today": date.today(),
+        },
+    )
+
+
+@router.get("/escalations/{escalation_id}")
+def escalation_page(
+    request: Request,
+    db: DbSession,
+    principal: Annotated[Principal, allowed(P.view_escalations)],
+    escalation_id: Annotated[int, Path(ge=1, le=ID_MAX)],
+    recorded: Annotated[str, Query(max_length=20, pattern=r"^[a-z_]*$")] = "",
+) -> Response:
+    """One escalation: where, how long, level and why, the plan, and its trail."""
+    return _escalation_page(request, db, principal, escalation_id, recorded=recorded)
+
+
+@router.post("/escalations/{escalation_id}/actions")
+def record_action(
+    request: Request,
+    db: DbSession,
+    principal: Annotated[Principal, allowed(P.manage_escalations)],
+    form: CheckedForm,
+    escalation_id: Annotated[int, Path(ge=1, le=ID_MAX)],
+) -> Response:
+    """Record supervision, an exit plan (with its target), a pathway plan update or a note."""
+    escalation_queries.get_escalation_or_raise(
+        db, viewer=principal.user, escalation_id=escalation_id
+    )
+    back = f"/escalations/{escalation_id}"
+    kind = form.get("kind", "")
+    try:
+        if kind not in escalations.ACTIONS:
+            raise InvalidInput("Choose what to record.")
+        on = form_date(form, "on", "date it happened")
+        target = form_date(form, "target", "target date", required=kind == "exit_plan")
+        escalations.record_action(
+            db,
+            escalation_id=escalation_id,
+            expected_version=form_version(form),
+            kind=kind,
+            on=on,  # type: ignore[arg-type]
+            actor=principal.user.username,
+            note=check_text(form.get("note", "").strip()[:1000], "The note"),
+            target=target,
+        )
+    except escalations.EscalationConflict:
+        db.rollback()
+        return problem_page(
+            request,
+            status=409,
+            title="Someone else changed this escalation first",
+            message="Another manager recorded something on this escalation, or it closed, "
+            "after you opened the page. Nothing you entered has been saved. Go back to see "
+            "it as it is now.",
+            back=back,
+            back_text="Back to the escalation",
+        )
+    except PlannerError as exc:  # the service refuses bad dates with a plain PlannerError
+        db.rollback()
+        return problem_page(
+            request,
+            status=422,
+            title="That was not recorded",
+            message=exc.message,
+            back=back,
+            back_text="Back to the escalation",
+        )
+    return RedirectResponse(f"{back}?recorded={kind}", status_code=303)
+
+
+# -- exception reports -------------------------------------------------------------------------
+
+
+@router.get("/reports")
+def reports_page(
+    request: Request,
+    db: DbSession,
+    principal: Annotated[Principal, allowed(P.exception_reports)],
+) -> Response:
+    """Exception reports as sent, newest first, and the form to make one now."""
+    return render(
+        request,
+        "reports.html",
+        {
+            "title": "Exception reports",
+            "reports": escalation_queries.list_exception_reports(db),
+            "audiences": AUDIENCES,
+        },
+    )
+
+
+@router.post("/reports")
+def make_report(
+    request: Request,
+    db: DbSession,
+    principal: Annotated[Principal, allowed(P.exception_reports)],
+    form: CheckedForm,
+) -> Response:
+    """Sweep, then make the director's or the board's report as of today (as the CLI does)."""
+    audience = form.get("audience", "")
+    if audience not in AUDIENCES:
+        return render(
+            request,
+            "reports.html",
+            {
+                "title": "Exception reports",
+                "reports": escalation_queries.list_exception_reports(db),
+                "audiences": AUDIENCES,
+                "error": "Choose who the report is for.",
+            },
+            status_code=422,
+        )
+    report = escalations.build_report(db, audience=audience, actor=principal.user.username)
+    return RedirectResponse(f"/reports/{report.id}", status_code=303)
+
+
+@router.get("/reports/{report_id}")
+def report_page(
+    request: Request,
+    db: DbSession,
+    principal: Annotated[Principal, allowed(P.exception_reports)],
+    report_id: Annotated[int, Path(ge=1, le=ID_MAX)],
+) -> Response:
+    """One report as it was sent (a board report names no young person)."""
+    report = escalation_queries.get_exception_report_or_raise(db, report_id)
+    content = escalation_queries.report_content(report)
+    return render(
+        request,
+        "report.html",
+        {
+            "title": f"Exception report {report.id}",
+            "report": report,
+            "audience": AUDIENCES.get(report.audience, report.audience),
+            "totals": content["totals"],
+            "rows": content["rows"],
+            "columns": list(content["rows"][0]) if content["rows"] else [],
+        },
+    )
+
+
+def _export(db: DbSession, principal: Principal, report_id: int, fmt: str) -> tuple[str, Any]:
+    escalation_queries.get_exception_report_or_raise(db, report_id)
+    report, columns, rows = escalations.export_report(
+        db, report_id=report_id, actor=principal.user.username, fmt=fmt
+    )
+    name = f"exception-report-{report.id}-{report.audience}-{report.as_of.isoformat()}.{fmt}"
+    table = [[safe_cell(row.get(c)) for c in columns] for row in rows]
+    if fmt == "csv":
+        text = io.StringIO(newline="")
+        writer = csv.writer(text)
+        writer.writerow(columns)
+        writer.writerows(table)
+        return name, text.getvalue()
+    import openpyxl
+
+    book = openpyxl.Workbook(write_only=True)
+    sheet = book.create_sheet(report.audience)
+    sheet.append(columns)
+    for line in table:
+        sheet.append(line)
+    out = io.BytesIO()
+    book.save(out)
+    return name, out.getvalue()
+
+
+@router.get("/reports/{report_id}/report.csv")
+def report_csv(
+    db: DbSession,
+    principal: Annotated[Principal, allowed(P.exception_reports)],
+    report_id: Annotated[int, Path(ge=1, le=ID_MAX)],
+) -> Response:
+    """The report's rows as CSV (formula-safe), audited as an export."""
+    name, text = _export(db, principal, report_id, "csv")
+    return Response(
+        text,
+        media_type="text/csv; charset=utf-8",
+        headers={"Content-Disposition": f'attachment; filename="{name}"'},
+    )
+
+
+@router.get("/reports/{report_id}/report.xlsx")
+def report_xlsx(
+    db: DbSession,
+    principal: Annotated[Principal, allowed(P.exception_reports)],
+    report_id: Annotated[int, Path(ge=1, le=ID_MAX)],
+) -> Response:
+    """The report's rows as an Excel workbook (formula-safe), audited as an export."""
+    name, content = _export(db, principal, report_id, "xlsx")
+    return Response(
+        content,
+        media_type=XLSX,
+        headers={"Content-Disposition": f'attachment; filename="{name}"'},
+    )
+
+
+# -- scheduled jobs ------------------------------------------------------------------------------
+
+
+@router.get("/jobs")
+def jobs_page(
+    request: Request,
+    db: DbSession,
+    principal: Annotated[Principal, allowed(P.view_jobs)],
+) -> Response:
+    """The scheduled jobs and their recent runs (start, end, outcome, detail)."""
+    return render(
+        request,
+        "jobs.html",
+        {
+            "title": "Scheduled jobs",
+            "jobs": scheduler.JOBS,
+            "runs": job_queries.recent_job_runs(db),
+            "timezone": scheduler.TIMEZONE,
+        },
+    )

@@ -1,0 +1,358 @@
+"""The forecast pages for commissioners and managers: saved runs, making a new one, a run's
+fan charts and tables, two runs compared, and the Excel and CSV exports.
+
+Only aggregates by quarter, placement type and lot reach these pages: no young person is
+named. Each route names one permission; the forecasting rules (bounds, comparison, exports
+and their audit) live in :mod:`planner.forecasting.service`. Making a forecast runs the model in the
+request, bounded (two scenarios, 60 months, 2,000 runs, one at a time per process) so it
+answers in seconds; a second request while one runs is told to wait rather than queued.
+"""
+
+from __future__ import annotations
+
+import threading
+from datetime import date
+from typing import Annotated, Any
+
+import pandas as pd
+from fastapi import APIRouter, Depends, Path, Query, Request
+from starlette.responses import RedirectResponse, Response
+
+from api.charts import FanChart, describe_fan, fan_chart_svg
+from api.deps import (
+    ID_MAX,
+    CheckedForm,
+    DbSession,
+    Principal,
+    allowed,
+)
+from api.templating import render
+from planner.core.errors import Conflict, InvalidInput
+from planner.domain.permissions import Permission as P
+from planner.forecasting import service as forecasting
+
+router = APIRouter(include_in_schema=False)
+
+TABLE_NAME = r"^[a-z0-9_]{1,40}$"
+_one_at_a_time = threading.Lock()
+
+
+class ForecastBusy(Conflict):
+    code = "forecast_busy"
+    message = "Another forecast is being made. Wait a minute, then try again."
+
+
+async def chosen_scenarios(request: Request, form: CheckedForm) -> list[str]:
+    """Every ``scenario`` box ticked (the checked form holds one value per name)."""
+    values = (await request.form()).getlist("scenario")
+    return [v for v in values if isinstance(v, str)][: forecasting.MAX_SCENARIOS + 1]
+
+
+def _value(v: Any) -> float | None:
+    return None if v is None or pd.isna(v) else float(v)
+
+
+def _catalogue(db: DbSession) -> list[dict[str, str]]:
+    """The catalogue, then the saved scenarios (``/scenarios``)."""
+    return [
+        {"name": name, "description": s.description}
+        for name, s in forecasting.scenario_catalogue(date.today(), db).items()
+    ]
+
+
+def _list_page(
+    request: Request,
+    db: DbSession,
+    principal: Principal,
+    *,
+    errors: dict[str, str] | None = None,
+    form: dict[str, Any] | None = None,
+    status_code: int = 200,
+) -> Response:
+    from planner.domain.permissions import allows
+
+    return render(
+        request,
+        "forecasts.html",
+        {
+            "title": "Forecasts",
+            "runs": forecasting.list_forecast_runs(db),
+            "catalogue": _catalogue(db),
+            "horizons": forecasting.HORIZONS,
+            "runs_range": forecasting.RUNS_RANGE,
+            "can_make": allows(principal.user.role, P.make_forecasts),
+            "errors": errors or {},
+            "form": form or {"scenario": ["central"], "months": "24", "runs": "500"},
+        },
+        status_code=status_code,
+    )
+
+
+@router.get("/forecasts")
+def forecasts(
+    request: Request, db: DbSession, principal: Annotated[Principal, allowed(P.view_forecasts)]
+) -> Response:
+    """Saved forecast runs, newest first, and the form to make a new one."""
+    return _list_page(request, db, principal)
+
+
+@router.post("/forecasts")
+def make_forecast(
+    request: Request,
+    db: DbSession,
+    principal: Annotated[Principal, allowed(P.make_forecasts)],
+    form: CheckedForm,
+    scenarios: Annotated[list[str], Depends(chosen_scenarios)],
+) -> Response:
+    """Run one or two scenarios on today's records, save them and show the first."""
+    today = date.today()
+    asked = forecasting.check_forecast_request(
+        scenarios=scenarios,
+        months=form.get("months", ""),
+        runs=form.get("runs", ""),
+        as_of=today,
+        session=db,
+    )
+    shown = {"scenario": scenarios, "months": form.get("months", ""), "runs": form.get("runs", "")}
+    if asked.errors:
+        return _list_page(request, db, principal, errors=asked.errors, form=shown, status_code=422)
+    if not _one_at_a_time.acquire(blocking=False):
+        raise ForecastBusy()
+    try:
+        report = forecasting.make_forecast(
+            db,
+            scenarios=asked.scenarios,
+            months=asked.months,
+            runs=asked.runs,
+            seed=0,
+            as_of=today,
+            child_population=request.app.state.settings.child_population,
+            actor=principal.user.username,
+            save_trace=True,
+            compare=False,
+        )
+    except ValueError as exc:  # the records cannot be forecast (e.g. no young people yet)
+        raise InvalidInput(f"The forecast could not be made: {exc}") from exc
+    finally:
+        _one_at_a_time.release()
+    first, *others = report.run_ids
+    target = f"/forecasts/{first}"
+    if others:
+        target += f"?made_with={others[0]}"
+    return RedirectResponse(target, status_code=303)
+
+
+@router.get("/forecasts/compare")
+def compare(
+    request: Request,
+    db: DbSession,
+    principal: Annotated[Principal, allowed(P.view_forecasts)],
+    first: Annotated[int, Query(ge=1, le=ID_MAX)],
+    second: Annotated[int, Query(ge=1, le=ID_MAX)],
+) -> Response:
+    """Two runs made from the same data, side by side."""
+    comparison = forecasting.compare_forecast_runs(db, first_id=first, second_id=second)
+    table = comparison.table
+    sections = []
+    differing = []
+    saved = forecasting.get_forecast_run_or_raise(db, run_id=first)
+    for ptype, lot in saved.states():
+        rows = table[(table["placement_type"] == ptype) & (table["lot"] == lot)]
+        if rows.empty:
+            continue
+        label = forecasting.state_label(ptype, lot)
+        records = [
+            {k: (v if k in ("quarter_start",) else _value(v)) for k, v in row.items()}
+            for row in rows.drop(columns=["placement_type", "lot"]).to_dict(orient="records")
+        ]
+        differs = any(
+            (r["places_needed_difference"] or 0) != 0
+            or abs(r["p_shortfall_in_quarter_difference"] or 0) >= 0.005
+            or (r["capacity_difference"] or 0) != 0
+            for r in records
+        )
+        if differs:
+            differing.append(label)
+        sections.append(
+            {
+                "id": f"{ptype}-{lot}" if lot else ptype,
+                "label": label,
+                "rows": records,
+                "differs": differs,
+                "planned": any(r["capacity_first"] is not None for r in records),
+            }
+        )
+    return render(
+        request,
+        "forecast_compare.html",
+        {
+            "title": f"Compare {comparison.first.scenario} and {comparison.second.scenario}",
+            "c": comparison,
+            "sections": sections,
+            "differing": differing,
+        },
+    )
+
+
+def _chart_section(
+    saved: forecasting.SavedForecast, history: pd.DataFrame, ptype: str, lot: str
+) -> dict[str, Any]:
+    frame = forecasting.fan_chart_frame(saved, history, placement_type=ptype, lot=lot)
+    quarters = list(frame["quarter_start"])
+    columns = {c: [_value(v) for v in frame[c]] for c in forecasting.CHART_COLUMNS[1:]}
+    label = forecasting.state_label(ptype, lot)
+    anchor = f"{ptype}-{lot}" if lot else ptype
+    chart = FanChart(
+        chart_id=f"chart-{anchor}",
+        title=f"{label}: young people recorded and forecast by quarter",
+        description=describe_fan(label, quarters, columns),
+        quarters=quarters,
+        recorded=columns["recorded"],
+        median=columns["demand_median"],
+        lo_50=columns["demand_lo_50"],
+        hi_50=columns["demand_hi_50"],
+        lo_80=columns["demand_lo_80"],
+        hi_80=columns["demand_hi_80"],
+        lo_95=columns["demand_lo_95"],
+        hi_95=columns["demand_hi_95"],
+        capacity=columns["capacity"],
+    )
+    demand = saved.tables["demand"]
+    mine = demand[(demand["placement_type"] == ptype) & (demand["lot"] == lot)]
+    shortfall = [
+        {k: (v if k == "quarter_start" else _value(v)) for k, v in row.items() if k != "target"}
+        for row in mine.drop(columns=["scenario", "placement_type", "lot", "thin_data"]).to_dict(
+            orient="records"
+        )
+    ]
+    planned = [r for r in shortfall if r["capacity"] is not None]
+    short = [r for r in planned if (r["places_needed"] or 0) > r["capacity"]]
+    return {
+        "id": anchor,
+        "label": label,
+        "placement_type": ptype,
+        "lot": lot,
+        "svg": fan_chart_svg(chart),
+        "description": chart.description,
+        "rows": [
+            {"quarter_start": q, **{c: columns[c][i] for c in columns}}
+            for i, q in enumerate(quarters)
+        ],
+        "shortfall": planned,
+        "short": short,
+        "most_needed": max((r["places_needed"] or 0 for r in planned), default=None),
+        "thin_data": bool(mine["thin_data"].astype(bool).any()),
+    }
+
+
+def _costs(costs: pd.DataFrame) -> dict[str, Any]:
+    if costs.empty:
+        return {"by_quarter": [], "by_type": []}
+    by_quarter = costs.groupby("quarter_start", sort=True)["cost_mean"].sum().reset_index()
+    by_type = costs.groupby(["placement_type", "lot"], sort=False)["cost_mean"].sum().reset_index()
+    by_type = by_type[by_type["cost_mean"] > 0].sort_values("cost_mean", ascending=False)
+    return {
+        "by_quarter": by_quarter.to_dict(orient="records"),
+        "by_type": [
+            {"label": forecasting.state_label(t, lot), "cost": c}
+            for t, lot, c in by_type.itertuples(index=False)
+        ],
+    }
+
+
+def _records(frame: pd.DataFrame | None) -> list[dict[str, Any]]:
+    if frame is None or frame.empty:
+        return []
+    return forecasting.table_records(frame)
+
+
+@router.get("/forecasts/{run_id}")
+def forecast_run(
+    request: Request,
+    db: DbSession,
+    principal: Annotated[Principal, allowed(P.view_forecasts)],
+    run_id: Annotated[int, Path(ge=1, le=ID_MAX)],
+    made_with: Annotated[int | None, Query(ge=1, le=ID_MAX)] = None,
+) -> Response:
+    """One saved run: fan charts, shortfall, unsuitable accommodation, flows, costs, inputs."""
+    saved = forecasting.get_forecast_run_or_raise(db, run_id=run_id)
+    history, history_saved = forecasting.history_of(db, saved)
+    sections = [_chart_section(saved, history, t, lot) for t, lot in saved.states()]
+    siblings = [
+        r
+        for r in forecasting.list_forecast_runs(db, data_fingerprint=saved.run.data_fingerprint)
+        if r.id != run_id
+    ]
+    flows = saved.tables["flows"]
+    expiries = [c for c in flows.columns if c.startswith("expiries_")]
+    rates = saved.tables.get("inputs_rates")
+    return render(
+        request,
+        "forecast_run.html",
+        {
+            "title": f"Forecast {run_id}: {saved.run.scenario}",
+            "run": saved.run,
+            "sections": sections,
+            "planned": [s for s in sections if s["shortfall"]],
+            "siblings": siblings,
+            "made_with": next((r for r in siblings if r.id == made_with), None),
+            "history_saved": history_saved,
+            "unsuitable": _records(saved.tables["unsuitable"]),
+            "flows": _records(flows),
+            "expiries": [
+                (c, forecasting.state_label(*c[len("expiries_") : -len("_mean")].split("/")))
+                for c in expiries
+            ],
+            "costs": _costs(saved.tables["costs"]),
+            "inputs_saved": rates is not None,
+            "inputs_data": _records(saved.tables.get("inputs_data")),
+            "arrivals": _records(saved.tables.get("inputs_arrivals")),
+            "review": _records(saved.tables.get("inputs_review_at_21")),
+            "levers": _records(saved.tables.get("inputs_scenario")),
+            "rates": _records(rates),
+            "thin_rates": int(rates["thin_data"].astype(bool).sum()) if rates is not None else 0,
+            "tables": list(saved.tables),
+        },
+    )
+
+
+@router.get("/forecasts/{run_id}/forecast.xlsx")
+def forecast_workbook(
+    db: DbSession,
+    principal: Annotated[Principal, allowed(P.view_forecasts)],
+    run_id: Annotated[int, Path(ge=1, le=ID_MAX)],
+) -> Response:
+    """Every table of the run as one sheet each (audited as an export)."""
+    name, content = forecasting.export_forecast_workbook(
+        db, run_id=run_id, actor=principal.user.username
+    )
+    return Response(
+        content,
+        media_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+        headers={"Content-Disposition": f'attachment; filename="{name}"'},
+    )
+
+
+@router.get("/forecasts/{run_id}/tables/{table}.csv")
+def forecast_table_csv(
+    db: DbSession,
+    principal: Annotated[Principal, allowed(P.view_forecasts)],
+    run_id: Annotated[int, Path(ge=1, le=ID_MAX)],
+    table: Annotated[str, Path(pattern=TABLE_NAME)],
+    placement_type: Annotated[str, Query(max_length=40, pattern=r"^[a-z0-9_]*$")] = "",
+    lot: Annotated[str, Query(max_length=40, pattern=r"^[a-z0-9_]*$")] = "",
+) -> Response:
+    """One table of the run as CSV (``chart``: one fan chart's data); audited as an export."""
+    name, text = forecasting.export_forecast_csv(
+        db,
+        run_id=run_id,
+        table=table,
+        actor=principal.user.username,
+        placement_type=placement_type,
+        lot=lot,
+    )
+    return Response(
+        text,
+        media_type="text/csv; charset=utf-8",
+        headers={"Content-Disposition": f'attachment; filename="{name}"'},
+    )

@@ -1,0 +1,265 @@
+"""The matching pages for housing officers (and managers): the latest match run, its
+proposals by stage with their scores and reasons, the forms to accept or decline each, the
+young people left unmatched, alternatives per vacancy and unmet need.
+
+Each route names one permission; the rules (who may be moved where, the compare-and-set of
+a decision, its audit) live in :mod:`planner.matching.service`. A decision that loses a race is
+answered 409 with a page that says someone else decided first and links back.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Path, Query, Request
+from starlette.responses import RedirectResponse, Response
+
+from api.deps import (
+    ID_MAX,
+    CheckedForm,
+    DbSession,
+    Principal,
+    allowed,
+)
+from api.templating import render
+from planner.core.errors import InvalidInput, PlannerError
+from planner.domain import DeclineReason, Role
+from planner.domain.permissions import Permission as P
+from planner.domain.permissions import allows
+from planner.domain.text import check_text
+from planner.matching import queries as matching_queries
+from planner.matching import service as matching
+from planner.young_people import scope as scope
+
+router = APIRouter(include_in_schema=False)
+
+STAGES = (
+    ("a", "Out of unsuitable accommodation"),
+    ("b", "Imminent needs"),
+    ("c", "Best fit"),
+)
+DECLINE_LABELS = {
+    DeclineReason.young_person_declined: "The young person declined",
+    DeclineReason.provider_declined: "The provider declined",
+    DeclineReason.not_suitable_on_review: "Not suitable on review",
+    DeclineReason.placed_elsewhere: "Placed elsewhere",
+    DeclineReason.other: "Other",
+}
+
+
+def form_version(form: dict[str, str]) -> int:
+    """The record version a form carries (the one its user saw)."""
+    try:
+        version = int(form.get("version", ""))
+    except ValueError:
+        raise InvalidInput("The form is missing the record's version; reload the page.") from None
+    if not 1 <= version <= ID_MAX:
+        raise InvalidInput("The form is missing the record's version; reload the page.")
+    return version
+
+
+def form_date(
+    form: dict[str, str], prefix: str, what: str, *, required: bool = True
+) -> date | None:
+    """A GOV.UK date input (``prefix-day``, ``-month``, ``-year``) as a date."""
+    parts = [form.get(f"{prefix}-{p}", "").strip() for p in ("day", "month", "year")]
+    if not any(parts):
+        if required:
+            raise InvalidInput(f"Enter the {what}.")
+        return None
+    try:
+        day, month, year = (int(p) for p in parts)
+        if not 2000 <= year <= 2100:
+            raise ValueError
+        return date(year, month, day)
+    except ValueError:
+        raise InvalidInput(f"The {what} must be a real date, for example 27 3 2026.") from None
+
+
+def problem_page(
+    request: Request, *, status: int, title: str, message: str, back: str, back_text: str
+) -> Response:
+    """A refused decision: what happened and the way back (409 and 422)."""
+    return render(
+        request,
+        "decision_problem.html",
+        {
+            "title": title,
+            "message": message,
+            "status": status,
+            "back": back,
+            "back_text": back_text,
+        },
+        status_code=status,
+    )
+
+
+def _view(db: DbSession, principal: Principal, run_id: int | None) -> dict[str, Any]:
+    run = (
+        matching_queries.get_match_run_or_raise(db, run_id)
+        if run_id is not None
+        else matching_queries.latest_match_run(db)
+    )
+    if run is None:
+        return {"run": None}
+    details = matching.run_details(run)
+    rows = matching_queries.proposal_rows(db, matching.list_proposals(db, match_run_id=run.id))
+    unmatched = [u for u in details["unmatched"] if u.get("need") != "no_move_needed"]
+    alternatives: dict[str, list[dict[str, Any]]] = {}
+    for alt in details["alternatives"]:
+        alternatives.setdefault(str(alt.get("vacancy_id", "")), []).append(alt)
+    labels = matching_queries.vacancy_ids_by_label(db, set(alternatives))
+    references = {u.get("person_id", "") for u in unmatched} | {
+        a.get("person_id", "") for a in details["alternatives"]
+    }
+    return {
+        "run": run,
+        "summary": details["summary"],
+        "counts": details["summary"].get("counts", {}),
+        "stages": [(code, label, [r for r in rows if r.stage == code]) for code, label in STAGES],
+        "unmatched": unmatched,
+        "not_considered": len(details["unmatched"]) - len(unmatched),
+        "alternatives": [
+            (labels.get(vacancy), vacancy, sorted(alts, key=lambda a: a.get("rank") or 0))
+            for vacancy, alts in sorted(alternatives.items())
+        ],
+        "unmet": details["summary"].get("unmet_need", []),
+        "ids": matching_queries.young_person_ids(db, {r for r in references if r}),
+    }
+
+
+@router.get("/matching")
+def matching_page(
+    request: Request,
+    db: DbSession,
+    principal: Annotated[Principal, allowed(P.view_matching)],
+    run: Annotated[int | None, Query(ge=1, le=ID_MAX)] = None,
+    accepted: Annotated[int | None, Query(ge=1, le=ID_MAX)] = None,
+    declined: Annotated[int | None, Query(ge=1, le=ID_MAX)] = None,
+) -> Response:
+    """The latest match run (or ``run``), its proposals by stage and the decision forms."""
+    role = principal.user.role
+    context = _view(db, principal, run)
+    done = None
+    if accepted or declined:
+        found = [
+            r
+            for r in matching_queries.proposal_rows(
+                db,
+                [matching.get_proposal_or_raise(db, accepted or declined)],  # type: ignore[arg-type]
+            )
+            if r.status == ("accepted" if accepted else "declined")
+        ]
+        done = found[0] if found else None
+    return render(
+        request,
+        "matching.html",
+        {
+            "title": "Matching",
+            **context,
+            "done": done,
+            "can_run": allows(role, P.run_matching),
+            "can_decide": allows(role, P.decide_proposals),
+            "can_open_records": allows(role, P.view_young_people) and role != Role.personal_adviser,
+            "runs": matching_queries.list_match_runs(db, limit=10),
+            "decline_reasons": list(DECLINE_LABELS.items()),
+            "today": date.today(),
+        },
+    )
+
+
+@router.post("/matching/run")
+def run_matching_now(
+    request: Request,
+    db: DbSession,
+    principal: Annotated[Principal, allowed(P.run_matching)],
+    form: CheckedForm,
+) -> Response:
+    """Solve on today's records now; the proposals nobody decided are superseded."""
+    try:
+        matching.run_matching(db, actor=principal.user.username)
+    except matching.InvalidDecision as exc:
+        return problem_page(
+            request,
+            status=exc.status_code,
+            title="Matching could not be run",
+            message=exc.message,
+            back="/matching",
+            back_text="Back to matching",
+        )
+    return RedirectResponse("/matching", status_code=303)
+
+
+def _decision_refused(request: Request, exc: PlannerError) -> Response:
+    if exc.status_code == 409:
+        return problem_page(
+            request,
+            status=409,
+            title="Someone else decided first",
+            message="Another person decided on this proposal or filled this vacancy before "
+            "you. Nothing you entered has been saved. Go back to matching to see the "
+            "proposals as they are now.",
+            back="/matching",
+            back_text="Back to matching",
+        )
+    return problem_page(
+        request,
+        status=exc.status_code,
+        title="The decision was not recorded",
+        message=exc.message,
+        back="/matching",
+        back_text="Back to matching",
+    )
+
+
+@router.post("/matching/proposals/{proposal_id}/accept")
+def accept(
+    request: Request,
+    db: DbSession,
+    principal: Annotated[Principal, allowed(P.decide_proposals)],
+    form: CheckedForm,
+    proposal_id: Annotated[int, Path(ge=1, le=ID_MAX)],
+) -> Response:
+    """Accept a proposal from a move-in date: the old stay ends and the new one starts."""
+    matching.get_proposal_or_raise(db, proposal_id)
+    try:
+        start = form_date(form, "start", "move-in date")
+        matching.accept_proposal(
+            db,
+            proposal_id=proposal_id,
+            expected_version=form_version(form),
+            actor=principal.user.username,
+            start=start,  # type: ignore[arg-type]
+        )
+    except (matching.Conflict, matching.InvalidDecision, InvalidInput) as exc:
+        db.rollback()
+        return _decision_refused(request, exc)
+    return RedirectResponse(f"/matching?accepted={proposal_id}", status_code=303)
+
+
+@router.post("/matching/proposals/{proposal_id}/decline")
+def decline(
+    request: Request,
+    db: DbSession,
+    principal: Annotated[Principal, allowed(P.decide_proposals)],
+    form: CheckedForm,
+    proposal_id: Annotated[int, Path(ge=1, le=ID_MAX)],
+) -> Response:
+    """Decline a proposal with a reason code and an optional note."""
+    matching.get_proposal_or_raise(db, proposal_id)
+    try:
+        matching.decline_proposal(
+            db,
+            proposal_id=proposal_id,
+            expected_version=form_version(form),
+            actor=principal.user.username,
+            reason=form.get("reason", ""),
+            note=check_text(form.get("note", "").strip()[:500], "The note"),
+        )
+    except (matching.Conflict, matching.InvalidDecision, InvalidInput) as exc:
+        db.rollback()
+        if isinstance(exc, matching.InvalidDecision) and not form.get("reason"):
+            exc = InvalidInput("Choose why the proposal is declined.")
+        return _decision_refused(request, exc)
+    return RedirectResponse(f"/matching?declined={proposal_id}", status_code=303)

@@ -1,0 +1,278 @@
+"""The scenario and goal-seek pages for commissioners and managers.
+
+``/scenarios`` lists the catalogue (read-only) and the saved scenarios with every lever as
+low / central / high, and holds the form to save a new one (a fixed number of lever rows,
+so it works without JavaScript) and a delete button per saved scenario. ``/places-needed``
+asks "how many extra places of a type keep the chance of a shortfall under a target through
+a date" and answers in words and a table. The rules live in
+:mod:`planner.forecasting.scenarios`; each route names one permission.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Annotated, Any
+
+import pandas as pd
+from fastapi import APIRouter, Path, Request
+from starlette.responses import RedirectResponse, Response
+
+from api.deps import (
+    ID_MAX,
+    CheckedForm,
+    DbSession,
+    Principal,
+    allowed,
+)
+from api.pages.forecasting import ForecastBusy, _one_at_a_time
+from api.templating import render
+from forecasts.arrivals import STREAMS
+from forecasts.scenarios import LEVER_KINDS
+from forecasts.vocabulary import LEFT, split_state
+from planner.core.errors import InvalidInput, PlannerError
+from planner.domain.permissions import Permission as P
+from planner.domain.permissions import allows
+from planner.forecasting import scenarios
+from planner.forecasting import service as forecasting
+from planner.forecasting.inputs import frames_from_database
+
+router = APIRouter(include_in_schema=False)
+
+LEVER_ROWS = 3
+LEVER_FIELDS = ("kind", "stream", "state", "destination", "low", "central", "high", "start")
+PROBABILITIES = ("0.01", "0.05", "0.1", "0.2")
+QUARTERS_AHEAD = 20
+
+
+def _state_label(state: str) -> str:
+    if state == LEFT:
+        return "Left the service"
+    return forecasting.state_label(*split_state(state))
+
+
+def _choices() -> dict[str, Any]:
+    return {
+        "kinds": [(k, scenarios.KIND_LABELS[k]) for k in LEVER_KINDS],
+        "streams": list(STREAMS),
+        "states": [(s, _state_label(s)) for s in scenarios.model_states()],
+        "destinations": [(s, _state_label(s)) for s in scenarios.destinations()],
+    }
+
+
+def _blank_form() -> dict[str, str]:
+    form = {"name": "", "description": ""}
+    for i in range(1, LEVER_ROWS + 1):
+        form.update({f"lever-{i}-{f}": "" for f in LEVER_FIELDS})
+    return form
+
+
+def _scenarios_page(
+    request: Request,
+    db: DbSession,
+    principal: Principal,
+    *,
+    errors: dict[str, str] | None = None,
+    form: dict[str, str] | None = None,
+    created: str = "",
+    status_code: int = 200,
+) -> Response:
+    views = scenarios.list_scenarios(db)
+    return render(
+        request,
+        "scenarios.html",
+        {
+            "title": "Scenarios",
+            "catalogue": [v for v in views if not v.saved],
+            "saved": [v for v in views if v.saved],
+            "can_make": allows(principal.user.role, P.make_forecasts),
+            "errors": errors or {},
+            "form": form or _blank_form(),
+            "rows": range(1, LEVER_ROWS + 1),
+            "created": created,
+            "state_label": _state_label,
+            **_choices(),
+        },
+        status_code=status_code,
+    )
+
+
+@router.get("/scenarios")
+def scenarios_page(
+    request: Request, db: DbSession, principal: Annotated[Principal, allowed(P.view_forecasts)]
+) -> Response:
+    """The catalogue and the saved scenarios with their levers; the form to save one."""
+    created = request.query_params.get("created", "")
+    return _scenarios_page(request, db, principal, created=created[:60])
+
+
+@router.post("/scenarios")
+def create_scenario(
+    request: Request,
+    db: DbSession,
+    principal: Annotated[Principal, allowed(P.make_forecasts)],
+    form: CheckedForm,
+) -> Response:
+    """Save a scenario from the form; errors are shown beside the field at fault."""
+    shown = _blank_form() | {k: v for k, v in form.items() if k in _blank_form()}
+    used = [i for i in range(1, LEVER_ROWS + 1) if shown[f"lever-{i}-kind"]]
+    levers = [{f: shown[f"lever-{i}-{f}"] for f in LEVER_FIELDS} for i in used]
+    try:
+        scenarios.create_scenario(
+            db,
+            name=shown["name"],
+            description=shown["description"],
+            levers=levers,  # type: ignore[arg-type]
+            actor=principal.user.username,
+        )
+    except scenarios.InvalidLever as exc:
+        row = used[exc.lever - 1]
+        message = exc.message.replace(f"Lever {exc.lever},", f"Lever {row},", 1)
+        errors = {f"lever-{row}-{exc.field}": message}
+        return _scenarios_page(request, db, principal, errors=errors, form=shown, status_code=422)
+    except PlannerError as exc:
+        if exc.message.startswith("Name"):
+            key = "name"
+        elif exc.message.startswith("Description"):
+            key = "description"
+        else:
+            key = "lever-1-kind"
+        return _scenarios_page(
+            request, db, principal, errors={key: exc.message}, form=shown, status_code=422
+        )
+    return RedirectResponse(f"/scenarios?created={shown['name']}", status_code=303)
+
+
+@router.post("/scenarios/{scenario_id}/delete")
+def delete_scenario(
+    db: DbSession,
+    principal: Annotated[Principal, allowed(P.make_forecasts)],
+    form: CheckedForm,
+    scenario_id: Annotated[int, Path(ge=1, le=ID_MAX)],
+) -> Response:
+    """Delete a saved scenario (the catalogue has no delete button and cannot be deleted)."""
+    scenarios.delete_scenario_by_id(db, scenario_id, actor=principal.user.username)
+    return RedirectResponse("/scenarios", status_code=303)
+
+
+# -- goal-seek ---------------------------------------------------------------------------------
+
+
+def _planned_states(db: DbSession, today: date) -> list[tuple[str, str]]:
+    capacity = frames_from_database(db, today)["capacity"]
+    names = {
+        f"{t}/{lot}" if lot else str(t)
+        for t, lot in capacity[["placement_type", "lot"]].itertuples(index=False)
+    }
+    return [(s, _state_label(s)) for s in scenarios.model_states() if s in names]
+
+
+def _quarter_ends(today: date) -> list[date]:
+    first = pd.Timestamp(today).to_period("Q").end_time.normalize()
+    return [
+        (first + pd.offsets.QuarterEnd(n)).date()
+        for n in range(QUARTERS_AHEAD + 1)
+        if scenarios.months_to(today, (first + pd.offsets.QuarterEnd(n)).date())
+        <= scenarios.MAX_MONTHS
+        and (first + pd.offsets.QuarterEnd(n)).date() > today
+    ]
+
+
+def _goal_page(
+    request: Request,
+    db: DbSession,
+    *,
+    form: dict[str, str],
+    errors: dict[str, str] | None = None,
+    answer: scenarios.PlacesNeeded | None = None,
+    status_code: int = 200,
+) -> Response:
+    today = date.today()
+    return render(
+        request,
+        "places_needed.html",
+        {
+            "title": "Places needed",
+            "states": _planned_states(db, today),
+            "through_dates": _quarter_ends(today),
+            "probabilities": PROBABILITIES,
+            "scenario_names": list(forecasting.scenario_catalogue(today, db)),
+            "runs_range": forecasting.RUNS_RANGE,
+            "form": form,
+            "errors": errors or {},
+            "answer": answer,
+            "label": _state_label(answer.state) if answer else "",
+        },
+        status_code=status_code,
+    )
+
+
+def _default_goal_form() -> dict[str, str]:
+    return {
+        "state": "supported_lodgings",
+        "through": "",
+        "probability": "0.05",
+        "scenario": "central",
+        "runs": "500",
+    }
+
+
+@router.get("/places-needed")
+def places_needed_page(
+    request: Request,
+    db: DbSession,
+    principal: Annotated[Principal, allowed(P.make_forecasts)],
+) -> Response:
+    """The goal-seek form: a placement type and lot, a date, a probability, a scenario."""
+    return _goal_page(request, db, form=_default_goal_form())
+
+
+@router.post("/places-needed")
+def places_needed(
+    request: Request,
+    db: DbSession,
+    principal: Annotated[Principal, allowed(P.make_forecasts)],
+    form: CheckedForm,
+) -> Response:
+    """Run the goal-seek on today's records and show the answer (nothing is saved)."""
+    today = date.today()
+    shown = _default_goal_form() | {k: v for k, v in form.items() if k in _default_goal_form()}
+    errors: dict[str, str] = {}
+    states = dict(_planned_states(db, today))
+    if shown["state"] not in states:
+        errors["state"] = "Select a placement type with planned places"
+    try:
+        through = date.fromisoformat(shown["through"])
+    except ValueError:
+        errors["through"] = "Select the date to keep the risk low through"
+    if shown["probability"] not in PROBABILITIES:
+        errors["probability"] = "Select the highest acceptable chance of a shortfall"
+    if shown["scenario"] not in forecasting.scenario_catalogue(today, db):
+        errors["scenario"] = "Select a scenario from the list"
+    low, high = forecasting.RUNS_RANGE
+    runs = int(shown["runs"]) if shown["runs"].strip().isdigit() else 0
+    if not low <= runs <= high:
+        errors["runs"] = f"Enter a number of runs from {low} to {high:,}"
+    if errors:
+        return _goal_page(request, db, form=shown, errors=errors, status_code=422)
+    if not _one_at_a_time.acquire(blocking=False):
+        raise ForecastBusy()
+    try:
+        answer = scenarios.places_needed(
+            db,
+            placement_type_state=shown["state"],
+            through=through,
+            probability=float(shown["probability"]),
+            scenario=shown["scenario"],
+            runs=runs,
+            seed=0,
+            as_of=today,
+            child_population=request.app.state.settings.child_population,
+            actor=principal.user.username,
+        )
+    except InvalidInput as exc:
+        return _goal_page(request, db, form=shown, errors={"state": exc.message}, status_code=422)
+    except ValueError as exc:  # the records cannot be forecast (e.g. no young people yet)
+        raise InvalidInput(f"The places needed could not be worked out: {exc}") from exc
+    finally:
+        _one_at_a_time.release()
+    return _goal_page(request, db, form=shown, answer=answer)

@@ -1,0 +1,92 @@
+"""``planner user add|disable|enable|reset``: accounts from the command line.
+
+For the first administrator (there is no one to add them in the web pages yet) and for
+break-glass resets. Passwords are generated, printed once to the terminal that asked for
+them, and never logged or written anywhere else; the audit trail records who did what with
+the operating-system account as the actor.
+"""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+import typer
+
+from planner.accounts import service as accounts
+from planner.core import audit
+from planner.core.cli_support import console, fail, migrated_engine
+from planner.core.db import unit_of_work
+from planner.core.errors import PlannerError
+from planner.domain import Role
+
+app = typer.Typer()
+users_app = typer.Typer(help="Manage staff accounts.", no_args_is_help=True)
+app.add_typer(users_app, name="user")
+
+
+def _show_password(username: str, password: str) -> None:
+    console.print(
+        f"Password for [b]{username}[/b] (shown once; give it to them by a separate channel):"
+    )
+    console.print(password, markup=False, highlight=False)
+
+
+@users_app.command("add")
+def add(
+    username: Annotated[str, typer.Argument(help="Letters, digits, '-', '_' or '.'")],
+    role: Annotated[Role, typer.Option("--role", help="What the user may see and do")],
+    display_name: Annotated[str, typer.Option(help="Full name shown in the pages")] = "",
+) -> None:
+    """Add an account with a generated password."""
+    password = accounts.generate_password()
+    try:
+        with unit_of_work(migrated_engine()) as session:
+            accounts.create_user(
+                session,
+                username=username,
+                role=role,
+                password=password,
+                actor=audit.cli_actor(),
+                display_name=display_name,
+            )
+    except PlannerError as exc:
+        fail(exc.message)
+    console.print(f"Added {accounts.normalise_username(username)} as {role.value}.")
+    _show_password(accounts.normalise_username(username), password)
+
+
+@users_app.command("disable")
+def disable(username: str) -> None:
+    """Disable an account: its sessions and API tokens stop working at once."""
+    try:
+        with unit_of_work(migrated_engine()) as session:
+            accounts.disable_user(session, username=username, actor=audit.cli_actor())
+    except PlannerError as exc:
+        fail(exc.message)
+    console.print(f"Disabled {username}; their sessions and API tokens have ended.")
+
+
+@users_app.command("enable")
+def enable(username: str) -> None:
+    """Let a disabled account sign in again."""
+    try:
+        with unit_of_work(migrated_engine()) as session:
+            accounts.enable_user(session, username=username, actor=audit.cli_actor())
+    except PlannerError as exc:
+        fail(exc.message)
+    console.print(f"Enabled {username}.")
+
+
+@users_app.command("reset")
+def reset(username: str) -> None:
+    """Give an account a new generated password and end its sessions."""
+    password = accounts.generate_password()
+    try:
+        with unit_of_work(migrated_engine()) as session:
+            accounts.set_password(
+                session, username=username, password=password, actor=audit.cli_actor()
+            )
+    except PlannerError as exc:
+        fail(exc.message)
+    console.print(f"Reset the password of {username}; their sessions have ended.")
+    _show_password(username, password)

@@ -1,0 +1,49 @@
+"""What every feature's commands share: the consoles, the migrated engine, the error exit."""
+
+from __future__ import annotations
+
+from datetime import date
+
+import typer
+from rich.console import Console
+from rich.progress import Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
+
+from planner.core import migrate
+from planner.core.db import get_engine
+from planner.core.settings import Settings
+
+console = Console()
+err = Console(stderr=True)
+
+
+def migrated_engine():  # type: ignore[no-untyped-def]
+    """The configured database, its schema brought to the latest migration (a no-op when
+    it is there already), so no command ever meets an older schema."""
+    engine = get_engine(Settings().database_url)
+    migrate.upgrade(engine)
+    return engine
+
+
+def fail(message: str) -> None:
+    err.print(f"[red]Error:[/red] {message}", highlight=False, markup=True)
+    raise typer.Exit(code=2)
+
+
+def progress_bar() -> Progress:
+    return Progress(
+        SpinnerColumn(),
+        TextColumn("{task.description}"),
+        TimeElapsedColumn(),
+        console=console,
+        transient=False,
+    )
+
+
+def parse_day(text: str | None) -> date | None:
+    if text is None:
+        return None
+    try:
+        return date.fromisoformat(text)
+    except ValueError:
+        fail(f"--as-of {text!r} is not a date; expected YYYY-MM-DD")
+    return None

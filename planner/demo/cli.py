@@ -1,0 +1,80 @@
+"""``planner demo``: build the demo council and show it beside the report."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+import typer
+from rich.table import Table
+from sqlmodel import select
+
+from planner.accounts.service import create_demo_users
+from planner.core import audit
+from planner.core.cli_support import console, fail, migrated_engine, parse_day, progress_bar
+from planner.core.db import unit_of_work
+from planner.demo import council as demo
+from planner.inventory.status import summarise
+from planner.models import YoungPerson
+from planner.records.cli import _report_table
+
+app = typer.Typer()
+
+
+def _has_data(engine) -> bool:  # type: ignore[no-untyped-def]
+    with unit_of_work(engine) as session:
+        return session.exec(select(YoungPerson.id).limit(1)).first() is not None
+
+
+@app.command("demo")
+def demo_command(
+    seed: Annotated[
+        int, typer.Option(help="Random seed; the same seed gives the same council")
+    ] = 2024,
+    as_of: Annotated[
+        str | None, typer.Option("--as-of", help="Snapshot date YYYY-MM-DD (default today)")
+    ] = None,
+    reset: Annotated[
+        bool, typer.Option("--reset", help="Delete the records already in the database first")
+    ] = False,
+) -> None:
+    """Build the synthetic demo council and print it beside the report's figures."""
+    day = parse_day(as_of)
+    engine = migrated_engine()
+    with progress_bar() as progress:
+        task = progress.add_task("Checking the database", total=None)
+        if _has_data(engine):
+            with unit_of_work(engine) as session:
+                only_demo = demo.holds_only_demo_records(session)
+            if not (reset or only_demo):
+                fail(
+                    "the database holds records imported by someone other than the demo; "
+                    "use --reset to replace them"
+                )
+            progress.update(task, description="Removing the records already there")
+            with unit_of_work(engine) as session:
+                demo.clear_records(session)
+        progress.update(task, description=f"Generating the demo council (seed {seed})")
+        council = demo.generate_council(seed, day)
+        progress.update(task, description="Loading it through the importer")
+        with unit_of_work(engine) as session:
+            counts = demo.load_council(session, council, actor=demo.DEMO_ACTOR)
+            counts["escalations"] = demo.seed_escalation_trail(session, council)
+            audit.record(session, actor=audit.cli_actor(), action="demo", entity="all")
+        progress.update(task, description="Demo council loaded", completed=1, total=1)
+    console.print(
+        f"Loaded {counts['young_people']} young people (incl. those who left in the last "
+        f"5 years), {counts['provisions']} provisions, {counts['places']} places, "
+        f"{counts['stays']} stays, {counts['vacancies']} vacancies and "
+        f"{counts['escalations']} open escalations."
+    )
+    with unit_of_work(engine) as session:
+        summary = summarise(session, day)
+        accounts = create_demo_users(session)
+    console.print(_report_table(summary))
+    sign_in = Table(title="Demo accounts (passwords are new each time the demo is built)")
+    for col in ("Username", "Role", "Password"):
+        sign_in.add_column(col)
+    for username, role, password in accounts:
+        sign_in.add_row(username, role.replace("_", " "), password)
+    console.print(sign_in)
+    console.print("Run `planner serve`, then sign in at http://127.0.0.1:8000/sign-in")

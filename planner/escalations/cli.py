@@ -1,0 +1,134 @@
+"""``planner escalations|escalation|report``: the escalation review and exception reports."""
+
+from __future__ import annotations
+
+from datetime import date
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.table import Table
+
+from planner.core import audit
+from planner.core.cli_support import console, fail, migrated_engine, parse_day
+from planner.core.db import unit_of_work
+from planner.domain import PlacementType
+
+app = typer.Typer()
+
+
+@app.command("escalations")
+def escalations_command(
+    as_of: Annotated[str | None, typer.Option("--as-of", help="Date YYYY-MM-DD")] = None,
+) -> None:
+    """The escalation queue: everyone in unsuitable accommodation, most urgent first."""
+    from planner.escalations import service as escalations
+
+    day = parse_day(as_of) or date.today()
+    with unit_of_work(migrated_engine()) as session:
+        escalations.sweep(session, today=day, actor=audit.cli_actor())
+        items = escalations.queue(session, today=day)
+    table = Table(title=f"Escalations open on {day:%d %B %Y}")
+    for col in (
+        "Id",
+        "Young person",
+        "Age",
+        "Where",
+        "Days",
+        "Level",
+        "Why",
+        "Exit plan",
+        "Supervision due",
+        "PA",
+    ):
+        table.add_column(col)
+    for i in items:
+        due = (
+            f"[red]{i.supervision_due} overdue[/red]"
+            if i.supervision_overdue
+            else str(i.supervision_due)
+        )
+        plan = f"by {i.exit_plan_target}" if i.exit_plan_target else "[red]none[/red]"
+        table.add_row(
+            str(i.escalation_id),
+            i.reference,
+            str(i.age),
+            PlacementType(i.placement_type).label,
+            str(i.days),
+            f"{i.level} {i.level_label}",
+            i.reason,
+            plan,
+            due,
+            i.personal_adviser,
+        )
+    console.print(table)
+
+
+@app.command("escalation")
+def escalation_command(
+    escalation_id: Annotated[int, typer.Argument(help="The escalation's number")],
+    action: Annotated[str, typer.Argument(help="supervision, exit_plan, pathway_plan or note")],
+    on: Annotated[
+        str | None, typer.Option(help="Date it happened YYYY-MM-DD (default today)")
+    ] = None,
+    target: Annotated[str | None, typer.Option(help="Exit plan: date to have moved by")] = None,
+    note: Annotated[str, typer.Option(help="A note kept with the case")] = "",
+) -> None:
+    """Record management supervision, an agreed exit plan, an updated pathway plan or a note."""
+    from planner.escalations import service as escalations
+    from planner.models import Escalation
+
+    try:
+        with unit_of_work(migrated_engine()) as session:
+            esc = session.get(Escalation, escalation_id)
+            if esc is None:
+                raise escalations.EscalationNotFound()
+            escalations.record_action(
+                session,
+                escalation_id=escalation_id,
+                expected_version=esc.version,
+                kind=action.replace("-", "_"),
+                on=parse_day(on) or date.today(),
+                target=parse_day(target),
+                actor=audit.cli_actor(),
+                note=note,
+            )
+    except escalations.PlannerError as exc:
+        fail(exc.message)
+    console.print(f"Escalation {escalation_id}: {action} recorded.")
+
+
+@app.command("report")
+def report_command(
+    audience: Annotated[str, typer.Argument(help="director (weekly) or board (monthly)")],
+    out: Annotated[Path, typer.Option(help="Where to write: .md, .csv or .xlsx")],
+    as_of: Annotated[str | None, typer.Option("--as-of", help="Date YYYY-MM-DD")] = None,
+) -> None:
+    """Write the exception report; the board's is pseudonymised (case letters, age bands)."""
+    import json
+
+    from planner.escalations import service as escalations
+    from planner.records.spreadsheets import write_rows
+
+    if out.suffix.lower() not in (".md", ".csv", ".xlsx"):
+        fail(f"{out.name}: expected a .md, .csv or .xlsx file")
+    day = parse_day(as_of) or date.today()
+    try:
+        with unit_of_work(migrated_engine()) as session:
+            report = escalations.build_report(
+                session, audience=audience, today=day, actor=audit.cli_actor()
+            )
+    except escalations.PlannerError as exc:
+        fail(exc.message)
+    content = json.loads(report.content)
+    if out.suffix.lower() == ".md":
+        out.write_text(escalations.report_markdown(report))
+    else:
+        rows = content["rows"]
+        write_rows(out, list(rows[0]) if rows else ["case"], rows)
+    console.print(
+        f"Exception report {report.id} for the {audience}: "
+        f"{content['totals']['in_unsuitable_accommodation']} in unsuitable accommodation, "
+        f"supervision within 4 weeks {content['totals']['supervision_within_4_weeks_percent']}%. "
+        f"Written to {out}."
+    )

@@ -1,0 +1,141 @@
+"""Reads of the escalation queue, one escalation and the exception reports."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+from datetime import date
+from typing import Any
+
+from sqlmodel import Session, select
+
+from planner.core.errors import Forbidden, NotFound
+from planner.domain import PlacementType
+from planner.domain.permissions import RecordScope, record_scope
+from planner.escalations import service as escalations
+from planner.models import (
+    Escalation,
+    EscalationAction,
+    ExceptionReport,
+    Stay,
+    User,
+    YoungPerson,
+)
+
+# -- escalations --------------------------------------------------------------------------------
+
+
+def _scope_filter(viewer: User) -> int | None:
+    """None for every young person, or the adviser whose young people alone may be seen."""
+    scope = record_scope(viewer.role)
+    if scope == RecordScope.all:
+        return None
+    if scope == RecordScope.own:
+        return viewer.id
+    raise Forbidden()
+
+
+def escalation_queue(
+    session: Session, *, viewer: User, today: date | None = None
+) -> list[escalations.QueueItem]:
+    """The open escalations the viewer may see, most urgent first."""
+    adviser = _scope_filter(viewer)
+    items = escalations.queue(session, today=today)
+    if adviser is None:
+        return items
+    own = set(
+        session.exec(select(YoungPerson.id).where(YoungPerson.personal_adviser_id == adviser))
+    )
+    return [i for i in items if i.young_person_id in own]
+
+
+@dataclass(frozen=True)
+class EscalationView:
+    """One escalation, open or closed, with its young person, stay and trail."""
+
+    id: int
+    version: int
+    young_person_id: int
+    reference: str
+    placement_type: str
+    placement_label: str
+    stay_start: date
+    release_date: date | None
+    opened_on: date
+    closed_on: date | None
+    closure: str
+    level: int
+    level_label: str
+    exit_plan_agreed_on: date | None
+    exit_plan_target: date | None
+    pathway_plan_updated_on: date | None
+    last_supervision_on: date | None
+    supervision_due: date
+    personal_adviser: str
+    item: escalations.QueueItem | None  # its queue row while open
+    history: list[EscalationAction] = field(default_factory=list)
+
+
+def get_escalation_or_raise(
+    session: Session, *, viewer: User, escalation_id: int, today: date | None = None
+) -> EscalationView:
+    """One escalation within the viewer's scope; :class:`NotFound` for any other id."""
+    adviser = _scope_filter(viewer)
+    esc = session.get(Escalation, escalation_id)
+    if esc is None:
+        raise NotFound()
+    person = session.get(YoungPerson, esc.young_person_id)
+    stay = session.get(Stay, esc.stay_id)
+    if person is None or stay is None:
+        raise NotFound()
+    if adviser is not None and person.personal_adviser_id != adviser:
+        raise NotFound()
+    pa = session.get(User, person.personal_adviser_id) if person.personal_adviser_id else None
+    item = next(
+        (i for i in escalations.queue(session, today=today) if i.escalation_id == esc.id), None
+    )
+    return EscalationView(
+        id=esc.id,  # type: ignore[arg-type]
+        version=esc.version,
+        young_person_id=person.id,  # type: ignore[arg-type]
+        reference=person.reference,
+        placement_type=str(stay.placement_type),
+        placement_label=PlacementType(stay.placement_type).label,
+        stay_start=stay.start_date,
+        release_date=stay.expected_end if stay.placement_type == PlacementType.custody else None,
+        opened_on=esc.opened_on,
+        closed_on=esc.closed_on,
+        closure=esc.closure,
+        level=esc.level,
+        level_label=escalations.LEVELS[esc.level],
+        exit_plan_agreed_on=esc.exit_plan_agreed_on,
+        exit_plan_target=esc.exit_plan_target,
+        pathway_plan_updated_on=esc.pathway_plan_updated_on,
+        last_supervision_on=esc.last_supervision_on,
+        supervision_due=escalations.supervision_due(esc),
+        personal_adviser=pa.username if pa else "",
+        item=item,
+        history=escalations.history(session, esc.id),  # type: ignore[arg-type]
+    )
+
+
+# -- exception reports and scheduled jobs -------------------------------------------------------
+
+
+def list_exception_reports(session: Session, *, limit: int = 100) -> list[ExceptionReport]:
+    """Exception reports as sent, newest first."""
+    query = select(ExceptionReport).order_by(ExceptionReport.id.desc()).limit(limit)  # type: ignore[union-attr]
+    return list(session.exec(query))
+
+
+def get_exception_report_or_raise(session: Session, report_id: int) -> ExceptionReport:
+    """One exception report, or :class:`NotFound`."""
+    report = session.get(ExceptionReport, report_id)
+    if report is None:
+        raise NotFound("There is no such exception report.")
+    return report
+
+
+def report_content(report: ExceptionReport) -> dict[str, Any]:
+    """A report's saved totals and rows."""
+    return json.loads(report.content)

@@ -1,0 +1,491 @@
+"""Escalation review: every young person in unsuitable accommodation is tracked until they
+move somewhere suitable.
+
+The council's practice (annual report 15.3): each young person in unsuitable accommodation
+has an updated pathway plan, more frequent PA visits, an exit plan, and management
+supervision at least every 4 weeks (target 100%); exception reports go weekly to the
+director and monthly to the Corporate Parenting Board. This service keeps that trail.
+
+Levels say who must be looking. They rise with time there and urgency and are never lowered
+by the sweep while the stay lasts (a manager's attention, once needed, stays):
+
+==========  ==================  ========================================================
+level       who                 when (the highest rule that applies)
+==========  ==================  ========================================================
+1           team manager        from the first day
+2           service manager     14 days; or B&B, emergency accommodation, no fixed abode;
+                                or a 16-17 year old
+3           head of service     28 days; or release from custody within 28 days with no
+                                agreed exit plan; or no exit plan after 7 days
+4           director            56 days; or a 16-17 year old in B&B, emergency
+                                accommodation or no fixed abode (the most urgent case)
+==========  ==================  ========================================================
+
+Custody is unsuitable but cannot be left before release, so it counts its days from 28
+days before the release date rather than from the start of the sentence.
+"""
+
+from __future__ import annotations
+
+import json
+import string
+from dataclasses import asdict, dataclass
+from datetime import date, timedelta
+
+from sqlalchemy import update
+from sqlmodel import Session, select
+
+from planner.core import audit
+from planner.core.errors import InvalidInput, PlannerError
+from planner.domain import PlacementType, age_on
+from planner.models import Escalation, EscalationAction, ExceptionReport, Stay, User, YoungPerson
+
+SUPERVISION_DAYS = 28
+LEVELS = {1: "team manager", 2: "service manager", 3: "head of service", 4: "director"}
+MOST_URGENT = {
+    PlacementType.bed_and_breakfast,
+    PlacementType.emergency_accommodation,
+    PlacementType.no_fixed_abode,
+}
+
+
+class EscalationConflict(PlannerError):
+    status_code = 409
+    code = "conflict"
+    message = "This escalation was changed by someone else; reload and try again."
+
+
+class EscalationNotFound(PlannerError):
+    status_code = 404
+    code = "not_found"
+    message = "No such escalation."
+
+
+def days_counted(stay: Stay, today: date) -> int:
+    """Days in unsuitable accommodation that count: custody counts from 28 days before the
+    release date, because until then no move is possible."""
+    start = stay.start_date
+    if stay.placement_type == PlacementType.custody and stay.expected_end:
+        start = max(start, stay.expected_end - timedelta(days=SUPERVISION_DAYS))
+    return max(0, (today - start).days)
+
+
+def required_level(
+    *, age: int, placement_type: str, days: int, exit_plan: bool, release_in: int | None
+) -> tuple[int, str]:
+    """The level the rules require today, and the rule that set it (for the trail)."""
+    ptype = PlacementType(placement_type)
+    urgent = ptype in MOST_URGENT
+    rules = [(1, "in unsuitable accommodation")]
+    if days >= 14:
+        rules.append((2, f"{days} days in unsuitable accommodation"))
+    if urgent:
+        rules.append((2, f"in {ptype.label.lower()}"))
+    if age < 18:
+        rules.append((2, "aged 16-17"))
+    if days >= 28:
+        rules.append((3, f"{days} days in unsuitable accommodation"))
+    if release_in is not None and release_in <= 28 and not exit_plan:
+        rules.append((3, f"release in {release_in} days with no agreed exit plan"))
+    if not exit_plan and days > 7 and ptype != PlacementType.custody:
+        rules.append((3, "no agreed exit plan after 7 days"))
+    if days >= 56:
+        rules.append((4, f"{days} days in unsuitable accommodation"))
+    if urgent and age < 18:
+        rules.append((4, f"aged 16-17 in {ptype.label.lower()}"))
+    return max(rules, key=lambda r: r[0])
+
+
+@dataclass(frozen=True)
+class SweepSummary:
+    open: int
+    opened: int
+    closed: int
+    raised: int
+    supervision_overdue: int
+    without_exit_plan: int
+
+
+def _act(
+    session: Session, esc: Escalation, *, on: date, actor: str, kind: str, note: str = ""
+) -> None:
+    session.add(EscalationAction(escalation_id=esc.id, on=on, actor=actor, kind=kind, note=note))  # type: ignore[arg-type]
+
+
+def supervision_due(esc: Escalation) -> date:
+    return (esc.last_supervision_on or esc.opened_on) + timedelta(days=SUPERVISION_DAYS)
+
+
+def sweep(
+    session: Session,
+    *,
+    today: date | None = None,
+    actor: str = "scheduler",
+    reassess: bool = False,
+) -> SweepSummary:
+    """Open an escalation for every unsuitable stay, close those that ended, raise levels.
+
+    ``reassess`` sets every level to what the rules require now, lowering it if need be;
+    only for loading a trail recorded elsewhere (the demo, an import), never on schedule."""
+    day = today or date.today()
+    current_people = select(YoungPerson.id).where(YoungPerson.left_service_on.is_(None))  # type: ignore[union-attr]
+    unsuitable = {
+        s.id: s
+        for s in session.exec(
+            select(Stay).where(
+                Stay.end_date.is_(None),  # type: ignore[union-attr]
+                Stay.suitable.is_(False),  # type: ignore[attr-defined]
+                Stay.young_person_id.in_(current_people),  # type: ignore[attr-defined]
+            )
+        )
+    }
+    open_escalations = {
+        e.stay_id: e
+        for e in session.exec(select(Escalation).where(Escalation.closed_on.is_(None)))  # type: ignore[union-attr]
+    }
+    opened = closed = raised = 0
+    for stay_id, esc in open_escalations.items():
+        if stay_id in unsuitable:
+            continue
+        stay = session.get(Stay, stay_id)
+        now = session.exec(
+            select(Stay).where(
+                Stay.young_person_id == esc.young_person_id,
+                Stay.end_date.is_(None),  # type: ignore[union-attr]
+            )
+        ).first()
+        esc.closed_on = (stay.end_date if stay and stay.end_date else None) or day
+        esc.closure = (
+            f"moved to {PlacementType(now.placement_type).value}"
+            if now is not None and now.suitable
+            else "left the service"
+            if now is None
+            else "now recorded as suitable"
+        )
+        esc.version += 1
+        _act(session, esc, on=day, actor=actor, kind="closed", note=esc.closure)
+        closed += 1
+    people = {
+        p.id: p
+        for p in session.exec(
+            select(YoungPerson).where(
+                YoungPerson.id.in_([s.young_person_id for s in unsuitable.values()])
+            )
+        )
+    }  # type: ignore[union-attr]
+    for stay in unsuitable.values():
+        esc = open_escalations.get(stay.id)  # type: ignore[arg-type]
+        if esc is None:
+            esc = Escalation(
+                stay_id=stay.id, young_person_id=stay.young_person_id, opened_on=stay.start_date
+            )  # type: ignore[arg-type]
+            session.add(esc)
+            session.flush()
+            _act(session, esc, on=day, actor=actor, kind="opened")
+            opened += 1
+        person = people[stay.young_person_id]
+        release_in = (
+            (stay.expected_end - day).days
+            if stay.placement_type == PlacementType.custody and stay.expected_end
+            else None
+        )
+        level, why = required_level(
+            age=age_on(person.date_of_birth, day),
+            placement_type=stay.placement_type,
+            days=days_counted(stay, day),
+            exit_plan=esc.exit_plan_agreed_on is not None,
+            release_in=release_in,
+        )
+        if level > esc.level or (reassess and level != esc.level):
+            esc.level = level
+            esc.version += 1
+            _act(session, esc, on=day, actor=actor, kind="level", note=f"level {level}: {why}")
+            raised += 1
+    session.flush()
+    still_open = [e for e in session.exec(select(Escalation).where(Escalation.closed_on.is_(None)))]  # type: ignore[union-attr]
+    return SweepSummary(
+        open=len(still_open),
+        opened=opened,
+        closed=closed,
+        raised=raised,
+        supervision_overdue=sum(1 for e in still_open if supervision_due(e) < day),
+        without_exit_plan=sum(1 for e in still_open if e.exit_plan_agreed_on is None),
+    )
+
+
+@dataclass(frozen=True)
+class QueueItem:
+    """One row of the managers' escalation queue."""
+
+    escalation_id: int
+    version: int
+    young_person_id: int
+    reference: str
+    age: int
+    placement_type: str
+    days: int
+    level: int
+    level_label: str
+    reason: str
+    exit_plan_agreed_on: date | None
+    exit_plan_target: date | None
+    last_supervision_on: date | None
+    supervision_due: date
+    supervision_overdue: bool
+    release_date: date | None
+    personal_adviser: str
+
+
+def queue(session: Session, *, today: date | None = None) -> list[QueueItem]:
+    """Every open escalation, most urgent first (level, then days there)."""
+    day = today or date.today()
+    advisers = dict(session.exec(select(User.id, User.username)).all())
+    items = []
+    rows = session.exec(
+        select(Escalation, Stay, YoungPerson)
+        .where(Escalation.closed_on.is_(None))  # type: ignore[union-attr]
+        .join(Stay, Stay.id == Escalation.stay_id)  # type: ignore[arg-type]
+        .join(YoungPerson, YoungPerson.id == Escalation.young_person_id)  # type: ignore[arg-type]
+    )
+    for esc, stay, person in rows:
+        age = age_on(person.date_of_birth, day)
+        release = stay.expected_end if stay.placement_type == PlacementType.custody else None
+        _, why = required_level(
+            age=age,
+            placement_type=stay.placement_type,
+            days=days_counted(stay, day),
+            exit_plan=esc.exit_plan_agreed_on is not None,
+            release_in=(release - day).days if release else None,
+        )
+        due = supervision_due(esc)
+        items.append(
+            QueueItem(
+                escalation_id=esc.id,  # type: ignore[arg-type]
+                version=esc.version,
+                young_person_id=person.id,  # type: ignore[arg-type]
+                reference=person.reference,
+                age=age,
+                placement_type=str(stay.placement_type),
+                days=(day - stay.start_date).days,
+                level=esc.level,
+                level_label=LEVELS[esc.level],
+                reason=why,
+                exit_plan_agreed_on=esc.exit_plan_agreed_on,
+                exit_plan_target=esc.exit_plan_target,
+                last_supervision_on=esc.last_supervision_on,
+                supervision_due=due,
+                supervision_overdue=due < day,
+                release_date=release,
+                personal_adviser=advisers.get(person.personal_adviser_id, ""),
+            )
+        )
+    return sorted(items, key=lambda i: (-i.level, -i.days, i.reference))
+
+
+ACTIONS = ("supervision", "exit_plan", "pathway_plan", "note")
+
+
+def record_action(
+    session: Session,
+    *,
+    escalation_id: int,
+    expected_version: int,
+    kind: str,
+    on: date,
+    actor: str,
+    note: str = "",
+    target: date | None = None,
+) -> Escalation:
+    """Record supervision, an agreed exit plan (with its target date), an updated pathway
+    plan or a note, as a compare-and-set on the escalation's version."""
+    if kind not in ACTIONS:
+        raise InvalidInput(f"Unknown action {kind!r}; expected one of {', '.join(ACTIONS)}.")
+    if on > date.today():
+        raise InvalidInput("The date of an action cannot be in the future.")
+    values: dict[str, object] = {"version": Escalation.version + 1}
+    if kind == "supervision":
+        values["last_supervision_on"] = on
+    elif kind == "exit_plan":
+        if target is None or target < on:
+            raise InvalidInput("An exit plan needs a target date on or after the day it is agreed.")
+        values |= {"exit_plan_agreed_on": on, "exit_plan_target": target}
+    elif kind == "pathway_plan":
+        values["pathway_plan_updated_on"] = on
+    changed = session.exec(  # type: ignore[call-overload]
+        update(Escalation)
+        .where(
+            Escalation.id == escalation_id,
+            Escalation.version == expected_version,
+            Escalation.closed_on.is_(None),  # type: ignore[union-attr]
+        )
+        .values(**values)
+    )
+    if changed.rowcount != 1:
+        if session.get(Escalation, escalation_id) is None:
+            raise EscalationNotFound()
+        raise EscalationConflict()
+    session.expire_all()
+    esc = session.get(Escalation, escalation_id)
+    assert esc is not None
+    _act(session, esc, on=on, actor=actor, kind=kind, note=note[:1000])
+    audit.record(session, actor=actor, action=kind, entity="escalation", entity_id=str(esc.id))
+    session.flush()
+    return esc
+
+
+def history(session: Session, escalation_id: int) -> list[EscalationAction]:
+    return list(
+        session.exec(
+            select(EscalationAction)
+            .where(EscalationAction.escalation_id == escalation_id)
+            .order_by(EscalationAction.on, EscalationAction.id)
+        )
+    )
+
+
+def _age_band(age: int) -> str:
+    return "16-17" if age < 18 else "18-20" if age < 21 else "21-25"
+
+
+def _case_letters(n: int) -> list[str]:
+    letters = string.ascii_uppercase
+    return [letters[i] if i < 26 else letters[i // 26 - 1] + letters[i % 26] for i in range(n)]
+
+
+def build_report(
+    session: Session, *, audience: str, today: date | None = None, actor: str
+) -> ExceptionReport:
+    """The exception report for the director (weekly, named by reference) or the board
+    (monthly, pseudonymised: case letters and age bands, no references), saved as sent.
+    It sweeps first, so a report made on the page, the command line or on schedule always
+    reflects the day's stays."""
+    if audience not in ("director", "board"):
+        raise InvalidInput("The audience is director or board.")
+    day = today or date.today()
+    sweep(session, today=day, actor=actor)  # a report reflects today's stays, whoever asks
+    items = queue(session, today=day)
+    n = len(items)
+    supervised = sum(1 for i in items if not i.supervision_overdue)
+    planned = sum(1 for i in items if i.exit_plan_agreed_on)
+    totals = {
+        "in_unsuitable_accommodation": n,
+        "aged_16_17": sum(1 for i in items if i.age < 18),
+        "by_placement_type": {
+            t: sum(1 for i in items if i.placement_type == t)
+            for t in sorted({i.placement_type for i in items})
+        },
+        "by_level": {LEVELS[k]: sum(1 for i in items if i.level == k) for k in LEVELS},
+        "supervision_within_4_weeks_percent": round(100 * supervised / n) if n else 100,
+        "with_exit_plan_percent": round(100 * planned / n) if n else 100,
+        "longest_days": max((i.days for i in items), default=0),
+    }
+    if audience == "board":
+        rows = [
+            {
+                "case": letter,
+                "age_band": _age_band(i.age),
+                "placement_type": PlacementType(i.placement_type).label,
+                "days": i.days,
+                "level": i.level_label,
+                "exit_plan": "yes" if i.exit_plan_agreed_on else "no",
+                "supervision_up_to_date": "no" if i.supervision_overdue else "yes",
+            }
+            for letter, i in zip(_case_letters(n), items, strict=True)
+        ]
+    else:
+        rows = [
+            {
+                "reference": i.reference,
+                "age": i.age,
+                "placement_type": PlacementType(i.placement_type).label,
+                "days": i.days,
+                "level": i.level_label,
+                "why": i.reason,
+                "exit_plan_target": i.exit_plan_target.isoformat() if i.exit_plan_target else "",
+                "supervision_due": i.supervision_due.isoformat(),
+                "personal_adviser": i.personal_adviser,
+            }
+            for i in items
+        ]
+    report = ExceptionReport(
+        audience=audience,
+        as_of=day,
+        created_by=actor,
+        content=json.dumps({"totals": totals, "rows": rows}),
+    )
+    session.add(report)
+    session.flush()
+    audit.record(
+        session,
+        actor=actor,
+        action="report",
+        entity="exception_report",
+        entity_id=str(report.id),
+        detail=f"audience={audience} rows={n}",
+    )
+    return report
+
+
+def summary_text(summary: SweepSummary) -> str:
+    return json.dumps(asdict(summary), sort_keys=True)
+
+
+def report_markdown(report: ExceptionReport) -> str:
+    """The report as a printable page (Markdown), the form it is read in by the board."""
+    content = json.loads(report.content)
+    totals, rows = content["totals"], content["rows"]
+    title = (
+        "Exception report to the Corporate Parenting Board"
+        if report.audience == "board"
+        else "Weekly exception report to the corporate director"
+    )
+    lines = [
+        f"# {title}",
+        "",
+        f"Young people in unsuitable accommodation on {report.as_of:%d %B %Y}.",
+        "",
+        f"- In unsuitable accommodation: **{totals['in_unsuitable_accommodation']}** "
+        f"(aged 16-17: {totals['aged_16_17']})",
+        "- Management supervision within 4 weeks: "
+        f"**{totals['supervision_within_4_weeks_percent']}%** (target 100%)",
+        f"- With an agreed exit plan: **{totals['with_exit_plan_percent']}%**",
+        f"- Longest there: {totals['longest_days']} days",
+        "- By level: "
+        + ", ".join(f"{label} {count}" for label, count in totals["by_level"].items()),
+        "",
+    ]
+    if rows:
+        header = list(rows[0])
+        lines.append("| " + " | ".join(h.replace("_", " ") for h in header) + " |")
+        lines.append("|" + "---|" * len(header))
+        for row in rows:
+            lines.append("| " + " | ".join(str(row[h]) for h in header) + " |")
+    if report.audience == "board":
+        lines += ["", "Cases are lettered for this report only; no young person is named."]
+    return "\n".join(lines) + "\n"
+
+
+def export_report(
+    session: Session, *, report_id: int, actor: str, fmt: str
+) -> tuple[ExceptionReport, list[str], list[dict]]:
+    """A saved report's rows for a download, with the export recorded in the audit trail."""
+    report = session.get(ExceptionReport, report_id)
+    if report is None:
+        raise ReportNotFound()
+    rows = json.loads(report.content)["rows"]
+    columns = list(rows[0]) if rows else ["case" if report.audience == "board" else "reference"]
+    audit.record(
+        session,
+        actor=actor,
+        action="export",
+        entity="exception_report",
+        entity_id=str(report.id),
+        detail=f"format={fmt} audience={report.audience} rows={len(rows)}",
+    )
+    return report, columns, rows
+
+
+class ReportNotFound(PlannerError):
+    status_code = 404
+    code = "not_found"
+    message = "No such exception report."

@@ -1,0 +1,339 @@
+"""Forecast commands: planner forecast on the planner's own records, planner scenario
+list|add|remove and planner places-needed (saved scenarios and the goal-seek), and
+planner forecast-published / forecast-backtest-published on the DfE's published
+statistics (aggregate mode).
+
+A lever is written KIND:TARGET:LOW:CENTRAL:HIGH[:START]:
+
+* arrivals:uasc:1.2:1.5:2.0: UASC arrivals 1.2 to 2.0 times the recorded rate (streams
+  new, uasc, returner);
+* exit_rate:supported_lodgings:0.7:0.8:0.9: leaving supported lodgings 10-30% less often;
+* move_share:in_care_other>staying_put:1.1:1.3:1.5: more moves from care into staying
+  put (move_share:staying_close:... for moves from every state);
+* places:council_flat:6:9:9:2025-04-01: 6 to 9 council flats more from a date (negative
+  for closures or host attrition);
+* nts_rate::0.001:0.0012:0.0014: the transfer threshold as a share of children (no target).
+
+LOW and HIGH are the ends of an 80% interval around CENTRAL, drawn afresh in every run.
+Errors a user can fix print a precise message (a lever's number and field) and exit with
+code 2, having changed nothing.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.console import Console
+from rich.table import Table
+
+from forecasts.published import backtest_published, forecast_published, published_accuracy
+from planner.core import audit
+from planner.core.cli_support import console, fail, migrated_engine, parse_day, progress_bar
+from planner.core.db import unit_of_work
+from planner.core.errors import PlannerError
+from planner.core.settings import Settings
+from planner.domain import PlacementType
+from planner.forecasting import scenarios
+from planner.forecasting.published import PublishedStatsError, load_care_leaver_counts
+
+app = typer.Typer()
+
+
+@app.command("forecast")
+def forecast_command(
+    out: Annotated[Path, typer.Option(help="Folder for the CSV tables, forecast.xlsx, summary")],
+    scenario: Annotated[
+        list[str] | None,
+        typer.Option(help="Scenario name; repeat to compare several side by side"),
+    ] = None,
+    horizon: Annotated[int, typer.Option(min=3, max=120, help="Months ahead")] = 60,
+    runs: Annotated[int, typer.Option(min=50, max=20000, help="Monte Carlo runs")] = 1000,
+    seed: Annotated[int, typer.Option(help="Random seed (same seed, same forecast)")] = 0,
+    as_of: Annotated[str | None, typer.Option("--as-of", help="Date YYYY-MM-DD")] = None,
+) -> None:
+    """Forecast demand, capacity and shortfall by placement type and lot from the records."""
+    from planner.forecasting import service as forecasting
+
+    names = scenario or ["central"]
+    settings = Settings()
+    engine = migrated_engine()
+    day = parse_day(as_of)
+    try:
+        with progress_bar() as progress:
+            progress.add_task(f"Forecasting {', '.join(names)} ({runs} runs)", total=None)
+            with unit_of_work(engine) as session:
+                report = forecasting.make_forecast(
+                    session,
+                    scenarios=names,
+                    months=horizon,
+                    runs=runs,
+                    seed=seed,
+                    as_of=day,
+                    child_population=settings.child_population,
+                    actor=audit.cli_actor(),
+                )
+    except (forecasting.UnknownScenario, ValueError) as exc:
+        fail(str(exc))
+    forecasting.write_report(report, out)
+    demand = report.tables["demand"]
+    first = demand[(demand["scenario"] == names[0]) & demand["capacity"].notna()]
+    quarters = sorted(first["quarter_start"].unique())[:6]
+    table = Table(title=f"{names[0]}: places needed (95% target) / planned, by quarter")
+    table.add_column("Placement type")
+    for q in quarters:
+        table.add_column(pd_quarter(q), justify="right")
+    for (ptype, lot), rows in first.groupby(["placement_type", "lot"], sort=True):
+        need = dict(zip(rows["quarter_start"], rows["places_needed"], strict=False))
+        have = dict(zip(rows["quarter_start"], rows["capacity"], strict=False))
+        cells = []
+        for q in quarters:
+            text = f"{need[q]:.0f}/{have[q]:.0f}"
+            cells.append(f"[red]{text}[/red]" if need[q] > have[q] else text)
+        label = PlacementType(ptype).label + (f" ({lot})" if lot else "")
+        table.add_row(label, *cells)
+    console.print(table)
+    console.print(
+        f"Saved forecast run(s) {report.run_ids}; wrote {len(report.tables)} tables and "
+        f"forecast.xlsx to {out} (red: more places needed than planned)."
+    )
+
+
+def pd_quarter(value) -> str:  # type: ignore[no-untyped-def]
+    """A quarter as commissioners write it, e.g. 2027 Q2."""
+    import pandas as pd
+
+    stamp = pd.Timestamp(value)
+    return f"{stamp.year} Q{stamp.quarter}"
+
+
+scenario_app = typer.Typer(
+    help="Saved forecast scenarios (the catalogue is read-only).", no_args_is_help=True
+)
+
+
+def _day(text: str, option: str) -> date:
+    try:
+        return date.fromisoformat(text)
+    except ValueError:
+        fail(f"{option} must be a date as YYYY-MM-DD, not {text!r}")
+        raise  # unreachable
+
+
+def _range(lv: scenarios.LeverSpec) -> str:
+    return f"{lv.low:g} / {lv.central:g} / {lv.high:g}"
+
+
+@scenario_app.command("list")
+def list_command() -> None:
+    """The catalogue, then the saved scenarios, each lever as low / central / high."""
+    with unit_of_work(migrated_engine()) as session:
+        views = scenarios.list_scenarios(session)
+    table = Table(title="Scenarios (levers: low / central / high, an 80% interval)")
+    for column in ("Name", "Kind", "Lever", "Low / central / high", "From", "Description"):
+        table.add_column(column)
+    for view in views:
+        kind = "saved" if view.saved else "catalogue"
+        if not view.levers:
+            table.add_row(view.name, kind, "-", "-", "", view.description)
+        for i, lv in enumerate(view.levers):
+            table.add_row(
+                view.name if i == 0 else "",
+                kind if i == 0 else "",
+                f"{lv.kind}:{lv.target}",
+                _range(lv),
+                lv.start.isoformat() if lv.start else "",
+                view.description if i == 0 else "",
+            )
+    console.print(table)
+
+
+@scenario_app.command("add")
+def add_command(
+    name: Annotated[str, typer.Argument(help="lower_case_name (3-60 letters, digits, _)")],
+    lever: Annotated[
+        list[str],
+        typer.Option(
+            "--lever",
+            help="KIND:TARGET:LOW:CENTRAL:HIGH[:START], repeatable; e.g. arrivals:uasc:1.2:1.5:2",
+        ),
+    ],
+    description: Annotated[str, typer.Option(help="What the scenario assumes")] = "",
+) -> None:
+    """Save a scenario; it can then be run by name (``planner forecast --scenario NAME``)."""
+    try:
+        with unit_of_work(migrated_engine()) as session:
+            view = scenarios.create_scenario(
+                session,
+                name=name,
+                description=description,
+                levers=[scenarios.parse_lever(text) for text in lever],
+                actor=audit.cli_actor(),
+            )
+    except PlannerError as exc:
+        fail(exc.message)
+    console.print(f"Saved scenario [b]{view.name}[/b] with {len(view.levers)} lever(s).")
+
+
+@scenario_app.command("remove")
+def remove_command(name: Annotated[str, typer.Argument(help="A saved scenario's name")]) -> None:
+    """Remove a saved scenario (forecast runs made with it keep its name)."""
+    try:
+        with unit_of_work(migrated_engine()) as session:
+            scenarios.delete_scenario(session, name, actor=audit.cli_actor())
+    except PlannerError as exc:
+        fail(exc.message)
+    console.print(f"Removed scenario [b]{name}[/b].")
+
+
+def places_needed_command(
+    state: Annotated[
+        str,
+        typer.Option(
+            "--state",
+            help="Placement type, with the lot for framework places "
+            "(supported_lodgings, supported_accommodation/care_leavers...)",
+        ),
+    ],
+    through: Annotated[str, typer.Option("--through", help="Up to this date, YYYY-MM-DD")],
+    probability: Annotated[
+        float, typer.Option(help="Highest acceptable chance of a shortfall")
+    ] = 0.05,
+    scenario: Annotated[str, typer.Option(help="Catalogue or saved scenario")] = "central",
+    runs: Annotated[int, typer.Option(min=50, max=20000, help="Monte Carlo runs")] = 1000,
+    seed: Annotated[int, typer.Option(help="Random seed")] = 0,
+    as_of: Annotated[str | None, typer.Option("--as-of", help="Records as on YYYY-MM-DD")] = None,
+) -> None:
+    """How many extra places of a type keep P(shortfall) under a target through a date."""
+    from planner.forecasting.service import UnknownScenario
+
+    day = _day(as_of, "--as-of") if as_of else date.today()
+    end = _day(through, "--through")
+    try:
+        with unit_of_work(migrated_engine()) as session:
+            answer = scenarios.places_needed(
+                session,
+                placement_type_state=state,
+                through=end,
+                probability=probability,
+                scenario=scenario,
+                runs=runs,
+                seed=seed,
+                as_of=day,
+                child_population=Settings().child_population,
+                actor=audit.cli_actor(),
+            )
+    except PlannerError as exc:
+        fail(exc.message)
+    except UnknownScenario as exc:
+        fail(str(exc))
+    table = Table(title=f"Places needed: {state} through {end.isoformat()} ({scenario})")
+    table.add_column("Measure")
+    table.add_column("Value", justify="right")
+    for label, value in (
+        ("Extra places", f"{answer.extra_places}"),
+        ("Places at the date, with the extra", f"{answer.places_at_end}"),
+        ("P(shortfall) with planned places", f"{answer.p_shortfall_before:.1%}"),
+        ("P(shortfall) with the extra places", f"{answer.p_shortfall_after:.1%}"),
+        ("Target", f"{answer.probability:.1%}"),
+        (
+            "Unsuitable for want of a place, with the extra (mean, worst quarter)",
+            f"{answer.for_want_of_a_place_mean_after:.1f}",
+        ),
+        ("Runs", f"{answer.runs}"),
+    ):
+        table.add_row(label, value)
+    console.print(table)
+    console.print(answer.sentence())
+
+
+app.add_typer(scenario_app, name="scenario")
+app.command("places-needed")(places_needed_command)
+
+
+DataOption = Annotated[
+    Path,
+    typer.Option("--data", help="Folder with the DfE CSVs (la_care_leavers_accommodation_...)"),
+]
+
+
+def _load(data: Path):  # type: ignore[no-untyped-def]
+    try:
+        return load_care_leaver_counts(data)
+    except PublishedStatsError as exc:
+        fail(str(exc))
+
+
+def forecast_published_command(
+    data: DataOption,
+    origin: Annotated[int, typer.Option("--origin", help="Last year of data to use")],
+    horizon: Annotated[int, typer.Option("--horizon", help="Years to forecast")],
+    out: Annotated[Path, typer.Option("--out", help="CSV file to write")],
+) -> None:
+    """Forecast care leavers (total and in unsuitable accommodation) for every council."""
+    if horizon < 1 or horizon > 10:
+        fail("--horizon must be between 1 and 10 years")
+    counts = _load(data)
+    years = sorted(counts["year"].unique())
+    if origin not in years:
+        fail(f"--origin {origin} is not a year in the data ({years[0]}-{years[-1]})")
+    if origin == years[0]:
+        fail(f"--origin must leave at least two years of data; the data start in {years[0]}")
+    try:
+        table = forecast_published(counts[counts["year"] <= origin], origin, horizon)
+    except ValueError as exc:
+        fail(str(exc))
+    if not out.parent.exists():
+        fail(f"no such folder for --out: {out.parent}")
+    table.round(2).to_csv(out, index=False)
+    councils = table["la_code"].nunique()
+    console.print(
+        f"Wrote {len(table)} rows for {councils} councils, {origin + 1}-{origin + horizon}, "
+        f"to {out} (data up to {origin} only)."
+    )
+
+
+def forecast_backtest_published_command(data: DataOption) -> None:
+    """Backtest the published-statistics forecast on every council and year."""
+    counts = _load(data)
+    try:
+        accuracy = published_accuracy(backtest_published(counts))
+    except ValueError as exc:
+        fail(str(exc))
+    table = Table(title="Aggregate-mode backtest (annual, all councils; MASE against naive)")
+    columns = [
+        "measure",
+        "age_group",
+        "horizon",
+        "forecasts",
+        "wape",
+        "wape_naive",
+        "mase",
+        "bias",
+        "coverage_50",
+        "coverage_80",
+        "coverage_95",
+        "interval_score_80",
+    ]
+    for col in columns:
+        table.add_column(col, justify="left" if col in {"measure", "age_group"} else "right")
+    for _, row in accuracy.iterrows():
+        cells = []
+        for col in columns:
+            value = row[col]
+            if col in {"measure", "age_group"}:
+                cells.append(str(value))
+            elif col in {"horizon", "forecasts"}:
+                cells.append(str(int(value)))
+            elif col.startswith("coverage") or col.startswith("wape"):
+                cells.append(f"{value:.1%}")
+            else:
+                cells.append(f"{value:.3f}")
+        table.add_row(*cells)
+    Console(width=max(console.width, 170)).print(table)  # a wide table: never truncate it
+
+
+app.command("forecast-published")(forecast_published_command)
+app.command("forecast-backtest-published")(forecast_backtest_published_command)

@@ -1,0 +1,611 @@
+"""Forecasts from the planner's own records: read, run the pure model, save, export.
+
+The model in ``forecasts/`` never sees the database; this service shapes the records into
+its frames (``planner.forecasting.inputs``), runs the named scenarios on the same fitted data
+and seed (so differences between scenarios are the levers', not noise), and saves each run
+with when it was made and a fingerprint of the data it was made from, so a page can say
+"made at 02:30 from 654 young people and 3,110 stays" and a nightly refresh can be added
+without changing the model. Only aggregates are saved or exported: no young person is named.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import re
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from pathlib import Path
+from statistics import mean
+
+import pandas as pd
+from sqlmodel import Session, select
+
+from forecasts.forecast import Fitted, ForecastSettings, fit, run_forecast
+from forecasts.frames import CouncilData
+from forecasts.history import occupancy_by_quarter
+from forecasts.outputs import (
+    costs_by_quarter,
+    demand_by_quarter,
+    flows_by_quarter,
+    unsuitable_by_quarter,
+)
+from forecasts.planning import compare_scenarios
+from forecasts.scenarios import Scenario, standard_scenarios
+from planner.core import audit
+from planner.core.errors import InvalidInput, NotFound
+from planner.domain import PlacementType
+from planner.forecasting import scenarios as saved
+from planner.forecasting.inputs import frames_from_database
+from planner.models import ForecastRun, Provision
+from planner.records.spreadsheets import safe_cell
+
+# Weekly costs of accommodation the council does not hold in its inventory, for the cost
+# tables (editable per council; B&B is the figure councils most often quote).
+DEFAULT_WEEKLY_COSTS = {
+    PlacementType.bed_and_breakfast.value: 700.0,
+    PlacementType.emergency_accommodation.value: 550.0,
+}
+TABLES = ("demand", "unsuitable", "flows", "costs")
+HISTORY_QUARTERS = 12  # three years of recorded occupancy before the snapshot
+
+
+class UnknownScenario(ValueError):
+    pass
+
+
+@dataclass
+class ForecastReport:
+    """The tables of one or more scenarios made from one snapshot of the records."""
+
+    as_of: date
+    settings: ForecastSettings
+    scenarios: list[Scenario]
+    fingerprint: str
+    counts: dict[str, int]
+    tables: dict[str, pd.DataFrame] = field(default_factory=dict)
+    run_ids: list[int] = field(default_factory=list)
+
+
+def scenario_catalogue(as_of: date, session: Session | None = None) -> dict[str, Scenario]:
+    """The named scenarios commissioners can run (see ``docs/forecasts.md``): the catalogue,
+    then, given a ``session``, the saved scenarios (``planner.forecasting.scenarios``) by name."""
+    catalogue = standard_scenarios(pd.Timestamp(as_of))
+    if session is not None:
+        for view in saved.saved_scenarios(session):
+            catalogue.setdefault(view.name, view.to_model())
+    return catalogue
+
+
+def resolve_scenarios(session: Session | None, names: list[str], as_of: date) -> list[Scenario]:
+    """The scenarios named, from the catalogue or saved, or :class:`UnknownScenario`."""
+    catalogue = scenario_catalogue(as_of, session)
+    unknown = [name for name in names if name not in catalogue]
+    if unknown or not names:
+        raise UnknownScenario(
+            f"unknown scenario {', '.join(unknown) or '(none given)'}; "
+            f"expected one of {', '.join(catalogue)}"
+        )
+    return [catalogue[name] for name in names]
+
+
+def fit_records(
+    session: Session,
+    *,
+    as_of: date,
+    months: int,
+    runs: int,
+    seed: int,
+    child_population: int,
+) -> tuple[Fitted, ForecastSettings, dict[str, pd.DataFrame]]:
+    """Today's records fitted once: the model, its settings and the input frames."""
+    frames = frames_from_database(session, as_of)
+    data = CouncilData.build(
+        people=frames["people"],
+        stays=frames["stays"],
+        capacity=frames["capacity"],
+        as_of=as_of,
+        child_population=child_population,
+    )
+    settings = ForecastSettings(
+        months=months, runs=runs, seed=seed, weekly_costs=weekly_costs(session)
+    )
+    return fit(data, settings), settings, frames
+
+
+def _fingerprint(frames: dict[str, pd.DataFrame]) -> str:
+    digest = hashlib.sha256()
+    for name in sorted(frames):
+        digest.update(name.encode())
+        digest.update(frames[name].to_csv(index=False).encode())
+    return digest.hexdigest()[:16]
+
+
+def weekly_costs(session: Session) -> dict[str, float]:
+    """Average weekly cost per placement type from the inventory, plus the defaults."""
+    costs: dict[str, list[float]] = {}
+    for provision in session.exec(select(Provision)):
+        if provision.weekly_cost:
+            costs.setdefault(str(provision.placement_type), []).append(float(provision.weekly_cost))
+    return DEFAULT_WEEKLY_COSTS | {k: round(mean(v), 2) for k, v in costs.items()}
+
+
+def make_forecast(
+    session: Session,
+    *,
+    scenarios: list[str],
+    months: int,
+    runs: int = 1000,
+    seed: int = 0,
+    as_of: date | None = None,
+    child_population: int,
+    actor: str,
+    save_trace: bool = True,
+    compare: bool = True,
+) -> ForecastReport:
+    """Run ``scenarios`` on today's records and save each run (the caller commits).
+
+    With ``save_trace`` each saved run also keeps the recorded occupancy by quarter
+    (``history``) and the inputs behind its figures (``inputs_*``), so its page can show
+    them exactly as they were when it was made. ``compare=False`` skips the side-by-side
+    ``comparison`` table (it runs the scenarios again; the pages compare the saved runs).
+    """
+    day = as_of or date.today()
+    chosen = resolve_scenarios(session, scenarios, day)
+    fitted, settings, frames = fit_records(
+        session,
+        as_of=day,
+        months=months,
+        runs=runs,
+        seed=seed,
+        child_population=child_population,
+    )
+    report = ForecastReport(
+        as_of=day,
+        settings=settings,
+        scenarios=chosen,
+        fingerprint=_fingerprint(frames),
+        counts={"young_people": len(frames["people"]), "stays": len(frames["stays"])},
+    )
+    per_table: dict[str, list[pd.DataFrame]] = {name: [] for name in TABLES}
+    history = (
+        occupancy_by_quarter(frames["stays"], as_of=day, quarters=HISTORY_QUARTERS)
+        if save_trace
+        else None
+    )
+    for scenario in chosen:
+        result = run_forecast(fitted, settings, scenario)
+        made = {
+            "demand": demand_by_quarter(result),
+            "unsuitable": unsuitable_by_quarter(result),
+            "flows": flows_by_quarter(result).assign(scenario=scenario.name),
+            "costs": costs_by_quarter(result).assign(scenario=scenario.name),
+        }
+        for name, table in made.items():
+            per_table[name].append(table)
+        inputs = {f"inputs_{name}": table for name, table in result.inputs().items()}
+        if scenario is chosen[0]:
+            report.tables.update(inputs)
+        saved = dict(made)
+        if history is not None:
+            saved["history"] = history
+            saved.update(inputs)
+        run = ForecastRun(
+            scenario=scenario.name,
+            as_of=day,
+            months=months,
+            runs=runs,
+            seed=seed,
+            data_fingerprint=report.fingerprint,
+            young_people=report.counts["young_people"],
+            stays=report.counts["stays"],
+            created_by=actor,
+            tables=json.dumps(
+                {
+                    name: json.loads(t.to_json(orient="records", date_format="iso"))
+                    for name, t in saved.items()
+                }
+            ),
+        )
+        session.add(run)
+        session.flush()
+        report.run_ids.append(run.id)  # type: ignore[arg-type]
+    for name, tables in per_table.items():
+        report.tables[name] = pd.concat(tables, ignore_index=True)
+    if compare and len(chosen) > 1:
+        report.tables["comparison"] = compare_scenarios(fitted, chosen, settings)[1]
+    audit.record(
+        session,
+        actor=actor,
+        action="forecast",
+        entity="forecast_run",
+        entity_id=",".join(str(i) for i in report.run_ids),
+        detail=f"scenarios={','.join(scenarios)} months={months} runs={runs}",
+    )
+    return report
+
+
+def write_report(report: ForecastReport, out: Path) -> list[Path]:
+    """Every table as CSV, all of them in one Excel workbook, and a summary.json."""
+    out.mkdir(parents=True, exist_ok=True)
+    written = []
+    for name, table in report.tables.items():
+        path = out / f"{name}.csv"
+        table.to_csv(path, index=False)
+        written.append(path)
+    workbook = out / "forecast.xlsx"
+    with pd.ExcelWriter(workbook, engine="openpyxl") as excel:
+        for name, table in report.tables.items():
+            safe = table.map(safe_cell)
+            for col in safe.columns:
+                if isinstance(safe[col].dtype, pd.DatetimeTZDtype):
+                    safe[col] = safe[col].dt.tz_localize(None)
+            safe.to_excel(excel, sheet_name=name[:31], index=False)
+    written.append(workbook)
+    summary = {
+        "as_of": report.as_of.isoformat(),
+        "scenarios": [s.name for s in report.scenarios],
+        "months": report.settings.months,
+        "runs": report.settings.runs,
+        "seed": report.settings.seed,
+        "data_fingerprint": report.fingerprint,
+        "counts": report.counts,
+        "saved_runs": report.run_ids,
+        "tables": sorted(report.tables),
+    }
+    (out / "summary.json").write_text(json.dumps(summary, indent=2))
+    written.append(out / "summary.json")
+    return written
+
+
+# -- forecasts asked for from the pages: bounded so a request finishes in seconds ------------------
+
+HORIZONS = (12, 24, 36, 48, 60)  # months ahead a page may ask for
+RUNS_RANGE = (100, 2000)  # Monte Carlo runs a page may ask for
+MAX_SCENARIOS = 2
+
+
+@dataclass(frozen=True)
+class ForecastRequest:
+    """A checked request from the forecasts page, or the errors by field."""
+
+    scenarios: list[str]
+    months: int
+    runs: int
+    errors: dict[str, str]
+
+
+def check_forecast_request(
+    *,
+    scenarios: list[str],
+    months: str,
+    runs: str,
+    as_of: date,
+    session: Session | None = None,
+) -> ForecastRequest:
+    """Check what a page asked for: one or two scenarios from the catalogue (and, given a
+    ``session``, the saved scenarios), a horizon from :data:`HORIZONS` and runs within
+    :data:`RUNS_RANGE`; errors are worded for the page."""
+    errors: dict[str, str] = {}
+    catalogue = scenario_catalogue(as_of, session)
+    chosen = list(dict.fromkeys(scenarios))
+    if not chosen or len(chosen) > MAX_SCENARIOS:
+        errors["scenario"] = "Select one or two scenarios"
+    elif any(name not in catalogue for name in chosen):
+        errors["scenario"] = "Select scenarios from the list"
+    horizon = int(months) if re.fullmatch(r"[0-9]{1,3}", months) else 0
+    if horizon not in HORIZONS:
+        errors["months"] = "Select how far ahead to forecast"
+    low, high = RUNS_RANGE
+    count = int(runs.strip()) if re.fullmatch(r"[0-9]{1,6}", runs.strip()) else 0
+    if not low <= count <= high:
+        errors["runs"] = f"Enter a number of runs from {low} to {high:,}"
+    return ForecastRequest(scenarios=chosen, months=horizon, runs=count, errors=errors)
+
+
+# -- saved forecasts: list, get, compare, export --------------------------------------------------
+
+DATE_COLUMNS = ("quarter_start", "counted_on", "as_of", "window_start", "window_end")
+STATE = ["placement_type", "lot"]
+LOT_LABELS = {
+    "uasc": "UASC in care lot",
+    "care_leavers": "children in care and care leavers lot",
+    "homeless_16_21": "16-21 at risk of homelessness lot",
+}
+CHART_COLUMNS = (
+    "quarter_start",
+    "recorded",
+    "demand_median",
+    "demand_lo_50",
+    "demand_hi_50",
+    "demand_lo_80",
+    "demand_hi_80",
+    "demand_lo_95",
+    "demand_hi_95",
+    "capacity",
+    "places_needed",
+)
+COMPARED = ("capacity", "demand_median", "places_needed", "p_shortfall_in_quarter")
+
+
+@dataclass(frozen=True)
+class ForecastRunSummary:
+    """One saved run without its tables: what the list page and the API show."""
+
+    id: int
+    created_at: datetime
+    created_by: str
+    scenario: str
+    description: str
+    as_of: date
+    months: int
+    runs: int
+    seed: int
+    data_fingerprint: str
+    young_people: int
+    stays: int
+
+
+@dataclass
+class SavedForecast:
+    """A saved run and its aggregate tables (``demand``, ``unsuitable``, ``flows``,
+    ``costs``; ``history`` and ``inputs_*`` when it was made with ``save_trace``)."""
+
+    run: ForecastRunSummary
+    tables: dict[str, pd.DataFrame]
+
+    def states(self) -> list[tuple[str, str]]:
+        """(placement type, lot) in the forecast: those with planned places first, then the
+        other suitable types, then unsuitable accommodation, each in the usual order."""
+        demand = self.tables["demand"]
+        order = {t.value: i for i, t in enumerate(PlacementType)}
+        planned = set(
+            map(tuple, demand.loc[demand["capacity"].notna(), STATE].drop_duplicates().values)
+        )
+        pairs = [tuple(p) for p in demand[STATE].drop_duplicates().values]
+
+        def rank(pair: tuple[str, str]) -> tuple[int, int, str]:
+            ptype = PlacementType(pair[0])
+            group = 0 if pair in planned else (1 if ptype.suitable_by_policy else 2)
+            return group, order[pair[0]], pair[1]
+
+        return sorted(pairs, key=rank)  # type: ignore[arg-type]
+
+
+@dataclass
+class ForecastComparison:
+    """Two runs made from the same data, side by side per quarter, placement type and lot:
+    ``<measure>_first``, ``<measure>_second`` and ``<measure>_difference`` (second minus
+    first) for each of :data:`COMPARED`."""
+
+    first: ForecastRunSummary
+    second: ForecastRunSummary
+    table: pd.DataFrame
+    notes: list[str]
+
+
+def state_label(placement_type: str, lot: str) -> str:
+    """``Supported accommodation framework: UASC in care lot``, or the type's label."""
+    label = PlacementType(placement_type).label
+    return f"{label}: {LOT_LABELS.get(lot, lot)}" if lot else label
+
+
+def _describe(scenario: str, as_of: date, cache: dict[date, dict[str, Scenario]]) -> str:
+    if as_of not in cache:
+        cache[as_of] = scenario_catalogue(as_of)
+    found = cache[as_of].get(scenario) or cache.get(SAVED, {}).get(scenario)
+    return found.description if found is not None else ""
+
+
+SAVED = date.min  # the cache's key for saved scenarios' descriptions, by name
+
+
+def _description_cache(session: Session) -> dict[date, dict[str, Scenario]]:
+    return {SAVED: {v.name: v.to_model() for v in saved.saved_scenarios(session)}}
+
+
+def _summary(run: ForecastRun, cache: dict[date, dict[str, Scenario]]) -> ForecastRunSummary:
+    return ForecastRunSummary(
+        id=run.id,  # type: ignore[arg-type]
+        created_at=run.created_at,
+        created_by=run.created_by,
+        scenario=run.scenario,
+        description=_describe(run.scenario, run.as_of, cache),
+        as_of=run.as_of,
+        months=run.months,
+        runs=run.runs,
+        seed=run.seed,
+        data_fingerprint=run.data_fingerprint,
+        young_people=run.young_people,
+        stays=run.stays,
+    )
+
+
+def _frame(rows: list[dict]) -> pd.DataFrame:
+    frame = pd.DataFrame.from_records(rows)
+    for col in DATE_COLUMNS:
+        if col in frame:
+            frame[col] = pd.to_datetime(frame[col]).dt.date
+    return frame
+
+
+def list_forecast_runs(
+    session: Session, *, limit: int = 100, data_fingerprint: str | None = None
+) -> list[ForecastRunSummary]:
+    """Saved forecast runs, newest first, optionally only those made from one snapshot of
+    the data (their tables are not read)."""
+    from sqlalchemy.orm import defer
+
+    query = select(ForecastRun).options(defer(ForecastRun.tables))  # type: ignore[arg-type]
+    if data_fingerprint is not None:
+        query = query.where(ForecastRun.data_fingerprint == data_fingerprint)
+    query = query.order_by(
+        ForecastRun.created_at.desc(),  # type: ignore[attr-defined]
+        ForecastRun.id.desc(),  # type: ignore[union-attr]
+    ).limit(limit)
+    cache = _description_cache(session)
+    return [_summary(run, cache) for run in session.exec(query)]
+
+
+def get_forecast_run_or_raise(session: Session, *, run_id: int) -> SavedForecast:
+    """One saved run with its tables, or :class:`NotFound`."""
+    run = session.get(ForecastRun, run_id)
+    if run is None:
+        raise NotFound("There is no such forecast run.")
+    raw = json.loads(run.tables)
+    return SavedForecast(
+        run=_summary(run, _description_cache(session)),
+        tables={name: _frame(rows) for name, rows in raw.items()},
+    )
+
+
+def history_of(session: Session, saved: SavedForecast) -> tuple[pd.DataFrame, bool]:
+    """The recorded occupancy by quarter behind a run, and whether it was saved with it.
+
+    Runs made without ``save_trace`` (e.g. by ``planner forecast``) did not keep it; their
+    history is then counted from the records held now, up to the run's snapshot date.
+    """
+    if "history" in saved.tables:
+        return saved.tables["history"], True
+    stays = frames_from_database(session, saved.run.as_of)["stays"]
+    history = occupancy_by_quarter(stays, as_of=saved.run.as_of, quarters=HISTORY_QUARTERS)
+    return _frame(json.loads(history.to_json(orient="records", date_format="iso"))), False
+
+
+def fan_chart_frame(
+    saved: SavedForecast, history: pd.DataFrame, *, placement_type: str, lot: str
+) -> pd.DataFrame:
+    """One placement type and lot, one row per quarter: the recorded occupancy before the
+    forecast, then the demand median and intervals, planned places and places needed."""
+    demand = saved.tables["demand"]
+    mine = demand[(demand["placement_type"] == placement_type) & (demand["lot"] == lot)]
+    if mine.empty:
+        raise NotFound("That placement type and lot are not in this forecast.")
+    first = min(mine["quarter_start"])
+    past = history[
+        (history["placement_type"] == placement_type)
+        & (history["lot"] == lot)
+        & (history["quarter_start"] < first)
+    ]
+    past = past[["quarter_start", "occupied"]].rename(columns={"occupied": "recorded"})
+    ahead = mine[[c for c in CHART_COLUMNS if c in mine.columns and c != "recorded"]]
+    frames = [f for f in (past, ahead) if not f.empty]
+    out = pd.concat(frames, ignore_index=True) if len(frames) > 1 else frames[0].copy()
+    return out.reindex(columns=list(CHART_COLUMNS)).reset_index(drop=True)
+
+
+def compare_forecast_runs(session: Session, *, first_id: int, second_id: int) -> ForecastComparison:
+    """Two saved runs side by side; refused unless they were made from the same data."""
+    if first_id == second_id:
+        raise InvalidInput("Choose two different forecast runs to compare.")
+    first = get_forecast_run_or_raise(session, run_id=first_id)
+    second = get_forecast_run_or_raise(session, run_id=second_id)
+    if first.run.data_fingerprint != second.run.data_fingerprint:
+        raise InvalidInput(
+            "These forecast runs were made from different data, so their differences would "
+            "mix the scenarios with changes in the records. Compare runs with the same data "
+            "fingerprint, or make both scenarios again together."
+        )
+    keys = ["quarter_start", *STATE]
+    left = first.tables["demand"][keys + list(COMPARED)]
+    right = second.tables["demand"][keys + list(COMPARED)]
+    table = left.merge(right, on=keys, how="inner", suffixes=("_first", "_second"))
+    for measure in COMPARED:
+        table[f"{measure}_difference"] = table[f"{measure}_second"] - table[f"{measure}_first"]
+    notes = []
+    if (first.run.runs, first.run.seed) != (second.run.runs, second.run.seed):
+        notes.append(
+            "The runs used different numbers of simulations or seeds, so small differences "
+            "can be Monte Carlo noise rather than the scenarios."
+        )
+    if first.run.months != second.run.months:
+        notes.append("The horizons differ; only the quarters both runs cover are compared.")
+    return ForecastComparison(first=first.run, second=second.run, table=table, notes=notes)
+
+
+def table_records(frame: pd.DataFrame) -> list[dict]:
+    """Rows as plain Python values for JSON (missing values as ``None``)."""
+    plain = frame.astype(object).where(frame.notna(), None)
+    return plain.to_dict(orient="records")
+
+
+def _csv_text(frame: pd.DataFrame) -> str:
+    return frame.map(safe_cell).to_csv(index=False)
+
+
+def export_forecast_csv(
+    session: Session,
+    *,
+    run_id: int,
+    table: str,
+    actor: str,
+    placement_type: str = "",
+    lot: str = "",
+) -> tuple[str, str]:
+    """One table of a saved run as CSV text (formula-safe), audited as an export; ``table``
+    ``chart`` is the data of one fan chart (``placement_type`` and ``lot``)."""
+    saved = get_forecast_run_or_raise(session, run_id=run_id)
+    if table == "chart":
+        history, _ = history_of(session, saved)
+        frame = fan_chart_frame(saved, history, placement_type=placement_type, lot=lot)
+        name = f"forecast-{run_id}-chart-{placement_type}{'-' + lot if lot else ''}.csv"
+        detail = f"format=csv table=chart state={placement_type}/{lot}"
+    elif table in saved.tables:
+        frame = saved.tables[table]
+        name = f"forecast-{run_id}-{table}.csv"
+        detail = f"format=csv table={table}"
+    else:
+        raise NotFound("This forecast run has no such table.")
+    audit.record(
+        session,
+        actor=actor,
+        action="export",
+        entity="forecast_run",
+        entity_id=str(run_id),
+        detail=detail,
+    )
+    return name, _csv_text(frame)
+
+
+def read_forecast_table(session: Session, *, run_id: int, table: str, actor: str) -> pd.DataFrame:
+    """One table of a saved run for the JSON API, audited as an export like its CSV."""
+    saved = get_forecast_run_or_raise(session, run_id=run_id)
+    if table not in saved.tables:
+        raise NotFound("This forecast run has no such table.")
+    audit.record(
+        session,
+        actor=actor,
+        action="export",
+        entity="forecast_run",
+        entity_id=str(run_id),
+        detail=f"format=json table={table}",
+    )
+    return saved.tables[table]
+
+
+def export_forecast_workbook(session: Session, *, run_id: int, actor: str) -> tuple[str, bytes]:
+    """Every table of a saved run as one sheet each of an Excel workbook (formula-safe),
+    after a sheet saying when and from which data it was made; audited as an export."""
+    import io
+
+    saved = get_forecast_run_or_raise(session, run_id=run_id)
+    run = saved.run
+    about = pd.DataFrame(
+        {
+            "item": list(ForecastRunSummary.__dataclass_fields__),
+            "value": [str(getattr(run, f)) for f in ForecastRunSummary.__dataclass_fields__],
+        }
+    )
+    buffer = io.BytesIO()
+    with pd.ExcelWriter(buffer, engine="openpyxl") as excel:
+        for name, table in {"about": about, **saved.tables}.items():
+            table.map(safe_cell).to_excel(excel, sheet_name=name[:31], index=False)
+    audit.record(
+        session,
+        actor=actor,
+        action="export",
+        entity="forecast_run",
+        entity_id=str(run_id),
+        detail=f"format=xlsx tables={len(saved.tables)}",
+    )
+    return f"forecast-{run_id}.xlsx", buffer.getvalue()

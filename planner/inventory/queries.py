@@ -1,0 +1,157 @@
+"""Reading the inventory: provisions, their places and open vacancies, and the totals.
+
+None of this names a young person: a vacancy is a place free from a date, and the counts of
+occupied places are counts. That is what lets commissioners use these pages while never
+seeing a named young person (a place reserved for someone is shown only as a count).
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from dataclasses import dataclass
+from datetime import date
+
+from sqlmodel import Session, col, select
+
+from planner.domain import PlacementType, VacancyStatus
+from planner.domain.permissions import Permission, check
+from planner.domain.text import check_text
+from planner.inventory.status import Summary, summarise
+from planner.models import Place, Provision, Stay, User, Vacancy
+
+
+@dataclass(frozen=True)
+class ProvisionRow:
+    id: int
+    reference: str
+    name: str
+    placement_type: str
+    placement_label: str
+    area: str
+    provider: str
+    cohort: str
+    min_age: int
+    max_age: int
+    support_level: str
+    ofsted_registered: bool
+    places: int
+    occupied: int
+    open_vacancies: int
+
+
+@dataclass(frozen=True)
+class VacancyRow:
+    id: int
+    provision_reference: str
+    provision: str
+    placement_type: str
+    placement_label: str
+    area: str
+    place: str
+    available_from: date
+    min_age: int
+    max_age: int
+    support_level: str
+    ofsted_registered: bool
+
+
+def _placement_filter(placement_type: str | None) -> PlacementType | None:
+    return PlacementType(placement_type) if placement_type else None
+
+
+def list_provisions(
+    session: Session, *, viewer: User, placement_type: str | None = None
+) -> list[ProvisionRow]:
+    """Every provision (or those of one placement type) with its places, occupancy and open
+    vacancies, by placement type then name."""
+    check(viewer.role, Permission.view_provisions)
+    kind = _placement_filter(placement_type)
+    query = select(Provision)
+    if kind is not None:
+        query = query.where(Provision.placement_type == kind)
+    provisions = list(session.exec(query.order_by(Provision.placement_type, Provision.name)))
+    places = {p.id: p.provision_id for p in session.exec(select(Place))}
+    occupied = Counter(
+        places[s.place_id]
+        for s in session.exec(
+            select(Stay).where(col(Stay.end_date).is_(None), col(Stay.place_id).is_not(None))
+        )
+        if s.place_id in places
+    )
+    vacancies = Counter(
+        places[v.place_id]
+        for v in session.exec(select(Vacancy).where(Vacancy.status == VacancyStatus.open))
+    )
+    per_provision = Counter(places.values())
+    return [
+        ProvisionRow(
+            id=p.id,  # type: ignore[arg-type]
+            reference=p.reference,
+            name=p.name,
+            placement_type=str(p.placement_type),
+            placement_label=PlacementType(p.placement_type).label,
+            area=p.area,
+            provider=p.provider,
+            cohort=str(p.cohort),
+            min_age=p.min_age,
+            max_age=p.max_age,
+            support_level=str(p.support_level),
+            ofsted_registered=p.ofsted_registered,
+            places=per_provision[p.id],
+            occupied=occupied[p.id],
+            open_vacancies=vacancies[p.id],
+        )
+        for p in provisions
+    ]
+
+
+def list_vacancies(
+    session: Session,
+    *,
+    viewer: User,
+    placement_type: str | None = None,
+    area: str | None = None,
+) -> list[VacancyRow]:
+    """Open vacancies, soonest first, optionally of one placement type or in one area."""
+    check(viewer.role, Permission.view_vacancies)
+    kind = _placement_filter(placement_type)
+    query = (
+        select(Vacancy, Place, Provision)
+        .join(Place, Place.id == Vacancy.place_id)  # type: ignore[arg-type]
+        .join(Provision, Provision.id == Place.provision_id)  # type: ignore[arg-type]
+        .where(Vacancy.status == VacancyStatus.open)
+    )
+    if kind is not None:
+        query = query.where(Provision.placement_type == kind)
+    if area:
+        query = query.where(Provision.area == check_text(area, "The area"))
+    rows = session.exec(query.order_by(Vacancy.available_from, Provision.name, Place.reference))
+    return [
+        VacancyRow(
+            id=vacancy.id,  # type: ignore[arg-type]
+            provision_reference=provision.reference,
+            provision=provision.name,
+            placement_type=str(provision.placement_type),
+            placement_label=PlacementType(provision.placement_type).label,
+            area=provision.area,
+            place=place.label or place.reference,
+            available_from=vacancy.available_from,
+            min_age=provision.min_age,
+            max_age=provision.max_age,
+            support_level=str(provision.support_level),
+            ofsted_registered=provision.ofsted_registered,
+        )
+        for vacancy, place, provision in rows
+    ]
+
+
+def areas(session: Session, *, viewer: User) -> list[str]:
+    """The areas provisions are in, for filters."""
+    check(viewer.role, Permission.view_vacancies)
+    return sorted({a for a in session.exec(select(Provision.area)) if a})
+
+
+def overview(session: Session, *, viewer: User, as_of: date | None = None) -> Summary:
+    """Today's totals (placements by type and suitability, vacancies, lots, flats)."""
+    check(viewer.role, Permission.view_overview)
+    return summarise(session, as_of)

@@ -1,0 +1,53 @@
+"""``planner scheduler``: the scheduler process and running a job by hand."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+import typer
+from rich.table import Table
+
+from planner.core.cli_support import console, fail, migrated_engine
+
+app = typer.Typer()
+
+
+@app.command("scheduler")
+def scheduler_command(
+    run_now: Annotated[
+        str | None, typer.Option("--run-now", help="Run one job by its id now, then exit")
+    ] = None,
+    list_jobs: Annotated[bool, typer.Option("--list", help="List the jobs and exit")] = False,
+) -> None:
+    """Run the scheduled jobs (one process only: it owns the job store)."""
+    from planner.jobs import scheduler
+
+    if list_jobs:
+        table = Table(title="Scheduled jobs (Europe/London)")
+        for col in ("Id", "When", "What"):
+            table.add_column(col)
+        for spec in scheduler.JOBS:
+            at = f"{spec.cron.get('hour', 0):02d}:{spec.cron.get('minute', 0):02d}"
+            when = (
+                f"{spec.cron['day_of_week']} {at}"
+                if "day_of_week" in spec.cron
+                else f"day {spec.cron['day']} {at}"
+                if "day" in spec.cron
+                else f"daily {at}"
+            )
+            table.add_row(spec.id, when, spec.description)
+        console.print(table)
+        return
+    engine = migrated_engine()
+    if run_now:
+        try:
+            scheduler.job_spec(run_now)
+        except KeyError as exc:
+            fail(str(exc.args[0]))
+        run = scheduler.run_job(run_now, engine.url.render_as_string(hide_password=False))
+        console.print(f"{run.job_id}: {run.outcome} {run.detail}")
+        if run.outcome != "succeeded":
+            raise typer.Exit(code=1)
+        return
+    console.print("Scheduler running; Ctrl+C to stop.")
+    scheduler.build_scheduler(engine, background=False).start()

@@ -1,0 +1,247 @@
+"""Matching commands: ``planner propose|proposals|decide`` on the planner's records, and
+``planner match`` on two spreadsheets (for analysts and for testing).
+
+On bad input ``planner match`` prints every bad cell (file, line, column, value, what was
+expected), exits with code 2 and writes nothing.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from datetime import date
+from enum import StrEnum
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.table import Table
+from sqlmodel import select
+
+from optimiser import MatchSettings, match_inputs
+from planner.core import audit
+from planner.core.cli_support import console, fail, migrated_engine, parse_day
+from planner.core.db import unit_of_work
+from planner.matching.files import MatchFileError, read_match_inputs, write_match_outputs
+from planner.models import YoungPerson
+
+app = typer.Typer()
+
+
+@app.command("propose")
+def propose_command(
+    as_of: Annotated[str | None, typer.Option("--as-of", help="Run date YYYY-MM-DD")] = None,
+    solver: Annotated[str, typer.Option(help="cbc (default) or highs")] = "cbc",
+    time_limit: Annotated[float, typer.Option(min=1, help="Seconds for the solve")] = 60,
+) -> None:
+    """Run the matching model on the records and save its proposals for people to decide."""
+    from planner.matching import service as matching
+
+    engine = migrated_engine()
+    try:
+        with unit_of_work(engine) as session:
+            run = matching.run_matching(
+                session,
+                actor=audit.cli_actor(),
+                as_of=parse_day(as_of),
+                solver=solver,
+                time_limit_seconds=time_limit,
+            )
+            proposals = matching.list_proposals(session, match_run_id=run.id)
+            refs = {p.id: p.reference for p in session.exec(select(YoungPerson))}
+            details = matching.run_details(run)
+    except matching.PlannerError as exc:
+        fail(exc.message)
+    table = Table(title=f"Match run {run.id}: {run.status} ({run.solver})")
+    for col in ("Proposal", "Young person", "Stage", "Score", "Why"):
+        table.add_column(col)
+    for p in proposals:
+        table.add_row(str(p.id), refs[p.young_person_id], p.stage, f"{p.score:.0f}", p.reasons)
+    console.print(table)
+    counts = details["summary"]["counts"]
+    moved, stuck = (
+        counts.get("moved_out_of_unsuitable", 0),
+        counts.get("in_unsuitable_accommodation", 0),
+    )
+    left = counts.get("unmatched_needing_a_move", 0)
+    console.print(
+        f"{moved} of {stuck} moved out of unsuitable accommodation; {left} needing a move "
+        "left unmatched (reasons: `planner proposals --unmatched`)."
+    )
+
+
+@app.command("proposals")
+def proposals_command(
+    run_id: Annotated[int | None, typer.Option("--run", help="Match run (default latest)")] = None,
+    unmatched: Annotated[
+        bool, typer.Option("--unmatched", help="Show who was left unmatched and why")
+    ] = False,
+) -> None:
+    """List a match run's proposals and their decisions, or who it left unmatched."""
+    from planner.matching import service as matching
+    from planner.models import MatchRun
+
+    with unit_of_work(migrated_engine()) as session:
+        run = session.get(MatchRun, run_id) if run_id else None
+        proposals = matching.list_proposals(session, match_run_id=run_id)
+        if run is None and proposals:
+            run = session.get(MatchRun, proposals[0].match_run_id)
+        refs = {p.id: p.reference for p in session.exec(select(YoungPerson))}
+    if run is None:
+        fail("no match run yet; run `planner propose` first")
+    if unmatched:
+        table = Table(title=f"Match run {run.id}: young people left unmatched")
+        for col in ("Young person", "Need", "Why"):
+            table.add_column(col)
+        for row in matching.run_details(run)["unmatched"]:
+            if row["need"] != "no_move_needed":
+                table.add_row(row["person_id"], row["need"], row["reasons"])
+        console.print(table)
+        return
+    table = Table(title=f"Match run {run.id} of {run.as_of:%d %B %Y}")
+    for col in ("Proposal", "Young person", "Vacancy", "Stage", "Status", "Version"):
+        table.add_column(col)
+    for p in proposals:
+        table.add_row(
+            str(p.id),
+            refs[p.young_person_id],
+            f"V{p.vacancy_id}",
+            p.stage,
+            p.status,
+            str(p.version),
+        )
+    console.print(table)
+
+
+@app.command("decide")
+def decide_command(
+    proposal_id: Annotated[int, typer.Argument(help="The proposal's number")],
+    decision: Annotated[str, typer.Argument(help="accept or decline")],
+    start: Annotated[str | None, typer.Option(help="Move-in date YYYY-MM-DD (accept)")] = None,
+    reason: Annotated[str | None, typer.Option(help="Why it was declined (decline)")] = None,
+    note: Annotated[str, typer.Option(help="A note kept on the proposal")] = "",
+) -> None:
+    """Record a decision on a proposal: accept (moves the young person) or decline."""
+    from planner.matching import service as matching
+    from planner.models import Proposal
+
+    if decision not in ("accept", "decline"):
+        fail(f"decision {decision!r} is not valid; expected accept or decline")
+    try:
+        with unit_of_work(migrated_engine()) as session:
+            proposal = session.get(Proposal, proposal_id)
+            if proposal is None:
+                raise matching.NotFound()
+            if decision == "accept":
+                placed = matching.accept_proposal(
+                    session,
+                    proposal_id=proposal_id,
+                    expected_version=proposal.version,
+                    actor=audit.cli_actor(),
+                    start=parse_day(start) or date.today(),
+                )
+                message = f"Proposal {proposal_id} accepted: stay {placed.stay_id} begins."
+            else:
+                if not reason:
+                    fail("a decline needs --reason")
+                matching.decline_proposal(
+                    session,
+                    proposal_id=proposal_id,
+                    expected_version=proposal.version,
+                    actor=audit.cli_actor(),
+                    reason=reason or "",
+                    note=note,
+                )
+                message = f"Proposal {proposal_id} declined ({reason})."
+    except matching.PlannerError as exc:
+        fail(exc.message)
+    console.print(message)
+
+
+BAD_INPUT = 2
+
+
+class Solver(StrEnum):
+    cbc = "cbc"
+    highs = "highs"
+
+
+class Backend(StrEnum):
+    """How stages reach the solver: see docs/optimiser.md ("Two paths")."""
+
+    auto = "auto"
+    pulp = "pulp"
+    arrays = "arrays"
+
+
+def _as_of(text: str | None) -> dt.date:
+    if not text:
+        return dt.date.today()
+    try:
+        return dt.date.fromisoformat(text)
+    except ValueError:
+        typer.echo(f"--as-of: value {text!r}, expected a date as YYYY-MM-DD", err=True)
+        raise typer.Exit(BAD_INPUT) from None
+
+
+def match_command(
+    people: Path = typer.Option(..., "--people", help="People template (.csv or .xlsx)."),
+    vacancies: Path = typer.Option(..., "--vacancies", help="Vacancies template (.csv or .xlsx)."),
+    out: Path = typer.Option(..., "--out", help="Directory for the results."),
+    as_of: str = typer.Option(None, "--as-of", help="Run date, YYYY-MM-DD (default today)."),
+    solver: Solver = typer.Option(Solver.cbc, "--solver", help="cbc (default) or highs."),
+    time_limit: float = typer.Option(60.0, "--time-limit", min=1, help="Seconds for the solve."),
+    travel_times: Path = typer.Option(
+        None, "--travel-times", help="Optional area-to-area minutes (.csv or .xlsx)."
+    ),
+    backend: Backend = typer.Option(
+        Backend.auto,
+        "--backend",
+        help="auto (arrays and HiGHS for large pure runs), pulp (the chosen solver through "
+        "PuLP) or arrays.",
+    ),
+) -> None:
+    """Propose vacancies to young people: out of unsuitable accommodation first, then deadlines,
+    then best fit. Writes proposals.csv, unmatched.csv, alternatives.csv and summary.json."""
+    settings = MatchSettings(
+        as_of=_as_of(as_of),
+        solver=solver.value,
+        time_limit_seconds=time_limit,
+        backend=backend.value,
+    )
+    try:
+        inputs = read_match_inputs(people, vacancies, settings, travel_times_path=travel_times)
+    except MatchFileError as error:
+        typer.echo(f"Nothing written: {len(error.problems)} problem(s) in the input.", err=True)
+        for problem in error.problems:
+            typer.echo(f"  {problem}", err=True)
+        raise typer.Exit(BAD_INPUT) from None
+    result = match_inputs(inputs)
+    written = write_match_outputs(
+        result,
+        out,
+        extra={
+            "as_of": settings.as_of.isoformat(),
+            "inputs": {
+                "people": str(people),
+                "vacancies": str(vacancies),
+                "travel_times": None if travel_times is None else str(travel_times),
+            },
+        },
+    )
+    counts = result.counts
+    typer.echo(
+        f"Match run {result.status} ({result.solver}): {counts['proposals']} proposals; "
+        f"{counts['moved_out_of_unsuitable']} of {counts['in_unsuitable_accommodation']} moved "
+        f"out of unsuitable accommodation; {counts['imminent_needs_met_on_time']} of "
+        f"{counts['with_imminent_need']} imminent needs met on time; "
+        f"{counts['unmatched_needing_a_move']} needing a move left unmatched."
+    )
+    for warning in result.warnings:
+        typer.echo(f"Warning: {warning}", err=True)
+    typer.echo(f"Wrote {', '.join(p.name for p in written)} to {out}")
+    solved = any(status in ("optimal", "time_limit") for status in result.stages.get("status", []))
+    if len(result.stages) and not solved:
+        raise typer.Exit(1)  # infeasible side constraints or no solution in time: say so
+
+
+app.command("match")(match_command)

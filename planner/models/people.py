@@ -1,0 +1,89 @@
+"""Young people and their stays: where each one lived, from when to when."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+
+import sqlalchemy as sa
+from sqlmodel import Field, SQLModel
+
+from planner.domain import (
+    AsylumStatus,
+    Ethnicity,
+    Gender,
+    LegalStatus,
+    PlacementType,
+    SupportLevel,
+)
+from planner.models.base import _enum, utcnow
+
+
+class YoungPerson(SQLModel, table=True):
+    """A young person aged 16-25 in or leaving care, known by a pseudonymous reference."""
+
+    __tablename__ = "young_person"
+
+    id: int | None = Field(default=None, primary_key=True)
+    reference: str = Field(sa_type=sa.String(40), unique=True, index=True)
+    date_of_birth: date
+    gender: Gender = _enum(Gender.not_stated)
+    ethnicity: Ethnicity = _enum(Ethnicity.not_stated)
+    legal_status: LegalStatus = _enum(LegalStatus.former_relevant)
+    in_care: bool = False
+    uasc: bool = False
+    asylum_status: AsylumStatus = _enum(AsylumStatus.not_applicable)
+    support_need: SupportLevel = _enum(SupportLevel.low)
+    risk_flags: str = Field(default="", sa_type=sa.String(255))
+    needs_step_free: bool = False
+    has_child: bool = False
+    pregnant: bool = False
+    has_pet: bool = False
+    area: str = Field(default="", sa_type=sa.String(80))
+    preferred_areas: str = Field(default="", sa_type=sa.String(255))
+    excluded_areas: str = Field(default="", sa_type=sa.String(255))
+    education_area: str = Field(default="", sa_type=sa.String(80))
+    work_area: str = Field(default="", sa_type=sa.String(80))
+    network_area: str = Field(default="", sa_type=sa.String(80))
+    asked_to_move: bool = False
+    personal_adviser_id: int | None = Field(default=None, foreign_key="user.id", index=True)
+    pathway_plan_review_due: date | None = None
+    left_service_on: date | None = None
+    created_at: datetime = Field(default_factory=utcnow)
+    updated_at: datetime = Field(default_factory=utcnow)
+
+
+class Stay(SQLModel, table=True):
+    """Who lived where, from when to when, and whether it was suitable.
+
+    A stay with no ``end_date`` is current: where the young person lives now.
+    ``expected_end`` holds what is known ahead: a release date from custody, the 18-month
+    limit of a framework place, a 21st birthday in staying put.
+    """
+
+    __table_args__ = (
+        sa.Index(
+            "uq_stay_one_current_per_young_person",
+            "young_person_id",
+            unique=True,
+            sqlite_where=sa.text("end_date IS NULL"),
+            postgresql_where=sa.text("end_date IS NULL"),
+        ),
+        sa.Index(
+            "uq_stay_one_current_per_place",
+            "place_id",
+            unique=True,
+            sqlite_where=sa.text("end_date IS NULL AND place_id IS NOT NULL"),
+            postgresql_where=sa.text("end_date IS NULL AND place_id IS NOT NULL"),
+        ),
+        sa.CheckConstraint("end_date IS NULL OR end_date >= start_date", name="stay_dates"),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    young_person_id: int = Field(foreign_key="young_person.id", index=True)
+    placement_type: PlacementType = _enum(PlacementType.other_suitable, index=True)
+    place_id: int | None = Field(default=None, foreign_key="place.id", index=True)
+    start_date: date
+    end_date: date | None = None
+    suitable: bool = True
+    expected_end: date | None = None
+    area: str = Field(default="", sa_type=sa.String(80))

@@ -1,0 +1,338 @@
+"""Importing the council's records: all or nothing, and idempotent.
+
+Every row is parsed and checked (cells, references to other records, rules that span rows)
+before anything is written; if any row is wrong the whole file is refused with every error
+listed by line, column, value and what was expected. A clean file is upserted by the
+council's own reference, so importing the same file twice changes nothing the second time.
+The caller owns the transaction (see :func:`planner.core.db.unit_of_work`).
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from dataclasses import dataclass, field
+from datetime import date
+from pathlib import Path
+from typing import Any
+
+from sqlmodel import Session, SQLModel, select
+
+from planner.core import audit
+from planner.domain import PlacementType
+from planner.models import Place, Provision, Stay, User, Vacancy, YoungPerson, utcnow
+from planner.records.spreadsheets import Row, read_rows
+from planner.records.templates import CellError, Template, template_for
+
+MAX_ERRORS_SHOWN = 50
+
+
+@dataclass(frozen=True)
+class RowError:
+    line: int
+    column: str
+    value: str
+    expected: str
+
+    def __str__(self) -> str:
+        cell = f"column '{self.column}', value {self.value!r}" if self.column else ""
+        return f"line {self.line}: {cell}{': ' if cell else ''}expected {self.expected}"
+
+
+class ImportRefused(ValueError):
+    """The file was refused; nothing was written."""
+
+    def __init__(self, source: str, errors: list[RowError]) -> None:
+        self.source = source
+        self.errors = errors
+        shown = "\n".join(f"  {e}" for e in errors[:MAX_ERRORS_SHOWN])
+        more = len(errors) - MAX_ERRORS_SHOWN
+        tail = f"\n  ... and {more} more" if more > 0 else ""
+        super().__init__(
+            f"{source}: refused, nothing was imported ({len(errors)} problem(s)):\n{shown}{tail}"
+        )
+
+
+@dataclass
+class ImportReport:
+    kind: str
+    created: int = 0
+    updated: int = 0
+    unchanged: int = 0
+    changed_ids: list[int] = field(default_factory=list)
+
+    @property
+    def total(self) -> int:
+        return self.created + self.updated + self.unchanged
+
+
+@dataclass
+class _Parsed:
+    line: int
+    values: dict[str, Any]
+
+
+def _parse(template: Template, rows: list[Row]) -> tuple[list[_Parsed], list[RowError]]:
+    parsed, errors = [], []
+    for row in rows:
+        values: dict[str, Any] = {}
+        for column in template.columns:
+            try:
+                values[column.name] = column.parse(row.values.get(column.name))
+            except CellError as exc:
+                errors.append(RowError(row.line, exc.column, exc.value, exc.expected))
+        parsed.append(_Parsed(row.line, values))
+    seen: dict[tuple[Any, ...], int] = {}
+    for item in parsed:
+        key = tuple(item.values.get(k) for k in template.key)
+        if None in key:
+            continue
+        if key in seen:
+            errors.append(
+                RowError(
+                    item.line,
+                    template.key[0],
+                    str(key[0]),
+                    f"a value not already used on line {seen[key]} (each record once)",
+                )
+            )
+        seen[key] = item.line
+    return parsed, errors
+
+
+class _Lookup:
+    """References to other records, resolved from the database and from this file."""
+
+    def __init__(self, session: Session) -> None:
+        self.session = session
+        self._cache: dict[tuple[type, str], dict[str, int]] = {}
+
+    def ids(self, model: type[SQLModel], attr: str = "reference") -> dict[str, int]:
+        key = (model, attr)
+        if key not in self._cache:
+            column = getattr(model, attr)
+            self._cache[key] = dict(self.session.exec(select(column, model.id)).all())  # type: ignore[attr-defined]
+        return self._cache[key]
+
+
+def _resolve(
+    item: _Parsed,
+    column: str,
+    ids: dict[str, int],
+    what: str,
+    errors: list[RowError],
+    *,
+    required: bool = True,
+) -> int | None:
+    ref = item.values.get(column) or ""
+    if not ref:
+        return None
+    if ref not in ids:
+        if required:
+            errors.append(RowError(item.line, column, ref, f"the reference of an existing {what}"))
+        return None
+    return ids[ref]
+
+
+def _check_young_people(items: list[_Parsed], lookup: _Lookup, errors: list[RowError]) -> None:
+    advisers = lookup.ids(User, "username")
+    for item in items:
+        v = item.values
+        v["personal_adviser_id"] = _resolve(item, "personal_adviser", advisers, "user", errors)
+        dob = v.get("date_of_birth")
+        if dob and dob > date.today():
+            errors.append(RowError(item.line, "date_of_birth", dob.isoformat(), "a past date"))
+
+
+def _check_provisions(items: list[_Parsed], errors: list[RowError]) -> None:
+    for item in items:
+        v = item.values
+        lo, hi = v.get("min_age"), v.get("max_age")
+        if lo is not None and hi is not None and lo > hi:
+            errors.append(RowError(item.line, "max_age", str(hi), "at least min_age"))
+        _check_order(item, "opens_on", "closes_on", errors)
+
+
+def _check_order(item: _Parsed, first: str, last: str, errors: list[RowError]) -> None:
+    a, b = item.values.get(first), item.values.get(last)
+    if a and b and b < a:
+        errors.append(RowError(item.line, last, b.isoformat(), f"a date on or after {first}"))
+
+
+def _check_places(items: list[_Parsed], lookup: _Lookup, errors: list[RowError]) -> None:
+    provisions = lookup.ids(Provision)
+    people = lookup.ids(YoungPerson)
+    for item in items:
+        v = item.values
+        v["provision_id"] = _resolve(item, "provision", provisions, "provision", errors)
+        v["reserved_for_id"] = _resolve(item, "reserved_for", people, "young person", errors)
+        _check_order(item, "opens_on", "closes_on", errors)
+
+
+def _check_stays(items: list[_Parsed], lookup: _Lookup, errors: list[RowError]) -> None:
+    people = lookup.ids(YoungPerson)
+    places = lookup.ids(Place)
+    by_person: dict[int, list[_Parsed]] = defaultdict(list)
+    for item in items:
+        v = item.values
+        v["young_person_id"] = _resolve(item, "young_person", people, "young person", errors)
+        v["place_id"] = _resolve(item, "place", places, "place", errors)
+        _check_order(item, "start_date", "end_date", errors)
+        if v.get("suitable") is None and v.get("placement_type"):
+            v["suitable"] = PlacementType(v["placement_type"]).suitable_by_policy
+        if v["young_person_id"] is not None and v.get("start_date"):
+            by_person[v["young_person_id"]].append(item)
+    if by_person:
+        in_file = {(p, s.values["start_date"]) for p, stays in by_person.items() for s in stays}
+        recorded = lookup.session.exec(
+            select(Stay).where(Stay.young_person_id.in_(list(by_person)))  # type: ignore[union-attr]
+        ).all()
+        for stay in recorded:
+            if (stay.young_person_id, stay.start_date) not in in_file:
+                values = {"start_date": stay.start_date, "end_date": stay.end_date}
+                by_person[stay.young_person_id].append(_Parsed(0, values))
+    for stays in by_person.values():
+        stays.sort(key=lambda s: (s.values["start_date"], s.line))
+        for before, after in zip(stays, stays[1:], strict=False):
+            end = before.values.get("end_date")
+            if end is None or end > after.values["start_date"]:
+                where = f"line {before.line}" if before.line else "the database"
+                culprit = after if after.line else before
+                errors.append(
+                    RowError(
+                        culprit.line,
+                        "start_date",
+                        culprit.values["start_date"].isoformat(),
+                        f"no overlap with the stay on {where} and the one it follows "
+                        "(a young person lives in one place at a time)",
+                    )
+                )
+
+
+def _check_vacancies(items: list[_Parsed], lookup: _Lookup, errors: list[RowError]) -> None:
+    places = lookup.ids(Place)
+    open_lines: dict[int, int] = {}
+    for item in items:
+        v = item.values
+        v["place_id"] = _resolve(item, "place", places, "place", errors)
+        if v["place_id"] is not None and v.get("status") == "open":
+            if v["place_id"] in open_lines:
+                errors.append(
+                    RowError(
+                        item.line,
+                        "status",
+                        "open",
+                        f"one open vacancy per place (already open on line "
+                        f"{open_lines[v['place_id']]})",
+                    )
+                )
+            open_lines[v["place_id"]] = item.line
+
+
+# How each kind maps to its table: the model, the key in the table, and the fields written.
+_TABLES: dict[str, tuple[type[SQLModel], tuple[str, ...], tuple[str, ...]]] = {
+    "young_people": (
+        YoungPerson,
+        ("reference",),
+        tuple(c.name for c in template_for("young_people").columns if c.name != "personal_adviser")
+        + ("personal_adviser_id",),
+    ),
+    "provisions": (
+        Provision,
+        ("reference",),
+        tuple(c.name for c in template_for("provisions").columns),
+    ),
+    "places": (
+        Place,
+        ("reference",),
+        ("reference", "label", "opens_on", "closes_on", "provision_id", "reserved_for_id"),
+    ),
+    "stays": (
+        Stay,
+        ("young_person_id", "start_date"),
+        (
+            "young_person_id",
+            "placement_type",
+            "start_date",
+            "end_date",
+            "suitable",
+            "place_id",
+            "expected_end",
+            "area",
+        ),
+    ),
+    "vacancies": (
+        Vacancy,
+        ("place_id", "available_from"),
+        ("place_id", "available_from", "status"),
+    ),
+}
+
+
+def _same(a: Any, b: Any) -> bool:
+    return (a.value if hasattr(a, "value") else a) == (b.value if hasattr(b, "value") else b)
+
+
+def _upsert(session: Session, kind: str, items: list[_Parsed]) -> ImportReport:
+    model, key, fields = _TABLES[kind]
+    report = ImportReport(kind)
+    existing = {
+        tuple(getattr(obj, k) for k in key): obj for obj in session.exec(select(model)).all()
+    }
+    for item in items:
+        values = {f: item.values.get(f) for f in fields}
+        record = existing.get(tuple(values[k] for k in key))
+        if record is None:
+            record = model(**values)
+            session.add(record)
+            report.created += 1
+        elif all(_same(getattr(record, f), values[f]) for f in fields):
+            report.unchanged += 1
+            continue
+        else:
+            for f, value in values.items():
+                setattr(record, f, value)
+            if hasattr(record, "updated_at"):
+                record.updated_at = utcnow()
+            report.updated += 1
+        session.flush()
+        report.changed_ids.append(record.id)  # type: ignore[attr-defined]
+    return report
+
+
+def import_rows(
+    session: Session, kind: str, rows: list[Row], *, actor: str, source: str = "file"
+) -> ImportReport:
+    """Validate every row, then write all of them; raise :class:`ImportRefused` otherwise."""
+    template = template_for(kind)
+    items, errors = _parse(template, rows)
+    lookup = _Lookup(session)
+    if template.kind == "young_people":
+        _check_young_people(items, lookup, errors)
+    elif template.kind == "provisions":
+        _check_provisions(items, errors)
+    elif template.kind == "places":
+        _check_places(items, lookup, errors)
+    elif template.kind == "stays":
+        _check_stays(items, lookup, errors)
+    elif template.kind == "vacancies":
+        _check_vacancies(items, lookup, errors)
+    if errors:
+        errors.sort(key=lambda e: (e.line, e.column))
+        raise ImportRefused(source, errors)
+    report = _upsert(session, template.kind, items)
+    audit.record(
+        session,
+        actor=actor,
+        action="import",
+        entity=template.kind,
+        detail=f"created={report.created} updated={report.updated} unchanged={report.unchanged}",
+    )
+    return report
+
+
+def import_file(session: Session, kind: str, path: Path, *, actor: str) -> ImportReport:
+    """Import a CSV or XLSX file of ``kind`` (see ``docs/data-templates.md``)."""
+    template = template_for(kind)
+    required = [c.name for c in template.columns if c.required]
+    rows = read_rows(path, template.names, required)
+    return import_rows(session, template.kind, rows, actor=actor, source=path.name)

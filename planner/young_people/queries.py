@@ -1,0 +1,238 @@
+"""Reading young people's records, within what the viewer's role allows.
+
+The data-level half of least privilege lives here, not in the web layer, so the pages, the
+JSON API and any later command all get the same answer:
+
+* housing officers and managers see every current young person;
+* personal advisers see only the young people they are the adviser of; anyone else's record
+  is "not found", so ids cannot be probed;
+* commissioners and administrators see no named young person at all (``Forbidden``).
+
+Every view of one young person's record writes an audit event naming the record by id, so
+"who looked at my file" can be answered for a subject access request.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+
+import sqlalchemy as sa
+from sqlmodel import Session, col, select
+
+from planner.core import audit
+from planner.core.errors import Forbidden, NotFound
+from planner.domain import PlacementType, age_on
+from planner.domain.permissions import Permission, RecordScope, check, record_scope
+from planner.models import Place, Provision, Stay, User, YoungPerson
+
+
+@dataclass(frozen=True)
+class YoungPersonRow:
+    """One line of a caseload list: enough to find the person, nothing sensitive."""
+
+    id: int
+    reference: str
+    age: int
+    legal_status: str
+    placement_type: str | None
+    placement_label: str
+    suitable: bool | None
+    area: str
+    personal_adviser: str
+
+
+@dataclass(frozen=True)
+class YoungPeoplePage:
+    rows: list[YoungPersonRow]
+    total: int
+    page: int
+    pages: int
+
+
+@dataclass(frozen=True)
+class StayLine:
+    placement_type: str
+    placement_label: str
+    provision: str
+    area: str
+    start_date: date
+    end_date: date | None
+    expected_end: date | None
+    suitable: bool
+
+
+@dataclass(frozen=True)
+class YoungPersonRecord:
+    """What a personal adviser, housing officer or manager reads about one young person."""
+
+    id: int
+    reference: str
+    date_of_birth: date
+    age: int
+    gender: str
+    legal_status: str
+    in_care: bool
+    uasc: bool
+    asylum_status: str
+    support_need: str
+    risk_flags: list[str]
+    needs_step_free: bool
+    has_child: bool
+    pregnant: bool
+    has_pet: bool
+    area: str
+    preferred_areas: list[str]
+    excluded_areas: list[str]
+    education_area: str
+    work_area: str
+    network_area: str
+    asked_to_move: bool
+    personal_adviser: str
+    pathway_plan_review_due: date | None
+    current_stay: StayLine | None
+    stays: list[StayLine]
+
+
+def _split(text: str) -> list[str]:
+    return [part for part in (p.strip() for p in text.split(";")) if part]
+
+
+def _scoped(viewer: User):  # type: ignore[no-untyped-def]
+    """The WHERE clause for the young people ``viewer`` may see."""
+    check(viewer.role, Permission.view_young_people)
+    scope = record_scope(viewer.role)
+    if scope == RecordScope.none:
+        raise Forbidden()
+    if scope == RecordScope.own:
+        return YoungPerson.personal_adviser_id == viewer.id
+    return sa.true()
+
+
+def _label(placement_type: str | None) -> str:
+    return PlacementType(placement_type).label if placement_type else "Not known"
+
+
+def list_young_people(
+    session: Session,
+    *,
+    viewer: User,
+    unsuitable_only: bool = False,
+    page: int = 1,
+    per_page: int = 50,
+    today: date | None = None,
+) -> YoungPeoplePage:
+    """The current young people ``viewer`` may see, by reference, one page at a time."""
+    today = today or date.today()
+    where = [_scoped(viewer), col(YoungPerson.left_service_on).is_(None)]
+    current = sa.and_(Stay.young_person_id == YoungPerson.id, col(Stay.end_date).is_(None))
+    if unsuitable_only:
+        where.append(Stay.suitable == False)  # noqa: E712
+    base = (
+        select(YoungPerson, Stay, User)
+        .join(Stay, current, isouter=not unsuitable_only)
+        .join(User, User.id == YoungPerson.personal_adviser_id, isouter=True)  # type: ignore[arg-type]
+        .where(*where)
+    )
+    total = int(session.exec(select(sa.func.count()).select_from(base.subquery())).one())
+    pages = max(1, -(-total // per_page))
+    page = min(max(1, page), pages)
+    rows = session.exec(
+        base.order_by(YoungPerson.reference).offset((page - 1) * per_page).limit(per_page)
+    ).all()
+    return YoungPeoplePage(
+        rows=[
+            YoungPersonRow(
+                id=person.id,  # type: ignore[arg-type]
+                reference=person.reference,
+                age=age_on(person.date_of_birth, today),
+                legal_status=str(person.legal_status),
+                placement_type=str(stay.placement_type) if stay else None,
+                placement_label=_label(str(stay.placement_type) if stay else None),
+                suitable=stay.suitable if stay else None,
+                area=(stay.area if stay and stay.area else person.area),
+                personal_adviser=adviser.username if adviser else "",
+            )
+            for person, stay, adviser in rows
+        ],
+        total=total,
+        page=page,
+        pages=pages,
+    )
+
+
+def _stay_lines(session: Session, person_id: int) -> list[StayLine]:
+    rows = session.exec(
+        select(Stay, Provision)
+        .join(Place, Place.id == Stay.place_id, isouter=True)  # type: ignore[arg-type]
+        .join(Provision, Provision.id == Place.provision_id, isouter=True)  # type: ignore[arg-type]
+        .where(Stay.young_person_id == person_id)
+        .order_by(col(Stay.start_date).desc())
+    ).all()
+    return [
+        StayLine(
+            placement_type=str(stay.placement_type),
+            placement_label=_label(str(stay.placement_type)),
+            provision=provision.name if provision else "",
+            area=stay.area or (provision.area if provision else ""),
+            start_date=stay.start_date,
+            end_date=stay.end_date,
+            expected_end=stay.expected_end,
+            suitable=stay.suitable,
+        )
+        for stay, provision in rows
+    ]
+
+
+def get_record(
+    session: Session, *, viewer: User, young_person_id: int, today: date | None = None
+) -> YoungPersonRecord:
+    """One young person's record, audited as a view by ``viewer``.
+
+    Raises ``Forbidden`` for roles that see no named young person and ``NotFound`` for a
+    record outside the viewer's scope (or that does not exist): the two look the same.
+    """
+    where = _scoped(viewer)
+    person = session.exec(
+        select(YoungPerson).where(YoungPerson.id == young_person_id, where)
+    ).first()
+    if person is None:
+        raise NotFound()
+    today = today or date.today()
+    adviser = session.get(User, person.personal_adviser_id) if person.personal_adviser_id else None
+    stays = _stay_lines(session, young_person_id)
+    audit.record(
+        session,
+        actor=viewer.username,
+        action="view",
+        entity="young_person",
+        entity_id=str(person.id),
+    )
+    return YoungPersonRecord(
+        id=person.id,  # type: ignore[arg-type]
+        reference=person.reference,
+        date_of_birth=person.date_of_birth,
+        age=age_on(person.date_of_birth, today),
+        gender=str(person.gender),
+        legal_status=str(person.legal_status),
+        in_care=person.in_care,
+        uasc=person.uasc,
+        asylum_status=str(person.asylum_status),
+        support_need=str(person.support_need),
+        risk_flags=_split(person.risk_flags),
+        needs_step_free=person.needs_step_free,
+        has_child=person.has_child,
+        pregnant=person.pregnant,
+        has_pet=person.has_pet,
+        area=person.area,
+        preferred_areas=_split(person.preferred_areas),
+        excluded_areas=_split(person.excluded_areas),
+        education_area=person.education_area,
+        work_area=person.work_area,
+        network_area=person.network_area,
+        asked_to_move=person.asked_to_move,
+        personal_adviser=adviser.username if adviser else "",
+        pathway_plan_review_due=person.pathway_plan_review_due,
+        current_stay=next((s for s in stays if s.end_date is None), None),
+        stays=stays,
+    )

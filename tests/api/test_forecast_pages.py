@@ -1,0 +1,161 @@
+"""The forecast pages and API through the real app over HTTPS: what commissioners see (and
+that no young person is named in any of it), the form's CSRF and bounds, one forecast at a
+time, exports and API reads in the audit trail, and comparison only on the same data."""
+
+from __future__ import annotations
+
+import io
+import re
+
+import openpyxl
+from sqlmodel import select
+from webseed import csrf_of, issue_token, sign_in
+
+from api.pages import forecasting as forecast_pages
+from planner.core.db import get_engine, unit_of_work
+from planner.models import AuditEvent, ForecastRun
+
+ORIGIN = {"Origin": "https://testserver"}
+REFERENCES = ("YP0001", "YP0002", "YP0003")
+
+
+def _as(client, web_db, role):
+    username = web_db.council.by_role[role]
+    sign_in(client, username, web_db.council.passwords[username])
+    return username
+
+
+def _audit(web_db, **where) -> list[AuditEvent]:
+    with unit_of_work(get_engine(web_db.url)) as session:
+        query = select(AuditEvent)
+        for key, value in where.items():
+            query = query.where(getattr(AuditEvent, key) == value)
+        return list(session.exec(query.order_by(AuditEvent.id)))
+
+
+def test_commissioners_see_forecasts_and_nothing_that_names_a_young_person(client, web_db):
+    first, second = web_db.council.forecast_runs
+    _as(client, web_db, "commissioner")
+    pages = {
+        "list": client.get("/forecasts"),
+        "run": client.get(f"/forecasts/{first}"),
+        "compare": client.get(f"/forecasts/compare?first={first}&second={second}"),
+        "csv": client.get(f"/forecasts/{first}/tables/demand.csv"),
+        "chart": client.get(
+            f"/forecasts/{first}/tables/chart.csv?placement_type=supported_accommodation"
+            "&lot=care_leavers"
+        ),
+        "rates": client.get(f"/forecasts/{first}/tables/inputs_rates.csv"),
+    }
+    for name, response in pages.items():
+        assert response.status_code == 200, name
+        for reference in REFERENCES:
+            assert reference not in response.text, (name, reference)
+    run = pages["run"].text
+    assert run.count('role="img"') == 16 and "Shortfall by quarter" in run
+    assert "Places needed (95%)" in run and "Chance of a shortfall in the quarter" in run
+    assert f"/forecasts/{first}/tables/chart.csv?placement_type=staying_put" in run
+    assert "Central compared with more UASC" in pages["compare"].text
+    assert pages["chart"].headers["content-type"].startswith("text/csv")
+    assert pages["chart"].text.startswith("quarter_start,recorded,demand_median")
+    book = openpyxl.load_workbook(
+        io.BytesIO(client.get(f"/forecasts/{first}/forecast.xlsx").content)
+    )
+    for sheet in book.worksheets:
+        for row in sheet.iter_rows(values_only=True):
+            assert not any(isinstance(v, str) and v.startswith("YP0") for v in row)
+    assert {"about", "demand", "history", "inputs_rates"} <= set(book.sheetnames)
+
+    headers = {
+        "Authorization": f"Bearer {issue_token(web_db.url, web_db.council.by_role['commissioner'])}"
+    }
+    runs = client.get("/api/v1/forecast-runs", headers=headers).json()
+    assert {first, second} <= {r["id"] for r in runs}
+    detail = client.get(f"/api/v1/forecast-runs/{first}", headers=headers).json()
+    assert detail["scenario"] == "central" and "demand" in detail["tables"]
+    table = client.get(f"/api/v1/forecast-runs/{first}/tables/demand", headers=headers).json()
+    assert table["columns"][:3] == ["scenario", "quarter_start", "placement_type"]
+    assert table["rows"][0]["quarter_start"] and "YP0" not in str(table)
+    missing = client.get(f"/api/v1/forecast-runs/{first}/tables/nope", headers=headers)
+    assert missing.status_code == 404 and missing.json()["error"]["code"] == "not_found"
+
+
+def test_exports_and_api_reads_are_audited_with_who_and_which_run(client, web_db):
+    first = web_db.council.forecast_runs[0]
+    username = _as(client, web_db, "manager")
+    before = len(_audit(web_db, action="export", entity="forecast_run"))
+    assert client.get(f"/forecasts/{first}/forecast.xlsx").status_code == 200
+    assert client.get(f"/forecasts/{first}/tables/flows.csv").status_code == 200
+    assert client.get(f"/forecasts/{first}/tables/nope.csv").status_code == 404
+    events = _audit(web_db, action="export", entity="forecast_run")[before:]
+    assert [(e.actor, e.entity_id, e.detail.split()[0]) for e in events] == [
+        (username, str(first), "format=xlsx"),
+        (username, str(first), "format=csv"),
+    ]
+
+
+def test_making_a_forecast_needs_the_csrf_token_and_is_bounded(client, web_db):
+    username = _as(client, web_db, "commissioner")
+    page = client.get("/forecasts").text
+    for form in re.findall(r"<form[^>]*>.*?</form>", page, re.S):
+        if 'method="post"' in form:
+            assert 'name="csrf_token"' in form
+    token = csrf_of(page)
+    data = {"scenario": ["central", "staying_put_take_up"], "months": "12", "runs": "100"}
+    refused = client.post("/forecasts", data=data, headers=ORIGIN)
+    assert refused.status_code == 403
+    too_many = client.post(
+        "/forecasts", data={**data, "runs": "5000", "csrf_token": token}, headers=ORIGIN
+    )
+    assert (
+        too_many.status_code == 422 and "Enter a number of runs from 100 to 2,000" in too_many.text
+    )
+    assert 'value="staying_put_take_up" aria-describedby' in too_many.text  # choices kept
+
+    # one forecast at a time: a second request while one runs is told to wait
+    assert forecast_pages._one_at_a_time.acquire(blocking=False)
+    try:
+        busy = client.post("/forecasts", data={**data, "csrf_token": token}, headers=ORIGIN)
+    finally:
+        forecast_pages._one_at_a_time.release()
+    assert busy.status_code == 409 and "Another forecast is being made" in busy.text
+
+    made = client.post(
+        "/forecasts", data={**data, "csrf_token": token}, headers=ORIGIN, follow_redirects=False
+    )
+    assert made.status_code == 303
+    first, second = map(int, re.findall(r"\d+", made.headers["location"]))
+    event = _audit(web_db, action="forecast", actor=username)[-1]
+    assert event.entity_id == f"{first},{second}"
+    with unit_of_work(get_engine(web_db.url)) as session:
+        run = session.get(ForecastRun, second)
+        assert (run.scenario, run.months, run.runs, run.created_by) == (
+            "staying_put_take_up",
+            12,
+            100,
+            username,
+        )
+    page = client.get(made.headers["location"]).text
+    assert "were made together" in page and f"second={second}" in page
+
+
+def test_runs_from_different_data_are_not_compared(client, web_db):
+    first = web_db.council.forecast_runs[0]
+    with unit_of_work(get_engine(web_db.url)) as session:
+        other = session.get(ForecastRun, first)
+        copy = ForecastRun(
+            **{
+                k: getattr(other, k)
+                for k in ForecastRun.model_fields
+                if k not in {"id", "data_fingerprint"}
+            },
+            data_fingerprint="f" * 16,
+        )
+        session.add(copy)
+        session.flush()
+        copy_id = copy.id
+    _as(client, web_db, "commissioner")
+    response = client.get(f"/forecasts/compare?first={first}&second={copy_id}")
+    assert response.status_code == 422 and "made from different data" in response.text
+    assert client.get(f"/forecasts/compare?first={first}&second={first}").status_code == 422
+    assert client.get("/forecasts/compare?first=1&second=999999").status_code == 404

@@ -1,0 +1,126 @@
+"""`planner match` on the example files, and refusing a malformed file precisely."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pandas as pd
+import pytest
+import typer
+from typer.testing import CliRunner
+
+from planner.cli import app as planner_app
+
+EXAMPLES = Path(__file__).resolve().parents[2] / "docs" / "examples" / "matching"
+
+
+@pytest.fixture
+def app() -> typer.Typer:
+    return planner_app
+
+
+def invoke(app: typer.Typer, *args: str):
+    return CliRunner().invoke(app, ["match", *args])
+
+
+def example_args(out: Path, people: Path = EXAMPLES / "people.csv") -> list[str]:
+    return [
+        "--people", str(people),
+        "--vacancies", str(EXAMPLES / "vacancies.csv"),
+        "--travel-times", str(EXAMPLES / "travel_times.csv"),
+        "--out", str(out),
+        "--as-of", "2024-05-01",
+    ]  # fmt: skip
+
+
+def test_the_example_files_give_proposals_with_reasons(app, tmp_path):
+    result = invoke(app, *example_args(tmp_path / "run"))
+
+    assert result.exit_code == 0, result.output
+    out = tmp_path / "run"
+    proposals = pd.read_csv(out / "proposals.csv")
+    assert {"person_id", "vacancy_id", "stage", "score", "reasons"} <= set(proposals.columns)
+    # The 16-year-old in bed and breakfast is moved out first.
+    youngest = proposals.set_index("person_id").loc["YP0001"]
+    assert youngest["stage"] == "a"
+    assert "moves out of unsuitable accommodation" in youngest["reasons"]
+    unmatched = pd.read_csv(out / "unmatched.csv")
+    assert {"person_id", "reasons"} <= set(unmatched.columns)
+    assert set(pd.read_csv(out / "alternatives.csv")["kind"]) == {"vacancy", "young_person"}
+    summary = json.loads((out / "summary.json").read_text())
+    assert summary["status"] == "optimal"
+    assert summary["solver"] == "cbc"
+    assert summary["counts"]["moved_out_of_unsuitable"] == 9
+    # The example has a together group (two sisters), so every stage is a MIP.
+    assert {s["stage"] for s in summary["stages"]} == {"a", "b", "c"}
+    assert {(s["status"], s["model"]) for s in summary["stages"]} == {("optimal", "mip")}
+    assert "unmet_need" in summary and summary["as_of"] == "2024-05-01"
+
+
+def test_highs_can_be_chosen_and_agrees_on_stage_a(app, tmp_path):
+    result = invoke(app, *example_args(tmp_path / "run"), "--solver", "highs")
+    assert result.exit_code == 0, result.output
+    summary = json.loads((tmp_path / "run" / "summary.json").read_text())
+    assert summary["solver"] == "highs"
+    assert summary["counts"]["moved_out_of_unsuitable"] == 9
+
+
+def test_a_malformed_file_is_refused_with_line_column_and_value_and_nothing_is_written(
+    app, tmp_path
+):
+    people = pd.read_csv(EXAMPLES / "people.csv", dtype=str, keep_default_na=False)
+    people.loc[1, "gender"] = "boy"  # line 3: header is line 1
+    people.loc[4, "date_of_birth"] = "31/12/2004"  # line 6
+    bad = tmp_path / "people.csv"
+    people.to_csv(bad, index=False)
+    out = tmp_path / "run"
+
+    result = invoke(app, *example_args(out, people=bad))
+
+    assert result.exit_code == 2
+    assert (
+        "people.csv line 3 (YP0002), column 'gender': value 'boy', "
+        "expected one of male, female, non_binary, not_stated"
+    ) in result.output
+    assert (
+        "people.csv line 6 (YP0005), column 'date_of_birth': value '31/12/2004', "
+        "expected a date as YYYY-MM-DD"
+    ) in result.output
+    assert not out.exists()
+
+
+def test_a_spreadsheet_works_as_well_as_a_csv(app, tmp_path):
+    people = pd.read_csv(EXAMPLES / "people.csv", dtype=str, keep_default_na=False)
+    workbook = tmp_path / "people.xlsx"
+    people.to_excel(workbook, index=False)
+    result = invoke(app, *example_args(tmp_path / "run", people=workbook))
+    assert result.exit_code == 0, result.output
+    from_csv = invoke(app, *example_args(tmp_path / "csv"))
+    assert from_csv.exit_code == 0
+    assert (tmp_path / "run" / "proposals.csv").read_text() == (
+        tmp_path / "csv" / "proposals.csv"
+    ).read_text()
+
+
+def test_a_bad_run_date_is_refused(app, tmp_path):
+    result = invoke(app, *example_args(tmp_path / "run")[:-2], "--as-of", "1 May 2024")
+    assert result.exit_code == 2
+    assert "--as-of" in result.output
+    assert not (tmp_path / "run").exists()
+
+
+def test_every_backend_and_solver_gives_the_same_proposals(app, tmp_path):
+    runs = {
+        "default": [],
+        "pulp-highs": ["--backend", "pulp", "--solver", "highs"],
+        "arrays": ["--backend", "arrays"],
+    }
+    proposals = {}
+    for name, extra in runs.items():
+        out = tmp_path / name
+        result = invoke(app, *example_args(out), *extra)
+        assert result.exit_code == 0, result.output
+        frame = pd.read_csv(out / "proposals.csv")
+        proposals[name] = sorted(zip(frame["person_id"], frame["vacancy_id"], strict=True))
+    assert proposals["default"] == proposals["pulp-highs"] == proposals["arrays"]
