@@ -61,11 +61,12 @@ def _register_commands() -> None:
     from planner.demo import cli as demo
     from planner.escalations import cli as escalations
     from planner.forecasting import cli as forecasting
+    from planner.inventory import cli as inventory
     from planner.jobs import cli as jobs
     from planner.matching import cli as matching
     from planner.records import cli as records
 
-    for feature in (demo, records, forecasting, matching, escalations, jobs, accounts):
+    for feature in (demo, inventory, records, forecasting, matching, escalations, jobs, accounts):
         app.add_typer(feature.app)
 
 

@@ -11,6 +11,7 @@ from __future__ import annotations
 from functools import lru_cache
 from pathlib import Path
 from typing import Literal
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from pydantic import model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
@@ -25,7 +26,7 @@ class Settings(BaseSettings):
     data_dir: Path = Path("var")
     database_url: str = ""
     secret_key: str = DEV_SECRET
-    timezone: str = "Europe/London"
+    timezone: str = "Europe/London"  # "today" everywhere is the date here (core/clock.py)
     host: str = "127.0.0.1"
     port: int = 8000
     # The embedded default runs the scheduled jobs inside `planner serve`; docker-compose
@@ -39,6 +40,12 @@ class Settings(BaseSettings):
     def _defaults_and_guards(self) -> Settings:
         if not self.database_url:
             self.database_url = f"sqlite:///{(self.data_dir / 'planner.sqlite3').as_posix()}"
+        try:
+            ZoneInfo(self.timezone)
+        except (ZoneInfoNotFoundError, ValueError):
+            raise ValueError(
+                f"PLANNER_TIMEZONE {self.timezone!r} is not a time zone (e.g. Europe/London)"
+            ) from None
         if self.environment == "production" and self.secret_key == DEV_SECRET:
             raise ValueError("PLANNER_SECRET_KEY must be set to a real secret in production")
         return self

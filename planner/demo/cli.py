@@ -13,9 +13,9 @@ from planner.core import audit
 from planner.core.cli_support import console, fail, migrated_engine, parse_day, progress_bar
 from planner.core.db import unit_of_work
 from planner.demo import council as demo
+from planner.inventory.cli import report_table
 from planner.inventory.status import summarise
 from planner.models import YoungPerson
-from planner.records.cli import _report_table
 
 app = typer.Typer()
 
@@ -70,7 +70,7 @@ def demo_command(
     with unit_of_work(engine) as session:
         summary = summarise(session, day)
         accounts = create_demo_users(session)
-    console.print(_report_table(summary))
+    console.print(report_table(summary))
     sign_in = Table(title="Demo accounts (passwords are new each time the demo is built)")
     for col in ("Username", "Role", "Password"):
         sign_in.add_column(col)
