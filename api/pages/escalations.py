@@ -9,10 +9,8 @@ may show) live in :mod:`planner.escalations.service`. Downloads are formula-safe
 
 from __future__ import annotations
 
-import csv
-import io
 from datetime import date
-from typing import Annotated, Any
+from typing import Annotated
 
 from fastapi import APIRouter, Path, Query, Request
 from starlette.responses import RedirectResponse, Response
@@ -35,7 +33,6 @@ from planner.escalations import queries as escalation_queries
 from planner.escalations import service as escalations
 from planner.jobs import queries as job_queries
 from planner.jobs import scheduler
-from planner.records.spreadsheets import safe_cell
 from planner.young_people import scope as scope
 
 router = APIRouter(include_in_schema=False)
@@ -253,29 +250,10 @@ def report_page(
     )
 
 
-def _export(db: DbSession, principal: Principal, report_id: int, fmt: str) -> tuple[str, Any]:
-    escalation_queries.get_exception_report_or_raise(db, report_id)
-    report, columns, rows = escalations.export_report(
+def _export(db: DbSession, principal: Principal, report_id: int, fmt: str) -> tuple[str, bytes]:
+    return escalations.export_report(
         db, report_id=report_id, actor=principal.user.username, fmt=fmt
     )
-    name = f"exception-report-{report.id}-{report.audience}-{report.as_of.isoformat()}.{fmt}"
-    table = [[safe_cell(row.get(c)) for c in columns] for row in rows]
-    if fmt == "csv":
-        text = io.StringIO(newline="")
-        writer = csv.writer(text)
-        writer.writerow(columns)
-        writer.writerows(table)
-        return name, text.getvalue()
-    import openpyxl
-
-    book = openpyxl.Workbook(write_only=True)
-    sheet = book.create_sheet(report.audience)
-    sheet.append(columns)
-    for line in table:
-        sheet.append(line)
-    out = io.BytesIO()
-    book.save(out)
-    return name, out.getvalue()
 
 
 @router.get("/reports/{report_id}/report.csv")

@@ -39,6 +39,7 @@ from planner.core import audit
 from planner.core.errors import InvalidInput, PlannerError
 from planner.domain import PlacementType, age_on
 from planner.models import Escalation, EscalationAction, ExceptionReport, Stay, User, YoungPerson
+from planner.records.spreadsheets import table_bytes
 
 SUPERVISION_DAYS = 28
 LEVELS = {1: "team manager", 2: "service manager", 3: "head of service", 4: "director"}
@@ -465,15 +466,15 @@ def report_markdown(report: ExceptionReport) -> str:
     return "\n".join(lines) + "\n"
 
 
-def export_report(
-    session: Session, *, report_id: int, actor: str, fmt: str
-) -> tuple[ExceptionReport, list[str], list[dict]]:
-    """A saved report's rows for a download, with the export recorded in the audit trail."""
+def export_report(session: Session, *, report_id: int, actor: str, fmt: str) -> tuple[str, bytes]:
+    """A saved report as a CSV or XLSX download (file name and bytes, formula-safe), with
+    the export recorded in the audit trail."""
     report = session.get(ExceptionReport, report_id)
     if report is None:
         raise ReportNotFound()
     rows = json.loads(report.content)["rows"]
     columns = list(rows[0]) if rows else ["case" if report.audience == "board" else "reference"]
+    content = table_bytes(columns, rows, fmt, sheet=report.audience)
     audit.record(
         session,
         actor=actor,
@@ -482,7 +483,8 @@ def export_report(
         entity_id=str(report.id),
         detail=f"format={fmt} audience={report.audience} rows={len(rows)}",
     )
-    return report, columns, rows
+    name = f"exception-report-{report.id}-{report.audience}-{report.as_of.isoformat()}.{fmt}"
+    return name, content
 
 
 class ReportNotFound(PlannerError):

@@ -111,26 +111,35 @@ def safe_cell(value: Any) -> Any:
     return value
 
 
-def write_rows(path: Path, columns: Sequence[str], rows: Iterable[dict[str, Any]]) -> int:
-    """Write rows to CSV or XLSX (by the file's suffix); returns how many were written."""
-    fmt = file_format(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    count = 0
+def table_bytes(
+    columns: Sequence[str], rows: Iterable[dict[str, Any]], fmt: str, *, sheet: str = "data"
+) -> bytes:
+    """Rows as the bytes of a CSV (UTF-8) or XLSX file, formula-safe: the one writer behind
+    every file and download the planner produces from rows."""
     if fmt == "csv":
-        with path.open("w", newline="", encoding="utf-8") as handle:
-            writer = csv.writer(handle)
-            writer.writerow(columns)
-            for row in rows:
-                writer.writerow([_cell_text(safe_cell(row.get(c))) for c in columns])
-                count += 1
-        return count
-    import openpyxl
+        text = io.StringIO(newline="")
+        writer = csv.writer(text)
+        writer.writerow(columns)
+        for row in rows:
+            writer.writerow([_cell_text(safe_cell(row.get(c))) for c in columns])
+        return text.getvalue().encode("utf-8")
+    if fmt != "xlsx":
+        raise FileRefused(f"cannot write {fmt!r}: expected csv or xlsx")
+    import openpyxl  # only when a workbook is asked for: it is slow to import
 
     book = openpyxl.Workbook(write_only=True)
-    sheet = book.create_sheet(path.stem[:31] or "data")
-    sheet.append(list(columns))
+    worksheet = book.create_sheet(sheet[:31] or "data")
+    worksheet.append(list(columns))
     for row in rows:
-        sheet.append([safe_cell(row.get(c)) for c in columns])
-        count += 1
-    book.save(path)
-    return count
+        worksheet.append([safe_cell(row.get(c)) for c in columns])
+    out = io.BytesIO()
+    book.save(out)
+    return out.getvalue()
+
+
+def write_rows(path: Path, columns: Sequence[str], rows: Iterable[dict[str, Any]]) -> int:
+    """Write rows to CSV or XLSX (by the file's suffix); returns how many were written."""
+    listed = list(rows)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_bytes(table_bytes(columns, listed, file_format(path), sheet=path.stem))
+    return len(listed)
