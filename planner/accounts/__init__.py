@@ -1,0 +1,1 @@
+"""Staff accounts, sign-in sessions, API tokens and the audit trail's search."""

@@ -1,0 +1,1 @@
+"""The synthetic demo council, calibrated to a real council's published figures."""

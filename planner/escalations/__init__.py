@@ -1,0 +1,1 @@
+"""Escalation review of everyone in unsuitable accommodation, and the exception reports."""

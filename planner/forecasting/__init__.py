@@ -1,0 +1,1 @@
+"""Forecasts from the records and the published statistics, scenarios and places needed."""

@@ -1,0 +1,1 @@
+"""The inventory: provisions, places and vacancies, and where the service stands on a day."""

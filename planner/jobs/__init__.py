@@ -1,0 +1,1 @@
+"""Scheduled jobs: the scheduler process, the jobs themselves and their recorded runs."""

@@ -1,0 +1,1 @@
+"""Young people's records and who may see them."""
