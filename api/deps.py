@@ -13,8 +13,10 @@ may do.
 
 from __future__ import annotations
 
+import calendar
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
+from datetime import date
 from typing import Annotated, Any
 
 from fastapi import Depends, Request
@@ -25,7 +27,7 @@ from starlette.responses import RedirectResponse
 
 from api.security import SESSION_COOKIE, same_origin
 from planner.accounts import service as accounts
-from planner.core.errors import Forbidden, NotSignedIn
+from planner.core.errors import Forbidden, InvalidInput, NotSignedIn
 from planner.domain.permissions import Permission, check
 from planner.models import ApiToken, AuthSession, User
 
@@ -162,3 +164,54 @@ TEXT = r"^[^\x00-\x08\x0A-\x1F]*$"  # no control characters (PostgreSQL refuses 
 def see_other(url: str) -> RedirectResponse:
     """Post/redirect/get: after a form is handled, the browser loads ``url``."""
     return RedirectResponse(url, status_code=303)
+
+
+# -- form fields: a form posts any text, so each reading refuses bad text as InvalidInput ------
+
+
+def whole_number(text: str) -> int | None:
+    """``text`` as a whole number (surrounding spaces allowed), or None if it is not one."""
+    text = text.strip()
+    digits = text[1:] if text[:1] in "+-" else text
+    return int(text) if digits.isascii() and digits.isdigit() else None
+
+
+def iso_date(text: str) -> date | None:
+    """``text`` as a YYYY-MM-DD date, or None if it is not one."""
+    parts = text.strip().split("-")
+    if len(parts) != 3 or [len(p) for p in parts] != [4, 2, 2]:
+        return None
+    year, month, day = (whole_number(p) for p in parts)
+    return _calendar_date(year, month, day)
+
+
+def _calendar_date(year: int | None, month: int | None, day: int | None) -> date | None:
+    if year is None or month is None or day is None or not 1 <= year <= 9999:
+        return None
+    if not 1 <= month <= 12 or not 1 <= day <= calendar.monthrange(year, month)[1]:
+        return None
+    return date(year, month, day)
+
+
+def form_version(form: dict[str, str]) -> int:
+    """The record version a form carries (the one its user saw)."""
+    version = whole_number(form.get("version", ""))
+    if version is None or not 1 <= version <= ID_MAX:
+        raise InvalidInput("The form is missing the record's version; reload the page.")
+    return version
+
+
+def form_date(
+    form: dict[str, str], prefix: str, what: str, *, required: bool = True
+) -> date | None:
+    """A GOV.UK date input (``prefix-day``, ``-month``, ``-year``) as a date."""
+    parts = [form.get(f"{prefix}-{p}", "").strip() for p in ("day", "month", "year")]
+    if not any(parts):
+        if required:
+            raise InvalidInput(f"Enter the {what}.")
+        return None
+    day, month, year = (whole_number(p) for p in parts)
+    found = _calendar_date(year, month, day)
+    if found is None or not 2000 <= found.year <= 2100:
+        raise InvalidInput(f"The {what} must be a real date, for example 27 3 2026.")
+    return found

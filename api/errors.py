@@ -52,6 +52,29 @@ PAGE_TITLES = {
 }
 
 
+class Refused(PlannerError):
+    """A write the service refused part-way, answered with the "not recorded" page: what
+    happened and the way back. Routes raise it (never return a page for it) so that the
+    request's unit of work rolls back whatever the refused write had already flushed before
+    this handler draws the page: no route rolls back by hand."""
+
+    def __init__(
+        self,
+        error: PlannerError,
+        *,
+        title: str,
+        back: str,
+        back_text: str,
+        message: str | None = None,
+    ) -> None:
+        super().__init__(message or error.message)
+        self.status_code = error.status_code
+        self.code = error.code
+        self.title = title
+        self.back = back
+        self.back_text = back_text
+
+
 def is_api(request: Request) -> bool:
     return request.url.path.startswith("/api/")
 
@@ -90,6 +113,19 @@ def error_response(request: Request, exc: Exception) -> Response:
     if isinstance(error, NotSignedIn):
         return RedirectResponse("/sign-in", status_code=303)
     status = error.status_code
+    if isinstance(error, Refused):
+        return render(
+            request,
+            "decision_problem.html",
+            {
+                "title": error.title,
+                "message": error.message,
+                "status": status,
+                "back": error.back,
+                "back_text": error.back_text,
+            },
+            status_code=status,
+        )
     return render(
         request,
         "error.html",

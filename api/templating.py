@@ -12,20 +12,19 @@ import math
 from datetime import date, datetime
 from pathlib import Path
 from typing import Any
-from zoneinfo import ZoneInfo
 
 from fastapi.templating import Jinja2Templates
 from jinja2 import ChoiceLoader, Environment, FileSystemLoader, PackageLoader, PrefixLoader
 from starlette.requests import Request
 from starlette.responses import HTMLResponse
 
+from planner.core import clock
 from planner.domain import Role
 from planner.domain.permissions import MATRIX, Permission
 
 TEMPLATES = Path(__file__).resolve().parent / "templates"
 SERVICE_NAME = "Care leaver accommodation planner"
 COUNCIL_NAME = "Example Council"
-LONDON = ZoneInfo("Europe/London")
 
 ROLE_LABELS = {
     Role.housing_officer: "Housing officer",
@@ -57,7 +56,7 @@ def _date(value: date | datetime | None) -> str:
     if value is None:
         return ""
     if isinstance(value, datetime):
-        return value.astimezone(LONDON).strftime("%-d %B %Y %H:%M")
+        return value.astimezone(clock.council_zone()).strftime("%-d %B %Y %H:%M")
     return value.strftime("%-d %B %Y")
 
 

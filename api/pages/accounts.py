@@ -17,6 +17,7 @@ from api.deps import (
     DbSession,
     Principal,
     allowed,
+    iso_date,
     see_other,
 )
 from api.security import SESSION_COOKIE, SIGN_IN_COOKIE, same_origin
@@ -135,10 +136,8 @@ def audit_trail(
     errors = {}
     dates: dict[str, date | None] = {}
     for name, text in (("since", since), ("until", until)):
-        try:
-            dates[name] = date.fromisoformat(text) if text else None
-        except ValueError:
-            dates[name] = None
+        dates[name] = iso_date(text) if text else None
+        if text and dates[name] is None:
             errors[name] = "Enter a date as YYYY-MM-DD, for example 2026-03-31"
     search = users.AuditSearch(
         actor=actor,

@@ -9,7 +9,6 @@ may show) live in :mod:`planner.escalations.service`. Downloads are formula-safe
 
 from __future__ import annotations
 
-from datetime import date
 from typing import Annotated
 
 from fastapi import APIRouter, Path, Query, Request
@@ -21,9 +20,12 @@ from api.deps import (
     DbSession,
     Principal,
     allowed,
+    form_date,
+    form_version,
 )
-from api.pages.matching import form_date, form_version, problem_page
+from api.errors import Refused
 from api.templating import render
+from planner.core import clock
 from planner.core.errors import InvalidInput, PlannerError
 from planner.domain import PlacementType
 from planner.domain.permissions import Permission as P
@@ -109,7 +111,7 @@ def _escalation_page(
             "can_open_records": allows(principal.user.role, P.view_young_people),
             "recorded": ACTION_LABELS.get(recorded, ""),
             "labels": ACTION_LABELS,
-            "today": date.today(),
+            "today": clock.today(),
         },
     )
 
@@ -155,28 +157,20 @@ def record_action(
             note=check_text(form.get("note", "").strip()[:1000], "The note"),
             target=target,
         )
-    except escalations.EscalationConflict:
-        db.rollback()
-        return problem_page(
-            request,
-            status=409,
+    except escalations.EscalationConflict as exc:
+        raise Refused(
+            exc,
             title="Someone else changed this escalation first",
             message="Another manager recorded something on this escalation, or it closed, "
             "after you opened the page. Nothing you entered has been saved. Go back to see "
             "it as it is now.",
             back=back,
             back_text="Back to the escalation",
-        )
-    except PlannerError as exc:  # the service refuses bad dates with a plain PlannerError
-        db.rollback()
-        return problem_page(
-            request,
-            status=422,
-            title="That was not recorded",
-            message=exc.message,
-            back=back,
-            back_text="Back to the escalation",
-        )
+        ) from exc
+    except PlannerError as exc:  # a bad date, a missing target, an unknown action
+        raise Refused(
+            exc, title="That was not recorded", back=back, back_text="Back to the escalation"
+        ) from exc
     return RedirectResponse(f"{back}?recorded={kind}", status_code=303)
 
 

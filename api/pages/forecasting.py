@@ -11,7 +11,6 @@ answers in seconds; a second request while one runs is told to wait rather than 
 from __future__ import annotations
 
 import threading
-from datetime import date
 from typing import Annotated, Any
 
 import pandas as pd
@@ -27,7 +26,8 @@ from api.deps import (
     allowed,
 )
 from api.templating import render
-from planner.core.errors import Conflict, InvalidInput
+from planner.core import clock
+from planner.core.errors import Conflict
 from planner.domain.permissions import Permission as P
 from planner.forecasting import service as forecasting
 
@@ -56,7 +56,7 @@ def _catalogue(db: DbSession) -> list[dict[str, str]]:
     """The catalogue, then the saved scenarios (``/scenarios``)."""
     return [
         {"name": name, "description": s.description}
-        for name, s in forecasting.scenario_catalogue(date.today(), db).items()
+        for name, s in forecasting.scenario_catalogue(clock.today(), db).items()
     ]
 
 
@@ -105,7 +105,7 @@ def make_forecast(
     scenarios: Annotated[list[str], Depends(chosen_scenarios)],
 ) -> Response:
     """Run one or two scenarios on today's records, save them and show the first."""
-    today = date.today()
+    today = clock.today()
     asked = forecasting.check_forecast_request(
         scenarios=scenarios,
         months=form.get("months", ""),
@@ -131,8 +131,6 @@ def make_forecast(
             save_trace=True,
             compare=False,
         )
-    except ValueError as exc:  # the records cannot be forecast (e.g. no young people yet)
-        raise InvalidInput(f"The forecast could not be made: {exc}") from exc
     finally:
         _one_at_a_time.release()
     first, *others = report.run_ids

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from datetime import date
 from typing import Annotated
 
 from fastapi import APIRouter, Query, Request
@@ -14,6 +13,7 @@ from api.deps import (
     allowed,
 )
 from api.templating import render
+from planner.core import clock
 from planner.core.errors import InvalidInput
 from planner.domain import PlacementType
 from planner.domain.permissions import Permission as P
@@ -53,7 +53,7 @@ def vacancies(
             "area": area,
             "areas": inventory.areas(db, viewer=principal.user),
             "types": [t for t in PlacementType if t.allocatable],
-            "today": date.today(),
+            "today": clock.today(),
         },
     )
 

@@ -9,7 +9,6 @@ answered 409 with a page that says someone else decided first and links back.
 
 from __future__ import annotations
 
-from datetime import date
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Path, Query, Request
@@ -21,8 +20,12 @@ from api.deps import (
     DbSession,
     Principal,
     allowed,
+    form_date,
+    form_version,
 )
+from api.errors import Refused
 from api.templating import render
+from planner.core import clock
 from planner.core.errors import InvalidInput, PlannerError
 from planner.domain import DeclineReason, Role
 from planner.domain.permissions import Permission as P
@@ -46,53 +49,6 @@ DECLINE_LABELS = {
     DeclineReason.placed_elsewhere: "Placed elsewhere",
     DeclineReason.other: "Other",
 }
-
-
-def form_version(form: dict[str, str]) -> int:
-    """The record version a form carries (the one its user saw)."""
-    try:
-        version = int(form.get("version", ""))
-    except ValueError:
-        raise InvalidInput("The form is missing the record's version; reload the page.") from None
-    if not 1 <= version <= ID_MAX:
-        raise InvalidInput("The form is missing the record's version; reload the page.")
-    return version
-
-
-def form_date(
-    form: dict[str, str], prefix: str, what: str, *, required: bool = True
-) -> date | None:
-    """A GOV.UK date input (``prefix-day``, ``-month``, ``-year``) as a date."""
-    parts = [form.get(f"{prefix}-{p}", "").strip() for p in ("day", "month", "year")]
-    if not any(parts):
-        if required:
-            raise InvalidInput(f"Enter the {what}.")
-        return None
-    try:
-        day, month, year = (int(p) for p in parts)
-        if not 2000 <= year <= 2100:
-            raise ValueError
-        return date(year, month, day)
-    except ValueError:
-        raise InvalidInput(f"The {what} must be a real date, for example 27 3 2026.") from None
-
-
-def problem_page(
-    request: Request, *, status: int, title: str, message: str, back: str, back_text: str
-) -> Response:
-    """A refused decision: what happened and the way back (409 and 422)."""
-    return render(
-        request,
-        "decision_problem.html",
-        {
-            "title": title,
-            "message": message,
-            "status": status,
-            "back": back,
-            "back_text": back_text,
-        },
-        status_code=status,
-    )
 
 
 def _view(db: DbSession, principal: Principal, run_id: int | None) -> dict[str, Any]:
@@ -164,7 +120,7 @@ def matching_page(
             "can_open_records": allows(role, P.view_young_people) and role != Role.personal_adviser,
             "runs": matching_queries.list_match_runs(db, limit=10),
             "decline_reasons": list(DECLINE_LABELS.items()),
-            "today": date.today(),
+            "today": clock.today(),
         },
     )
 
@@ -180,22 +136,17 @@ def run_matching_now(
     try:
         matching.run_matching(db, actor=principal.user.username)
     except matching.InvalidDecision as exc:
-        return problem_page(
-            request,
-            status=exc.status_code,
-            title="Matching could not be run",
-            message=exc.message,
-            back="/matching",
-            back_text="Back to matching",
-        )
+        raise Refused(
+            exc, title="Matching could not be run", back="/matching", back_text="Back to matching"
+        ) from exc
     return RedirectResponse("/matching", status_code=303)
 
 
-def _decision_refused(request: Request, exc: PlannerError) -> Response:
+def _decision_refused(exc: PlannerError) -> Refused:
+    """The page for a decision that was not recorded (raised, so the write rolls back)."""
     if exc.status_code == 409:
-        return problem_page(
-            request,
-            status=409,
+        return Refused(
+            exc,
             title="Someone else decided first",
             message="Another person decided on this proposal or filled this vacancy before "
             "you. Nothing you entered has been saved. Go back to matching to see the "
@@ -203,11 +154,9 @@ def _decision_refused(request: Request, exc: PlannerError) -> Response:
             back="/matching",
             back_text="Back to matching",
         )
-    return problem_page(
-        request,
-        status=exc.status_code,
+    return Refused(
+        exc,
         title="The decision was not recorded",
-        message=exc.message,
         back="/matching",
         back_text="Back to matching",
     )
@@ -233,8 +182,7 @@ def accept(
             start=start,  # type: ignore[arg-type]
         )
     except (matching.Conflict, matching.InvalidDecision, InvalidInput) as exc:
-        db.rollback()
-        return _decision_refused(request, exc)
+        raise _decision_refused(exc) from exc
     return RedirectResponse(f"/matching?accepted={proposal_id}", status_code=303)
 
 
@@ -258,8 +206,8 @@ def decline(
             note=check_text(form.get("note", "").strip()[:500], "The note"),
         )
     except (matching.Conflict, matching.InvalidDecision, InvalidInput) as exc:
-        db.rollback()
+        refused = exc
         if isinstance(exc, matching.InvalidDecision) and not form.get("reason"):
-            exc = InvalidInput("Choose why the proposal is declined.")
-        return _decision_refused(request, exc)
+            refused = InvalidInput("Choose why the proposal is declined.")
+        raise _decision_refused(refused) from exc
     return RedirectResponse(f"/matching?declined={proposal_id}", status_code=303)

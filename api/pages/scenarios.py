@@ -23,12 +23,14 @@ from api.deps import (
     DbSession,
     Principal,
     allowed,
+    iso_date,
 )
 from api.pages.forecasting import ForecastBusy, _one_at_a_time
 from api.templating import render
 from forecasts.arrivals import STREAMS
 from forecasts.scenarios import LEVER_KINDS
 from forecasts.vocabulary import LEFT, split_state
+from planner.core import clock
 from planner.core.errors import InvalidInput, PlannerError
 from planner.domain.permissions import Permission as P
 from planner.domain.permissions import allows
@@ -186,7 +188,7 @@ def _goal_page(
     answer: scenarios.PlacesNeeded | None = None,
     status_code: int = 200,
 ) -> Response:
-    today = date.today()
+    today = clock.today()
     return render(
         request,
         "places_needed.html",
@@ -234,15 +236,14 @@ def places_needed(
     form: CheckedForm,
 ) -> Response:
     """Run the goal-seek on today's records and show the answer (nothing is saved)."""
-    today = date.today()
+    today = clock.today()
     shown = _default_goal_form() | {k: v for k, v in form.items() if k in _default_goal_form()}
     errors: dict[str, str] = {}
     states = dict(_planned_states(db, today))
     if shown["state"] not in states:
         errors["state"] = "Select a placement type with planned places"
-    try:
-        through = date.fromisoformat(shown["through"])
-    except ValueError:
+    through = iso_date(shown["through"])
+    if through is None:
         errors["through"] = "Select the date to keep the risk low through"
     if shown["probability"] not in PROBABILITIES:
         errors["probability"] = "Select the highest acceptable chance of a shortfall"
@@ -269,10 +270,8 @@ def places_needed(
             child_population=request.app.state.settings.child_population,
             actor=principal.user.username,
         )
-    except InvalidInput as exc:
+    except InvalidInput as exc:  # also the records that cannot be forecast (CannotForecast)
         return _goal_page(request, db, form=shown, errors={"state": exc.message}, status_code=422)
-    except ValueError as exc:  # the records cannot be forecast (e.g. no young people yet)
-        raise InvalidInput(f"The places needed could not be worked out: {exc}") from exc
     finally:
         _one_at_a_time.release()
     return _goal_page(request, db, form=shown, answer=answer)

@@ -15,7 +15,6 @@ from api.schemas import (
     EscalationQueuePublic,
 )
 from api.v1.accounts import DECISION_ERRORS
-from planner.core.errors import InvalidInput, PlannerError
 from planner.domain.permissions import Permission as P
 from planner.escalations import queries as escalation_queries
 from planner.escalations import service as escalations
@@ -75,20 +74,14 @@ def record_escalation_action(
     escalation_queries.get_escalation_or_raise(
         db, viewer=principal.user, escalation_id=escalation_id
     )
-    try:
-        escalations.record_action(
-            db,
-            escalation_id=escalation_id,
-            expected_version=body.expected_version,
-            kind=body.kind,
-            on=body.on,
-            actor=principal.user.username,
-            note=body.note,
-            target=body.target,
-        )
-    except PlannerError as exc:
-        if exc.status_code != 400:
-            raise
-        # the service refuses a future date or a missing target with a plain 400
-        raise InvalidInput(exc.message) from exc
+    escalations.record_action(
+        db,
+        escalation_id=escalation_id,
+        expected_version=body.expected_version,
+        kind=body.kind,
+        on=body.on,
+        actor=principal.user.username,
+        note=body.note,
+        target=body.target,
+    )
     return _escalation(db, principal, escalation_id)

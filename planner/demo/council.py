@@ -30,7 +30,7 @@ import pandas as pd
 from sqlmodel import Session, select
 
 from planner.accounts import users
-from planner.core import audit
+from planner.core import audit, clock
 from planner.domain import Cohort, PlacementType, Role, age_on, birthday
 from planner.records.importing import import_rows
 from planner.records.spreadsheets import Row
@@ -752,7 +752,7 @@ def generate_council(seed: int = 2024, as_of: date | None = None) -> DemoCouncil
     """The demo council on ``as_of`` (today by default), the same for the same seed."""
     from planner.forecasting.inputs import capacity_frame, forecast_frames
 
-    day = as_of or date.today()
+    day = as_of or clock.today()
     council = _Builder(seed, day).build()
     council.seed = seed
     people = pd.DataFrame(council.young_people)

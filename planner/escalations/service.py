@@ -35,8 +35,8 @@ from datetime import date, timedelta
 from sqlalchemy import update
 from sqlmodel import Session, select
 
-from planner.core import audit
-from planner.core.errors import InvalidInput, PlannerError
+from planner.core import audit, clock
+from planner.core.errors import Conflict, InvalidInput, NotFound
 from planner.domain import PlacementType, age_on
 from planner.models import Escalation, EscalationAction, ExceptionReport, Stay, User, YoungPerson
 from planner.records.spreadsheets import table_bytes
@@ -50,13 +50,13 @@ MOST_URGENT = {
 }
 
 
-class EscalationConflict(PlannerError):
+class EscalationConflict(Conflict):
     status_code = 409
     code = "conflict"
     message = "This escalation was changed by someone else; reload and try again."
 
 
-class EscalationNotFound(PlannerError):
+class EscalationNotFound(NotFound):
     status_code = 404
     code = "not_found"
     message = "No such escalation."
@@ -128,7 +128,7 @@ def sweep(
 
     ``reassess`` sets every level to what the rules require now, lowering it if need be;
     only for loading a trail recorded elsewhere (the demo, an import), never on schedule."""
-    day = today or date.today()
+    day = today or clock.today()
     current_people = select(YoungPerson.id).where(YoungPerson.left_service_on.is_(None))  # type: ignore[union-attr]
     unsuitable = {
         s.id: s
@@ -239,7 +239,7 @@ class QueueItem:
 
 def queue(session: Session, *, today: date | None = None) -> list[QueueItem]:
     """Every open escalation, most urgent first (level, then days there)."""
-    day = today or date.today()
+    day = today or clock.today()
     advisers = dict(session.exec(select(User.id, User.username)).all())
     items = []
     rows = session.exec(
@@ -301,7 +301,7 @@ def record_action(
     plan or a note, as a compare-and-set on the escalation's version."""
     if kind not in ACTIONS:
         raise InvalidInput(f"Unknown action {kind!r}; expected one of {', '.join(ACTIONS)}.")
-    if on > date.today():
+    if on > clock.today():
         raise InvalidInput("The date of an action cannot be in the future.")
     values: dict[str, object] = {"version": Escalation.version + 1}
     if kind == "supervision":
@@ -362,7 +362,7 @@ def build_report(
     reflects the day's stays."""
     if audience not in ("director", "board"):
         raise InvalidInput("The audience is director or board.")
-    day = today or date.today()
+    day = today or clock.today()
     sweep(session, today=day, actor=actor)  # a report reflects today's stays, whoever asks
     items = queue(session, today=day)
     n = len(items)
@@ -487,7 +487,7 @@ def export_report(session: Session, *, report_id: int, actor: str, fmt: str) -> 
     return name, content
 
 
-class ReportNotFound(PlannerError):
+class ReportNotFound(NotFound):
     status_code = 404
     code = "not_found"
     message = "No such exception report."

@@ -25,6 +25,8 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from planner.core.errors import InvalidInput
+
 SUPPRESSION_CODES = {"c", "z", "x", "u", "k", "low", ":", ".."}
 AGE_GROUPS = ("17 to 18 years", "19 to 21 years")
 SUITABILITY_GLOB = "la_care_leavers_accommodation_suitability*.csv"
@@ -53,7 +55,7 @@ TIDY_COLUMNS = [
 ]
 
 
-class PublishedStatsError(ValueError):
+class PublishedStatsError(InvalidInput):
     """The folder or a file does not hold the published tables expected."""
 
 

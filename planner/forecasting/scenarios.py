@@ -31,7 +31,7 @@ from forecasts.arrivals import STREAMS
 from forecasts.scenarios import LEVER_KINDS, Lever, standard_scenarios
 from forecasts.scenarios import Scenario as ModelScenario
 from forecasts.vocabulary import LEFT, StateSpace
-from planner.core import audit
+from planner.core import audit, clock
 from planner.core.errors import Conflict, InvalidInput, NotFound
 from planner.domain.text import check_text
 from planner.models import Scenario, utcnow
@@ -258,7 +258,7 @@ def parse_lever(text: str) -> dict[str, str]:
 
 
 def _catalogue(as_of: date | None = None) -> dict[str, ModelScenario]:
-    return standard_scenarios(pd.Timestamp(as_of or date.today()))
+    return standard_scenarios(pd.Timestamp(as_of or clock.today()))
 
 
 def _from_model(scenario: ModelScenario) -> ScenarioView:
@@ -512,7 +512,7 @@ def places_needed(
     from forecasts.planning import places_to_keep_shortfall_under
     from planner.forecasting import service as forecasting
 
-    day = as_of or date.today()
+    day = as_of or clock.today()
     if placement_type_state not in model_states():
         raise InvalidInput(
             f"State: {placement_type_state[:60]!r} is not a placement type (and lot) the model "

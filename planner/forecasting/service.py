@@ -32,7 +32,7 @@ from forecasts.outputs import (
 )
 from forecasts.planning import compare_scenarios
 from forecasts.scenarios import Scenario, standard_scenarios
-from planner.core import audit
+from planner.core import audit, clock
 from planner.core.errors import InvalidInput, NotFound
 from planner.domain import PlacementType
 from planner.forecasting import scenarios as saved
@@ -50,8 +50,23 @@ TABLES = ("demand", "unsuitable", "flows", "costs")
 HISTORY_QUARTERS = 12  # three years of recorded occupancy before the snapshot
 
 
-class UnknownScenario(ValueError):
-    pass
+class UnknownScenario(InvalidInput):
+    """A scenario named that is neither in the catalogue nor saved."""
+
+    code = "unknown_scenario"
+    message = "There is no such scenario."
+
+
+class CannotForecast(InvalidInput, ValueError):
+    """The council's records cannot be fitted or run yet (no young people or stays, or a
+    scenario they cannot take). The message is fixed: the model's own reason may quote the
+    records. Also a ValueError while the forecast command still catches ValueError."""
+
+    code = "cannot_forecast"
+    message = (
+        "The forecast could not be made from the records: record young people and their "
+        "stays first."
+    )
 
 
 @dataclass
@@ -100,17 +115,22 @@ def fit_records(
 ) -> tuple[Fitted, ForecastSettings, dict[str, pd.DataFrame]]:
     """Today's records fitted once: the model, its settings and the input frames."""
     frames = frames_from_database(session, as_of)
-    data = CouncilData.build(
-        people=frames["people"],
-        stays=frames["stays"],
-        capacity=frames["capacity"],
-        as_of=as_of,
-        child_population=child_population,
-    )
+    if frames["people"].empty or frames["stays"].empty:
+        raise CannotForecast()
     settings = ForecastSettings(
         months=months, runs=runs, seed=seed, weekly_costs=weekly_costs(session)
     )
-    return fit(data, settings), settings, frames
+    try:
+        data = CouncilData.build(
+            people=frames["people"],
+            stays=frames["stays"],
+            capacity=frames["capacity"],
+            as_of=as_of,
+            child_population=child_population,
+        )
+        return fit(data, settings), settings, frames
+    except ValueError as exc:
+        raise CannotForecast() from exc
 
 
 def _fingerprint(frames: dict[str, pd.DataFrame]) -> str:
@@ -150,7 +170,7 @@ def make_forecast(
     them exactly as they were when it was made. ``compare=False`` skips the side-by-side
     ``comparison`` table (it runs the scenarios again; the pages compare the saved runs).
     """
-    day = as_of or date.today()
+    day = as_of or clock.today()
     chosen = resolve_scenarios(session, scenarios, day)
     fitted, settings, frames = fit_records(
         session,
@@ -174,7 +194,10 @@ def make_forecast(
         else None
     )
     for scenario in chosen:
-        result = run_forecast(fitted, settings, scenario)
+        try:
+            result = run_forecast(fitted, settings, scenario)
+        except ValueError as exc:
+            raise CannotForecast() from exc
         made = {
             "demand": demand_by_quarter(result),
             "unsuitable": unsuitable_by_quarter(result),

@@ -13,6 +13,7 @@ from datetime import date
 
 from sqlmodel import Session, select
 
+from planner.core import clock
 from planner.domain import Cohort, PlacementType, VacancyStatus
 from planner.models import Place, Provision, Stay, Vacancy, YoungPerson
 
@@ -73,7 +74,7 @@ def _open_on(opens_on: date | None, closes_on: date | None, day: date) -> bool:
 
 def summarise(session: Session, as_of: date | None = None) -> Summary:
     """Counts for ``as_of`` (today by default) from the current stays and the inventory."""
-    today = as_of or date.today()
+    today = as_of or clock.today()
     summary = Summary(as_of=today)
     people = {
         p.id: p

@@ -11,6 +11,7 @@ from datetime import date
 
 from sqlmodel import Session, func, select
 
+from planner.core import clock
 from planner.escalations import service as escalations
 from planner.inventory.status import summarise
 from planner.models import YoungPerson
@@ -25,7 +26,7 @@ def daily_snapshot(session: Session) -> str:
 
 def pathway_plans_overdue(session: Session, today: date | None = None) -> str:
     """How many current young people have a pathway plan review overdue."""
-    day = today or date.today()
+    day = today or clock.today()
     current = YoungPerson.left_service_on.is_(None)  # type: ignore[union-attr]
     total = session.exec(select(func.count()).where(current)).one()
     overdue = session.exec(

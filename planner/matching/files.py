@@ -17,6 +17,7 @@ import pandas as pd
 
 from optimiser import InputError, InputProblem, MatchInputs, MatchResult, MatchSettings
 from optimiser import prepare_inputs as _prepare
+from planner.core.errors import InvalidInput
 
 FIRST_DATA_LINE = 2  # header is line 1
 OUTPUT_FILES = (
@@ -49,7 +50,7 @@ class FileProblem:
         )
 
 
-class MatchFileError(ValueError):
+class MatchFileError(InvalidInput):
     """Raised when the files cannot be used; `problems` lists every bad cell."""
 
     def __init__(self, problems: Iterable[FileProblem]):

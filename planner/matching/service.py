@@ -24,15 +24,14 @@ from sqlalchemy import update
 from sqlmodel import Session, select
 
 from optimiser import InputError, match
-from planner.core import audit
-from planner.core.errors import PlannerError
+from planner.core import audit, clock, errors
 from planner.domain import DeclineReason, PlacementType, ProposalStatus, VacancyStatus, birthday
 from planner.models import MatchRun, Place, Proposal, Provision, Stay, Vacancy, YoungPerson, utcnow
 
 FRAMEWORK_MONTHS = 18
 
 
-class Conflict(PlannerError):
+class Conflict(errors.Conflict):
     """Someone else changed the record first; reload and decide again."""
 
     status_code = 409
@@ -40,13 +39,13 @@ class Conflict(PlannerError):
     message = "This proposal or vacancy was changed by someone else; reload and try again."
 
 
-class NotFound(PlannerError):
+class NotFound(errors.NotFound):
     status_code = 404
     code = "not_found"
     message = "No such proposal."
 
 
-class InvalidDecision(PlannerError):
+class InvalidDecision(errors.InvalidInput):
     status_code = 422
     code = "invalid_decision"
     message = "The decision is not valid."
@@ -176,7 +175,7 @@ def run_matching(
     travel_times: pd.DataFrame | None = None,
 ) -> MatchRun:
     """Solve on today's records, save the run and its proposals, supersede undecided ones."""
-    day = as_of or date.today()
+    day = as_of or clock.today()
     people = people_frame(session, day)
     vacancies = vacancies_frame(session)
     if vacancies.empty or people.empty:

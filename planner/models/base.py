@@ -8,9 +8,13 @@ from typing import Any
 import sqlalchemy as sa
 from sqlmodel import Field
 
+from planner.core import clock
+
 
 def utcnow() -> datetime:
-    return datetime.now(UTC)
+    """The instant a row is stamped, in UTC as stored, read from the one clock so that a test
+    that freezes the clock sees the same instant in every timestamp it writes."""
+    return clock.now().astimezone(UTC)
 
 
 def _enum(default: object, *, index: bool = False) -> Any:

@@ -11,13 +11,13 @@ from __future__ import annotations
 
 from collections import defaultdict
 from dataclasses import dataclass, field
-from datetime import date
 from pathlib import Path
 from typing import Any
 
 from sqlmodel import Session, SQLModel, select
 
-from planner.core import audit
+from planner.core import audit, clock
+from planner.core.errors import InvalidInput
 from planner.domain import PlacementType
 from planner.models import Place, Provision, Stay, User, Vacancy, YoungPerson, utcnow
 from planner.records.spreadsheets import Row, read_rows
@@ -38,7 +38,7 @@ class RowError:
         return f"line {self.line}: {cell}{': ' if cell else ''}expected {self.expected}"
 
 
-class ImportRefused(ValueError):
+class ImportRefused(InvalidInput):
     """The file was refused; nothing was written."""
 
     def __init__(self, source: str, errors: list[RowError]) -> None:
@@ -139,7 +139,7 @@ def _check_young_people(items: list[_Parsed], lookup: _Lookup, errors: list[RowE
         v = item.values
         v["personal_adviser_id"] = _resolve(item, "personal_adviser", advisers, "user", errors)
         dob = v.get("date_of_birth")
-        if dob and dob > date.today():
+        if dob and dob > clock.today():
             errors.append(RowError(item.line, "date_of_birth", dob.isoformat(), "a past date"))
 
 

@@ -18,11 +18,13 @@ from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
+from planner.core.errors import InvalidInput
+
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 FORMATS = {".csv": "csv", ".xlsx": "xlsx"}
 
 
-class FileRefused(ValueError):
+class FileRefused(InvalidInput):
     """The file as a whole cannot be read (wrong format, missing columns, empty)."""
 
 

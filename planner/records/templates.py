@@ -16,6 +16,7 @@ from decimal import Decimal, InvalidOperation
 from enum import StrEnum
 from typing import Any
 
+from planner.core.errors import InvalidInput
 from planner.domain import (
     AsylumStatus,
     Cohort,
@@ -32,7 +33,7 @@ TRUE_WORDS = {"true", "yes", "y", "1"}
 FALSE_WORDS = {"false", "no", "n", "0"}
 
 
-class CellError(ValueError):
+class CellError(InvalidInput):
     def __init__(self, column: str, value: str, expected: str) -> None:
         super().__init__(f"column '{column}': value {value!r} is not valid; expected {expected}")
         self.column = column

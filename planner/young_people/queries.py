@@ -20,7 +20,7 @@ from datetime import date
 import sqlalchemy as sa
 from sqlmodel import Session, col, select
 
-from planner.core import audit
+from planner.core import audit, clock
 from planner.core.errors import Forbidden, NotFound
 from planner.domain import PlacementType, age_on
 from planner.domain.permissions import Permission, RecordScope, check, record_scope
@@ -123,7 +123,7 @@ def list_young_people(
     today: date | None = None,
 ) -> YoungPeoplePage:
     """The current young people ``viewer`` may see, by reference, one page at a time."""
-    today = today or date.today()
+    today = today or clock.today()
     where = [_scoped(viewer), col(YoungPerson.left_service_on).is_(None)]
     current = sa.and_(Stay.young_person_id == YoungPerson.id, col(Stay.end_date).is_(None))
     if unsuitable_only:
@@ -198,7 +198,7 @@ def get_record(
     ).first()
     if person is None:
         raise NotFound()
-    today = today or date.today()
+    today = today or clock.today()
     adviser = session.get(User, person.personal_adviser_id) if person.personal_adviser_id else None
     stays = _stay_lines(session, young_person_id)
     audit.record(

@@ -8,11 +8,17 @@ import io
 import re
 
 import openpyxl
+from fastapi.testclient import TestClient
 from sqlmodel import select
 from webseed import csrf_of, issue_token, sign_in
 
+from api.app import create_app
 from api.pages import forecasting as forecast_pages
-from planner.core.db import get_engine, unit_of_work
+from planner.accounts import service as accounts
+from planner.core.db import get_engine, make_engine, unit_of_work
+from planner.core.migrate import upgrade
+from planner.core.settings import Settings
+from planner.domain import Role
 from planner.models import AuditEvent, ForecastRun
 
 ORIGIN = {"Origin": "https://testserver"}
@@ -159,3 +165,36 @@ def test_runs_from_different_data_are_not_compared(client, web_db):
     assert response.status_code == 422 and "made from different data" in response.text
     assert client.get(f"/forecasts/compare?first={first}&second={first}").status_code == 422
     assert client.get("/forecasts/compare?first=1&second=999999").status_code == 404
+
+
+def test_a_forecast_on_a_council_with_no_records_is_a_clear_422(tmp_path):
+    """A new council has users but no young people yet: asking for a forecast or the places
+    needed says what to do, not a server error or the model's own words."""
+    url = f"sqlite:///{tmp_path / 'empty.sqlite3'}"
+    engine = make_engine(url)
+    upgrade(engine)
+    password = accounts.generate_password()
+    with unit_of_work(engine) as session:
+        accounts.create_user(
+            session,
+            username="commissioner-new",
+            role=Role.commissioner,
+            password=password,
+            actor="test",
+        )
+    engine.dispose()
+    app = create_app(Settings(database_url=url, environment="test"))
+    with TestClient(app, base_url="https://testserver") as client:
+        sign_in(client, "commissioner-new", password)
+        token = csrf_of(client.get("/forecasts").text)
+        made = client.post(
+            "/forecasts",
+            data={"scenario": "central", "months": "12", "runs": "100", "csrf_token": token},
+            headers=ORIGIN,
+        )
+        assert made.status_code == 422
+        assert "record young people and their stays first" in made.text
+        assert "Traceback" not in made.text and "TypeError" not in made.text
+    with unit_of_work(get_engine(url)) as session:
+        assert not session.exec(select(ForecastRun)).all()
+    get_engine(url).dispose()

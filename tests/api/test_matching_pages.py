@@ -11,7 +11,7 @@ from __future__ import annotations
 import io
 import secrets
 import threading
-from datetime import date, timedelta
+from datetime import timedelta
 
 import openpyxl
 from fastapi.testclient import TestClient
@@ -19,6 +19,7 @@ from sqlmodel import select
 from webseed import csrf_of, issue_token, sign_in
 
 from planner.accounts import service as accounts
+from planner.core import clock
 from planner.core.db import get_engine, unit_of_work
 from planner.domain import PlacementType, ProposalStatus
 from planner.escalations import service as escalations
@@ -34,7 +35,7 @@ from planner.models import (
 )
 
 ORIGIN = "https://testserver"
-TODAY = date.today()
+TODAY = clock.today()  # the council's day, as the app sees it
 
 
 def _in_bnb(session, reference: str, adviser: str = "pa02") -> YoungPerson:

@@ -13,19 +13,20 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
-from datetime import date, timedelta
+from datetime import timedelta
 
 from fastapi.testclient import TestClient
 from sqlmodel import Session
 
 from planner.accounts import service as accounts
+from planner.core import clock
 from planner.core.db import get_engine, unit_of_work
 from planner.domain import Cohort, PlacementType, Role, SupportLevel
 from planner.escalations import service as escalations
 from planner.forecasting import service as forecasting
 from planner.models import Place, Provision, Stay, Vacancy, YoungPerson
 
-TODAY = date.today()
+TODAY = clock.today()  # the council's day, as the app sees it
 CSRF_FIELD = re.compile(r'name="csrf_token" value="([^"]+)"')
 
 

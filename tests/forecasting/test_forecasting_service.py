@@ -13,7 +13,12 @@ from typer.testing import CliRunner
 
 from planner.cli import app
 from planner.demo.council import generate_council, load_council
-from planner.forecasting.service import UnknownScenario, make_forecast, write_report
+from planner.forecasting.service import (
+    CannotForecast,
+    UnknownScenario,
+    make_forecast,
+    write_report,
+)
 from planner.models import AuditEvent, ForecastRun
 
 AS_OF = date(2024, 3, 31)
@@ -98,3 +103,12 @@ def test_forecast_command_on_the_demo(sqlite_url, tmp_path):
     assert "Supported lodgings" in result.output and (tmp_path / "demand.csv").exists()
     bad = runner.invoke(app, [*args, "--scenario", "nope"], env=env)
     assert bad.exit_code == 2 and "central" in bad.output
+
+
+def test_a_council_with_no_records_is_told_to_record_young_people_first(session):
+    """Not a TypeError from deep in the model: a 422 the page and the command can show."""
+    with pytest.raises(CannotForecast) as refused:
+        _forecast(session, ["central"])
+    assert refused.value.status_code == 422 and refused.value.code == "cannot_forecast"
+    assert "record young people and their stays first" in refused.value.message
+    assert not session.exec(select(ForecastRun)).all()
