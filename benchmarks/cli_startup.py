@@ -8,6 +8,8 @@ completion and CI scripts start the command even more often; every module import
 is paid on each of those. Each case is a fresh process that runs the command from ``--tree``
 (``PYTHONPATH=<tree>``, ``python -c "from planner.cli import app; app()"``), so two trees can
 be compared with one virtual environment: the editable install points at one worktree only.
+Each process runs in ``--tree`` too, because ``python -c`` puts the current directory ahead
+of ``PYTHONPATH``.
 
 Figures are the median over ``--runs`` runs of the wall time and of the CPU time (user +
 system, from ``getrusage(RUSAGE_CHILDREN)``) of each process. The independent reference, in
@@ -73,7 +75,9 @@ def _cpu() -> float:
 
 def _once(python: str, args: list[str], env: dict[str, str]) -> tuple[float, float]:
     cpu, wall = _cpu(), time.perf_counter()
-    done = subprocess.run([python, *args], env=env, capture_output=True, text=True)
+    done = subprocess.run(
+        [python, *args], env=env, cwd=env["PYTHONPATH"], capture_output=True, text=True
+    )
     wall, cpu = time.perf_counter() - wall, _cpu() - cpu
     if done.returncode != 0:
         raise SystemExit(f"{' '.join(args)} failed ({done.returncode}):\n{done.stderr}")
@@ -84,7 +88,11 @@ def _modules(python: str, args: list[str], env: dict[str, str]) -> str:
     if args[:2] != ["-c", RUN_CLI]:
         return ""
     done = subprocess.run(
-        [python, "-c", SHOW_MODULES, *args[2:]], env=env, capture_output=True, text=True
+        [python, "-c", SHOW_MODULES, *args[2:]],
+        env=env,
+        cwd=env["PYTHONPATH"],
+        capture_output=True,
+        text=True,
     )
     line = [x for x in done.stdout.splitlines() if x.startswith("MODULES")]
     if not line:
