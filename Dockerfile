@@ -8,12 +8,13 @@ ENV PYTHONDONTWRITEBYTECODE=1 \
 
 RUN useradd --create-home --uid 10001 planner
 WORKDIR /app
-COPY pyproject.toml README.md ./
+COPY pyproject.toml README.md requirements.lock ./
 COPY planner ./planner
 COPY optimiser ./optimiser
 COPY forecasts ./forecasts
 COPY api ./api
-RUN pip install .
+# the same pinned releases as CI and `python3 run.py` (README, "Dependencies")
+RUN pip install -c requirements.lock .
 
 USER planner
 EXPOSE 8000

@@ -6,13 +6,16 @@
 
 Why a script and not a Makefile: a council analyst's laptop has Python but rarely make,
 and the set-up (a virtual environment with this project installed) must happen by itself.
-The environment lives in `.venv/` and is rebuilt only when `pyproject.toml` changes.
+The environment lives in `.venv/` and is rebuilt only when `pyproject.toml` or
+`requirements.lock` changes. The lock pins every package to the release CI tested, so a
+laptop, CI and the Docker image run the same code (README, "Dependencies").
 """
 
 from __future__ import annotations
 
 import hashlib
 import os
+import shutil
 import subprocess
 import sys
 import venv
@@ -22,25 +25,37 @@ ROOT = Path(__file__).resolve().parent
 VENV = ROOT / ".venv"
 BIN = VENV / ("Scripts" if os.name == "nt" else "bin")
 STAMP = VENV / ".installed-from"
+LOCK = ROOT / "requirements.lock"
 
 
 def _fingerprint() -> str:
-    return hashlib.sha256((ROOT / "pyproject.toml").read_bytes()).hexdigest()
+    digest = hashlib.sha256()
+    for path in (ROOT / "pyproject.toml", LOCK):
+        digest.update(path.read_bytes())
+    return digest.hexdigest()
 
 
 def ensure_environment() -> None:
-    """Create `.venv` and install the project with its test tools, once per pyproject."""
+    """Create `.venv` and install the project with its test tools, once per pyproject and lock.
+
+    The lock is given to pip as constraints (``-c``), not as requirements: it pins every
+    package, and the project itself is still installed editable from this tree. When either
+    file changes the environment is built afresh rather than installed over, so a package
+    dropped from the lock cannot linger and hide a missing dependency until CI.
+    """
     if STAMP.exists() and STAMP.read_text() == _fingerprint():
         return
-    if not (BIN / "python").exists():
-        print("Creating .venv ...", flush=True)
-        venv.EnvBuilder(with_pip=True).create(VENV)
+    if VENV.exists():
+        print("pyproject.toml or requirements.lock changed: rebuilding .venv ...", flush=True)
+        shutil.rmtree(VENV)
+    print("Creating .venv ...", flush=True)
+    venv.EnvBuilder(with_pip=True).create(VENV)
     python = str(BIN / "python")
     print("Installing the planner and its dependencies into .venv ...", flush=True)
     quiet = dict(os.environ, PYTHONWARNINGS="ignore")  # setuptools' editable-install notice
     pip = [python, "-m", "pip", "install", "-q", "--disable-pip-version-check"]
     subprocess.run([*pip, "--upgrade", "pip"], check=True, env=quiet)
-    subprocess.run([*pip, "-e", f"{ROOT}[dev]"], check=True, env=quiet)
+    subprocess.run([*pip, "-c", str(LOCK), "-e", f"{ROOT}[dev]"], check=True, env=quiet)
     STAMP.write_text(_fingerprint())
 
 

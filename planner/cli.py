@@ -3,6 +3,12 @@
 Commands call services inside one unit of work each and render with rich; they never run
 SQL themselves. Errors a user can fix (a bad file, an unknown kind) print a precise message
 and exit with code 2, having changed nothing.
+
+A command imports only what it uses: this module and every feature's ``cli.py`` import
+typer, rich, the standard library and the small vocabulary of ``planner.domain`` at module
+level, and the services (with pandas, PuLP, SQLAlchemy...) inside the command functions, so
+``planner --help`` starts without the database, the models or the web stack
+(tests/test_cli_imports.py, docs/performance.md "CLI start-up").
 """
 
 from __future__ import annotations
@@ -12,7 +18,6 @@ from typing import Annotated
 import typer
 
 from planner.core.cli_support import console, migrated_engine
-from planner.core.settings import Settings
 
 app = typer.Typer(
     help="Accommodation placement and capacity planner for care leavers.",
@@ -37,6 +42,8 @@ def serve(
 ) -> None:
     """Serve the web application and JSON API (health at /health, docs at /docs)."""
     import uvicorn
+
+    from planner.core.settings import Settings
 
     settings = Settings()
     engine = migrated_engine()

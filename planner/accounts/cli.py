@@ -12,10 +12,7 @@ from typing import Annotated
 
 import typer
 
-from planner.accounts import service as accounts
-from planner.core import audit
 from planner.core.cli_support import console, fail, migrated_engine
-from planner.core.db import unit_of_work
 from planner.core.errors import PlannerError
 from planner.domain import Role
 
@@ -38,6 +35,10 @@ def add(
     display_name: Annotated[str, typer.Option(help="Full name shown in the pages")] = "",
 ) -> None:
     """Add an account with a generated password."""
+    from planner.accounts import service as accounts
+    from planner.core import audit
+    from planner.core.db import unit_of_work
+
     password = accounts.generate_password()
     try:
         with unit_of_work(migrated_engine()) as session:
@@ -58,6 +59,10 @@ def add(
 @users_app.command("disable")
 def disable(username: str) -> None:
     """Disable an account: its sessions and API tokens stop working at once."""
+    from planner.accounts import service as accounts
+    from planner.core import audit
+    from planner.core.db import unit_of_work
+
     try:
         with unit_of_work(migrated_engine()) as session:
             accounts.disable_user(session, username=username, actor=audit.cli_actor())
@@ -69,6 +74,10 @@ def disable(username: str) -> None:
 @users_app.command("enable")
 def enable(username: str) -> None:
     """Let a disabled account sign in again."""
+    from planner.accounts import service as accounts
+    from planner.core import audit
+    from planner.core.db import unit_of_work
+
     try:
         with unit_of_work(migrated_engine()) as session:
             accounts.enable_user(session, username=username, actor=audit.cli_actor())
@@ -80,6 +89,10 @@ def enable(username: str) -> None:
 @users_app.command("reset")
 def reset(username: str) -> None:
     """Give an account a new generated password and end its sessions."""
+    from planner.accounts import service as accounts
+    from planner.core import audit
+    from planner.core.db import unit_of_work
+
     password = accounts.generate_password()
     try:
         with unit_of_work(migrated_engine()) as session:

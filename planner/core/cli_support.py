@@ -1,24 +1,33 @@
-"""What every feature's commands share: the consoles, the migrated engine, the error exit."""
+"""What every feature's commands share: the consoles, the migrated engine, the error exit.
+
+Only typer, rich and the standard library at module level: every command module imports
+this one, so whatever it imports is paid by ``planner --help`` too. The database (SQLAlchemy,
+Alembic, pydantic settings) is imported by :func:`migrated_engine`, when a command needs it.
+"""
 
 from __future__ import annotations
 
 from datetime import date
+from typing import TYPE_CHECKING
 
 import typer
 from rich.console import Console
-from rich.progress import Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
 
-from planner.core import migrate
-from planner.core.db import get_engine
-from planner.core.settings import Settings
+if TYPE_CHECKING:
+    from rich.progress import Progress
+    from sqlalchemy.engine import Engine
 
 console = Console()
 err = Console(stderr=True)
 
 
-def migrated_engine():  # type: ignore[no-untyped-def]
+def migrated_engine() -> Engine:
     """The configured database, its schema brought to the latest migration (a no-op when
     it is there already), so no command ever meets an older schema."""
+    from planner.core import migrate
+    from planner.core.db import get_engine
+    from planner.core.settings import Settings
+
     engine = get_engine(Settings().database_url)
     migrate.upgrade(engine)
     return engine
@@ -30,6 +39,8 @@ def fail(message: str) -> None:
 
 
 def progress_bar() -> Progress:
+    from rich.progress import Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
+
     return Progress(
         SpinnerColumn(),
         TextColumn("{task.description}"),

@@ -6,21 +6,18 @@ from typing import Annotated
 
 import typer
 from rich.table import Table
-from sqlmodel import select
 
-from planner.accounts.service import create_demo_users
-from planner.core import audit
 from planner.core.cli_support import console, fail, migrated_engine, parse_day, progress_bar
-from planner.core.db import unit_of_work
-from planner.demo import council as demo
-from planner.inventory.cli import report_table
-from planner.inventory.status import summarise
-from planner.models import YoungPerson
 
 app = typer.Typer()
 
 
 def _has_data(engine) -> bool:  # type: ignore[no-untyped-def]
+    from sqlmodel import select
+
+    from planner.core.db import unit_of_work
+    from planner.models import YoungPerson
+
     with unit_of_work(engine) as session:
         return session.exec(select(YoungPerson.id).limit(1)).first() is not None
 
@@ -38,6 +35,13 @@ def demo_command(
     ] = False,
 ) -> None:
     """Build the synthetic demo council and print it beside the report's figures."""
+    from planner.accounts.service import create_demo_users
+    from planner.core import audit
+    from planner.core.db import unit_of_work
+    from planner.demo import council as demo
+    from planner.inventory.cli import report_table
+    from planner.inventory.status import summarise
+
     day = parse_day(as_of)
     engine = migrated_engine()
     with progress_bar() as progress:

@@ -2,16 +2,14 @@
 
 from __future__ import annotations
 
-from datetime import date
 from pathlib import Path
 from typing import Annotated
 
 import typer
 from rich.table import Table
 
-from planner.core import audit
+from planner.core import clock
 from planner.core.cli_support import console, fail, migrated_engine, parse_day
-from planner.core.db import unit_of_work
 from planner.domain import PlacementType
 
 app = typer.Typer()
@@ -22,9 +20,11 @@ def escalations_command(
     as_of: Annotated[str | None, typer.Option("--as-of", help="Date YYYY-MM-DD")] = None,
 ) -> None:
     """The escalation queue: everyone in unsuitable accommodation, most urgent first."""
+    from planner.core import audit
+    from planner.core.db import unit_of_work
     from planner.escalations import service as escalations
 
-    day = parse_day(as_of) or date.today()
+    day = parse_day(as_of) or clock.today()
     with unit_of_work(migrated_engine()) as session:
         escalations.sweep(session, today=day, actor=audit.cli_actor())
         items = escalations.queue(session, today=day)
@@ -75,6 +75,8 @@ def escalation_command(
     note: Annotated[str, typer.Option(help="A note kept with the case")] = "",
 ) -> None:
     """Record management supervision, an agreed exit plan, an updated pathway plan or a note."""
+    from planner.core import audit
+    from planner.core.db import unit_of_work
     from planner.escalations import service as escalations
     from planner.models import Escalation
 
@@ -88,7 +90,7 @@ def escalation_command(
                 escalation_id=escalation_id,
                 expected_version=esc.version,
                 kind=action.replace("-", "_"),
-                on=parse_day(on) or date.today(),
+                on=parse_day(on) or clock.today(),
                 target=parse_day(target),
                 actor=audit.cli_actor(),
                 note=note,
@@ -107,12 +109,14 @@ def report_command(
     """Write the exception report; the board's is pseudonymised (case letters, age bands)."""
     import json
 
+    from planner.core import audit
+    from planner.core.db import unit_of_work
     from planner.escalations import service as escalations
     from planner.records.spreadsheets import write_rows
 
     if out.suffix.lower() not in (".md", ".csv", ".xlsx"):
         fail(f"{out.name}: expected a .md, .csv or .xlsx file")
-    day = parse_day(as_of) or date.today()
+    day = parse_day(as_of) or clock.today()
     try:
         with unit_of_work(migrated_engine()) as session:
             report = escalations.build_report(

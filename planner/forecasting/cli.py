@@ -23,21 +23,19 @@ from __future__ import annotations
 
 from datetime import date
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 from rich.console import Console
 from rich.table import Table
 
-from forecasts.published import backtest_published, forecast_published, published_accuracy
-from planner.core import audit
+from planner.core import clock
 from planner.core.cli_support import console, fail, migrated_engine, parse_day, progress_bar
-from planner.core.db import unit_of_work
 from planner.core.errors import PlannerError
-from planner.core.settings import Settings
 from planner.domain import PlacementType
-from planner.forecasting import scenarios
-from planner.forecasting.published import PublishedStatsError, load_care_leaver_counts
+
+if TYPE_CHECKING:
+    from planner.forecasting.scenarios import LeverSpec
 
 app = typer.Typer()
 
@@ -55,6 +53,9 @@ def forecast_command(
     as_of: Annotated[str | None, typer.Option("--as-of", help="Date YYYY-MM-DD")] = None,
 ) -> None:
     """Forecast demand, capacity and shortfall by placement type and lot from the records."""
+    from planner.core import audit
+    from planner.core.db import unit_of_work
+    from planner.core.settings import Settings
     from planner.forecasting import service as forecasting
 
     names = scenario or ["central"]
@@ -122,13 +123,16 @@ def _day(text: str, option: str) -> date:
         raise  # unreachable
 
 
-def _range(lv: scenarios.LeverSpec) -> str:
+def _range(lv: LeverSpec) -> str:
     return f"{lv.low:g} / {lv.central:g} / {lv.high:g}"
 
 
 @scenario_app.command("list")
 def list_command() -> None:
     """The catalogue, then the saved scenarios, each lever as low / central / high."""
+    from planner.core.db import unit_of_work
+    from planner.forecasting import scenarios
+
     with unit_of_work(migrated_engine()) as session:
         views = scenarios.list_scenarios(session)
     table = Table(title="Scenarios (levers: low / central / high, an 80% interval)")
@@ -163,6 +167,10 @@ def add_command(
     description: Annotated[str, typer.Option(help="What the scenario assumes")] = "",
 ) -> None:
     """Save a scenario; it can then be run by name (``planner forecast --scenario NAME``)."""
+    from planner.core import audit
+    from planner.core.db import unit_of_work
+    from planner.forecasting import scenarios
+
     try:
         with unit_of_work(migrated_engine()) as session:
             view = scenarios.create_scenario(
@@ -180,6 +188,10 @@ def add_command(
 @scenario_app.command("remove")
 def remove_command(name: Annotated[str, typer.Argument(help="A saved scenario's name")]) -> None:
     """Remove a saved scenario (forecast runs made with it keep its name)."""
+    from planner.core import audit
+    from planner.core.db import unit_of_work
+    from planner.forecasting import scenarios
+
     try:
         with unit_of_work(migrated_engine()) as session:
             scenarios.delete_scenario(session, name, actor=audit.cli_actor())
@@ -207,9 +219,13 @@ def places_needed_command(
     as_of: Annotated[str | None, typer.Option("--as-of", help="Records as on YYYY-MM-DD")] = None,
 ) -> None:
     """How many extra places of a type keep P(shortfall) under a target through a date."""
+    from planner.core import audit
+    from planner.core.db import unit_of_work
+    from planner.core.settings import Settings
+    from planner.forecasting import scenarios
     from planner.forecasting.service import UnknownScenario
 
-    day = _day(as_of, "--as-of") if as_of else date.today()
+    day = _day(as_of, "--as-of") if as_of else clock.today()
     end = _day(through, "--through")
     try:
         with unit_of_work(migrated_engine()) as session:
@@ -260,6 +276,8 @@ DataOption = Annotated[
 
 
 def _load(data: Path):  # type: ignore[no-untyped-def]
+    from planner.forecasting.published import PublishedStatsError, load_care_leaver_counts
+
     try:
         return load_care_leaver_counts(data)
     except PublishedStatsError as exc:
@@ -273,6 +291,8 @@ def forecast_published_command(
     out: Annotated[Path, typer.Option("--out", help="CSV file to write")],
 ) -> None:
     """Forecast care leavers (total and in unsuitable accommodation) for every council."""
+    from forecasts.published import forecast_published
+
     if horizon < 1 or horizon > 10:
         fail("--horizon must be between 1 and 10 years")
     counts = _load(data)
@@ -297,6 +317,8 @@ def forecast_published_command(
 
 def forecast_backtest_published_command(data: DataOption) -> None:
     """Backtest the published-statistics forecast on every council and year."""
+    from forecasts.published import backtest_published, published_accuracy
+
     counts = _load(data)
     try:
         accuracy = published_accuracy(backtest_published(counts))

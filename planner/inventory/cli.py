@@ -2,20 +2,23 @@
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 from rich.table import Table
 
 from planner.core.cli_support import console, migrated_engine, parse_day
-from planner.core.db import unit_of_work
 from planner.domain import PlacementType
-from planner.inventory.status import REPORT_FIGURES, Summary, summarise
+
+if TYPE_CHECKING:
+    from planner.inventory.status import Summary
 
 app = typer.Typer()
 
 
 def report_table(summary: Summary) -> Table:
+    from planner.inventory.status import REPORT_FIGURES
+
     table = Table(title=f"Demo council on {summary.as_of:%d %B %Y} beside the 2023-24 report")
     table.add_column("Measure")
     table.add_column("Report (31 Mar 2024)", justify="right")
@@ -33,6 +36,9 @@ def status(
     as_of: Annotated[str | None, typer.Option("--as-of", help="Date YYYY-MM-DD")] = None,
 ) -> None:
     """Young people by placement type and suitability; vacancies, lots and flats."""
+    from planner.core.db import unit_of_work
+    from planner.inventory.status import summarise
+
     engine = migrated_engine()
     with unit_of_work(engine) as session:
         summary = summarise(session, parse_day(as_of))

@@ -8,21 +8,15 @@ expected), exits with code 2 and writes nothing.
 from __future__ import annotations
 
 import datetime as dt
-from datetime import date
 from enum import StrEnum
 from pathlib import Path
 from typing import Annotated
 
 import typer
 from rich.table import Table
-from sqlmodel import select
 
-from optimiser import MatchSettings, match_inputs
-from planner.core import audit
+from planner.core import clock
 from planner.core.cli_support import console, fail, migrated_engine, parse_day
-from planner.core.db import unit_of_work
-from planner.matching.files import MatchFileError, read_match_inputs, write_match_outputs
-from planner.models import YoungPerson
 
 app = typer.Typer()
 
@@ -34,7 +28,12 @@ def propose_command(
     time_limit: Annotated[float, typer.Option(min=1, help="Seconds for the solve")] = 60,
 ) -> None:
     """Run the matching model on the records and save its proposals for people to decide."""
+    from sqlmodel import select
+
+    from planner.core import audit
+    from planner.core.db import unit_of_work
     from planner.matching import service as matching
+    from planner.models import YoungPerson
 
     engine = migrated_engine()
     try:
@@ -77,8 +76,11 @@ def proposals_command(
     ] = False,
 ) -> None:
     """List a match run's proposals and their decisions, or who it left unmatched."""
+    from sqlmodel import select
+
+    from planner.core.db import unit_of_work
     from planner.matching import service as matching
-    from planner.models import MatchRun
+    from planner.models import MatchRun, YoungPerson
 
     with unit_of_work(migrated_engine()) as session:
         run = session.get(MatchRun, run_id) if run_id else None
@@ -121,6 +123,8 @@ def decide_command(
     note: Annotated[str, typer.Option(help="A note kept on the proposal")] = "",
 ) -> None:
     """Record a decision on a proposal: accept (moves the young person) or decline."""
+    from planner.core import audit
+    from planner.core.db import unit_of_work
     from planner.matching import service as matching
     from planner.models import Proposal
 
@@ -137,7 +141,7 @@ def decide_command(
                     proposal_id=proposal_id,
                     expected_version=proposal.version,
                     actor=audit.cli_actor(),
-                    start=parse_day(start) or date.today(),
+                    start=parse_day(start) or clock.today(),
                 )
                 message = f"Proposal {proposal_id} accepted: stay {placed.stay_id} begins."
             else:
@@ -175,7 +179,7 @@ class Backend(StrEnum):
 
 def _as_of(text: str | None) -> dt.date:
     if not text:
-        return dt.date.today()
+        return clock.today()
     try:
         return dt.date.fromisoformat(text)
     except ValueError:
@@ -202,6 +206,9 @@ def match_command(
 ) -> None:
     """Propose vacancies to young people: out of unsuitable accommodation first, then deadlines,
     then best fit. Writes proposals.csv, unmatched.csv, alternatives.csv and summary.json."""
+    from optimiser import MatchSettings, match_inputs
+    from planner.matching.files import MatchFileError, read_match_inputs, write_match_outputs
+
     settings = MatchSettings(
         as_of=_as_of(as_of),
         solver=solver.value,

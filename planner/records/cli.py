@@ -7,11 +7,7 @@ from typing import Annotated
 
 import typer
 
-from planner.core import audit
 from planner.core.cli_support import console, fail, migrated_engine
-from planner.core.db import unit_of_work
-from planner.records import exporting, importing
-from planner.records.spreadsheets import FileRefused
 from planner.records.templates import KIND_ALIASES
 
 app = typer.Typer()
@@ -32,6 +28,11 @@ def import_command(
     path: Annotated[Path, typer.Argument(help="A .csv or .xlsx file in the template's layout")],
 ) -> None:
     """Import records from a CSV or XLSX file: all rows or none; re-imports change nothing."""
+    from planner.core import audit
+    from planner.core.db import unit_of_work
+    from planner.records import importing
+    from planner.records.spreadsheets import FileRefused
+
     name = _kind(kind)
     engine = migrated_engine()
     try:
@@ -52,6 +53,11 @@ def export_command(
     path: Annotated[Path, typer.Argument(help="Where to write: a .csv or .xlsx file")],
 ) -> None:
     """Export records to CSV or XLSX in the same template the importer reads."""
+    from planner.core import audit
+    from planner.core.db import unit_of_work
+    from planner.records import exporting
+    from planner.records.spreadsheets import FileRefused
+
     name = _kind(kind)
     engine = migrated_engine()
     try:
@@ -68,7 +74,7 @@ def template(
     path: Annotated[Path, typer.Argument(help="Where to write: a .csv or .xlsx file")],
 ) -> None:
     """Write an empty template (the header row) to fill in and import."""
-    from planner.records.spreadsheets import write_rows
+    from planner.records.spreadsheets import FileRefused, write_rows
     from planner.records.templates import template_for
 
     try:

@@ -1,0 +1,131 @@
+"""How long the ``planner`` command takes to start, beside the floor of Python itself.
+
+    .venv/bin/python benchmarks/cli_startup.py                      # this tree, 7 runs each
+    .venv/bin/python benchmarks/cli_startup.py --tree /tmp/cli-before --runs 7
+
+An analyst types ``planner --help`` or ``planner match ...`` many times a day, and tab
+completion and CI scripts start the command even more often; every module imported at start
+is paid on each of those. Each case is a fresh process that runs the command from ``--tree``
+(``PYTHONPATH=<tree>``, ``python -c "from planner.cli import app; app()"``), so two trees can
+be compared with one virtual environment: the editable install points at one worktree only.
+Each process runs in ``--tree`` too, because ``python -c`` puts the current directory ahead
+of ``PYTHONPATH``.
+
+Figures are the median over ``--runs`` runs of the wall time and of the CPU time (user +
+system, from ``getrusage(RUSAGE_CHILDREN)``) of each process. The independent reference, in
+the same run and on the same machine load, is the floor no command can go below: an empty
+``python -c pass`` and ``python -c "import typer"`` (the command-line library itself). For
+each case the heavy libraries found in ``sys.modules`` after the command are listed too.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import resource
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+HERE = Path(__file__).resolve().parent
+EXAMPLES = Path("docs/examples/matching")
+HEAVY = ("fastapi", "uvicorn", "api", "sqlalchemy", "sqlmodel", "pandas", "pulp", "scipy")
+RUN_CLI = "from planner.cli import app; app()"
+# the same, then print which heavy libraries the command imported (typer exits via SystemExit)
+SHOW_MODULES = (
+    "import sys\n"
+    "try:\n"
+    "    from planner.cli import app; app()\n"
+    "except SystemExit:\n"
+    "    pass\n"
+    f"print('MODULES', ','.join(m for m in {HEAVY!r} if m in sys.modules))\n"
+)
+
+
+def _cases(tree: Path, out: str) -> list[tuple[str, list[str]]]:
+    match = [
+        "match",
+        "--people",
+        str(tree / EXAMPLES / "people.csv"),
+        "--vacancies",
+        str(tree / EXAMPLES / "vacancies.csv"),
+        "--travel-times",
+        str(tree / EXAMPLES / "travel_times.csv"),
+        "--as-of",
+        "2024-05-01",
+        "--out",
+        out,
+    ]
+    return [
+        ("python -c pass (floor)", ["-c", "pass"]),
+        ('python -c "import typer" (floor)', ["-c", "import typer"]),
+        ("planner --help", ["-c", RUN_CLI, "--help"]),
+        ("planner match --help", ["-c", RUN_CLI, "match", "--help"]),
+        ("planner match (example files)", ["-c", RUN_CLI, *match]),
+    ]
+
+
+def _cpu() -> float:
+    usage = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return usage.ru_utime + usage.ru_stime
+
+
+def _once(python: str, args: list[str], env: dict[str, str]) -> tuple[float, float]:
+    cpu, wall = _cpu(), time.perf_counter()
+    done = subprocess.run(
+        [python, *args], env=env, cwd=env["PYTHONPATH"], capture_output=True, text=True
+    )
+    wall, cpu = time.perf_counter() - wall, _cpu() - cpu
+    if done.returncode != 0:
+        raise SystemExit(f"{' '.join(args)} failed ({done.returncode}):\n{done.stderr}")
+    return wall, cpu
+
+
+def _modules(python: str, args: list[str], env: dict[str, str]) -> str:
+    if args[:2] != ["-c", RUN_CLI]:
+        return ""
+    done = subprocess.run(
+        [python, "-c", SHOW_MODULES, *args[2:]],
+        env=env,
+        cwd=env["PYTHONPATH"],
+        capture_output=True,
+        text=True,
+    )
+    line = [x for x in done.stdout.splitlines() if x.startswith("MODULES")]
+    if not line:
+        return "?"
+    return line[-1].removeprefix("MODULES").strip() or "none"
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--tree", type=Path, default=HERE.parent, help="source tree to run")
+    parser.add_argument("--runs", type=int, default=7)
+    parser.add_argument("--python", default=sys.executable)
+    options = parser.parse_args()
+    tree = options.tree.resolve()
+    env = dict(os.environ, PYTHONPATH=str(tree), COLUMNS="100")
+    # a throwaway database: `planner match` needs none, but nothing may touch the user's
+    scratch = tempfile.mkdtemp(prefix="cli-startup-")
+    env["PLANNER_DATABASE_URL"] = f"sqlite:///{scratch}/unused.db"
+    print(f"tree {tree}, python {options.python}, median of {options.runs} runs")
+    print(f"load average before: {os.getloadavg()[0]:.2f}")
+    print("| command | wall ms | CPU ms | heavy modules imported |\n|---|---|---|---|")
+    cases = _cases(tree, str(Path(scratch) / "out"))
+    for _name, args in cases:  # warm the file cache and write the .pyc files once
+        _once(options.python, args, env)
+    for name, args in cases:
+        runs = [_once(options.python, args, env) for _ in range(options.runs)]
+        walls, cpus = [r[0] for r in runs], [r[1] for r in runs]
+        print(
+            f"| {name} | {statistics.median(walls) * 1000:.0f} | "
+            f"{statistics.median(cpus) * 1000:.0f} | {_modules(options.python, args, env)} |"
+        )
+    print(f"load average after: {os.getloadavg()[0]:.2f}")
+
+
+if __name__ == "__main__":
+    main()

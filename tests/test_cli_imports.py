@@ -1,0 +1,88 @@
+"""The command line imports only what a command uses (docs/performance.md, "CLI start-up").
+
+``planner --help`` and ``planner match --help`` are typed far more often than any command
+runs; before the feature commands imported their services lazily, each of them paid for
+FastAPI, SQLAlchemy, pandas, PuLP and SciPy (about 1.5 s of CPU). A new module-level import
+in a feature's ``cli.py`` would quietly bring that back, so these tests look at
+``sys.modules`` in a fresh interpreter, where nothing else has imported them already.
+"""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parent.parent
+# the web stack, the database and the numerical libraries: each command imports its own.
+# Not pydantic: typer itself imports it (typer._adapters) to build a command's parameters.
+HEAVY = (
+    "fastapi",
+    "starlette",
+    "uvicorn",
+    "api",
+    "sqlalchemy",
+    "sqlmodel",
+    "alembic",
+    "pandas",
+    "numpy",
+    "pulp",
+    "scipy",
+    "openpyxl",
+    "planner.models",
+    "optimiser",
+    "forecasts",
+)
+
+PROBE = """
+import sys
+from planner.cli import app
+if len(sys.argv) > 1:  # with no arguments, only import the command
+    try:
+        app(sys.argv[1:], prog_name="planner")
+    except SystemExit as exit:
+        assert exit.code in (0, None), exit.code
+print("IMPORTED:" + ",".join(sorted(m for m in {heavy!r} if m in sys.modules)))
+"""
+
+
+def _heavy_modules_after(*args: str) -> list[str]:
+    done = subprocess.run(
+        [sys.executable, "-c", PROBE.format(heavy=HEAVY), *args],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    last = done.stdout.strip().splitlines()[-1]
+    assert last.startswith("IMPORTED:"), done.stdout
+    return [m for m in last.removeprefix("IMPORTED:").split(",") if m]
+
+
+@pytest.mark.parametrize(
+    "args",
+    [(), ("--help",), ("match", "--help"), ("forecast", "--help"), ("user", "add", "--help")],
+    ids=["import", "help", "match-help", "forecast-help", "user-add-help"],
+)
+def test_help_imports_neither_the_web_stack_nor_the_database_nor_the_models(args):
+    assert _heavy_modules_after(*args) == []
+
+
+def test_the_probe_sees_what_a_command_imports_when_it_runs(tmp_path):
+    """The probe's own check: running ``planner match`` does import the optimiser's stack."""
+    examples = ROOT / "docs" / "examples" / "matching"
+    seen = _heavy_modules_after(
+        "match",
+        "--people",
+        str(examples / "people.csv"),
+        "--vacancies",
+        str(examples / "vacancies.csv"),
+        "--as-of",
+        "2024-05-01",
+        "--out",
+        str(tmp_path),
+    )
+    assert {"optimiser", "pandas", "pulp"} <= set(seen)
+    assert not {"fastapi", "uvicorn", "api"} & set(seen)  # and still not the web stack
