@@ -10,6 +10,7 @@ from rich.table import Table
 
 from planner.core import clock
 from planner.core.cli_support import console, fail, migrated_engine, parse_day
+from planner.core.errors import PlannerError
 from planner.domain import PlacementType
 
 app = typer.Typer()
@@ -95,7 +96,7 @@ def escalation_command(
                 actor=audit.cli_actor(),
                 note=note,
             )
-    except escalations.PlannerError as exc:
+    except PlannerError as exc:
         fail(exc.message)
     console.print(f"Escalation {escalation_id}: {action} recorded.")
 
@@ -122,7 +123,7 @@ def report_command(
             report = escalations.build_report(
                 session, audience=audience, today=day, actor=audit.cli_actor()
             )
-    except escalations.PlannerError as exc:
+    except PlannerError as exc:
         fail(exc.message)
     content = json.loads(report.content)
     if out.suffix.lower() == ".md":

@@ -76,8 +76,8 @@ def forecast_command(
                     child_population=settings.child_population,
                     actor=audit.cli_actor(),
                 )
-    except (forecasting.UnknownScenario, ValueError) as exc:
-        fail(str(exc))
+    except PlannerError as exc:
+        fail(exc.message)
     forecasting.write_report(report, out)
     demand = report.tables["demand"]
     first = demand[(demand["scenario"] == names[0]) & demand["capacity"].notna()]

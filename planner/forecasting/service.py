@@ -57,10 +57,10 @@ class UnknownScenario(InvalidInput):
     message = "There is no such scenario."
 
 
-class CannotForecast(InvalidInput, ValueError):
+class CannotForecast(InvalidInput):
     """The council's records cannot be fitted or run yet (no young people or stays, or a
     scenario they cannot take). The message is fixed: the model's own reason may quote the
-    records. Also a ValueError while the forecast command still catches ValueError."""
+    records."""
 
     code = "cannot_forecast"
     message = (

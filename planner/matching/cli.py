@@ -17,6 +17,7 @@ from rich.table import Table
 
 from planner.core import clock
 from planner.core.cli_support import console, fail, migrated_engine, parse_day
+from planner.core.errors import PlannerError
 
 app = typer.Typer()
 
@@ -48,7 +49,7 @@ def propose_command(
             proposals = matching.list_proposals(session, match_run_id=run.id)
             refs = {p.id: p.reference for p in session.exec(select(YoungPerson))}
             details = matching.run_details(run)
-    except matching.PlannerError as exc:
+    except PlannerError as exc:
         fail(exc.message)
     table = Table(title=f"Match run {run.id}: {run.status} ({run.solver})")
     for col in ("Proposal", "Young person", "Stage", "Score", "Why"):
@@ -156,7 +157,7 @@ def decide_command(
                     note=note,
                 )
                 message = f"Proposal {proposal_id} declined ({reason})."
-    except matching.PlannerError as exc:
+    except PlannerError as exc:
         fail(exc.message)
     console.print(message)
 
