@@ -14,6 +14,7 @@ from datetime import date
 from sqlmodel import Session, select
 
 from planner.domain import Cohort, PlacementType, VacancyStatus
+from planner.inventory.rules import is_free_on
 from planner.models import Place, Provision, Stay, Vacancy, YoungPerson
 
 
@@ -130,8 +131,9 @@ def summarise(session: Session, as_of: date | None = None) -> Summary:
     by_type_now: Counter[str] = Counter()
     by_type_soon: Counter[str] = Counter()
     for v in vacancies:
-        provision = provisions[places[v.place_id].provision_id]
-        if v.available_from <= today:
+        place = places[v.place_id]
+        provision = provisions[place.provision_id]
+        if is_free_on(v, place, provision, today):
             vacant_now[provision.id] += 1
             by_type_now[str(provision.placement_type)] += 1
         else:
