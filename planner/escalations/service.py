@@ -38,6 +38,7 @@ from sqlmodel import Session, select
 from planner.core import audit
 from planner.core.errors import InvalidInput, PlannerError
 from planner.domain import PlacementType, age_on
+from planner.domain.suitability import is_suitable, unsuitable_condition
 from planner.models import Escalation, EscalationAction, ExceptionReport, Stay, User, YoungPerson
 
 SUPERVISION_DAYS = 28
@@ -134,7 +135,7 @@ def sweep(
         for s in session.exec(
             select(Stay).where(
                 Stay.end_date.is_(None),  # type: ignore[union-attr]
-                Stay.suitable.is_(False),  # type: ignore[attr-defined]
+                unsuitable_condition(Stay.placement_type, Stay.suitable),
                 Stay.young_person_id.in_(current_people),  # type: ignore[attr-defined]
             )
         )
@@ -157,7 +158,7 @@ def sweep(
         esc.closed_on = (stay.end_date if stay and stay.end_date else None) or day
         esc.closure = (
             f"moved to {PlacementType(now.placement_type).value}"
-            if now is not None and now.suitable
+            if now is not None and is_suitable(now.placement_type, now.suitable)
             else "left the service"
             if now is None
             else "now recorded as suitable"

@@ -14,6 +14,7 @@ from datetime import date
 from sqlmodel import Session, select
 
 from planner.domain import Cohort, PlacementType, VacancyStatus
+from planner.domain.suitability import is_unsuitable
 from planner.inventory.rules import is_free_on
 from planner.models import Place, Provision, Stay, Vacancy, YoungPerson
 
@@ -104,7 +105,8 @@ def summarise(session: Session, as_of: date | None = None) -> Summary:
     suitable: Counter[str] = Counter()
     unsuitable: Counter[str] = Counter()
     for stay in current:
-        (suitable if stay.suitable else unsuitable)[str(stay.placement_type)] += 1
+        is_bad = is_unsuitable(stay.placement_type, stay.suitable)
+        (unsuitable if is_bad else suitable)[str(stay.placement_type)] += 1
     summary.by_type = [(t, suitable[t], unsuitable[t]) for t in PlacementType]
     for t in PlacementType:
         f[t.value] = suitable[t] + unsuitable[t]

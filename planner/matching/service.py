@@ -27,6 +27,7 @@ from optimiser import InputError, match
 from planner.core import audit
 from planner.core.errors import PlannerError
 from planner.domain import DeclineReason, PlacementType, ProposalStatus, VacancyStatus, birthday
+from planner.domain.suitability import is_suitable, is_unsuitable
 from planner.inventory.rules import free_from
 from planner.models import MatchRun, Place, Proposal, Provision, Stay, Vacancy, YoungPerson, utcnow
 
@@ -92,8 +93,10 @@ def people_frame(session: Session, as_of: date) -> pd.DataFrame:
                 "current_accommodation": (
                     "other_suitable" if ptype == PlacementType.in_care_other else ptype.value
                 ),
-                "suitable": stay.suitable,
-                "unsuitable_since": None if stay.suitable else stay.start_date,
+                "suitable": is_suitable(stay.placement_type, stay.suitable),
+                "unsuitable_since": stay.start_date
+                if is_unsuitable(stay.placement_type, stay.suitable)
+                else None,
                 "free_from": stay.expected_end if ptype == PlacementType.custody else None,
                 "needed_by": needed_by,
                 "support_need": str(person.support_need),

@@ -236,7 +236,11 @@ STAYS = Template(
         _choice("placement_type", PlacementType, "Where they lived", required=True),
         Column("start_date", "date", "First night", True),
         Column("end_date", "date", "Day they left (blank: where they live now)"),
-        Column("suitable", "bool", "Suitable (blank: the placement type's policy)"),
+        Column(
+            "suitable",
+            "bool",
+            "Suitable (blank: the placement type's policy; an unsuitable type is never suitable)",
+        ),
         Column(
             "place", "text", "Reference of the place, if in the council's inventory", default=""
         ),
