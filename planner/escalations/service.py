@@ -37,17 +37,12 @@ from sqlmodel import Session, select
 
 from planner.core import audit
 from planner.core.errors import InvalidInput, PlannerError
-from planner.domain import PlacementType, age_on
+from planner.domain import MOST_URGENT_TYPES, PlacementType, age_on
 from planner.domain.suitability import is_suitable, unsuitable_condition
 from planner.models import Escalation, EscalationAction, ExceptionReport, Stay, User, YoungPerson
 
 SUPERVISION_DAYS = 28
 LEVELS = {1: "team manager", 2: "service manager", 3: "head of service", 4: "director"}
-MOST_URGENT = {
-    PlacementType.bed_and_breakfast,
-    PlacementType.emergency_accommodation,
-    PlacementType.no_fixed_abode,
-}
 
 
 class EscalationConflict(PlannerError):
@@ -76,7 +71,7 @@ def required_level(
 ) -> tuple[int, str]:
     """The level the rules require today, and the rule that set it (for the trail)."""
     ptype = PlacementType(placement_type)
-    urgent = ptype in MOST_URGENT
+    urgent = ptype in MOST_URGENT_TYPES
     rules = [(1, "in unsuitable accommodation")]
     if days >= 14:
         rules.append((2, f"{days} days in unsuitable accommodation"))
