@@ -9,9 +9,8 @@ from typing import Any
 
 from sqlmodel import Session, select
 
-from planner.core.errors import Forbidden, NotFound
+from planner.core.errors import NotFound
 from planner.domain import PlacementType
-from planner.domain.permissions import RecordScope, record_scope
 from planner.escalations import service as escalations
 from planner.models import (
     Escalation,
@@ -21,32 +20,25 @@ from planner.models import (
     User,
     YoungPerson,
 )
+from planner.young_people.scope import scope_condition, visible_young_people
 
 # -- escalations --------------------------------------------------------------------------------
 
 
-def _scope_filter(viewer: User) -> int | None:
-    """None for every young person, or the adviser whose young people alone may be seen."""
-    scope = record_scope(viewer.role)
-    if scope == RecordScope.all:
-        return None
-    if scope == RecordScope.own:
-        return viewer.id
-    raise Forbidden()
+def _visible(session: Session, viewer: User, *people: int) -> set[int]:
+    """The ids among ``people`` (all, if none given) that ``viewer`` may see."""
+    query = select(YoungPerson.id)
+    if people:
+        query = query.where(YoungPerson.id.in_(people))  # type: ignore[union-attr]
+    return set(session.exec(visible_young_people(query, viewer)))  # type: ignore[arg-type]
 
 
 def escalation_queue(
     session: Session, *, viewer: User, today: date | None = None
 ) -> list[escalations.QueueItem]:
     """The open escalations the viewer may see, most urgent first."""
-    adviser = _scope_filter(viewer)
-    items = escalations.queue(session, today=today)
-    if adviser is None:
-        return items
-    own = set(
-        session.exec(select(YoungPerson.id).where(YoungPerson.personal_adviser_id == adviser))
-    )
-    return [i for i in items if i.young_person_id in own]
+    visible = _visible(session, viewer)
+    return [i for i in escalations.queue(session, today=today) if i.young_person_id in visible]
 
 
 @dataclass(frozen=True)
@@ -80,7 +72,7 @@ def get_escalation_or_raise(
     session: Session, *, viewer: User, escalation_id: int, today: date | None = None
 ) -> EscalationView:
     """One escalation within the viewer's scope; :class:`NotFound` for any other id."""
-    adviser = _scope_filter(viewer)
+    scope_condition(viewer)  # Forbidden, before saying whether the id exists
     esc = session.get(Escalation, escalation_id)
     if esc is None:
         raise NotFound()
@@ -88,7 +80,7 @@ def get_escalation_or_raise(
     stay = session.get(Stay, esc.stay_id)
     if person is None or stay is None:
         raise NotFound()
-    if adviser is not None and person.personal_adviser_id != adviser:
+    if not _visible(session, viewer, person.id):  # type: ignore[arg-type]
         raise NotFound()
     pa = session.get(User, person.personal_adviser_id) if person.personal_adviser_id else None
     item = next(

@@ -21,11 +21,12 @@ import sqlalchemy as sa
 from sqlmodel import Session, col, select
 
 from planner.core import audit
-from planner.core.errors import Forbidden, NotFound
+from planner.core.errors import NotFound
 from planner.domain import PlacementType, age_on
-from planner.domain.permissions import Permission, RecordScope, check, record_scope
+from planner.domain.permissions import Permission, check
 from planner.domain.suitability import is_suitable, unsuitable_condition
 from planner.models import Place, Provision, Stay, User, YoungPerson
+from planner.young_people.scope import scope_condition
 
 
 @dataclass(frozen=True)
@@ -99,15 +100,10 @@ def _split(text: str) -> list[str]:
     return [part for part in (p.strip() for p in text.split(";")) if part]
 
 
-def _scoped(viewer: User):  # type: ignore[no-untyped-def]
-    """The WHERE clause for the young people ``viewer`` may see."""
+def _scoped(viewer: User) -> sa.ColumnElement[bool]:
+    """The WHERE clause for the young people ``viewer`` may see in the records."""
     check(viewer.role, Permission.view_young_people)
-    scope = record_scope(viewer.role)
-    if scope == RecordScope.none:
-        raise Forbidden()
-    if scope == RecordScope.own:
-        return YoungPerson.personal_adviser_id == viewer.id
-    return sa.true()
+    return scope_condition(viewer)
 
 
 def _label(placement_type: str | None) -> str:
