@@ -28,8 +28,11 @@ from planner.domain import (
     VacancyStatus,
 )
 
-TRUE_WORDS = {"true", "yes", "y", "1"}
-FALSE_WORDS = {"false", "no", "n", "0"}
+# The words a yes/no cell may hold, in any case: the same as the optimiser's files
+# (optimiser.inputs), since one spreadsheet often feeds both; the vocabulary test keeps them
+# equal. ``t``/``f`` are what PostgreSQL and some exports write for booleans.
+TRUE_WORDS = frozenset({"true", "yes", "y", "t", "1"})
+FALSE_WORDS = frozenset({"false", "no", "n", "f", "0"})
 
 
 class CellError(ValueError):

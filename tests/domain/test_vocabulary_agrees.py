@@ -4,8 +4,11 @@ the planner cannot be unknown to the optimiser or counted suitable by the foreca
 
 from __future__ import annotations
 
+import pytest
+
 import forecasts.vocabulary as forecasting
 import optimiser.vocabulary as matching
+from optimiser.inputs import _parse_bool as parse_optimiser_bool
 from planner.domain import (
     MOST_URGENT_TYPES,
     SUITABLE_TYPES,
@@ -16,6 +19,7 @@ from planner.domain import (
     PlacementType,
     SupportLevel,
 )
+from planner.records.templates import CellError, Column
 
 
 def _values(members) -> list[str]:
@@ -43,3 +47,20 @@ def test_support_levels_cohorts_and_genders_are_the_planners():
     assert list(matching.COHORTS) == _values(Cohort)
     assert list(matching.GENDERS) == _values(Gender)
     assert list(matching.VACANCY_GENDERS) == _values(GenderRule)
+
+
+@pytest.mark.parametrize(
+    "cell", ["yes", "No", "TRUE", "false", "Y", "n", "t", "F", "1", "0", " yes ", "maybe", "2"]
+)
+def test_a_yes_no_cell_reads_the_same_in_the_records_and_in_a_match_file(cell):
+    column = Column("flag", "bool", "A yes/no column")
+    try:
+        planner_reads = column.parse(cell)
+    except CellError:
+        planner_reads = None
+    try:
+        optimiser_reads = parse_optimiser_bool(cell)
+    except ValueError:
+        optimiser_reads = None
+    assert planner_reads == optimiser_reads
+    assert (planner_reads is None) == (cell in {"maybe", "2"})
