@@ -20,6 +20,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
+from forecasts.ages import age_in_months
 from forecasts.frames import CouncilData
 from forecasts.rates import DAYS_PER_MONTH, GAP_DAYS, journey
 from forecasts.vocabulary import FRAMEWORK, StateSpace, state_name
@@ -88,7 +89,7 @@ def estimate_arrivals(
     gap = (stays["start"] - previous_end).dt.days
     returning = previous_end.notna() & (gap > GAP_DAYS)
     in_window = (stays["start"] >= window[0]) & (stays["start"] <= window[1])
-    age = ((stays["start"] - stays["date_of_birth"]).dt.days / DAYS_PER_MONTH).astype(int)
+    age = pd.Series(age_in_months(stays["date_of_birth"], stays["start"]), index=stays.index)
     months = max((window[1] - window[0]).days / DAYS_PER_MONTH, 1e-9)
     stream_of = {
         "new": first & ~stays["uasc"],

@@ -15,6 +15,7 @@ from dataclasses import replace
 import numpy as np
 import pandas as pd
 
+from forecasts.ages import age_in_years
 from forecasts.forecast import ForecastSettings, fit, run_forecast
 from forecasts.frames import CouncilData, with_state
 from forecasts.metrics import accuracy_table
@@ -37,7 +38,7 @@ def people_at(stays: pd.DataFrame, when) -> pd.DataFrame:
     when = pd.Timestamp(when)
     open_ = stays[(stays["start"] <= when) & (stays["end"].isna() | (stays["end"] > when))]
     open_ = open_.sort_values("start").drop_duplicates("person_id", keep="last")
-    age_days = (when - open_["date_of_birth"]).dt.days
+    age_years = age_in_years(open_["date_of_birth"], when)
     in_care_state = with_state(open_).isin(["in_care_other", state_name(FRAMEWORK, "uasc")])
     return pd.DataFrame(
         {
@@ -45,7 +46,7 @@ def people_at(stays: pd.DataFrame, when) -> pd.DataFrame:
             "date_of_birth": open_["date_of_birth"].to_numpy(),
             "gender": open_["gender"].to_numpy() if "gender" in open_ else "",
             "uasc": open_["uasc"].to_numpy(bool),
-            "in_care": ((age_days < 18 * 365.25) & in_care_state).to_numpy(bool),
+            "in_care": ((age_years < 18) & in_care_state.to_numpy(bool)),
             "placement_type": open_["placement_type"].to_numpy(),
             "lot": open_["lot"].to_numpy(),
             "stay_start": open_["start"].to_numpy(),

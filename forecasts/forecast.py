@@ -11,6 +11,7 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 
+from forecasts.ages import age_in_months
 from forecasts.arrivals import ArrivalStream, arrivals_trace, estimate_arrivals, nts_threshold
 from forecasts.capacity import CapacityPlan, OverflowRule, build_plan, month_ends
 from forecasts.frames import CouncilData, ForecastInputError
@@ -115,12 +116,12 @@ def population_of(data: CouncilData, states: StateSpace) -> Population:
     unknown = sorted(set(people["state"]) - set(states.names))
     if unknown:
         raise ForecastInputError(f"people are in unknown placement types {unknown}")
-    age = ((data.as_of - people["date_of_birth"]).dt.days / DAYS_PER_MONTH).astype(int)
+    age = age_in_months(people["date_of_birth"], data.as_of)
     start = people["stay_start"].fillna(data.as_of)
     months = ((data.as_of - start).dt.days / DAYS_PER_MONTH).clip(lower=0).astype(int)
     return Population(
         state=states.indices(people["state"].tolist()),
-        age_months=age.to_numpy(np.int16),
+        age_months=age.astype(np.int16),
         months_in_placement=months.clip(upper=400).to_numpy(np.int16),
         in_care=people["in_care"].to_numpy(bool),
         uasc=people["uasc"].to_numpy(bool),

@@ -28,6 +28,8 @@ from optimiser.vocabulary import (
 )
 
 LIST_SEPARATOR = ";"
+# The planner's importer accepts the same words (planner.records.templates); the vocabulary
+# test in tests/domain keeps the two equal.
 TRUE_WORDS = frozenset({"true", "yes", "1", "y", "t"})
 FALSE_WORDS = frozenset({"false", "no", "0", "n", "f"})
 

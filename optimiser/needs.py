@@ -21,7 +21,8 @@ NEED_NONE = "no_move_needed"
 
 
 def _birthday(dob: pd.Series, years: int) -> pd.Series:
-    """The date a young person turns `years` (29 February birthdays fall on 1 March)."""
+    """The date a young person turns `years`: the planner's rule (planner.domain.dates), a
+    29 February birthday falling on 1 March in a common year."""
     return pd.to_datetime(
         {
             "year": dob.dt.year + years,

@@ -7,6 +7,8 @@ meaning where the domain has one (support levels rise from `none` to `high`).
 
 from __future__ import annotations
 
+# The planner's placement types (planner.domain.PlacementType), in its order; the optimiser
+# cannot import the planner, so tests/domain/test_vocabulary_agrees.py keeps the copies equal.
 PLACEMENT_TYPES: tuple[str, ...] = (
     "staying_put",
     "supported_lodgings",
@@ -16,6 +18,7 @@ PLACEMENT_TYPES: tuple[str, ...] = (
     "independent_tenancy",
     "with_family",
     "other_suitable",
+    "in_care_other",
     "bed_and_breakfast",
     "emergency_accommodation",
     "sofa_surfing",
@@ -54,6 +57,7 @@ PLACEMENT_TYPE_LABELS: dict[str, str] = {
     "independent_tenancy": "an independent tenancy",
     "with_family": "a family home",
     "other_suitable": "other suitable accommodation",
+    "in_care_other": "care (foster or residential)",
     "bed_and_breakfast": "bed and breakfast",
     "emergency_accommodation": "emergency accommodation",
     "sofa_surfing": "sofa surfing",

@@ -71,7 +71,7 @@ def queue_page(
         {
             "title": "Escalations",
             "items": items,
-            "own_only": scope.is_own_adviser(principal.user),
+            "own_only": scope.sees_only_own(principal.user),
             "can_manage": allows(role, P.manage_escalations),
             "swept": swept,
             "placement_labels": {t.value: t.label for t in PlacementType},

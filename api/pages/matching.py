@@ -27,7 +27,7 @@ from api.errors import Refused
 from api.templating import render
 from planner.core import clock
 from planner.core.errors import InvalidInput, PlannerError
-from planner.domain import DeclineReason, Role
+from planner.domain import DeclineReason
 from planner.domain.permissions import Permission as P
 from planner.domain.permissions import allows
 from planner.domain.text import check_text
@@ -117,7 +117,8 @@ def matching_page(
             "done": done,
             "can_run": allows(role, P.run_matching),
             "can_decide": allows(role, P.decide_proposals),
-            "can_open_records": allows(role, P.view_young_people) and role != Role.personal_adviser,
+            "can_open_records": allows(role, P.view_young_people)
+            and scope.sees_everyone(principal.user),
             "runs": matching_queries.list_match_runs(db, limit=10),
             "decline_reasons": list(DECLINE_LABELS.items()),
             "today": clock.today(),

@@ -130,6 +130,8 @@ def _keyed(value: str, secret: str) -> str:
 
 
 def normalise_username(username: str) -> str:
+    """Usernames are compared and stored trimmed and in lower case: ``Admin`` and ``admin``
+    are one person, whoever typed it."""
     return username.strip().lower()
 
 

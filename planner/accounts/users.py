@@ -10,22 +10,20 @@ from datetime import UTC, date, datetime, time, timedelta
 import sqlalchemy as sa
 from sqlmodel import Session, col, select
 
+from planner.accounts.service import get_user_by_username, normalise_username
 from planner.domain import Role
 from planner.domain.permissions import Permission, check
 from planner.domain.text import check_text
 from planner.models import AuditEvent, User
 
 
-def get_by_username(session: Session, username: str) -> User | None:
-    """The user called ``username``, or None."""
-    return session.exec(select(User).where(User.username == username)).first()
-
-
 def ensure_user(session: Session, *, username: str, role: Role, display_name: str = "") -> User:
-    """The user called ``username``, created with ``role`` if missing."""
-    user = get_by_username(session, username)
+    """The user called ``username`` (in any case: one look-up,
+    :func:`planner.accounts.service.get_user_by_username`), created with ``role`` if missing."""
+    user = get_user_by_username(session, username)
     if user is None:
-        user = User(username=username, role=role, display_name=display_name or username)
+        name = normalise_username(username)
+        user = User(username=name, role=role, display_name=display_name or name)
         session.add(user)
     return user
 

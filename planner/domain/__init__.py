@@ -9,6 +9,7 @@ scopes are in :mod:`planner.domain.permissions`.
 from planner.domain.dates import age_on, birthday
 from planner.domain.vocabulary import (
     ALLOCATABLE_TYPES,
+    MOST_URGENT_TYPES,
     SUITABLE_TYPES,
     UNSUITABLE_TYPES,
     AsylumStatus,
@@ -28,6 +29,7 @@ from planner.domain.vocabulary import (
 
 __all__ = [
     "ALLOCATABLE_TYPES",
+    "MOST_URGENT_TYPES",
     "AsylumStatus",
     "Cohort",
     "DeclineReason",

@@ -1,4 +1,14 @@
-"""Dates and ages: one birthday rule for everyone, 29 February included."""
+"""Dates and ages: one birthday rule for everyone, 29 February included.
+
+Someone born on 29 February has their birthday on 1 March in a common year: they have not
+completed the year until 28 February is over. This is the rule in England and Wales (the
+Family Law Reform Act 1969 s.9 makes a person attain an age at the start of the anniversary
+of their birth, and there is no 29 February to be the anniversary), and it is the rule that
+agrees with counting age by month and day (:func:`age_on`), so a leapling is 17 on
+28 February and 18 on 1 March, whichever function is asked. The optimiser
+(``optimiser.needs``) and the forecasts (``forecasts.ages``) apply the same rule to whole
+frames; ``tests/domain/test_leap_day.py`` keeps the three in step.
+"""
 
 from __future__ import annotations
 
@@ -6,15 +16,16 @@ from datetime import date
 
 
 def birthday(date_of_birth: date, years: int) -> date:
-    """The day a young person turns ``years`` (29 February birthdays fall on 28 February):
-    the dates the rules hang on - care ends at 18, staying put at 21, support at 25."""
+    """The day a young person turns ``years`` (29 February birthdays fall on 1 March in a
+    common year): the dates the rules hang on - care ends at 18, staying put at 21, support
+    at 25."""
     try:
         return date_of_birth.replace(year=date_of_birth.year + years)
     except ValueError:
-        return date_of_birth.replace(year=date_of_birth.year + years, day=28)
+        return date(date_of_birth.year + years, 3, 1)
 
 
 def age_on(date_of_birth: date, day: date) -> int:
-    """Whole years of age on ``day``."""
+    """Whole years of age on ``day``: a year older on :func:`birthday`, not a day before."""
     before_birthday = (day.month, day.day) < (date_of_birth.month, date_of_birth.day)
     return day.year - date_of_birth.year - before_birthday

@@ -156,6 +156,14 @@ SUITABLE_TYPES = tuple(t for t in PlacementType if t.suitable_by_policy)
 UNSUITABLE_TYPES = tuple(t for t in PlacementType if not t.suitable_by_policy)
 ALLOCATABLE_TYPES = tuple(t for t in PlacementType if t.allocatable)
 
+# Within unsuitable accommodation these are the most urgent to leave (the council's escalation
+# practice, annual report 15.3): they raise an escalation's level and come first in a match run.
+MOST_URGENT_TYPES = (
+    PlacementType.bed_and_breakfast,
+    PlacementType.emergency_accommodation,
+    PlacementType.no_fixed_abode,
+)
+
 
 class VacancyStatus(StrEnum):
     """A vacancy is open until it is filled (a proposal accepted) or withdrawn."""

@@ -9,10 +9,10 @@ from typing import Any
 
 from sqlmodel import Session, select
 
-from planner.core.errors import Forbidden, NotFound
-from planner.domain import PlacementType
-from planner.domain.permissions import RecordScope, record_scope
-from planner.escalations import service as escalations
+from planner.core import clock
+from planner.core.errors import NotFound
+from planner.domain import PlacementType, age_on
+from planner.escalations.rules import LEVELS, days_counted, required_level, supervision_due
 from planner.models import (
     Escalation,
     EscalationAction,
@@ -21,32 +21,104 @@ from planner.models import (
     User,
     YoungPerson,
 )
+from planner.young_people.scope import scope_condition, visible_young_people
 
 # -- escalations --------------------------------------------------------------------------------
 
 
-def _scope_filter(viewer: User) -> int | None:
-    """None for every young person, or the adviser whose young people alone may be seen."""
-    scope = record_scope(viewer.role)
-    if scope == RecordScope.all:
-        return None
-    if scope == RecordScope.own:
-        return viewer.id
-    raise Forbidden()
+@dataclass(frozen=True)
+class QueueItem:
+    """One row of the managers' escalation queue."""
+
+    escalation_id: int
+    version: int
+    young_person_id: int
+    reference: str
+    age: int
+    placement_type: str
+    days: int
+    level: int
+    level_label: str
+    reason: str
+    exit_plan_agreed_on: date | None
+    exit_plan_target: date | None
+    last_supervision_on: date | None
+    supervision_due: date
+    supervision_overdue: bool
+    release_date: date | None
+    personal_adviser: str
+
+
+def queue(session: Session, *, today: date | None = None) -> list[QueueItem]:
+    """Every open escalation, most urgent first (level, then days there)."""
+    day = today or clock.today()
+    advisers = dict(session.exec(select(User.id, User.username)).all())
+    items = []
+    rows = session.exec(
+        select(Escalation, Stay, YoungPerson)
+        .where(Escalation.closed_on.is_(None))  # type: ignore[union-attr]
+        .join(Stay, Stay.id == Escalation.stay_id)  # type: ignore[arg-type]
+        .join(YoungPerson, YoungPerson.id == Escalation.young_person_id)  # type: ignore[arg-type]
+    )
+    for esc, stay, person in rows:
+        age = age_on(person.date_of_birth, day)
+        release = stay.expected_end if stay.placement_type == PlacementType.custody else None
+        _, why = required_level(
+            age=age,
+            placement_type=stay.placement_type,
+            days=days_counted(stay, day),
+            exit_plan=esc.exit_plan_agreed_on is not None,
+            release_in=(release - day).days if release else None,
+        )
+        due = supervision_due(esc)
+        items.append(
+            QueueItem(
+                escalation_id=esc.id,  # type: ignore[arg-type]
+                version=esc.version,
+                young_person_id=person.id,  # type: ignore[arg-type]
+                reference=person.reference,
+                age=age,
+                placement_type=str(stay.placement_type),
+                days=(day - stay.start_date).days,
+                level=esc.level,
+                level_label=LEVELS[esc.level],
+                reason=why,
+                exit_plan_agreed_on=esc.exit_plan_agreed_on,
+                exit_plan_target=esc.exit_plan_target,
+                last_supervision_on=esc.last_supervision_on,
+                supervision_due=due,
+                supervision_overdue=due < day,
+                release_date=release,
+                personal_adviser=advisers.get(person.personal_adviser_id, ""),
+            )
+        )
+    return sorted(items, key=lambda i: (-i.level, -i.days, i.reference))
+
+
+def history(session: Session, escalation_id: int) -> list[EscalationAction]:
+    return list(
+        session.exec(
+            select(EscalationAction)
+            .where(EscalationAction.escalation_id == escalation_id)
+            .order_by(EscalationAction.on, EscalationAction.id)
+        )
+    )
+
+
+def _visible(session: Session, viewer: User, *people: int) -> set[int]:
+    """The ids among ``people`` (all, if none given) that ``viewer`` may see."""
+    query = select(YoungPerson.id)
+    if people:
+        query = query.where(YoungPerson.id.in_(people))  # type: ignore[union-attr]
+    return set(session.exec(visible_young_people(query, viewer)))  # type: ignore[arg-type]
 
 
 def escalation_queue(
     session: Session, *, viewer: User, today: date | None = None
-) -> list[escalations.QueueItem]:
+) -> list[QueueItem]:
     """The open escalations the viewer may see, most urgent first."""
-    adviser = _scope_filter(viewer)
-    items = escalations.queue(session, today=today)
-    if adviser is None:
-        return items
-    own = set(
-        session.exec(select(YoungPerson.id).where(YoungPerson.personal_adviser_id == adviser))
-    )
-    return [i for i in items if i.young_person_id in own]
+    visible = _visible(session, viewer)
+    return [i for i in queue(session, today=today) if i.young_person_id in visible]
 
 
 @dataclass(frozen=True)
@@ -72,7 +144,7 @@ class EscalationView:
     last_supervision_on: date | None
     supervision_due: date
     personal_adviser: str
-    item: escalations.QueueItem | None  # its queue row while open
+    item: QueueItem | None  # its queue row while open
     history: list[EscalationAction] = field(default_factory=list)
 
 
@@ -80,7 +152,7 @@ def get_escalation_or_raise(
     session: Session, *, viewer: User, escalation_id: int, today: date | None = None
 ) -> EscalationView:
     """One escalation within the viewer's scope; :class:`NotFound` for any other id."""
-    adviser = _scope_filter(viewer)
+    scope_condition(viewer)  # Forbidden, before saying whether the id exists
     esc = session.get(Escalation, escalation_id)
     if esc is None:
         raise NotFound()
@@ -88,12 +160,10 @@ def get_escalation_or_raise(
     stay = session.get(Stay, esc.stay_id)
     if person is None or stay is None:
         raise NotFound()
-    if adviser is not None and person.personal_adviser_id != adviser:
+    if not _visible(session, viewer, person.id):  # type: ignore[arg-type]
         raise NotFound()
     pa = session.get(User, person.personal_adviser_id) if person.personal_adviser_id else None
-    item = next(
-        (i for i in escalations.queue(session, today=today) if i.escalation_id == esc.id), None
-    )
+    item = next((i for i in queue(session, today=today) if i.escalation_id == esc.id), None)
     return EscalationView(
         id=esc.id,  # type: ignore[arg-type]
         version=esc.version,
@@ -107,15 +177,15 @@ def get_escalation_or_raise(
         closed_on=esc.closed_on,
         closure=esc.closure,
         level=esc.level,
-        level_label=escalations.LEVELS[esc.level],
+        level_label=LEVELS[esc.level],
         exit_plan_agreed_on=esc.exit_plan_agreed_on,
         exit_plan_target=esc.exit_plan_target,
         pathway_plan_updated_on=esc.pathway_plan_updated_on,
         last_supervision_on=esc.last_supervision_on,
-        supervision_due=escalations.supervision_due(esc),
+        supervision_due=supervision_due(esc),
         personal_adviser=pa.username if pa else "",
         item=item,
-        history=escalations.history(session, esc.id),  # type: ignore[arg-type]
+        history=history(session, esc.id),  # type: ignore[arg-type]
     )
 
 

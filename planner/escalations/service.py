@@ -6,23 +6,8 @@ has an updated pathway plan, more frequent PA visits, an exit plan, and manageme
 supervision at least every 4 weeks (target 100%); exception reports go weekly to the
 director and monthly to the Corporate Parenting Board. This service keeps that trail.
 
-Levels say who must be looking. They rise with time there and urgency and are never lowered
-by the sweep while the stay lasts (a manager's attention, once needed, stays):
-
-==========  ==================  ========================================================
-level       who                 when (the highest rule that applies)
-==========  ==================  ========================================================
-1           team manager        from the first day
-2           service manager     14 days; or B&B, emergency accommodation, no fixed abode;
-                                or a 16-17 year old
-3           head of service     28 days; or release from custody within 28 days with no
-                                agreed exit plan; or no exit plan after 7 days
-4           director            56 days; or a 16-17 year old in B&B, emergency
-                                accommodation or no fixed abode (the most urgent case)
-==========  ==================  ========================================================
-
-Custody is unsuitable but cannot be left before release, so it counts its days from 28
-days before the release date rather than from the start of the sentence.
+The levels and the rules that set them are in :mod:`planner.escalations.rules`; the
+queue and the trail are read by :mod:`planner.escalations.queries`.
 """
 
 from __future__ import annotations
@@ -30,7 +15,7 @@ from __future__ import annotations
 import json
 import string
 from dataclasses import asdict, dataclass
-from datetime import date, timedelta
+from datetime import date
 
 from sqlalchemy import update
 from sqlmodel import Session, select
@@ -38,16 +23,16 @@ from sqlmodel import Session, select
 from planner.core import audit, clock
 from planner.core.errors import Conflict, InvalidInput, NotFound
 from planner.domain import PlacementType, age_on
-from planner.models import Escalation, EscalationAction, ExceptionReport, Stay, User, YoungPerson
+from planner.domain.suitability import is_suitable, unsuitable_condition
+from planner.escalations.queries import queue
+from planner.escalations.rules import (
+    LEVELS,
+    days_counted,
+    required_level,
+    supervision_due,
+)
+from planner.models import Escalation, EscalationAction, ExceptionReport, Stay, YoungPerson
 from planner.records.spreadsheets import table_bytes
-
-SUPERVISION_DAYS = 28
-LEVELS = {1: "team manager", 2: "service manager", 3: "head of service", 4: "director"}
-MOST_URGENT = {
-    PlacementType.bed_and_breakfast,
-    PlacementType.emergency_accommodation,
-    PlacementType.no_fixed_abode,
-}
 
 
 class EscalationConflict(Conflict):
@@ -60,41 +45,6 @@ class EscalationNotFound(NotFound):
     status_code = 404
     code = "not_found"
     message = "No such escalation."
-
-
-def days_counted(stay: Stay, today: date) -> int:
-    """Days in unsuitable accommodation that count: custody counts from 28 days before the
-    release date, because until then no move is possible."""
-    start = stay.start_date
-    if stay.placement_type == PlacementType.custody and stay.expected_end:
-        start = max(start, stay.expected_end - timedelta(days=SUPERVISION_DAYS))
-    return max(0, (today - start).days)
-
-
-def required_level(
-    *, age: int, placement_type: str, days: int, exit_plan: bool, release_in: int | None
-) -> tuple[int, str]:
-    """The level the rules require today, and the rule that set it (for the trail)."""
-    ptype = PlacementType(placement_type)
-    urgent = ptype in MOST_URGENT
-    rules = [(1, "in unsuitable accommodation")]
-    if days >= 14:
-        rules.append((2, f"{days} days in unsuitable accommodation"))
-    if urgent:
-        rules.append((2, f"in {ptype.label.lower()}"))
-    if age < 18:
-        rules.append((2, "aged 16-17"))
-    if days >= 28:
-        rules.append((3, f"{days} days in unsuitable accommodation"))
-    if release_in is not None and release_in <= 28 and not exit_plan:
-        rules.append((3, f"release in {release_in} days with no agreed exit plan"))
-    if not exit_plan and days > 7 and ptype != PlacementType.custody:
-        rules.append((3, "no agreed exit plan after 7 days"))
-    if days >= 56:
-        rules.append((4, f"{days} days in unsuitable accommodation"))
-    if urgent and age < 18:
-        rules.append((4, f"aged 16-17 in {ptype.label.lower()}"))
-    return max(rules, key=lambda r: r[0])
 
 
 @dataclass(frozen=True)
@@ -111,10 +61,6 @@ def _act(
     session: Session, esc: Escalation, *, on: date, actor: str, kind: str, note: str = ""
 ) -> None:
     session.add(EscalationAction(escalation_id=esc.id, on=on, actor=actor, kind=kind, note=note))  # type: ignore[arg-type]
-
-
-def supervision_due(esc: Escalation) -> date:
-    return (esc.last_supervision_on or esc.opened_on) + timedelta(days=SUPERVISION_DAYS)
 
 
 def sweep(
@@ -135,7 +81,7 @@ def sweep(
         for s in session.exec(
             select(Stay).where(
                 Stay.end_date.is_(None),  # type: ignore[union-attr]
-                Stay.suitable.is_(False),  # type: ignore[attr-defined]
+                unsuitable_condition(Stay.placement_type, Stay.suitable),
                 Stay.young_person_id.in_(current_people),  # type: ignore[attr-defined]
             )
         )
@@ -158,7 +104,7 @@ def sweep(
         esc.closed_on = (stay.end_date if stay and stay.end_date else None) or day
         esc.closure = (
             f"moved to {PlacementType(now.placement_type).value}"
-            if now is not None and now.suitable
+            if now is not None and is_suitable(now.placement_type, now.suitable)
             else "left the service"
             if now is None
             else "now recorded as suitable"
@@ -214,75 +160,6 @@ def sweep(
     )
 
 
-@dataclass(frozen=True)
-class QueueItem:
-    """One row of the managers' escalation queue."""
-
-    escalation_id: int
-    version: int
-    young_person_id: int
-    reference: str
-    age: int
-    placement_type: str
-    days: int
-    level: int
-    level_label: str
-    reason: str
-    exit_plan_agreed_on: date | None
-    exit_plan_target: date | None
-    last_supervision_on: date | None
-    supervision_due: date
-    supervision_overdue: bool
-    release_date: date | None
-    personal_adviser: str
-
-
-def queue(session: Session, *, today: date | None = None) -> list[QueueItem]:
-    """Every open escalation, most urgent first (level, then days there)."""
-    day = today or clock.today()
-    advisers = dict(session.exec(select(User.id, User.username)).all())
-    items = []
-    rows = session.exec(
-        select(Escalation, Stay, YoungPerson)
-        .where(Escalation.closed_on.is_(None))  # type: ignore[union-attr]
-        .join(Stay, Stay.id == Escalation.stay_id)  # type: ignore[arg-type]
-        .join(YoungPerson, YoungPerson.id == Escalation.young_person_id)  # type: ignore[arg-type]
-    )
-    for esc, stay, person in rows:
-        age = age_on(person.date_of_birth, day)
-        release = stay.expected_end if stay.placement_type == PlacementType.custody else None
-        _, why = required_level(
-            age=age,
-            placement_type=stay.placement_type,
-            days=days_counted(stay, day),
-            exit_plan=esc.exit_plan_agreed_on is not None,
-            release_in=(release - day).days if release else None,
-        )
-        due = supervision_due(esc)
-        items.append(
-            QueueItem(
-                escalation_id=esc.id,  # type: ignore[arg-type]
-                version=esc.version,
-                young_person_id=person.id,  # type: ignore[arg-type]
-                reference=person.reference,
-                age=age,
-                placement_type=str(stay.placement_type),
-                days=(day - stay.start_date).days,
-                level=esc.level,
-                level_label=LEVELS[esc.level],
-                reason=why,
-                exit_plan_agreed_on=esc.exit_plan_agreed_on,
-                exit_plan_target=esc.exit_plan_target,
-                last_supervision_on=esc.last_supervision_on,
-                supervision_due=due,
-                supervision_overdue=due < day,
-                release_date=release,
-                personal_adviser=advisers.get(person.personal_adviser_id, ""),
-            )
-        )
-    return sorted(items, key=lambda i: (-i.level, -i.days, i.reference))
-
-
 ACTIONS = ("supervision", "exit_plan", "pathway_plan", "note")
 
 
@@ -332,16 +209,6 @@ def record_action(
     audit.record(session, actor=actor, action=kind, entity="escalation", entity_id=str(esc.id))
     session.flush()
     return esc
-
-
-def history(session: Session, escalation_id: int) -> list[EscalationAction]:
-    return list(
-        session.exec(
-            select(EscalationAction)
-            .where(EscalationAction.escalation_id == escalation_id)
-            .order_by(EscalationAction.on, EscalationAction.id)
-        )
-    )
 
 
 def _age_band(age: int) -> str:

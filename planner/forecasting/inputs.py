@@ -13,6 +13,7 @@ from datetime import date
 import pandas as pd
 from sqlmodel import Session, select
 
+from planner.domain.suitability import is_suitable
 from planner.models import Place, Provision, Stay, YoungPerson
 
 PEOPLE_COLUMNS = [
@@ -131,7 +132,7 @@ def frames_from_database(session: Session, as_of: date) -> dict[str, pd.DataFram
                 "lot": lot_of(s.place_id),
                 "start": s.start_date,
                 "end": s.end_date,
-                "suitable": s.suitable,
+                "suitable": is_suitable(s.placement_type, s.suitable),
             }
             for s in session.exec(select(Stay))
         ],

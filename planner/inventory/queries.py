@@ -16,6 +16,7 @@ from sqlmodel import Session, col, select
 from planner.domain import PlacementType, VacancyStatus
 from planner.domain.permissions import Permission, check
 from planner.domain.text import check_text
+from planner.inventory.rules import free_from
 from planner.inventory.status import Summary, summarise
 from planner.models import Place, Provision, Stay, User, Vacancy
 
@@ -112,7 +113,10 @@ def list_vacancies(
     placement_type: str | None = None,
     area: str | None = None,
 ) -> list[VacancyRow]:
-    """Open vacancies, soonest first, optionally of one placement type or in one area."""
+    """Open vacancies, soonest first, optionally of one placement type or in one area.
+
+    A vacancy's date is the day someone can move in (:func:`free_from`), not the day it was
+    declared free: a place that has not opened yet is not free, whatever the vacancy says."""
     check(viewer.role, Permission.view_vacancies)
     kind = _placement_filter(placement_type)
     query = (
@@ -125,8 +129,8 @@ def list_vacancies(
         query = query.where(Provision.placement_type == kind)
     if area:
         query = query.where(Provision.area == check_text(area, "The area"))
-    rows = session.exec(query.order_by(Vacancy.available_from, Provision.name, Place.reference))
-    return [
+    rows = session.exec(query.order_by(Provision.name, Place.reference))
+    found = [
         VacancyRow(
             id=vacancy.id,  # type: ignore[arg-type]
             provision_reference=provision.reference,
@@ -135,7 +139,7 @@ def list_vacancies(
             placement_label=PlacementType(provision.placement_type).label,
             area=provision.area,
             place=place.label or place.reference,
-            available_from=vacancy.available_from,
+            available_from=free_from(vacancy, place, provision),
             min_age=provision.min_age,
             max_age=provision.max_age,
             support_level=str(provision.support_level),
@@ -143,6 +147,7 @@ def list_vacancies(
         )
         for vacancy, place, provision in rows
     ]
+    return sorted(found, key=lambda row: row.available_from)
 
 
 def areas(session: Session, *, viewer: User) -> list[str]:

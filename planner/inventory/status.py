@@ -15,6 +15,8 @@ from sqlmodel import Session, select
 
 from planner.core import clock
 from planner.domain import Cohort, PlacementType, VacancyStatus
+from planner.domain.suitability import is_unsuitable
+from planner.inventory.rules import is_free_on
 from planner.models import Place, Provision, Stay, Vacancy, YoungPerson
 
 
@@ -104,7 +106,8 @@ def summarise(session: Session, as_of: date | None = None) -> Summary:
     suitable: Counter[str] = Counter()
     unsuitable: Counter[str] = Counter()
     for stay in current:
-        (suitable if stay.suitable else unsuitable)[str(stay.placement_type)] += 1
+        is_bad = is_unsuitable(stay.placement_type, stay.suitable)
+        (unsuitable if is_bad else suitable)[str(stay.placement_type)] += 1
     summary.by_type = [(t, suitable[t], unsuitable[t]) for t in PlacementType]
     for t in PlacementType:
         f[t.value] = suitable[t] + unsuitable[t]
@@ -131,8 +134,9 @@ def summarise(session: Session, as_of: date | None = None) -> Summary:
     by_type_now: Counter[str] = Counter()
     by_type_soon: Counter[str] = Counter()
     for v in vacancies:
-        provision = provisions[places[v.place_id].provision_id]
-        if v.available_from <= today:
+        place = places[v.place_id]
+        provision = provisions[place.provision_id]
+        if is_free_on(v, place, provision, today):
             vacant_now[provision.id] += 1
             by_type_now[str(provision.placement_type)] += 1
         else:

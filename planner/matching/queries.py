@@ -11,6 +11,7 @@ from sqlmodel import Session, select
 
 from planner.core.errors import NotFound
 from planner.domain import PlacementType
+from planner.inventory.rules import free_from
 from planner.models import (
     MatchRun,
     Place,
@@ -97,11 +98,7 @@ def vacancy_labels(session: Session, vacancy_ids: set[int]) -> dict[int, Vacancy
             placement_label=PlacementType(provision.placement_type).label,
             area=provision.area,
             place=place.label or place.reference,
-            available_from=max(
-                vacancy.available_from,
-                place.opens_on or date.min,
-                provision.opens_on or date.min,
-            ),
+            available_from=free_from(vacancy, place, provision),
             status=str(vacancy.status),
         )
         for vacancy, place, provision in session.exec(query)

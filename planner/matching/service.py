@@ -26,6 +26,8 @@ from sqlmodel import Session, select
 from optimiser import InputError, match
 from planner.core import audit, clock, errors
 from planner.domain import DeclineReason, PlacementType, ProposalStatus, VacancyStatus, birthday
+from planner.domain.suitability import is_suitable, is_unsuitable
+from planner.inventory.rules import free_from
 from planner.models import MatchRun, Place, Proposal, Provision, Stay, Vacancy, YoungPerson, utcnow
 
 FRAMEWORK_MONTHS = 18
@@ -90,8 +92,10 @@ def people_frame(session: Session, as_of: date) -> pd.DataFrame:
                 "current_accommodation": (
                     "other_suitable" if ptype == PlacementType.in_care_other else ptype.value
                 ),
-                "suitable": stay.suitable,
-                "unsuitable_since": None if stay.suitable else stay.start_date,
+                "suitable": is_suitable(stay.placement_type, stay.suitable),
+                "unsuitable_since": stay.start_date
+                if is_unsuitable(stay.placement_type, stay.suitable)
+                else None,
                 "free_from": stay.expected_end if ptype == PlacementType.custody else None,
                 "needed_by": needed_by,
                 "support_need": str(person.support_need),
@@ -129,11 +133,7 @@ def vacancies_frame(session: Session) -> pd.DataFrame:
                 "provision_id": provision.reference,
                 "placement_type": str(provision.placement_type),
                 "area": provision.area,
-                "available_from": max(
-                    vacancy.available_from,
-                    place.opens_on or date.min,
-                    provision.opens_on or date.min,
-                ),
+                "available_from": free_from(vacancy, place, provision),
                 "capacity": 1,
                 "min_age": provision.min_age,
                 "max_age": provision.max_age,
@@ -326,11 +326,9 @@ def accept_proposal(
     place = session.get(Place, vacancy.place_id)
     provision = session.get(Provision, place.provision_id) if place else None
     assert place is not None and provision is not None
-    free_from = max(
-        vacancy.available_from, place.opens_on or date.min, provision.opens_on or date.min
-    )
-    if start < free_from:
-        raise InvalidDecision(f"The place is free from {free_from.isoformat()}.")
+    free_on = free_from(vacancy, place, provision)
+    if start < free_on:
+        raise InvalidDecision(f"The place is free from {free_on.isoformat()}.")
     filled = session.exec(  # type: ignore[call-overload]
         update(Vacancy)
         .where(Vacancy.id == vacancy.id, Vacancy.status == VacancyStatus.open)

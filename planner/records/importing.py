@@ -19,6 +19,7 @@ from sqlmodel import Session, SQLModel, select
 from planner.core import audit, clock
 from planner.core.errors import InvalidInput
 from planner.domain import PlacementType
+from planner.domain.suitability import is_unsuitable
 from planner.models import Place, Provision, Stay, User, Vacancy, YoungPerson, utcnow
 from planner.records.spreadsheets import Row, read_rows
 from planner.records.templates import CellError, Template, template_for
@@ -69,6 +70,7 @@ class ImportReport:
 class _Parsed:
     line: int
     values: dict[str, Any]
+    cells: dict[str, str] = field(default_factory=dict)  # as written, for error messages
 
 
 def _parse(template: Template, rows: list[Row]) -> tuple[list[_Parsed], list[RowError]]:
@@ -80,7 +82,7 @@ def _parse(template: Template, rows: list[Row]) -> tuple[list[_Parsed], list[Row
                 values[column.name] = column.parse(row.values.get(column.name))
             except CellError as exc:
                 errors.append(RowError(row.line, exc.column, exc.value, exc.expected))
-        parsed.append(_Parsed(row.line, values))
+        parsed.append(_Parsed(row.line, values, dict(row.values)))
     seen: dict[tuple[Any, ...], int] = {}
     for item in parsed:
         key = tuple(item.values.get(k) for k in template.key)
@@ -179,6 +181,20 @@ def _check_stays(items: list[_Parsed], lookup: _Lookup, errors: list[RowError]) 
         _check_order(item, "start_date", "end_date", errors)
         if v.get("suitable") is None and v.get("placement_type"):
             v["suitable"] = PlacementType(v["placement_type"]).suitable_by_policy
+        elif (
+            v.get("suitable")
+            and v.get("placement_type")
+            and is_unsuitable(v["placement_type"], v["suitable"])
+        ):
+            errors.append(
+                RowError(
+                    item.line,
+                    "suitable",
+                    item.cells.get("suitable") or "",
+                    f"no or blank: {PlacementType(v['placement_type']).label.lower()} "
+                    "is always unsuitable accommodation",
+                )
+            )
         if v["young_person_id"] is not None and v.get("start_date"):
             by_person[v["young_person_id"]].append(item)
     if by_person:

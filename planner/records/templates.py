@@ -29,8 +29,11 @@ from planner.domain import (
     VacancyStatus,
 )
 
-TRUE_WORDS = {"true", "yes", "y", "1"}
-FALSE_WORDS = {"false", "no", "n", "0"}
+# The words a yes/no cell may hold, in any case: the same as the optimiser's files
+# (optimiser.inputs), since one spreadsheet often feeds both; the vocabulary test keeps them
+# equal. ``t``/``f`` are what PostgreSQL and some exports write for booleans.
+TRUE_WORDS = frozenset({"true", "yes", "y", "t", "1"})
+FALSE_WORDS = frozenset({"false", "no", "n", "f", "0"})
 
 
 class CellError(InvalidInput):
@@ -237,7 +240,11 @@ STAYS = Template(
         _choice("placement_type", PlacementType, "Where they lived", required=True),
         Column("start_date", "date", "First night", True),
         Column("end_date", "date", "Day they left (blank: where they live now)"),
-        Column("suitable", "bool", "Suitable (blank: the placement type's policy)"),
+        Column(
+            "suitable",
+            "bool",
+            "Suitable (blank: the placement type's policy; an unsuitable type is never suitable)",
+        ),
         Column(
             "place", "text", "Reference of the place, if in the council's inventory", default=""
         ),

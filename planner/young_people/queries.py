@@ -21,10 +21,12 @@ import sqlalchemy as sa
 from sqlmodel import Session, col, select
 
 from planner.core import audit, clock
-from planner.core.errors import Forbidden, NotFound
+from planner.core.errors import NotFound
 from planner.domain import PlacementType, age_on
-from planner.domain.permissions import Permission, RecordScope, check, record_scope
+from planner.domain.permissions import Permission, check
+from planner.domain.suitability import is_suitable, unsuitable_condition
 from planner.models import Place, Provision, Stay, User, YoungPerson
+from planner.young_people.scope import scope_condition
 
 
 @dataclass(frozen=True)
@@ -98,15 +100,10 @@ def _split(text: str) -> list[str]:
     return [part for part in (p.strip() for p in text.split(";")) if part]
 
 
-def _scoped(viewer: User):  # type: ignore[no-untyped-def]
-    """The WHERE clause for the young people ``viewer`` may see."""
+def _scoped(viewer: User) -> sa.ColumnElement[bool]:
+    """The WHERE clause for the young people ``viewer`` may see in the records."""
     check(viewer.role, Permission.view_young_people)
-    scope = record_scope(viewer.role)
-    if scope == RecordScope.none:
-        raise Forbidden()
-    if scope == RecordScope.own:
-        return YoungPerson.personal_adviser_id == viewer.id
-    return sa.true()
+    return scope_condition(viewer)
 
 
 def _label(placement_type: str | None) -> str:
@@ -127,7 +124,7 @@ def list_young_people(
     where = [_scoped(viewer), col(YoungPerson.left_service_on).is_(None)]
     current = sa.and_(Stay.young_person_id == YoungPerson.id, col(Stay.end_date).is_(None))
     if unsuitable_only:
-        where.append(Stay.suitable == False)  # noqa: E712
+        where.append(unsuitable_condition(Stay.placement_type, Stay.suitable))
     base = (
         select(YoungPerson, Stay, User)
         .join(Stay, current, isouter=not unsuitable_only)
@@ -149,7 +146,7 @@ def list_young_people(
                 legal_status=str(person.legal_status),
                 placement_type=str(stay.placement_type) if stay else None,
                 placement_label=_label(str(stay.placement_type) if stay else None),
-                suitable=stay.suitable if stay else None,
+                suitable=is_suitable(stay.placement_type, stay.suitable) if stay else None,
                 area=(stay.area if stay and stay.area else person.area),
                 personal_adviser=adviser.username if adviser else "",
             )
@@ -178,7 +175,7 @@ def _stay_lines(session: Session, person_id: int) -> list[StayLine]:
             start_date=stay.start_date,
             end_date=stay.end_date,
             expected_end=stay.expected_end,
-            suitable=stay.suitable,
+            suitable=is_suitable(stay.placement_type, stay.suitable),
         )
         for stay, provision in rows
     ]

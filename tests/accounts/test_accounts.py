@@ -221,3 +221,13 @@ def test_the_user_command_adds_disables_and_resets(sqlite_url):
     assert disabled.exit_code == 0 and "sessions and API tokens have ended" in disabled.output
     missing = runner.invoke(app, ["user", "disable", "nobody"], env=env)
     assert missing.exit_code == 2
+
+
+def test_admin_and_Admin_are_the_same_user_wherever_they_are_looked_up(session):  # noqa: N802
+    from planner.accounts import users
+
+    made = users.ensure_user(session, username="Admin", role=Role.administrator)
+    session.flush()
+    again = users.ensure_user(session, username=" admin ", role=Role.administrator)
+    assert again.id == made.id and made.username == "admin"
+    assert accounts.get_user_by_username(session, "ADMIN").id == made.id

@@ -134,3 +134,39 @@ def test_inventory_and_audit_search_check_the_matrix(session, caseload):
     )
     assert found.total >= len(Role) + 1
     assert YoungPerson.__tablename__ not in {e.entity for e in found.events}
+
+
+def test_the_escalation_queue_and_an_escalation_follow_the_same_scope(session, caseload):
+    from planner.escalations import queries as escalations
+    from planner.escalations.service import sweep
+
+    staff, mine, theirs = caseload
+    session.add(
+        Stay(
+            young_person_id=theirs.id,
+            placement_type=PlacementType.sofa_surfing,
+            start_date=date(2026, 1, 1),
+            suitable=False,
+        )
+    )
+    session.flush()
+    sweep(session, today=date(2026, 2, 1))
+    pa = staff[Role.personal_adviser]
+    queue = escalations.escalation_queue(session, viewer=pa, today=date(2026, 2, 1))
+    assert [i.young_person_id for i in queue] == [mine.id]
+    everyone = escalations.escalation_queue(
+        session, viewer=staff[Role.manager], today=date(2026, 2, 1)
+    )
+    by_person = {i.young_person_id: i.escalation_id for i in everyone}
+    assert set(by_person) >= {mine.id, theirs.id}
+    own = escalations.get_escalation_or_raise(session, viewer=pa, escalation_id=by_person[mine.id])
+    assert own.young_person_id == mine.id
+    with pytest.raises(NotFound):
+        escalations.get_escalation_or_raise(session, viewer=pa, escalation_id=by_person[theirs.id])
+    for role in (Role.commissioner, Role.administrator):
+        with pytest.raises(Forbidden):
+            escalations.escalation_queue(session, viewer=staff[role])
+        with pytest.raises(Forbidden):
+            escalations.get_escalation_or_raise(
+                session, viewer=staff[role], escalation_id=by_person[mine.id]
+            )

@@ -11,12 +11,12 @@ from sqlmodel import select
 
 from planner.core.errors import PlannerError
 from planner.demo.council import generate_council, load_council, seed_escalation_trail
+from planner.escalations.queries import queue
+from planner.escalations.rules import required_level
 from planner.escalations.service import (
     EscalationConflict,
     build_report,
-    queue,
     record_action,
-    required_level,
     sweep,
 )
 from planner.jobs.scheduler import execute, job_spec

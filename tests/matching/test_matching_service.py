@@ -248,3 +248,28 @@ def test_a_move_cannot_start_before_the_place_opens(session, council):
             start=vacancy.available_from + timedelta(days=10),
         )
     assert provision.opens_on.isoformat() in refused.value.message
+
+
+def test_a_move_cannot_start_before_the_place_itself_opens(session, council):
+    from planner.models import Place, Provision
+
+    load_council(session, council, actor="demo")
+    run_matching(session, actor="officer", as_of=AS_OF)
+    proposal = list_proposals(session)[0]
+    vacancy = session.get(Vacancy, proposal.vacancy_id)
+    place = session.get(Place, vacancy.place_id)
+    vacancy.available_from = date(2024, 3, 1)
+    place.opens_on = date(2024, 5, 1)
+    provision = session.get(Provision, place.provision_id)
+    provision.opens_on = None
+    session.add_all([vacancy, place, provision])
+    session.flush()
+    with pytest.raises(InvalidDecision) as refused:
+        accept_proposal(
+            session,
+            proposal_id=proposal.id,
+            expected_version=proposal.version,
+            actor="o",
+            start=date(2024, 4, 30),
+        )
+    assert "2024-05-01" in refused.value.message

@@ -262,3 +262,20 @@ def test_xlsx_dates_and_numbers_are_read_like_csv_text(session, tmp_path):
     person = session.exec(select(YoungPerson)).one()
     assert person.date_of_birth == date(2005, 3, 4) and person.uasc is True
     assert session.exec(select(Place)).all() == []
+
+
+def test_a_stay_in_an_unsuitable_type_marked_suitable_is_refused(session, tmp_path):
+    _inventory(session, tmp_path)
+    header = ["young_person", "placement_type", "start_date", "end_date", "suitable"]
+    rows = [
+        ["YP1", "council_flat", "2024-01-01", "2024-02-01", "no"],
+        ["YP1", "bed_and_breakfast", "2024-02-01", "", "Yes"],
+    ]
+    path = _write_csv(tmp_path / "stays.csv", header, rows)
+    with pytest.raises(ImportRefused) as refused:
+        import_file(session, "stays", path, actor="t")
+    assert [(e.line, e.column, e.value) for e in refused.value.errors] == [(3, "suitable", "Yes")]
+    message = str(refused.value)
+    assert "stays.csv" in message and "line 3" in message and "'Yes'" in message
+    assert "bed and breakfast is always unsuitable" in message
+    assert _count(session, Stay) == 0

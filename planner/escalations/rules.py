@@ -1,0 +1,73 @@
+"""The pure rules of escalation review: the levels, the days that count, when supervision
+is due. No database: the sweep (service), the queue (queries) and the tests all ask these.
+
+Levels say who must be looking. They rise with time there and urgency and are never lowered
+by the sweep while the stay lasts (a manager's attention, once needed, stays):
+
+==========  ==================  ========================================================
+level       who                 when (the highest rule that applies)
+==========  ==================  ========================================================
+1           team manager        from the first day
+2           service manager     14 days; or B&B, emergency accommodation, no fixed abode;
+                                or a 16-17 year old
+3           head of service     28 days; or release from custody within 28 days with no
+                                agreed exit plan; or no exit plan after 7 days
+4           director            56 days; or a 16-17 year old in B&B, emergency
+                                accommodation or no fixed abode (the most urgent case)
+==========  ==================  ========================================================
+
+Custody is unsuitable but cannot be left before release, so it counts its days from 28
+days before the release date rather than from the start of the sentence.
+"""
+
+from __future__ import annotations
+
+from datetime import date, timedelta
+from typing import TYPE_CHECKING
+
+from planner.domain import MOST_URGENT_TYPES, PlacementType
+
+if TYPE_CHECKING:
+    from planner.models import Escalation, Stay
+
+SUPERVISION_DAYS = 28
+LEVELS = {1: "team manager", 2: "service manager", 3: "head of service", 4: "director"}
+
+
+def days_counted(stay: Stay, today: date) -> int:
+    """Days in unsuitable accommodation that count: custody counts from 28 days before the
+    release date, because until then no move is possible."""
+    start = stay.start_date
+    if stay.placement_type == PlacementType.custody and stay.expected_end:
+        start = max(start, stay.expected_end - timedelta(days=SUPERVISION_DAYS))
+    return max(0, (today - start).days)
+
+
+def required_level(
+    *, age: int, placement_type: str, days: int, exit_plan: bool, release_in: int | None
+) -> tuple[int, str]:
+    """The level the rules require today, and the rule that set it (for the trail)."""
+    ptype = PlacementType(placement_type)
+    urgent = ptype in MOST_URGENT_TYPES
+    rules = [(1, "in unsuitable accommodation")]
+    if days >= 14:
+        rules.append((2, f"{days} days in unsuitable accommodation"))
+    if urgent:
+        rules.append((2, f"in {ptype.label.lower()}"))
+    if age < 18:
+        rules.append((2, "aged 16-17"))
+    if days >= 28:
+        rules.append((3, f"{days} days in unsuitable accommodation"))
+    if release_in is not None and release_in <= 28 and not exit_plan:
+        rules.append((3, f"release in {release_in} days with no agreed exit plan"))
+    if not exit_plan and days > 7 and ptype != PlacementType.custody:
+        rules.append((3, "no agreed exit plan after 7 days"))
+    if days >= 56:
+        rules.append((4, f"{days} days in unsuitable accommodation"))
+    if urgent and age < 18:
+        rules.append((4, f"aged 16-17 in {ptype.label.lower()}"))
+    return max(rules, key=lambda r: r[0])
+
+
+def supervision_due(esc: Escalation) -> date:
+    return (esc.last_supervision_on or esc.opened_on) + timedelta(days=SUPERVISION_DAYS)
