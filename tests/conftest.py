@@ -10,16 +10,17 @@ back, so tests never see each other's rows. PostgreSQL is the server named by
 from __future__ import annotations
 
 import os
+import secrets
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 import sqlalchemy as sa
 from shared_data import require_dfe
-from sqlalchemy.engine import Engine
+from sqlalchemy.engine import Engine, make_url
 from sqlmodel import Session
 
-from planner.core.db import make_engine
+from planner.core.db import get_engine, make_engine
 from planner.core.migrate import upgrade
 
 DATABASES = ["sqlite", "postgresql"]
@@ -32,12 +33,28 @@ def _postgres_url() -> str | None:
     return url
 
 
-def _fresh_postgres(url: str) -> Engine:
-    engine = make_engine(url)
-    with engine.begin() as conn:
-        conn.execute(sa.text("DROP SCHEMA IF EXISTS public CASCADE"))
-        conn.execute(sa.text("CREATE SCHEMA public"))
-    return engine
+def create_postgres_database(base_url: str, *, template: str | None = None) -> str:
+    """A new database on the test server (a copy of ``template`` if given); its URL.
+
+    Each run gets databases of its own: several people (or CI jobs) may share one server,
+    and a run must never drop the schema another run is using."""
+    name = f"planner_test_{secrets.token_hex(4)}"
+    admin = sa.create_engine(base_url, isolation_level="AUTOCOMMIT")
+    with admin.connect() as conn:
+        copy = f' TEMPLATE "{template}"' if template else ""
+        conn.execute(sa.text(f'CREATE DATABASE "{name}"{copy}'))
+    admin.dispose()
+    return make_url(base_url).set(database=name).render_as_string(hide_password=False)
+
+
+def drop_postgres_database(base_url: str, url: str) -> None:
+    """Drop a database made by :func:`create_postgres_database`."""
+    get_engine(url).dispose()
+    admin = sa.create_engine(base_url, isolation_level="AUTOCOMMIT")
+    with admin.connect() as conn:
+        name = make_url(url).database
+        conn.execute(sa.text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+    admin.dispose()
 
 
 @pytest.fixture(scope="session")
@@ -56,18 +73,29 @@ def postgres_url_or_none() -> str | None:
 
 
 @pytest.fixture(scope="session", params=DATABASES)
-def engine(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> Engine:
-    """A migrated database of each kind, built once per test run."""
+def engine(
+    request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[Engine]:
+    """A migrated database of each kind, built once per test run (on PostgreSQL, a database
+    created for the run and dropped after it)."""
     if request.param == "sqlite":
         path = tmp_path_factory.mktemp("db") / "planner.sqlite3"
         eng = make_engine(f"sqlite:///{path}")
-    else:
-        url = _postgres_url()
-        if not url:
-            pytest.skip("PostgreSQL not configured: set PLANNER_TEST_POSTGRES_URL")
-        eng = _fresh_postgres(url)
-    upgrade(eng)
-    return eng
+        upgrade(eng)
+        yield eng
+        eng.dispose()
+        return
+    base = _postgres_url()
+    if not base:
+        pytest.skip("PostgreSQL not configured: set PLANNER_TEST_POSTGRES_URL")
+    url = create_postgres_database(base)
+    eng = make_engine(url)
+    try:
+        upgrade(eng)
+        yield eng
+    finally:
+        eng.dispose()
+        drop_postgres_database(base, url)
 
 
 @pytest.fixture
