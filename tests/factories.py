@@ -39,6 +39,7 @@ from planner.models import (
 # outlives one run of the tests (a committed web database, a PostgreSQL server kept up).
 _RUN = secrets.token_hex(2).upper()
 _numbers = itertools.count(1)
+AREA = "Weymouth"  # young people and schemes are in one area unless a test says otherwise
 
 
 def reference(prefix: str) -> str:
@@ -72,21 +73,24 @@ def user(session: Session, *, role: Role = Role.housing_officer, **overrides: An
 def young_person(
     session: Session, *, age: int = 19, on: date | None = None, **overrides: Any
 ) -> YoungPerson:
-    """A care leaver aged ``age`` on ``on`` (today by default), still in the service."""
+    """A care leaver aged ``age`` on ``on`` (today by default) living in :data:`AREA`, still
+    in the service."""
     fields = {
         "reference": reference("YP"),
         "date_of_birth": _born(age, on or clock.today()),
+        "area": AREA,
     } | overrides
     return _save(session, YoungPerson(**fields))
 
 
 def provision(session: Session, **overrides: Any) -> Provision:
-    """A supported accommodation scheme for anyone aged 16-25, with no other rules."""
+    """A supported accommodation scheme in :data:`AREA` for anyone aged 16-25, no other rules."""
     ref = overrides.pop("reference", None) or reference("PR")
     fields = {
         "reference": ref,
         "name": f"Scheme {ref}",
         "placement_type": PlacementType.supported_accommodation,
+        "area": AREA,
     } | overrides
     return _save(session, Provision(**fields))
 
