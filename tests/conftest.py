@@ -10,17 +10,16 @@ back, so tests never see each other's rows. PostgreSQL is the server named by
 from __future__ import annotations
 
 import os
-import secrets
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-import sqlalchemy as sa
+from postgres_databases import create_postgres_database, drop_postgres_database
 from shared_data import require_dfe
-from sqlalchemy.engine import Engine, make_url
+from sqlalchemy.engine import Engine
 from sqlmodel import Session
 
-from planner.core.db import get_engine, make_engine
+from planner.core.db import make_engine
 from planner.core.migrate import upgrade
 
 DATABASES = ["sqlite", "postgresql"]
@@ -31,30 +30,6 @@ def _postgres_url() -> str | None:
     if not url and os.environ.get("PLANNER_REQUIRE_POSTGRES") == "1":
         pytest.fail("PLANNER_REQUIRE_POSTGRES=1 but PLANNER_TEST_POSTGRES_URL is not set")
     return url
-
-
-def create_postgres_database(base_url: str, *, template: str | None = None) -> str:
-    """A new database on the test server (a copy of ``template`` if given); its URL.
-
-    Each run gets databases of its own: several people (or CI jobs) may share one server,
-    and a run must never drop the schema another run is using."""
-    name = f"planner_test_{secrets.token_hex(4)}"
-    admin = sa.create_engine(base_url, isolation_level="AUTOCOMMIT")
-    with admin.connect() as conn:
-        copy = f' TEMPLATE "{template}"' if template else ""
-        conn.execute(sa.text(f'CREATE DATABASE "{name}"{copy}'))
-    admin.dispose()
-    return make_url(base_url).set(database=name).render_as_string(hide_password=False)
-
-
-def drop_postgres_database(base_url: str, url: str) -> None:
-    """Drop a database made by :func:`create_postgres_database`."""
-    get_engine(url).dispose()
-    admin = sa.create_engine(base_url, isolation_level="AUTOCOMMIT")
-    with admin.connect() as conn:
-        name = make_url(url).database
-        conn.execute(sa.text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-    admin.dispose()
 
 
 @pytest.fixture(scope="session")
