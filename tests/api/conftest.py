@@ -65,13 +65,19 @@ def _seeded(url: str) -> WebDb:
     return WebDb(url=url, council=council)
 
 
+@pytest.fixture(scope="session")
+def sqlite_web_template(tmp_path_factory) -> WebDb:
+    """The seeded SQLite file every SQLite web test and live server starts from a copy of."""
+    path = tmp_path_factory.mktemp("web") / "template.sqlite3"
+    return _seeded(f"sqlite:///{path}")
+
+
 @pytest.fixture(scope="session", params=["sqlite", "postgresql"])
 def web_template(request: pytest.FixtureRequest, tmp_path_factory) -> Iterator[WebDb]:
     """A migrated, seeded database of each kind, built once per run and never served: each
     test gets a copy of it (see ``web_db``)."""
     if request.param == "sqlite":
-        path = tmp_path_factory.mktemp("web") / "template.sqlite3"
-        yield _seeded(f"sqlite:///{path}")
+        yield request.getfixturevalue("sqlite_web_template")
         return
     base = os.environ.get("PLANNER_TEST_POSTGRES_URL")
     if not base:
@@ -228,11 +234,16 @@ def _serve(db: WebDb, folder: Path) -> Iterator[LiveServer]:
         log.close()
 
 
-@pytest.fixture(scope="session")
-def live_server(tmp_path_factory) -> Iterator[LiveServer]:
-    """uvicorn on a free localhost port, serving a seeded SQLite database."""
-    path = tmp_path_factory.mktemp("live") / "planner.sqlite3"
-    yield from _serve(_seeded(f"sqlite:///{path}"), path.parent)
+@pytest.fixture(scope="module")
+def live_server(sqlite_web_template: WebDb, tmp_path_factory) -> Iterator[LiveServer]:
+    """uvicorn on a free localhost port, serving a copy of the seeded SQLite database made
+    for this test module, so what one module's browser changes no other module sees."""
+    folder = tmp_path_factory.mktemp("live")
+    db, remove = _copy(sqlite_web_template, folder)
+    try:
+        yield from _serve(db, folder)
+    finally:
+        remove()
 
 
 @pytest.fixture(scope="session")
