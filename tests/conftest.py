@@ -14,7 +14,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-import sqlalchemy as sa
+from postgres_databases import create_postgres_database, drop_postgres_database
 from shared_data import require_dfe
 from sqlalchemy.engine import Engine
 from sqlmodel import Session
@@ -30,14 +30,6 @@ def _postgres_url() -> str | None:
     if not url and os.environ.get("PLANNER_REQUIRE_POSTGRES") == "1":
         pytest.fail("PLANNER_REQUIRE_POSTGRES=1 but PLANNER_TEST_POSTGRES_URL is not set")
     return url
-
-
-def _fresh_postgres(url: str) -> Engine:
-    engine = make_engine(url)
-    with engine.begin() as conn:
-        conn.execute(sa.text("DROP SCHEMA IF EXISTS public CASCADE"))
-        conn.execute(sa.text("CREATE SCHEMA public"))
-    return engine
 
 
 @pytest.fixture(scope="session")
@@ -56,18 +48,29 @@ def postgres_url_or_none() -> str | None:
 
 
 @pytest.fixture(scope="session", params=DATABASES)
-def engine(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> Engine:
-    """A migrated database of each kind, built once per test run."""
+def engine(
+    request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[Engine]:
+    """A migrated database of each kind, built once per test run (on PostgreSQL, a database
+    created for the run and dropped after it)."""
     if request.param == "sqlite":
         path = tmp_path_factory.mktemp("db") / "planner.sqlite3"
         eng = make_engine(f"sqlite:///{path}")
-    else:
-        url = _postgres_url()
-        if not url:
-            pytest.skip("PostgreSQL not configured: set PLANNER_TEST_POSTGRES_URL")
-        eng = _fresh_postgres(url)
-    upgrade(eng)
-    return eng
+        upgrade(eng)
+        yield eng
+        eng.dispose()
+        return
+    base = _postgres_url()
+    if not base:
+        pytest.skip("PostgreSQL not configured: set PLANNER_TEST_POSTGRES_URL")
+    url = create_postgres_database(base)
+    eng = make_engine(url)
+    try:
+        upgrade(eng)
+        yield eng
+    finally:
+        eng.dispose()
+        drop_postgres_database(base, url)
 
 
 @pytest.fixture

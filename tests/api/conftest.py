@@ -2,12 +2,14 @@
 clients, a real uvicorn server and real headless Chromium.
 
 The web app commits (that is what a request does), so these tests do not share the rolled-
-back ``engine`` of the other tests: each database kind gets its own fresh database, a SQLite
-file or a PostgreSQL database created for the run and dropped after it.
+back ``engine`` of the other tests. Each database kind is migrated and seeded once per run as
+a template, and every test gets its own copy of it (a SQLite file copy, a PostgreSQL
+``CREATE DATABASE ... TEMPLATE``), so no test's result depends on what ran before it.
 """
 
 from __future__ import annotations
 
+import copy
 import os
 import secrets
 import shutil
@@ -21,9 +23,9 @@ from pathlib import Path
 
 import httpx
 import pytest
-import sqlalchemy as sa
 from fastapi import FastAPI
 from fastapi.testclient import TestClient
+from postgres_databases import create_postgres_database, drop_postgres_database
 from sqlalchemy.engine import make_url
 from webseed import Council, seed
 
@@ -54,23 +56,6 @@ class WebDb:
     council: Council
 
 
-def _postgres_database(base_url: str) -> tuple[str, callable]:
-    """A new empty database on the test server, and how to drop it."""
-    name = f"planner_web_{secrets.token_hex(4)}"
-    admin = sa.create_engine(base_url, isolation_level="AUTOCOMMIT")
-    with admin.connect() as conn:
-        conn.execute(sa.text(f'CREATE DATABASE "{name}"'))
-    url = make_url(base_url).set(database=name).render_as_string(hide_password=False)
-
-    def drop() -> None:
-        get_engine(url).dispose()
-        with admin.connect() as conn:
-            conn.execute(sa.text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-        admin.dispose()
-
-    return url, drop
-
-
 def _seeded(url: str) -> WebDb:
     engine = make_engine(url)
     upgrade(engine)
@@ -80,27 +65,85 @@ def _seeded(url: str) -> WebDb:
     return WebDb(url=url, council=council)
 
 
+@pytest.fixture(scope="session")
+def sqlite_web_template(tmp_path_factory) -> WebDb:
+    """The seeded SQLite file every SQLite web test and live server starts from a copy of."""
+    path = tmp_path_factory.mktemp("web") / "template.sqlite3"
+    return _seeded(f"sqlite:///{path}")
+
+
 @pytest.fixture(scope="session", params=["sqlite", "postgresql"])
-def web_db(request: pytest.FixtureRequest, tmp_path_factory) -> Iterator[WebDb]:
-    """A migrated, seeded database of each kind for the whole run."""
+def web_template(request: pytest.FixtureRequest, tmp_path_factory) -> Iterator[WebDb]:
+    """A migrated, seeded database of each kind, built once per run and never served: each
+    test gets a copy of it (see ``web_db``)."""
     if request.param == "sqlite":
-        path = tmp_path_factory.mktemp("web") / "planner.sqlite3"
-        yield _seeded(f"sqlite:///{path}")
+        yield request.getfixturevalue("sqlite_web_template")
         return
     base = os.environ.get("PLANNER_TEST_POSTGRES_URL")
     if not base:
         if os.environ.get("PLANNER_REQUIRE_POSTGRES") == "1":
             pytest.fail("PLANNER_REQUIRE_POSTGRES=1 but PLANNER_TEST_POSTGRES_URL is not set")
         pytest.skip("PostgreSQL not configured: set PLANNER_TEST_POSTGRES_URL")
-    url, drop = _postgres_database(base)
+    url = create_postgres_database(base)
     try:
         yield _seeded(url)
     finally:
-        drop()
+        drop_postgres_database(base, url)
+
+
+READS_ONLY = "reads_only"
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    config.addinivalue_line(
+        "markers",
+        f"{READS_ONLY}: the test only reads (GET pages, sign in, issue itself a token), so it "
+        "may share one copy of the seeded database with the other such tests",
+    )
+
+
+def _copy(template: WebDb, folder: Path) -> tuple[WebDb, callable]:
+    """A copy of the seeded template, and how to remove it: a file copy on SQLite; on
+    PostgreSQL a database made with ``CREATE DATABASE ... TEMPLATE``."""
+    council = copy.deepcopy(template.council)
+    source = make_url(template.url)
+    if source.get_backend_name() == "sqlite":
+        path = folder / "planner.sqlite3"
+        shutil.copyfile(source.database, path)
+        url = f"sqlite:///{path}"
+        return WebDb(url=url, council=council), lambda: get_engine(url).dispose()
+    base = os.environ["PLANNER_TEST_POSTGRES_URL"]
+    url = create_postgres_database(base, template=source.database)
+    return WebDb(url=url, council=council), lambda: drop_postgres_database(base, url)
 
 
 @pytest.fixture(scope="session")
+def shared_web_db(web_template: WebDb, tmp_path_factory) -> Iterator[WebDb]:
+    """One copy of the seeded database for the tests marked ``reads_only``."""
+    db, remove = _copy(web_template, tmp_path_factory.mktemp("shared"))
+    yield db
+    remove()
+
+
+@pytest.fixture
+def web_db(request: pytest.FixtureRequest, web_template: WebDb, tmp_path: Path) -> Iterator[WebDb]:
+    """The seeded database this test sees. A request commits, so a test that accepts a
+    proposal, records an action, creates a user or counts audit events gets a copy of its own
+    and no result depends on the order tests run in; a test marked ``reads_only`` shares one
+    copy with the other readers (a PostgreSQL copy costs about a second)."""
+    if request.node.get_closest_marker(READS_ONLY):
+        yield request.getfixturevalue("shared_web_db")
+        return
+    db, remove = _copy(web_template, tmp_path)
+    try:
+        yield db
+    finally:
+        remove()
+
+
+@pytest.fixture
 def app(web_db: WebDb) -> FastAPI:
+    """The app on this test's database (its own app: a test may add a route to it)."""
     return create_app(Settings(database_url=web_db.url, environment="test"))
 
 
@@ -191,11 +234,16 @@ def _serve(db: WebDb, folder: Path) -> Iterator[LiveServer]:
         log.close()
 
 
-@pytest.fixture(scope="session")
-def live_server(tmp_path_factory) -> Iterator[LiveServer]:
-    """uvicorn on a free localhost port, serving a seeded SQLite database."""
-    path = tmp_path_factory.mktemp("live") / "planner.sqlite3"
-    yield from _serve(_seeded(f"sqlite:///{path}"), path.parent)
+@pytest.fixture(scope="module")
+def live_server(sqlite_web_template: WebDb, tmp_path_factory) -> Iterator[LiveServer]:
+    """uvicorn on a free localhost port, serving a copy of the seeded SQLite database made
+    for this test module, so what one module's browser changes no other module sees."""
+    folder = tmp_path_factory.mktemp("live")
+    db, remove = _copy(sqlite_web_template, folder)
+    try:
+        yield from _serve(db, folder)
+    finally:
+        remove()
 
 
 @pytest.fixture(scope="session")

@@ -10,6 +10,7 @@ very token the run is using; its behaviour is tested in ``test_web_security``.
 
 from __future__ import annotations
 
+import pytest
 import schemathesis
 from hypothesis import HealthCheck, given, settings
 from schemathesis.specs.openapi.checks import positive_data_acceptance
@@ -62,6 +63,7 @@ def test_the_api_keeps_to_its_schema(app, web_db):
     assert len(tested) == 22, tested
 
 
+@pytest.mark.reads_only
 def test_every_api_error_is_documented_with_the_one_error_shape(app):
     paths = app.openapi()["paths"]
     for path, operations in paths.items():

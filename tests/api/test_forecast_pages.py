@@ -8,6 +8,7 @@ import io
 import re
 
 import openpyxl
+import pytest
 from fastapi.testclient import TestClient
 from sqlmodel import select
 from webseed import csrf_of, issue_token, sign_in
@@ -39,6 +40,7 @@ def _audit(web_db, **where) -> list[AuditEvent]:
         return list(session.exec(query.order_by(AuditEvent.id)))
 
 
+@pytest.mark.reads_only
 def test_commissioners_see_forecasts_and_nothing_that_names_a_young_person(client, web_db):
     first, second = web_db.council.forecast_runs
     _as(client, web_db, "commissioner")

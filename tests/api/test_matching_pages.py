@@ -14,6 +14,7 @@ import threading
 from datetime import timedelta
 
 import openpyxl
+import pytest
 from fastapi.testclient import TestClient
 from sqlmodel import select
 from webseed import csrf_of, issue_token, sign_in
@@ -306,6 +307,7 @@ def test_report_downloads_are_formula_safe_pseudonymised_for_the_board_and_audit
         ]
 
 
+@pytest.mark.reads_only
 def test_the_jobs_page_shows_every_job_and_no_case_data(client, web_db):
     from planner.jobs.scheduler import JOBS
 

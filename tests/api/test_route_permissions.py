@@ -279,6 +279,7 @@ def test_pages_let_in_exactly_the_roles_the_matrix_allows(role, client: TestClie
             assert "You do not have permission" in response.text
 
 
+@pytest.mark.reads_only
 @pytest.mark.parametrize("role", ROLES)
 def test_the_api_lets_in_exactly_the_roles_the_matrix_allows(role, client: TestClient, web_db):
     council = web_db.council
@@ -294,6 +295,7 @@ def test_the_api_lets_in_exactly_the_roles_the_matrix_allows(role, client: TestC
             assert response.json()["error"]["code"] == "forbidden"
 
 
+@pytest.mark.reads_only
 def test_signed_out_visitors_are_sent_to_sign_in_and_the_api_wants_a_token(client: TestClient):
     for method, _t, permission, path, _s in PAGE_ROUTES:
         if permission is None or path is None:
@@ -306,6 +308,7 @@ def test_signed_out_visitors_are_sent_to_sign_in_and_the_api_wants_a_token(clien
         assert response.json()["error"]["code"] == "not_signed_in"
 
 
+@pytest.mark.reads_only
 def test_a_personal_adviser_reaches_only_their_own_young_people(client: TestClient, web_db):
     council = web_db.council
     sign_in(client, "pa01", council.passwords["pa01"])
@@ -326,6 +329,7 @@ def test_a_personal_adviser_reaches_only_their_own_young_people(client: TestClie
     )
 
 
+@pytest.mark.reads_only
 @pytest.mark.parametrize("role", [Role.commissioner, Role.administrator])
 def test_commissioners_and_administrators_reach_no_named_young_person(
     role, client: TestClient, web_db

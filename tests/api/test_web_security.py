@@ -9,6 +9,7 @@ from __future__ import annotations
 import logging
 import re
 
+import pytest
 from fastapi.testclient import TestClient
 from webseed import csrf_of, issue_token, sign_in
 
@@ -175,6 +176,7 @@ def test_the_sign_in_form_needs_its_double_submit_token(client, web_db):
     assert forged.status_code == 403
 
 
+@pytest.mark.reads_only
 def test_every_post_form_on_every_page_carries_the_csrf_token(client, web_db):
     council = web_db.council
     for role in ("administrator", "housing_officer"):
@@ -191,6 +193,7 @@ def test_every_post_form_on_every_page_carries_the_csrf_token(client, web_db):
 # -- headers, API tokens, errors, audit and logs -----------------------------------------------
 
 
+@pytest.mark.reads_only
 def test_pages_carry_the_security_headers_and_a_fresh_nonce(client, web_db):
     council = web_db.council
     username = council.by_role["manager"]
@@ -231,6 +234,7 @@ def test_a_revoked_api_token_stops_working_at_once(client, web_db, make_user):
     assert client.get("/api/v1/me", headers=bearer).status_code == 401
 
 
+@pytest.mark.reads_only
 def test_the_api_refuses_session_cookies(client, web_db):
     council = web_db.council
     username = council.by_role["housing_officer"]
@@ -238,6 +242,7 @@ def test_the_api_refuses_session_cookies(client, web_db):
     assert client.get("/api/v1/me").status_code == 401
 
 
+@pytest.mark.reads_only
 def test_error_pages_show_no_stack_trace_and_logs_hold_no_personal_data(
     app, client, web_db, caplog
 ):

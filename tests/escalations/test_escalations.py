@@ -6,11 +6,13 @@ from __future__ import annotations
 import json
 from datetime import date, timedelta
 
+import factories
 import pytest
 from sqlmodel import select
 
+from planner.core import clock
 from planner.core.errors import PlannerError
-from planner.demo.council import generate_council, load_council, seed_escalation_trail
+from planner.domain import PlacementType, Role
 from planner.escalations.queries import queue
 from planner.escalations.rules import required_level
 from planner.escalations.service import (
@@ -20,14 +22,56 @@ from planner.escalations.service import (
     sweep,
 )
 from planner.jobs.scheduler import execute, job_spec
-from planner.models import AuditEvent, Escalation, EscalationAction, Stay
+from planner.models import AuditEvent, Escalation, EscalationAction, Stay, YoungPerson
 
 AS_OF = date(2024, 3, 31)
 
 
-@pytest.fixture(scope="module")
-def council():
-    return generate_council(2024, AS_OF)
+def _unsuitable_stays(session) -> list[Stay]:
+    """Three young people in unsuitable accommodation on AS_OF - a 17-year-old in bed and
+    breakfast for 20 days, a 20-year-old sofa surfing for 3, a 20-year-old in custody with
+    release in 90 days - beside the stays the sweep must leave alone: a suitable home, an
+    unsuitable stay that has ended, and one of a young person who has left the service."""
+    with clock.frozen(AS_OF):
+        adviser = factories.user(session, role=Role.personal_adviser, username="pa01")
+        stays = [
+            factories.stay(
+                session,
+                young_person=factories.young_person(
+                    session, age=17, personal_adviser_id=adviser.id
+                ),
+                placement_type=PlacementType.bed_and_breakfast,
+                start_date=AS_OF - timedelta(days=20),
+            ),
+            factories.stay(
+                session,
+                young_person=factories.young_person(
+                    session, age=20, personal_adviser_id=adviser.id
+                ),
+                placement_type=PlacementType.sofa_surfing,
+                start_date=AS_OF - timedelta(days=3),
+            ),
+            factories.stay(
+                session,
+                young_person=factories.young_person(session, age=20),
+                placement_type=PlacementType.custody,
+                start_date=AS_OF - timedelta(days=200),
+                expected_end=AS_OF + timedelta(days=90),
+            ),
+        ]
+        factories.stay(session, place=factories.place(session))  # suitable
+        moved = factories.young_person(session)
+        factories.stay(
+            session,
+            young_person=moved,
+            placement_type=PlacementType.sofa_surfing,
+            start_date=AS_OF - timedelta(days=90),
+            end_date=AS_OF - timedelta(days=60),
+        )
+        factories.stay(session, young_person=moved, start_date=AS_OF - timedelta(days=60))
+        gone = factories.young_person(session, age=24, left_service_on=AS_OF - timedelta(days=5))
+        factories.stay(session, young_person=gone, placement_type=PlacementType.no_fixed_abode)
+    return stays
 
 
 @pytest.mark.parametrize(
@@ -53,27 +97,26 @@ def test_levels_follow_the_documented_rules(age, ptype, days, plan, release_in, 
     assert got == level and why
 
 
-def test_the_sweep_opens_one_escalation_per_unsuitable_stay_and_is_idempotent(session, council):
-    load_council(session, council, actor="demo")
+def test_the_sweep_opens_one_escalation_per_unsuitable_stay_and_is_idempotent(session):
+    unsuitable = _unsuitable_stays(session)
     first = sweep(session, today=AS_OF)
-    assert (first.opened, first.open, first.closed) == (9, 9, 0)
+    assert (first.opened, first.open, first.closed) == (3, 3, 0)
     again = sweep(session, today=AS_OF)
     assert (again.opened, again.raised, again.closed) == (0, 0, 0)
-    unsuitable = session.exec(
-        select(Stay).where(Stay.end_date.is_(None), Stay.suitable.is_(False))
-    ).all()
     assert {e.stay_id for e in session.exec(select(Escalation))} == {s.id for s in unsuitable}
+    levels = {e.stay_id: e.level for e in session.exec(select(Escalation))}
+    assert [levels[s.id] for s in unsuitable] == [4, 1, 1]  # 16-17 in B&B is the most urgent
 
 
-def test_levels_rise_with_time_and_are_never_lowered_by_the_sweep(session, council):
-    load_council(session, council, actor="demo")
+def test_levels_rise_with_time_and_are_never_lowered_by_the_sweep(session):
+    unsuitable = _unsuitable_stays(session)
     sweep(session, today=AS_OF)
-    esc = session.exec(select(Escalation).order_by(Escalation.id)).first()
+    esc = session.exec(select(Escalation).where(Escalation.stay_id == unsuitable[2].id)).one()
     esc.level = 4
     session.add(esc)
     session.flush()
     sweep(session, today=AS_OF)
-    assert session.get(Escalation, esc.id).level == 4
+    assert session.get(Escalation, esc.id).level == 4  # the rules say 1 for custody today
     later = sweep(session, today=AS_OF + timedelta(days=60))
     assert later.raised > 0
     for e in session.exec(select(Escalation)):
@@ -83,8 +126,8 @@ def test_levels_rise_with_time_and_are_never_lowered_by_the_sweep(session, counc
     assert {"opened", "level"} <= kinds
 
 
-def test_moving_somewhere_suitable_closes_the_escalation(session, council):
-    load_council(session, council, actor="demo")
+def test_moving_somewhere_suitable_closes_the_escalation(session):
+    _unsuitable_stays(session)
     sweep(session, today=AS_OF)
     esc = session.exec(select(Escalation).order_by(Escalation.id)).first()
     stay = session.get(Stay, esc.stay_id)
@@ -106,10 +149,11 @@ def test_moving_somewhere_suitable_closes_the_escalation(session, council):
     assert summary.closed == 1 and closed.closed_on == moved_on
     assert closed.closure == "moved to supported_lodgings"
     assert esc.id not in {i.escalation_id for i in queue(session, today=moved_on)}
+    assert summary.open == 2  # the others are still tracked
 
 
-def test_supervision_and_exit_plans_are_recorded_as_compare_and_set(session, council):
-    load_council(session, council, actor="demo")
+def test_supervision_and_exit_plans_are_recorded_as_compare_and_set(session):
+    _unsuitable_stays(session)
     sweep(session, today=AS_OF)
     item = queue(session, today=AS_OF)[0]
     assert item.supervision_due == session.get(
@@ -159,32 +203,51 @@ def test_supervision_and_exit_plans_are_recorded_as_compare_and_set(session, cou
     assert all("agreed" not in e.detail for e in events)  # notes stay with the case
 
 
-def test_board_report_is_pseudonymised_and_director_report_names_references(session, council):
-    load_council(session, council, actor="demo")
-    seed_escalation_trail(session, council)
+def test_board_report_is_pseudonymised_and_director_report_names_references(session):
+    unsuitable = _unsuitable_stays(session)
+    sweep(session, today=AS_OF)
+    escalations = session.exec(select(Escalation).order_by(Escalation.id)).all()
+    for esc in escalations:
+        if esc.stay_id == unsuitable[2].id:
+            continue  # in custody for 200 days and never supervised: overdue
+        record_action(
+            session,
+            escalation_id=esc.id,
+            expected_version=esc.version,
+            kind="supervision",
+            on=AS_OF - timedelta(days=5),
+            actor="manager",
+        )
+    references = [session.get(YoungPerson, s.young_person_id).reference for s in unsuitable]
     board = json.loads(build_report(session, audience="board", today=AS_OF, actor="m").content)
     text = json.dumps(board)
     assert "YP" not in text and "pa0" not in text
-    assert [r["case"] for r in board["rows"]] == list("ABCDEFGHI")
-    assert board["totals"]["in_unsuitable_accommodation"] == 9
-    assert board["totals"]["supervision_within_4_weeks_percent"] == round(100 * 8 / 9)
+    assert not any(ref in text for ref in references)
+    assert [r["case"] for r in board["rows"]] == list("ABC")
+    assert board["totals"]["in_unsuitable_accommodation"] == 3
+    assert board["totals"]["aged_16_17"] == 1
+    assert board["totals"]["supervision_within_4_weeks_percent"] == round(100 * 2 / 3)
     director = json.loads(
         build_report(session, audience="director", today=AS_OF, actor="m").content
     )
-    assert all(r["reference"].startswith("YP") for r in director["rows"])
+    assert sorted(r["reference"] for r in director["rows"]) == sorted(references)
+    assert {r["personal_adviser"] for r in director["rows"]} == {"pa01", ""}
     assert len(session.exec(select(AuditEvent).where(AuditEvent.action == "report")).all()) == 2
 
 
-def test_the_scheduled_sweep_runs_as_a_recorded_job(sqlite_url, council):
+def test_the_scheduled_sweep_runs_as_a_recorded_job(sqlite_url):
     from planner.core.db import make_engine, unit_of_work
     from planner.core.migrate import upgrade
 
     engine = make_engine(sqlite_url)
     upgrade(engine)
     with unit_of_work(engine) as session:
-        load_council(session, council, actor="demo")
+        for ptype in (PlacementType.bed_and_breakfast, PlacementType.sofa_surfing):
+            factories.stay(session, placement_type=ptype)
+        factories.stay(session)  # suitable: not escalated
     run = execute(job_spec("escalations.daily_sweep"), engine)
     assert run.outcome == "succeeded"
-    assert json.loads(run.detail)["open"] == 9
+    assert json.loads(run.detail)["open"] == 2
     report = execute(job_spec("reports.monthly_board"), engine)
     assert report.outcome == "succeeded" and json.loads(report.detail)["report"] == 1
+    engine.dispose()

@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import json
 import time
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
+import factories
 import sqlalchemy as sa
 from sqlmodel import Session, select
 from typer.testing import CliRunner
@@ -17,7 +18,7 @@ from planner.core.migrate import upgrade
 from planner.demo.council import generate_council, load_council
 from planner.jobs.scheduler import JOBS, JobSpec, build_scheduler, execute
 from planner.jobs.tasks import pathway_plans_overdue
-from planner.models import JobRun, YoungPerson
+from planner.models import JobRun
 
 LONDON = ZoneInfo("Europe/London")
 
@@ -47,8 +48,35 @@ def test_jobs_are_persisted_once_with_fixed_ids_however_often_it_starts(sqlite_u
     assert (local.hour, local.minute) == (6, 0)
 
 
+DAY = date(2024, 3, 31)
+
+
+def _people(session) -> None:
+    """Three care leavers in the service (one pathway plan review overdue on DAY), a 17-year-
+    old still in care, and a care leaver who has left the service (overdue, not counted)."""
+    for due in (DAY - timedelta(days=1), DAY, DAY + timedelta(days=90)):
+        factories.young_person(session, pathway_plan_review_due=due)
+    factories.young_person(
+        session, age=17, in_care=True, legal_status="eligible", pathway_plan_review_due=DAY
+    )
+    factories.young_person(
+        session,
+        age=25,
+        left_service_on=DAY - timedelta(days=30),
+        pathway_plan_review_due=DAY - timedelta(days=60),
+    )
+
+
+def _small_engine(url: str):
+    engine = make_engine(url)
+    upgrade(engine)
+    with unit_of_work(engine) as session:
+        _people(session)
+    return engine
+
+
 def test_a_job_run_by_the_scheduler_is_recorded_with_its_outcome(sqlite_url):
-    engine = _demo_engine(sqlite_url)
+    engine = _small_engine(sqlite_url)
     scheduler = build_scheduler(engine, background=True)
     scheduler.start()
     try:
@@ -72,7 +100,7 @@ def test_a_job_run_by_the_scheduler_is_recorded_with_its_outcome(sqlite_url):
     assert run.job_id == "status.daily_snapshot" and run.outcome == "succeeded"
     assert run.finished_at >= run.started_at
     figures = json.loads(run.detail)
-    assert figures["care_leavers"] == 592 and figures["in_care_16_17"] == 62
+    assert figures["care_leavers"] == 3 and figures["in_care_16_17"] == 1
 
 
 def test_a_failing_job_is_recorded_as_failed_and_does_not_raise(sqlite_url):
@@ -86,21 +114,14 @@ def test_a_failing_job_is_recorded_as_failed_and_does_not_raise(sqlite_url):
 
 
 def test_pathway_plan_check_counts_overdue_reviews(session):
-    load_council(session, generate_council(2024, date(2024, 3, 31)), actor="demo")
-    day = date(2024, 3, 31)
-    result = json.loads(pathway_plans_overdue(session, day))
-    current = session.exec(select(YoungPerson).where(YoungPerson.left_service_on.is_(None))).all()
-    overdue = sum(1 for p in current if p.pathway_plan_review_due < day)
-    assert result == {
-        "overdue": overdue,
-        "current": len(current),
-        "up_to_date_percent": round(100 * (len(current) - overdue) / len(current)),
-    }
-    assert 0 < overdue < len(current) * 0.2
+    _people(session)
+    result = json.loads(pathway_plans_overdue(session, DAY))
+    # due today is not overdue; someone who has left the service is not counted
+    assert result == {"overdue": 1, "current": 4, "up_to_date_percent": 75}
 
 
 def test_run_now_from_the_command_line(sqlite_url):
-    _demo_engine(sqlite_url)
+    _small_engine(sqlite_url)
     runner = CliRunner()
     env = {"PLANNER_DATABASE_URL": sqlite_url}
     result = runner.invoke(app, ["scheduler", "--run-now", "pathway_plans.overdue_check"], env=env)

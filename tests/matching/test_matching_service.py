@@ -8,14 +8,15 @@ import threading
 import uuid
 from datetime import date, timedelta
 
+import factories
 import pytest
 import sqlalchemy as sa
 from sqlmodel import Session, func, select
 
+from planner.core import clock
 from planner.core.db import make_engine, unit_of_work
 from planner.core.migrate import upgrade
-from planner.demo.council import generate_council, load_council
-from planner.domain import ProposalStatus, VacancyStatus
+from planner.domain import PlacementType, ProposalStatus, VacancyStatus
 from planner.inventory.status import summarise
 from planner.matching.service import (
     Conflict,
@@ -30,9 +31,30 @@ from planner.models import AuditEvent, MatchRun, Proposal, Stay, Vacancy, YoungP
 AS_OF = date(2024, 3, 31)
 
 
-@pytest.fixture(scope="module")
-def council():
-    return generate_council(2024, AS_OF)
+def _small_council(session) -> None:
+    """What a match run needs to show its rules on AS_OF: three care leavers in unsuitable
+    accommodation (one needing a step-free home, which no scheme has), one settled in a
+    scheme, and two open vacancies in supported accommodation in Weymouth."""
+    with clock.frozen(AS_OF):
+        scheme = factories.provision(session)
+        for placement_type, days in (
+            (PlacementType.bed_and_breakfast, 40),
+            (PlacementType.sofa_surfing, 10),
+        ):
+            factories.stay(
+                session,
+                young_person=factories.young_person(session),
+                placement_type=placement_type,
+                start_date=AS_OF - timedelta(days=days),
+            )
+        factories.stay(
+            session,
+            young_person=factories.young_person(session, needs_step_free=True),
+            placement_type=PlacementType.emergency_accommodation,
+        )
+        factories.stay(session, place=factories.place(session, provision=scheme))
+        for _ in range(2):
+            factories.vacancy(session, place=factories.place(session, provision=scheme))
 
 
 def _current(session, person_id):
@@ -41,10 +63,8 @@ def _current(session, person_id):
     ).one()
 
 
-def test_a_run_proposes_each_vacancy_once_and_moves_people_out_of_unsuitable_first(
-    session, council
-):
-    load_council(session, council, actor="demo")
+def test_a_run_proposes_each_vacancy_once_and_moves_people_out_of_unsuitable_first(session):
+    _small_council(session)
     run = run_matching(session, actor="officer", as_of=AS_OF)
     assert run.status == "optimal"
     proposals = list_proposals(session)
@@ -58,16 +78,20 @@ def test_a_run_proposes_each_vacancy_once_and_moves_people_out_of_unsuitable_fir
     summary = json.loads(run.summary)
     stage_a = [p for p in proposals if p.stage == "a"]
     assert summary["counts"]["moved_out_of_unsuitable"] == len(stage_a) > 0
+    assert len(proposals) == 2 and {p.stage for p in proposals} == {"a"}  # both vacancies
     unmatched = json.loads(run.unmatched)
-    assert all(row["reasons"] for row in unmatched)
+    assert unmatched and all(row["reasons"] for row in unmatched)
+    step_free = session.exec(select(YoungPerson).where(YoungPerson.needs_step_free)).one()
+    assert step_free.reference in {row["person_id"] for row in unmatched}
+    assert step_free.id not in {p.young_person_id for p in proposals}
     # a second run supersedes what nobody decided
     run_matching(session, actor="officer", as_of=AS_OF)
     statuses = {p.status for p in list_proposals(session, match_run_id=run.id)}
     assert statuses == {ProposalStatus.superseded}
 
 
-def test_accepting_moves_the_young_person_and_fills_the_vacancy(session, council):
-    load_council(session, council, actor="demo")
+def test_accepting_moves_the_young_person_and_fills_the_vacancy(session):
+    _small_council(session)
     run_matching(session, actor="officer", as_of=AS_OF)
     proposal = next(p for p in list_proposals(session) if p.stage == "a")
     person_id = proposal.young_person_id
@@ -92,8 +116,8 @@ def test_accepting_moves_the_young_person_and_fills_the_vacancy(session, council
     assert event.entity_id == str(proposal.id) and "YP" not in event.detail
 
 
-def test_a_stale_or_repeated_decision_is_a_conflict(session, council):
-    load_council(session, council, actor="demo")
+def test_a_stale_or_repeated_decision_is_a_conflict(session):
+    _small_council(session)
     run_matching(session, actor="officer", as_of=AS_OF)
     first, second = list_proposals(session)[:2]
     with pytest.raises(Conflict):
@@ -155,12 +179,12 @@ def committed_url(request, tmp_path, postgres_url_or_none):
 
 
 def test_two_officers_accepting_the_same_vacancy_at_once_cannot_both_succeed(
-    committed_url, council
+    committed_url,
 ):
     engine = make_engine(committed_url)
     upgrade(engine)
     with unit_of_work(engine) as session:
-        load_council(session, council, actor="demo")
+        _small_council(session)
         run = run_matching(session, actor="officer", as_of=AS_OF)
         proposal = next(p for p in list_proposals(session, match_run_id=run.id) if p.stage == "a")
         vacancy = session.get(Vacancy, proposal.vacancy_id)
@@ -228,10 +252,10 @@ def test_months_are_added_without_running_off_the_calendar():
     assert _add_months(date(2290, 5, 1), 18) == date(2291, 11, 1)
 
 
-def test_a_move_cannot_start_before_the_place_opens(session, council):
+def test_a_move_cannot_start_before_the_place_opens(session):
     from planner.models import Place, Provision
 
-    load_council(session, council, actor="demo")
+    _small_council(session)
     run_matching(session, actor="officer", as_of=AS_OF)
     proposal = list_proposals(session)[0]
     vacancy = session.get(Vacancy, proposal.vacancy_id)
@@ -250,10 +274,10 @@ def test_a_move_cannot_start_before_the_place_opens(session, council):
     assert provision.opens_on.isoformat() in refused.value.message
 
 
-def test_a_move_cannot_start_before_the_place_itself_opens(session, council):
+def test_a_move_cannot_start_before_the_place_itself_opens(session):
     from planner.models import Place, Provision
 
-    load_council(session, council, actor="demo")
+    _small_council(session)
     run_matching(session, actor="officer", as_of=AS_OF)
     proposal = list_proposals(session)[0]
     vacancy = session.get(Vacancy, proposal.vacancy_id)
