@@ -83,9 +83,9 @@ def _as_planner_error(exc: Exception) -> PlannerError:
     if isinstance(exc, PlannerError):
         return exc
     if isinstance(exc, RequestValidationError):
-        error = InvalidInput("Check the request: some parameters were refused.")
-        error.fields = [".".join(str(p) for p in e.get("loc", ())) for e in exc.errors()]  # type: ignore[attr-defined]
-        return error
+        invalid = InvalidInput("Check the request: some parameters were refused.")
+        invalid.fields = [".".join(str(p) for p in e.get("loc", ())) for e in exc.errors()]  # type: ignore[attr-defined]
+        return invalid
     if isinstance(exc, StarletteHTTPException):
         if exc.status_code == 404:
             return NotFound("Page not found.")
@@ -93,7 +93,7 @@ def _as_planner_error(exc: Exception) -> PlannerError:
             return NotSignedIn()
         if exc.status_code == 403:
             return Forbidden()
-        error = PlannerError("The request could not be completed.")
+        error: PlannerError = PlannerError("The request could not be completed.")
         error.status_code = exc.status_code
         error.code = "http_error"
         return error

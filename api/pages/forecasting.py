@@ -11,6 +11,7 @@ answers in seconds; a second request while one runs is told to wait rather than 
 from __future__ import annotations
 
 import threading
+from collections.abc import Sequence
 from typing import Annotated, Any
 
 import pandas as pd
@@ -197,7 +198,9 @@ def _chart_section(
 ) -> dict[str, Any]:
     frame = forecasting.fan_chart_frame(saved, history, placement_type=ptype, lot=lot)
     quarters = list(frame["quarter_start"])
-    columns = {c: [_value(v) for v in frame[c]] for c in forecasting.CHART_COLUMNS[1:]}
+    columns: dict[str, Sequence[float | None]] = {
+        c: [_value(v) for v in frame[c]] for c in forecasting.CHART_COLUMNS[1:]
+    }
     label = forecasting.state_label(ptype, lot)
     anchor = f"{ptype}-{lot}" if lot else ptype
     chart = FanChart(
@@ -224,7 +227,7 @@ def _chart_section(
         )
     ]
     planned = [r for r in shortfall if r["capacity"] is not None]
-    short = [r for r in planned if (r["places_needed"] or 0) > r["capacity"]]
+    short = [r for r in planned if (r["places_needed"] or 0) > (r["capacity"] or 0)]
     return {
         "id": anchor,
         "label": label,

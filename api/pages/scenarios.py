@@ -253,7 +253,7 @@ def places_needed(
     runs = int(shown["runs"]) if shown["runs"].strip().isdigit() else 0
     if not low <= runs <= high:
         errors["runs"] = f"Enter a number of runs from {low} to {high:,}"
-    if errors:
+    if errors or through is None:
         return _goal_page(request, db, form=shown, errors=errors, status_code=422)
     if not _one_at_a_time.acquire(blocking=False):
         raise ForecastBusy()

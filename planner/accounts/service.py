@@ -277,13 +277,13 @@ def _check_rate(
         _failures_since(
             session,
             pair_start,
-            LoginAttempt.username_key == username_key,
-            LoginAttempt.client_key == client_key,
+            col(LoginAttempt.username_key) == username_key,
+            col(LoginAttempt.client_key) == client_key,
         )
         >= policy.per_username_and_client
-        or _failures_since(session, start, LoginAttempt.client_key == client_key)
+        or _failures_since(session, start, col(LoginAttempt.client_key) == client_key)
         >= policy.per_client
-        or _failures_since(session, start, LoginAttempt.username_key == username_key)
+        or _failures_since(session, start, col(LoginAttempt.username_key) == username_key)
         >= policy.per_username
     ):
         raise TooManyAttempts()

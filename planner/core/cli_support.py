@@ -8,7 +8,7 @@ Alembic, pydantic settings) is imported by :func:`migrated_engine`, when a comma
 from __future__ import annotations
 
 from datetime import date
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, NoReturn
 
 import typer
 from rich.console import Console
@@ -33,7 +33,7 @@ def migrated_engine() -> Engine:
     return engine
 
 
-def fail(message: str) -> None:
+def fail(message: str) -> NoReturn:
     err.print(f"[red]Error:[/red] {message}", highlight=False, markup=True)
     raise typer.Exit(code=2)
 

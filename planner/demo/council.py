@@ -27,7 +27,7 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
-from sqlmodel import Session, select
+from sqlmodel import Session, col, select
 
 from planner.accounts import users
 from planner.core import audit, clock
@@ -881,10 +881,8 @@ def seed_escalation_trail(session: Session, council: DemoCouncil) -> int:
     rng = np.random.default_rng(council.seed + 1)
     day = council.as_of
     escalations.sweep(session, today=day, actor=DEMO_ACTOR)
-    open_ones = session.exec(
-        select(Escalation).where(Escalation.closed_on.is_(None))  # type: ignore[union-attr]
-    ).all()
-    for n, esc in enumerate(sorted(open_ones, key=lambda e: e.id)):
+    open_ones = session.exec(select(Escalation).where(col(Escalation.closed_on).is_(None))).all()
+    for n, esc in enumerate(sorted(open_ones, key=lambda e: e.id or 0)):
         since = max(esc.opened_on, day - timedelta(days=int(rng.integers(3, 27))))
         esc.last_supervision_on = None if n == 0 else since  # the first one is overdue
         if n % 3 != 2:

@@ -7,7 +7,7 @@ from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
 
-from sqlmodel import Session, select
+from sqlmodel import Session, col, select
 
 from planner.core import clock
 from planner.core.errors import NotFound
@@ -100,7 +100,7 @@ def history(session: Session, escalation_id: int) -> list[EscalationAction]:
         session.exec(
             select(EscalationAction)
             .where(EscalationAction.escalation_id == escalation_id)
-            .order_by(EscalationAction.on, EscalationAction.id)
+            .order_by(col(EscalationAction.on), col(EscalationAction.id))
         )
     )
 

@@ -18,7 +18,7 @@ from dataclasses import asdict, dataclass
 from datetime import date
 
 from sqlalchemy import update
-from sqlmodel import Session, select
+from sqlmodel import Session, col, select
 
 from planner.core import audit, clock
 from planner.core.errors import Conflict, InvalidInput, NotFound
@@ -116,20 +116,24 @@ def sweep(
         p.id: p
         for p in session.exec(
             select(YoungPerson).where(
-                YoungPerson.id.in_([s.young_person_id for s in unsuitable.values()])
+                col(YoungPerson.id).in_([s.young_person_id for s in unsuitable.values()])
             )
         )
-    }  # type: ignore[union-attr]
+    }
     for stay in unsuitable.values():
-        esc = open_escalations.get(stay.id)  # type: ignore[arg-type]
-        if esc is None:
+        found = open_escalations.get(stay.id)  # type: ignore[arg-type]
+        if found is None:
             esc = Escalation(
-                stay_id=stay.id, young_person_id=stay.young_person_id, opened_on=stay.start_date
-            )  # type: ignore[arg-type]
+                stay_id=stay.id,  # type: ignore[arg-type]
+                young_person_id=stay.young_person_id,
+                opened_on=stay.start_date,
+            )
             session.add(esc)
             session.flush()
             _act(session, esc, on=day, actor=actor, kind="opened")
             opened += 1
+        else:
+            esc = found
         person = people[stay.young_person_id]
         release_in = (
             (stay.expected_end - day).days
@@ -192,9 +196,9 @@ def record_action(
     changed = session.exec(  # type: ignore[call-overload]
         update(Escalation)
         .where(
-            Escalation.id == escalation_id,
-            Escalation.version == expected_version,
-            Escalation.closed_on.is_(None),  # type: ignore[union-attr]
+            col(Escalation.id) == escalation_id,
+            col(Escalation.version) == expected_version,
+            col(Escalation.closed_on).is_(None),
         )
         .values(**values)
     )

@@ -72,18 +72,18 @@ def list_provisions(
         query = query.where(Provision.placement_type == kind)
     provisions = list(session.exec(query.order_by(Provision.placement_type, Provision.name)))
     places = {p.id: p.provision_id for p in session.exec(select(Place))}
-    occupied = Counter(
+    occupied: Counter[int | None] = Counter(
         places[s.place_id]
         for s in session.exec(
             select(Stay).where(col(Stay.end_date).is_(None), col(Stay.place_id).is_not(None))
         )
         if s.place_id in places
     )
-    vacancies = Counter(
+    vacancies: Counter[int | None] = Counter(
         places[v.place_id]
         for v in session.exec(select(Vacancy).where(Vacancy.status == VacancyStatus.open))
     )
-    per_provision = Counter(places.values())
+    per_provision: Counter[int | None] = Counter(places.values())
     return [
         ProvisionRow(
             id=p.id,  # type: ignore[arg-type]

@@ -121,16 +121,18 @@ def summarise(session: Session, as_of: date | None = None) -> Summary:
     }
     f["sl_hosts"] = len(sl_hosts)
 
-    occupied = Counter(places[s.place_id].provision_id for s in current if s.place_id in places)
-    open_places = Counter(
+    occupied: Counter[int | None] = Counter(
+        places[s.place_id].provision_id for s in current if s.place_id in places
+    )
+    open_places: Counter[int | None] = Counter(
         pl.provision_id
         for pl in places.values()
         if _open_on(pl.opens_on, pl.closes_on, today)
         and _open_on(provisions[pl.provision_id].opens_on, None, today)
     )
-    all_places = Counter(pl.provision_id for pl in places.values())
-    vacant_now: Counter[int] = Counter()
-    vacant_soon: Counter[int] = Counter()
+    all_places: Counter[int | None] = Counter(pl.provision_id for pl in places.values())
+    vacant_now: Counter[int | None] = Counter()
+    vacant_soon: Counter[int | None] = Counter()
     by_type_now: Counter[str] = Counter()
     by_type_soon: Counter[str] = Counter()
     for v in vacancies:

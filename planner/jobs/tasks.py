@@ -9,7 +9,7 @@ from __future__ import annotations
 import json
 from datetime import date
 
-from sqlmodel import Session, func, select
+from sqlmodel import Session, col, func, select
 
 from planner.core import clock
 from planner.escalations import service as escalations
@@ -27,10 +27,10 @@ def daily_snapshot(session: Session) -> str:
 def pathway_plans_overdue(session: Session, today: date | None = None) -> str:
     """How many current young people have a pathway plan review overdue."""
     day = today or clock.today()
-    current = YoungPerson.left_service_on.is_(None)  # type: ignore[union-attr]
+    current = col(YoungPerson.left_service_on).is_(None)
     total = session.exec(select(func.count()).where(current)).one()
     overdue = session.exec(
-        select(func.count()).where(current, YoungPerson.pathway_plan_review_due < day)
+        select(func.count()).where(current, col(YoungPerson.pathway_plan_review_due) < day)
     ).one()
     share = 100 * (total - overdue) / total if total else 100.0
     return json.dumps({"overdue": overdue, "current": total, "up_to_date_percent": round(share)})

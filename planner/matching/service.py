@@ -21,7 +21,7 @@ from typing import Any
 
 import pandas as pd
 from sqlalchemy import update
-from sqlmodel import Session, select
+from sqlmodel import Session, col, select
 
 from optimiser import InputError, match
 from planner.core import audit, clock, errors
@@ -215,7 +215,7 @@ def run_matching(
         session.add(
             Proposal(
                 match_run_id=run.id,  # type: ignore[arg-type]
-                young_person_id=ids[row["person_id"]],
+                young_person_id=ids[row["person_id"]],  # type: ignore[arg-type]
                 vacancy_id=int(str(row["vacancy_id"])[1:]),
                 stage=str(row["stage"]),
                 need=str(row.get("need", "")),
@@ -244,7 +244,7 @@ def list_proposals(session: Session, *, match_run_id: int | None = None) -> list
             return []
         match_run_id = latest
     query = select(Proposal).where(Proposal.match_run_id == match_run_id)
-    return list(session.exec(query.order_by(Proposal.stage, Proposal.id)))
+    return list(session.exec(query.order_by(col(Proposal.stage), col(Proposal.id))))
 
 
 def get_proposal_or_raise(session: Session, proposal_id: int) -> Proposal:
@@ -297,9 +297,9 @@ def _decide(
     changed = session.exec(  # type: ignore[call-overload]
         update(Proposal)
         .where(
-            Proposal.id == proposal_id,
-            Proposal.status == ProposalStatus.proposed,
-            Proposal.version == expected_version,
+            col(Proposal.id) == proposal_id,
+            col(Proposal.status) == ProposalStatus.proposed,
+            col(Proposal.version) == expected_version,
         )
         .values(
             status=status,
@@ -331,7 +331,7 @@ def accept_proposal(
         raise InvalidDecision(f"The place is free from {free_on.isoformat()}.")
     filled = session.exec(  # type: ignore[call-overload]
         update(Vacancy)
-        .where(Vacancy.id == vacancy.id, Vacancy.status == VacancyStatus.open)
+        .where(col(Vacancy.id) == vacancy.id, col(Vacancy.status) == VacancyStatus.open)
         .values(status=VacancyStatus.filled, version=Vacancy.version + 1, closed_at=utcnow())
     )
     if filled.rowcount != 1:

@@ -9,7 +9,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-from sqlmodel import Session, select
+from sqlmodel import Session, col, select
 
 from planner.core import audit
 from planner.models import Place, Provision, Stay, User, Vacancy, YoungPerson
@@ -17,7 +17,8 @@ from planner.records.spreadsheets import write_rows
 from planner.records.templates import template_for
 
 
-def _refs(session: Session, model: type, attr: str = "reference") -> dict[int, str]:
+def _refs(session: Session, model: Any, attr: str = "reference") -> dict[int | None, str]:
+    """Each row's id to its reference (or username), to write references, never ids."""
     return {i: r for r, i in session.exec(select(getattr(model, attr), model.id)).all()}
 
 
@@ -38,8 +39,8 @@ def export_rows(session: Session, kind: str) -> list[dict[str, Any]]:
             for p in people
         ]
     if template.kind == "provisions":
-        rows = session.exec(select(Provision).order_by(Provision.reference)).all()
-        return [{n: _plain(getattr(r, n)) for n in names} for r in rows]
+        provision_rows = session.exec(select(Provision).order_by(Provision.reference)).all()
+        return [{n: _plain(getattr(r, n)) for n in names} for r in provision_rows]
     people_refs = _refs(session, YoungPerson)
     if template.kind == "places":
         provisions = _refs(session, Provision)
@@ -57,7 +58,9 @@ def export_rows(session: Session, kind: str) -> list[dict[str, Any]]:
         ]
     place_refs = _refs(session, Place)
     if template.kind == "stays":
-        stays = session.exec(select(Stay).order_by(Stay.young_person_id, Stay.start_date)).all()
+        stays = session.exec(
+            select(Stay).order_by(col(Stay.young_person_id), col(Stay.start_date))
+        ).all()
         rows = [
             {
                 "young_person": people_refs[s.young_person_id],
@@ -72,7 +75,7 @@ def export_rows(session: Session, kind: str) -> list[dict[str, Any]]:
             for s in stays
         ]
         return sorted(rows, key=lambda r: (r["young_person"], r["start_date"]))
-    vacancies = session.exec(select(Vacancy).order_by(Vacancy.id)).all()
+    vacancies = session.exec(select(Vacancy).order_by(col(Vacancy.id))).all()
     return [
         {
             "place": place_refs[v.place_id],

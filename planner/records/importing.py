@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from sqlmodel import Session, SQLModel, select
+from sqlmodel import Session, SQLModel, col, select
 
 from planner.core import audit, clock
 from planner.core.errors import InvalidInput
@@ -200,7 +200,7 @@ def _check_stays(items: list[_Parsed], lookup: _Lookup, errors: list[RowError]) 
     if by_person:
         in_file = {(p, s.values["start_date"]) for p, stays in by_person.items() for s in stays}
         recorded = lookup.session.exec(
-            select(Stay).where(Stay.young_person_id.in_(list(by_person)))  # type: ignore[union-attr]
+            select(Stay).where(col(Stay.young_person_id).in_(list(by_person)))
         ).all()
         for stay in recorded:
             if (stay.young_person_id, stay.start_date) not in in_file:

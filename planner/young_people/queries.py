@@ -122,7 +122,7 @@ def list_young_people(
     """The current young people ``viewer`` may see, by reference, one page at a time."""
     today = today or clock.today()
     where = [_scoped(viewer), col(YoungPerson.left_service_on).is_(None)]
-    current = sa.and_(Stay.young_person_id == YoungPerson.id, col(Stay.end_date).is_(None))
+    current = sa.and_(col(Stay.young_person_id) == YoungPerson.id, col(Stay.end_date).is_(None))
     if unsuitable_only:
         where.append(unsuitable_condition(Stay.placement_type, Stay.suitable))
     base = (
