@@ -10,10 +10,8 @@ a date" and answers in words and a table. The rules live in
 
 from __future__ import annotations
 
-from datetime import date
 from typing import Annotated, Any
 
-import pandas as pd
 from fastapi import APIRouter, Path, Request
 from starlette.responses import RedirectResponse, Response
 
@@ -29,35 +27,27 @@ from api.pages.forecasting import ForecastBusy, _one_at_a_time
 from api.templating import render
 from forecasts.arrivals import STREAMS
 from forecasts.scenarios import LEVER_KINDS
-from forecasts.vocabulary import LEFT, split_state
 from planner.core import clock
 from planner.core.errors import InvalidInput, PlannerError
 from planner.domain.permissions import Permission as P
 from planner.domain.permissions import allows
+from planner.forecasting import places_needed as goal_seek
 from planner.forecasting import scenarios
 from planner.forecasting import service as forecasting
-from planner.forecasting.inputs import frames_from_database
 
 router = APIRouter(include_in_schema=False)
 
 LEVER_ROWS = 3
 LEVER_FIELDS = ("kind", "stream", "state", "destination", "low", "central", "high", "start")
 PROBABILITIES = ("0.01", "0.05", "0.1", "0.2")
-QUARTERS_AHEAD = 20
-
-
-def _state_label(state: str) -> str:
-    if state == LEFT:
-        return "Left the service"
-    return forecasting.state_label(*split_state(state))
 
 
 def _choices() -> dict[str, Any]:
     return {
         "kinds": [(k, scenarios.KIND_LABELS[k]) for k in LEVER_KINDS],
         "streams": list(STREAMS),
-        "states": [(s, _state_label(s)) for s in scenarios.model_states()],
-        "destinations": [(s, _state_label(s)) for s in scenarios.destinations()],
+        "states": [(s, forecasting.model_state_label(s)) for s in scenarios.model_states()],
+        "destinations": [(s, forecasting.model_state_label(s)) for s in scenarios.destinations()],
     }
 
 
@@ -91,7 +81,7 @@ def _scenarios_page(
             "form": form or _blank_form(),
             "rows": range(1, LEVER_ROWS + 1),
             "created": created,
-            "state_label": _state_label,
+            "state_label": forecasting.model_state_label,
             **_choices(),
         },
         status_code=status_code,
@@ -159,33 +149,13 @@ def delete_scenario(
 # -- goal-seek ---------------------------------------------------------------------------------
 
 
-def _planned_states(db: DbSession, today: date) -> list[tuple[str, str]]:
-    capacity = frames_from_database(db, today)["capacity"]
-    names = {
-        f"{t}/{lot}" if lot else str(t)
-        for t, lot in capacity[["placement_type", "lot"]].itertuples(index=False)
-    }
-    return [(s, _state_label(s)) for s in scenarios.model_states() if s in names]
-
-
-def _quarter_ends(today: date) -> list[date]:
-    first = pd.Timestamp(today).to_period("Q").end_time.normalize()
-    return [
-        (first + pd.offsets.QuarterEnd(n)).date()
-        for n in range(QUARTERS_AHEAD + 1)
-        if scenarios.months_to(today, (first + pd.offsets.QuarterEnd(n)).date())
-        <= scenarios.MAX_MONTHS
-        and (first + pd.offsets.QuarterEnd(n)).date() > today
-    ]
-
-
 def _goal_page(
     request: Request,
     db: DbSession,
     *,
     form: dict[str, str],
     errors: dict[str, str] | None = None,
-    answer: scenarios.PlacesNeeded | None = None,
+    answer: goal_seek.PlacesNeeded | None = None,
     status_code: int = 200,
 ) -> Response:
     today = clock.today()
@@ -194,15 +164,15 @@ def _goal_page(
         "places_needed.html",
         {
             "title": "Places needed",
-            "states": _planned_states(db, today),
-            "through_dates": _quarter_ends(today),
+            "states": goal_seek.planned_states(db, today),
+            "through_dates": goal_seek.goal_dates(today),
             "probabilities": PROBABILITIES,
             "scenario_names": list(forecasting.scenario_catalogue(today, db)),
             "runs_range": forecasting.RUNS_RANGE,
             "form": form,
             "errors": errors or {},
             "answer": answer,
-            "label": _state_label(answer.state) if answer else "",
+            "label": forecasting.model_state_label(answer.state) if answer else "",
         },
         status_code=status_code,
     )
@@ -239,7 +209,7 @@ def places_needed(
     today = clock.today()
     shown = _default_goal_form() | {k: v for k, v in form.items() if k in _default_goal_form()}
     errors: dict[str, str] = {}
-    states = dict(_planned_states(db, today))
+    states = dict(goal_seek.planned_states(db, today))
     if shown["state"] not in states:
         errors["state"] = "Select a placement type with planned places"
     through = iso_date(shown["through"])
@@ -258,7 +228,7 @@ def places_needed(
     if not _one_at_a_time.acquire(blocking=False):
         raise ForecastBusy()
     try:
-        answer = scenarios.places_needed(
+        answer = goal_seek.places_needed(
             db,
             placement_type_state=shown["state"],
             through=through,

@@ -222,14 +222,14 @@ def places_needed_command(
     from planner.core import audit
     from planner.core.db import unit_of_work
     from planner.core.settings import Settings
-    from planner.forecasting import scenarios
+    from planner.forecasting import places_needed
     from planner.forecasting.service import UnknownScenario
 
     day = _day(as_of, "--as-of") if as_of else clock.today()
     end = _day(through, "--through")
     try:
         with unit_of_work(migrated_engine()) as session:
-            answer = scenarios.places_needed(
+            answer = places_needed.places_needed(
                 session,
                 placement_type_state=state,
                 through=end,

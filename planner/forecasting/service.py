@@ -32,6 +32,7 @@ from forecasts.outputs import (
 )
 from forecasts.planning import compare_scenarios
 from forecasts.scenarios import Scenario, standard_scenarios
+from forecasts.vocabulary import LEFT, split_state
 from planner.core import audit, clock
 from planner.core.errors import InvalidInput, NotFound
 from planner.domain import PlacementType
@@ -411,6 +412,14 @@ def state_label(placement_type: str, lot: str) -> str:
     """``Supported accommodation framework: UASC in care lot``, or the type's label."""
     label = PlacementType(placement_type).label
     return f"{label}: {LOT_LABELS.get(lot, lot)}" if lot else label
+
+
+def model_state_label(state: str) -> str:
+    """The label of one of the model's states (``supported_accommodation/uasc``...),
+    including the state of having left the service."""
+    if state == LEFT:
+        return "Left the service"
+    return state_label(*split_state(state))
 
 
 def _describe(scenario: str, as_of: date, cache: dict[date, dict[str, Scenario]]) -> str:

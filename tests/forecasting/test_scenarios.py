@@ -12,7 +12,7 @@ from sqlmodel import select
 
 from planner.core.errors import Conflict, InvalidInput, NotFound
 from planner.demo.council import generate_council, load_council
-from planner.forecasting import scenarios
+from planner.forecasting import places_needed, scenarios
 from planner.forecasting.service import check_forecast_request, make_forecast, scenario_catalogue
 from planner.models import AuditEvent
 
@@ -216,7 +216,7 @@ def test_goal_seek_on_hand_checkable_cases(session, council):
         levers=[{"kind": "places", "state": "supported_lodgings", "central": 500, "start": AS_OF}],
         actor="c",
     )
-    plenty = scenarios.places_needed(
+    plenty = places_needed.places_needed(
         session, placement_type_state="supported_lodgings", scenario="lodgings_galore", **common
     )
     assert plenty.extra_places == 0 and plenty.p_shortfall_before == 0.0
@@ -232,7 +232,7 @@ def test_goal_seek_on_hand_checkable_cases(session, council):
         ],
         actor="c",
     )
-    closed = scenarios.places_needed(
+    closed = places_needed.places_needed(
         session, placement_type_state="supported_lodgings", scenario="lodgings_closed", **common
     )
     assert closed.planned_at_end == 0
@@ -254,7 +254,7 @@ def test_goal_seek_on_hand_checkable_cases(session, council):
     assert closed.extra_places >= lodgings["demand_median"].max()
     assert closed.extra_places <= lodgings["demand_hi_95"].max() + 5
     # the central answer lies between, and it is audited without saving anything
-    central = scenarios.places_needed(
+    central = places_needed.places_needed(
         session, placement_type_state="supported_lodgings", probability=0.05, **common
     )
     assert 0 <= central.extra_places <= closed.extra_places
@@ -266,15 +266,15 @@ def test_goal_seek_on_hand_checkable_cases(session, council):
 def test_goal_seek_refuses_what_it_cannot_answer(session, council):
     common = {"as_of": AS_OF, "child_population": 67_300, "actor": "c", "runs": 50}
     with pytest.raises(InvalidInput, match="State"):
-        scenarios.places_needed(
+        places_needed.places_needed(
             session, placement_type_state="hotel", through=date(2025, 1, 1), **common
         )
     with pytest.raises(InvalidInput, match="Through"):
-        scenarios.places_needed(
+        places_needed.places_needed(
             session, placement_type_state="council_flat", through=date(2030, 1, 1), **common
         )
     with pytest.raises(InvalidInput, match="Probability"):
-        scenarios.places_needed(
+        places_needed.places_needed(
             session,
             placement_type_state="council_flat",
             through=date(2025, 1, 1),

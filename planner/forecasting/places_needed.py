@@ -1,0 +1,171 @@
+"""The goal-seek: how many extra places of a type keep the chance of a shortfall low.
+
+It runs the forecast (:mod:`planner.forecasting.service`) on today's records under a
+catalogue or saved scenario (:mod:`planner.forecasting.scenarios`), so it sits above both;
+the page offers only the placement types with planned places and the quarter ends the model
+can reach (:func:`planned_states`, :func:`goal_dates`).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date
+
+import pandas as pd
+from sqlmodel import Session
+
+from planner.core import audit, clock
+from planner.core.errors import InvalidInput
+from planner.forecasting import service as forecasting
+from planner.forecasting.inputs import frames_from_database
+from planner.forecasting.scenarios import model_states
+
+# -- goal-seek ---------------------------------------------------------------------------------
+
+PROBABILITY_RANGE = (0.001, 0.5)
+MAX_MONTHS = 60
+
+
+@dataclass
+class PlacesNeeded:
+    """The goal-seek's answer for one state and date (``table`` is the model's one row)."""
+
+    state: str
+    through: date
+    probability: float
+    scenario: str
+    as_of: date
+    runs: int
+    extra_places: int
+    places_at_end: int
+    p_shortfall_before: float
+    p_shortfall_after: float
+    for_want_of_a_place_mean_after: float
+    table: pd.DataFrame = field(repr=False, default_factory=pd.DataFrame)
+
+    @property
+    def planned_at_end(self) -> int:
+        return self.places_at_end - self.extra_places
+
+    def sentence(self, label: str | None = None) -> str:
+        """The answer in words, for the page and the CLI."""
+        what = label or self.state
+        target = f"{self.probability * 100:g}%"
+        if self.extra_places == 0:
+            return (
+                f"No extra places of {what} are needed: the chance that demand exceeds the "
+                f"planned places at some month-end up to {self.through:%d %B %Y} is "
+                f"{_pct(self.p_shortfall_before)}, within the {target} target."
+            )
+        return (
+            f"{self.extra_places} extra places of {what} (about {self.places_at_end} in all) "
+            f"keep the chance that demand exceeds places at some month-end up to "
+            f"{self.through:%d %B %Y} at {_pct(self.p_shortfall_after)} (target {target}); "
+            f"with the planned places it is {_pct(self.p_shortfall_before)}."
+        )
+
+
+def _pct(share: float) -> str:
+    return f"{share:.1%}" if 0 < share < 0.01 else f"{share:.0%}"
+
+
+def months_to(as_of: date, through: date) -> int:
+    """Simulated months needed for month-ends to reach ``through``."""
+    return (through.year - as_of.year) * 12 + through.month - as_of.month + 1
+
+
+def places_needed(
+    session: Session,
+    *,
+    placement_type_state: str,
+    through: date,
+    probability: float = 0.05,
+    scenario: str = "central",
+    runs: int = 1000,
+    seed: int = 0,
+    as_of: date | None = None,
+    child_population: int,
+    actor: str,
+) -> PlacesNeeded:
+    """Extra places of ``placement_type_state`` (``supported_lodgings``,
+    ``supported_accommodation/care_leavers``...) so that P(demand exceeds places at any
+    month-end until ``through``) <= ``probability``, under ``scenario`` (catalogue or saved),
+    on today's records; audited ``goal_seek`` (nothing is saved)."""
+    from forecasts.planning import places_to_keep_shortfall_under
+
+    day = as_of or clock.today()
+    if placement_type_state not in model_states():
+        raise InvalidInput(
+            f"State: {placement_type_state[:60]!r} is not a placement type (and lot) the model "
+            "knows."
+        )
+    if not PROBABILITY_RANGE[0] <= probability <= PROBABILITY_RANGE[1]:
+        raise InvalidInput("Probability: enter a probability from 0.001 to 0.5.")
+    months = months_to(day, through)
+    if through <= day or months > MAX_MONTHS:
+        raise InvalidInput(
+            f"Through: enter a date after {day:%d %B %Y} and at most {MAX_MONTHS} months ahead."
+        )
+    if not 1 <= runs <= 20_000:
+        raise InvalidInput("Runs: enter from 1 to 20,000 runs.")
+    chosen = forecasting.resolve_scenarios(session, [scenario], day)[0]
+    fitted, settings, _frames = forecasting.fit_records(
+        session, as_of=day, months=months, runs=runs, seed=seed, child_population=child_population
+    )
+    try:
+        table = places_to_keep_shortfall_under(
+            fitted,
+            placement_type_state,
+            pd.Timestamp(through),
+            probability,
+            settings,
+            chosen,
+        )
+    except ValueError as exc:  # no planned places, or a scenario the records cannot take
+        raise InvalidInput(f"The places needed could not be worked out: {exc}") from exc
+    row = table.iloc[0]
+    audit.record(
+        session,
+        actor=actor,
+        action="goal_seek",
+        entity="forecast",
+        detail=(
+            f"state={placement_type_state} through={through.isoformat()} "
+            f"probability={probability:g} scenario={scenario} runs={runs}"
+        ),
+    )
+    return PlacesNeeded(
+        state=placement_type_state,
+        through=through,
+        probability=probability,
+        scenario=chosen.name,
+        as_of=day,
+        runs=runs,
+        extra_places=int(row["extra_places"]),
+        places_at_end=int(row["places_at_end"]),
+        p_shortfall_before=float(row["p_shortfall_before"]),
+        p_shortfall_after=float(row["p_shortfall_after"]),
+        for_want_of_a_place_mean_after=float(row["for_want_of_a_place_mean_after"]),
+        table=table,
+    )
+
+
+QUARTERS_AHEAD = 20  # the quarter ends a commissioner may choose from
+
+
+def planned_states(session: Session, today: date) -> list[tuple[str, str]]:
+    """The model states (placement type, and lot for the framework) that have planned
+    places on ``today``, with their labels: only these can be asked about."""
+    capacity = frames_from_database(session, today)["capacity"]
+    names = {
+        f"{t}/{lot}" if lot else str(t)
+        for t, lot in capacity[["placement_type", "lot"]].itertuples(index=False)
+    }
+    return [(s, forecasting.model_state_label(s)) for s in model_states() if s in names]
+
+
+def goal_dates(today: date) -> list[date]:
+    """The quarter ends after ``today`` that the model reaches (at most MAX_MONTHS)."""
+    first = pd.Timestamp(today).to_period("Q").end_time.normalize()
+    ends = [(first + pd.offsets.QuarterEnd(n)).date() for n in range(QUARTERS_AHEAD + 1)]
+    return [d for d in ends if d > today and months_to(today, d) <= MAX_MONTHS]
