@@ -13,13 +13,11 @@ app = typer.Typer()
 
 
 def _has_data(engine) -> bool:  # type: ignore[no-untyped-def]
-    from sqlmodel import select
-
     from planner.core.db import unit_of_work
-    from planner.models import YoungPerson
+    from planner.demo.council import holds_any_records
 
     with unit_of_work(engine) as session:
-        return session.exec(select(YoungPerson.id).limit(1)).first() is not None
+        return holds_any_records(session)
 
 
 @app.command("demo")

@@ -859,6 +859,13 @@ def clear_records(session: Session) -> None:
     audit.record(session, actor="demo", action="reset", entity="all")
 
 
+def holds_any_records(session: Session) -> bool:
+    """True once any young person is recorded (the demo then asks before rebuilding)."""
+    from planner.models import YoungPerson
+
+    return session.exec(select(YoungPerson.id).limit(1)).first() is not None
+
+
 def holds_only_demo_records(session: Session) -> bool:
     """True if every import into this database was the demo's, so rebuilding loses nothing."""
     from sqlmodel import select

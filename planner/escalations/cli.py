@@ -79,17 +79,13 @@ def escalation_command(
     from planner.core import audit
     from planner.core.db import unit_of_work
     from planner.escalations import service as escalations
-    from planner.models import Escalation
 
     try:
         with unit_of_work(migrated_engine()) as session:
-            esc = session.get(Escalation, escalation_id)
-            if esc is None:
-                raise escalations.EscalationNotFound()
             escalations.record_action(
                 session,
                 escalation_id=escalation_id,
-                expected_version=esc.version,
+                expected_version=escalations.current_version(session, escalation_id),
                 kind=action.replace("-", "_"),
                 on=parse_day(on) or clock.today(),
                 target=parse_day(target),

@@ -167,6 +167,15 @@ def sweep(
 ACTIONS = ("supervision", "exit_plan", "pathway_plan", "note")
 
 
+def current_version(session: Session, escalation_id: int) -> int:
+    """The escalation's version now: the command line acts on the latest, where a page
+    sends the version its user saw."""
+    esc = session.get(Escalation, escalation_id)
+    if esc is None:
+        raise EscalationNotFound()
+    return esc.version
+
+
 def record_action(
     session: Session,
     *,

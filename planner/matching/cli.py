@@ -29,12 +29,10 @@ def propose_command(
     time_limit: Annotated[float, typer.Option(min=1, help="Seconds for the solve")] = 60,
 ) -> None:
     """Run the matching model on the records and save its proposals for people to decide."""
-    from sqlmodel import select
-
     from planner.core import audit
     from planner.core.db import unit_of_work
+    from planner.matching import queries as matching_queries
     from planner.matching import service as matching
-    from planner.models import YoungPerson
 
     engine = migrated_engine()
     try:
@@ -47,7 +45,7 @@ def propose_command(
                 time_limit_seconds=time_limit,
             )
             proposals = matching.list_proposals(session, match_run_id=run.id)
-            refs = {p.id: p.reference for p in session.exec(select(YoungPerson))}
+            refs = matching_queries.young_person_references(session)
             details = matching.run_details(run)
     except PlannerError as exc:
         fail(exc.message)
@@ -77,18 +75,16 @@ def proposals_command(
     ] = False,
 ) -> None:
     """List a match run's proposals and their decisions, or who it left unmatched."""
-    from sqlmodel import select
-
     from planner.core.db import unit_of_work
+    from planner.matching import queries as matching_queries
     from planner.matching import service as matching
-    from planner.models import MatchRun, YoungPerson
 
     with unit_of_work(migrated_engine()) as session:
-        run = session.get(MatchRun, run_id) if run_id else None
+        run = matching_queries.get_match_run_or_raise(session, run_id) if run_id else None
         proposals = matching.list_proposals(session, match_run_id=run_id)
         if run is None and proposals:
-            run = session.get(MatchRun, proposals[0].match_run_id)
-        refs = {p.id: p.reference for p in session.exec(select(YoungPerson))}
+            run = matching_queries.get_match_run_or_raise(session, proposals[0].match_run_id)
+        refs = matching_queries.young_person_references(session)
     if run is None:
         fail("no match run yet; run `planner propose` first")
     if unmatched:
@@ -127,15 +123,12 @@ def decide_command(
     from planner.core import audit
     from planner.core.db import unit_of_work
     from planner.matching import service as matching
-    from planner.models import Proposal
 
     if decision not in ("accept", "decline"):
         fail(f"decision {decision!r} is not valid; expected accept or decline")
     try:
         with unit_of_work(migrated_engine()) as session:
-            proposal = session.get(Proposal, proposal_id)
-            if proposal is None:
-                raise matching.NotFound()
+            proposal = matching.get_proposal_or_raise(session, proposal_id)
             if decision == "accept":
                 placed = matching.accept_proposal(
                     session,

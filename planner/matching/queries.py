@@ -142,6 +142,11 @@ def vacancy_ids_by_label(session: Session, labels: set[str]) -> dict[str, Vacanc
     return {f"V{k}": v for k, v in vacancy_labels(session, ids).items()}
 
 
+def young_person_references(session: Session) -> dict[int, str]:
+    """Every young person's reference by id (proposals store ids; people read references)."""
+    return {i: r for i, r in session.exec(select(YoungPerson.id, YoungPerson.reference)) if i}
+
+
 def young_person_ids(session: Session, references: set[str]) -> dict[str, int]:
     """Young people's ids by reference (to link the references a run saved)."""
     if not references:
