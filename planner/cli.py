@@ -47,11 +47,25 @@ def serve(
 
     settings = Settings()
     engine = migrated_engine()
-    if settings.run_scheduler:
-        from planner.jobs.scheduler import build_scheduler
+    if settings.scheduler_in_serve:
+        import threading
 
-        build_scheduler(engine, background=True).start()
-        console.print("Scheduled jobs run in this process (PLANNER_RUN_SCHEDULER=false to stop).")
+        from planner.jobs.cli import log_to_stderr
+        from planner.jobs.scheduler import run_scheduler
+
+        log_to_stderr()
+        # A daemon thread: it takes the scheduler lock or stands by, and ends with the server.
+        threading.Thread(
+            target=run_scheduler,
+            args=(engine,),
+            kwargs={"poll_seconds": settings.scheduler_poll_seconds, "stop": threading.Event()},
+            name="planner-scheduler",
+            daemon=True,
+        ).start()
+        console.print(
+            "Scheduled jobs run in this process unless another scheduler has this database "
+            "(PLANNER_RUN_SCHEDULER=false to stop)."
+        )
     # by import string: the planner never imports the api package (the layers contract)
     uvicorn.run(
         "api.app:create_app",

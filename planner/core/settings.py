@@ -29,9 +29,14 @@ class Settings(BaseSettings):
     timezone: str = "Europe/London"  # "today" everywhere is the date here (core/clock.py)
     host: str = "127.0.0.1"
     port: int = 8000
-    # The embedded default runs the scheduled jobs inside `planner serve`; docker-compose
-    # turns this off for the API because its own `scheduler` service owns the job store.
-    run_scheduler: bool = True
+    # Whether `planner serve` also runs the scheduled jobs. Unset: yes on SQLite (the
+    # embedded default, one machine), no on PostgreSQL, where a `planner scheduler` process
+    # (docker-compose's `scheduler` service) runs them; `true` turns it on there explicitly.
+    # Either way one scheduler per database runs the jobs (jobs/lock.py), the others stand by.
+    run_scheduler: bool | None = None
+    # How often a standing-by scheduler tries to take the lock, and the lock holder checks it
+    # still has it, in seconds.
+    scheduler_poll_seconds: float = 10.0
     # The council's population aged 0-17 (ONS mid-year estimate): the UASC National
     # Transfer Scheme asks a council to hold up to 0.1% of it. The default is the demo's.
     child_population: int = 67_300
@@ -53,6 +58,11 @@ class Settings(BaseSettings):
     @property
     def is_sqlite(self) -> bool:
         return self.database_url.startswith("sqlite")
+
+    @property
+    def scheduler_in_serve(self) -> bool:
+        """Whether `planner serve` runs a scheduler: as set, else only on SQLite."""
+        return self.run_scheduler if self.run_scheduler is not None else self.is_sqlite
 
 
 @lru_cache

@@ -19,7 +19,7 @@ def scheduler_command(
     ] = None,
     list_jobs: Annotated[bool, typer.Option("--list", help="List the jobs and exit")] = False,
 ) -> None:
-    """Run the scheduled jobs (one process only: it owns the job store)."""
+    """Run the scheduled jobs: one scheduler per database holds a lock, a second stands by."""
     from planner.jobs import scheduler
 
     if list_jobs:
@@ -49,5 +49,29 @@ def scheduler_command(
         if run.outcome != "succeeded":
             raise typer.Exit(code=1)
         return
-    console.print("Scheduler running; Ctrl+C to stop.")
-    scheduler.build_scheduler(engine, background=False).start()
+    import signal
+    import threading
+
+    from planner.core.settings import Settings
+
+    log_to_stderr()
+    stop = threading.Event()
+    # docker stops a container with SIGTERM: finish the running job, release the lock.
+    signal.signal(signal.SIGTERM, lambda *_: stop.set())
+    console.print("Scheduler starting (one per database: a second one stands by); Ctrl+C to stop.")
+    try:
+        scheduler.run_scheduler(engine, poll_seconds=Settings().scheduler_poll_seconds, stop=stop)
+    except KeyboardInterrupt:
+        stop.set()
+
+
+def log_to_stderr() -> None:
+    """The scheduler's own messages (standing by, lock taken, job started, ended, failed:
+    ids and exception types, never data) and APScheduler's, on standard error."""
+    import logging
+
+    logging.basicConfig(
+        level=logging.WARNING, format="%(asctime)s %(levelname)s %(name)s: %(message)s"
+    )
+    for name in ("planner.jobs", "apscheduler"):
+        logging.getLogger(name).setLevel(logging.INFO)

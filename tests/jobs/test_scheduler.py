@@ -81,10 +81,10 @@ def test_a_job_run_by_the_scheduler_is_recorded_with_its_outcome(sqlite_url):
     scheduler.start()
     try:
         scheduler.add_job(
-            "planner.jobs.scheduler:run_job",
+            "planner.jobs.scheduler:run_scheduled",
             "date",
             run_date=datetime.now(LONDON),
-            args=["status.daily_snapshot", sqlite_url],
+            args=["status.daily_snapshot"],  # the database is the scheduler's, not an argument
             id="test.now",
         )
         deadline = time.monotonic() + 20
