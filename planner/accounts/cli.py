@@ -1,4 +1,4 @@
-"""``planner user add|disable|enable|reset``: accounts from the command line.
+"""``planner user add|list|disable|enable|reset``: accounts from the command line.
 
 For the first administrator (there is no one to add them in the web pages yet) and for
 break-glass resets. Passwords are generated, printed once to the terminal that asked for
@@ -12,7 +12,14 @@ from typing import Annotated
 
 import typer
 
-from planner.core.cli_support import console, fail, migrated_engine
+from planner.core.cli_support import (
+    OutputFormat,
+    console,
+    fail,
+    migrated_engine,
+    print_csv,
+    print_json,
+)
 from planner.core.errors import PlannerError
 from planner.domain import Role
 
@@ -54,6 +61,57 @@ def add(
         fail(exc.message)
     console.print(f"Added {accounts.normalise_username(username)} as {role.value}.")
     _show_password(accounts.normalise_username(username), password)
+
+
+@users_app.command("list")
+def list_command(
+    output: Annotated[
+        OutputFormat, typer.Option("--format", help="table for people, csv or json for scripts")
+    ] = OutputFormat.table,
+) -> None:
+    """Every account: username, role, full name and whether it may sign in.
+
+    Personal advisers must have an account before the young people who name them are
+    imported; this shows which exist. Passwords are never shown (only their hashes are kept).
+    """
+    from rich.table import Table
+
+    from planner.accounts import service as accounts
+    from planner.core.db import unit_of_work
+
+    with unit_of_work(migrated_engine()) as session:
+        rows = [
+            {
+                "username": u.username,
+                "role": Role(u.role).value,
+                "display_name": u.display_name,
+                "enabled": u.active,
+            }
+            for u in accounts.list_users(session)
+        ]
+    if output == OutputFormat.json:
+        print_json(rows)
+        return
+    if output == OutputFormat.csv:
+        print_csv(
+            ("username", "role", "display_name", "enabled"),
+            ((*list(r.values())[:3], "yes" if r["enabled"] else "no") for r in rows),
+        )
+        return
+    if not rows:
+        console.print("There are no accounts yet: add one with `planner user add`.")
+        return
+    table = Table(title=f"Accounts ({len(rows)})")
+    for column in ("Username", "Role", "Full name", "Enabled"):
+        table.add_column(column)
+    for r in rows:
+        table.add_row(
+            str(r["username"]),
+            str(r["role"]).replace("_", " "),
+            str(r["display_name"]),
+            "yes" if r["enabled"] else "[red]no (disabled)[/red]",
+        )
+    console.print(table)
 
 
 @users_app.command("disable")

@@ -7,8 +7,13 @@ Alembic, pydantic settings) is imported by :func:`migrated_engine`, when a comma
 
 from __future__ import annotations
 
+import csv
+import json
+import sys
+from collections.abc import Iterable, Sequence
 from datetime import date
-from typing import TYPE_CHECKING, NoReturn
+from enum import StrEnum
+from typing import TYPE_CHECKING, Any, NoReturn
 
 import typer
 from rich.console import Console
@@ -58,3 +63,23 @@ def parse_day(text: str | None) -> date | None:
     except ValueError:
         fail(f"--as-of {text!r} is not a date; expected YYYY-MM-DD")
     return None
+
+
+class OutputFormat(StrEnum):
+    """How a listing command prints: tables for people, CSV or JSON for scripts."""
+
+    table = "table"
+    csv = "csv"
+    json = "json"
+
+
+def print_csv(header: Sequence[str], rows: Iterable[Sequence[Any]]) -> None:
+    """Plain CSV on standard output (no colours, no wrapping), for spreadsheets and scripts."""
+    writer = csv.writer(sys.stdout, lineterminator="\n")
+    writer.writerow(header)
+    writer.writerows(rows)
+
+
+def print_json(data: Any) -> None:
+    """Plain JSON on standard output (no colours, no wrapping), for scripts."""
+    sys.stdout.write(json.dumps(data, indent=2, default=str) + "\n")

@@ -1,4 +1,7 @@
-"""``planner demo``: build the demo council and show it beside the report."""
+"""``planner demo``: build the demo council and show it beside the report, or remove it.
+
+The demo is for trying the planner and for training; it is refused in production.
+"""
 
 from __future__ import annotations
 
@@ -20,6 +23,17 @@ def _has_data(engine) -> bool:  # type: ignore[no-untyped-def]
         return holds_any_records(session)
 
 
+def _in_production() -> bool:
+    from planner.core.settings import Settings
+
+    try:
+        return Settings().environment == "production"
+    except ValueError as exc:  # production without its secret key is still production
+        if "production" in str(exc):
+            return True
+        fail(str(exc))
+
+
 @app.command("demo")
 def demo_command(
     seed: Annotated[
@@ -31,8 +45,20 @@ def demo_command(
     reset: Annotated[
         bool, typer.Option("--reset", help="Delete the records already in the database first")
     ] = False,
+    remove: Annotated[
+        bool,
+        typer.Option(
+            "--remove",
+            help="Remove the demo's records and accounts (refused if anything else was "
+            "imported or changed since it was built)",
+        ),
+    ] = False,
 ) -> None:
-    """Build the synthetic demo council and print it beside the report's figures."""
+    """Build the synthetic demo council and print it beside the report's figures.
+
+    Never in production (PLANNER_ENVIRONMENT=production): the demo's accounts and records
+    are for trying the planner out. `planner demo --remove` takes it away again.
+    """
     from planner.accounts.service import create_demo_users
     from planner.core import audit
     from planner.core.db import unit_of_work
@@ -40,6 +66,17 @@ def demo_command(
     from planner.inventory.cli import report_table
     from planner.inventory.status import summarise
 
+    if _in_production():
+        fail(
+            "the demo council is not available in production (PLANNER_ENVIRONMENT="
+            "production): it would mix made-up young people and demo accounts with the "
+            "council's own. Try it on another machine or database."
+        )
+    if remove and reset:
+        fail("use either --remove or --reset, not both")
+    if remove:
+        _remove_demo()
+        return
     day = parse_day(as_of)
     engine = migrated_engine()
     with progress_bar() as progress:
@@ -73,6 +110,7 @@ def demo_command(
         summary = summarise(session, day)
         accounts = create_demo_users(session)
     console.print(report_table(summary))
+    console.print("`planner demo --remove` removes the demo again, its accounts included.")
     sign_in = Table(title="Demo accounts (passwords are new each time the demo is built)")
     for col in ("Username", "Role", "Password"):
         sign_in.add_column(col)
@@ -80,3 +118,21 @@ def demo_command(
         sign_in.add_row(username, role.replace("_", " "), password)
     console.print(sign_in)
     console.print("Run `planner serve`, then sign in at http://127.0.0.1:8000/sign-in")
+
+
+def _remove_demo() -> None:
+    from planner.core import audit
+    from planner.core.db import unit_of_work
+    from planner.core.errors import PlannerError
+    from planner.demo import council as demo
+
+    try:
+        with unit_of_work(migrated_engine()) as session:
+            counts = demo.remove_demo(session, actor=audit.cli_actor())
+    except PlannerError as exc:
+        fail(exc.message)
+    console.print(
+        f"Removed the demo council: the records of {counts['young_people']} young people, "
+        f"the provisions, places and vacancies, and {counts['accounts']} demo accounts. "
+        "The database is ready for your own files (see the README)."
+    )

@@ -20,7 +20,7 @@ scheme and area; hosts and carers by number only.
 
 from __future__ import annotations
 
-from collections import defaultdict
+from collections import Counter, defaultdict
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 from typing import Any
@@ -31,6 +31,7 @@ from sqlmodel import Session, col, select
 
 from planner.accounts import users
 from planner.core import audit, clock
+from planner.core.errors import Conflict
 from planner.domain import Cohort, PlacementType, Role, age_on, birthday
 from planner.records.importing import import_rows
 from planner.records.spreadsheets import Row
@@ -818,13 +819,8 @@ def _text(value: Any) -> str:
     return str(value)
 
 
-def clear_records(session: Session) -> None:
-    """Delete the council's records (not the audit trail) so the demo can be rebuilt.
-
-    Children before parents, so foreign keys hold at every step.
-    """
-    from sqlalchemy import delete
-
+# The council's case records, children before parents so foreign keys hold at every step.
+def _case_record_models() -> tuple[Any, ...]:
     from planner.models import (
         Escalation,
         EscalationAction,
@@ -835,12 +831,11 @@ def clear_records(session: Session) -> None:
         Proposal,
         Provision,
         Stay,
-        User,
         Vacancy,
         YoungPerson,
     )
 
-    models = (
+    return (
         EscalationAction,
         Escalation,
         ExceptionReport,
@@ -852,30 +847,172 @@ def clear_records(session: Session) -> None:
         Place,
         Provision,
         YoungPerson,
-        User,
     )
-    for model in models:
+
+
+def clear_records(session: Session) -> None:
+    """Delete the council's records and every account (not the audit trail) so the demo can
+    be rebuilt (``planner demo --reset``)."""
+    from sqlalchemy import delete
+
+    from planner.models import User
+
+    for model in (*_case_record_models(), User):
         session.exec(delete(model))  # type: ignore[call-overload]
-    audit.record(session, actor="demo", action="reset", entity="all")
+    audit.record(session, actor=DEMO_ACTOR, action="reset", entity="all")
 
 
 def holds_any_records(session: Session) -> bool:
-    """True once any young person is recorded (the demo then asks before rebuilding)."""
-    from planner.models import YoungPerson
+    """True once any young person or provision is recorded (the demo then asks before
+    building, and ``planner status`` has a council to describe)."""
+    from planner.models import Provision, YoungPerson
 
-    return session.exec(select(YoungPerson.id).limit(1)).first() is not None
+    for model_id in (YoungPerson.id, Provision.id):
+        if session.exec(select(model_id).limit(1)).first() is not None:
+            return True
+    return False
 
 
-def holds_only_demo_records(session: Session) -> bool:
-    """True if every import into this database was the demo's, so rebuilding loses nothing."""
-    from sqlmodel import select
+# Audited actions that change no record a council would miss: reading, exporting, signing
+# in and out, API tokens, and results worked out again from the records on demand.
+_NOT_CHANGES = frozenset(
+    {
+        "view",
+        "export",
+        "sign_in",
+        "sign_out",
+        "sign_in_refused",
+        "end_sessions",
+        "issue_token",
+        "revoke_token",
+        "match_run",
+        "forecast",
+        "goal_seek",
+        "report",
+        "demo",
+    }
+)
+# What clears the records: after one of these, earlier imports are gone with the records.
+_CLEARED = ("reset", "remove_demo")
+
+
+def demo_account_names() -> set[str]:
+    """The accounts the demo makes: one per role and its personal advisers (pa01...)."""
+    from planner.accounts.service import DEMO_USERNAMES
+
+    advisers = {f"pa{n:02d}" for n in range(1, PERSONAL_ADVISERS + 1)}
+    return set(DEMO_USERNAMES.values()) | advisers
+
+
+def not_the_demos(session: Session) -> list[str] | None:
+    """Why the records are not only the demo's: ``None`` if the demo has not been built
+    since the records were last cleared, an empty list if they are all the demo's, else
+    one line per kind of change (never naming a young person).
+
+    Counted, since the records were last cleared (``planner demo --reset`` or
+    ``--remove``): every import by anyone but the demo (a council's own files, from the
+    command line or the pages). Counted, since the demo was built: every other change
+    recorded in the audit trail (accepting or declining a match, escalation actions, saved
+    scenarios, adding or changing an account...) by anyone but the demo itself, the
+    scheduler and the demo's own accounts, who may try the demo out freely. Not counted:
+    viewing, exporting, signing in or out, API tokens, and results worked out again from
+    the records (match runs, forecasts, reports).
+    """
+    from sqlalchemy import func
 
     from planner.models import AuditEvent
 
-    other = select(AuditEvent.id).where(
-        AuditEvent.action == "import", AuditEvent.actor != DEMO_ACTOR
+    cleared = session.exec(
+        select(func.max(AuditEvent.id)).where(col(AuditEvent.action).in_(_CLEARED))
+    ).one()
+    since_cleared = col(AuditEvent.id) > (cleared or 0)
+    built = session.exec(
+        select(func.min(AuditEvent.id)).where(
+            since_cleared, AuditEvent.action == "import", AuditEvent.actor == DEMO_ACTOR
+        )
+    ).one()
+    if built is None:
+        return None
+    reasons: Counter[str] = Counter()
+    for event in session.exec(
+        select(AuditEvent).where(
+            since_cleared, AuditEvent.action == "import", AuditEvent.actor != DEMO_ACTOR
+        )
+    ):
+        reasons[f"{event.entity.replace('_', ' ')} imported by {event.actor}"] += 1
+    ours = demo_account_names() | {DEMO_ACTOR, "scheduler"}
+    for event in session.exec(
+        select(AuditEvent).where(
+            col(AuditEvent.id) > built,
+            col(AuditEvent.action).not_in(_NOT_CHANGES | {"import"}),
+            col(AuditEvent.actor).not_in(ours),
+        )
+    ):
+        reasons[f"{event.action.replace('_', ' ')} ({event.entity}) by {event.actor}"] += 1
+    return [f"{what} ({n} time{'s' if n > 1 else ''})" for what, n in sorted(reasons.items())]
+
+
+def holds_only_demo_records(session: Session) -> bool:
+    """True if the demo has been built and nothing else was imported or changed since
+    (:func:`not_the_demos` says which changes count), so rebuilding or removing it loses
+    nothing of the council's."""
+    return not_the_demos(session) == []
+
+
+def remove_demo(session: Session, *, actor: str) -> dict[str, int]:
+    """Delete the demo's records and accounts, leaving an empty council; refuses, changing
+    nothing, if anything else was imported or changed since the demo was built.
+
+    Accounts that are not the demo's stay, and so does a demo-named one (``pa01``...)
+    that someone other than the demo created. Returns how many of each were removed.
+    """
+    from sqlalchemy import delete, func
+
+    from planner.models import ApiToken, AuditEvent, AuthSession, User, YoungPerson
+
+    reasons = not_the_demos(session)
+    if reasons is None:
+        raise Conflict("There is no demo council to remove; nothing was changed.")
+    if reasons:
+        raise Conflict(
+            "The database holds more than the demo, so nothing was removed: "
+            + "; ".join(reasons)
+            + ". Remove or re-import those records yourself, or `planner demo --reset` "
+            "to delete everything."
+        )
+    kept = {
+        e.entity_id
+        for e in session.exec(
+            select(AuditEvent).where(
+                AuditEvent.action == "create",
+                AuditEvent.entity == "user",
+                AuditEvent.actor != DEMO_ACTOR,
+            )
+        )
+    }
+    accounts = [
+        u
+        for u in session.exec(select(User).where(col(User.username).in_(demo_account_names())))
+        if str(u.id) not in kept
+    ]
+    counts = {
+        "young_people": int(session.exec(select(func.count(col(YoungPerson.id)))).one()),
+        "accounts": len(accounts),
+    }
+    for model in _case_record_models():
+        session.exec(delete(model))  # type: ignore[call-overload]
+    ids = [u.id for u in accounts]
+    for model in (AuthSession, ApiToken):
+        session.exec(delete(model).where(col(model.user_id).in_(ids)))  # type: ignore[call-overload]
+    session.exec(delete(User).where(col(User.id).in_(ids)))  # type: ignore[call-overload]
+    audit.record(
+        session,
+        actor=actor,
+        action="remove_demo",
+        entity="all",
+        detail=f"young_people={counts['young_people']} accounts={counts['accounts']}",
     )
-    return session.exec(other.limit(1)).first() is None
+    return counts
 
 
 def seed_escalation_trail(session: Session, council: DemoCouncil) -> int:
