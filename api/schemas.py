@@ -59,6 +59,7 @@ class StayPublic(Public):
     end_date: date | None
     expected_end: date | None
     suitable: bool
+    state: str  # planned, current or ended on the day it was read
 
 
 class YoungPersonRecordPublic(Public):
@@ -87,6 +88,7 @@ class YoungPersonRecordPublic(Public):
     personal_adviser: str
     pathway_plan_review_due: date | None
     current_stay: StayPublic | None
+    planned_stay: StayPublic | None
     stays: list[StayPublic]
 
 

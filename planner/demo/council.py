@@ -766,6 +766,7 @@ def generate_council(seed: int = 2024, as_of: date | None = None) -> DemoCouncil
         stays.rename(
             columns={"young_person": "person_id", "start_date": "start", "end_date": "end"}
         ),
+        day,
     )
     provision_cols = ["reference", "placement_type", "opens_on", "closes_on"]
     places = (

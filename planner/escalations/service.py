@@ -23,6 +23,7 @@ from sqlmodel import Session, col, select
 from planner.core import audit, clock
 from planner.core.errors import Conflict, InvalidInput, NotFound
 from planner.domain import PlacementType, age_on
+from planner.domain.stays import current_on, stay_state
 from planner.domain.suitability import is_suitable, unsuitable_condition
 from planner.escalations.queries import queue
 from planner.escalations.rules import (
@@ -70,26 +71,46 @@ def sweep(
     actor: str = "scheduler",
     reassess: bool = False,
 ) -> SweepSummary:
-    """Open an escalation for every unsuitable stay, close those that ended, raise levels.
+    """Open an escalation for every stay unsuitable on ``today``, close those that are no
+    longer current and unsuitable (a move whose day has come), raise levels.
+
+    "Current" is :func:`planner.domain.stays.current_on`: a move accepted for a later day
+    leaves the young person escalated until that day. Changes people make (accepting a
+    move) settle their escalation in their own transaction (:func:`settle`); the daily
+    sweep does what time alone causes.
 
     ``reassess`` sets every level to what the rules require now, lowering it if need be;
     only for loading a trail recorded elsewhere (the demo, an import), never on schedule."""
-    day = today or clock.today()
-    current_people = select(YoungPerson.id).where(YoungPerson.left_service_on.is_(None))  # type: ignore[union-attr]
-    unsuitable = {
-        s.id: s
-        for s in session.exec(
-            select(Stay).where(
-                Stay.end_date.is_(None),  # type: ignore[union-attr]
-                unsuitable_condition(Stay.placement_type, Stay.suitable),
-                Stay.young_person_id.in_(current_people),  # type: ignore[attr-defined]
-            )
-        )
-    }
-    open_escalations = {
-        e.stay_id: e
-        for e in session.exec(select(Escalation).where(Escalation.closed_on.is_(None)))  # type: ignore[union-attr]
-    }
+    return _reconcile(session, day=today or clock.today(), actor=actor, reassess=reassess)
+
+
+def settle(session: Session, *, young_person_id: int, today: date, actor: str) -> SweepSummary:
+    """Open or close one young person's escalation for what their stays are on ``today``,
+    inside the caller's unit of work: called by the change that causes it (accepting a
+    move that starts today), so no queue waits for the next sweep."""
+    return _reconcile(session, day=today, actor=actor, young_person_id=young_person_id)
+
+
+def _reconcile(
+    session: Session,
+    *,
+    day: date,
+    actor: str,
+    reassess: bool = False,
+    young_person_id: int | None = None,
+) -> SweepSummary:
+    in_service = select(YoungPerson.id).where(col(YoungPerson.left_service_on).is_(None))
+    stays = select(Stay).where(
+        current_on(Stay, day),
+        unsuitable_condition(Stay.placement_type, Stay.suitable),
+        col(Stay.young_person_id).in_(in_service),
+    )
+    escalations = select(Escalation).where(col(Escalation.closed_on).is_(None))
+    if young_person_id is not None:
+        stays = stays.where(Stay.young_person_id == young_person_id)
+        escalations = escalations.where(Escalation.young_person_id == young_person_id)
+    unsuitable = {s.id: s for s in session.exec(stays)}
+    open_escalations = {e.stay_id: e for e in session.exec(escalations)}
     opened = closed = raised = 0
     for stay_id, esc in open_escalations.items():
         if stay_id in unsuitable:
@@ -98,10 +119,12 @@ def sweep(
         now = session.exec(
             select(Stay).where(
                 Stay.young_person_id == esc.young_person_id,
-                Stay.end_date.is_(None),  # type: ignore[union-attr]
+                current_on(Stay, day),
             )
         ).first()
-        esc.closed_on = (stay.end_date if stay and stay.end_date else None) or day
+        # the day the stay ended, never a day still to come
+        ended = stay.end_date if stay and stay_state(stay, day) == "ended" else None
+        esc.closed_on = ended or day
         esc.closure = (
             f"moved to {PlacementType(now.placement_type).value}"
             if now is not None and is_suitable(now.placement_type, now.suitable)
@@ -153,7 +176,7 @@ def sweep(
             _act(session, esc, on=day, actor=actor, kind="level", note=f"level {level}: {why}")
             raised += 1
     session.flush()
-    still_open = [e for e in session.exec(select(Escalation).where(Escalation.closed_on.is_(None)))]  # type: ignore[union-attr]
+    still_open = list(session.exec(escalations))
     return SweepSummary(
         open=len(still_open),
         opened=opened,

@@ -13,6 +13,7 @@ from datetime import date
 import pandas as pd
 from sqlmodel import Session, select
 
+from planner.domain.stays import current_mask
 from planner.domain.suitability import is_suitable
 from planner.models import Place, Provision, Stay, YoungPerson
 
@@ -31,8 +32,13 @@ STAY_EXTRA_COLUMNS = ["date_of_birth", "uasc"]  # added from the young person
 QUARTERS_AHEAD = 24
 
 
-def forecast_frames(people: pd.DataFrame, stays: pd.DataFrame) -> dict[str, pd.DataFrame]:
-    """``people`` (one row per young person now) and ``stays`` (all history).
+def forecast_frames(
+    people: pd.DataFrame, stays: pd.DataFrame, as_of: date
+) -> dict[str, pd.DataFrame]:
+    """``people`` (one row per young person) and ``stays`` (all history), as they stood on
+    ``as_of``: a stay planned to start later is not history yet, a stay that ends later is
+    still going on, and each young person's placement now is their stay current on
+    ``as_of`` (:func:`planner.domain.stays.current_mask`).
 
     ``people`` needs person_id, date_of_birth, gender, uasc, in_care, left_service_on;
     ``stays`` needs person_id, placement_type, lot, start, end, suitable.
@@ -40,6 +46,9 @@ def forecast_frames(people: pd.DataFrame, stays: pd.DataFrame) -> dict[str, pd.D
     stays = stays[STAY_COLUMNS].copy()
     for col in ("start", "end"):
         stays[col] = pd.to_datetime(stays[col])
+    when = pd.Timestamp(as_of)
+    stays = stays[stays["start"] <= when].copy()
+    stays.loc[stays["end"] > when, "end"] = pd.NaT
     stays["lot"] = stays["lot"].fillna("").astype(str)
     stays["suitable"] = stays["suitable"].astype(bool)
     # every stay carries its young person's date of birth and UASC flag, so the forecasts
@@ -49,8 +58,11 @@ def forecast_frames(people: pd.DataFrame, stays: pd.DataFrame) -> dict[str, pd.D
     stays["date_of_birth"] = pd.to_datetime(stays["date_of_birth"])
     stays["uasc"] = stays["uasc"].fillna(False).astype(bool)
     stays = stays.sort_values(["person_id", "start"], kind="stable").reset_index(drop=True)
-    current = stays[stays["end"].isna()].drop_duplicates("person_id", keep="last")
-    now = people[people["left_service_on"].isna()][
+    current = stays[current_mask(stays["start"], stays["end"], as_of)].drop_duplicates(
+        "person_id", keep="last"
+    )
+    left = pd.to_datetime(people["left_service_on"])
+    now = people[left.isna() | (left > when)][
         ["person_id", "date_of_birth", "gender", "uasc", "in_care"]
     ].merge(
         current[["person_id", "placement_type", "lot", "start"]].rename(
@@ -138,7 +150,7 @@ def frames_from_database(session: Session, as_of: date) -> dict[str, pd.DataFram
         ],
         columns=STAY_COLUMNS,
     )
-    frames = forecast_frames(people, stays)
+    frames = forecast_frames(people, stays, as_of)
     place_rows = pd.DataFrame(
         [
             {

@@ -13,8 +13,10 @@ from datetime import date
 
 from sqlmodel import Session, col, select
 
+from planner.core import clock
 from planner.domain import PlacementType, VacancyStatus
 from planner.domain.permissions import Permission, check
+from planner.domain.stays import current_on
 from planner.domain.text import check_text
 from planner.inventory.rules import free_from
 from planner.inventory.status import Summary, summarise
@@ -61,11 +63,17 @@ def _placement_filter(placement_type: str | None) -> PlacementType | None:
 
 
 def list_provisions(
-    session: Session, *, viewer: User, placement_type: str | None = None
+    session: Session,
+    *,
+    viewer: User,
+    placement_type: str | None = None,
+    today: date | None = None,
 ) -> list[ProvisionRow]:
-    """Every provision (or those of one placement type) with its places, occupancy and open
-    vacancies, by placement type then name."""
+    """Every provision (or those of one placement type) with its places, occupancy on
+    ``today`` (a place someone moves into later is not occupied yet) and open vacancies,
+    by placement type then name."""
     check(viewer.role, Permission.view_provisions)
+    day = today or clock.today()
     kind = _placement_filter(placement_type)
     query = select(Provision)
     if kind is not None:
@@ -75,7 +83,7 @@ def list_provisions(
     occupied: Counter[int | None] = Counter(
         places[s.place_id]
         for s in session.exec(
-            select(Stay).where(col(Stay.end_date).is_(None), col(Stay.place_id).is_not(None))
+            select(Stay).where(current_on(Stay, day), col(Stay.place_id).is_not(None))
         )
         if s.place_id in places
     )

@@ -11,10 +11,12 @@ from collections import Counter
 from dataclasses import dataclass, field
 from datetime import date
 
-from sqlmodel import Session, select
+import sqlalchemy as sa
+from sqlmodel import Session, col, select
 
 from planner.core import clock
 from planner.domain import Cohort, PlacementType, VacancyStatus
+from planner.domain.stays import current_on
 from planner.domain.suitability import is_unsuitable
 from planner.inventory.rules import is_free_on
 from planner.models import Place, Provision, Stay, Vacancy, YoungPerson
@@ -74,17 +76,22 @@ def _open_on(opens_on: date | None, closes_on: date | None, day: date) -> bool:
     return (opens_on is None or opens_on <= day) and (closes_on is None or closes_on > day)
 
 
+def in_service_on(day: date) -> sa.ColumnElement[bool]:
+    """The young people the service supported on ``day``: not yet left by then."""
+    return sa.or_(
+        col(YoungPerson.left_service_on).is_(None), col(YoungPerson.left_service_on) > day
+    )
+
+
 def summarise(session: Session, as_of: date | None = None) -> Summary:
     """Counts for ``as_of`` (today by default) from the current stays and the inventory."""
     today = as_of or clock.today()
     summary = Summary(as_of=today)
-    people = {
-        p.id: p
-        for p in session.exec(select(YoungPerson).where(YoungPerson.left_service_on.is_(None)))  # type: ignore[union-attr]
-    }
+    people = {p.id: p for p in session.exec(select(YoungPerson).where(in_service_on(today)))}
+    # the stays current on ``today`` (a move planned for later is not counted yet)
     current = [
         s
-        for s in session.exec(select(Stay).where(Stay.end_date.is_(None)))  # type: ignore[union-attr]
+        for s in session.exec(select(Stay).where(current_on(Stay, today)))
         if s.young_person_id in people
     ]
     provisions = {p.id: p for p in session.exec(select(Provision))}

@@ -7,8 +7,8 @@ vacancy (``status = 'open'``) and on the proposal (its ``version``), inside one 
 with the end of the old stay, the start of the new one and the audit event. If two officers
 accept proposals for the same vacancy at the same moment, exactly one update finds the
 vacancy open; the other gets :class:`Conflict` and nothing it did is kept. The partial
-unique indexes (one accepted proposal per vacancy, one current stay per place and per young
-person) are the last line of defence.
+unique indexes (one accepted proposal per vacancy, one open-ended stay per place and per
+young person) are the last line of defence.
 """
 
 from __future__ import annotations
@@ -26,7 +26,9 @@ from sqlmodel import Session, col, select
 from optimiser import InputError, match
 from planner.core import audit, clock, errors
 from planner.domain import DeclineReason, PlacementType, ProposalStatus, VacancyStatus, birthday
+from planner.domain.stays import current_on, not_ended_on, planned_on, stay_state
 from planner.domain.suitability import is_suitable, is_unsuitable
+from planner.escalations.service import settle
 from planner.inventory.rules import free_from
 from planner.models import MatchRun, Place, Proposal, Provision, Stay, Vacancy, YoungPerson, utcnow
 
@@ -53,9 +55,15 @@ class InvalidDecision(errors.InvalidInput):
     message = "The decision is not valid."
 
 
-def _current_stays(session: Session) -> dict[int, Stay]:
-    stays = session.exec(select(Stay).where(Stay.end_date.is_(None)))  # type: ignore[union-attr]
+def _current_stays(session: Session, day: date) -> dict[int, Stay]:
+    """Each young person's stay current on ``day`` (:func:`planner.domain.stays.current_on`)."""
+    stays = session.exec(select(Stay).where(current_on(Stay, day)))
     return {s.young_person_id: s for s in stays}
+
+
+def _planned_moves(session: Session, day: date) -> set[int]:
+    """The young people with a move accepted for a day after ``day``."""
+    return set(session.exec(select(Stay.young_person_id).where(planned_on(Stay, day))))
 
 
 def people_frame(session: Session, as_of: date) -> pd.DataFrame:
@@ -63,8 +71,13 @@ def people_frame(session: Session, as_of: date) -> pd.DataFrame:
 
     Needs the model cannot see by itself are filled in here: a 16-17 year old in care with
     no place after 18 (no staying put place tied to them) must move by their 18th birthday;
-    a custody stay's release date is when they are free to move."""
-    stays = _current_stays(session)
+    a custody stay's release date is when they are free to move.
+
+    A young person with a planned move (a proposal accepted for a later day) is where they
+    are until that day, but is not offered other places: the planned move meets their need.
+    They stay escalated and counted until the move (:mod:`planner.escalations`)."""
+    stays = _current_stays(session, as_of)
+    moving = _planned_moves(session, as_of)
     reserved = {
         p.reserved_for_id
         for p in session.exec(select(Place).where(Place.reserved_for_id.is_not(None)))  # type: ignore[union-attr]
@@ -73,7 +86,7 @@ def people_frame(session: Session, as_of: date) -> pd.DataFrame:
     people = session.exec(select(YoungPerson).where(YoungPerson.left_service_on.is_(None)))  # type: ignore[union-attr]
     for person in people:
         stay = stays.get(person.id)  # type: ignore[arg-type]
-        if stay is None:
+        if stay is None or person.id in moving:
             continue
         ptype = PlacementType(stay.placement_type)
         needed_by = None
@@ -317,6 +330,11 @@ def accept_proposal(
 ) -> Placement:
     """Accept a proposal: the vacancy is filled, the old stay ends and the new one starts.
 
+    A move for a later day is a *planned* stay until then: the old stay's ``end_date`` is
+    the move date, so it stays current (still escalated, still counted) until that day.
+    A move that starts today or earlier closes the young person's escalation at once, in
+    the caller's transaction (:func:`planner.escalations.service.settle`).
+
     Both updates are conditional; if either finds the record changed, :class:`Conflict` is
     raised and the caller's transaction (which the caller must roll back) kept nothing."""
     proposal = get_proposal_or_raise(session, proposal_id)
@@ -340,17 +358,27 @@ def accept_proposal(
         raise Conflict()
     person = session.get(YoungPerson, proposal.young_person_id)
     assert person is not None
+    today = clock.today()
     occupant = session.exec(
-        select(Stay.id).where(Stay.place_id == place.id, Stay.end_date.is_(None))  # type: ignore[union-attr]
+        select(Stay.id).where(
+            Stay.place_id == place.id,
+            not_ended_on(Stay, start),
+        )
     ).first()
     if occupant is not None:
         raise InvalidDecision("The place is still occupied on the records; end that stay first.")
-    current = _current_stays(session).get(person.id)  # type: ignore[arg-type]
-    if current is not None:
-        if start < current.start_date:
+    # the stay with no end: where they live now, or a move already planned
+    latest = session.exec(
+        select(Stay).where(Stay.young_person_id == person.id, col(Stay.end_date).is_(None))
+    ).first()
+    if latest is not None:
+        if stay_state(latest, today) == "planned":
+            raise InvalidDecision(f"A move is already planned for {latest.start_date.isoformat()}.")
+        if start < latest.start_date:
             raise InvalidDecision("The move cannot start before the current stay began.")
-        current.end_date = start
-        session.add(current)
+        # current until the move: a move for a later day is a planned stay until then
+        latest.end_date = start
+        session.add(latest)
         session.flush()
     stay = Stay(
         young_person_id=person.id,  # type: ignore[arg-type]
@@ -374,6 +402,9 @@ def accept_proposal(
         other.status = ProposalStatus.withdrawn
         other.version += 1
     session.flush()
+    # a move that starts today (or earlier) ends the escalation now, in this transaction;
+    # one for a later day is closed by the sweep on that day
+    settle(session, young_person_id=person.id, today=today, actor=actor)  # type: ignore[arg-type]
     audit.record(
         session,
         actor=actor,

@@ -55,9 +55,16 @@ class YoungPerson(SQLModel, table=True):
 class Stay(SQLModel, table=True):
     """Who lived where, from when to when, and whether it was suitable.
 
-    A stay with no ``end_date`` is current: where the young person lives now.
-    ``expected_end`` holds what is known ahead: a release date from custody, the 18-month
-    limit of a framework place, a 21st birthday in staying put.
+    Whether a stay is planned, current or ended on a day is decided by one rule,
+    :func:`planner.domain.stays.stay_state` (current: started on or before the day and not
+    ended by it). A move accepted for a later day is a planned stay with no ``end_date``;
+    the stay it replaces ends on the move date. ``expected_end`` holds what is known ahead:
+    a release date from custody, the 18-month limit of a framework place, a 21st birthday
+    in staying put.
+
+    The partial unique indexes keep at most one *open-ended* stay (no ``end_date``) per
+    young person and per place: the last stay of each, whether current or planned. With the
+    stay it replaces ending on the move date, that still allows only one current stay.
     """
 
     __table_args__ = (

@@ -239,7 +239,7 @@ STAYS = Template(
         Column("young_person", "text", "Reference of the young person", True),
         _choice("placement_type", PlacementType, "Where they lived", required=True),
         Column("start_date", "date", "First night", True),
-        Column("end_date", "date", "Day they left (blank: where they live now)"),
+        Column("end_date", "date", "Day they left (blank: where they live now, or a planned move)"),
         Column(
             "suitable",
             "bool",

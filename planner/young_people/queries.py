@@ -24,6 +24,7 @@ from planner.core import audit, clock
 from planner.core.errors import NotFound
 from planner.domain import PlacementType, age_on
 from planner.domain.permissions import Permission, check
+from planner.domain.stays import StayState, current_on, stay_state
 from planner.domain.suitability import is_suitable, unsuitable_condition
 from planner.models import Place, Provision, Stay, User, YoungPerson
 from planner.young_people.scope import scope_condition
@@ -62,6 +63,7 @@ class StayLine:
     end_date: date | None
     expected_end: date | None
     suitable: bool
+    state: StayState  # on the day the record is read: planned, current or ended
 
 
 @dataclass(frozen=True)
@@ -93,6 +95,7 @@ class YoungPersonRecord:
     personal_adviser: str
     pathway_plan_review_due: date | None
     current_stay: StayLine | None
+    planned_stay: StayLine | None  # a move accepted for a later day
     stays: list[StayLine]
 
 
@@ -122,7 +125,7 @@ def list_young_people(
     """The current young people ``viewer`` may see, by reference, one page at a time."""
     today = today or clock.today()
     where = [_scoped(viewer), col(YoungPerson.left_service_on).is_(None)]
-    current = sa.and_(col(Stay.young_person_id) == YoungPerson.id, col(Stay.end_date).is_(None))
+    current = sa.and_(col(Stay.young_person_id) == YoungPerson.id, current_on(Stay, today))
     if unsuitable_only:
         where.append(unsuitable_condition(Stay.placement_type, Stay.suitable))
     base = (
@@ -158,7 +161,7 @@ def list_young_people(
     )
 
 
-def _stay_lines(session: Session, person_id: int) -> list[StayLine]:
+def _stay_lines(session: Session, person_id: int, today: date) -> list[StayLine]:
     rows = session.exec(
         select(Stay, Provision)
         .join(Place, Place.id == Stay.place_id, isouter=True)  # type: ignore[arg-type]
@@ -176,6 +179,7 @@ def _stay_lines(session: Session, person_id: int) -> list[StayLine]:
             end_date=stay.end_date,
             expected_end=stay.expected_end,
             suitable=is_suitable(stay.placement_type, stay.suitable),
+            state=stay_state(stay, today),
         )
         for stay, provision in rows
     ]
@@ -197,7 +201,7 @@ def get_record(
         raise NotFound()
     today = today or clock.today()
     adviser = session.get(User, person.personal_adviser_id) if person.personal_adviser_id else None
-    stays = _stay_lines(session, young_person_id)
+    stays = _stay_lines(session, young_person_id, today)
     audit.record(
         session,
         actor=viewer.username,
@@ -230,6 +234,7 @@ def get_record(
         asked_to_move=person.asked_to_move,
         personal_adviser=adviser.username if adviser else "",
         pathway_plan_review_due=person.pathway_plan_review_due,
-        current_stay=next((s for s in stays if s.end_date is None), None),
+        current_stay=next((s for s in stays if s.state == "current"), None),
+        planned_stay=next((s for s in stays if s.state == "planned"), None),
         stays=stays,
     )
