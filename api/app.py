@@ -16,11 +16,14 @@ from fastapi import FastAPI
 from fastapi.staticfiles import StaticFiles
 from pydantic import BaseModel
 from sqlalchemy import text
+from sqlalchemy.exc import TimeoutError as PoolTimeout
 
 from api import errors, pages, v1
+from api.deps import DatabaseGate
 from api.security import ErrorBoundary, SecurityHeaders
 from planner.accounts.service import SessionPolicy
 from planner.core.db import get_engine
+from planner.core.errors import ServiceBusy
 from planner.core.settings import Settings
 
 STATIC = Path(__file__).resolve().parent / "static"
@@ -33,7 +36,11 @@ class Health(BaseModel):
 
 def create_app(settings: Settings | None = None, *, policy: SessionPolicy | None = None) -> FastAPI:
     settings = settings or Settings()
-    engine = get_engine(settings.database_url)
+    engine = get_engine(
+        settings.database_url,
+        pool_size=settings.db_pool_size,
+        pool_timeout=settings.db_pool_timeout,
+    )
     app = FastAPI(
         title="Care leaver accommodation planner",
         version="0.1.0",
@@ -44,14 +51,21 @@ def create_app(settings: Settings | None = None, *, policy: SessionPolicy | None
         redoc_url=None,
     )
     app.state.engine = engine
+    app.state.db_gate = DatabaseGate(settings.db_pool_size, settings.db_pool_timeout)
     app.state.settings = settings
     app.state.session_policy = policy or SessionPolicy(secret=settings.secret_key)
 
     @app.get("/health", response_model=Health, tags=["operations"])
     def health() -> Health:
-        """Liveness and database reachability, for the load balancer and docker-compose."""
-        with engine.connect() as conn:
-            conn.execute(text("SELECT 1"))
+        """Liveness and database reachability, for the load balancer and docker-compose.
+
+        Not behind the database gate: it uses the pool's headroom, so it still answers
+        while every request slot is busy."""
+        try:
+            with engine.connect() as conn:
+                conn.execute(text("SELECT 1"))
+        except PoolTimeout:
+            raise ServiceBusy() from None
         return Health(status="ok", database=engine.dialect.name)
 
     for router in [*v1.ROUTERS, *pages.ROUTERS]:

@@ -4,6 +4,11 @@ may do.
 * :func:`get_db` is the request's one transaction. It is ``scope="function"`` so that it
   commits *before* the response is sent: a browser that follows a redirect straight after
   signing in must find its session already in the database.
+* :func:`database_slot` admits at most ``PLANNER_DB_POOL_SIZE`` requests to the database at
+  once. The rest wait on the event loop, holding neither a worker thread nor a connection,
+  and are answered 503 with ``Retry-After`` if no slot frees within the pool timeout. Without
+  it, requests holding connections while they wait for a thread and threads waiting for a
+  connection could stall one another until the pool gave up.
 * Pages authenticate by the session cookie only; the JSON API by bearer token only. Keeping
   cookies away from the API means a cross-site page can never make a signed-in browser call
   it, so the API needs no CSRF token.
@@ -13,21 +18,24 @@ may do.
 
 from __future__ import annotations
 
+import asyncio
 import calendar
-from collections.abc import Callable, Iterator
+import weakref
+from collections.abc import AsyncIterator, Callable, Iterator
+from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from datetime import date
 from typing import Annotated, Any
 
 from fastapi import Depends, Request
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
-from sqlalchemy.engine import Engine
 from sqlmodel import Session
 from starlette.responses import RedirectResponse
 
 from api.security import SESSION_COOKIE, same_origin
 from planner.accounts import service as accounts
-from planner.core.errors import Forbidden, InvalidInput, NotSignedIn
+from planner.core.db import unit_of_work
+from planner.core.errors import Forbidden, InvalidInput, NotSignedIn, ServiceBusy
 from planner.domain.permissions import Permission, check
 from planner.models import ApiToken, AuthSession, User
 
@@ -57,16 +65,47 @@ class CsrfRefused(Forbidden):
     message = "This form has expired or did not come from this service. Go back and try again."
 
 
-def get_db(request: Request) -> Iterator[Session]:
-    """One transaction per request: committed if the route returns, rolled back if it raises."""
-    engine: Engine = request.app.state.engine
-    with Session(engine, expire_on_commit=False) as session:
+class DatabaseGate:
+    """At most ``size`` requests using the database at once, the others waiting up to
+    ``wait`` seconds for a turn (then :class:`ServiceBusy`). One semaphore per event loop,
+    because an asyncio semaphore belongs to the loop that first waits on it and a test may
+    serve one app from several loops."""
+
+    def __init__(self, size: int, wait: float) -> None:
+        self.size = size
+        self.wait = wait
+        self._slots: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, asyncio.Semaphore]
+        self._slots = weakref.WeakKeyDictionary()
+
+    @asynccontextmanager
+    async def slot(self) -> AsyncIterator[None]:
+        loop = asyncio.get_running_loop()
+        slots = self._slots.setdefault(loop, asyncio.Semaphore(self.size))
         try:
-            yield session
-            session.commit()
-        except BaseException:
-            session.rollback()
-            raise
+            async with asyncio.timeout(self.wait):
+                await slots.acquire()
+        except TimeoutError:
+            raise ServiceBusy() from None
+        try:
+            yield
+        finally:
+            slots.release()
+
+
+async def database_slot(request: Request) -> AsyncIterator[None]:
+    """A turn at the database for this request, held until its transaction has ended."""
+    gate: DatabaseGate = request.app.state.db_gate
+    async with gate.slot():
+        yield
+
+
+def get_db(
+    request: Request, _turn: Annotated[None, Depends(database_slot, scope="function")]
+) -> Iterator[Session]:
+    """One transaction per request: committed if the route returns, rolled back if it raises
+    (a deadlock or a busy pool leaves as a 409 or 503, see :func:`unit_of_work`)."""
+    with unit_of_work(request.app.state.engine) as session:
+        yield session
 
 
 DbSession = Annotated[Session, Depends(get_db, scope="function")]

@@ -16,7 +16,14 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.responses import JSONResponse, RedirectResponse, Response
 
 from api.templating import render
-from planner.core.errors import Forbidden, InvalidInput, NotFound, NotSignedIn, PlannerError
+from planner.core.errors import (
+    Forbidden,
+    InvalidInput,
+    NotFound,
+    NotSignedIn,
+    PlannerError,
+    ServiceBusy,
+)
 
 
 class ErrorDetail(BaseModel):
@@ -38,6 +45,7 @@ API_ERRORS: dict[int | str, dict] = {
     403: _doc("The token's owner's role does not allow this"),
     404: _doc("No such record within what the role may see"),
     422: _doc("A parameter was refused"),
+    503: _doc("Busy: every database connection is in use; retry after Retry-After seconds"),
 }
 
 PAGE_TITLES = {
@@ -48,6 +56,7 @@ PAGE_TITLES = {
     409: "Sorry, that could not be done",
     422: "Sorry, there is a problem with what you entered",
     429: "Too many attempts",
+    503: "Sorry, the service is busy",
     500: "Sorry, there is a problem with the service",
 }
 
@@ -102,6 +111,14 @@ def _as_planner_error(exc: Exception) -> PlannerError:
 
 def error_response(request: Request, exc: Exception) -> Response:
     error = _as_planner_error(exc)
+    response = _error_response(request, error)
+    if isinstance(error, ServiceBusy):
+        # back-pressure a client can act on: when to try again, in seconds
+        response.headers["Retry-After"] = str(ServiceBusy.retry_after)
+    return response
+
+
+def _error_response(request: Request, error: PlannerError) -> Response:
     if is_api(request):
         body = ErrorBody(
             error=ErrorDetail(

@@ -3,18 +3,43 @@
 One engine per database URL; a ``unit_of_work`` is one transaction that commits once at
 the end or rolls back entirely, which is what makes an import all-or-nothing. Services take
 a session and never commit; the caller (CLI command, request, job) owns the transaction.
+
+Many people use one database at once, so the unit of work is also where the database's own
+refusals become errors a person can act on: a deadlock, a serialization failure or SQLite's
+"database is locked" is :class:`ConcurrentChange` (409, nothing kept), and a pool that had no
+free connection in time is :class:`ServiceBusy` (503, try again shortly). Neither is ever a
+500 or a traceback. :func:`run_in_transaction` retries the first kind a bounded number of
+times, for callers (commands, jobs) that can simply do the whole transaction again.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+import random
+import time
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from functools import lru_cache
 from pathlib import Path
+from typing import TypeVar
 
 from sqlalchemy import event
+from sqlalchemy import exc as sa_exc
 from sqlalchemy.engine import Engine, make_url
 from sqlmodel import Session, create_engine
+
+from planner.core.errors import ConcurrentChange, PlannerError, ServiceBusy
+
+T = TypeVar("T")
+
+# Connections an engine may open beyond its pool: the API admits ``db_pool_size`` requests
+# to the database at once, and these few keep /health and in-process jobs answering when
+# every one of those is busy.
+POOL_HEADROOM = 2
+# PostgreSQL's answers that mean "another transaction got in the way": deadlock_detected,
+# serialization_failure, lock_not_available. Read from the driver's error by code, so core
+# needs no psycopg import.
+CONTENTION_SQLSTATES = frozenset({"40P01", "40001", "55P03"})
+RETRY_ATTEMPTS = 3
 
 
 def _prepare_sqlite(engine: Engine) -> None:
@@ -42,33 +67,106 @@ def _prepare_sqlite(engine: Engine) -> None:
         connection.exec_driver_sql("BEGIN IMMEDIATE")
 
 
-def make_engine(url: str) -> Engine:
-    """An engine for ``url``; creates the folder of a SQLite file if needed."""
+def make_engine(
+    url: str, *, pool_size: int | None = None, pool_timeout: float | None = None
+) -> Engine:
+    """An engine for ``url``; creates the folder of a SQLite file if needed.
+
+    The pool holds ``pool_size`` connections (``PLANNER_DB_POOL_SIZE``) plus
+    :data:`POOL_HEADROOM`, and a caller waits at most ``pool_timeout`` seconds for one
+    (``PLANNER_DB_POOL_TIMEOUT``): SQLAlchemy's 5 + 10 connections and 30 s wait starved the
+    API's 40 worker threads and turned a busy minute into 500s."""
+    from planner.core.settings import get_settings
+
+    if pool_size is None or pool_timeout is None:
+        settings = get_settings()
+        pool_size = settings.db_pool_size if pool_size is None else pool_size
+        pool_timeout = settings.db_pool_timeout if pool_timeout is None else pool_timeout
+    pool = {"pool_size": pool_size, "max_overflow": POOL_HEADROOM, "pool_timeout": pool_timeout}
     parsed = make_url(url)
     if parsed.get_backend_name() == "sqlite":
-        if parsed.database and parsed.database != ":memory:":
-            Path(parsed.database).parent.mkdir(parents=True, exist_ok=True)
-        engine = create_engine(url, connect_args={"check_same_thread": False}, hide_parameters=True)
+        in_memory = not parsed.database or parsed.database == ":memory:"
+        if not in_memory:
+            Path(parsed.database).parent.mkdir(parents=True, exist_ok=True)  # type: ignore[arg-type]
+        engine = create_engine(
+            url,
+            connect_args={"check_same_thread": False},
+            hide_parameters=True,
+            **({} if in_memory else pool),  # type: ignore[arg-type]
+        )
         _prepare_sqlite(engine)
         return engine
     # hide_parameters: a database error must never carry a young person's values into a log
-    return create_engine(url, pool_pre_ping=True, hide_parameters=True)
+    return create_engine(url, pool_pre_ping=True, hide_parameters=True, **pool)  # type: ignore[arg-type]
 
 
 @lru_cache
-def get_engine(url: str | None = None) -> Engine:
+def get_engine(
+    url: str | None = None, *, pool_size: int | None = None, pool_timeout: float | None = None
+) -> Engine:
     from planner.core.settings import get_settings
 
-    return make_engine(url or get_settings().database_url)
+    return make_engine(
+        url or get_settings().database_url, pool_size=pool_size, pool_timeout=pool_timeout
+    )
+
+
+def is_contention(exc: BaseException) -> bool:
+    """Whether the database refused ``exc``'s statement only because another transaction was
+    using the same rows at that moment (so the whole transaction may simply be done again)."""
+    if not isinstance(exc, sa_exc.DBAPIError):
+        return False
+    if getattr(exc.orig, "sqlstate", None) in CONTENTION_SQLSTATES:
+        return True
+    text = str(exc.orig).lower()
+    return isinstance(exc, sa_exc.OperationalError) and (
+        "database is locked" in text or "database table is locked" in text
+    )
+
+
+def as_planner_error(exc: BaseException) -> PlannerError | None:
+    """The error a person sees for a database refusal caused by load, or None for any other
+    exception (which keeps its own meaning: a bug stays a 500 with a reference)."""
+    if isinstance(exc, sa_exc.TimeoutError):  # the pool had no connection free in time
+        return ServiceBusy()
+    if is_contention(exc):
+        return ConcurrentChange()
+    return None
 
 
 @contextmanager
 def unit_of_work(engine: Engine | None = None) -> Iterator[Session]:
-    """One transaction: commit if the block succeeds, roll back everything if it raises."""
+    """One transaction: commit if the block succeeds, roll back everything if it raises.
+
+    A deadlock, serialization failure or busy pool leaves as :class:`ConcurrentChange` or
+    :class:`ServiceBusy` (see :func:`as_planner_error`), the driver's error chained to it for
+    the log, so every caller (request, command, job) shows the same clear message."""
     with Session(engine or get_engine(), expire_on_commit=False) as session:
         try:
             yield session
             session.commit()
-        except BaseException:
+        except BaseException as exc:
             session.rollback()
+            refused = as_planner_error(exc)
+            if refused is not None:
+                raise refused from exc
             raise
+
+
+def run_in_transaction(
+    work: Callable[[Session], T], engine: Engine | None = None, *, attempts: int = RETRY_ATTEMPTS
+) -> T:
+    """``work`` in a unit of work, done again from the start (a fresh transaction that reads
+    everything again) when the database refused it as :class:`ConcurrentChange`, at most
+    ``attempts`` times; then the refusal is raised. ``work`` must read what it decides on
+    inside the transaction, so a second attempt decides on what the first one lost to."""
+    for attempt in range(1, attempts + 1):
+        try:
+            with unit_of_work(engine) as session:
+                return work(session)
+        except ConcurrentChange:
+            if attempt >= attempts:
+                raise
+            # a little jitter, so the transactions that collided do not collide again
+            time.sleep(random.uniform(0, 0.05 * attempt))  # noqa: S311 - not a secret
+    raise AssertionError("unreachable")

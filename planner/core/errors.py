@@ -69,3 +69,25 @@ class TooManyAttempts(PlannerError):
     status_code = 429
     code = "too_many_attempts"
     message = "Too many attempts to sign in. Wait 15 minutes, then try again."
+
+
+class ConcurrentChange(Conflict):
+    """The database refused a transaction because another one was changing the same records
+    at that moment (a deadlock, a serialization failure, SQLite's "database is locked").
+    Nothing was kept; doing it again usually works, so the CLI retries a few times first."""
+
+    code = "concurrent_change"
+    message = (
+        "Someone else was changing the same records at that moment, so nothing was saved. "
+        "Reload and try again."
+    )
+
+
+class ServiceBusy(PlannerError):
+    """Every database connection stayed in use for longer than the pool waits. Answered as
+    503 with ``Retry-After`` (back-pressure a client can act on) instead of a 500."""
+
+    status_code = 503
+    code = "service_busy"
+    message = "The service is busy. Wait a few seconds, then try again."
+    retry_after = 5

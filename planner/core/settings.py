@@ -13,7 +13,7 @@ from pathlib import Path
 from typing import Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from pydantic import model_validator
+from pydantic import Field, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 DEV_SECRET = "development-only-secret-change-me"  # noqa: S105 - refused outside development
@@ -40,6 +40,16 @@ class Settings(BaseSettings):
     # The council's population aged 0-17 (ONS mid-year estimate): the UASC National
     # Transfer Scheme asks a council to hold up to 0.1% of it. The default is the demo's.
     child_population: int = 67_300
+    # Database connections each process keeps (PLANNER_DB_POOL_SIZE). The default matches
+    # the 40 worker threads that run the API's routes, so a busy API never has threads
+    # queueing for a connection; lower it when several replicas share one PostgreSQL server
+    # (replicas x pool size + the scheduler must stay below its max_connections, 100 by
+    # default). The API admits that many requests to the database at once; the others wait.
+    db_pool_size: int = Field(default=40, ge=1, le=500)
+    # Seconds a request waits for a connection before it is answered 503 with Retry-After
+    # (PLANNER_DB_POOL_TIMEOUT): short, so a client learns it should back off instead of
+    # hanging for SQLAlchemy's default 30 seconds and then getting a 500.
+    db_pool_timeout: float = Field(default=5.0, gt=0, le=60)
 
     @model_validator(mode="after")
     def _defaults_and_guards(self) -> Settings:

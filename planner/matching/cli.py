@@ -119,37 +119,44 @@ def decide_command(
     reason: Annotated[str | None, typer.Option(help="Why it was declined (decline)")] = None,
     note: Annotated[str, typer.Option(help="A note kept on the proposal")] = "",
 ) -> None:
-    """Record a decision on a proposal: accept (moves the young person) or decline."""
+    """Record a decision on a proposal: accept (moves the young person) or decline.
+
+    Run as one transaction that is done again (reading the proposal afresh) if the database
+    refused it because another decision was being made at the same moment; a refusal that
+    remains is printed as the pages word it, never as a traceback."""
     from planner.core import audit
-    from planner.core.db import unit_of_work
+    from planner.core.db import run_in_transaction
     from planner.matching import service as matching
 
     if decision not in ("accept", "decline"):
         fail(f"decision {decision!r} is not valid; expected accept or decline")
+    if decision == "decline" and not reason:
+        fail("a decline needs --reason")
+    move_in = parse_day(start) or clock.today()
+
+    def decide(session) -> str:  # type: ignore[no-untyped-def]
+        proposal = matching.get_proposal_or_raise(session, proposal_id)
+        if decision == "accept":
+            placed = matching.accept_proposal(
+                session,
+                proposal_id=proposal_id,
+                expected_version=proposal.version,
+                actor=audit.cli_actor(),
+                start=move_in,
+            )
+            return f"Proposal {proposal_id} accepted: stay {placed.stay_id} begins."
+        matching.decline_proposal(
+            session,
+            proposal_id=proposal_id,
+            expected_version=proposal.version,
+            actor=audit.cli_actor(),
+            reason=reason or "",
+            note=note,
+        )
+        return f"Proposal {proposal_id} declined ({reason})."
+
     try:
-        with unit_of_work(migrated_engine()) as session:
-            proposal = matching.get_proposal_or_raise(session, proposal_id)
-            if decision == "accept":
-                placed = matching.accept_proposal(
-                    session,
-                    proposal_id=proposal_id,
-                    expected_version=proposal.version,
-                    actor=audit.cli_actor(),
-                    start=parse_day(start) or clock.today(),
-                )
-                message = f"Proposal {proposal_id} accepted: stay {placed.stay_id} begins."
-            else:
-                if not reason:
-                    fail("a decline needs --reason")
-                matching.decline_proposal(
-                    session,
-                    proposal_id=proposal_id,
-                    expected_version=proposal.version,
-                    actor=audit.cli_actor(),
-                    reason=reason or "",
-                    note=note,
-                )
-                message = f"Proposal {proposal_id} declined ({reason})."
+        message = run_in_transaction(decide, migrated_engine())
     except PlannerError as exc:
         fail(exc.message)
     console.print(message)

@@ -325,6 +325,51 @@ def _decide(
     return changed.rowcount == 1
 
 
+def _open_rivals(proposal: Proposal) -> Any:
+    """Which proposals accepting ``proposal`` withdraws: every other one still awaiting a
+    decision for its vacancy or for its young person."""
+    return (col(Proposal.status) == ProposalStatus.proposed) & (
+        (col(Proposal.vacancy_id) == proposal.vacancy_id)
+        | (col(Proposal.young_person_id) == proposal.young_person_id)
+    )
+
+
+def _lock_for_decision(session: Session, proposal: Proposal) -> Vacancy:
+    """Lock what accepting ``proposal`` will change, always in the same order: the young
+    person, then the vacancy, then the open proposals of either by id; the vacancy, re-read.
+
+    Two accepts that lock the same rows in different orders deadlock (PostgreSQL then kills
+    one with ``deadlock detected``): one for person A and vacancy 1 withdrawing A's proposal
+    for vacancy 2 while another, for person B and vacancy 2, withdraws B's for vacancy 1. In
+    one order, the second waits for the first and then finds what it changed. The young
+    person first also queues every accept for one person behind the first, which withdraws
+    the others, so they fail as a clean :class:`Conflict`. ``FOR NO KEY UPDATE`` is the
+    lock an UPDATE takes anyway, so rows that merely refer to these (a new stay, a new
+    proposal) are not held up. SQLite ignores row locks; its writers already go one at a
+    time (``BEGIN IMMEDIATE``, see ``planner.core.db``)."""
+    person = session.exec(
+        select(YoungPerson)
+        .where(col(YoungPerson.id) == proposal.young_person_id)
+        .with_for_update(key_share=True)
+        .execution_options(populate_existing=True)
+    ).first()
+    vacancy = session.exec(
+        select(Vacancy)
+        .where(col(Vacancy.id) == proposal.vacancy_id)
+        .with_for_update(key_share=True)
+        .execution_options(populate_existing=True)
+    ).first()
+    if person is None or vacancy is None:
+        raise NotFound()
+    session.exec(
+        select(Proposal.id)
+        .where(_open_rivals(proposal))
+        .order_by(col(Proposal.id))
+        .with_for_update(key_share=True)
+    ).all()
+    return vacancy
+
+
 def accept_proposal(
     session: Session, *, proposal_id: int, expected_version: int, actor: str, start: date
 ) -> Placement:
@@ -336,11 +381,10 @@ def accept_proposal(
     the caller's transaction (:func:`planner.escalations.service.settle`).
 
     Both updates are conditional; if either finds the record changed, :class:`Conflict` is
-    raised and the caller's transaction (which the caller must roll back) kept nothing."""
+    raised and the caller's transaction (which the caller must roll back) kept nothing.
+    The rows are locked first, in one fixed order (see :func:`_lock_for_decision`)."""
     proposal = get_proposal_or_raise(session, proposal_id)
-    vacancy = session.get(Vacancy, proposal.vacancy_id)
-    if vacancy is None:
-        raise NotFound()
+    vacancy = _lock_for_decision(session, proposal)
     place = session.get(Place, vacancy.place_id)
     provision = session.get(Provision, place.provision_id) if place else None
     assert place is not None and provision is not None
@@ -394,10 +438,7 @@ def accept_proposal(
     person.asked_to_move = False
     person.updated_at = utcnow()
     for other in session.exec(
-        select(Proposal).where(
-            Proposal.status == ProposalStatus.proposed,
-            (Proposal.vacancy_id == vacancy.id) | (Proposal.young_person_id == person.id),
-        )
+        select(Proposal).where(_open_rivals(proposal)).order_by(col(Proposal.id))
     ):
         other.status = ProposalStatus.withdrawn
         other.version += 1
