@@ -194,12 +194,14 @@ def create_user(
 
 
 def set_password(session: Session, *, username: str, password: str, actor: str) -> User:
-    """Replace a user's password and end their sessions (a reset means the old one leaked)."""
+    """Replace a user's password and end their sessions and API tokens: a reset means the
+    old password may have leaked, and a token issued with it is as good as the password."""
     user = get_user_or_raise(session, username)
     check_new_password(password, username=user.username)
     user.password_hash = hash_password(password)
     session.add(user)
     end_sessions(session, user_id=user.id)  # type: ignore[arg-type]
+    revoke_api_tokens(session, user_id=user.id)  # type: ignore[arg-type]
     audit.record(
         session, actor=actor, action="reset_password", entity="user", entity_id=str(user.id)
     )
@@ -214,12 +216,7 @@ def disable_user(session: Session, *, username: str, actor: str) -> User:
     user.active = False
     session.add(user)
     end_sessions(session, user_id=user.id)  # type: ignore[arg-type]
-    now = utcnow()
-    for token in session.exec(
-        select(ApiToken).where(ApiToken.user_id == user.id, col(ApiToken.revoked_at).is_(None))
-    ):
-        token.revoked_at = now
-        session.add(token)
+    revoke_api_tokens(session, user_id=user.id)  # type: ignore[arg-type]
     audit.record(session, actor=actor, action="disable", entity="user", entity_id=str(user.id))
     return user
 
@@ -234,9 +231,11 @@ def enable_user(session: Session, *, username: str, actor: str) -> User:
 
 
 def end_user_sessions(session: Session, *, username: str, actor: str) -> int:
-    """Sign a user out everywhere (an administrator's action, ASVS 7.4.5)."""
+    """Sign a user out everywhere (an administrator's action, ASVS 7.4.5): every session
+    and every API token, since a token signs in as well as a session does."""
     user = get_user_or_raise(session, username)
     ended = end_sessions(session, user_id=user.id)  # type: ignore[arg-type]
+    ended += revoke_api_tokens(session, user_id=user.id)  # type: ignore[arg-type]
     audit.record(
         session, actor=actor, action="end_sessions", entity="user", entity_id=str(user.id),
         detail=f"ended={ended}",
@@ -402,6 +401,18 @@ def end_sessions(session: Session, *, user_id: int) -> int:
     for auth_session in live:
         auth_session.revoked_at = now
         session.add(auth_session)
+    return len(live)
+
+
+def revoke_api_tokens(session: Session, *, user_id: int) -> int:
+    """Revoke every live API token of a user; returns how many were revoked."""
+    now = utcnow()
+    live = session.exec(
+        select(ApiToken).where(col(ApiToken.user_id) == user_id, col(ApiToken.revoked_at).is_(None))
+    ).all()
+    for token in live:
+        token.revoked_at = now
+        session.add(token)
     return len(live)
 
 

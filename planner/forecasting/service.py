@@ -255,7 +255,7 @@ def write_report(report: ForecastReport, out: Path) -> list[Path]:
     written = []
     for name, table in report.tables.items():
         path = out / f"{name}.csv"
-        table.to_csv(path, index=False)
+        table.map(safe_cell).to_csv(path, index=False)  # formula-safe, as every file we write
         written.append(path)
     workbook = out / "forecast.xlsx"
     with pd.ExcelWriter(workbook, engine="openpyxl") as excel:

@@ -18,6 +18,7 @@ import pandas as pd
 from optimiser import InputError, InputProblem, MatchInputs, MatchResult, MatchSettings
 from optimiser import prepare_inputs as _prepare
 from planner.core.errors import InvalidInput
+from planner.records.spreadsheets import safe_cell
 
 FIRST_DATA_LINE = 2  # header is line 1
 OUTPUT_FILES = (
@@ -142,7 +143,8 @@ def _csv(frame: pd.DataFrame, path: Path) -> None:
     for column in frame.columns:
         if pd.api.types.is_datetime64_any_dtype(frame[column]):
             frame[column] = frame[column].dt.strftime("%Y-%m-%d")
-    frame.to_csv(path, index=False, lineterminator="\n")
+    # formula-safe: a reference or a reason could start with = + - @ (see safe_cell)
+    frame.map(safe_cell).to_csv(path, index=False, lineterminator="\n")
 
 
 def write_match_outputs(

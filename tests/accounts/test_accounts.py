@@ -231,3 +231,18 @@ def test_admin_and_Admin_are_the_same_user_wherever_they_are_looked_up(session):
     again = users.ensure_user(session, username=" admin ", role=Role.administrator)
     assert again.id == made.id and made.username == "admin"
     assert accounts.get_user_by_username(session, "ADMIN").id == made.id
+
+
+def test_a_password_reset_and_signing_out_everywhere_revoke_api_tokens_too(session):
+    owner = _user(session)
+    _, older = accounts.issue_api_token(session, owner=owner, name="script")
+    _, first = accounts.issue_api_token(session, owner=owner, name="before reset")
+    accounts.set_password(session, username="officer1", password=PASSWORD + "!", actor="admin")
+    assert accounts.api_token_user(session, token=first) is None
+    assert accounts.api_token_user(session, token=older) is None
+
+    _, second = accounts.issue_api_token(session, owner=owner, name="after reset")
+    assert accounts.api_token_user(session, token=second) is not None
+    ended = accounts.end_user_sessions(session, username="officer1", actor="admin")
+    assert ended >= 1
+    assert accounts.api_token_user(session, token=second) is None

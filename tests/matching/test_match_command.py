@@ -124,3 +124,17 @@ def test_every_backend_and_solver_gives_the_same_proposals(app, tmp_path):
         frame = pd.read_csv(out / "proposals.csv")
         proposals[name] = sorted(zip(frame["person_id"], frame["vacancy_id"], strict=True))
     assert proposals["default"] == proposals["pulp-highs"] == proposals["arrays"]
+
+
+def test_a_reference_that_looks_like_a_formula_is_written_as_text(app, tmp_path):
+    """Councils' references come from their own systems; one that starts with = or @ must
+    not run as a formula when an officer opens the results in Excel."""
+    people = (EXAMPLES / "people.csv").read_text().replace("YP0001", "=HYPERLINK(1)")
+    (tmp_path / "people.csv").write_text(people)
+    args = [a if not a.endswith("people.csv") else str(tmp_path / "people.csv")
+            for a in example_args(tmp_path / "run")]  # fmt: skip
+    result = invoke(app, *args)
+    assert result.exit_code == 0, result.output
+    written = (tmp_path / "run" / "proposals.csv").read_text()
+    assert "'=HYPERLINK(1)" in written
+    assert "\n=HYPERLINK" not in written and ",=HYPERLINK" not in written
