@@ -235,10 +235,10 @@ def end_user_sessions(session: Session, *, username: str, actor: str) -> int:
     and every API token, since a token signs in as well as a session does."""
     user = get_user_or_raise(session, username)
     ended = end_sessions(session, user_id=user.id)  # type: ignore[arg-type]
-    ended += revoke_api_tokens(session, user_id=user.id)  # type: ignore[arg-type]
+    revoked = revoke_api_tokens(session, user_id=user.id)  # type: ignore[arg-type]
     audit.record(
         session, actor=actor, action="end_sessions", entity="user", entity_id=str(user.id),
-        detail=f"ended={ended}",
+        detail=f"ended={ended} tokens_revoked={revoked}",
     )  # fmt: skip
     return ended
 

@@ -243,6 +243,5 @@ def test_a_password_reset_and_signing_out_everywhere_revoke_api_tokens_too(sessi
 
     _, second = accounts.issue_api_token(session, owner=owner, name="after reset")
     assert accounts.api_token_user(session, token=second) is not None
-    ended = accounts.end_user_sessions(session, username="officer1", actor="admin")
-    assert ended >= 1
+    accounts.end_user_sessions(session, username="officer1", actor="admin")
     assert accounts.api_token_user(session, token=second) is None
