@@ -19,7 +19,6 @@ may do.
 from __future__ import annotations
 
 import asyncio
-import calendar
 import weakref
 from collections.abc import AsyncIterator, Callable, Iterator
 from contextlib import asynccontextmanager
@@ -225,11 +224,13 @@ def iso_date(text: str) -> date | None:
 
 
 def _calendar_date(year: int | None, month: int | None, day: int | None) -> date | None:
-    if year is None or month is None or day is None or not 1 <= year <= 9999:
+    """The date, or None if any part is missing or the calendar has no such day."""
+    if year is None or month is None or day is None:
         return None
-    if not 1 <= month <= 12 or not 1 <= day <= calendar.monthrange(year, month)[1]:
+    try:
+        return date(year, month, day)
+    except ValueError:  # month 13, 30 February, year 0: not a day a person can mean
         return None
-    return date(year, month, day)
 
 
 def form_version(form: dict[str, str]) -> int:

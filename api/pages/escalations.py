@@ -12,7 +12,7 @@ from __future__ import annotations
 from typing import Annotated
 
 from fastapi import APIRouter, Path, Query, Request
-from starlette.responses import RedirectResponse, Response
+from starlette.responses import Response
 
 from api.deps import (
     ID_MAX,
@@ -22,6 +22,7 @@ from api.deps import (
     allowed,
     form_date,
     form_version,
+    see_other,
 )
 from api.errors import Refused
 from api.templating import render
@@ -87,7 +88,7 @@ def sweep_now(
 ) -> Response:
     """Open, close and raise escalations now, as the daily sweep does."""
     escalations.sweep(db, actor=principal.user.username)
-    return RedirectResponse("/escalations?swept=true", status_code=303)
+    return see_other("/escalations?swept=true")
 
 
 def _escalation_page(
@@ -171,7 +172,7 @@ def record_action(
         raise Refused(
             exc, title="That was not recorded", back=back, back_text="Back to the escalation"
         ) from exc
-    return RedirectResponse(f"{back}?recorded={kind}", status_code=303)
+    return see_other(f"{back}?recorded={kind}")
 
 
 # -- exception reports -------------------------------------------------------------------------
@@ -217,7 +218,7 @@ def make_report(
             status_code=422,
         )
     report = escalations.build_report(db, audience=audience, actor=principal.user.username)
-    return RedirectResponse(f"/reports/{report.id}", status_code=303)
+    return see_other(f"/reports/{report.id}")
 
 
 @router.get("/reports/{report_id}")
@@ -297,6 +298,6 @@ def jobs_page(
             "title": "Scheduled jobs",
             "jobs": scheduler.JOBS,
             "runs": job_queries.recent_job_runs(db),
-            "timezone": scheduler.TIMEZONE,
+            "timezone": str(clock.council_zone()),
         },
     )

@@ -16,7 +16,7 @@ from typing import Annotated, Any
 
 import pandas as pd
 from fastapi import APIRouter, Depends, Path, Query, Request
-from starlette.responses import RedirectResponse, Response
+from starlette.responses import Response
 
 from api.charts import FanChart, describe_fan, fan_chart_svg
 from api.deps import (
@@ -25,6 +25,7 @@ from api.deps import (
     DbSession,
     Principal,
     allowed,
+    see_other,
 )
 from api.templating import render
 from planner.core import clock
@@ -138,7 +139,7 @@ def make_forecast(
     target = f"/forecasts/{first}"
     if others:
         target += f"?made_with={others[0]}"
-    return RedirectResponse(target, status_code=303)
+    return see_other(target)
 
 
 @router.get("/forecasts/compare")

@@ -12,7 +12,7 @@ from __future__ import annotations
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Path, Query, Request
-from starlette.responses import RedirectResponse, Response
+from starlette.responses import Response
 
 from api.deps import (
     ID_MAX,
@@ -22,6 +22,7 @@ from api.deps import (
     allowed,
     form_date,
     form_version,
+    see_other,
 )
 from api.errors import Refused
 from api.templating import render
@@ -140,7 +141,7 @@ def run_matching_now(
         raise Refused(
             exc, title="Matching could not be run", back="/matching", back_text="Back to matching"
         ) from exc
-    return RedirectResponse("/matching", status_code=303)
+    return see_other("/matching")
 
 
 def _decision_refused(exc: PlannerError) -> Refused:
@@ -184,7 +185,7 @@ def accept(
         )
     except (matching.Conflict, matching.InvalidDecision, InvalidInput) as exc:
         raise _decision_refused(exc) from exc
-    return RedirectResponse(f"/matching?accepted={proposal_id}", status_code=303)
+    return see_other(f"/matching?accepted={proposal_id}")
 
 
 @router.post("/matching/proposals/{proposal_id}/decline")
@@ -211,4 +212,4 @@ def decline(
         if isinstance(exc, matching.InvalidDecision) and not form.get("reason"):
             refused = InvalidInput("Choose why the proposal is declined.")
         raise _decision_refused(refused) from exc
-    return RedirectResponse(f"/matching?declined={proposal_id}", status_code=303)
+    return see_other(f"/matching?declined={proposal_id}")

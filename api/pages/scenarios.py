@@ -13,7 +13,7 @@ from __future__ import annotations
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Path, Request
-from starlette.responses import RedirectResponse, Response
+from starlette.responses import Response
 
 from api.deps import (
     ID_MAX,
@@ -22,6 +22,7 @@ from api.deps import (
     Principal,
     allowed,
     iso_date,
+    see_other,
 )
 from api.pages.forecasting import ForecastBusy, _one_at_a_time
 from api.templating import render
@@ -131,7 +132,7 @@ def create_scenario(
         return _scenarios_page(
             request, db, principal, errors={key: exc.message}, form=shown, status_code=422
         )
-    return RedirectResponse(f"/scenarios?created={shown['name']}", status_code=303)
+    return see_other(f"/scenarios?created={shown['name']}")
 
 
 @router.post("/scenarios/{scenario_id}/delete")
@@ -143,7 +144,7 @@ def delete_scenario(
 ) -> Response:
     """Delete a saved scenario (the catalogue has no delete button and cannot be deleted)."""
     scenarios.delete_scenario_by_id(db, scenario_id, actor=principal.user.username)
-    return RedirectResponse("/scenarios", status_code=303)
+    return see_other("/scenarios")
 
 
 # -- goal-seek ---------------------------------------------------------------------------------

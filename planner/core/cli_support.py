@@ -55,14 +55,15 @@ def progress_bar() -> Progress:
     )
 
 
-def parse_day(text: str | None) -> date | None:
-    if text is None:
+def parse_day(text: str | None, option: str = "--as-of") -> date | None:
+    """A date typed for ``option``, or None if it was left out; anything else that is not
+    a YYYY-MM-DD date ends the command with code 2, naming the option and the value."""
+    if not text:
         return None
     try:
         return date.fromisoformat(text)
     except ValueError:
-        fail(f"--as-of {text!r} is not a date; expected YYYY-MM-DD")
-    return None
+        fail(f"{option}: value {text!r}, expected a date as YYYY-MM-DD")
 
 
 class OutputFormat(StrEnum):

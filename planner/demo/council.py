@@ -56,6 +56,7 @@ AREAS = {
 CHILD_POPULATION = 67_300  # ONS 0-17 estimate for the council; 0.1% gives the NTS's 67
 HISTORY_YEARS = 5
 PERSONAL_ADVISERS = 18
+ADVISERS = tuple(f"pa{n:02d}" for n in range(1, PERSONAL_ADVISERS + 1))  # their usernames
 # The report's figures imply care-leaver cohorts (592 over ages 17-24, about 70 a year)
 # twice the size of the cohorts of 16-17 year olds in care (62 over two years, 31 a year).
 # The demo reconciles them by putting a care placement from 16 on the records of only a
@@ -107,7 +108,7 @@ class _Builder:
         self.places: list[dict[str, Any]] = []
         self.stays: list[dict[str, Any]] = []
         self.vacancies: list[dict[str, Any]] = []
-        self.advisers = [f"pa{n:02d}" for n in range(1, PERSONAL_ADVISERS + 1)]
+        self.advisers = list(ADVISERS)
         self._place_busy: dict[str, list[tuple[date, date]]] = defaultdict(list)
         self._places_by_kind: dict[tuple[str, str], list[str]] = defaultdict(list)
         self._provision: dict[str, dict[str, Any]] = {}
@@ -901,8 +902,7 @@ def demo_account_names() -> set[str]:
     """The accounts the demo makes: one per role and its personal advisers (pa01...)."""
     from planner.accounts.service import DEMO_USERNAMES
 
-    advisers = {f"pa{n:02d}" for n in range(1, PERSONAL_ADVISERS + 1)}
-    return set(DEMO_USERNAMES.values()) | advisers
+    return set(DEMO_USERNAMES.values()) | set(ADVISERS)
 
 
 def not_the_demos(session: Session) -> list[str] | None:

@@ -53,10 +53,7 @@ def is_current(stay: HasDates, day: date) -> bool:
 def current_on(table: Any, day: date) -> sa.ColumnElement[bool]:
     """:func:`stay_state` ``== "current"`` as a SQL condition on a stay table (or alias) with
     ``start_date`` and ``end_date`` columns: ``select(Stay).where(current_on(Stay, day))``."""
-    return sa.and_(
-        table.start_date <= day,
-        sa.or_(table.end_date.is_(None), table.end_date > day),
-    )
+    return sa.and_(table.start_date <= day, not_ended_on(table, day))
 
 
 def planned_on(table: Any, day: date) -> sa.ColumnElement[bool]:

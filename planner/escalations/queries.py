@@ -12,7 +12,7 @@ from sqlmodel import Session, col, select
 from planner.core import clock
 from planner.core.errors import NotFound
 from planner.domain import PlacementType, age_on
-from planner.escalations.rules import LEVELS, days_counted, required_level, supervision_due
+from planner.escalations.rules import LEVELS, level_of_stay, release_date, supervision_due
 from planner.models import (
     Escalation,
     EscalationAction,
@@ -62,13 +62,12 @@ def queue(session: Session, *, today: date | None = None) -> list[QueueItem]:
     )
     for esc, stay, person in rows:
         age = age_on(person.date_of_birth, day)
-        release = stay.expected_end if stay.placement_type == PlacementType.custody else None
-        _, why = required_level(
-            age=age,
-            placement_type=stay.placement_type,
-            days=days_counted(stay, day),
+        release = release_date(stay)
+        _, why = level_of_stay(
+            stay,
+            date_of_birth=person.date_of_birth,
             exit_plan=esc.exit_plan_agreed_on is not None,
-            release_in=(release - day).days if release else None,
+            day=day,
         )
         due = supervision_due(esc)
         items.append(

@@ -25,7 +25,7 @@ from __future__ import annotations
 from datetime import date, timedelta
 from typing import TYPE_CHECKING
 
-from planner.domain import MOST_URGENT_TYPES, PlacementType
+from planner.domain import MOST_URGENT_TYPES, PlacementType, age_on
 
 if TYPE_CHECKING:
     from planner.models import Escalation, Stay
@@ -67,6 +67,26 @@ def required_level(
     if urgent and age < 18:
         rules.append((4, f"aged 16-17 in {ptype.label.lower()}"))
     return max(rules, key=lambda r: r[0])
+
+
+def release_date(stay: Stay) -> date | None:
+    """When a young person in custody is expected out (no other stay has a release)."""
+    return stay.expected_end if stay.placement_type == PlacementType.custody else None
+
+
+def level_of_stay(
+    stay: Stay, *, date_of_birth: date, exit_plan: bool, day: date
+) -> tuple[int, str]:
+    """:func:`required_level` for one unsuitable stay on ``day``: the sweep sets it, the
+    queue explains it, from the same facts."""
+    release = release_date(stay)
+    return required_level(
+        age=age_on(date_of_birth, day),
+        placement_type=stay.placement_type,
+        days=days_counted(stay, day),
+        exit_plan=exit_plan,
+        release_in=(release - day).days if release else None,
+    )
 
 
 def supervision_due(esc: Escalation) -> date:

@@ -22,16 +22,11 @@ from sqlmodel import Session, col, select
 
 from planner.core import audit, clock
 from planner.core.errors import Conflict, InvalidInput, NotFound
-from planner.domain import PlacementType, age_on
+from planner.domain import PlacementType
 from planner.domain.stays import current_on, stay_state
 from planner.domain.suitability import is_suitable, unsuitable_condition
 from planner.escalations.queries import queue
-from planner.escalations.rules import (
-    LEVELS,
-    days_counted,
-    required_level,
-    supervision_due,
-)
+from planner.escalations.rules import LEVELS, level_of_stay, supervision_due
 from planner.models import Escalation, EscalationAction, ExceptionReport, Stay, YoungPerson
 from planner.records.spreadsheets import table_bytes
 
@@ -112,26 +107,32 @@ def _reconcile(
     unsuitable = {s.id: s for s in session.exec(stays)}
     open_escalations = {e.stay_id: e for e in session.exec(escalations)}
     opened = closed = raised = 0
-    for stay_id, esc in open_escalations.items():
-        if stay_id in unsuitable:
-            continue
-        stay = session.get(Stay, stay_id)
-        now = session.exec(
+    closing = {s: e for s, e in open_escalations.items() if s not in unsuitable}
+    # what each of them lives in now, read once for all of them
+    ended_stays = {
+        s.id: s for s in session.exec(select(Stay).where(col(Stay.id).in_(list(closing))))
+    }
+    living_now = {
+        s.young_person_id: s
+        for s in session.exec(
             select(Stay).where(
-                Stay.young_person_id == esc.young_person_id,
+                col(Stay.young_person_id).in_([e.young_person_id for e in closing.values()]),
                 current_on(Stay, day),
             )
-        ).first()
+        )
+    }
+    for stay_id, esc in closing.items():
+        stay = ended_stays.get(stay_id)
+        now = living_now.get(esc.young_person_id)
         # the day the stay ended, never a day still to come
         ended = stay.end_date if stay and stay_state(stay, day) == "ended" else None
         esc.closed_on = ended or day
-        esc.closure = (
-            f"moved to {PlacementType(now.placement_type).value}"
-            if now is not None and is_suitable(now.placement_type, now.suitable)
-            else "left the service"
-            if now is None
-            else "now recorded as suitable"
-        )
+        if now is None:
+            esc.closure = "left the service"
+        elif is_suitable(now.placement_type, now.suitable):
+            esc.closure = f"moved to {PlacementType(now.placement_type).value}"
+        else:
+            esc.closure = "now recorded as suitable"
         esc.version += 1
         _act(session, esc, on=day, actor=actor, kind="closed", note=esc.closure)
         closed += 1
@@ -157,18 +158,11 @@ def _reconcile(
             opened += 1
         else:
             esc = found
-        person = people[stay.young_person_id]
-        release_in = (
-            (stay.expected_end - day).days
-            if stay.placement_type == PlacementType.custody and stay.expected_end
-            else None
-        )
-        level, why = required_level(
-            age=age_on(person.date_of_birth, day),
-            placement_type=stay.placement_type,
-            days=days_counted(stay, day),
+        level, why = level_of_stay(
+            stay,
+            date_of_birth=people[stay.young_person_id].date_of_birth,
             exit_plan=esc.exit_plan_agreed_on is not None,
-            release_in=release_in,
+            day=day,
         )
         if level > esc.level or (reassess and level != esc.level):
             esc.level = level

@@ -21,7 +21,6 @@ code 2, having changed nothing.
 
 from __future__ import annotations
 
-from datetime import date
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated
 
@@ -113,14 +112,6 @@ def pd_quarter(value) -> str:  # type: ignore[no-untyped-def]
 scenario_app = typer.Typer(
     help="Saved forecast scenarios (the catalogue is read-only).", no_args_is_help=True
 )
-
-
-def _day(text: str, option: str) -> date:
-    try:
-        return date.fromisoformat(text)
-    except ValueError:
-        fail(f"{option} must be a date as YYYY-MM-DD, not {text!r}")
-        raise  # unreachable
 
 
 def _range(lv: LeverSpec) -> str:
@@ -225,8 +216,10 @@ def places_needed_command(
     from planner.forecasting import places_needed
     from planner.forecasting.service import UnknownScenario
 
-    day = _day(as_of, "--as-of") if as_of else clock.today()
-    end = _day(through, "--through")
+    day = parse_day(as_of) or clock.today()
+    end = parse_day(through, "--through")
+    if end is None:
+        fail("--through: expected a date as YYYY-MM-DD")
     try:
         with unit_of_work(migrated_engine()) as session:
             answer = places_needed.places_needed(

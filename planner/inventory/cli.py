@@ -27,10 +27,23 @@ if TYPE_CHECKING:
 app = typer.Typer()
 
 
-def report_table(summary: Summary) -> Table:
-    """The demo council beside the annual report it is calibrated to (only the demo's)."""
+def _comparison(summary: Summary) -> list[dict[str, object]]:
+    """The demo council's figures beside the annual report's: one row per measure."""
     from planner.inventory.status import REPORT_FIGURES
 
+    return [
+        {
+            "measure": fig.label,
+            "report": fig.figure,
+            "planner": summary.figures.get(fig.key, 0),
+            "note": fig.note,
+        }
+        for fig in REPORT_FIGURES
+    ]
+
+
+def report_table(summary: Summary) -> Table:
+    """The demo council beside the annual report it is calibrated to (only the demo's)."""
     table = Table(
         title=f"The demo council on {summary.as_of:%d %B %Y} beside its 2023-24 annual report"
     )
@@ -38,17 +51,15 @@ def report_table(summary: Summary) -> Table:
     table.add_column("Report (31 Mar 2024)", justify="right")
     table.add_column("Planner", justify="right")
     table.add_column("Note")
-    for fig in REPORT_FIGURES:
-        ours = summary.figures.get(fig.key, 0)
-        mark = "" if fig.figure is None or ours == fig.figure else "[yellow]differs[/yellow] "
-        table.add_row(fig.label, str(fig.figure), str(ours), mark + fig.note)
+    for row in _comparison(summary):
+        report, ours = row["report"], row["planner"]
+        mark = "" if report is None or ours == report else "[yellow]differs[/yellow] "
+        table.add_row(str(row["measure"]), str(report), str(ours), mark + str(row["note"]))
     return table
 
 
 def _sections(summary: Summary, demo_only: bool) -> dict[str, list[dict[str, object]]]:
     """Every figure the tables show, as plain rows: the one source for table, CSV and JSON."""
-    from planner.inventory.status import REPORT_FIGURES
-
     people: list[dict[str, object]] = [
         {
             "placement_type": ptype.value,
@@ -90,15 +101,7 @@ def _sections(summary: Summary, demo_only: bool) -> dict[str, list[dict[str, obj
         ],
     }
     if demo_only:
-        sections["demo_report_comparison"] = [
-            {
-                "measure": fig.label,
-                "report": fig.figure,
-                "planner": summary.figures.get(fig.key, 0),
-                "note": fig.note,
-            }
-            for fig in REPORT_FIGURES
-        ]
+        sections["demo_report_comparison"] = _comparison(summary)
     return sections
 
 

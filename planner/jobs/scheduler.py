@@ -46,7 +46,6 @@ from planner.jobs.lock import lock_for
 from planner.models import JobRun, utcnow
 
 log = logging.getLogger(__name__)
-TIMEZONE = "Europe/London"
 JOB_TABLE = "apscheduler_jobs"
 RUN_SCHEDULED = "planner.jobs.scheduler:run_scheduled"
 
@@ -249,7 +248,7 @@ def recover_interrupted(engine: Engine, now: datetime) -> list[JobSpec]:
             )
         session.flush()
         for run in marked:
-            spec = next((s for s in JOBS if s.id == run.job_id), None)
+            spec = next((s for s in JOBS if s.id == run.job_id), None)  # a job since removed: None
             if spec is None or run.period is None or run.period != period_of(spec, now):
                 continue
             tries = session.exec(
@@ -271,12 +270,12 @@ def build_scheduler(engine: Engine, *, background: bool) -> BaseScheduler:
     scheduler = kind(
         jobstores={"default": SQLAlchemyJobStore(engine=engine, tablename=JOB_TABLE)},
         job_defaults={"coalesce": True, "max_instances": 1, "misfire_grace_time": 3600},
-        timezone=TIMEZONE,
+        timezone=clock.council_zone(),
     )
     for spec in JOBS:
         scheduler.add_job(
             RUN_SCHEDULED,
-            CronTrigger(timezone=TIMEZONE, **spec.cron),
+            CronTrigger(timezone=clock.council_zone(), **spec.cron),
             args=[spec.id],
             id=spec.id,
             name=spec.description,

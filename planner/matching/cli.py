@@ -7,7 +7,6 @@ expected), exits with code 2 and writes nothing.
 
 from __future__ import annotations
 
-import datetime as dt
 from enum import StrEnum
 from pathlib import Path
 from typing import Annotated
@@ -178,16 +177,6 @@ class Backend(StrEnum):
     arrays = "arrays"
 
 
-def _as_of(text: str | None) -> dt.date:
-    if not text:
-        return clock.today()
-    try:
-        return dt.date.fromisoformat(text)
-    except ValueError:
-        typer.echo(f"--as-of: value {text!r}, expected a date as YYYY-MM-DD", err=True)
-        raise typer.Exit(BAD_INPUT) from None
-
-
 def match_command(
     people: Path = typer.Option(..., "--people", help="People template (.csv or .xlsx)."),
     vacancies: Path = typer.Option(..., "--vacancies", help="Vacancies template (.csv or .xlsx)."),
@@ -211,7 +200,7 @@ def match_command(
     from planner.matching.files import MatchFileError, read_match_inputs, write_match_outputs
 
     settings = MatchSettings(
-        as_of=_as_of(as_of),
+        as_of=parse_day(as_of) or clock.today(),
         solver=solver.value,
         time_limit_seconds=time_limit,
         backend=backend.value,
