@@ -12,7 +12,13 @@ from sqlmodel import Session, col, select
 from planner.core import clock
 from planner.core.errors import NotFound
 from planner.domain import PlacementType, age_on
-from planner.escalations.rules import LEVELS, level_of_stay, release_date, supervision_due
+from planner.escalations.rules import (
+    LEVELS,
+    closure_words,
+    level_of_stay,
+    release_date,
+    supervision_due,
+)
 from planner.models import (
     Escalation,
     EscalationAction,
@@ -95,13 +101,19 @@ def queue(session: Session, *, today: date | None = None) -> list[QueueItem]:
 
 
 def history(session: Session, escalation_id: int) -> list[EscalationAction]:
-    return list(
+    """What was done on an escalation, oldest first; a closure's note in words."""
+    actions = list(
         session.exec(
             select(EscalationAction)
             .where(EscalationAction.escalation_id == escalation_id)
             .order_by(col(EscalationAction.on), col(EscalationAction.id))
         )
     )
+    for action in actions:
+        if action.kind == "closed":
+            session.expunge(action)  # shown in words, never written back
+            action.note = closure_words(action.note)
+    return actions
 
 
 def _visible(session: Session, viewer: User, *people: int) -> set[int]:
@@ -174,7 +186,7 @@ def get_escalation_or_raise(
         release_date=stay.expected_end if stay.placement_type == PlacementType.custody else None,
         opened_on=esc.opened_on,
         closed_on=esc.closed_on,
-        closure=esc.closure,
+        closure=closure_words(esc.closure),
         level=esc.level,
         level_label=LEVELS[esc.level],
         exit_plan_agreed_on=esc.exit_plan_agreed_on,

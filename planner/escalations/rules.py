@@ -91,3 +91,17 @@ def level_of_stay(
 
 def supervision_due(esc: Escalation) -> date:
     return (esc.last_supervision_on or esc.opened_on) + timedelta(days=SUPERVISION_DAYS)
+
+
+def closure_words(closure: str) -> str:
+    """How an escalation's closure reads to a person.
+
+    The sweep stores ``moved to <placement type code>`` (the column is short, and the code
+    stays stable if a label is reworded); pages, the API and reports show the label, so an
+    officer reads "moved to supported accommodation framework", never an internal code."""
+    prefix = "moved to "
+    if closure.startswith(prefix):
+        code = closure[len(prefix) :]
+        if code in PlacementType._value2member_map_:
+            return prefix + PlacementType(code).label.lower()
+    return closure

@@ -13,7 +13,7 @@ from sqlmodel import select
 from planner.core import clock
 from planner.core.errors import PlannerError
 from planner.domain import PlacementType, Role
-from planner.escalations.queries import queue
+from planner.escalations.queries import get_escalation_or_raise, queue
 from planner.escalations.rules import required_level
 from planner.escalations.service import (
     EscalationConflict,
@@ -148,6 +148,11 @@ def test_moving_somewhere_suitable_closes_the_escalation(session):
     closed = session.get(Escalation, esc.id)
     assert summary.closed == 1 and closed.closed_on == moved_on
     assert closed.closure == "moved to supported_lodgings"
+    manager = factories.user(session, role=Role.manager)
+    view = get_escalation_or_raise(session, viewer=manager, escalation_id=esc.id, today=moved_on)
+    assert view.closure == "moved to supported lodgings"  # words, never the stored code
+    assert [a.note for a in view.history if a.kind == "closed"] == [view.closure]
+    assert session.get(Escalation, esc.id).closure == "moved to supported_lodgings"
     assert esc.id not in {i.escalation_id for i in queue(session, today=moved_on)}
     assert summary.open == 2  # the others are still tracked
 

@@ -16,6 +16,7 @@ from planner.domain import PlacementType, Role
 from planner.domain.stays import stay_state
 from planner.escalations.queries import queue
 from planner.escalations.service import build_report, sweep
+from planner.forecasting.inputs import frames_from_database
 from planner.inventory.status import summarise
 from planner.matching.service import accept_proposal, people_frame
 from planner.models import Escalation, Stay
@@ -60,6 +61,12 @@ def _board_count(session) -> int:
     return json.loads(report.content)["totals"]["in_unsuitable_accommodation"]
 
 
+def _forecast_placement(session, reference: str) -> str:
+    """Where the forecast's starting population has this young person today."""
+    people = frames_from_database(session, clock.today())["people"]
+    return str(people.set_index("person_id").loc[reference, "placement_type"])
+
+
 def test_a_move_for_a_later_day_keeps_them_escalated_and_counted_until_that_day(session):
     person, bnb, proposal = _in_bed_and_breakfast(session, ACCEPTED_ON)
     with clock.frozen(ACCEPTED_ON):
@@ -86,6 +93,7 @@ def test_a_move_for_a_later_day_keeps_them_escalated_and_counted_until_that_day(
         assert record.planned_stay and record.planned_stay.start_date == MOVE
         listed = list_young_people(session, viewer=viewer, unsuitable_only=True)
         assert [r.reference for r in listed.rows] == [person.reference]
+        assert _forecast_placement(session, person.reference) == "bed_and_breakfast"
 
     with clock.frozen(MOVE):
         sweep(session)
@@ -96,6 +104,7 @@ def test_a_move_for_a_later_day_keeps_them_escalated_and_counted_until_that_day(
         assert queue(session) == []
         assert summarise(session).figures["unsuitable"] == 0
         assert _board_count(session) == 0
+        assert _forecast_placement(session, person.reference) == "supported_accommodation"
 
 
 def test_a_move_that_starts_today_closes_the_escalation_at_once(session):
