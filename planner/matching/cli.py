@@ -125,6 +125,8 @@ def decide_command(
     remains is printed as the pages word it, never as a traceback."""
     from planner.core import audit
     from planner.core.db import run_in_transaction
+    from planner.domain.text import day_words
+    from planner.matching import queries as matching_queries
     from planner.matching import service as matching
 
     if decision not in ("accept", "decline"):
@@ -136,14 +138,20 @@ def decide_command(
     def decide(session) -> str:  # type: ignore[no-untyped-def]
         proposal = matching.get_proposal_or_raise(session, proposal_id)
         if decision == "accept":
-            placed = matching.accept_proposal(
+            matching.accept_proposal(
                 session,
                 proposal_id=proposal_id,
                 expected_version=proposal.version,
                 actor=audit.cli_actor(),
                 start=move_in,
             )
-            return f"Proposal {proposal_id} accepted: stay {placed.stay_id} begins."
+            if move_in > clock.today():
+                who = matching_queries.young_person_references(session)[proposal.young_person_id]
+                return (
+                    f"Proposal {proposal_id} accepted. Move planned for {day_words(move_in)};"
+                    f" {who} stays where they are until then."
+                )
+            return f"Proposal {proposal_id} accepted: the move begins {day_words(move_in)}."
         matching.decline_proposal(
             session,
             proposal_id=proposal_id,
