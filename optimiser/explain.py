@@ -119,6 +119,12 @@ class Explainer:
         self.proposal_of = {int(self.edge_person[e]): int(e) for e in chosen}
         self.vids = vacancies["vacancy_id"].to_numpy()
         self.capacity = vacancies["capacity"].to_numpy(dtype=np.int64)
+        # The pairs that only a decision keeps apart, by young person: named in the reasons
+        # and the alternatives, so an officer sees what lifting the exclusion would allow.
+        self.decisions_of: dict[str, list[tuple[str, str]]] = {}
+        only = compatibility.decisions[compatibility.decisions["only"].astype(bool)]
+        for pid, vid, reason in only[["person_id", "vacancy_id", "reason"]].itertuples(index=False):
+            self.decisions_of.setdefault(str(pid), []).append((str(vid), str(reason)))
 
     def detail(self, positions: np.ndarray) -> pd.DataFrame:
         """The edges at `positions` with the names, dates and costs the outputs print."""
@@ -143,6 +149,8 @@ class Explainer:
         self, group: np.ndarray, order_key: np.ndarray, positions: np.ndarray
     ) -> tuple[np.ndarray, np.ndarray]:
         """The `top_k` positions of each group: highest score first, then `order_key`."""
+        if len(positions) == 0:
+            return positions, positions
         order = np.lexsort((order_key[positions], -self.edge_score[positions], group[positions]))
         ranked = positions[order]
         keys = group[ranked]
@@ -204,6 +212,14 @@ class Explainer:
         chosen["need"] = self.needs["need"].to_numpy()[chosen["person"]]
         return chosen[PROPOSAL_COLUMNS].sort_values(["stage", "person_id"]).reset_index(drop=True)
 
+    def _decision_words(self, person_id: str) -> str:
+        """The vacancies only a decision keeps from this young person, each named by it."""
+        mine = self.decisions_of.get(person_id)
+        if not mine:
+            return ""
+        named = "; ".join(f"{vacancy_id}: {reason}" for vacancy_id, reason in mine)
+        return f" Not proposed again because of a decision: {named}."
+
     def _rule_words(self, person_id: str) -> str:
         counts = self.compatibility.rule_counts.loc[person_id]
         parts = [f"{name} {int(n)}" for name, n in counts.items() if n]
@@ -251,6 +267,7 @@ class Explainer:
                     if vacancies_total
                     else "No vacancies in this run."
                 )
+                reason += self._decision_words(pid)
                 rows.append(
                     (pid, need, 0, excluded, "", f"{pid} ({self.situations[person]}). {reason}")
                 )
@@ -265,6 +282,7 @@ class Explainer:
             )
             if excluded:
                 reason += f" Rules excluded the other vacancies: {excluded}."
+            reason += self._decision_words(pid)
             rows.append((pid, need, count, excluded, taken, reason))
         return pd.DataFrame(rows, columns=UNMATCHED_COLUMNS)
 
@@ -318,12 +336,12 @@ class Explainer:
         return " The proposals as a whole fit better without this move."
 
     def alternatives(self) -> pd.DataFrame:
-        if len(self.edges) == 0:
+        if len(self.edges) == 0 and not self.decisions_of:
             return pd.DataFrame(columns=ALTERNATIVE_COLUMNS)
         score = self.edge_score
         current_score = {p: int(score[e]) for p, e in self.proposal_of.items()}
         free = np.flatnonzero(~self.edge_chosen)
-        rows = []
+        rows: list[tuple[object, ...]] = []
         # For each vacancy: the best people not proposed to it (ties: person id).
         top, ranks = self._top(self.edge_vacancy, self.edge_person, free)
         for e, rank in zip(top, ranks, strict=True):
@@ -383,6 +401,23 @@ class Explainer:
                     text,
                 )
             )
+        # The pairs only a decision keeps apart: not alternatives an officer can pick, but
+        # the reason a young person is not among them, named by the decision.
+        for pid, mine in sorted(self.decisions_of.items()):
+            for vacancy_id, reason in mine:
+                rows.append(
+                    (
+                        "decision",
+                        vacancy_id,
+                        pid,
+                        0,
+                        None,
+                        None,
+                        "",
+                        f"not proposed again: {reason}; lifting the exclusion would make the"
+                        " pair possible",
+                    )
+                )
         frames = pd.DataFrame(rows, columns=ALTERNATIVE_COLUMNS)
         return frames.sort_values(["kind", "vacancy_id", "person_id"], kind="stable").reset_index(
             drop=True
