@@ -173,6 +173,7 @@ def match_inputs(inputs: MatchInputs, *, validation_seconds: float = 0.0) -> Mat
         solution.deadline_met,
         settings.top_k,
         settings.imminent_weeks,
+        inputs.has_side_constraints,
     )
     proposals = explainer.proposals()
     unmatched = explainer.unmatched()
