@@ -18,6 +18,10 @@ from optimiser.needs import NEED_ASKED, NEED_IMMINENT, NEED_NONE, NEED_UNSUITABL
 from optimiser.rules import RULES, Compatibility
 from optimiser.vocabulary import PLACEMENT_TYPE_LABELS
 
+# Above this many stage-a pairs the consequences are not worked out pair by pair: each is
+# a search over stage a's pairs, and at county size (600,000 pairs) thousands of them took
+# minutes. Council runs (about 33,000 pairs in all) are always exact.
+CONSEQUENCE_PAIR_LIMIT = 100_000
 STAGE_OF_NEED = {NEED_UNSUITABLE: "a", NEED_IMMINENT: "b", NEED_ASKED: "c"}
 
 
@@ -442,6 +446,13 @@ class Explainer:
         may stay in unsuitable accommodation instead of them."""
         if self._stage_a is None:
             self._stage_a = StageA(self)
+        if not self._stage_a.exact:
+            if replaced is not None and self.moved_out[replaced]:
+                return (
+                    " and might stay in unsuitable accommodation (not worked out for a run"
+                    " this size)"
+                )
+            return ""
         dropped = self._stage_a.force(person, vacancy)
         words = ""
         if replaced is not None:
@@ -507,6 +518,9 @@ class StageA:
         self.capacity = explainer.capacity
         self.adjacent: dict[int, list[int]] = {}  # person -> vacancies
         self.candidates: dict[int, list[int]] = {}  # vacancy -> unsuitable people
+        self.exact = int(unsuitable[explainer.edge_person].sum()) <= CONSEQUENCE_PAIR_LIMIT
+        if not self.exact:
+            return
         for person, vacancy in zip(
             explainer.edge_person.tolist(), explainer.edge_vacancy.tolist(), strict=True
         ):

@@ -98,3 +98,14 @@ def test_every_consequence_agrees_with_a_forced_re_solve(seed):
             assert f"{other} (" in text and "instead" in text, (alt, other)
         if not (moved - after):
             assert "instead" not in text and "would stay in" not in text, alt
+
+
+def test_above_the_size_limit_the_words_say_it_was_not_worked_out(monkeypatch):
+    import optimiser.explain as explain
+
+    monkeypatch.setattr(explain, "CONSEQUENCE_PAIR_LIMIT", 0)
+    people, places = _instance(7)
+    result = run(people, places)
+    texts = " ".join(result.alternatives["consequence"])
+    assert "not worked out for a run this size" in texts
+    assert "still be moved out" not in texts and "stage" not in texts
