@@ -18,10 +18,11 @@ from optimiser.needs import NEED_ASKED, NEED_IMMINENT, NEED_NONE, NEED_UNSUITABL
 from optimiser.rules import RULES, Compatibility
 from optimiser.vocabulary import PLACEMENT_TYPE_LABELS
 
-# Above this many stage-a pairs the consequences are not worked out pair by pair: each is
-# a search over stage a's pairs, and at county size (600,000 pairs) thousands of them took
-# minutes. Council runs (about 33,000 pairs in all) are always exact.
-CONSEQUENCE_PAIR_LIMIT = 100_000
+# Above this much work (stage-a pairs x young people moved out) the consequences are not
+# worked out pair by pair: each is a search over stage a's pairs, and at county size
+# (600,000 pairs, 748 moved out) thousands of them took minutes. The council benchmark
+# (33,000 pairs, 83 moved out) is well inside it and always exact.
+CONSEQUENCE_PAIR_LIMIT = 5_000_000
 STAGE_OF_NEED = {NEED_UNSUITABLE: "a", NEED_IMMINENT: "b", NEED_ASKED: "c"}
 
 
@@ -518,7 +519,8 @@ class StageA:
         self.capacity = explainer.capacity
         self.adjacent: dict[int, list[int]] = {}  # person -> vacancies
         self.candidates: dict[int, list[int]] = {}  # vacancy -> unsuitable people
-        self.exact = int(unsuitable[explainer.edge_person].sum()) <= CONSEQUENCE_PAIR_LIMIT
+        work = int(unsuitable[explainer.edge_person].sum()) * int(explainer.moved_out.sum())
+        self.exact = work <= CONSEQUENCE_PAIR_LIMIT
         if not self.exact:
             return
         for person, vacancy in zip(
