@@ -367,6 +367,27 @@ class DeclineRequest(Decision):
     note: str = Field(default="", max_length=500, pattern=NOTE)
 
 
+class LiftExclusionRequest(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    reason: str = Field(
+        min_length=1, max_length=500, pattern=NOTE, description="Why the exclusion is lifted"
+    )
+
+
+class ExclusionPublic(BaseModel):
+    """A decline that still keeps a pair (or, with no vacancy, a young person) out of
+    matching, worded as people read it."""
+
+    model_config = ConfigDict(from_attributes=True)
+    proposal_id: int
+    young_person: str
+    vacancy_id: int | None
+    reason: str
+    words: str
+    decided_by: str
+    decided_on: date
+
+
 class EscalationActionRequest(Decision):
     kind: Literal["supervision", "exit_plan", "pathway_plan", "note"]
     on: Day = Field(description="When it happened (not in the future; 2000-2100)")

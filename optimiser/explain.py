@@ -18,6 +18,11 @@ from optimiser.needs import NEED_ASKED, NEED_IMMINENT, NEED_NONE, NEED_UNSUITABL
 from optimiser.rules import RULES, Compatibility
 from optimiser.vocabulary import PLACEMENT_TYPE_LABELS
 
+# Above this much work (stage-a pairs x young people moved out) the consequences are not
+# worked out pair by pair: each is a search over stage a's pairs, and at county size
+# (600,000 pairs, 748 moved out) thousands of them took minutes. The council benchmark
+# (33,000 pairs, 83 moved out) is well inside it and always exact.
+CONSEQUENCE_PAIR_LIMIT = 5_000_000
 STAGE_OF_NEED = {NEED_UNSUITABLE: "a", NEED_IMMINENT: "b", NEED_ASKED: "c"}
 
 
@@ -85,6 +90,7 @@ class Explainer:
         deadline_met: np.ndarray,
         top_k: int,
         imminent_weeks: int,
+        side_constraints: bool = False,
     ):
         self.people = people
         self.vacancies = vacancies
@@ -119,6 +125,14 @@ class Explainer:
         self.proposal_of = {int(self.edge_person[e]): int(e) for e in chosen}
         self.vids = vacancies["vacancy_id"].to_numpy()
         self.capacity = vacancies["capacity"].to_numpy(dtype=np.int64)
+        self.side_constraints = side_constraints
+        self._stage_a: StageA | None = None
+        # The pairs that only a decision keeps apart, by young person: named in the reasons
+        # and the alternatives, so an officer sees what lifting the exclusion would allow.
+        self.decisions_of: dict[str, list[tuple[str, str]]] = {}
+        only = compatibility.decisions[compatibility.decisions["only"].astype(bool)]
+        for pid, vid, reason in only[["person_id", "vacancy_id", "reason"]].itertuples(index=False):
+            self.decisions_of.setdefault(str(pid), []).append((str(vid), str(reason)))
 
     def detail(self, positions: np.ndarray) -> pd.DataFrame:
         """The edges at `positions` with the names, dates and costs the outputs print."""
@@ -143,6 +157,8 @@ class Explainer:
         self, group: np.ndarray, order_key: np.ndarray, positions: np.ndarray
     ) -> tuple[np.ndarray, np.ndarray]:
         """The `top_k` positions of each group: highest score first, then `order_key`."""
+        if len(positions) == 0:
+            return positions, positions
         order = np.lexsort((order_key[positions], -self.edge_score[positions], group[positions]))
         ranked = positions[order]
         keys = group[ranked]
@@ -204,6 +220,14 @@ class Explainer:
         chosen["need"] = self.needs["need"].to_numpy()[chosen["person"]]
         return chosen[PROPOSAL_COLUMNS].sort_values(["stage", "person_id"]).reset_index(drop=True)
 
+    def _decision_words(self, person_id: str) -> str:
+        """The vacancies only a decision keeps from this young person, each named by it."""
+        mine = self.decisions_of.get(person_id)
+        if not mine:
+            return ""
+        named = "; ".join(f"{vacancy_id}: {reason}" for vacancy_id, reason in mine)
+        return f" Not proposed again because of a decision: {named}."
+
     def _rule_words(self, person_id: str) -> str:
         counts = self.compatibility.rule_counts.loc[person_id]
         parts = [f"{name} {int(n)}" for name, n in counts.items() if n]
@@ -251,6 +275,7 @@ class Explainer:
                     if vacancies_total
                     else "No vacancies in this run."
                 )
+                reason += self._decision_words(pid)
                 rows.append(
                     (pid, need, 0, excluded, "", f"{pid} ({self.situations[person]}). {reason}")
                 )
@@ -265,6 +290,7 @@ class Explainer:
             )
             if excluded:
                 reason += f" Rules excluded the other vacancies: {excluded}."
+            reason += self._decision_words(pid)
             rows.append((pid, need, count, excluded, taken, reason))
         return pd.DataFrame(rows, columns=UNMATCHED_COLUMNS)
 
@@ -318,12 +344,12 @@ class Explainer:
         return " The proposals as a whole fit better without this move."
 
     def alternatives(self) -> pd.DataFrame:
-        if len(self.edges) == 0:
+        if len(self.edges) == 0 and not self.decisions_of:
             return pd.DataFrame(columns=ALTERNATIVE_COLUMNS)
         score = self.edge_score
         current_score = {p: int(score[e]) for p, e in self.proposal_of.items()}
         free = np.flatnonzero(~self.edge_chosen)
-        rows = []
+        rows: list[tuple[object, ...]] = []
         # For each vacancy: the best people not proposed to it (ties: person id).
         top, ranks = self._top(self.edge_vacancy, self.edge_person, free)
         for e, rank in zip(top, ranks, strict=True):
@@ -333,13 +359,15 @@ class Explainer:
                 change, replaces, text = (
                     0,
                     "",
-                    "the place is not fully proposed: no one is displaced",
+                    "the place is not fully proposed: no one is displaced"
+                    + self._loss_words(person, vacancy, None),
                 )
             else:
                 replaced = min(holders, key=lambda h: (current_score[h], self.pids[h]))
                 change = int(score[e]) - current_score[replaced]
                 replaces = self.pids[replaced]
-                text = f"{replaces} would lose this proposal{self._loss_words(replaced)}"
+                loss = self._loss_words(person, vacancy, replaced)
+                text = f"{replaces} would lose this proposal{loss}"
             if person in self.proposal_of:
                 given_up = self.proposal_of[person]
                 change -= int(score[given_up])
@@ -365,12 +393,17 @@ class Explainer:
             holders = self.holder_of.get(vacancy, [])
             change = int(score[e]) - current_score.get(person, 0)
             if len(holders) < self.capacity[vacancy]:
-                replaces, text = "", "has a place not proposed to anyone"
+                replaces = ""
+                text = "has a place not proposed to anyone" + self._loss_words(
+                    person, vacancy, None
+                )
             else:
                 replaced = min(holders, key=lambda h: (current_score[h], self.pids[h]))
                 replaces = self.pids[replaced]
                 change -= int(current_score[replaced])
-                text = f"proposed to {replaces}, who would lose it{self._loss_words(replaced)}"
+                text = f"proposed to {replaces}, who would lose it" + self._loss_words(
+                    person, vacancy, replaced
+                )
             rows.append(
                 (
                     "young_person",
@@ -383,18 +416,64 @@ class Explainer:
                     text,
                 )
             )
+        # The pairs only a decision keeps apart: not alternatives an officer can pick, but
+        # the reason a young person is not among them, named by the decision.
+        for pid, mine in sorted(self.decisions_of.items()):
+            for vacancy_id, reason in mine:
+                rows.append(
+                    (
+                        "decision",
+                        vacancy_id,
+                        pid,
+                        0,
+                        None,
+                        None,
+                        "",
+                        f"not proposed again: {reason}; lifting the exclusion would make the"
+                        " pair possible",
+                    )
+                )
         frames = pd.DataFrame(rows, columns=ALTERNATIVE_COLUMNS)
         return frames.sort_values(["kind", "vacancy_id", "person_id"], kind="stable").reset_index(
             drop=True
         )
 
-    def _loss_words(self, person: int) -> str:
-        stage = self.secured_stage(person)
-        if stage == "a":
-            return " and stay in unsuitable accommodation (breaks stage a)"
-        if stage == "b":
-            return " and miss their deadline (breaks stage b)"
-        return ""
+    def _loss_words(self, person: int, vacancy: int, replaced: int | None) -> str:
+        """What forcing `person` into `vacancy` does to the young people moved out of
+        unsuitable accommodation: computed, not assumed (`StageA.force`).
+
+        `replaced` is the young person who loses their proposal (None when the place has
+        room). They may still be moved out, to another place; or someone else, less urgent,
+        may stay in unsuitable accommodation instead of them."""
+        if self._stage_a is None:
+            self._stage_a = StageA(self)
+        if not self._stage_a.exact:
+            if replaced is not None and self.moved_out[replaced]:
+                return (
+                    " and might stay in unsuitable accommodation (not worked out for a run"
+                    " this size)"
+                )
+            return ""
+        dropped = self._stage_a.force(person, vacancy)
+        words = ""
+        if replaced is not None:
+            if self.moved_out[replaced]:
+                if dropped == replaced:
+                    words = " and would stay in unsuitable accommodation"
+                else:
+                    words = " but would still be moved out of unsuitable accommodation"
+                    if self.capacity[vacancy] == 1:
+                        words += ", to another place"
+            elif self.deadline_met[replaced]:
+                words = " and could miss their deadline"
+        if dropped is not None and dropped != replaced:
+            words += (
+                f"; {self.pids[dropped]} ({self.situations[dropped]}) would stay in unsuitable"
+                " accommodation instead"
+            )
+        if words and self.side_constraints:
+            words += " (before the run's side constraints, which may change it)"
+        return words
 
     def unmet_need(self) -> pd.DataFrame:
         placed = np.zeros(len(self.people), dtype=bool)
@@ -415,6 +494,126 @@ class Explainer:
             .sort_values(["placement_type", "area", "need"])
             .reset_index(drop=True)
         )
+
+
+class StageA:
+    """Stage a's assignment as a matching, to say exactly what forcing one pair does.
+
+    Stage a moves out the greedy (most urgent first) basis S of a transversal matroid. Forcing
+    young person p into vacancy v and solving again is two matroid steps, each one search
+    for alternating paths over the stage-a pairs (no solver):
+
+    1. p leaves the ground set. If p was in S, its place is free: the most urgent young person
+       outside S who can reach that place by an alternating path joins (the heaviest basis
+       of a matroid with one element deleted is B - p + g for the best such g).
+    2. v has one place fewer (p holds it). If its holders can all still be placed (an
+       alternating path from v to a place with room), nobody loses out; otherwise the least
+       urgent young person reachable from v stays in unsuitable accommodation (the heaviest
+       basis containing one more element drops the lightest of its fundamental circuit).
+
+    `tests/optimiser/test_matching_consequences.py` checks this against forced re-solves."""
+
+    def __init__(self, explainer: Explainer):
+        unsuitable = explainer.need == NEED_UNSUITABLE
+        self.rank = explainer.urgency_rank
+        self.capacity = explainer.capacity
+        self.adjacent: dict[int, list[int]] = {}  # person -> vacancies
+        self.candidates: dict[int, list[int]] = {}  # vacancy -> unsuitable people
+        work = int(unsuitable[explainer.edge_person].sum()) * int(explainer.moved_out.sum())
+        self.exact = work <= CONSEQUENCE_PAIR_LIMIT
+        if not self.exact:
+            return
+        for person, vacancy in zip(
+            explainer.edge_person.tolist(), explainer.edge_vacancy.tolist(), strict=True
+        ):
+            if unsuitable[person]:
+                self.adjacent.setdefault(person, []).append(vacancy)
+                self.candidates.setdefault(vacancy, []).append(person)
+        moved = explainer.moved_out
+        self.where = {p: int(explainer.edge_vacancy[e]) for p, e in explainer.proposal_of.items()}
+        self.where = {p: v for p, v in self.where.items() if moved[p]}
+        self.holders: dict[int, list[int]] = {}
+        for p, v in self.where.items():
+            self.holders.setdefault(v, []).append(p)
+        self._unforced: dict[int, int | None] = {}  # vacancy -> dropped, for p outside S
+
+    def force(self, person: int, vacancy: int) -> int | None:
+        """The young person moved out today who would stay in unsuitable accommodation if
+        `person` were forced into `vacancy`, or None if everyone moved out still is."""
+        if person not in self.where:
+            if vacancy not in self._unforced:
+                self._unforced[vacancy] = self._drop(vacancy, self.where, self.holders)
+            return self._unforced[vacancy]
+        where = dict(self.where)
+        holders = {v: list(h) for v, h in self.holders.items()}
+        freed = where.pop(person)
+        holders[freed].remove(person)
+        self._refill(freed, person, where, holders)
+        dropped = self._drop(vacancy, where, holders)
+        # the one who joined in step 1 may be the one who leaves in step 2: nobody moved
+        # out today loses out then
+        return dropped if dropped in self.where else None
+
+    def _refill(
+        self, freed: int, person: int, where: dict[int, int], holders: dict[int, list[int]]
+    ) -> None:
+        """Step 1: the most urgent young person outside the matching who can reach the
+        freed place along an alternating path joins it; the path's holders shift along."""
+        parent: dict[int, tuple[int, int]] = {}  # vacancy freed -> (who moves, to where)
+        seen = {freed}
+        frontier = [freed]
+        best: tuple[int, int] | None = None  # (person, vacancy they take)
+        while frontier:
+            nxt = []
+            for w in frontier:
+                for x in self.candidates.get(w, ()):
+                    if x == person:
+                        continue
+                    if x not in where:
+                        if best is None or self.rank[x] < self.rank[best[0]]:
+                            best = (x, w)
+                        continue
+                    u = where[x]
+                    if u not in seen:
+                        seen.add(u)
+                        parent[u] = (x, w)
+                        nxt.append(u)
+            frontier = nxt
+        if best is None:
+            return
+        joiner, w = best
+        where[joiner] = w
+        holders.setdefault(w, []).append(joiner)
+        while w != freed:
+            x, to = parent[w]
+            holders[w].remove(x)
+            where[x] = to
+            holders.setdefault(to, []).append(x)
+            w = to
+
+    def _drop(
+        self, vacancy: int, where: dict[int, int], holders: dict[int, list[int]]
+    ) -> int | None:
+        """Step 2: with one place fewer at `vacancy`, who stays in unsuitable accommodation."""
+        if len(holders.get(vacancy, ())) < self.capacity[vacancy]:
+            return None
+        reached: list[int] = []
+        seen = {vacancy}
+        frontier = [vacancy]
+        while frontier:
+            nxt = []
+            for w in frontier:
+                for x in holders.get(w, ()):
+                    reached.append(x)
+                    for u in self.adjacent.get(x, ()):
+                        if u in seen:
+                            continue
+                        if len(holders.get(u, ())) < self.capacity[u]:
+                            return None  # an alternating path to a place with room
+                        seen.add(u)
+                        nxt.append(u)
+            frontier = nxt
+        return max(reached, key=lambda x: self.rank[x])
 
 
 PROPOSAL_COLUMNS = [

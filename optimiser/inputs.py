@@ -106,6 +106,21 @@ PEOPLE_COLUMNS: tuple[Column, ...] = (
     Column("network_area", "text"),
     Column("together_group", "text"),
     Column("seeking_type", "choice", choices=OFFERABLE_TYPES),
+    # The time limit of the current provision (a framework lot: 18 months), counted across
+    # its places: moving rooms within one scheme never restarts it (docs/optimiser.md).
+    Column("current_provision_id", "text", description="the provision they live in now"),
+    Column(
+        "provision_since",
+        "date",
+        description="when their time on that provision began, across consecutive stays in its"
+        " places (default: stay_started)",
+    ),
+    Column(
+        "limit_date",
+        "date",
+        description="the day the provision's own time limit is reached (default: 18 months"
+        " after provision_since in supported accommodation)",
+    ),
 )
 
 VACANCY_COLUMNS: tuple[Column, ...] = (
@@ -140,6 +155,17 @@ MIX_LIMIT_COLUMNS: tuple[Column, ...] = (
     Column("provision_id", "text", True, True),
     Column("risk_flag", "text", True, True),
     Column("max_young_people", "int", True, True, minimum=0),
+)
+
+EXCLUDED_PAIR_COLUMNS: tuple[Column, ...] = (
+    Column("person_id", "text", True, True),
+    Column("vacancy_id", "text", True, True),
+    Column(
+        "reason",
+        "text",
+        default="excluded by a decision",
+        description='what people read, e.g. "declined by the provider on 3 December 2026"',
+    ),
 )
 
 LOT_LIMIT_COLUMNS: tuple[Column, ...] = (
@@ -183,6 +209,11 @@ class MatchInputs:
     travel_times: pd.DataFrame = field(default_factory=pd.DataFrame)
     mix_limits: pd.DataFrame = field(default_factory=pd.DataFrame)
     lot_limits: pd.DataFrame = field(default_factory=pd.DataFrame)
+    # Pairs a decision took out (declined, not suitable on review): never proposed, and
+    # named by their reason where they keep a young person from a vacancy.
+    excluded_pairs: pd.DataFrame = field(
+        default_factory=lambda: pd.DataFrame(columns=[c.name for c in EXCLUDED_PAIR_COLUMNS])
+    )
     warnings: tuple[str, ...] = ()
 
     @property
@@ -422,6 +453,7 @@ def prepare_inputs(
     travel_times: pd.DataFrame | None = None,
     mix_limits: pd.DataFrame | None = None,
     lot_limits: pd.DataFrame | None = None,
+    excluded_pairs: pd.DataFrame | None = None,
 ) -> MatchInputs:
     """Validate and normalise the frames of one match run; raise `InputError` listing every problem.
 
@@ -447,6 +479,10 @@ def prepare_inputs(
     typed_lots = pd.DataFrame(columns=[c.name for c in LOT_LIMIT_COLUMNS])
     if lot_limits is not None:
         typed_lots, found = parse_table(lot_limits, LOT_LIMIT_COLUMNS, "lot_limits", "lot")
+        problems += found
+    typed_excluded = pd.DataFrame(columns=[c.name for c in EXCLUDED_PAIR_COLUMNS])
+    if excluded_pairs is not None:
+        typed_excluded, found = parse_table(excluded_pairs, EXCLUDED_PAIR_COLUMNS, "excluded_pairs")
         problems += found
     if problems:
         raise InputError(problems)
@@ -474,5 +510,8 @@ def prepare_inputs(
         travel_times=typed_travel,
         mix_limits=typed_mix,
         lot_limits=typed_lots,
+        excluded_pairs=typed_excluded.sort_values(["person_id", "vacancy_id"], kind="stable")
+        .drop_duplicates(["person_id", "vacancy_id"])
+        .reset_index(drop=True),
         warnings=tuple(warnings),
     )

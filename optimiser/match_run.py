@@ -67,6 +67,7 @@ def match(
     travel_times: pd.DataFrame | None = None,
     mix_limits: pd.DataFrame | None = None,
     lot_limits: pd.DataFrame | None = None,
+    excluded_pairs: pd.DataFrame | None = None,
     **settings: object,
 ) -> MatchResult:
     """Validate the frames and run the staged match. `settings` are `MatchSettings` fields."""
@@ -78,6 +79,7 @@ def match(
         travel_times=travel_times,
         mix_limits=mix_limits,
         lot_limits=lot_limits,
+        excluded_pairs=excluded_pairs,
     )
     return match_inputs(inputs, validation_seconds=time.perf_counter() - started)
 
@@ -171,6 +173,7 @@ def match_inputs(inputs: MatchInputs, *, validation_seconds: float = 0.0) -> Mat
         solution.deadline_met,
         settings.top_k,
         settings.imminent_weeks,
+        inputs.has_side_constraints,
     )
     proposals = explainer.proposals()
     unmatched = explainer.unmatched()

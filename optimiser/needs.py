@@ -11,7 +11,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from optimiser.inputs import MatchInputs
+from optimiser.inputs import MatchInputs, MatchSettings
 from optimiser.vocabulary import MOST_URGENT_TYPES, UNSUITABLE_TYPES
 
 NEED_UNSUITABLE = "unsuitable"
@@ -41,6 +41,21 @@ def age_on(dob: pd.Series, when: pd.Timestamp) -> np.ndarray:
     return (when.year - dob.dt.year - before_birthday.astype(int)).to_numpy()
 
 
+def provision_limit(people: pd.DataFrame, settings: MatchSettings) -> pd.Series:
+    """The day each young person reaches the time limit of the provision they live in, or NaT.
+
+    The limit is counted from ``provision_since``: the start of their time on the provision
+    across consecutive stays in its places (a move to another room of the same scheme never
+    restarts it), or ``stay_started`` when that is blank. A ``limit_date`` given by the
+    caller (the provision's own maximum stay, or a stay's known end) is used as it is; without
+    one, supported accommodation on the framework gets ``framework_max_months`` (18)."""
+    since = people["provision_since"].fillna(people["stay_started"])
+    framework = (since + pd.DateOffset(months=settings.framework_max_months)).where(
+        people["current_accommodation"].eq("supported_accommodation")
+    )
+    return people["limit_date"].fillna(framework)
+
+
 def assess_needs(inputs: MatchInputs) -> pd.DataFrame:
     """One row per young person (same order as `inputs.people`) with need, urgency and deadline."""
     people = inputs.people
@@ -58,9 +73,7 @@ def assess_needs(inputs: MatchInputs) -> pd.DataFrame:
         "staying put ends at 21": _birthday(
             people["date_of_birth"], settings.staying_put_end_age
         ).where(accommodation.eq("staying_put")),
-        "framework stay reaches 18 months": (
-            people["stay_started"] + pd.DateOffset(months=settings.framework_max_months)
-        ).where(accommodation.eq("supported_accommodation")),
+        "time limit of the provision reached": provision_limit(people, settings),
         "release from custody": people["free_from"].where(accommodation.eq("custody")),
     }
     deadlines = pd.DataFrame(candidates)

@@ -9,12 +9,13 @@ rule that excluded every pair is kept as well (`Compatibility.excluded_pairs`).
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
 import pandas as pd
 
 from optimiser.inputs import MatchInputs
+from optimiser.needs import provision_limit
 from optimiser.vocabulary import COHORTS, SUPPORT_LEVELS
 
 # Order matters only for the "first rule" kept per excluded pair.
@@ -32,6 +33,10 @@ RULES: dict[str, str] = {
     "too_far": "further than the travel limit from the young person's area",
     "not_free": "not free to move by the vacancy's date",
     "risk": "a risk the provision does not accept",
+    "same_provision": "a place in the provision whose time limit they are reaching",
+    # Last, so every other rule is named first; a pair only a decision excludes is named by
+    # the decision itself ("declined by the provider on 3 December 2026").
+    "decision": "excluded by a decision (declined, or not suitable on review)",
 }
 RULE_NAMES: tuple[str, ...] = tuple(RULES)
 PAIR_DETAIL_LIMIT = 4_000_000  # keep the rule of every excluded pair up to this many pairs
@@ -105,6 +110,7 @@ class PeopleArrays:
     free_from: np.ndarray  # days since epoch; big for custody without a release date
     risks: np.ndarray  # (n x words) bit masks
     index: np.ndarray  # position in inputs.people
+    limited_provision: np.ndarray  # provision code of a provision with a time limit, or -1
 
 
 @dataclass(frozen=True)
@@ -126,6 +132,7 @@ class VacancyArrays:
     risks: np.ndarray  # (m x words)
     reserved_for: np.ndarray  # position in inputs.people, -1 open, -2 someone not listed
     area: np.ndarray
+    provision: np.ndarray  # provision code (shared with PeopleArrays.limited_provision)
 
 
 def vacancy_dates(inputs: MatchInputs) -> pd.Series:
@@ -172,6 +179,15 @@ def _arrays(
     custody_unknown = people["current_accommodation"].eq("custody") & people["free_from"].isna()
     free_from = _days(people["free_from"], np.iinfo(np.int64).min // 2)
     free_from = np.where(custody_unknown.to_numpy(), np.iinfo(np.int64).max // 2, free_from)
+    provisions = {p: i for i, p in enumerate(sorted(set(vacancies["provision_id"])))}
+    limited = provision_limit(people, inputs.settings).notna().to_numpy()
+    limited_provision = np.array(
+        [
+            provisions.get(pid, -1) if has_limit and not pd.isna(pid) else -1
+            for pid, has_limit in zip(people["current_provision_id"], limited, strict=True)
+        ],
+        dtype=np.int64,
+    )
     person = PeopleArrays(
         birth_year=dob.dt.year.to_numpy(),
         birth_month_day=(dob.dt.month * 100 + dob.dt.day).to_numpy(),
@@ -187,6 +203,7 @@ def _arrays(
         free_from=free_from,
         risks=_risk_words(people["risk_flags"], vocabulary),
         index=considered,
+        limited_provision=limited_provision,
     )
     dates = vacancy_dates(inputs)
     position = {pid: i for i, pid in enumerate(inputs.people["person_id"])}
@@ -210,6 +227,7 @@ def _arrays(
         risks=_risk_words(vacancies["excluded_risks"], vocabulary),
         reserved_for=reserved,
         area=areas.code(vacancies["area"]),
+        provision=vacancies["provision_id"].map(provisions).to_numpy(dtype=np.int64),
     )
     return person, place
 
@@ -220,6 +238,7 @@ def _block_failures(
     rows: slice,
     areas: AreaIndex,
     max_travel: float | None,
+    decided: np.ndarray,
 ) -> dict[str, np.ndarray]:
     """(block x vacancies) boolean failure mask for every rule."""
     col = np.newaxis
@@ -249,6 +268,11 @@ def _block_failures(
         "excluded_area": p.excluded[rows][:, v.area],
         "not_free": p.free_from[rows, col] > v.day[col, :],
         "risk": risk,
+        # Every stay in the provision counts to its limit, so a room in the same scheme
+        # would only look like a move: it never meets the need (docs/matching-workflow.md).
+        "same_provision": (p.limited_provision[rows, col] >= 0)
+        & (p.limited_provision[rows, col] == v.provision[col, :]),
+        "decision": decided,
     }
     if max_travel is None:
         failures["too_far"] = np.zeros(age.shape, dtype=bool)
@@ -269,6 +293,11 @@ class Compatibility:
     considered: np.ndarray  # positions in inputs.people of young people needing a move
     person_ids: pd.Series
     vacancy_ids: pd.Series
+    # person_id, vacancy_id, reason, only: the pairs a decision excluded (of young people
+    # needing a move), and whether the decision is the only rule keeping them apart
+    decisions: pd.DataFrame = field(
+        default_factory=lambda: pd.DataFrame(columns=["person_id", "vacancy_id", "reason", "only"])
+    )
 
     def excluded_pairs(self) -> pd.DataFrame:
         """Every excluded (person, vacancy) pair with the first rule (in RULES order) excluding it.
@@ -298,12 +327,21 @@ def assess_pairs(inputs: MatchInputs, needs: pd.DataFrame, areas: AreaIndex) -> 
     edge_people: list[np.ndarray] = []
     edge_places: list[np.ndarray] = []
     block = max(1, BLOCK_PAIRS // max(m, 1))
+    d_row, d_col, d_reason = _decided_pairs(inputs, considered)
+    d_only = np.zeros(len(d_row), dtype=bool)
     for start in range(0, n, block):
         rows = slice(start, min(n, start + block))
-        failures = _block_failures(people, places, rows, areas, inputs.settings.max_travel_minutes)
+        in_block = (d_row >= rows.start) & (d_row < rows.stop)
+        decided = np.zeros((rows.stop - rows.start, m), dtype=bool)
+        decided[d_row[in_block] - rows.start, d_col[in_block]] = True
+        failures = _block_failures(
+            people, places, rows, areas, inputs.settings.max_travel_minutes, decided
+        )
         excluded = np.zeros((rows.stop - rows.start, m), dtype=bool)
         for k, name in enumerate(RULE_NAMES):
             mask = failures[name]
+            if name == "decision":
+                d_only[in_block] = ~excluded[d_row[in_block] - rows.start, d_col[in_block]]
             counts[rows, k] = mask.sum(axis=1)
             if first_rule is not None:
                 fresh = mask & ~excluded
@@ -325,4 +363,37 @@ def assess_pairs(inputs: MatchInputs, needs: pd.DataFrame, areas: AreaIndex) -> 
         considered=considered,
         person_ids=inputs.people["person_id"],
         vacancy_ids=inputs.vacancies["vacancy_id"],
+        decisions=pd.DataFrame(
+            {
+                "person_id": inputs.people["person_id"].to_numpy()[considered[d_row]],
+                "vacancy_id": inputs.vacancies["vacancy_id"].to_numpy()[d_col],
+                "reason": d_reason,
+                "only": d_only,
+            }
+        ),
+    )
+
+
+def _decided_pairs(
+    inputs: MatchInputs, considered: np.ndarray
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """The excluded pairs as (row among `considered`, vacancy position, reason) arrays.
+
+    Pairs naming a young person who needs no move or a vacancy not in this run are ignored:
+    a decision about last month's vacancy says nothing about a new one."""
+    row_of = {pid: r for r, pid in enumerate(inputs.people["person_id"].to_numpy()[considered])}
+    col_of = {vid: c for c, vid in enumerate(inputs.vacancies["vacancy_id"])}
+    rows, cols, reasons = [], [], []
+    for pid, vid, reason in inputs.excluded_pairs[["person_id", "vacancy_id", "reason"]].itertuples(
+        index=False
+    ):
+        if pid in row_of and vid in col_of:
+            rows.append(row_of[pid])
+            cols.append(col_of[vid])
+            reasons.append(reason)
+    order = np.lexsort((np.array(cols, dtype=np.int64), np.array(rows, dtype=np.int64)))
+    return (
+        np.array(rows, dtype=np.int64)[order],
+        np.array(cols, dtype=np.int64)[order],
+        np.array(reasons, dtype=object)[order],
     )

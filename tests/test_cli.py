@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import csv
+from datetime import date
 
 from typer.testing import CliRunner
 
 from planner.cli import app
+from planner.core import clock
 
 runner = CliRunner()
 
@@ -91,8 +93,18 @@ def test_propose_then_accept_from_the_command_line(sqlite_url):
         for line in listing.output.splitlines()
         if "│" in line and line.split("│")[4].strip() == "a"
     )
-    accepted = _run(sqlite_url, "decide", first, "accept", "--start", "2024-06-30")
+    person = next(
+        line.split("│")[2].strip()
+        for line in listing.output.splitlines()
+        if "│" in line and line.split("│")[1].strip() == first
+    )
+    with clock.frozen(date(2024, 3, 31)):  # the move is three months away: a planned move
+        accepted = _run(sqlite_url, "decide", first, "accept", "--start", "2024-06-30")
     assert accepted.exit_code == 0, accepted.output
+    assert f"Move planned for 30 June 2024; {person} stays where they are until then" in " ".join(
+        accepted.output.split()
+    )
+    assert "2024-06-30" not in accepted.output
     again = _run(sqlite_url, "decide", first, "decline", "--reason", "other")
     assert again.exit_code == 2 and "changed by someone else" in again.output
     status = _run(sqlite_url, "status", "--as-of", "2024-07-01")

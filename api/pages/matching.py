@@ -48,6 +48,7 @@ DECLINE_LABELS = {
     DeclineReason.provider_declined: "The provider declined",
     DeclineReason.not_suitable_on_review: "Not suitable on review",
     DeclineReason.placed_elsewhere: "Placed elsewhere",
+    DeclineReason.no_longer_needed: "The young person no longer needs a move",
     DeclineReason.other: "Other",
 }
 

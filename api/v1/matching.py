@@ -11,6 +11,8 @@ from api.errors import API_ERRORS
 from api.schemas import (
     AcceptRequest,
     DeclineRequest,
+    ExclusionPublic,
+    LiftExclusionRequest,
     MatchRunDetailPublic,
     MatchRunPublic,
     PlacementPublic,
@@ -96,6 +98,34 @@ def accept_proposal(
         start=body.start,
     )
     return PlacementPublic.model_validate(placement)
+
+
+@router.get("/exclusions", response_model=list[ExclusionPublic])
+def list_exclusions(
+    db: DbSession,
+    principal: Annotated[Principal, api_allowed(P.view_matching)],
+) -> list[ExclusionPublic]:
+    """The declines that still keep a pair out of matching (or, with no vacancy, a young
+    person withdrawn from it), oldest first, each worded like "declined by the provider on
+    3 December 2026"."""
+    return [ExclusionPublic.model_validate(e) for e in matching.current_exclusions(db)]
+
+
+@router.post(
+    "/proposals/{proposal_id}/lift-exclusion",
+    response_model=ProposalPublic,
+    responses=DECISION_ERRORS,
+)
+def lift_exclusion(
+    proposal_id: Annotated[int, Path(ge=1, le=ID_MAX)],
+    body: LiftExclusionRequest,
+    db: DbSession,
+    principal: Annotated[Principal, api_allowed(P.decide_proposals)],
+) -> ProposalPublic:
+    """Lift a remembered decline (the same permission as deciding): the pair, or the young
+    person withdrawn, comes back in the next match run; audited `lift_exclusion`."""
+    matching.lift_exclusion(db, proposal_id, principal.user.username, body.reason)
+    return _proposal(db, proposal_id)
 
 
 @router.post(

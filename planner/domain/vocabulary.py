@@ -190,6 +190,9 @@ class DeclineReason(StrEnum):
     provider_declined = "provider_declined"
     not_suitable_on_review = "not_suitable_on_review"
     placed_elsewhere = "placed_elsewhere"
+    # the young person no longer needs a move: withdrawn from matching until their record
+    # changes (planner/matching/rules.py)
+    no_longer_needed = "no_longer_needed"
     other = "other"
 
 

@@ -15,7 +15,15 @@ import typer
 from rich.table import Table
 
 from planner.core import clock
-from planner.core.cli_support import console, fail, migrated_engine, parse_day
+from planner.core.cli_support import (
+    OutputFormat,
+    console,
+    fail,
+    migrated_engine,
+    parse_day,
+    print_csv,
+    print_json,
+)
 from planner.core.errors import PlannerError
 
 app = typer.Typer()
@@ -125,6 +133,8 @@ def decide_command(
     remains is printed as the pages word it, never as a traceback."""
     from planner.core import audit
     from planner.core.db import run_in_transaction
+    from planner.domain.text import day_words
+    from planner.matching import queries as matching_queries
     from planner.matching import service as matching
 
     if decision not in ("accept", "decline"):
@@ -136,14 +146,20 @@ def decide_command(
     def decide(session) -> str:  # type: ignore[no-untyped-def]
         proposal = matching.get_proposal_or_raise(session, proposal_id)
         if decision == "accept":
-            placed = matching.accept_proposal(
+            matching.accept_proposal(
                 session,
                 proposal_id=proposal_id,
                 expected_version=proposal.version,
                 actor=audit.cli_actor(),
                 start=move_in,
             )
-            return f"Proposal {proposal_id} accepted: stay {placed.stay_id} begins."
+            if move_in > clock.today():
+                who = matching_queries.young_person_references(session)[proposal.young_person_id]
+                return (
+                    f"Proposal {proposal_id} accepted. Move planned for {day_words(move_in)};"
+                    f" {who} stays where they are until then."
+                )
+            return f"Proposal {proposal_id} accepted: the move begins {day_words(move_in)}."
         matching.decline_proposal(
             session,
             proposal_id=proposal_id,
@@ -159,6 +175,92 @@ def decide_command(
     except PlannerError as exc:
         fail(exc.message)
     console.print(message)
+
+
+exclusions_app = typer.Typer(
+    help="Declines remembered: pairs kept out of matching, young people withdrawn from it.",
+    invoke_without_command=True,
+)
+app.add_typer(exclusions_app, name="exclusions")
+
+EXCLUSION_HEADER = (
+    "proposal",
+    "young_person",
+    "vacancy",
+    "decision",
+    "reason",
+    "decided_by",
+    "decided_on",
+)
+
+
+@exclusions_app.callback()
+def exclusions_command(
+    ctx: typer.Context,
+    as_of: Annotated[str | None, typer.Option("--as-of", help="Date YYYY-MM-DD")] = None,
+    output: Annotated[
+        OutputFormat, typer.Option("--format", help="table for people, csv or json for scripts")
+    ] = OutputFormat.table,
+) -> None:
+    """List the declines that still keep a pair (or a young person) out of matching.
+
+    A decline holds until someone lifts it (`planner exclusions lift PROPOSAL --reason ...`)
+    or the records of either side change in a way that matters (docs/matching-workflow.md)."""
+    if ctx.invoked_subcommand is not None:
+        return
+    from planner.core.db import unit_of_work
+    from planner.matching import service as matching
+
+    with unit_of_work(migrated_engine()) as session:
+        exclusions = matching.current_exclusions(session, parse_day(as_of))
+    rows = [
+        (
+            e.proposal_id,
+            e.young_person,
+            f"V{e.vacancy_id}" if e.vacancy_id else "",
+            e.words,
+            e.reason,
+            e.decided_by,
+            e.decided_on.isoformat(),
+        )
+        for e in exclusions
+    ]
+    if output == OutputFormat.json:
+        print_json([dict(zip(EXCLUSION_HEADER, row, strict=True)) for row in rows])
+        return
+    if output == OutputFormat.csv:
+        print_csv(EXCLUSION_HEADER, rows)
+        return
+    if not rows:
+        console.print("No declines keep anyone out of matching.")
+        return
+    table = Table(title="Declines that keep a pair or a young person out of matching")
+    for col in ("Proposal", "Young person", "Vacancy", "Decision", "By"):
+        table.add_column(col)
+    for e in exclusions:
+        vacancy = f"V{e.vacancy_id}" if e.vacancy_id else "every vacancy (withdrawn)"
+        table.add_row(str(e.proposal_id), e.young_person, vacancy, e.words, e.decided_by)
+    console.print(table)
+
+
+@exclusions_app.command("lift")
+def lift_command(
+    proposal_id: Annotated[int, typer.Argument(help="The declined proposal's number")],
+    reason: Annotated[str, typer.Option("--reason", help="Why the exclusion is lifted")],
+) -> None:
+    """Lift a remembered decline: the pair (or the young person) comes back in the next run."""
+    from planner.core import audit
+    from planner.core.db import unit_of_work
+    from planner.matching import service as matching
+
+    try:
+        with unit_of_work(migrated_engine()) as session:
+            matching.lift_exclusion(session, proposal_id, audit.cli_actor(), reason)
+    except PlannerError as exc:
+        fail(exc.message)
+    console.print(
+        f"Exclusion of proposal {proposal_id} lifted: the next match run may propose it again."
+    )
 
 
 BAD_INPUT = 2

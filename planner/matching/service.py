@@ -16,7 +16,7 @@ from __future__ import annotations
 import hashlib
 import json
 from dataclasses import dataclass
-from datetime import date, timedelta
+from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
 import pandas as pd
@@ -28,8 +28,17 @@ from planner.core import audit, clock, errors
 from planner.domain import DeclineReason, PlacementType, ProposalStatus, VacancyStatus, birthday
 from planner.domain.stays import current_on, not_ended_on, planned_on, stay_state
 from planner.domain.suitability import is_suitable, is_unsuitable
+from planner.domain.text import check_text
 from planner.escalations.service import settle
 from planner.inventory.rules import free_from
+from planner.matching.rules import (
+    PAIR_EXCLUDING,
+    REMEMBERED,
+    WITHDRAWING,
+    decision_words,
+    pair_fingerprint,
+    withdrawal_fingerprint,
+)
 from planner.models import MatchRun, Place, Proposal, Provision, Stay, Vacancy, YoungPerson, utcnow
 
 FRAMEWORK_MONTHS = 18
@@ -82,12 +91,14 @@ def people_frame(session: Session, as_of: date) -> pd.DataFrame:
         p.reserved_for_id
         for p in session.exec(select(Place).where(Place.reserved_for_id.is_not(None)))  # type: ignore[union-attr]
     }
+    on_provision = _time_on_provisions(session, stays.values())
     rows = []
     people = session.exec(select(YoungPerson).where(YoungPerson.left_service_on.is_(None)))  # type: ignore[union-attr]
     for person in people:
         stay = stays.get(person.id)  # type: ignore[arg-type]
         if stay is None or person.id in moving:
             continue
+        provision_ref, since, limit = on_provision.get(stay.id, (None, None, None))  # type: ignore[arg-type]
         ptype = PlacementType(stay.placement_type)
         needed_by = None
         if person.in_care and person.id not in reserved:
@@ -124,9 +135,67 @@ def people_frame(session: Session, as_of: date) -> pd.DataFrame:
                 "education_area": person.education_area,
                 "work_area": person.work_area,
                 "network_area": person.network_area,
+                "current_provision_id": provision_ref,
+                "provision_since": since,
+                "limit_date": limit,
             }
         )
     return pd.DataFrame(rows)
+
+
+def _provision_months(provision: Provision) -> int:
+    """The provision's time limit in months: its own, else 18 on the framework, else none."""
+    if provision.max_stay_months:
+        return provision.max_stay_months
+    if provision.placement_type == PlacementType.supported_accommodation:
+        return FRAMEWORK_MONTHS
+    return 0
+
+
+def _chain_start(stay: Stay, earlier: list[Stay], provision_of: dict[int, int]) -> date:
+    """When the young person's time on ``stay``'s provision began: the start of the first of
+    the consecutive stays (each ending on the day the next began, or the day before) in
+    places of the same provision. A move between rooms of one scheme never restarts it."""
+    provision = provision_of.get(stay.place_id)  # type: ignore[arg-type]
+    start = stay.start_date
+    for previous in sorted(earlier, key=lambda s: s.start_date, reverse=True):
+        if previous.start_date >= start or previous.end_date is None:
+            continue
+        if not (start - timedelta(days=1) <= previous.end_date <= start):
+            break
+        if previous.place_id is None or provision_of.get(previous.place_id) != provision:
+            break
+        start = previous.start_date
+    return start
+
+
+def _time_on_provisions(session: Session, current: Any) -> dict[int, tuple[str, date, date | None]]:
+    """For each current stay in a place: its provision's reference, the day the young person's
+    time on that provision began, and the day its time limit is reached (the provision's own
+    ``max_stay_months``, or 18 months on the framework, counted from that day; a stay's own
+    ``expected_end`` if it comes sooner). What the model needs to keep the limit honest."""
+    placed = [s for s in current if s.place_id is not None]
+    if not placed:
+        return {}
+    provision_of = dict(session.exec(select(Place.id, Place.provision_id)).all())
+    provisions = {p.id: p for p in session.exec(select(Provision))}
+    people = {s.young_person_id for s in placed}
+    history: dict[int, list[Stay]] = {}
+    for row in session.exec(select(Stay).where(col(Stay.young_person_id).in_(people))):
+        history.setdefault(row.young_person_id, []).append(row)
+    out: dict[int, tuple[str, date, date | None]] = {}
+    for stay in placed:
+        provision = provisions[provision_of[stay.place_id]]  # type: ignore[index]
+        since = _chain_start(stay, history.get(stay.young_person_id, []), provision_of)  # type: ignore[arg-type]
+        months = _provision_months(provision)
+        limit = _add_months(since, months) - timedelta(days=1) if months else None
+        if stay.expected_end and stay.placement_type not in (
+            PlacementType.custody,
+            PlacementType.staying_put,
+        ):
+            limit = min(limit, stay.expected_end) if limit else stay.expected_end
+        out[stay.id] = (provision.reference, since, limit)  # type: ignore[index]
+    return out
 
 
 def vacancies_frame(session: Session) -> pd.DataFrame:
@@ -191,6 +260,14 @@ def run_matching(
     day = as_of or clock.today()
     people = people_frame(session, day)
     vacancies = vacancies_frame(session)
+    exclusions = current_exclusions(session, day)
+    withdrawn = {e.young_person for e in exclusions if e.vacancy_id is None}
+    if withdrawn and not people.empty:
+        people = people[~people["person_id"].isin(withdrawn)].reset_index(drop=True)
+    excluded_pairs = pd.DataFrame(
+        [(e.young_person, f"V{e.vacancy_id}", e.words) for e in exclusions if e.vacancy_id],
+        columns=["person_id", "vacancy_id", "reason"],
+    )
     if vacancies.empty or people.empty:
         raise InvalidDecision("There are no open vacancies or no young people to match.")
     try:
@@ -201,6 +278,7 @@ def run_matching(
             solver=solver,
             time_limit_seconds=time_limit_seconds,
             travel_times=travel_times,
+            excluded_pairs=excluded_pairs,
         )
     except InputError as exc:  # a record the model cannot read: say which, never who
         raise InvalidDecision(
@@ -215,8 +293,17 @@ def run_matching(
         as_of=day,
         solver=result.solver,
         status=result.status,
-        input_fingerprint=_fingerprint(people, vacancies),
-        summary=json.dumps(result.summary(), default=str),
+        input_fingerprint=_fingerprint(people, vacancies, excluded_pairs),
+        summary=json.dumps(
+            result.summary()
+            | {
+                "decisions": {
+                    "pairs_excluded": len(excluded_pairs),
+                    "young_people_withdrawn": len(withdrawn),
+                }
+            },
+            default=str,
+        ),
         unmatched=_records(result.unmatched),
         alternatives=_records(result.alternatives),
     )
@@ -274,14 +361,17 @@ class Placement:
     vacancy_id: int
 
 
-def _expected_end(provision: Provision, person: YoungPerson, start: date) -> date | None:
+def _expected_end(
+    provision: Provision, person: YoungPerson, start: date, since: date | None = None
+) -> date | None:
+    """The known end of a new stay: the 21st birthday in staying put; the provision's time
+    limit counted from ``since`` (the day the young person's time on the provision began, when
+    they move between its rooms) or from ``start``."""
     if provision.placement_type == PlacementType.staying_put:
         return birthday(person.date_of_birth, 21)
-    months = provision.max_stay_months or (
-        FRAMEWORK_MONTHS if provision.placement_type == PlacementType.supported_accommodation else 0
-    )
+    months = _provision_months(provision)
     if months:
-        return _add_months(start, months) - timedelta(days=1)
+        return _add_months(since or start, months) - timedelta(days=1)
     return None
 
 
@@ -424,13 +514,21 @@ def accept_proposal(
         latest.end_date = start
         session.add(latest)
         session.flush()
+    since = None
+    if latest is not None and latest.place_id is not None:
+        previous = session.get(Place, latest.place_id)
+        if previous is not None and previous.provision_id == provision.id:
+            # another room of the same scheme: the time on the provision runs on
+            history = list(session.exec(select(Stay).where(Stay.young_person_id == person.id)))
+            provision_of = dict(session.exec(select(Place.id, Place.provision_id)).all())
+            since = _chain_start(latest, history, provision_of)  # type: ignore[arg-type]
     stay = Stay(
         young_person_id=person.id,  # type: ignore[arg-type]
         placement_type=provision.placement_type,
         place_id=place.id,
         start_date=start,
         suitable=True,
-        expected_end=_expected_end(provision, person, start),
+        expected_end=_expected_end(provision, person, start, since),
         area=provision.area,
     )
     session.add(stay)
@@ -483,6 +581,7 @@ def decline_proposal(
     if not declined:
         get_proposal_or_raise(session, proposal_id)
         raise Conflict()
+    _remember(session, proposal_id, DeclineReason(reason))
     audit.record(
         session,
         actor=actor,
@@ -493,6 +592,161 @@ def decline_proposal(
     )
     session.expire_all()
     return get_proposal_or_raise(session, proposal_id)
+
+
+def _remember(session: Session, proposal_id: int, reason: DeclineReason) -> None:
+    """Store what mattered when a decline was made, so later runs know whether it holds.
+
+    "No longer needed" also clears "asked to move": the young person said they do not need
+    a move, and setting it again is how someone says they do (it brings them back)."""
+    proposal = get_proposal_or_raise(session, proposal_id)
+    person = session.get(YoungPerson, proposal.young_person_id)
+    assert person is not None
+    if reason in PAIR_EXCLUDING:
+        provision = _provision_of_vacancy(session, proposal.vacancy_id)
+        proposal.decision_fingerprint = pair_fingerprint(person, provision)
+    elif reason in WITHDRAWING:
+        person.asked_to_move = False
+        person.updated_at = utcnow()
+        stay = _current_stays(session, clock.today()).get(person.id)  # type: ignore[arg-type]
+        proposal.decision_fingerprint = withdrawal_fingerprint(person, stay.id if stay else None)
+        session.add(person)
+    session.add(proposal)
+    session.flush()
+
+
+def _provision_of_vacancy(session: Session, vacancy_id: int) -> Provision | None:
+    return session.exec(
+        select(Provision)
+        .join(Place, col(Place.provision_id) == col(Provision.id))
+        .join(Vacancy, col(Vacancy.place_id) == col(Place.id))
+        .where(col(Vacancy.id) == vacancy_id)
+    ).first()
+
+
+@dataclass(frozen=True)
+class Exclusion:
+    """A remembered decision that still holds: a (young person, vacancy) pair kept out of
+    matching, or (``vacancy_id`` None) a young person withdrawn from it."""
+
+    proposal_id: int
+    young_person_id: int
+    young_person: str  # their reference
+    vacancy_id: int | None
+    reason: str  # the decline reason code
+    words: str  # "declined by the provider on 3 December 2026"
+    decided_by: str
+    decided_on: date
+
+
+def _as_utc(instant: datetime) -> datetime:
+    """SQLite hands back naive datetimes; every stored instant is UTC."""
+    return instant if instant.tzinfo else instant.replace(tzinfo=UTC)
+
+
+def _council_day(instant: datetime) -> date:
+    return _as_utc(instant).astimezone(clock.council_zone()).date()
+
+
+def current_exclusions(session: Session, as_of: date | None = None) -> list[Exclusion]:
+    """The remembered declines that still hold on ``as_of`` (today), oldest decision first.
+
+    A decline holds while nobody has lifted it, the young person is still in the service,
+    and the fingerprint stored with it still matches the records (planner/matching/rules.py);
+    a pair exclusion also needs the vacancy to be still open (a filled vacancy is no longer
+    offered to anyone). A decline recorded before fingerprints were kept holds until the
+    young person's record is updated after it."""
+    day = as_of or clock.today()
+    query = (
+        select(Proposal, YoungPerson)
+        .join(YoungPerson, col(YoungPerson.id) == col(Proposal.young_person_id))
+        .where(
+            col(Proposal.status) == ProposalStatus.declined,
+            col(Proposal.decision_reason).in_([r.value for r in REMEMBERED]),
+            col(Proposal.exclusion_lifted_at).is_(None),
+            col(YoungPerson.left_service_on).is_(None),
+        )
+        .order_by(col(Proposal.decided_at), col(Proposal.id))
+    )
+    rows = list(session.exec(query))
+    if not rows:
+        return []
+    vacancy_ids = {p.vacancy_id for p, _ in rows}
+    open_provisions = {
+        vacancy_id: provision
+        for vacancy_id, provision in session.exec(
+            select(Vacancy.id, Provision)
+            .join(Place, col(Place.id) == col(Vacancy.place_id))
+            .join(Provision, col(Provision.id) == col(Place.provision_id))
+            .where(col(Vacancy.id).in_(vacancy_ids), col(Vacancy.status) == VacancyStatus.open)
+        )
+    }
+    stays = _current_stays(session, day)
+    out = []
+    for proposal, person in rows:
+        reason = DeclineReason(proposal.decision_reason)
+        decided = _as_utc(proposal.decided_at or utcnow())
+        if reason in WITHDRAWING:
+            stay = stays.get(person.id)  # type: ignore[arg-type]
+            now = withdrawal_fingerprint(person, stay.id if stay else None)
+            vacancy_id = None
+        else:
+            if proposal.vacancy_id not in open_provisions:
+                continue
+            now = pair_fingerprint(person, open_provisions[proposal.vacancy_id])
+            vacancy_id = proposal.vacancy_id
+        if proposal.decision_fingerprint:
+            holds = proposal.decision_fingerprint == now
+        else:
+            holds = _as_utc(person.updated_at) <= decided
+        if holds:
+            out.append(
+                Exclusion(
+                    proposal_id=proposal.id,  # type: ignore[arg-type]
+                    young_person_id=person.id,  # type: ignore[arg-type]
+                    young_person=person.reference,
+                    vacancy_id=vacancy_id,
+                    reason=reason.value,
+                    words=decision_words(reason, _council_day(decided)),
+                    decided_by=proposal.decided_by or "",
+                    decided_on=_council_day(decided),
+                )
+            )
+    return out
+
+
+def lift_exclusion(session: Session, proposal_id: int, actor: str, note: str) -> Proposal:
+    """Lift a remembered decline: the pair (or the withdrawn young person) comes back in the
+    next run. Who lifted it, when and why stay on the proposal; the audit trail records the
+    act (the note, like a decline's, stays on the record)."""
+    proposal = get_proposal_or_raise(session, proposal_id)
+    remembered = {r.value for r in REMEMBERED}
+    if proposal.status != ProposalStatus.declined or proposal.decision_reason not in remembered:
+        raise InvalidDecision(
+            "This proposal was not declined in a way that keeps it out of matching."
+        )
+    if proposal.exclusion_lifted_at is not None:
+        raise InvalidDecision(
+            f"This exclusion was already lifted by {proposal.exclusion_lifted_by}."
+        )
+    note = check_text(note.strip(), "The reason")
+    if not note:
+        raise InvalidDecision("Say why the exclusion is lifted.")
+    proposal.exclusion_lifted_at = utcnow()
+    proposal.exclusion_lifted_by = actor
+    proposal.exclusion_lift_note = note[:500]
+    proposal.version += 1
+    session.add(proposal)
+    audit.record(
+        session,
+        actor=actor,
+        action="lift_exclusion",
+        entity="proposal",
+        entity_id=str(proposal_id),
+        detail=f"reason={proposal.decision_reason}",
+    )
+    session.flush()
+    return proposal
 
 
 def run_details(run: MatchRun) -> dict[str, Any]:

@@ -63,3 +63,10 @@ class Proposal(SQLModel, table=True):
     decided_at: datetime | None = None
     decision_reason: str = Field(default="", sa_type=sa.String(40))
     decision_note: str = Field(default="", sa_type=sa.String(500))
+    # A decline is remembered (planner/matching/rules.py): the fingerprint of what mattered
+    # about the young person and the provision when it was made; the exclusion ends when it
+    # no longer matches, or when someone lifts it (who, when, why).
+    decision_fingerprint: str = Field(default="", sa_type=sa.String(64))
+    exclusion_lifted_at: datetime | None = None
+    exclusion_lifted_by: str | None = Field(default=None, sa_type=sa.String(80))
+    exclusion_lift_note: str = Field(default="", sa_type=sa.String(500))

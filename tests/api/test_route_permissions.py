@@ -193,6 +193,14 @@ API_ROUTES = [
         "/api/v1/proposals/999999/decline",
         422,
     ),
+    ("GET", "/api/v1/exclusions", P.view_matching, "/api/v1/exclusions", 200),
+    (
+        "POST",
+        "/api/v1/proposals/{proposal_id}/lift-exclusion",
+        P.decide_proposals,
+        "/api/v1/proposals/999999/lift-exclusion",
+        422,
+    ),
     ("GET", "/api/v1/escalations", P.view_escalations, "/api/v1/escalations", 200),
     (
         "GET",
