@@ -26,20 +26,38 @@ console = Console()
 err = Console(stderr=True)
 
 
-def migrated_engine() -> Engine:
+def migrated_engine(*, create: bool = False) -> Engine:
     """The configured database, its schema brought to the latest migration (a no-op when
-    it is there already), so no command ever meets an older schema."""
+    it is there already), so no command ever meets an older schema.
+
+    It is named on standard error (the file, or the URL without its password), so a person
+    always knows which database a command used and scripts reading standard output are not
+    disturbed. A SQLite file that does not exist is an error unless ``create`` is true
+    (``planner init`` and ``planner demo``): a command run from another folder, or with a
+    mistyped setting, must never silently start an empty database."""
     from planner.core import migrate
     from planner.core.db import get_engine
     from planner.core.settings import Settings
 
-    engine = get_engine(Settings().database_url)
+    try:
+        settings = Settings()
+    except ValueError as exc:  # a setting that cannot be used, e.g. PLANNER_TIMEZONE
+        fail(str(exc))
+    path = settings.sqlite_path
+    if path is not None and not path.exists() and not create:
+        fail(
+            f"No planner database at {path}. Run `planner init` to create one, "
+            "or set PLANNER_DATA_DIR."
+        )
+    err.print(f"Database: {settings.database_label}", style="dim", highlight=False, markup=False)
+    engine = get_engine(settings.database_url)
     migrate.upgrade(engine)
     return engine
 
 
 def fail(message: str) -> NoReturn:
-    err.print(f"[red]Error:[/red] {message}", highlight=False, markup=True)
+    # soft wrap: a path or a command in the message is never broken across lines
+    err.print(f"[red]Error:[/red] {message}", highlight=False, markup=True, soft_wrap=True)
     raise typer.Exit(code=2)
 
 
