@@ -86,12 +86,8 @@ def test_propose_then_accept_from_the_command_line(sqlite_url):
     result = _run(sqlite_url, "propose", "--as-of", "2024-03-31")
     assert result.exit_code == 0, result.output
     assert "moved out of unsuitable accommodation" in result.output
-    listing = _run(sqlite_url, "proposals")
-    first = next(
-        line.split("│")[1].strip()
-        for line in listing.output.splitlines()
-        if "│" in line and line.split("│")[4].strip() == "a"
-    )
+    listing = _run(sqlite_url, "proposals", "--format", "csv")
+    first = next(row["proposal"] for row in csv.DictReader(listing.stdout.splitlines()))
     accepted = _run(sqlite_url, "decide", first, "accept", "--start", "2024-06-30")
     assert accepted.exit_code == 0, accepted.output
     again = _run(sqlite_url, "decide", first, "decline", "--reason", "other")
