@@ -27,7 +27,7 @@ from sqlmodel import Session, SQLModel, col, select
 
 from planner.core import audit, clock
 from planner.core.errors import InvalidInput
-from planner.domain import PlacementType
+from planner.domain import PlacementType, VacancyStatus
 from planner.domain.dates import age_on
 from planner.domain.suitability import is_unsuitable
 from planner.models import Place, Provision, Stay, User, Vacancy, YoungPerson, utcnow
@@ -200,9 +200,34 @@ def _check_young_people(
         )
 
 
-def _check_provisions(items: list[_Parsed], errors: list[RowError]) -> None:
+def _open_vacancies_by(session: Session, attr: Any) -> set[str]:
+    """The references (of provisions or places, by ``attr``) that have an open vacancy."""
+    query = (
+        select(attr)
+        .select_from(Vacancy)
+        .join(Place, col(Vacancy.place_id) == col(Place.id))
+        .join(Provision, col(Place.provision_id) == col(Provision.id))
+        .where(col(Vacancy.status) == VacancyStatus.open)
+    )
+    return set(session.exec(query).all())
+
+
+NO_OPEN_VACANCY = (
+    "a suitable placement type while it has an open vacancy ({what} is unsuitable "
+    "accommodation, never offered): withdraw the vacancy first"
+)
+
+
+def _check_provisions(items: list[_Parsed], lookup: _Lookup, errors: list[RowError]) -> None:
+    offered = _open_vacancies_by(lookup.session, col(Provision.reference))
     for item in items:
         v = item.values
+        ptype = v.get("placement_type")
+        if ptype and v.get("reference") in offered and is_unsuitable(ptype, None):
+            what = PlacementType(ptype).label.lower()
+            errors.append(
+                RowError(item.line, "placement_type", ptype, NO_OPEN_VACANCY.format(what=what))
+            )
         lo, hi = v.get("min_age"), v.get("max_age")
         if lo is not None and hi is not None and lo > hi:
             errors.append(RowError(item.line, "max_age", str(hi), "at least min_age"))
@@ -218,9 +243,25 @@ def _check_order(item: _Parsed, first: str, last: str, errors: list[RowError]) -
 def _check_places(items: list[_Parsed], lookup: _Lookup, errors: list[RowError]) -> None:
     provisions = lookup.ids(Provision)
     people = lookup.ids(YoungPerson)
+    types = dict(
+        lookup.session.exec(select(col(Provision.id), col(Provision.placement_type))).all()
+    )
+    offered = _open_vacancies_by(lookup.session, col(Place.reference))
     for item in items:
         v = item.values
         v["provision_id"] = _resolve(item, "provision", provisions, "provision", errors)
+        ptype = types.get(v["provision_id"])
+        if ptype and v.get("reference") in offered and is_unsuitable(ptype, None):
+            errors.append(
+                RowError(
+                    item.line,
+                    "provision",
+                    v.get("provision") or "",
+                    "a provision in suitable accommodation while the place has an open vacancy "
+                    f"({PlacementType(ptype).label.lower()} is unsuitable accommodation, never "
+                    "offered): withdraw the vacancy first",
+                )
+            )
         v["reserved_for_id"] = _resolve(item, "reserved_for", people, "young person", errors)
         _check_order(item, "opens_on", "closes_on", errors)
 
@@ -432,7 +473,7 @@ def import_rows(
     if template.kind == "young_people":
         _check_young_people(items, lookup, errors, as_of or clock.today())
     elif template.kind == "provisions":
-        _check_provisions(items, errors)
+        _check_provisions(items, lookup, errors)
     elif template.kind == "places":
         _check_places(items, lookup, errors)
     elif template.kind == "stays":

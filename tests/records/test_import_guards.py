@@ -248,3 +248,22 @@ def test_every_kind_round_trips_exactly_formulas_included(session, tmp_path, suf
 def test_reading_reverses_exactly_what_writing_neutralised(text):
     assert unsafe_cell(safe_cell(text)) == text
     assert not str(safe_cell(text)).startswith(("=", "+", "-", "@"))
+
+
+def test_a_provision_or_place_with_an_open_vacancy_cannot_become_unsuitable(session, tmp_path):
+    _records(session, tmp_path)
+    header = ["place", "available_from", "status"]
+    rows = [["SA1-01", "2026-07-01", "open"]]
+    import_file(session, "vacancies", _csv(tmp_path / "v.csv", header, rows), actor="t")
+    header = ["reference", "name", "placement_type"]
+    rows = [["SA1", "Framework scheme 1", "emergency_accommodation"]]
+    refused = _refused(session, "provisions", _csv(tmp_path / "p.csv", header, rows))
+    assert [(e.line, e.column, e.value) for e in refused.errors] == [
+        (2, "placement_type", "emergency_accommodation")
+    ]
+    rows = [["SA1-01", "BB1"], ["SA1-02", "BB1"]]  # SA1-02 has no open vacancy: it may move
+    refused = _refused(
+        session, "places", _csv(tmp_path / "pl.csv", ["reference", "provision"], rows)
+    )
+    assert [(e.line, e.column, e.value) for e in refused.errors] == [(2, "provision", "BB1")]
+    assert "withdraw the vacancy first" in str(refused)
