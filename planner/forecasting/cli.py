@@ -358,7 +358,9 @@ def forecast_published_command(
     )
 
 
-def forecast_backtest_published_command(data: DataOption) -> None:
+def forecast_backtest_published_command(
+    data: DataOption, output: Annotated[OutputFormat, FormatOption] = OutputFormat.table
+) -> None:
     """Backtest the published-statistics forecast on every council and year."""
     from forecasts.published import backtest_published, published_accuracy
 
@@ -367,7 +369,6 @@ def forecast_backtest_published_command(data: DataOption) -> None:
         accuracy = published_accuracy(backtest_published(counts))
     except ValueError as exc:
         fail(str(exc))
-    table = Table(title="Aggregate-mode backtest (annual, all councils; MASE against naive)")
     columns = [
         "measure",
         "age_group",
@@ -382,6 +383,11 @@ def forecast_backtest_published_command(data: DataOption) -> None:
         "coverage_95",
         "interval_score_80",
     ]
+    if output != OutputFormat.table:  # the figures unrounded, for scripts
+        rows = accuracy[columns].to_dict(orient="records")
+        print_listing(output, [Field(c, c) for c in columns], rows)
+        return
+    table = Table(title="Aggregate-mode backtest (annual, all councils; MASE against naive)")
     for col in columns:
         table.add_column(col, justify="left" if col in {"measure", "age_group"} else "right")
     for _, row in accuracy.iterrows():
