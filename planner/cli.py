@@ -37,7 +37,7 @@ def init() -> None:
     from planner.core.settings import Settings
 
     migrated_engine(create=True)
-    console.print(f"Database ready: {Settings().database_label}", highlight=False)
+    console.print(f"Database ready: {Settings().database_label}", soft_wrap=True)
 
 
 @app.command()

@@ -119,7 +119,7 @@ def demo_command(
     console.print(sign_in)
     from planner.core.settings import Settings
 
-    console.print(f"The demo council is in {Settings().database_label}", highlight=False)
+    console.print(f"The demo council is in {Settings().database_label}", soft_wrap=True)
     console.print("Run `planner serve`, then sign in at http://127.0.0.1:8000/sign-in")
 
 
