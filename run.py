@@ -1,7 +1,8 @@
 #!/usr/bin/env python3
 """Two commands for a fresh machine with only Python 3.11+.
 
-    python3 run.py demo    builds the demo council in a local SQLite file and shows it
+    python3 run.py demo    builds the demo council in a SQLite file in your data folder
+                           (it says where; PLANNER_DATA_DIR chooses another) and shows it
     python3 run.py test    runs the whole test suite
 
 Why a script and not a Makefile: a council analyst's laptop has Python but rarely make,

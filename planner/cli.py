@@ -30,9 +30,14 @@ app = typer.Typer(
 
 @app.command()
 def init() -> None:
-    """Create or upgrade the database schema (Alembic migrations)."""
-    engine = migrated_engine()
-    console.print(f"Database ready: {engine.url.render_as_string(hide_password=True)}")
+    """Create or upgrade the database schema (Alembic migrations).
+
+    With no settings the database is a SQLite file in your data folder (see the README's
+    settings); PLANNER_DATA_DIR or PLANNER_DATABASE_URL choose another."""
+    from planner.core.settings import Settings
+
+    migrated_engine(create=True)
+    console.print(f"Database ready: {Settings().database_label}", soft_wrap=True)
 
 
 @app.command()

@@ -32,6 +32,19 @@ def _postgres_url() -> str | None:
     return url
 
 
+@pytest.fixture(scope="session", autouse=True)
+def _private_data_dir(tmp_path_factory: pytest.TempPathFactory) -> Iterator[None]:
+    """No test ever reads or writes the real per-user database: the default data folder
+    (and so the default SQLite file) is a temporary folder for the whole run."""
+    saved = os.environ.get("PLANNER_DATA_DIR")
+    os.environ["PLANNER_DATA_DIR"] = str(tmp_path_factory.mktemp("planner-data"))
+    yield
+    if saved is None:
+        os.environ.pop("PLANNER_DATA_DIR", None)
+    else:
+        os.environ["PLANNER_DATA_DIR"] = saved
+
+
 @pytest.fixture(scope="session")
 def postgres_url() -> str:
     """The test PostgreSQL server, for cases that only make sense there."""
@@ -95,5 +108,8 @@ def dfe_required() -> None:
 
 @pytest.fixture
 def sqlite_url(tmp_path: Path) -> str:
-    """An empty SQLite file for tests of whole commands that commit."""
-    return f"sqlite:///{tmp_path / 'planner.sqlite3'}"
+    """An empty SQLite database (as `planner init` leaves it, before its migrations) for
+    tests of whole commands that commit: commands refuse a database file that is missing."""
+    path = tmp_path / "planner.sqlite3"
+    path.touch()
+    return f"sqlite:///{path}"

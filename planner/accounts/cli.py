@@ -13,9 +13,11 @@ from typing import Annotated
 import typer
 
 from planner.core.cli_support import (
+    Field,
     OutputFormat,
     console,
     fail,
+    listing_table,
     migrated_engine,
     print_csv,
     print_json,
@@ -74,8 +76,6 @@ def list_command(
     Personal advisers must have an account before the young people who name them are
     imported; this shows which exist. Passwords are never shown (only their hashes are kept).
     """
-    from rich.table import Table
-
     from planner.accounts import service as accounts
     from planner.core.db import unit_of_work
 
@@ -101,9 +101,15 @@ def list_command(
     if not rows:
         console.print("There are no accounts yet: add one with `planner user add`.")
         return
-    table = Table(title=f"Accounts ({len(rows)})")
-    for column in ("Username", "Role", "Full name", "Enabled"):
-        table.add_column(column)
+    table = listing_table(
+        f"Accounts ({len(rows)})",
+        (
+            Field("username", "Username", ref=True),
+            Field("role", "Role"),
+            Field("display_name", "Full name"),
+            Field("enabled", "Enabled"),
+        ),
+    )
     for r in rows:
         table.add_row(
             str(r["username"]),

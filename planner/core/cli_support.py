@@ -11,6 +11,7 @@ import csv
 import json
 import sys
 from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
 from datetime import date
 from enum import StrEnum
 from typing import TYPE_CHECKING, Any, NoReturn
@@ -20,26 +21,45 @@ from rich.console import Console
 
 if TYPE_CHECKING:
     from rich.progress import Progress
+    from rich.table import Table
     from sqlalchemy.engine import Engine
 
 console = Console()
 err = Console(stderr=True)
 
 
-def migrated_engine() -> Engine:
+def migrated_engine(*, create: bool = False) -> Engine:
     """The configured database, its schema brought to the latest migration (a no-op when
-    it is there already), so no command ever meets an older schema."""
+    it is there already), so no command ever meets an older schema.
+
+    It is named on standard error (the file, or the URL without its password), so a person
+    always knows which database a command used and scripts reading standard output are not
+    disturbed. A SQLite file that does not exist is an error unless ``create`` is true
+    (``planner init`` and ``planner demo``): a command run from another folder, or with a
+    mistyped setting, must never silently start an empty database."""
     from planner.core import migrate
     from planner.core.db import get_engine
     from planner.core.settings import Settings
 
-    engine = get_engine(Settings().database_url)
+    try:
+        settings = Settings()
+    except ValueError as exc:  # a setting that cannot be used, e.g. PLANNER_TIMEZONE
+        fail(str(exc))
+    path = settings.sqlite_path
+    if path is not None and not path.exists() and not create:
+        fail(
+            f"No planner database at {path}. Run `planner init` to create one, "
+            "or set PLANNER_DATA_DIR."
+        )
+    err.print(f"Database: {settings.database_label}", style="dim", highlight=False, markup=False)
+    engine = get_engine(settings.database_url)
     migrate.upgrade(engine)
     return engine
 
 
 def fail(message: str) -> NoReturn:
-    err.print(f"[red]Error:[/red] {message}", highlight=False, markup=True)
+    # soft wrap: a path or a command in the message is never broken across lines
+    err.print(f"[red]Error:[/red] {message}", highlight=False, markup=True, soft_wrap=True)
     raise typer.Exit(code=2)
 
 
@@ -84,3 +104,77 @@ def print_csv(header: Sequence[str], rows: Iterable[Sequence[Any]]) -> None:
 def print_json(data: Any) -> None:
     """Plain JSON on standard output (no colours, no wrapping), for scripts."""
     sys.stdout.write(json.dumps(data, indent=2, default=str) + "\n")
+
+
+# What every listing command offers (docs/architecture.md, "Where is rule X?").
+FormatOption = typer.Option(
+    "--format", help="table for people, csv or json for scripts (plain, on standard output)"
+)
+
+
+@dataclass(frozen=True)
+class Field:
+    """One column of a listing: its key in CSV and JSON, its heading in the table.
+
+    ``ref`` marks what a person must read whole and may type into another command (a
+    reference, a username, an id): it is never wrapped or cut; the other columns wrap so
+    the table fits the terminal (80 columns included)."""
+
+    key: str
+    heading: str
+    ref: bool = False
+    justify: str = "left"
+    in_table: bool = True  # False: only in CSV and JSON (to keep the table within 80 columns)
+
+
+def listing_table(title: str | None, fields: Sequence[Field]) -> Table:
+    """An empty table for ``fields``: reference columns whole, text columns wrapping."""
+    from rich.table import Table
+
+    table = Table(title=title, title_justify="left", pad_edge=False, collapse_padding=True)
+    for f in fields:
+        table.add_column(
+            f.heading,
+            justify=f.justify,  # type: ignore[arg-type]
+            no_wrap=f.ref,
+            overflow="fold",
+            min_width=len(f.heading) if f.ref else None,
+        )
+    return table
+
+
+def print_listing(
+    output: OutputFormat,
+    fields: Sequence[Field],
+    rows: Sequence[dict[str, Any]],
+    *,
+    title: str | None = None,
+    cells: Sequence[Sequence[str]] | None = None,
+) -> None:
+    """A listing in the chosen format: JSON (a list of objects with the fields' keys), CSV
+    (a header of the keys), or a table for people of the fields ``in_table`` (``cells``, if
+    given, are the table's rendered cells, e.g. with colours; otherwise the values as text)."""
+    if output == OutputFormat.json:
+        print_json([{f.key: row.get(f.key) for f in fields} for row in rows])
+        return
+    if output == OutputFormat.csv:
+        values = ([_plain(row.get(f.key)) for f in fields] for row in rows)
+        print_csv([f.key for f in fields], values)
+        return
+    shown = [f for f in fields if f.in_table]
+    table = listing_table(title, shown)
+    if cells is None:
+        cells = [[_text(row.get(f.key)) for f in shown] for row in rows]
+    for line in cells:
+        table.add_row(*line)
+    console.print(table)
+
+
+def _plain(value: Any) -> Any:
+    if isinstance(value, bool):
+        return "yes" if value else "no"
+    return "" if value is None else value
+
+
+def _text(value: Any) -> str:
+    return str(_plain(value))

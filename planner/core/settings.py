@@ -1,29 +1,45 @@
 """Settings read from the environment (``PLANNER_*``) or a ``.env`` file.
 
-The embedded default is a SQLite file under ``./var`` so that a council analyst can run the
-planner with nothing but Python; production points ``PLANNER_DATABASE_URL`` at PostgreSQL.
+The embedded default is a SQLite file in the user's data folder (``$XDG_DATA_HOME`` or
+``~/.local/share``, ``%LOCALAPPDATA%`` on Windows, then ``care-leaver-planner``), the same
+whichever folder a command is run from, so a council analyst can run the planner with nothing
+but Python; ``PLANNER_DATA_DIR`` moves it, and production points ``PLANNER_DATABASE_URL`` at
+PostgreSQL.
 A secret key left at its development default is refused outside development, so a demo
 configuration can never reach a live deployment unnoticed.
 """
 
 from __future__ import annotations
 
+import os
 from functools import lru_cache
 from pathlib import Path
 from typing import Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from pydantic import Field, model_validator
+from pydantic import Field, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 DEV_SECRET = "development-only-secret-change-me"  # noqa: S105 - refused outside development
+APP_FOLDER = "care-leaver-planner"
+DATABASE_FILE = "planner.sqlite3"
+
+
+def default_data_dir() -> Path:
+    """The per-user data folder (XDG on Linux and macOS, LOCALAPPDATA on Windows): one
+    database per user, wherever a command is run from (not ``./var`` of the current folder)."""
+    if os.name == "nt" and os.environ.get("LOCALAPPDATA"):
+        return Path(os.environ["LOCALAPPDATA"]) / APP_FOLDER
+    base = os.environ.get("XDG_DATA_HOME", "")
+    root = Path(base) if base and Path(base).is_absolute() else Path.home() / ".local" / "share"
+    return root / APP_FOLDER
 
 
 class Settings(BaseSettings):
     model_config = SettingsConfigDict(env_prefix="PLANNER_", env_file=".env", extra="ignore")
 
     environment: Literal["development", "test", "production"] = "development"
-    data_dir: Path = Path("var")
+    data_dir: Path = Field(default_factory=default_data_dir)
     database_url: str = ""
     secret_key: str = DEV_SECRET
     timezone: str = "Europe/London"  # "today" everywhere is the date here (core/clock.py)
@@ -51,10 +67,15 @@ class Settings(BaseSettings):
     # hanging for SQLAlchemy's default 30 seconds and then getting a 500.
     db_pool_timeout: float = Field(default=5.0, gt=0, le=60)
 
+    @field_validator("data_dir", mode="after")
+    @classmethod
+    def _expand(cls, value: Path) -> Path:
+        return value.expanduser()
+
     @model_validator(mode="after")
     def _defaults_and_guards(self) -> Settings:
         if not self.database_url:
-            self.database_url = f"sqlite:///{(self.data_dir / 'planner.sqlite3').as_posix()}"
+            self.database_url = f"sqlite:///{(self.data_dir / DATABASE_FILE).as_posix()}"
         try:
             ZoneInfo(self.timezone)
         except (ZoneInfoNotFoundError, ValueError):
@@ -68,6 +89,26 @@ class Settings(BaseSettings):
     @property
     def is_sqlite(self) -> bool:
         return self.database_url.startswith("sqlite")
+
+    @property
+    def sqlite_path(self) -> Path | None:
+        """The SQLite file the settings name, or None for a server or an in-memory database."""
+        from sqlalchemy.engine import make_url
+
+        if not self.is_sqlite:
+            return None
+        database = make_url(self.database_url).database
+        return Path(database) if database and database != ":memory:" else None
+
+    @property
+    def database_label(self) -> str:
+        """Which database this is, fit to print: the file, or the URL without its password."""
+        from sqlalchemy.engine import make_url
+
+        path = self.sqlite_path
+        if path is not None:
+            return str(path.resolve())
+        return make_url(self.database_url).render_as_string(hide_password=True)
 
     @property
     def scheduler_in_serve(self) -> bool:

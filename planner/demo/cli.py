@@ -78,7 +78,7 @@ def demo_command(
         _remove_demo()
         return
     day = parse_day(as_of)
-    engine = migrated_engine()
+    engine = migrated_engine(create=True)
     with progress_bar() as progress:
         task = progress.add_task("Checking the database", total=None)
         if _has_data(engine):
@@ -117,6 +117,9 @@ def demo_command(
     for username, role, password in accounts:
         sign_in.add_row(username, role.replace("_", " "), password)
     console.print(sign_in)
+    from planner.core.settings import Settings
+
+    console.print(f"The demo council is in {Settings().database_label}", soft_wrap=True)
     console.print("Run `planner serve`, then sign in at http://127.0.0.1:8000/sign-in")
 
 

@@ -809,7 +809,9 @@ def load_council(session: Session, council: DemoCouncil, *, actor: str) -> dict[
             Row(n, {k: "" if v is None else _text(v) for k, v in row.items()})
             for n, row in enumerate(rows, start=2)
         ]
-        counts[kind] = import_rows(session, kind, as_text, actor=actor, source="demo").total
+        counts[kind] = import_rows(
+            session, kind, as_text, actor=actor, source="demo", as_of=council.as_of
+        ).total
     return counts
 
 

@@ -6,19 +6,42 @@ from pathlib import Path
 from typing import Annotated
 
 import typer
-from rich.table import Table
 
 from planner.core import clock
-from planner.core.cli_support import console, fail, migrated_engine, parse_day
+from planner.core.cli_support import (
+    Field,
+    FormatOption,
+    OutputFormat,
+    console,
+    fail,
+    migrated_engine,
+    parse_day,
+    print_listing,
+)
 from planner.core.errors import PlannerError
 from planner.domain import PlacementType
 
 app = typer.Typer()
 
 
+ESCALATION_FIELDS = (
+    Field("escalation", "Id", ref=True, justify="right"),
+    Field("young_person", "Young person", ref=True),
+    Field("age", "Age", in_table=False),
+    Field("where", "Where"),
+    Field("days", "Days", justify="right"),
+    Field("level", "Level"),
+    Field("why", "Why", in_table=False),  # the days there, said in words
+    Field("exit_plan_target", "Exit plan by", ref=True),
+    Field("supervision_due", "Supervise by"),
+    Field("personal_adviser", "PA", ref=True),
+)
+
+
 @app.command("escalations")
 def escalations_command(
     as_of: Annotated[str | None, typer.Option("--as-of", help="Date YYYY-MM-DD")] = None,
+    output: Annotated[OutputFormat, FormatOption] = OutputFormat.table,
 ) -> None:
     """The escalation queue: everyone in unsuitable accommodation, most urgent first."""
     from planner.core import audit
@@ -29,40 +52,47 @@ def escalations_command(
     with unit_of_work(migrated_engine()) as session:
         escalations.sweep(session, today=day, actor=audit.cli_actor())
         items = escalations.queue(session, today=day)
-    table = Table(title=f"Escalations open on {day:%d %B %Y}")
-    for col in (
-        "Id",
-        "Young person",
-        "Age",
-        "Where",
-        "Days",
-        "Level",
-        "Why",
-        "Exit plan",
-        "Supervision due",
-        "PA",
-    ):
-        table.add_column(col)
-    for i in items:
-        due = (
-            f"[red]{i.supervision_due} overdue[/red]"
-            if i.supervision_overdue
-            else str(i.supervision_due)
-        )
-        plan = f"by {i.exit_plan_target}" if i.exit_plan_target else "[red]none[/red]"
-        table.add_row(
+    rows = [
+        {
+            "escalation": i.escalation_id,
+            "young_person": i.reference,
+            "age": i.age,
+            "where": PlacementType(i.placement_type).label,
+            "placement_type": i.placement_type,
+            "days": i.days,
+            "level": i.level,
+            "level_label": i.level_label,
+            "why": i.reason,
+            "exit_plan_target": i.exit_plan_target,
+            "supervision_due": i.supervision_due,
+            "supervision_overdue": i.supervision_overdue,
+            "personal_adviser": i.personal_adviser,
+        }
+        for i in items
+    ]
+    if output != OutputFormat.table:  # every field, plain, for scripts
+        keys = ("placement_type", "level_label", "supervision_overdue")
+        fields = (*ESCALATION_FIELDS, *(Field(k, k) for k in keys))
+        print_listing(output, fields, rows)
+        return
+    cells = [
+        [
             str(i.escalation_id),
             i.reference,
-            str(i.age),
             PlacementType(i.placement_type).label,
             str(i.days),
             f"{i.level} {i.level_label}",
-            i.reason,
-            plan,
-            due,
+            str(i.exit_plan_target) if i.exit_plan_target else "[red]none[/red]",
+            f"[red]{i.supervision_due} overdue[/red]"
+            if i.supervision_overdue
+            else str(i.supervision_due),
             i.personal_adviser,
-        )
-    console.print(table)
+        ]
+        for i in items
+    ]
+    print_listing(
+        output, ESCALATION_FIELDS, rows, title=f"Escalations open on {day:%d %B %Y}", cells=cells
+    )
 
 
 @app.command("escalation")

@@ -29,7 +29,18 @@ from rich.console import Console
 from rich.table import Table
 
 from planner.core import clock
-from planner.core.cli_support import console, fail, migrated_engine, parse_day, progress_bar
+from planner.core.cli_support import (
+    Field,
+    FormatOption,
+    OutputFormat,
+    console,
+    fail,
+    migrated_engine,
+    parse_day,
+    print_json,
+    print_listing,
+    progress_bar,
+)
 from planner.core.errors import PlannerError
 from planner.domain import PlacementType
 
@@ -118,31 +129,70 @@ def _range(lv: LeverSpec) -> str:
     return f"{lv.low:g} / {lv.central:g} / {lv.high:g}"
 
 
+SCENARIO_FIELDS = (
+    Field("name", "Name", ref=True),
+    Field("kind", "Kind"),
+    Field("lever", "Lever"),
+    Field("low_central_high", "Low / central / high"),
+    Field("from", "From"),
+    Field("description", "Description"),
+)
+
+
 @scenario_app.command("list")
-def list_command() -> None:
-    """The catalogue, then the saved scenarios, each lever as low / central / high."""
+def list_command(output: Annotated[OutputFormat, FormatOption] = OutputFormat.table) -> None:
+    """The catalogue, then the saved scenarios, each lever as low / central / high.
+
+    CSV has one line per lever (a scenario with no lever has one line with no lever);
+    JSON one object per scenario with its levers."""
     from planner.core.db import unit_of_work
     from planner.forecasting import scenarios
 
     with unit_of_work(migrated_engine()) as session:
         views = scenarios.list_scenarios(session)
-    table = Table(title="Scenarios (levers: low / central / high, an 80% interval)")
-    for column in ("Name", "Kind", "Lever", "Low / central / high", "From", "Description"):
-        table.add_column(column)
+    if output == OutputFormat.json:
+        print_json(
+            [
+                {
+                    "name": v.name,
+                    "kind": "saved" if v.saved else "catalogue",
+                    "description": v.description,
+                    "levers": [
+                        {
+                            "lever": f"{lv.kind}:{lv.target}",
+                            "low": lv.low,
+                            "central": lv.central,
+                            "high": lv.high,
+                            "from": lv.start,
+                        }
+                        for lv in v.levers
+                    ],
+                }
+                for v in views
+            ]
+        )
+        return
+    rows = []
     for view in views:
         kind = "saved" if view.saved else "catalogue"
-        if not view.levers:
-            table.add_row(view.name, kind, "-", "-", "", view.description)
-        for i, lv in enumerate(view.levers):
-            table.add_row(
-                view.name if i == 0 else "",
-                kind if i == 0 else "",
-                f"{lv.kind}:{lv.target}",
-                _range(lv),
-                lv.start.isoformat() if lv.start else "",
-                view.description if i == 0 else "",
+        for i, lv in enumerate(view.levers or [None]):
+            first = i == 0 or output == OutputFormat.csv  # CSV repeats the name on every line
+            rows.append(
+                {
+                    "name": view.name if first else "",
+                    "kind": kind if first else "",
+                    "lever": f"{lv.kind}:{lv.target}" if lv else "-",
+                    "low_central_high": _range(lv) if lv else "-",
+                    "from": lv.start.isoformat() if lv and lv.start else "",
+                    "description": view.description if first else "",
+                }
             )
-    console.print(table)
+    print_listing(
+        output,
+        SCENARIO_FIELDS,
+        rows,
+        title="Scenarios (levers: low / central / high, an 80% interval)",
+    )
 
 
 @scenario_app.command("add")
@@ -308,7 +358,9 @@ def forecast_published_command(
     )
 
 
-def forecast_backtest_published_command(data: DataOption) -> None:
+def forecast_backtest_published_command(
+    data: DataOption, output: Annotated[OutputFormat, FormatOption] = OutputFormat.table
+) -> None:
     """Backtest the published-statistics forecast on every council and year."""
     from forecasts.published import backtest_published, published_accuracy
 
@@ -317,7 +369,6 @@ def forecast_backtest_published_command(data: DataOption) -> None:
         accuracy = published_accuracy(backtest_published(counts))
     except ValueError as exc:
         fail(str(exc))
-    table = Table(title="Aggregate-mode backtest (annual, all councils; MASE against naive)")
     columns = [
         "measure",
         "age_group",
@@ -332,6 +383,11 @@ def forecast_backtest_published_command(data: DataOption) -> None:
         "coverage_95",
         "interval_score_80",
     ]
+    if output != OutputFormat.table:  # the figures unrounded, for scripts
+        rows = accuracy[columns].to_dict(orient="records")
+        print_listing(output, [Field(c, c) for c in columns], rows)
+        return
+    table = Table(title="Aggregate-mode backtest (annual, all councils; MASE against naive)")
     for col in columns:
         table.add_column(col, justify="left" if col in {"measure", "age_group"} else "right")
     for _, row in accuracy.iterrows():

@@ -5,9 +5,16 @@ from __future__ import annotations
 from typing import Annotated
 
 import typer
-from rich.table import Table
 
-from planner.core.cli_support import console, fail, migrated_engine
+from planner.core.cli_support import (
+    Field,
+    FormatOption,
+    OutputFormat,
+    console,
+    fail,
+    migrated_engine,
+    print_listing,
+)
 
 app = typer.Typer()
 
@@ -18,14 +25,15 @@ def scheduler_command(
         str | None, typer.Option("--run-now", help="Run one job by its id now, then exit")
     ] = None,
     list_jobs: Annotated[bool, typer.Option("--list", help="List the jobs and exit")] = False,
+    output: Annotated[OutputFormat, FormatOption] = OutputFormat.table,
 ) -> None:
-    """Run the scheduled jobs: one scheduler per database holds a lock, a second stands by."""
+    """Run the scheduled jobs: one scheduler per database holds a lock, a second stands by.
+
+    ``--list --format csv|json`` lists them for scripts."""
     from planner.jobs import scheduler
 
     if list_jobs:
-        table = Table(title="Scheduled jobs (Europe/London)")
-        for col in ("Id", "When", "What"):
-            table.add_column(col)
+        rows = []
         for spec in scheduler.JOBS:
             at = f"{spec.cron.get('hour', 0):02d}:{spec.cron.get('minute', 0):02d}"
             when = (
@@ -35,8 +43,9 @@ def scheduler_command(
                 if "day" in spec.cron
                 else f"daily {at}"
             )
-            table.add_row(spec.id, when, spec.description)
-        console.print(table)
+            rows.append({"id": spec.id, "when": when, "what": spec.description})
+        fields = (Field("id", "Id", ref=True), Field("when", "When"), Field("what", "What"))
+        print_listing(output, fields, rows, title="Scheduled jobs (Europe/London)")
         return
     engine = migrated_engine()
     if run_now:

@@ -16,6 +16,8 @@ from rich.table import Table
 
 from planner.core import clock
 from planner.core.cli_support import (
+    Field,
+    FormatOption,
     OutputFormat,
     console,
     fail,
@@ -23,6 +25,7 @@ from planner.core.cli_support import (
     parse_day,
     print_csv,
     print_json,
+    print_listing,
 )
 from planner.core.errors import PlannerError
 
@@ -80,6 +83,7 @@ def proposals_command(
     unmatched: Annotated[
         bool, typer.Option("--unmatched", help="Show who was left unmatched and why")
     ] = False,
+    output: Annotated[OutputFormat, FormatOption] = OutputFormat.table,
 ) -> None:
     """List a match run's proposals and their decisions, or who it left unmatched."""
     from planner.core.db import unit_of_work
@@ -95,27 +99,51 @@ def proposals_command(
     if run is None:
         fail("no match run yet; run `planner propose` first")
     if unmatched:
-        table = Table(title=f"Match run {run.id}: young people left unmatched")
-        for col in ("Young person", "Need", "Why"):
-            table.add_column(col)
-        for row in matching.run_details(run)["unmatched"]:
-            if row["need"] != "no_move_needed":
-                table.add_row(row["person_id"], row["need"], row["reasons"])
-        console.print(table)
-        return
-    table = Table(title=f"Match run {run.id} of {run.as_of:%d %B %Y}")
-    for col in ("Proposal", "Young person", "Vacancy", "Stage", "Status", "Version"):
-        table.add_column(col)
-    for p in proposals:
-        table.add_row(
-            str(p.id),
-            refs[p.young_person_id],
-            f"V{p.vacancy_id}",
-            p.stage,
-            p.status,
-            str(p.version),
+        rows = [
+            {"match_run": run.id, "young_person": r["person_id"], "need": r["need"],
+             "why": r["reasons"]}
+            for r in matching.run_details(run)["unmatched"]
+            if r["need"] != "no_move_needed"
+        ]  # fmt: skip
+        print_listing(
+            output,
+            UNMATCHED_FIELDS,
+            rows,
+            title=f"Match run {run.id}: young people left unmatched",
         )
-    console.print(table)
+        return
+    rows = [
+        {
+            "proposal": p.id,
+            "match_run": p.match_run_id,
+            "young_person": refs[p.young_person_id],
+            "vacancy": f"V{p.vacancy_id}",
+            "stage": p.stage,
+            "status": p.status,
+            "version": p.version,
+        }
+        for p in proposals
+    ]
+    print_listing(
+        output, PROPOSAL_FIELDS, rows, title=f"Match run {run.id} of {run.as_of:%d %B %Y}"
+    )
+
+
+PROPOSAL_FIELDS = (
+    Field("proposal", "Proposal", ref=True, justify="right"),
+    Field("match_run", "Run", in_table=False),
+    Field("young_person", "Young person", ref=True),
+    Field("vacancy", "Vacancy", ref=True),
+    Field("stage", "Stage"),
+    Field("status", "Status"),
+    Field("version", "Version", justify="right"),
+)
+UNMATCHED_FIELDS = (
+    Field("match_run", "Run", in_table=False),
+    Field("young_person", "Young person", ref=True),
+    Field("need", "Need"),
+    Field("why", "Why"),
+)
 
 
 @app.command("decide")

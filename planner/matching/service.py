@@ -247,6 +247,25 @@ def _records(frame: pd.DataFrame) -> str:
     return frame.to_json(orient="records", date_format="iso")
 
 
+MAX_PROBLEMS_SHOWN = 20
+
+
+def input_problems_message(problems: Any) -> str:
+    """What the model could not read, record by record: the table, the pseudonymous
+    reference, the column and what was expected, never the value (it may be a date of
+    birth or a need), so the message can be shown and logged."""
+    lines = []
+    for p in list(problems)[:MAX_PROBLEMS_SHOWN]:
+        record = f" {p.record}" if p.record else ""
+        lines.append(f"  {p.table}{record}, column '{p.field}': expected {p.expected}")
+    more = len(problems) - MAX_PROBLEMS_SHOWN
+    tail = f"\n  ... and {more} more" if more > 0 else ""
+    return (
+        f"The records could not be matched: {len(problems)} problem(s); correct these records "
+        "(import the corrected file) and run again:\n" + "\n".join(lines) + tail
+    )
+
+
 def run_matching(
     session: Session,
     *,
@@ -281,9 +300,7 @@ def run_matching(
             excluded_pairs=excluded_pairs,
         )
     except InputError as exc:  # a record the model cannot read: say which, never who
-        raise InvalidDecision(
-            f"The records could not be matched: {len(exc.problems)} problem(s)."
-        ) from exc
+        raise InvalidDecision(input_problems_message(exc.problems)) from exc
     old = select(Proposal).where(Proposal.status == ProposalStatus.proposed)
     for proposal in session.exec(old):
         proposal.status = ProposalStatus.superseded

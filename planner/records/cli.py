@@ -40,6 +40,14 @@ def import_command(
         with checking, unit_of_work(engine) as session:
             report = importing.import_file(session, name, path, actor=audit.cli_actor())
     except (importing.ImportRefused, FileRefused) as exc:
+        # the import's transaction is rolled back; the refusal is kept in one of its own
+        rows, errors = (
+            (exc.rows, len(exc.errors)) if isinstance(exc, importing.ImportRefused) else (0, 1)
+        )
+        with unit_of_work(engine) as session:
+            importing.audit_refusal(
+                session, name, actor=audit.cli_actor(), rows=rows, errors=errors
+            )
         fail(str(exc))
     console.print(
         f"{path.name}: {report.created} created, {report.updated} updated, "

@@ -4,13 +4,22 @@ Every row is parsed and checked (cells, references to other records, rules that 
 before anything is written; if any row is wrong the whole file is refused with every error
 listed by line, column, value and what was expected. A clean file is upserted by the
 council's own reference, so importing the same file twice changes nothing the second time.
-The caller owns the transaction (see :func:`planner.core.db.unit_of_work`).
+The caller owns the transaction (see :func:`planner.core.db.unit_of_work`); a refusal is
+audited by :func:`audit_refusal` in a transaction of its own, after the import's rolled back.
+
+The checks guard what comes after the import: a record the matching, the escalation sweep or
+the forecasts could not use (an open vacancy in bed and breakfast, a stay at an age outside
+the service's 14-25, an adviser with no account) is refused here, naming the cell, rather
+than failing later with no line to fix. An error quotes a cell only when its column holds a
+code (:attr:`planner.records.templates.Column.quoted`); otherwise it says "the value", so a
+refusal shown on a screen or kept in a log never repeats a young person's details.
 """
 
 from __future__ import annotations
 
 from collections import defaultdict
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
+from datetime import date
 from pathlib import Path
 from typing import Any
 
@@ -18,13 +27,20 @@ from sqlmodel import Session, SQLModel, col, select
 
 from planner.core import audit, clock
 from planner.core.errors import InvalidInput
-from planner.domain import PlacementType
+from planner.domain import PlacementType, VacancyStatus
+from planner.domain.dates import age_on
 from planner.domain.suitability import is_unsuitable
 from planner.models import Place, Provision, Stay, User, Vacancy, YoungPerson, utcnow
 from planner.records.spreadsheets import Row, read_rows
 from planner.records.templates import CellError, Template, template_for
 
 MAX_ERRORS_SHOWN = 50
+# The ages the service is for: a young person leaves care from 16 and is supported to 25;
+# 14 leaves room for a stay recorded before they came into care at 16 (staying put, a
+# foster home). A stay or a current young person outside these ages is a typing mistake.
+YOUNGEST, OLDEST = 14, 25
+IN_CARE = PlacementType.in_care_other.value
+ADD_ADVISER = "planner user add {username} --role personal_adviser"
 
 
 @dataclass(frozen=True)
@@ -33,18 +49,24 @@ class RowError:
     column: str
     value: str
     expected: str
+    quoted: bool = True  # whether the message may show the value (a code), see Column.quoted
 
     def __str__(self) -> str:
-        cell = f"column '{self.column}', value {self.value!r}" if self.column else ""
+        shown = f"value {self.value!r}" if self.quoted else "the value"
+        cell = f"column '{self.column}', {shown}" if self.column else ""
         return f"line {self.line}: {cell}{': ' if cell else ''}expected {self.expected}"
 
 
 class ImportRefused(InvalidInput):
     """The file was refused; nothing was written."""
 
-    def __init__(self, source: str, errors: list[RowError]) -> None:
+    def __init__(
+        self, source: str, errors: list[RowError], *, kind: str = "", rows: int = 0
+    ) -> None:
         self.source = source
         self.errors = errors
+        self.kind = kind
+        self.rows = rows
         shown = "\n".join(f"  {e}" for e in errors[:MAX_ERRORS_SHOWN])
         more = len(errors) - MAX_ERRORS_SHOWN
         tail = f"\n  ... and {more} more" if more > 0 else ""
@@ -81,7 +103,7 @@ def _parse(template: Template, rows: list[Row]) -> tuple[list[_Parsed], list[Row
             try:
                 values[column.name] = column.parse(row.values.get(column.name))
             except CellError as exc:
-                errors.append(RowError(row.line, exc.column, exc.value, exc.expected))
+                errors.append(RowError(row.line, exc.column, exc.value, exc.expected, exc.quoted))
         parsed.append(_Parsed(row.line, values, dict(row.values)))
     seen: dict[tuple[Any, ...], int] = {}
     for item in parsed:
@@ -135,19 +157,77 @@ def _resolve(
     return ids[ref]
 
 
-def _check_young_people(items: list[_Parsed], lookup: _Lookup, errors: list[RowError]) -> None:
+def _check_young_people(
+    items: list[_Parsed], lookup: _Lookup, errors: list[RowError], today: date
+) -> None:
     advisers = lookup.ids(User, "username")
+    missing: dict[str, list[int]] = defaultdict(list)  # username -> the lines naming it
     for item in items:
         v = item.values
-        v["personal_adviser_id"] = _resolve(item, "personal_adviser", advisers, "user", errors)
+        username = v.get("personal_adviser") or ""
+        if username and username not in advisers:
+            missing[username].append(item.line)
+        v["personal_adviser_id"] = advisers.get(username) if username else None
         dob = v.get("date_of_birth")
-        if dob and dob > clock.today():
+        left = v.get("left_service_on")
+        if dob and dob > today:
             errors.append(RowError(item.line, "date_of_birth", dob.isoformat(), "a past date"))
+        elif (
+            dob
+            and (left is None or left > today)
+            and not (YOUNGEST <= age_on(dob, today) <= OLDEST)
+        ):
+            errors.append(
+                RowError(
+                    item.line,
+                    "date_of_birth",
+                    dob.isoformat(),
+                    f"a date of birth making them {YOUNGEST} to {OLDEST} on {today.isoformat()} "
+                    "(the ages the service is for), or left_service_on for someone who has left",
+                )
+            )
+    for username, lines in missing.items():  # one error per adviser, not one per young person
+        also = f" (also on line(s) {', '.join(map(str, lines[1:]))})" if len(lines) > 1 else ""
+        errors.append(
+            RowError(
+                lines[0],
+                "personal_adviser",
+                username,
+                f"the username of an existing user{also}: create the account first with "
+                f"`{ADD_ADVISER.format(username=username)}`; `planner user list` shows "
+                "the accounts there are",
+            )
+        )
 
 
-def _check_provisions(items: list[_Parsed], errors: list[RowError]) -> None:
+def _open_vacancies_by(session: Session, attr: Any) -> set[str]:
+    """The references (of provisions or places, by ``attr``) that have an open vacancy."""
+    query = (
+        select(attr)
+        .select_from(Vacancy)
+        .join(Place, col(Vacancy.place_id) == col(Place.id))
+        .join(Provision, col(Place.provision_id) == col(Provision.id))
+        .where(col(Vacancy.status) == VacancyStatus.open)
+    )
+    return set(session.exec(query).all())
+
+
+NO_OPEN_VACANCY = (
+    "a suitable placement type while it has an open vacancy ({what} is unsuitable "
+    "accommodation, never offered): withdraw the vacancy first"
+)
+
+
+def _check_provisions(items: list[_Parsed], lookup: _Lookup, errors: list[RowError]) -> None:
+    offered = _open_vacancies_by(lookup.session, col(Provision.reference))
     for item in items:
         v = item.values
+        ptype = v.get("placement_type")
+        if ptype and v.get("reference") in offered and is_unsuitable(ptype, None):
+            what = PlacementType(ptype).label.lower()
+            errors.append(
+                RowError(item.line, "placement_type", ptype, NO_OPEN_VACANCY.format(what=what))
+            )
         lo, hi = v.get("min_age"), v.get("max_age")
         if lo is not None and hi is not None and lo > hi:
             errors.append(RowError(item.line, "max_age", str(hi), "at least min_age"))
@@ -163,9 +243,25 @@ def _check_order(item: _Parsed, first: str, last: str, errors: list[RowError]) -
 def _check_places(items: list[_Parsed], lookup: _Lookup, errors: list[RowError]) -> None:
     provisions = lookup.ids(Provision)
     people = lookup.ids(YoungPerson)
+    types = dict(
+        lookup.session.exec(select(col(Provision.id), col(Provision.placement_type))).all()
+    )
+    offered = _open_vacancies_by(lookup.session, col(Place.reference))
     for item in items:
         v = item.values
         v["provision_id"] = _resolve(item, "provision", provisions, "provision", errors)
+        ptype = types.get(v["provision_id"])
+        if ptype and v.get("reference") in offered and is_unsuitable(ptype, None):
+            errors.append(
+                RowError(
+                    item.line,
+                    "provision",
+                    v.get("provision") or "",
+                    "a provision in suitable accommodation while the place has an open vacancy "
+                    f"({PlacementType(ptype).label.lower()} is unsuitable accommodation, never "
+                    "offered): withdraw the vacancy first",
+                )
+            )
         v["reserved_for_id"] = _resolve(item, "reserved_for", people, "young person", errors)
         _check_order(item, "opens_on", "closes_on", errors)
 
@@ -173,6 +269,9 @@ def _check_places(items: list[_Parsed], lookup: _Lookup, errors: list[RowError])
 def _check_stays(items: list[_Parsed], lookup: _Lookup, errors: list[RowError]) -> None:
     people = lookup.ids(YoungPerson)
     places = lookup.ids(Place)
+    births: dict[int | None, date] = dict(
+        lookup.session.exec(select(col(YoungPerson.id), col(YoungPerson.date_of_birth))).all()
+    )
     by_person: dict[int, list[_Parsed]] = defaultdict(list)
     for item in items:
         v = item.values
@@ -195,6 +294,26 @@ def _check_stays(items: list[_Parsed], lookup: _Lookup, errors: list[RowError]) 
                     "is always unsuitable accommodation",
                 )
             )
+        dob = births.get(v["young_person_id"])
+        for day_column in ("start_date", "end_date"):
+            day = v.get(day_column)
+            # a stay in care may have begun younger (a foster home since 12): the council's
+            # history starts when they came into care; it must still end at 14 or older
+            youngest = (
+                0 if day_column == "start_date" and v.get("placement_type") == IN_CARE else YOUNGEST
+            )
+            if dob and day and not youngest <= age_on(dob, day) <= OLDEST:
+                errors.append(
+                    RowError(
+                        item.line,
+                        day_column,
+                        day.isoformat(),
+                        "a date on which the young person was "
+                        + (f"{YOUNGEST} to {OLDEST}" if youngest else f"{OLDEST} or younger")
+                        + " (the ages the service is for; check the date and their "
+                        "date_of_birth)",
+                    )
+                )
         if v["young_person_id"] is not None and v.get("start_date"):
             by_person[v["young_person_id"]].append(item)
     if by_person:
@@ -226,10 +345,30 @@ def _check_stays(items: list[_Parsed], lookup: _Lookup, errors: list[RowError]) 
 
 def _check_vacancies(items: list[_Parsed], lookup: _Lookup, errors: list[RowError]) -> None:
     places = lookup.ids(Place)
+    types = dict(
+        lookup.session.exec(
+            select(Place.id, Provision.placement_type).join(
+                Provision, col(Place.provision_id) == col(Provision.id)
+            )
+        ).all()
+    )
     open_lines: dict[int, int] = {}
     for item in items:
         v = item.values
         v["place_id"] = _resolve(item, "place", places, "place", errors)
+        ptype = types.get(v["place_id"])
+        if v.get("status") == "open" and ptype and is_unsuitable(ptype, None):
+            errors.append(
+                RowError(
+                    item.line,
+                    "place",
+                    item.values.get("place") or "",
+                    f"a place in suitable accommodation: its provision is "
+                    f"{PlacementType(ptype).label.lower()}, unsuitable accommodation that is "
+                    "never offered as a vacancy (withdraw it, or correct the provision's "
+                    "placement_type)",
+                )
+            )
         if v["place_id"] is not None and v.get("status") == "open":
             if v["place_id"] in open_lines:
                 errors.append(
@@ -316,16 +455,25 @@ def _upsert(session: Session, kind: str, items: list[_Parsed]) -> ImportReport:
 
 
 def import_rows(
-    session: Session, kind: str, rows: list[Row], *, actor: str, source: str = "file"
+    session: Session,
+    kind: str,
+    rows: list[Row],
+    *,
+    actor: str,
+    source: str = "file",
+    as_of: date | None = None,
 ) -> ImportReport:
-    """Validate every row, then write all of them; raise :class:`ImportRefused` otherwise."""
+    """Validate every row, then write all of them; raise :class:`ImportRefused` otherwise.
+
+    ``as_of`` is the day ages are checked on (default today; the demo built as of a past
+    date passes that date)."""
     template = template_for(kind)
     items, errors = _parse(template, rows)
     lookup = _Lookup(session)
     if template.kind == "young_people":
-        _check_young_people(items, lookup, errors)
+        _check_young_people(items, lookup, errors, as_of or clock.today())
     elif template.kind == "provisions":
-        _check_provisions(items, errors)
+        _check_provisions(items, lookup, errors)
     elif template.kind == "places":
         _check_places(items, lookup, errors)
     elif template.kind == "stays":
@@ -333,8 +481,15 @@ def import_rows(
     elif template.kind == "vacancies":
         _check_vacancies(items, lookup, errors)
     if errors:
+        names = set(template.names)
+        errors = [
+            replace(e, quoted=e.quoted and template.column(e.column).quoted)
+            if e.column in names
+            else e
+            for e in errors
+        ]
         errors.sort(key=lambda e: (e.line, e.column))
-        raise ImportRefused(source, errors)
+        raise ImportRefused(source, errors, kind=template.kind, rows=len(rows))
     report = _upsert(session, template.kind, items)
     audit.record(
         session,
@@ -344,6 +499,19 @@ def import_rows(
         detail=f"created={report.created} updated={report.updated} unchanged={report.unchanged}",
     )
     return report
+
+
+def audit_refusal(session: Session, kind: str, *, actor: str, rows: int, errors: int) -> None:
+    """Record that an import of ``kind`` was refused: counts only, never a cell. The caller
+    writes it in a transaction of its own, after the refused import's was rolled back, so
+    the refusal is kept and nothing else is."""
+    audit.record(
+        session,
+        actor=actor,
+        action="import_refused",
+        entity=template_for(kind).kind,
+        detail=f"rows={rows} errors={errors}",
+    )
 
 
 def import_file(session: Session, kind: str, path: Path, *, actor: str) -> ImportReport:

@@ -4,7 +4,9 @@ Rows come back with the line number a spreadsheet user sees (the header is line 
 every error can point at the exact cell. Writing neutralises formulas: a text cell that
 starts with ``=``, ``+``, ``-``, ``@`` (or a tab or carriage return) is prefixed with an
 apostrophe, because Excel and LibreOffice would otherwise run it (CSV/formula injection);
-openpyxl writes such strings as live formulas.
+openpyxl writes such strings as live formulas. Reading reverses exactly that and nothing
+else (:func:`unsafe_cell`), so an exported file imports back unchanged: the apostrophe is
+taken off only where :func:`safe_cell` would have put it.
 """
 
 from __future__ import annotations
@@ -100,17 +102,34 @@ def read_rows(path: Path, columns: Sequence[str], required: Sequence[str]) -> li
         if not any(c.strip() for c in cells):
             continue
         padded = list(cells) + [""] * (len(header) - len(cells))
-        rows.append(Row(number, dict(zip(header, padded[: len(header)], strict=True))))
+        cells = [unsafe_cell(c) for c in padded[: len(header)]]
+        rows.append(Row(number, dict(zip(header, cells, strict=True))))
     return rows
+
+
+def _needs_apostrophe(text: str) -> bool:
+    """A formula start, or apostrophes before one (so that a text that really begins with an
+    apostrophe and then ``=`` keeps its apostrophe through a round trip)."""
+    return text.lstrip("'").startswith(FORMULA_STARTS) and (
+        text.startswith(FORMULA_STARTS) or text.startswith("'")
+    )
 
 
 def safe_cell(value: Any) -> Any:
     """A value that no spreadsheet will execute."""
-    if isinstance(value, str) and value.startswith(FORMULA_STARTS):
+    if isinstance(value, str) and _needs_apostrophe(value):
         return "'" + value
     if isinstance(value, Decimal):
         return float(value)
     return value
+
+
+def unsafe_cell(text: str) -> str:
+    """The text :func:`safe_cell` was given, from the text it wrote: one apostrophe off a
+    cell that it prefixed, and every other cell as it is."""
+    if text.startswith("'") and _needs_apostrophe(text[1:]):
+        return text[1:]
+    return text
 
 
 def table_bytes(

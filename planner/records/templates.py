@@ -37,11 +37,16 @@ FALSE_WORDS = frozenset({"false", "no", "n", "f", "0"})
 
 
 class CellError(InvalidInput):
-    def __init__(self, column: str, value: str, expected: str) -> None:
-        super().__init__(f"column '{column}': value {value!r} is not valid; expected {expected}")
+    """A cell that cannot be read. Its message quotes the value only if ``quoted`` (the
+    column holds a code, see :attr:`Column.quoted`); otherwise it says "the value"."""
+
+    def __init__(self, column: str, value: str, expected: str, *, quoted: bool = True) -> None:
+        shown = repr(value) if quoted else "the value"
+        super().__init__(f"column '{column}': {shown} is not valid; expected {expected}")
         self.column = column
         self.value = value
         self.expected = expected
+        self.quoted = quoted
 
 
 @dataclass(frozen=True)
@@ -54,6 +59,20 @@ class Column:
     required: bool = False
     choices: tuple[str, ...] = ()
     default: Any = None
+    # A text column that holds a code (a reference to a record, a username): its value may
+    # be quoted in an error. Dates of a young person or of their stays are ``personal``.
+    code: bool = False
+    personal: bool = False
+
+    @property
+    def quoted(self) -> bool:
+        """Whether an error message may quote this column's cell (docs/data-templates.md,
+        "Errors"): codes, references, enumerations, yes/no, numbers, amounts and dates that
+        are not about a young person. Names, free text, lists (risk flags, areas) and a
+        young person's dates (birth, stays, reviews) are "the value"."""
+        if self.personal:
+            return False
+        return self.code or self.kind in ("choice", "bool", "int", "money", "date")
 
     @property
     def expected(self) -> str:
@@ -72,9 +91,12 @@ class Column:
         text = (raw or "").strip()
         if not text:
             if self.required:
-                raise CellError(self.name, "", f"a value ({self.expected})")
+                raise CellError(self.name, "", f"a value ({self.expected})", quoted=self.quoted)
             return self.default
-        return _PARSERS[self.kind](self, text)
+        try:
+            return _PARSERS[self.kind](self, text)
+        except CellError as exc:
+            raise CellError(exc.column, exc.value, exc.expected, quoted=self.quoted) from None
 
 
 def _parse_date(col: Column, text: str) -> date:
@@ -161,8 +183,14 @@ YOUNG_PEOPLE = Template(
     "Young people",
     key=("reference",),
     columns=(
-        Column("reference", "text", "The council's pseudonymous reference, e.g. YP0001", True),
-        Column("date_of_birth", "date", "Date of birth", True),
+        Column(
+            "reference",
+            "text",
+            "The council's pseudonymous reference, e.g. YP0001",
+            True,
+            code=True,
+        ),
+        Column("date_of_birth", "date", "Date of birth", True, personal=True),
         _choice("gender", Gender, "Gender", default=Gender.not_stated.value),
         _choice("ethnicity", Ethnicity, "Top-level ethnic group", default="not_stated"),
         _choice("legal_status", LegalStatus, "Leaving-care legal status", required=True),
@@ -182,9 +210,16 @@ YOUNG_PEOPLE = Template(
         Column("work_area", "text", "Where they work", default=""),
         Column("network_area", "text", "Where their support network is", default=""),
         Column("asked_to_move", "bool", "Has asked to move", default=False),
-        Column("personal_adviser", "text", "Username of their personal adviser", default=""),
-        Column("pathway_plan_review_due", "date", "Next pathway plan review"),
-        Column("left_service_on", "date", "Date they left the service (blank if current)"),
+        Column(
+            "personal_adviser", "text", "Username of their personal adviser", default="", code=True
+        ),
+        Column("pathway_plan_review_due", "date", "Next pathway plan review", personal=True),
+        Column(
+            "left_service_on",
+            "date",
+            "Date they left the service (blank if current)",
+            personal=True,
+        ),
     ),
 )
 
@@ -193,7 +228,9 @@ PROVISIONS = Template(
     "Provisions",
     key=("reference",),
     columns=(
-        Column("reference", "text", "The council's reference for the scheme or host", True),
+        Column(
+            "reference", "text", "The council's reference for the scheme or host", True, code=True
+        ),
         Column("name", "text", "Name (no personal names of hosts or carers)", True),
         _choice("placement_type", PlacementType, "Type of placement", required=True),
         Column("area", "text", "Area", default=""),
@@ -220,11 +257,15 @@ PLACES = Template(
     "Places",
     key=("reference",),
     columns=(
-        Column("reference", "text", "The council's reference for the place", True),
-        Column("provision", "text", "Reference of its provision", True),
+        Column("reference", "text", "The council's reference for the place", True, code=True),
+        Column("provision", "text", "Reference of its provision", True, code=True),
         Column("label", "text", "Room or flat label", default=""),
         Column(
-            "reserved_for", "text", "Young person it is tied to (staying put/close)", default=""
+            "reserved_for",
+            "text",
+            "Young person it is tied to (staying put/close)",
+            default="",
+            code=True,
         ),
         Column("opens_on", "date", "Date it opens (blank if open)"),
         Column("closes_on", "date", "Date it closes (blank if not planned)"),
@@ -236,19 +277,33 @@ STAYS = Template(
     "Stays",
     key=("young_person", "start_date"),
     columns=(
-        Column("young_person", "text", "Reference of the young person", True),
+        Column("young_person", "text", "Reference of the young person", True, code=True),
         _choice("placement_type", PlacementType, "Where they lived", required=True),
-        Column("start_date", "date", "First night", True),
-        Column("end_date", "date", "Day they left (blank: where they live now, or a planned move)"),
+        Column("start_date", "date", "First night", True, personal=True),
+        Column(
+            "end_date",
+            "date",
+            "Day they left (blank: where they live now, or a planned move)",
+            personal=True,
+        ),
         Column(
             "suitable",
             "bool",
             "Suitable (blank: the placement type's policy; an unsuitable type is never suitable)",
         ),
         Column(
-            "place", "text", "Reference of the place, if in the council's inventory", default=""
+            "place",
+            "text",
+            "Reference of the place, if in the council's inventory",
+            default="",
+            code=True,
         ),
-        Column("expected_end", "date", "Known end: release date, 18-month limit, 21st birthday"),
+        Column(
+            "expected_end",
+            "date",
+            "Known end: release date, 18-month limit, 21st birthday",
+            personal=True,
+        ),
         Column("area", "text", "Area", default=""),
     ),
 )
@@ -258,7 +313,7 @@ VACANCIES = Template(
     "Vacancies",
     key=("place", "available_from"),
     columns=(
-        Column("place", "text", "Reference of the place", True),
+        Column("place", "text", "Reference of the place", True, code=True),
         Column("available_from", "date", "First date the place is free", True),
         _choice("status", VacancyStatus, "Status", default=VacancyStatus.open.value),
     ),

@@ -39,13 +39,13 @@ def _run(url: str, *args: str, **env: str):
 def _status(url: str) -> dict:
     result = _run(url, "status", "--as-of", "2024-03-31", "--format", "json")
     assert result.exit_code == 0, result.output
-    return json.loads(result.output)
+    return json.loads(result.stdout)
 
 
 def _users(url: str) -> list[dict]:
     result = _run(url, "user", "list", "--format", "json")
     assert result.exit_code == 0, result.output
-    return json.loads(result.output)
+    return json.loads(result.stdout)
 
 
 def test_a_council_of_its_own_files_sees_its_own_figures_and_no_demo(sqlite_url, tmp_path):
@@ -93,7 +93,7 @@ def test_a_council_of_its_own_files_sees_its_own_figures_and_no_demo(sqlite_url,
     assert _run(sqlite_url, "user", "disable", "jsmith").exit_code == 0
     listed = _run(sqlite_url, "user", "list")
     assert "jsmith" in listed.output and "Jo Smith" in listed.output and "disabled" in listed.output
-    csv_rows = _run(sqlite_url, "user", "list", "--format", "csv").output.splitlines()
+    csv_rows = _run(sqlite_url, "user", "list", "--format", "csv").stdout.splitlines()
     assert csv_rows == ["username,role,display_name,enabled", "jsmith,personal_adviser,Jo Smith,no"]
     assert "argon2" not in listed.output and "$" not in csv_rows[1]
 

@@ -119,3 +119,17 @@ def test_backtest_published_prints_accuracy_against_naive(app):
     assert "mase" in result.output
     assert "coverage_95" in result.output
     assert "19 to 21 years" in result.output
+
+
+def test_backtest_published_prints_csv_and_json_for_scripts(app):
+    import csv
+    import json
+
+    args = ["forecast-backtest-published", "--data", str(DATA), "--format"]
+    as_csv = CliRunner().invoke(app, [*args, "csv"])
+    as_json = CliRunner().invoke(app, [*args, "json"])
+    assert as_csv.exit_code == 0 and as_json.exit_code == 0, as_csv.output
+    rows = list(csv.DictReader(as_csv.stdout.splitlines()))
+    data = json.loads(as_json.stdout)
+    assert rows and len(rows) == len(data)
+    assert list(rows[0])[:3] == ["measure", "age_group", "horizon"] and "mase" in data[0]

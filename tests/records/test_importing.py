@@ -34,7 +34,7 @@ def _people_rows(n: int) -> list[list[str]]:
     return [
         [
             f"YP{i:04d}",
-            f"200{i % 8}-0{1 + i % 9}-1{i % 9}",
+            f"200{3 + i % 6}-0{1 + i % 9}-1{i % 9}",  # 17 to 23 years old
             "female",
             "former_relevant",
             "no",
@@ -59,7 +59,7 @@ def test_a_bad_date_on_line_7_is_refused_naming_line_column_and_value(session, t
     message = str(refused.value)
     assert "line 7" in message
     assert "date_of_birth" in message
-    assert "31/02/2006" in message
+    assert "31/02/2006" not in message and "the value" in message  # a date of birth
     assert "YYYY-MM-DD" in message
     assert [(e.line, e.column) for e in refused.value.errors] == [(7, "date_of_birth")]
     assert _count(session, YoungPerson) == before
