@@ -40,12 +40,12 @@ def test_decline_list_and_lift_from_the_command_line(sqlite_url):
     assert "nothing" not in _run(sqlite_url, "exclusions").output.lower()
 
     rows = list(
-        csv.DictReader(io.StringIO(_run(sqlite_url, "exclusions", "--format", "csv").output))
+        csv.DictReader(io.StringIO(_run(sqlite_url, "exclusions", "--format", "csv").stdout))
     )
     assert [(r["proposal"], r["decision"]) for r in rows] == [
         (first, "declined by the provider on 31 March 2024")
     ]
-    (listed,) = json.loads(_run(sqlite_url, "exclusions", "--format", "json").output)
+    (listed,) = json.loads(_run(sqlite_url, "exclusions", "--format", "json").stdout)
     assert listed["reason"] == "provider_declined" and listed["vacancy"].startswith("V")
     table = _run(sqlite_url, "exclusions").output
     assert "declined by the provider on 31 March 2024" in " ".join(table.split())
@@ -54,5 +54,5 @@ def test_decline_list_and_lift_from_the_command_line(sqlite_url):
     assert refused.exit_code == 2 and "Say why" in refused.output
     lifted = _run(sqlite_url, "exclusions", "lift", first, "--reason", "The provider agreed")
     assert lifted.exit_code == 0, lifted.output
-    assert json.loads(_run(sqlite_url, "exclusions", "--format", "json").output) == []
+    assert json.loads(_run(sqlite_url, "exclusions", "--format", "json").stdout) == []
     assert "No declines" in _run(sqlite_url, "exclusions").output
