@@ -53,7 +53,10 @@ def create_app(settings: Settings | None = None, *, policy: SessionPolicy | None
     app.state.engine = engine
     app.state.db_gate = DatabaseGate(settings.db_pool_size, settings.db_pool_timeout)
     app.state.settings = settings
-    app.state.session_policy = policy or SessionPolicy(secret=settings.secret_key)
+    trusted_proxies = settings.forwarded_allow_ips.strip()
+    app.state.session_policy = policy or SessionPolicy(
+        secret=settings.secret_key, client_addresses=bool(trusted_proxies)
+    )
 
     @app.get("/health", response_model=Health, tags=["operations"])
     def health() -> Health:
@@ -74,4 +77,11 @@ def create_app(settings: Settings | None = None, *, policy: SessionPolicy | None
     errors.install(app)
     app.add_middleware(ErrorBoundary, render_500=errors.server_error)
     app.add_middleware(SecurityHeaders)
+    if trusted_proxies:
+        # outermost: the client address (and https) from a trusted proxy's X-Forwarded-*
+        # headers, whatever server runs the app; `planner serve` turns uvicorn's own off
+        from uvicorn.middleware.proxy_headers import ProxyHeadersMiddleware
+
+        hosts = [h.strip() for h in trusted_proxies.split(",") if h.strip()]
+        app.add_middleware(ProxyHeadersMiddleware, trusted_hosts=hosts)
     return app

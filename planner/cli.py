@@ -73,6 +73,9 @@ def serve(
         host=host or settings.host,
         port=port or settings.port,
         log_level="info",
+        # X-Forwarded-* are read by the app itself, from PLANNER_FORWARDED_ALLOW_IPS only
+        # (api/app.py): uvicorn would otherwise believe them from 127.0.0.1 by default
+        proxy_headers=False,
     )
 
 

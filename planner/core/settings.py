@@ -50,6 +50,12 @@ class Settings(BaseSettings):
     # (PLANNER_DB_POOL_TIMEOUT): short, so a client learns it should back off instead of
     # hanging for SQLAlchemy's default 30 seconds and then getting a 500.
     db_pool_timeout: float = Field(default=5.0, gt=0, le=60)
+    # The reverse proxies whose X-Forwarded-For / X-Forwarded-Proto the API believes
+    # (PLANNER_FORWARDED_ALLOW_IPS): addresses or networks, comma-separated, or "*" when
+    # only the proxy can reach the API. Set, sign-in throttling counts each client's own
+    # address; unset, every request behind a proxy looks like the proxy, so throttling counts
+    # by username only (a slower back-off per username) and no client can lock out others.
+    forwarded_allow_ips: str = ""
 
     @model_validator(mode="after")
     def _defaults_and_guards(self) -> Settings:
