@@ -20,6 +20,7 @@ from sqlalchemy.exc import TimeoutError as PoolTimeout
 
 from api import errors, pages, v1
 from api.deps import DatabaseGate
+from api.retry import RetryConcurrentChange
 from api.security import ErrorBoundary, SecurityHeaders
 from planner.accounts.service import SessionPolicy
 from planner.core.db import get_engine
@@ -75,6 +76,7 @@ def create_app(settings: Settings | None = None, *, policy: SessionPolicy | None
         app.include_router(router)
     app.mount("/static", StaticFiles(directory=STATIC), name="static")
     errors.install(app)
+    app.add_middleware(RetryConcurrentChange)  # a deadlocked request is done again (retry.py)
     app.add_middleware(ErrorBoundary, render_500=errors.server_error)
     app.add_middleware(SecurityHeaders)
     if trusted_proxies:

@@ -9,7 +9,8 @@ refusals become errors a person can act on: a deadlock, a serialization failure 
 "database is locked" is :class:`ConcurrentChange` (409, nothing kept), and a pool that had no
 free connection in time is :class:`ServiceBusy` (503, try again shortly). Neither is ever a
 500 or a traceback. :func:`run_in_transaction` retries the first kind a bounded number of
-times, for callers (commands, jobs) that can simply do the whole transaction again.
+times, for callers (commands, jobs) that can simply do the whole transaction again; the API
+does the same for a whole request (``api/retry.py``), with the same attempts and pauses.
 """
 
 from __future__ import annotations
@@ -167,6 +168,21 @@ def run_in_transaction(
         except ConcurrentChange:
             if attempt >= attempts:
                 raise
-            # a little jitter, so the transactions that collided do not collide again
-            time.sleep(random.uniform(0, 0.05 * attempt))  # noqa: S311 - not a secret
+            time.sleep(retry_pause(attempt))
     raise AssertionError("unreachable")
+
+
+def retry_pause(attempt: int) -> float:
+    """Seconds to wait before attempt ``attempt + 1`` of a transaction refused as
+    :class:`ConcurrentChange`: short and jittered, so the transactions that collided do not
+    collide again. The API's retry (api/retry.py) and :func:`run_in_transaction` share it."""
+    return 0.02 * attempt + random.uniform(0, 0.05 * attempt)  # noqa: S311 - not a secret
+
+
+def is_retryable(error: BaseException) -> bool:
+    """Whether a transaction that ended with ``error`` may simply be done again from the
+    start: only a refusal caused by contention (:class:`ConcurrentChange`), never a
+    compare-and-set :class:`~planner.core.errors.Conflict`, whose loser really lost."""
+    return isinstance(error, ConcurrentChange) or (
+        isinstance(error, PlannerError) and error.code == ConcurrentChange.code
+    )
