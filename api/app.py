@@ -41,6 +41,7 @@ def create_app(settings: Settings | None = None, *, policy: SessionPolicy | None
         settings.database_url,
         pool_size=settings.db_pool_size,
         pool_timeout=settings.db_pool_timeout,
+        busy_timeout=settings.sqlite_busy_timeout,
     )
     app = FastAPI(
         title="Care leaver accommodation planner",

@@ -56,6 +56,11 @@ class Settings(BaseSettings):
     # address; unset, every request behind a proxy looks like the proxy, so throttling counts
     # by username only (a slower back-off per username) and no client can lock out others.
     forwarded_allow_ips: str = ""
+    # Seconds a transaction on a SQLite file waits for the one writer before it (another
+    # request, an import, a forecast, another process) to finish (PLANNER_SQLITE_BUSY_TIMEOUT):
+    # long enough for an import of a few thousand rows; past it, 503 with Retry-After in the
+    # API and a clear message in the CLI, nothing changed. Not used on PostgreSQL.
+    sqlite_busy_timeout: float = Field(default=30.0, gt=0, le=600)
 
     @model_validator(mode="after")
     def _defaults_and_guards(self) -> Settings:
