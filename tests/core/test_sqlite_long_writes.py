@@ -133,3 +133,31 @@ def test_a_lock_held_by_another_process_is_service_busy_and_a_503(sqlite_url: st
     assert answer.status_code == 503
     assert answer.headers["Retry-After"] == "5"
     assert answer.json()["error"]["code"] == "service_busy"
+
+
+def test_a_command_that_waits_past_the_busy_timeout_says_so(sqlite_url: str, tmp_path) -> None:
+    import os
+    import subprocess
+    import sys
+
+    repo = Path(__file__).resolve().parents[2]
+    people = tmp_path / "people.csv"
+    people.write_text("reference,date_of_birth,legal_status\nYP9001,2005-03-01,former_relevant\n")
+    env = os.environ | {
+        "PLANNER_DATABASE_URL": sqlite_url,
+        "PLANNER_SQLITE_BUSY_TIMEOUT": "1",
+        "PYTHONPATH": str(repo),
+    }
+    other = sqlite3.connect(sqlite_url.removeprefix("sqlite:///"), isolation_level=None)
+    try:
+        other.execute("BEGIN IMMEDIATE")  # another process's long write
+        done = subprocess.run(
+            [sys.executable, "-c", "from planner.cli import app; app()", "import",
+             "young-people", str(people)],
+            cwd=repo, env=env, capture_output=True, text=True, timeout=120,
+        )  # fmt: skip
+    finally:
+        other.close()
+    assert done.returncode == 2, done.stderr
+    assert "stayed busy" in " ".join((done.stdout + done.stderr).split())
+    assert "Traceback" not in done.stderr
