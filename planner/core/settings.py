@@ -58,9 +58,10 @@ class Settings(BaseSettings):
     forwarded_allow_ips: str = ""
     # Seconds a transaction on a SQLite file waits for the one writer before it (another
     # request, an import, a forecast, another process) to finish (PLANNER_SQLITE_BUSY_TIMEOUT):
-    # long enough for an import of a few thousand rows; past it, 503 with Retry-After in the
-    # API and a clear message in the CLI, nothing changed. Not used on PostgreSQL.
-    sqlite_busy_timeout: float = Field(default=30.0, gt=0, le=600)
+    # long enough for two 2,000-row imports one after the other on a busy 2-core machine
+    # (about 20 s each, docs/performance.md "Reliability"); past it, 503 with Retry-After in
+    # the API and a clear message in the CLI, nothing changed. Not used on PostgreSQL.
+    sqlite_busy_timeout: float = Field(default=60.0, gt=0, le=600)
 
     @model_validator(mode="after")
     def _defaults_and_guards(self) -> Settings:
