@@ -20,6 +20,7 @@ from sqlalchemy.exc import TimeoutError as PoolTimeout
 
 from api import errors, pages, v1
 from api.deps import DatabaseGate
+from api.retry import RetryConcurrentChange
 from api.security import ErrorBoundary, SecurityHeaders
 from planner.accounts.service import SessionPolicy
 from planner.core.db import get_engine
@@ -40,6 +41,7 @@ def create_app(settings: Settings | None = None, *, policy: SessionPolicy | None
         settings.database_url,
         pool_size=settings.db_pool_size,
         pool_timeout=settings.db_pool_timeout,
+        busy_timeout=settings.sqlite_busy_timeout,
     )
     app = FastAPI(
         title="Care leaver accommodation planner",
@@ -53,7 +55,10 @@ def create_app(settings: Settings | None = None, *, policy: SessionPolicy | None
     app.state.engine = engine
     app.state.db_gate = DatabaseGate(settings.db_pool_size, settings.db_pool_timeout)
     app.state.settings = settings
-    app.state.session_policy = policy or SessionPolicy(secret=settings.secret_key)
+    trusted_proxies = settings.forwarded_allow_ips.strip()
+    app.state.session_policy = policy or SessionPolicy(
+        secret=settings.secret_key, client_addresses=bool(trusted_proxies)
+    )
 
     @app.get("/health", response_model=Health, tags=["operations"])
     def health() -> Health:
@@ -72,6 +77,14 @@ def create_app(settings: Settings | None = None, *, policy: SessionPolicy | None
         app.include_router(router)
     app.mount("/static", StaticFiles(directory=STATIC), name="static")
     errors.install(app)
+    app.add_middleware(RetryConcurrentChange)  # a deadlocked request is done again (retry.py)
     app.add_middleware(ErrorBoundary, render_500=errors.server_error)
     app.add_middleware(SecurityHeaders)
+    if trusted_proxies:
+        # outermost: the client address (and https) from a trusted proxy's X-Forwarded-*
+        # headers, whatever server runs the app; `planner serve` turns uvicorn's own off
+        from uvicorn.middleware.proxy_headers import ProxyHeadersMiddleware
+
+        hosts = [h.strip() for h in trusted_proxies.split(",") if h.strip()]
+        app.add_middleware(ProxyHeadersMiddleware, trusted_hosts=hosts)
     return app

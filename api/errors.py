@@ -15,7 +15,9 @@ from pydantic import BaseModel, Field
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.responses import JSONResponse, RedirectResponse, Response
 
+from api.retry import mark_retryable
 from api.templating import render
+from planner.core.db import is_retryable
 from planner.core.errors import (
     Forbidden,
     InvalidInput,
@@ -111,6 +113,9 @@ def _as_planner_error(exc: Exception) -> PlannerError:
 
 def error_response(request: Request, exc: Exception) -> Response:
     error = _as_planner_error(exc)
+    if is_retryable(error) and mark_retryable(request):
+        # api/retry.py drops this answer and handles the whole request again
+        return Response(status_code=error.status_code)
     response = _error_response(request, error)
     if isinstance(error, ServiceBusy):
         # back-pressure a client can act on: when to try again, in seconds

@@ -19,7 +19,29 @@ import typer
 
 from planner.core.cli_support import console, migrated_engine
 
-app = typer.Typer(
+
+class _PlannerApp(typer.Typer):
+    """The root command: a refusal no command caught itself (the database stayed busy past
+    PLANNER_SQLITE_BUSY_TIMEOUT, even while migrating; a deadlock that outlasted its
+    retries...) prints its message and exits 2, like every other refusal, never a traceback."""
+
+    def __call__(self, *args, **kwargs):  # type: ignore[no-untyped-def]
+        try:
+            return super().__call__(*args, **kwargs)
+        except Exception as exc:
+            from planner.core.db import as_planner_error
+            from planner.core.errors import PlannerError
+
+            refused = exc if isinstance(exc, PlannerError) else as_planner_error(exc)
+            if refused is None:
+                raise
+            from planner.core.cli_support import err
+
+            err.print(f"[red]Error:[/red] {refused.message}", highlight=False, markup=True)
+            raise SystemExit(2) from None
+
+
+app = _PlannerApp(
     help="Accommodation placement and capacity planner for care leavers.",
     no_args_is_help=True,
     add_completion=False,
@@ -78,6 +100,9 @@ def serve(
         host=host or settings.host,
         port=port or settings.port,
         log_level="info",
+        # X-Forwarded-* are read by the app itself, from PLANNER_FORWARDED_ALLOW_IPS only
+        # (api/app.py): uvicorn would otherwise believe them from 127.0.0.1 by default
+        proxy_headers=False,
     )
 
 

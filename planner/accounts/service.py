@@ -68,6 +68,14 @@ class SessionPolicy:
     count *failed* attempts in a sliding window: 5 per username from one client stops
     guessing without letting a stranger lock an adviser out from elsewhere; 30 per client
     stops spraying many usernames; 50 per username stops a distributed guess.
+
+    Those limits need each client's own address. Behind a reverse proxy whose forwarded
+    headers are not trusted (``PLANNER_FORWARDED_ALLOW_IPS`` unset), every request comes from
+    the proxy, and 30 failures from anyone would lock the whole council out. So with
+    ``client_addresses=False`` no limit counts by client: a username's failures since its last
+    success slow that username alone, with a back-off that doubles from ``backoff_first``
+    after ``backoff_after`` failures, up to the window (and 50 per window still stop it). A
+    wrong password for one user never slows another.
     """
 
     idle: timedelta = timedelta(minutes=30)
@@ -77,6 +85,9 @@ class SessionPolicy:
     per_client: int = 30
     per_username: int = 50
     secret: str = DEV_SECRET  # keys the digests of usernames and client addresses
+    client_addresses: bool = True  # whether the client address is the person's own
+    backoff_after: int = 5
+    backoff_first: timedelta = timedelta(seconds=30)
 
 
 @dataclass(frozen=True)
@@ -260,9 +271,47 @@ def _failures_since(session: Session, since: datetime, *conditions: sa.ColumnEle
     return int(session.exec(query).one())
 
 
+def _check_username_backoff(
+    session: Session, *, username_key: str, policy: SessionPolicy, now: datetime
+) -> None:
+    """The limit when client addresses are not known: per username only, with back-off."""
+    start = now - policy.window
+    last_success = session.exec(
+        select(sa.func.max(LoginAttempt.at)).where(
+            LoginAttempt.username_key == username_key,
+            LoginAttempt.succeeded == True,  # noqa: E712
+        )
+    ).one()
+    since = max(start, last_success) if last_success else start
+    failures, last_failure = session.exec(
+        select(sa.func.count(), sa.func.max(LoginAttempt.at)).where(
+            LoginAttempt.username_key == username_key,
+            LoginAttempt.succeeded == False,  # noqa: E712
+            LoginAttempt.at > since,
+        )
+    ).one()
+    if failures >= policy.per_username:
+        raise TooManyAttempts()
+    if failures < policy.backoff_after or last_failure is None:
+        return
+    doublings = min(failures - policy.backoff_after, 10)
+    wait = min(policy.backoff_first * 2**doublings, policy.window)
+    if last_failure.tzinfo is None and now.tzinfo is not None:  # SQLite keeps no zone
+        last_failure = last_failure.replace(tzinfo=now.tzinfo)
+    if now < last_failure + wait:
+        minutes = max(1, -(-int((last_failure + wait - now).total_seconds()) // 60))
+        raise TooManyAttempts(
+            f"Too many attempts to sign in. Wait {minutes} minute"
+            f"{'' if minutes == 1 else 's'}, then try again."
+        )
+
+
 def _check_rate(
     session: Session, *, username_key: str, client_key: str, policy: SessionPolicy, now: datetime
 ) -> None:
+    if not policy.client_addresses:
+        _check_username_backoff(session, username_key=username_key, policy=policy, now=now)
+        return
     start = now - policy.window
     last_success = session.exec(
         select(sa.func.max(LoginAttempt.at)).where(

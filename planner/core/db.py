@@ -5,16 +5,19 @@ the end or rolls back entirely, which is what makes an import all-or-nothing. Se
 a session and never commit; the caller (CLI command, request, job) owns the transaction.
 
 Many people use one database at once, so the unit of work is also where the database's own
-refusals become errors a person can act on: a deadlock, a serialization failure or SQLite's
-"database is locked" is :class:`ConcurrentChange` (409, nothing kept), and a pool that had no
-free connection in time is :class:`ServiceBusy` (503, try again shortly). Neither is ever a
+refusals become errors a person can act on: a deadlock or a serialization failure is
+:class:`ConcurrentChange` (409, nothing kept), and a pool that had no free connection in time,
+or a SQLite file that stayed locked by a long write past ``PLANNER_SQLITE_BUSY_TIMEOUT``
+(:class:`SqliteWriteLock`), is :class:`ServiceBusy` (503, try again shortly). Neither is ever a
 500 or a traceback. :func:`run_in_transaction` retries the first kind a bounded number of
-times, for callers (commands, jobs) that can simply do the whole transaction again.
+times, for callers (commands, jobs) that can simply do the whole transaction again; the API
+does the same for a whole request (``api/retry.py``), with the same attempts and pauses.
 """
 
 from __future__ import annotations
 
 import random
+import threading
 import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -42,20 +45,63 @@ CONTENTION_SQLSTATES = frozenset({"40P01", "40001", "55P03"})
 RETRY_ATTEMPTS = 3
 
 
-def _prepare_sqlite(engine: Engine) -> None:
+class SqliteWriteLock:
+    """One transaction at a time on a SQLite file, per process, queued in Python.
+
+    Every SQLite transaction here begins IMMEDIATE (it takes the file's write lock), so only
+    one runs at a time anyway; left to SQLite, the others poll with its busy handler, which
+    is not first come first served, and a request could starve behind a long import until
+    "database is locked". Here they wait on this lock instead, at most ``wait`` seconds
+    (``PLANNER_SQLITE_BUSY_TIMEOUT``), and then leave as :class:`ServiceBusy` (503 with
+    Retry-After in the API, a clear message in the CLI), never an ``OperationalError``.
+    Other processes (a CLI import beside ``planner serve``) still meet at SQLite's own lock,
+    with the same busy timeout."""
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+
+    def acquire(self, wait: float) -> None:
+        if not self._lock.acquire(timeout=wait):
+            raise ServiceBusy(sqlite_busy_message(wait))
+
+    def release(self) -> None:
+        self._lock.release()
+
+
+_write_locks: dict[str, SqliteWriteLock] = {}
+_write_locks_guard = threading.Lock()
+
+
+def sqlite_write_lock(database: str) -> SqliteWriteLock:
+    """The process's write lock of one SQLite file, shared by every engine on it."""
+    key = str(Path(database).resolve())
+    with _write_locks_guard:
+        return _write_locks.setdefault(key, SqliteWriteLock())
+
+
+def sqlite_busy_message(wait: float) -> str:
+    return (
+        f"The database stayed busy with a long change (an import or a forecast) for "
+        f"{wait:g} seconds, so nothing was done. Wait a minute, then try again."
+    )
+
+
+def _prepare_sqlite(engine: Engine, *, busy_timeout: float, shared_file: bool) -> None:
     """Foreign keys on, and the pysqlite savepoint recipe so nested transactions work.
 
     pysqlite's own transaction handling defers BEGIN and breaks SAVEPOINT; SQLAlchemy's
     documented fix is to disable it and emit BEGIN ourselves. WAL lets readers go on while
-    one writer works.
+    one writer works. A file's transactions take its :class:`SqliteWriteLock` first and
+    SQLite waits ``busy_timeout`` seconds for another process's (``PLANNER_SQLITE_BUSY_TIMEOUT``).
     """
+    write_lock = sqlite_write_lock(engine.url.database or "") if shared_file else None
 
     @event.listens_for(engine, "connect")
     def _on_connect(dbapi_connection, _record):  # type: ignore[no-untyped-def]
         dbapi_connection.isolation_level = None
         cursor = dbapi_connection.cursor()
         cursor.execute("PRAGMA foreign_keys=ON")
-        cursor.execute("PRAGMA busy_timeout=10000")
+        cursor.execute(f"PRAGMA busy_timeout={int(busy_timeout * 1000)}")
         cursor.execute("PRAGMA journal_mode=WAL")
         cursor.close()
 
@@ -64,11 +110,33 @@ def _prepare_sqlite(engine: Engine) -> None:
         # IMMEDIATE takes the write lock at the start: two deferred transactions that both
         # read and then write would otherwise deadlock, and SQLite answers one of them
         # "database is locked" at once instead of letting it wait its turn.
-        connection.exec_driver_sql("BEGIN IMMEDIATE")
+        if write_lock is None:
+            connection.exec_driver_sql("BEGIN IMMEDIATE")
+            return
+        write_lock.acquire(busy_timeout)
+        try:
+            connection.exec_driver_sql("BEGIN IMMEDIATE")
+        except BaseException:
+            write_lock.release()
+            raise
+        connection.info["planner_write_lock"] = write_lock
+
+    def _release(connection):  # type: ignore[no-untyped-def]
+        held = connection.info.pop("planner_write_lock", None)
+        if held is not None:
+            held.release()
+
+    if write_lock is not None:
+        event.listen(engine, "commit", _release)
+        event.listen(engine, "rollback", _release)
 
 
 def make_engine(
-    url: str, *, pool_size: int | None = None, pool_timeout: float | None = None
+    url: str,
+    *,
+    pool_size: int | None = None,
+    pool_timeout: float | None = None,
+    busy_timeout: float | None = None,
 ) -> Engine:
     """An engine for ``url``; creates the folder of a SQLite file if needed.
 
@@ -78,10 +146,10 @@ def make_engine(
     API's 40 worker threads and turned a busy minute into 500s."""
     from planner.core.settings import get_settings
 
-    if pool_size is None or pool_timeout is None:
-        settings = get_settings()
-        pool_size = settings.db_pool_size if pool_size is None else pool_size
-        pool_timeout = settings.db_pool_timeout if pool_timeout is None else pool_timeout
+    settings = get_settings()
+    pool_size = settings.db_pool_size if pool_size is None else pool_size
+    pool_timeout = settings.db_pool_timeout if pool_timeout is None else pool_timeout
+    busy_timeout = settings.sqlite_busy_timeout if busy_timeout is None else busy_timeout
     pool = {"pool_size": pool_size, "max_overflow": POOL_HEADROOM, "pool_timeout": pool_timeout}
     parsed = make_url(url)
     if parsed.get_backend_name() == "sqlite":
@@ -94,7 +162,7 @@ def make_engine(
             hide_parameters=True,
             **({} if in_memory else pool),  # type: ignore[arg-type]
         )
-        _prepare_sqlite(engine)
+        _prepare_sqlite(engine, busy_timeout=busy_timeout, shared_file=not in_memory)
         return engine
     # hide_parameters: a database error must never carry a young person's values into a log
     return create_engine(url, pool_pre_ping=True, hide_parameters=True, **pool)  # type: ignore[arg-type]
@@ -102,12 +170,19 @@ def make_engine(
 
 @lru_cache
 def get_engine(
-    url: str | None = None, *, pool_size: int | None = None, pool_timeout: float | None = None
+    url: str | None = None,
+    *,
+    pool_size: int | None = None,
+    pool_timeout: float | None = None,
+    busy_timeout: float | None = None,
 ) -> Engine:
     from planner.core.settings import get_settings
 
     return make_engine(
-        url or get_settings().database_url, pool_size=pool_size, pool_timeout=pool_timeout
+        url or get_settings().database_url,
+        pool_size=pool_size,
+        pool_timeout=pool_timeout,
+        busy_timeout=busy_timeout,
     )
 
 
@@ -116,9 +191,12 @@ def is_contention(exc: BaseException) -> bool:
     using the same rows at that moment (so the whole transaction may simply be done again)."""
     if not isinstance(exc, sa_exc.DBAPIError):
         return False
-    if getattr(exc.orig, "sqlstate", None) in CONTENTION_SQLSTATES:
-        return True
-    text = str(exc.orig).lower()
+    return getattr(exc.orig, "sqlstate", None) in CONTENTION_SQLSTATES
+
+
+def is_sqlite_locked(exc: BaseException) -> bool:
+    """Whether SQLite gave up waiting for another process's write lock (busy timeout)."""
+    text = str(getattr(exc, "orig", "")).lower()
     return isinstance(exc, sa_exc.OperationalError) and (
         "database is locked" in text or "database table is locked" in text
     )
@@ -129,6 +207,10 @@ def as_planner_error(exc: BaseException) -> PlannerError | None:
     exception (which keeps its own meaning: a bug stays a 500 with a reference)."""
     if isinstance(exc, sa_exc.TimeoutError):  # the pool had no connection free in time
         return ServiceBusy()
+    if is_sqlite_locked(exc):  # a long write elsewhere outlasted the busy timeout
+        from planner.core.settings import get_settings
+
+        return ServiceBusy(sqlite_busy_message(get_settings().sqlite_busy_timeout))
     if is_contention(exc):
         return ConcurrentChange()
     return None
@@ -167,6 +249,21 @@ def run_in_transaction(
         except ConcurrentChange:
             if attempt >= attempts:
                 raise
-            # a little jitter, so the transactions that collided do not collide again
-            time.sleep(random.uniform(0, 0.05 * attempt))  # noqa: S311 - not a secret
+            time.sleep(retry_pause(attempt))
     raise AssertionError("unreachable")
+
+
+def retry_pause(attempt: int) -> float:
+    """Seconds to wait before attempt ``attempt + 1`` of a transaction refused as
+    :class:`ConcurrentChange`: short and jittered, so the transactions that collided do not
+    collide again. The API's retry (api/retry.py) and :func:`run_in_transaction` share it."""
+    return 0.02 * attempt + random.uniform(0, 0.05 * attempt)  # noqa: S311 - not a secret
+
+
+def is_retryable(error: BaseException) -> bool:
+    """Whether a transaction that ended with ``error`` may simply be done again from the
+    start: only a refusal caused by contention (:class:`ConcurrentChange`), never a
+    compare-and-set :class:`~planner.core.errors.Conflict`, whose loser really lost."""
+    return isinstance(error, ConcurrentChange) or (
+        isinstance(error, PlannerError) and error.code == ConcurrentChange.code
+    )

@@ -73,7 +73,7 @@ class TooManyAttempts(PlannerError):
 
 class ConcurrentChange(Conflict):
     """The database refused a transaction because another one was changing the same records
-    at that moment (a deadlock, a serialization failure, SQLite's "database is locked").
+    at that moment (a PostgreSQL deadlock or serialization failure).
     Nothing was kept; doing it again usually works, so the CLI retries a few times first."""
 
     code = "concurrent_change"
@@ -84,7 +84,8 @@ class ConcurrentChange(Conflict):
 
 
 class ServiceBusy(PlannerError):
-    """Every database connection stayed in use for longer than the pool waits. Answered as
+    """Every database connection stayed in use for longer than the pool waits, or a SQLite
+    file stayed locked by a long write past its busy timeout. Answered as
     503 with ``Retry-After`` (back-pressure a client can act on) instead of a 500."""
 
     status_code = 503

@@ -66,6 +66,18 @@ class Settings(BaseSettings):
     # (PLANNER_DB_POOL_TIMEOUT): short, so a client learns it should back off instead of
     # hanging for SQLAlchemy's default 30 seconds and then getting a 500.
     db_pool_timeout: float = Field(default=5.0, gt=0, le=60)
+    # The reverse proxies whose X-Forwarded-For / X-Forwarded-Proto the API believes
+    # (PLANNER_FORWARDED_ALLOW_IPS): addresses or networks, comma-separated, or "*" when
+    # only the proxy can reach the API. Set, sign-in throttling counts each client's own
+    # address; unset, every request behind a proxy looks like the proxy, so throttling counts
+    # by username only (a slower back-off per username) and no client can lock out others.
+    forwarded_allow_ips: str = ""
+    # Seconds a transaction on a SQLite file waits for the one writer before it (another
+    # request, an import, a forecast, another process) to finish (PLANNER_SQLITE_BUSY_TIMEOUT):
+    # long enough for two 2,000-row imports one after the other on a busy 2-core machine
+    # (about 20 s each, docs/performance.md "Reliability"); past it, 503 with Retry-After in
+    # the API and a clear message in the CLI, nothing changed. Not used on PostgreSQL.
+    sqlite_busy_timeout: float = Field(default=60.0, gt=0, le=600)
 
     @field_validator("data_dir", mode="after")
     @classmethod

@@ -41,6 +41,9 @@ class Permission(StrEnum):
     manage_escalations = "manage_escalations"  # record supervision, exit plans...; sweep now
     exception_reports = "exception_reports"  # make, read and download exception reports
     view_jobs = "view_jobs"  # the scheduled jobs and their recent runs (no case data)
+    # open the record of someone who has left the service (by id only; audited); lists never
+    # show them. Needs view_young_people and a record scope too.
+    view_closed_records = "view_closed_records"
 
 
 class RecordScope(StrEnum):
@@ -96,6 +99,9 @@ MATRIX: dict[Role, frozenset[Permission]] = {
             P.manage_escalations,
             P.exception_reports,
             P.view_jobs,
+            # a complaint, a subject access request or a return to the service (care leavers
+            # may come back up to 25) is a manager's to answer
+            P.view_closed_records,
         }
     ),
     # keeps their own young people's records current, and knows what is free to offer them

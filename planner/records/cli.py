@@ -29,7 +29,7 @@ def import_command(
 ) -> None:
     """Import records from a CSV or XLSX file: all rows or none; re-imports change nothing."""
     from planner.core import audit
-    from planner.core.db import unit_of_work
+    from planner.core.db import run_in_transaction
     from planner.records import importing
     from planner.records.spreadsheets import FileRefused
 
@@ -37,8 +37,11 @@ def import_command(
     engine = migrated_engine()
     try:
         checking = console.status(f"Checking every row of {path.name}, then importing")
-        with checking, unit_of_work(engine) as session:
-            report = importing.import_file(session, name, path, actor=audit.cli_actor())
+        with checking:  # a deadlock with another writer: the whole import again (at most 3)
+            report = run_in_transaction(
+                lambda session: importing.import_file(session, name, path, actor=audit.cli_actor()),
+                engine,
+            )
     except (importing.ImportRefused, FileRefused) as exc:
         # the import's transaction is rolled back; the refusal is kept in one of its own
         rows, errors = (

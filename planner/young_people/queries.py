@@ -27,7 +27,7 @@ from planner.domain.permissions import Permission, check
 from planner.domain.stays import StayState, current_on, stay_state
 from planner.domain.suitability import is_suitable, unsuitable_condition
 from planner.models import Place, Provision, Stay, User, YoungPerson
-from planner.young_people.scope import scope_condition
+from planner.young_people.scope import is_closed, scope_condition
 
 
 @dataclass(frozen=True)
@@ -103,10 +103,13 @@ def _split(text: str) -> list[str]:
     return [part for part in (p.strip() for p in text.split(";")) if part]
 
 
-def _scoped(viewer: User) -> sa.ColumnElement[bool]:
-    """The WHERE clause for the young people ``viewer`` may see in the records."""
+def _scoped(
+    viewer: User, *, include_closed: bool = False, today: date | None = None
+) -> sa.ColumnElement[bool]:
+    """The WHERE clause for the young people ``viewer`` may see in the records (those who
+    have left the service only if asked for and the role may, see young_people/scope.py)."""
     check(viewer.role, Permission.view_young_people)
-    return scope_condition(viewer)
+    return scope_condition(viewer, include_closed=include_closed, today=today)
 
 
 def _label(placement_type: str | None) -> str:
@@ -192,20 +195,22 @@ def get_record(
 
     Raises ``Forbidden`` for roles that see no named young person and ``NotFound`` for a
     record outside the viewer's scope (or that does not exist): the two look the same.
+    Someone who has left the service is outside every scope, except for a role with
+    ``view_closed_records``, whose view is audited as ``view_closed_record``.
     """
-    where = _scoped(viewer)
+    today = today or clock.today()
+    where = _scoped(viewer, include_closed=True, today=today)
     person = session.exec(
         select(YoungPerson).where(YoungPerson.id == young_person_id, where)
     ).first()
     if person is None:
         raise NotFound()
-    today = today or clock.today()
     adviser = session.get(User, person.personal_adviser_id) if person.personal_adviser_id else None
     stays = _stay_lines(session, young_person_id, today)
     audit.record(
         session,
         actor=viewer.username,
-        action="view",
+        action="view_closed_record" if is_closed(person, today) else "view",
         entity="young_person",
         entity_id=str(person.id),
     )

@@ -245,3 +245,39 @@ def test_a_password_reset_and_signing_out_everywhere_revoke_api_tokens_too(sessi
     assert accounts.api_token_user(session, token=second) is not None
     accounts.end_user_sessions(session, username="officer1", actor="admin")
     assert accounts.api_token_user(session, token=second) is None
+
+
+def test_without_client_addresses_a_username_backs_off_and_no_one_else_does(session):
+    """Behind an untrusted proxy every client has the proxy's address: the limits count by
+    username only, with a back-off that doubles (30 s, then 60 s...) after 5 failures."""
+    from dataclasses import replace
+
+    policy = replace(POLICY, client_addresses=False)
+    _user(session)
+    _user(session, username="officer2")
+    now = utcnow()
+
+    def attempt(username: str, password: str, at: timedelta) -> str:
+        try:
+            accounts.sign_in(
+                session, username=username, password=password, client="proxy",
+                policy=policy, now=now + at,
+            )  # fmt: skip
+        except TooManyAttempts:
+            return "slowed"
+        except SignInRefused:
+            return "refused"
+        return "signed in"
+
+    guesses = [attempt("officer1", "wrong password!", timedelta(seconds=s)) for s in range(5)]
+    sprayed = [attempt(f"guess{n}", "wrong password!", timedelta(seconds=5)) for n in range(40)]
+    outcomes = [
+        attempt("officer1", PASSWORD, timedelta(seconds=20)),  # 16 s after the 5th failure
+        attempt("officer2", PASSWORD, timedelta(seconds=20)),  # someone else: not slowed
+        attempt("officer1", "wrong password!", timedelta(seconds=35)),  # 31 s: a 6th guess
+        attempt("officer1", PASSWORD, timedelta(seconds=80)),  # 45 s after it: wait 60 s
+        attempt("officer1", PASSWORD, timedelta(seconds=96)),  # 61 s after it
+    ]
+    assert guesses == ["refused"] * 5
+    assert sprayed == ["refused"] * 40  # 40 failures from "one client" lock nobody out
+    assert outcomes == ["slowed", "signed in", "refused", "slowed", "signed in"]
