@@ -29,7 +29,7 @@ def import_command(
 ) -> None:
     """Import records from a CSV or XLSX file: all rows or none; re-imports change nothing."""
     from planner.core import audit
-    from planner.core.db import run_in_transaction
+    from planner.core.db import run_in_transaction, unit_of_work
     from planner.records import importing
     from planner.records.spreadsheets import FileRefused
 
