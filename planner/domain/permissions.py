@@ -41,6 +41,9 @@ class Permission(StrEnum):
     manage_escalations = "manage_escalations"  # record supervision, exit plans...; sweep now
     exception_reports = "exception_reports"  # make, read and download exception reports
     view_jobs = "view_jobs"  # the scheduled jobs and their recent runs (no case data)
+    edit_young_people = "edit_young_people"  # needs, preferences, risks, adviser; in scope
+    record_moves = "record_moves"  # moves, ended stays, leaving the service; in scope
+    manage_inventory = "manage_inventory"  # vacancies, provisions and places
 
 
 class RecordScope(StrEnum):
@@ -65,6 +68,9 @@ MATRIX: dict[Role, frozenset[Permission]] = {
             P.view_matching,
             P.run_matching,
             P.decide_proposals,
+            P.edit_young_people,
+            P.record_moves,
+            P.manage_inventory,
         }
     ),
     # plans place numbers: totals and the inventory, never a named young person
@@ -96,6 +102,9 @@ MATRIX: dict[Role, frozenset[Permission]] = {
             P.manage_escalations,
             P.exception_reports,
             P.view_jobs,
+            P.edit_young_people,
+            P.record_moves,
+            P.manage_inventory,
         }
     ),
     # keeps their own young people's records current, and knows what is free to offer them
@@ -107,6 +116,8 @@ MATRIX: dict[Role, frozenset[Permission]] = {
             P.view_vacancies,
             P.view_young_people,
             P.view_escalations,
+            P.edit_young_people,  # their own young people only (record_scope)
+            P.record_moves,  # their own young people only (record_scope)
         }
     ),
     # runs the service: accounts, the audit trail and the scheduled jobs, not case records
