@@ -432,6 +432,7 @@ def accept_proposal(
         suitable=True,
         expected_end=_expected_end(provision, person, start),
         area=provision.area,
+        vacancy_id=vacancy.id,  # so cancelling the planned move reopens this vacancy
     )
     session.add(stay)
     person.area = provision.area

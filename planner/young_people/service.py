@@ -461,6 +461,18 @@ def cancel_move(
         raise FieldInvalid("young_person", "No move is planned for this young person.")
     previous = _previous(session, planned)
     reopened = ""
+    if planned.vacancy_id is None and planned.place_id is not None:
+        # a move accepted before stays kept their vacancy: the accepted proposal knows it
+        planned.vacancy_id = session.exec(
+            select(Proposal.vacancy_id)
+            .join(Vacancy, col(Vacancy.id) == Proposal.vacancy_id)
+            .where(
+                Proposal.young_person_id == young_person_id,
+                Proposal.status == ProposalStatus.accepted,
+                Vacancy.place_id == planned.place_id,
+            )
+            .order_by(col(Proposal.id).desc())
+        ).first()
     if planned.vacancy_id is not None:
         vacancy = session.get(Vacancy, planned.vacancy_id)
         other_open = session.exec(
