@@ -16,7 +16,7 @@ from planner.core.errors import FieldInvalid, Forbidden, NotFound, StaleRecord
 from planner.domain import PlacementType, ProposalStatus, Role, VacancyStatus
 from planner.escalations.queries import queue
 from planner.escalations.service import sweep
-from planner.models import AuditEvent, Escalation, Proposal, Stay, Vacancy, YoungPerson
+from planner.models import AuditEvent, Escalation, Proposal, Stay, YoungPerson
 from planner.young_people import service
 
 TODAY = date(2026, 12, 1)
