@@ -40,6 +40,8 @@ class ProvisionRow:
     places: int
     occupied: int
     open_vacancies: int
+    version: int = 1  # send it back with a change (close): a stale version is refused
+    closes_on: date | None = None
 
 
 @dataclass(frozen=True)
@@ -56,6 +58,9 @@ class VacancyRow:
     max_age: int
     support_level: str
     ofsted_registered: bool
+    version: int = 1  # send it back with a change (hold, withdraw): stale is refused
+    place_id: int = 0
+    reserved: bool = False
 
 
 def _placement_filter(placement_type: str | None) -> PlacementType | None:
@@ -109,6 +114,8 @@ def list_provisions(
             places=per_provision[p.id],
             occupied=occupied[p.id],
             open_vacancies=vacancies[p.id],
+            version=p.version,
+            closes_on=p.closes_on,
         )
         for p in provisions
     ]
@@ -152,6 +159,9 @@ def list_vacancies(
             max_age=provision.max_age,
             support_level=str(provision.support_level),
             ofsted_registered=provision.ofsted_registered,
+            version=vacancy.version,
+            place_id=place.id,  # type: ignore[arg-type]
+            reserved=place.reserved_for_id is not None,
         )
         for vacancy, place, provision in rows
     ]
