@@ -152,6 +152,31 @@ def provision_id(session: Session, reference: str) -> int:
     return found
 
 
+def occupant_stay(session: Session, place_id: int, day: date) -> tuple[int, int]:
+    """The stay of whoever lives in the place on ``day`` (its id and version), for a notice
+    typed by place; :class:`FieldInvalid` if nobody does."""
+    stay = session.exec(
+        select(Stay).where(
+            Stay.place_id == place_id, col(Stay.start_date) <= day, not_ended_on(Stay, day)
+        )
+    ).first()
+    if stay is None:
+        raise FieldInvalid("place", "Nobody lives in this place today.")
+    return stay.id, stay.version  # type: ignore[return-value]
+
+
+def vacancy_version(session: Session, vacancy_id: int) -> int:
+    return version_of(session, Vacancy, vacancy_id)
+
+
+def place_version(session: Session, place_id: int) -> int:
+    return version_of(session, Place, place_id)
+
+
+def provision_version(session: Session, provision_id: int) -> int:
+    return version_of(session, Provision, provision_id)
+
+
 def version_of(session: Session, table: Any, row_id: int) -> int:
     """A record's version now (commands act on the latest)."""
     row = session.get(table, row_id)
