@@ -273,7 +273,6 @@ def vacancy_hold(
     """Hold a vacancy for one young person (or release it)."""
     from planner.core import audit
     from planner.inventory import service
-    from planner.young_people import service as people
 
     if bool(for_) == release:
         fail("Give --for REFERENCE to hold the vacancy, or --release.")
@@ -283,7 +282,7 @@ def vacancy_hold(
             s,
             vacancy_id=vacancy,
             expected_version=service.vacancy_version(s, vacancy),
-            young_person_id=people.young_person_id(s, for_) if for_ else None,
+            young_person_id=service.young_person_for_hold(s, for_) if for_ else None,
             actor=audit.cli_actor(),
         )
 

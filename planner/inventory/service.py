@@ -152,6 +152,14 @@ def provision_id(session: Session, reference: str) -> int:
     return found
 
 
+def young_person_for_hold(session: Session, reference: str) -> int:
+    """The id of the young person a vacancy is to be held for, by reference (commands)."""
+    found = session.exec(select(YoungPerson.id).where(YoungPerson.reference == reference)).first()
+    if found is None:
+        raise NotFound(f"There is no young person {reference}.")
+    return found
+
+
 def occupant_stay(session: Session, place_id: int, day: date) -> tuple[int, int]:
     """The stay of whoever lives in the place on ``day`` (its id and version), for a notice
     typed by place; :class:`FieldInvalid` if nobody does."""
