@@ -198,6 +198,8 @@ def _fill_place(
             raise FieldInvalid("place", f"The place closes on {day_words(closes)}.")
     if _occupant(session, place_id, start):
         raise FieldInvalid("place", f"The place is occupied on {day_words(start)}.")
+    if place.reserved_for_id not in (None, person.id):
+        raise FieldInvalid("place", "The place is held for another young person.")
     vacancy = session.exec(
         select(Vacancy)
         .where(Vacancy.place_id == place_id, Vacancy.status == VacancyStatus.open)
@@ -224,9 +226,6 @@ def _fill_place(
     if filled.rowcount != 1:
         raise StaleRecord("This vacancy was filled or withdrawn by someone else; reload.")
     _withdraw_open_proposals(session, col(Proposal.vacancy_id) == vacancy.id)
-    if place.reserved_for_id is not None:
-        place.reserved_for_id = None
-        place.version += 1
     return place, provision, vacancy
 
 

@@ -364,3 +364,15 @@ def test_re_dating_a_planned_move_moves_both_dates(session):
             reason="other",
         )
     assert refused.value.fields == ["young_person"]
+
+
+def test_a_place_held_for_someone_else_is_refused(session):
+    holder = factories.young_person(session)
+    place = factories.place(session, reserved_for_id=holder.id)
+    factories.vacancy(session, place=place)
+    other = factories.young_person(session)
+    with pytest.raises(FieldInvalid) as refused:
+        _move(session, other, place_id=place.id)
+    assert refused.value.fields == ["place"] and "held for another" in refused.value.message
+    change = _move(session, holder, place_id=place.id)
+    assert change.vacancy_id is not None
