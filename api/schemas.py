@@ -132,6 +132,18 @@ class VacancyPublic(Public):
     reserved: bool
 
 
+class PlacePublic(Public):
+    id: int
+    reference: str
+    label: str
+    opens_on: date | None
+    closes_on: date | None
+    occupied: bool
+    held: bool
+    open_vacancy_id: int | None
+    version: int
+
+
 class PlacementCount(Public):
     placement_type: str
     suitable: int

@@ -16,6 +16,7 @@ from api.schemas import (
     OverviewPublic,
     PlaceCreateRequest,
     PlacementCount,
+    PlacePublic,
     ProvisionCreateRequest,
     ProvisionPublic,
     ReopenRequest,
@@ -63,6 +64,18 @@ def list_provisions(
     """Provisions with their places, occupancy and open vacancies."""
     rows = inventory.list_provisions(db, viewer=principal.user, placement_type=placement_type)
     return [ProvisionPublic.model_validate(r) for r in rows]
+
+
+@router.get("/provisions/{provision_id}/places", response_model=list[PlacePublic])
+def list_places(
+    provision_id: Annotated[int, Path(ge=1, le=ID_MAX)],
+    db: DbSession,
+    principal: Annotated[Principal, api_allowed(P.view_provisions)],
+) -> list[PlacePublic]:
+    """The places of one provision: occupied or held (yes or no, never by whom), the open
+    vacancy, and the version a change (close) sends back."""
+    rows = inventory.list_places(db, viewer=principal.user, provision_id=provision_id)
+    return [PlacePublic.model_validate(r) for r in rows]
 
 
 @router.get("/vacancies", response_model=list[VacancyPublic])

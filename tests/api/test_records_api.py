@@ -184,9 +184,17 @@ def test_the_inventory_through_the_api(client: TestClient, web_db):
         headers=officer,
     )
     assert stale.status_code == 409 and stale.json()["error"]["message"] == STALE
+    places = client.get(f"/api/v1/provisions/{made.json()['id']}/places", headers=officer).json()
+    assert [(p["reference"], p["occupied"], p["version"]) for p in places] == [
+        ("PL-API-1", False, 1)
+    ]
     closed = client.post(
         f"/api/v1/places/{place.json()['id']}/close",
-        json={"expected_version": 1, "closes_on": TODAY.isoformat(), "reason": "host_left"},
+        json={
+            "expected_version": places[0]["version"],
+            "closes_on": TODAY.isoformat(),
+            "reason": "host_left",
+        },
         headers=officer,
     )
     assert closed.status_code == 200, closed.text

@@ -141,6 +141,13 @@ API_ROUTES = [
         200,
     ),
     ("GET", "/api/v1/provisions", P.view_provisions, "/api/v1/provisions", 200),
+    (
+        "GET",
+        "/api/v1/provisions/{provision_id}/places",
+        P.view_provisions,
+        "/api/v1/provisions/999999/places",
+        404,
+    ),
     ("GET", "/api/v1/vacancies", P.view_vacancies, "/api/v1/vacancies", 200),
     ("GET", "/api/v1/forecast-runs", P.view_forecasts, "/api/v1/forecast-runs", 200),
     (
