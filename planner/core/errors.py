@@ -95,7 +95,10 @@ class ServiceBusy(PlannerError):
 
 class FieldInvalid(InvalidInput):
     """A value a form or request sent that the service refused, naming the field (as the
-    request names it) so a page can highlight it and the API can list it in ``fields``."""
+    JSON request names it, e.g. ``place_id``, ``start``) so a page can highlight it and the
+    API can list it in ``fields``; where the record's own state is the problem (no move
+    planned, a vacancy no longer open) the field is the record (``young_person``,
+    ``vacancy``, ``stay``)."""
 
     def __init__(self, field: str, message: str) -> None:
         self.field = field

@@ -169,7 +169,7 @@ def occupant_stay(session: Session, place_id: int, day: date) -> tuple[int, int]
         )
     ).first()
     if stay is None:
-        raise FieldInvalid("place", "Nobody lives in this place today.")
+        raise FieldInvalid("place_id", "Nobody lives in this place today.")
     return stay.id, stay.version  # type: ignore[return-value]
 
 
@@ -210,14 +210,14 @@ def declare_vacancy(
     _day(available_from, "available_from", "date the place is free")
     place = session.get(Place, place_id)
     if place is None:
-        raise FieldInvalid("place", "There is no such place.")
+        raise FieldInvalid("place_id", "There is no such place.")
     provision = session.get(Provision, place.provision_id)
     assert provision is not None
     for closes in (place.closes_on, provision.closes_on):
         if closes is not None and closes <= available_from:
             raise FieldInvalid("available_from", f"The place closes on {_day_words(closes)}.")
     if _open_vacancy(session, place_id) is not None:
-        raise FieldInvalid("place", "This place already has an open vacancy.")
+        raise FieldInvalid("place_id", "This place already has an open vacancy.")
     if _occupied(session, [place_id], available_from):
         raise FieldInvalid(
             "available_from",
@@ -312,7 +312,7 @@ def hold_vacancy(
     if young_person_id is not None:
         person = session.get(YoungPerson, young_person_id)
         if person is None or person.left_service_on is not None:
-            raise FieldInvalid("young_person", "There is no such young person in the service.")
+            raise FieldInvalid("young_person_id", "There is no such young person in the service.")
     vacancy = session.get(Vacancy, vacancy_id)
     if vacancy is None:
         raise NotFound("There is no such vacancy.")
@@ -592,7 +592,7 @@ def add_place(
     _allowed(viewer)
     provision = session.get(Provision, provision_id)
     if provision is None:
-        raise FieldInvalid("provision", "There is no such provision.")
+        raise FieldInvalid("provision_id", "There is no such provision.")
     ref = check_text(reference or "", "The reference").strip()
     if not ref or len(ref) > 60:
         raise FieldInvalid("reference", "Enter a reference of 60 characters or fewer.")

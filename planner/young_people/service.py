@@ -185,7 +185,7 @@ def _fill_place(
     """Check a move into the place on ``start`` and fill its open vacancy, if it has one."""
     place = session.get(Place, place_id)
     if place is None:
-        raise FieldInvalid("place", "There is no such place.")
+        raise FieldInvalid("place_id", "There is no such place.")
     provision = session.get(Provision, place.provision_id)
     assert provision is not None
     if kind is not None and kind != provision.placement_type:
@@ -195,11 +195,11 @@ def _fill_place(
         )
     for closes in (place.closes_on, provision.closes_on):
         if closes is not None and closes <= start:
-            raise FieldInvalid("place", f"The place closes on {day_words(closes)}.")
+            raise FieldInvalid("place_id", f"The place closes on {day_words(closes)}.")
     if _occupant(session, place_id, start):
-        raise FieldInvalid("place", f"The place is occupied on {day_words(start)}.")
+        raise FieldInvalid("place_id", f"The place is occupied on {day_words(start)}.")
     if place.reserved_for_id not in (None, person.id):
-        raise FieldInvalid("place", "The place is held for another young person.")
+        raise FieldInvalid("place_id", "The place is held for another young person.")
     vacancy = session.exec(
         select(Vacancy)
         .where(Vacancy.place_id == place_id, Vacancy.status == VacancyStatus.open)

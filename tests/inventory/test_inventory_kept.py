@@ -36,7 +36,7 @@ def test_declaring_a_vacancy_by_hand(session):
     assert session.get(Vacancy, saved.id).status == VacancyStatus.open
     with pytest.raises(FieldInvalid) as refused:  # one open vacancy per place
         service.declare_vacancy(session, place_id=place.id, available_from=TODAY)
-    assert refused.value.fields == ["place"]
+    assert refused.value.fields == ["place_id"]
     occupied = factories.place(session)
     factories.stay(session, place=occupied)
     with pytest.raises(FieldInvalid) as refused:

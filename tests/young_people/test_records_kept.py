@@ -122,7 +122,7 @@ def test_a_move_into_an_occupied_place_is_refused(session):
     person = factories.young_person(session)
     with pytest.raises(FieldInvalid) as refused:
         _move(session, person, place_id=place.id)
-    assert refused.value.fields == ["place"]
+    assert refused.value.fields == ["place_id"]
     assert "occupied on 1 December 2026" in refused.value.message
 
 
@@ -373,6 +373,6 @@ def test_a_place_held_for_someone_else_is_refused(session):
     other = factories.young_person(session)
     with pytest.raises(FieldInvalid) as refused:
         _move(session, other, place_id=place.id)
-    assert refused.value.fields == ["place"] and "held for another" in refused.value.message
+    assert refused.value.fields == ["place_id"] and "held for another" in refused.value.message
     change = _move(session, holder, place_id=place.id)
     assert change.vacancy_id is not None
