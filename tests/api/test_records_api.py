@@ -40,6 +40,12 @@ def test_an_adviser_edits_their_own_young_person_and_not_anyone_elses(client: Te
         headers=pa,
     )
     assert other.status_code == 404
+    moved = client.post(
+        f"/api/v1/young-people/{council.other_young_person}/moves",
+        json={"expected_version": 1, "start": TODAY.isoformat(), "placement_type": "custody"},
+        headers=pa,
+    )
+    assert moved.status_code == 404
     # the same version again: someone else changed it first
     stale = client.patch(
         f"/api/v1/young-people/{own}", json={"expected_version": seen, "has_pet": False}, headers=pa

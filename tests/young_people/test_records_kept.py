@@ -376,3 +376,32 @@ def test_a_place_held_for_someone_else_is_refused(session):
     assert refused.value.fields == ["place_id"] and "held for another" in refused.value.message
     change = _move(session, holder, place_id=place.id)
     assert change.vacancy_id is not None
+
+
+def test_refusals_of_ending_and_leaving(session):
+    person = factories.young_person(session)
+    factories.stay(session, young_person=person)
+    _move(session, person, placement_type_code="with_family", start=TODAY + timedelta(days=4))
+    session.refresh(person)
+    for call, field in (
+        (
+            lambda v: service.end_stay(
+                session, young_person_id=person.id, expected_version=v, on=TODAY, reason="evicted"
+            ),
+            "on",
+        ),
+        (
+            lambda v: service.leave_service(
+                session,
+                young_person_id=person.id,
+                expected_version=v,
+                on=TODAY + timedelta(days=1),
+                reason="other",
+            ),
+            "on",
+        ),
+    ):
+        session.refresh(person)
+        with pytest.raises(FieldInvalid) as refused:
+            call(person.version)
+        assert refused.value.fields == [field]
