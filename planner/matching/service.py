@@ -415,6 +415,12 @@ def accept_proposal(
     latest = session.exec(
         select(Stay).where(Stay.young_person_id == person.id, col(Stay.end_date).is_(None))
     ).first()
+    if latest is None:
+        # a stay already due to end later (a notice to end): the move ends it sooner, so
+        # the young person never has two stays at once
+        latest = session.exec(
+            select(Stay).where(Stay.young_person_id == person.id, not_ended_on(Stay, start))
+        ).first()
     if latest is not None:
         if stay_state(latest, today) == "planned":
             raise InvalidDecision(f"A move is already planned for {latest.start_date.isoformat()}.")

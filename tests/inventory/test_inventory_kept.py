@@ -14,7 +14,7 @@ from planner.core import clock
 from planner.core.errors import FieldInvalid, Forbidden, StaleRecord
 from planner.domain import ProposalStatus, Role, VacancyStatus
 from planner.inventory import service
-from planner.models import AuditEvent, Place, Proposal, Provision, Stay, Vacancy
+from planner.models import AuditEvent, Place, Proposal, Provision, Stay, Vacancy, YoungPerson
 from planner.young_people import service as records
 
 TODAY = date(2026, 12, 1)
@@ -200,3 +200,26 @@ def test_closing_a_place_withdraws_its_open_vacancy_and_a_conversion_opens_anoth
     new_place = session.get(Place, moved.id)
     assert new_place.provision_id == target.id and new_place.opens_on == TODAY + timedelta(days=30)
     assert session.exec(select(Vacancy).where(Vacancy.place_id == moved.id)).one().status == "open"
+
+
+def test_accepting_a_move_before_a_notice_ends_ends_the_stay_on_the_move(session):
+    from planner.matching.service import accept_proposal
+
+    home = factories.place(session)
+    stay = factories.stay(session, place=home)
+    service.declare_from_notice(
+        session, stay_id=stay.id, expected_version=1, last_day=TODAY + timedelta(days=20)
+    )
+    person = session.get(Stay, stay.id).young_person_id
+    proposal = factories.proposal(
+        session, young_person=session.get(YoungPerson, person), vacancy=factories.vacancy(session)
+    )
+    accept_proposal(
+        session,
+        proposal_id=proposal.id,
+        expected_version=1,
+        actor="t",
+        start=TODAY + timedelta(days=5),
+    )
+    session.refresh(stay)
+    assert stay.end_date == TODAY + timedelta(days=5)
