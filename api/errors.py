@@ -50,6 +50,11 @@ API_ERRORS: dict[int | str, dict] = {
     503: _doc("Busy: every database connection is in use; retry after Retry-After seconds"),
 }
 
+# what a change to a kept record may also answer (a compare-and-set on its version)
+CHANGE_ERRORS: dict[int | str, dict] = {
+    409: _doc("The record was changed by someone else (its version); reload and try again"),
+}
+
 PAGE_TITLES = {
     400: "Sorry, there is a problem with the request",
     403: "You do not have permission to see this page",

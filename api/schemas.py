@@ -60,6 +60,9 @@ class StayPublic(Public):
     expected_end: date | None
     suitable: bool
     state: str  # planned, current or ended on the day it was read
+    id: int
+    version: int
+    end_reason: str
 
 
 class YoungPersonRecordPublic(Public):
@@ -90,6 +93,7 @@ class YoungPersonRecordPublic(Public):
     current_stay: StayPublic | None
     planned_stay: StayPublic | None
     stays: list[StayPublic]
+    version: int = Field(description="Send it back with a change; 409 if it has changed")
 
 
 class ProvisionPublic(Public):
@@ -107,6 +111,8 @@ class ProvisionPublic(Public):
     places: int
     occupied: int
     open_vacancies: int
+    version: int
+    closes_on: date | None
 
 
 class VacancyPublic(Public):
@@ -121,6 +127,21 @@ class VacancyPublic(Public):
     max_age: int
     support_level: str
     ofsted_registered: bool
+    version: int
+    place_id: int
+    reserved: bool
+
+
+class PlacePublic(Public):
+    id: int
+    reference: str
+    label: str
+    opens_on: date | None
+    closes_on: date | None
+    occupied: bool
+    held: bool
+    open_vacancy_id: int | None
+    version: int
 
 
 class PlacementCount(Public):
@@ -393,3 +414,137 @@ class EscalationActionRequest(Decision):
     on: Day = Field(description="When it happened (not in the future; 2000-2100)")
     target: Day | None = Field(default=None, description="Exit plan only: the target date")
     note: str = Field(default="", max_length=1000, pattern=NOTE)
+
+
+# -- records kept in the planner (request bodies and answers) ----------------------------------
+
+SHORT = r"^[^\x00-\x08\x0A-\x1F;]*$"  # one name: no control characters, no ';'
+
+
+class MoveRequest(Decision):
+    start: Day = Field(description="The day of the move; after today it is a planned move")
+    placement_type: str | None = Field(
+        default=None, max_length=40, description="Any placement type; the place's if omitted"
+    )
+    place_id: int | None = Field(default=None, ge=1, le=2**31 - 1)
+    suitable: bool | None = Field(
+        default=None, description="Mark a suitable type unsuitable; the type's policy if omitted"
+    )
+    expected_end: Day | None = Field(default=None, description="e.g. a custody release date")
+    area: str = Field(default="", max_length=80, pattern=SHORT)
+
+
+class EndStayRequest(Decision):
+    on: Day
+    reason: str = Field(max_length=40, description="moved, notice, evicted, abandoned, ...")
+
+
+class LeaveRequest(Decision):
+    on: Day = Field(description="Not after today")
+    reason: str = Field(max_length=40, description="aged_out, declined_support, ...")
+
+
+class MoveChangeRequest(Decision):
+    reason: str = Field(max_length=40, description="young_person_declined, place_not_ready, ...")
+
+
+class RedateRequest(MoveChangeRequest):
+    start: Day
+
+
+class YoungPersonEditRequest(Decision):
+    """Only the fields sent are changed."""
+
+    support_need: str | None = Field(default=None, max_length=20)
+    risk_flags: list[Annotated[str, Field(max_length=60, pattern=SHORT)]] | None = None
+    preferred_areas: list[Annotated[str, Field(max_length=80, pattern=SHORT)]] | None = None
+    excluded_areas: list[Annotated[str, Field(max_length=80, pattern=SHORT)]] | None = None
+    area: str | None = Field(default=None, max_length=80, pattern=SHORT)
+    education_area: str | None = Field(default=None, max_length=80, pattern=SHORT)
+    work_area: str | None = Field(default=None, max_length=80, pattern=SHORT)
+    network_area: str | None = Field(default=None, max_length=80, pattern=SHORT)
+    personal_adviser: str | None = Field(
+        default=None, max_length=80, pattern=SHORT, description="A username; '' for none"
+    )
+    needs_step_free: bool | None = None
+    has_child: bool | None = None
+    pregnant: bool | None = None
+    has_pet: bool | None = None
+    asked_to_move: bool | None = None
+    pathway_plan_review_due: Day | None = None
+
+
+class ChangePublic(Public):
+    """What a change to a young person's records left: their new version, the stay."""
+
+    young_person_id: int
+    version: int
+    stay_id: int | None
+    vacancy_id: int | None
+    planned: bool
+
+
+class SavedPublic(Public):
+    """The record a change wrote and its new version (send it with the next change)."""
+
+    id: int
+    version: int
+
+
+class VacancyDeclareRequest(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    place_id: int = Field(ge=1, le=2**31 - 1)
+    available_from: Day
+
+
+class NoticeRequest(Decision):
+    last_day: Day = Field(description="The stay's last day; the place is free the day after")
+
+
+class HoldRequest(Decision):
+    young_person_id: int | None = Field(
+        default=None, ge=1, le=2**31 - 1, description="None releases the hold"
+    )
+
+
+class WithdrawRequest(Decision):
+    reason: str = Field(max_length=40, description="repairs, provider_withdrew, ...")
+
+
+class ReopenRequest(Decision):
+    available_from: Day | None = None
+
+
+class ProvisionCreateRequest(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    reference: str = Field(min_length=1, max_length=40, pattern=SHORT)
+    name: str = Field(min_length=1, max_length=120, pattern=NOTE)
+    placement_type: str = Field(max_length=40)
+    area: str = Field(default="", max_length=80, pattern=SHORT)
+    provider: str = Field(default="", max_length=120, pattern=NOTE)
+    cohort: str = Field(default="any", max_length=40)
+    min_age: int = Field(default=16, ge=16, le=25)
+    max_age: int = Field(default=25, ge=16, le=25)
+    gender_rule: str = Field(default="any", max_length=40)
+    support_level: str = Field(default="low", max_length=40)
+    ofsted_registered: bool = False
+    max_stay_months: int | None = Field(default=None, ge=1, le=120)
+    pets_allowed: bool = False
+    step_free: bool = False
+    parent_and_child: bool = False
+    weekly_cost: float = Field(default=0, ge=0, lt=100_000)
+    opens_on: Day | None = None
+
+
+class CloseRequest(Decision):
+    closes_on: Day
+    reason: str = Field(max_length=40, description="contract_ended, host_left, ...")
+
+
+class PlaceCreateRequest(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    provision_id: int = Field(ge=1, le=2**31 - 1)
+    reference: str = Field(min_length=1, max_length=60, pattern=SHORT)
+    label: str = Field(default="", max_length=80, pattern=NOTE)
+    opens_on: Day | None = None
+    vacant: bool = Field(default=True, description="Declare an open vacancy from opens_on")

@@ -116,8 +116,19 @@ def _register_commands() -> None:
     from planner.jobs import cli as jobs
     from planner.matching import cli as matching
     from planner.records import cli as records
+    from planner.young_people import cli as young_people
 
-    for feature in (demo, inventory, records, forecasting, matching, escalations, jobs, accounts):
+    for feature in (
+        demo,
+        inventory,
+        records,
+        young_people,
+        forecasting,
+        matching,
+        escalations,
+        jobs,
+        accounts,
+    ):
         app.add_typer(feature.app)
 
 

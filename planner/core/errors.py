@@ -92,3 +92,24 @@ class ServiceBusy(PlannerError):
     code = "service_busy"
     message = "The service is busy. Wait a few seconds, then try again."
     retry_after = 5
+
+
+class FieldInvalid(InvalidInput):
+    """A value a form or request sent that the service refused, naming the field (as the
+    JSON request names it, e.g. ``place_id``, ``start``) so a page can highlight it and the
+    API can list it in ``fields``; where the record's own state is the problem (no move
+    planned, a vacancy no longer open) the field is the record (``young_person``,
+    ``vacancy``, ``stay``)."""
+
+    def __init__(self, field: str, message: str) -> None:
+        self.field = field
+        self.fields = [field]
+        super().__init__(message)
+
+
+class StaleRecord(Conflict):
+    """Optimistic concurrency: the record's ``version`` is not the one the person saw, so
+    saving would overwrite someone else's change. Nothing is kept."""
+
+    code = "stale_record"
+    message = "This record was changed by someone else; reload and try again."

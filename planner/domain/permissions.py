@@ -44,6 +44,9 @@ class Permission(StrEnum):
     # open the record of someone who has left the service (by id only; audited); lists never
     # show them. Needs view_young_people and a record scope too.
     view_closed_records = "view_closed_records"
+    edit_young_people = "edit_young_people"  # needs, preferences, risks, adviser; in scope
+    record_moves = "record_moves"  # moves, ended stays, leaving the service; in scope
+    manage_inventory = "manage_inventory"  # vacancies, provisions and places
 
 
 class RecordScope(StrEnum):
@@ -68,6 +71,9 @@ MATRIX: dict[Role, frozenset[Permission]] = {
             P.view_matching,
             P.run_matching,
             P.decide_proposals,
+            P.edit_young_people,
+            P.record_moves,
+            P.manage_inventory,
         }
     ),
     # plans place numbers: totals and the inventory, never a named young person
@@ -102,6 +108,9 @@ MATRIX: dict[Role, frozenset[Permission]] = {
             # a complaint, a subject access request or a return to the service (care leavers
             # may come back up to 25) is a manager's to answer
             P.view_closed_records,
+            P.edit_young_people,
+            P.record_moves,
+            P.manage_inventory,
         }
     ),
     # keeps their own young people's records current, and knows what is free to offer them
@@ -113,6 +122,8 @@ MATRIX: dict[Role, frozenset[Permission]] = {
             P.view_vacancies,
             P.view_young_people,
             P.view_escalations,
+            P.edit_young_people,  # their own young people only (record_scope)
+            P.record_moves,  # their own young people only (record_scope)
         }
     ),
     # runs the service: accounts, the audit trail and the scheduled jobs, not case records

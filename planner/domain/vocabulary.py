@@ -181,6 +181,7 @@ class ProposalStatus(StrEnum):
     declined = "declined"
     withdrawn = "withdrawn"  # the vacancy or the young person was placed another way
     superseded = "superseded"  # a newer match run replaced it before anyone decided
+    cancelled = "cancelled"  # accepted, then the planned move was cancelled before its day
 
 
 class DeclineReason(StrEnum):

@@ -1,4 +1,5 @@
-"""``planner status``: where the service stands on a day, young people and vacancies.
+"""``planner status``: where the service stands on a day, young people and vacancies; and
+``planner vacancy|provision|place``: keeping the inventory current.
 
 It describes the council's own records; the comparison with the annual report the demo
 council is built from appears only while the database holds nothing but the demo.
@@ -6,7 +7,9 @@ council is built from appears only while the database holds nothing but the demo
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Annotated
+from collections.abc import Callable
+from datetime import date, timedelta
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 from rich.table import Table
@@ -14,6 +17,7 @@ from rich.table import Table
 from planner.core.cli_support import (
     OutputFormat,
     console,
+    fail,
     migrated_engine,
     parse_day,
     print_csv,
@@ -186,3 +190,283 @@ def status(
     console.print(flats)
     if demo_only:
         console.print(report_table(summary))
+
+
+# -- keeping the inventory: vacancies, provisions and places -------------------------------------
+
+vacancy_app = typer.Typer(help="Declare, hold, withdraw or reopen a vacancy.", no_args_is_help=True)
+provision_app = typer.Typer(help="Add or close a provision.", no_args_is_help=True)
+place_app = typer.Typer(help="Add, close or convert a place.", no_args_is_help=True)
+app.add_typer(vacancy_app, name="vacancy")
+app.add_typer(provision_app, name="provision")
+app.add_typer(place_app, name="place")
+
+
+def _words(day: date) -> str:
+    return f"{day.day} {day:%B %Y}"
+
+
+def _run(work: Callable[[Any], Any]) -> Any:
+    """``work`` in one transaction; a refusal a person can fix ends the command (code 2)."""
+    from planner.core.db import run_in_transaction
+    from planner.core.errors import PlannerError
+
+    try:
+        return run_in_transaction(work, migrated_engine())
+    except PlannerError as exc:
+        fail(exc.message)
+
+
+def _day(text: str | None, option: str) -> date:
+    day = parse_day(text, option)
+    if day is None:
+        fail(f"{option}: enter a date as YYYY-MM-DD")
+    return day
+
+
+@vacancy_app.command("declare")
+def vacancy_declare(
+    place: Annotated[str, typer.Argument(help="The place's reference")],
+    free_from: Annotated[str, typer.Option("--from", help="Free from YYYY-MM-DD")],
+) -> None:
+    """Declare a place free from a date."""
+    from planner.core import audit
+    from planner.inventory import service
+
+    day = _day(free_from, "--from")
+    saved = _run(
+        lambda s: service.declare_vacancy(
+            s, place_id=service.place_id(s, place), available_from=day, actor=audit.cli_actor()
+        )
+    )
+    console.print(f"Vacancy {saved.id}: place {place} is free from {_words(day)}.")
+
+
+@vacancy_app.command("notice")
+def vacancy_notice(
+    place: Annotated[str, typer.Argument(help="The place's reference")],
+    last_day: Annotated[str, typer.Option("--last-day", help="The stay's last day YYYY-MM-DD")],
+) -> None:
+    """Whoever lives in the place has notice: free the day after their last day."""
+    from planner.core import audit, clock
+    from planner.inventory import service
+
+    day = _day(last_day, "--last-day")
+
+    def work(s: Any) -> Any:
+        stay_id, version = service.occupant_stay(s, service.place_id(s, place), clock.today())
+        return service.declare_from_notice(
+            s, stay_id=stay_id, expected_version=version, last_day=day, actor=audit.cli_actor()
+        )
+
+    saved = _run(work)
+    free = day + timedelta(days=1)
+    console.print(f"Vacancy {saved.id}: place {place} is free from {_words(free)}.")
+
+
+@vacancy_app.command("hold")
+def vacancy_hold(
+    vacancy: Annotated[int, typer.Argument(help="The vacancy's number")],
+    for_: Annotated[str | None, typer.Option("--for", help="The young person's reference")] = None,
+    release: Annotated[bool, typer.Option("--release", help="Release the hold")] = False,
+) -> None:
+    """Hold a vacancy for one young person (or release it)."""
+    from planner.core import audit
+    from planner.inventory import service
+
+    if bool(for_) == release:
+        fail("Give --for REFERENCE to hold the vacancy, or --release.")
+
+    def work(s: Any) -> Any:
+        return service.hold_vacancy(
+            s,
+            vacancy_id=vacancy,
+            expected_version=service.vacancy_version(s, vacancy),
+            young_person_id=service.young_person_for_hold(s, for_) if for_ else None,
+            actor=audit.cli_actor(),
+        )
+
+    _run(work)
+    console.print(
+        f"Vacancy {vacancy} is held for {for_}." if for_ else f"Vacancy {vacancy} is released."
+    )
+
+
+@vacancy_app.command("withdraw")
+def vacancy_withdraw(
+    vacancy: Annotated[int, typer.Argument(help="The vacancy's number")],
+    reason: Annotated[str, typer.Option(help="repairs, provider_withdrew, declared_in_error, ...")],
+) -> None:
+    """Withdraw a vacancy."""
+    from planner.core import audit
+    from planner.inventory import service
+
+    _run(
+        lambda s: service.withdraw_vacancy(
+            s,
+            vacancy_id=vacancy,
+            expected_version=service.vacancy_version(s, vacancy),
+            reason=reason,
+            actor=audit.cli_actor(),
+        )
+    )
+    console.print(f"Vacancy {vacancy} is withdrawn.")
+
+
+@vacancy_app.command("reopen")
+def vacancy_reopen(
+    vacancy: Annotated[int, typer.Argument(help="The vacancy's number")],
+    free_from: Annotated[str | None, typer.Option("--from", help="Free from YYYY-MM-DD")] = None,
+) -> None:
+    """Reopen a withdrawn vacancy."""
+    from planner.core import audit
+    from planner.inventory import service
+
+    day = parse_day(free_from, "--from")
+    _run(
+        lambda s: service.reopen_vacancy(
+            s,
+            vacancy_id=vacancy,
+            expected_version=service.vacancy_version(s, vacancy),
+            available_from=day,
+            actor=audit.cli_actor(),
+        )
+    )
+    console.print(f"Vacancy {vacancy} is open again.")
+
+
+@provision_app.command("add")
+def provision_add(
+    reference: Annotated[str, typer.Argument(help="A new reference")],
+    name: Annotated[str, typer.Option(help="The provision's name")],
+    kind: Annotated[str, typer.Option("--type", help="e.g. supported_lodgings, council_flat")],
+    area: Annotated[str, typer.Option()] = "",
+    provider: Annotated[str, typer.Option()] = "",
+    opens: Annotated[str | None, typer.Option(help="Opens on YYYY-MM-DD")] = None,
+) -> None:
+    """Add a provision (a scheme, host, framework contract or block of flats)."""
+    from planner.core import audit
+    from planner.inventory import service
+
+    details = {"area": area, "provider": provider, "opens_on": parse_day(opens, "--opens")}
+    _run(
+        lambda s: service.add_provision(
+            s,
+            reference=reference,
+            name=name,
+            placement_type=kind,
+            details=details,
+            actor=audit.cli_actor(),
+        )
+    )
+    console.print(f"Provision {reference} added.")
+
+
+@provision_app.command("close")
+def provision_close(
+    reference: Annotated[str, typer.Argument(help="The provision's reference")],
+    on: Annotated[str, typer.Option("--on", help="Closes on YYYY-MM-DD")],
+    reason: Annotated[str, typer.Option(help="contract_ended, decommissioned, ...")],
+) -> None:
+    """Close a provision from a date (refused while anyone lives there)."""
+    from planner.core import audit
+    from planner.inventory import service
+
+    day = _day(on, "--on")
+
+    def work(s: Any) -> Any:
+        ident = service.provision_id(s, reference)
+        return service.close_provision(
+            s,
+            provision_id=ident,
+            expected_version=service.provision_version(s, ident),
+            closes_on=day,
+            reason=reason,
+            actor=audit.cli_actor(),
+        )
+
+    _run(work)
+    console.print(f"Provision {reference} closes on {_words(day)}.")
+
+
+@place_app.command("add")
+def place_add(
+    provision: Annotated[str, typer.Argument(help="The provision's reference")],
+    reference: Annotated[str, typer.Argument(help="A new reference for the place")],
+    label: Annotated[str, typer.Option(help="e.g. Flat 2, Room 1")] = "",
+    opens: Annotated[str | None, typer.Option(help="Opens on YYYY-MM-DD")] = None,
+    vacant: Annotated[bool, typer.Option("--vacant/--not-vacant")] = True,
+) -> None:
+    """Add a place (a host joins); vacant from its opening day unless --not-vacant."""
+    from planner.core import audit
+    from planner.inventory import service
+
+    day = parse_day(opens, "--opens")
+    _run(
+        lambda s: service.add_place(
+            s,
+            provision_id=service.provision_id(s, provision),
+            reference=reference,
+            label=label,
+            opens_on=day,
+            vacant=vacant,
+            actor=audit.cli_actor(),
+        )
+    )
+    console.print(f"Place {reference} added to {provision}.")
+
+
+@place_app.command("close")
+def place_close(
+    reference: Annotated[str, typer.Argument(help="The place's reference")],
+    on: Annotated[str, typer.Option("--on", help="Closes on YYYY-MM-DD")],
+    reason: Annotated[str, typer.Option(help="host_left, decommissioned, ...")],
+) -> None:
+    """Close a place from a date (a host leaves; refused while someone lives there)."""
+    from planner.core import audit
+    from planner.inventory import service
+
+    day = _day(on, "--on")
+
+    def work(s: Any) -> Any:
+        ident = service.place_id(s, reference)
+        return service.close_place(
+            s,
+            place_id=ident,
+            expected_version=service.place_version(s, ident),
+            closes_on=day,
+            reason=reason,
+            actor=audit.cli_actor(),
+        )
+
+    _run(work)
+    console.print(f"Place {reference} closes on {_words(day)}.")
+
+
+@place_app.command("convert")
+def place_convert(
+    reference: Annotated[str, typer.Argument(help="The place's reference")],
+    to: Annotated[str, typer.Option("--to", help="The provision it joins")],
+    on: Annotated[str, typer.Option("--on", help="Date of the conversion YYYY-MM-DD")],
+    new_reference: Annotated[str, typer.Option(help="Its reference in the new provision")],
+) -> None:
+    """A planned conversion: the place closes here and opens in another provision."""
+    from planner.core import audit
+    from planner.inventory import service
+
+    day = _day(on, "--on")
+
+    def work(s: Any) -> Any:
+        ident = service.place_id(s, reference)
+        return service.convert_place(
+            s,
+            place_id=ident,
+            expected_version=service.place_version(s, ident),
+            to_provision_id=service.provision_id(s, to),
+            on=day,
+            new_reference=new_reference,
+            actor=audit.cli_actor(),
+        )
+
+    _run(work)
+    console.print(f"Place {reference} becomes {new_reference} in {to} on {_words(day)}.")

@@ -14,6 +14,7 @@ from datetime import date
 from sqlmodel import Session, col, select
 
 from planner.core import clock
+from planner.core.errors import NotFound
 from planner.domain import PlacementType, VacancyStatus
 from planner.domain.permissions import Permission, check
 from planner.domain.stays import current_on
@@ -40,6 +41,8 @@ class ProvisionRow:
     places: int
     occupied: int
     open_vacancies: int
+    version: int = 1  # send it back with a change (close): a stale version is refused
+    closes_on: date | None = None
 
 
 @dataclass(frozen=True)
@@ -56,6 +59,25 @@ class VacancyRow:
     max_age: int
     support_level: str
     ofsted_registered: bool
+    version: int = 1  # send it back with a change (hold, withdraw): stale is refused
+    place_id: int = 0
+    reserved: bool = False
+
+
+@dataclass(frozen=True)
+class PlaceRow:
+    """One place of a provision, with what a change to it needs (its version). Whether it
+    is occupied or held is a yes or no: never who."""
+
+    id: int
+    reference: str
+    label: str
+    opens_on: date | None
+    closes_on: date | None
+    occupied: bool
+    held: bool
+    open_vacancy_id: int | None
+    version: int
 
 
 def _placement_filter(placement_type: str | None) -> PlacementType | None:
@@ -109,6 +131,8 @@ def list_provisions(
             places=per_provision[p.id],
             occupied=occupied[p.id],
             open_vacancies=vacancies[p.id],
+            version=p.version,
+            closes_on=p.closes_on,
         )
         for p in provisions
     ]
@@ -152,6 +176,9 @@ def list_vacancies(
             max_age=provision.max_age,
             support_level=str(provision.support_level),
             ofsted_registered=provision.ofsted_registered,
+            version=vacancy.version,
+            place_id=place.id,  # type: ignore[arg-type]
+            reserved=place.reserved_for_id is not None,
         )
         for vacancy, place, provision in rows
     ]
@@ -168,3 +195,45 @@ def overview(session: Session, *, viewer: User, as_of: date | None = None) -> Su
     """Today's totals (placements by type and suitability, vacancies, lots, flats)."""
     check(viewer.role, Permission.view_overview)
     return summarise(session, as_of)
+
+
+def list_places(
+    session: Session, *, viewer: User, provision_id: int, today: date | None = None
+) -> list[PlaceRow]:
+    """The places of one provision by reference, occupied or not on ``today``."""
+    check(viewer.role, Permission.view_provisions)
+    if session.get(Provision, provision_id) is None:
+        raise NotFound("There is no such provision.")
+    day = today or clock.today()
+    places = list(
+        session.exec(
+            select(Place).where(Place.provision_id == provision_id).order_by(Place.reference)
+        )
+    )
+    ids = [p.id for p in places]
+    occupied = set(
+        session.exec(
+            select(Stay.place_id).where(col(Stay.place_id).in_(ids), current_on(Stay, day))
+        )
+    )
+    vacancies = dict(
+        session.exec(
+            select(Vacancy.place_id, Vacancy.id).where(
+                col(Vacancy.place_id).in_(ids), Vacancy.status == VacancyStatus.open
+            )
+        ).all()
+    )
+    return [
+        PlaceRow(
+            id=p.id,  # type: ignore[arg-type]
+            reference=p.reference,
+            label=p.label,
+            opens_on=p.opens_on,
+            closes_on=p.closes_on,
+            occupied=p.id in occupied,
+            held=p.reserved_for_id is not None,
+            open_vacancy_id=vacancies.get(p.id),  # type: ignore[arg-type]
+            version=p.version,
+        )
+        for p in places
+    ]

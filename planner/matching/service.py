@@ -28,7 +28,7 @@ from planner.core import audit, clock, errors
 from planner.domain import DeclineReason, PlacementType, ProposalStatus, VacancyStatus, birthday
 from planner.domain.stays import current_on, not_ended_on, planned_on, stay_state
 from planner.domain.suitability import is_suitable, is_unsuitable
-from planner.domain.text import check_text
+from planner.domain.text import check_text, day_words
 from planner.escalations.service import settle
 from planner.inventory.rules import free_from
 from planner.matching.rules import (
@@ -497,7 +497,7 @@ def accept_proposal(
     assert place is not None and provision is not None
     free_on = free_from(vacancy, place, provision)
     if start < free_on:
-        raise InvalidDecision(f"The place is free from {free_on.isoformat()}.")
+        raise InvalidDecision(f"The place is free from {day_words(free_on)}.")
     filled = session.exec(  # type: ignore[call-overload]
         update(Vacancy)
         .where(col(Vacancy.id) == vacancy.id, col(Vacancy.status) == VacancyStatus.open)
@@ -522,9 +522,15 @@ def accept_proposal(
     latest = session.exec(
         select(Stay).where(Stay.young_person_id == person.id, col(Stay.end_date).is_(None))
     ).first()
+    if latest is None:
+        # a stay already due to end later (a notice to end): the move ends it sooner, so
+        # the young person never has two stays at once
+        latest = session.exec(
+            select(Stay).where(Stay.young_person_id == person.id, not_ended_on(Stay, start))
+        ).first()
     if latest is not None:
         if stay_state(latest, today) == "planned":
-            raise InvalidDecision(f"A move is already planned for {latest.start_date.isoformat()}.")
+            raise InvalidDecision(f"A move is already planned for {day_words(latest.start_date)}.")
         if start < latest.start_date:
             raise InvalidDecision("The move cannot start before the current stay began.")
         # current until the move: a move for a later day is a planned stay until then
@@ -547,6 +553,7 @@ def accept_proposal(
         suitable=True,
         expected_end=_expected_end(provision, person, start, since),
         area=provision.area,
+        vacancy_id=vacancy.id,  # so cancelling the planned move reopens this vacancy
     )
     session.add(stay)
     person.area = provision.area

@@ -41,6 +41,7 @@ class Provision(SQLModel, table=True):
     weekly_cost: Decimal = Field(default=Decimal("0"), sa_type=sa.Numeric(10, 2))
     opens_on: date | None = None
     closes_on: date | None = None
+    version: int = 1  # optimistic concurrency: changes are compare-and-set on it
 
 
 class Place(SQLModel, table=True):
@@ -53,6 +54,7 @@ class Place(SQLModel, table=True):
     reserved_for_id: int | None = Field(default=None, foreign_key="young_person.id")
     opens_on: date | None = None
     closes_on: date | None = None
+    version: int = 1  # optimistic concurrency: changes are compare-and-set on it
 
 
 class Vacancy(SQLModel, table=True):

@@ -48,6 +48,8 @@ class YoungPerson(SQLModel, table=True):
     personal_adviser_id: int | None = Field(default=None, foreign_key="user.id", index=True)
     pathway_plan_review_due: date | None = None
     left_service_on: date | None = None
+    # optimistic concurrency: every change is a compare-and-set on the version its user saw
+    version: int = 1
     created_at: datetime = Field(default_factory=utcnow)
     updated_at: datetime = Field(default_factory=utcnow)
 
@@ -94,3 +96,8 @@ class Stay(SQLModel, table=True):
     suitable: bool = True
     expected_end: date | None = None
     area: str = Field(default="", sa_type=sa.String(80))
+    # why it ended (a code: planner.young_people.rules.StayEndReason), and the vacancy it
+    # filled, if any, so cancelling a planned move can reopen that vacancy
+    end_reason: str = Field(default="", sa_type=sa.String(40))
+    vacancy_id: int | None = None
+    version: int = 1

@@ -448,6 +448,8 @@ def _upsert(session: Session, kind: str, items: list[_Parsed]) -> ImportReport:
                 setattr(record, f, value)
             if hasattr(record, "updated_at"):
                 record.updated_at = utcnow()
+            if hasattr(record, "version"):  # a form opened before the import is now stale
+                record.version += 1
             report.updated += 1
         session.flush()
         report.changed_ids.append(record.id)  # type: ignore[attr-defined]

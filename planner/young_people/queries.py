@@ -64,6 +64,9 @@ class StayLine:
     expected_end: date | None
     suitable: bool
     state: StayState  # on the day the record is read: planned, current or ended
+    id: int = 0
+    version: int = 1  # for a change to this stay (a notice to end), compare-and-set
+    end_reason: str = ""
 
 
 @dataclass(frozen=True)
@@ -97,6 +100,7 @@ class YoungPersonRecord:
     current_stay: StayLine | None
     planned_stay: StayLine | None  # a move accepted for a later day
     stays: list[StayLine]
+    version: int = 1  # send it back with a change: a stale version is refused (409)
 
 
 def _split(text: str) -> list[str]:
@@ -183,6 +187,9 @@ def _stay_lines(session: Session, person_id: int, today: date) -> list[StayLine]
             expected_end=stay.expected_end,
             suitable=is_suitable(stay.placement_type, stay.suitable),
             state=stay_state(stay, today),
+            id=stay.id,  # type: ignore[arg-type]
+            version=stay.version,
+            end_reason=stay.end_reason,
         )
         for stay, provision in rows
     ]
@@ -242,4 +249,5 @@ def get_record(
         current_stay=next((s for s in stays if s.state == "current"), None),
         planned_stay=next((s for s in stays if s.state == "planned"), None),
         stays=stays,
+        version=person.version,
     )

@@ -157,3 +157,11 @@ def test_a_place_has_at_most_one_open_vacancy(session):
 def test_references_are_unique(session):
     _person(session, "YP1")
     _refused(session, YoungPerson(reference="YP1", date_of_birth=date(2006, 1, 1)))
+
+
+def test_kept_records_carry_a_version(engine):
+    """Migration 0008b: every record people change in the planner is a compare-and-set."""
+    inspector = sa.inspect(engine)
+    for table in ("young_person", "stay", "provision", "place", "vacancy"):
+        assert "version" in {c["name"] for c in inspector.get_columns(table)}, table
+    assert {"end_reason", "vacancy_id"} <= {c["name"] for c in inspector.get_columns("stay")}

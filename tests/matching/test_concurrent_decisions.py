@@ -251,4 +251,6 @@ def test_parallel_cli_accepts_print_a_message_never_a_traceback(pg_url):
     for code, text in results:
         assert "Traceback" not in text, text
         if code == 2:
-            assert text.startswith("Error:"), text
+            # after the line naming the database (stderr), only the refusal
+            said = [line for line in text.splitlines() if not line.startswith("Database: ")]
+            assert said[0].startswith("Error:"), text

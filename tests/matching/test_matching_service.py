@@ -17,6 +17,7 @@ from planner.core import clock
 from planner.core.db import make_engine, unit_of_work
 from planner.core.migrate import upgrade
 from planner.domain import PlacementType, ProposalStatus, VacancyStatus
+from planner.domain.text import day_words
 from planner.inventory.status import summarise
 from planner.matching.service import (
     Conflict,
@@ -271,7 +272,7 @@ def test_a_move_cannot_start_before_the_place_opens(session):
             actor="o",
             start=vacancy.available_from + timedelta(days=10),
         )
-    assert provision.opens_on.isoformat() in refused.value.message
+    assert day_words(provision.opens_on) in refused.value.message  # "30 April 2024"
 
 
 def test_a_move_cannot_start_before_the_place_itself_opens(session):
@@ -296,4 +297,4 @@ def test_a_move_cannot_start_before_the_place_itself_opens(session):
             actor="o",
             start=date(2024, 4, 30),
         )
-    assert "2024-05-01" in refused.value.message
+    assert "1 May 2024" in refused.value.message

@@ -94,6 +94,7 @@ def test_a_changed_row_updates_that_record_only(session, tmp_path):
     import_file(
         session, "young_people", _write_csv(tmp_path / "a.csv", PEOPLE_HEADER, rows), actor="t"
     )
+    versions = dict(session.exec(select(YoungPerson.reference, YoungPerson.version)).all())
     rows[1][5] = "Portland"
     report = import_file(
         session, "young_people", _write_csv(tmp_path / "b.csv", PEOPLE_HEADER, rows), actor="t"
@@ -101,6 +102,9 @@ def test_a_changed_row_updates_that_record_only(session, tmp_path):
     assert (report.created, report.updated, report.unchanged) == (0, 1, 2)
     person = session.exec(select(YoungPerson).where(YoungPerson.reference == "YP0002")).one()
     assert person.area == "Portland"
+    # a form opened before the import holds the old version: saving it is refused as stale
+    after = dict(session.exec(select(YoungPerson.reference, YoungPerson.version)).all())
+    assert after == {**versions, "YP0002": versions["YP0002"] + 1}
 
 
 def test_unknown_and_missing_columns_are_refused_on_line_1(session, tmp_path):
