@@ -86,8 +86,19 @@ def _register_commands() -> None:
     from planner.jobs import cli as jobs
     from planner.matching import cli as matching
     from planner.records import cli as records
+    from planner.reports import cli as reports
 
-    for feature in (demo, inventory, records, forecasting, matching, escalations, jobs, accounts):
+    for feature in (
+        demo,
+        inventory,
+        records,
+        forecasting,
+        matching,
+        escalations,
+        reports,
+        jobs,
+        accounts,
+    ):
         app.add_typer(feature.app)
 
 

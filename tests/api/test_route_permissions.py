@@ -122,6 +122,13 @@ PAGE_ROUTES = [
     ),
     (
         "GET",
+        "/reports/{report_id}/report.pdf",
+        P.exception_reports,
+        f"/reports/{REPORT}/report.pdf",
+        200,
+    ),
+    (
+        "GET",
         "/reports/{report_id}/report.xlsx",
         P.exception_reports,
         f"/reports/{REPORT}/report.xlsx",
