@@ -13,7 +13,7 @@ from pathlib import Path
 from typing import Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from pydantic import Field, model_validator
+from pydantic import Field, SecretStr, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 DEV_SECRET = "development-only-secret-change-me"  # noqa: S105 - refused outside development
@@ -50,6 +50,20 @@ class Settings(BaseSettings):
     # (PLANNER_DB_POOL_TIMEOUT): short, so a client learns it should back off instead of
     # hanging for SQLAlchemy's default 30 seconds and then getting a 500.
     db_pool_timeout: float = Field(default=5.0, gt=0, le=60)
+    # Email notices and the reports' distribution (docs/reports.md). Off while smtp_host is
+    # empty (the default): nothing is queued or sent. The password is read from the
+    # environment (PLANNER_SMTP_PASSWORD) and never stored in the database.
+    smtp_host: str = ""
+    smtp_port: int = Field(default=587, ge=1, le=65535)
+    smtp_tls: Literal["none", "starttls", "ssl"] = "starttls"
+    smtp_sender: str = "care-leaver-planner@localhost"
+    smtp_username: str = ""
+    smtp_password: SecretStr = SecretStr("")
+    # The address people open the planner at: every email's link starts with it.
+    base_url: str = "http://127.0.0.1:8000"
+    # Comma-separated addresses the scheduled exception reports are announced to.
+    director_report_to: str = ""
+    board_report_to: str = ""
 
     @model_validator(mode="after")
     def _defaults_and_guards(self) -> Settings:
@@ -64,6 +78,11 @@ class Settings(BaseSettings):
         if self.environment == "production" and self.secret_key == DEV_SECRET:
             raise ValueError("PLANNER_SECRET_KEY must be set to a real secret in production")
         return self
+
+    @property
+    def email_on(self) -> bool:
+        """Whether notices are queued and sent: only with an SMTP server configured."""
+        return bool(self.smtp_host)
 
     @property
     def is_sqlite(self) -> bool:
