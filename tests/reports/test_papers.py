@@ -176,5 +176,5 @@ def test_planner_report_board_format_pdf_on_the_demo(tmp_path):
     csv = tmp_path / "board.csv"
     runner.invoke(app, ["report", "board", "--format", "csv", "--out", str(csv)], env=env)
     assert csv.read_text().startswith("case,age_band")
-    refused = runner.invoke(app, ["report", "forecast", "1", "--out", str(out)], env=env)
-    assert refused.exit_code == 2
+    refused = runner.invoke(app, ["report", "forecast", "--out", str(out)], env=env)
+    assert refused.exit_code == 2 and "name the saved forecast run" in refused.output
