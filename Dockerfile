@@ -6,9 +6,10 @@ ENV PYTHONDONTWRITEBYTECODE=1 \
     PYTHONUNBUFFERED=1 \
     PIP_NO_CACHE_DIR=1
 
-# Pango and HarfBuzz for WeasyPrint, which writes the papers as tagged PDF (docs/reports.md)
+# Pango, HarfBuzz and a font (metric-compatible with Arial) for WeasyPrint, which writes the
+# papers as tagged PDF (docs/reports.md)
 RUN apt-get update && apt-get install -y --no-install-recommends \
-        libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz-subset0 \
+        libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz-subset0 fonts-liberation \
     && rm -rf /var/lib/apt/lists/*
 RUN useradd --create-home --uid 10001 planner
 WORKDIR /app
