@@ -36,6 +36,7 @@ from planner.escalations import queries as escalation_queries
 from planner.escalations import service as escalations
 from planner.jobs import queries as job_queries
 from planner.jobs import scheduler
+from planner.notifications import queries as notification_queries
 from planner.reports import papers
 from planner.young_people import scope as scope
 
@@ -313,5 +314,6 @@ def jobs_page(
             "jobs": scheduler.JOBS,
             "runs": job_queries.recent_job_runs(db),
             "timezone": str(clock.council_zone()),
+            "outbox": notification_queries.outbox_state(db),
         },
     )

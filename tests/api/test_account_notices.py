@@ -46,3 +46,11 @@ def test_a_user_chooses_the_weekly_digest_on_their_account_page(client, web_db, 
         user = accounts.get_user_or_raise(session, username)
         assert user.notify == "digest" and user.email == "pa@council.example"
         assert user.manager_id == accounts.get_user_or_raise(session, boss).id
+
+
+def test_the_jobs_page_says_whether_email_is_on(client, make_user):
+    username, password = make_user(Role.administrator)
+    sign_in(client, username, password)
+    page = client.get("/jobs")
+    assert page.status_code == 200
+    assert "Email is off" in page.text and "notifications.send" in page.text

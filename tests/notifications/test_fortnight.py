@@ -7,7 +7,7 @@ from __future__ import annotations
 import socket
 from collections import Counter
 from datetime import date, datetime, timedelta
-from email import message_from_bytes
+from email import message_from_bytes, policy
 from email.message import Message
 
 import factories
@@ -22,6 +22,7 @@ from planner.escalations.service import record_action
 from planner.jobs import tasks
 from planner.models import Notification
 from planner.notifications import service as notifications
+from planner.notifications.queries import outbox_state
 from planner.notifications.rules import retry_wait
 
 START = date(2024, 3, 4)  # a Monday
@@ -33,7 +34,7 @@ class _Collect:
         self.into = into
 
     async def handle_DATA(self, server, session, envelope):  # noqa: N802 - aiosmtpd's name
-        self.into.append(message_from_bytes(envelope.content))
+        self.into.append(message_from_bytes(envelope.content, policy=policy.default))
         return "250 OK"
 
 
@@ -226,6 +227,14 @@ def test_a_fortnight_of_notices_once_each_surviving_a_day_without_the_mail_serve
     assert {n.status for n in notifications.outbox(session)} == {"sent", "digested"}
     held = [n for n in notifications.outbox(session) if n.status == "digested"]
     assert len(held) == 2 and {n.kind for n in held} == {"escalation_opened", "escalation_raised"}
+    state = outbox_state(session)
+    assert state.email_on and state.by_status == {
+        "queued": 0,
+        "held": 0,
+        "sent": 21,
+        "digested": 2,
+        "failed": 0,
+    }
 
 
 def test_notices_are_off_without_an_smtp_server(session, monkeypatch):
