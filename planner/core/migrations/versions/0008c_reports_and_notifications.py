@@ -23,16 +23,20 @@ depends_on: str | Sequence[str] | None = None
 
 
 def upgrade() -> None:
-    with op.batch_alter_table("user", schema=None) as batch_op:
-        batch_op.add_column(sa.Column("email", sa.String(length=254), nullable=True))
-        batch_op.add_column(sa.Column("manager_id", sa.Integer(), nullable=True))
-        batch_op.add_column(
-            sa.Column(
-                "notify", sa.String(length=10), nullable=False, server_default="immediate"
-            )
-        )
-        batch_op.create_index(batch_op.f("ix_user_manager_id"), ["manager_id"], unique=False)
-        batch_op.create_foreign_key("fk_user_manager_id_user", "user", ["manager_id"], ["id"])
+    op.add_column("user", sa.Column("email", sa.String(length=254), nullable=True))
+    op.add_column(
+        "user",
+        sa.Column("notify", sa.String(length=10), nullable=False, server_default="immediate"),
+    )
+    if op.get_bind().dialect.name == "sqlite":
+        # SQLite adds a column with its REFERENCES clause in place. Batch mode would copy
+        # and drop "user", which SQLite refuses (foreign keys on) while young people,
+        # sessions and tokens refer to it: a populated database could not be upgraded.
+        op.execute('ALTER TABLE "user" ADD COLUMN manager_id INTEGER REFERENCES "user" (id)')
+    else:
+        op.add_column("user", sa.Column("manager_id", sa.Integer(), nullable=True))
+        op.create_foreign_key("fk_user_manager_id_user", "user", "user", ["manager_id"], ["id"])
+    op.create_index("ix_user_manager_id", "user", ["manager_id"], unique=False)
     op.create_table(
         "notification",
         sa.Column("id", sa.Integer(), nullable=False),
@@ -63,9 +67,12 @@ def upgrade() -> None:
 
 def downgrade() -> None:
     op.drop_table("notification")
+    op.drop_index("ix_user_manager_id", table_name="user")
+    if op.get_bind().dialect.name != "sqlite":
+        op.drop_constraint("fk_user_manager_id_user", "user", type_="foreignkey")
+    # on SQLite, batch mode copies "user" without the columns (only while no rows refer to
+    # it: a downgrade is for empty or scratch databases)
     with op.batch_alter_table("user", schema=None) as batch_op:
-        batch_op.drop_constraint("fk_user_manager_id_user", type_="foreignkey")
-        batch_op.drop_index(batch_op.f("ix_user_manager_id"))
-        batch_op.drop_column("notify")
         batch_op.drop_column("manager_id")
+        batch_op.drop_column("notify")
         batch_op.drop_column("email")
