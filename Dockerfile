@@ -6,6 +6,11 @@ ENV PYTHONDONTWRITEBYTECODE=1 \
     PYTHONUNBUFFERED=1 \
     PIP_NO_CACHE_DIR=1
 
+# Pango, HarfBuzz and a font (metric-compatible with Arial) for WeasyPrint, which writes the
+# papers as tagged PDF (docs/reports.md)
+RUN apt-get update && apt-get install -y --no-install-recommends \
+        libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz-subset0 fonts-liberation \
+    && rm -rf /var/lib/apt/lists/*
 RUN useradd --create-home --uid 10001 planner
 WORKDIR /app
 COPY pyproject.toml README.md requirements.lock ./

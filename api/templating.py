@@ -1,4 +1,5 @@
-"""Jinja2 for the pages: our templates first, then the GOV.UK Frontend macros.
+"""Jinja2 for the pages: our templates first, then the shared report templates and filters
+(:mod:`planner.reports.templating`, which papers use too), then the GOV.UK Frontend macros.
 
 Autoescape is switched on explicitly: Starlette only turns it on when it builds the
 environment itself, and every value on these pages may have been typed by someone. Options
@@ -8,23 +9,20 @@ them (see ecosystem.md 1.3).
 
 from __future__ import annotations
 
-import math
-from datetime import date, datetime
 from pathlib import Path
 from typing import Any
 
 from fastapi.templating import Jinja2Templates
-from jinja2 import ChoiceLoader, Environment, FileSystemLoader, PackageLoader, PrefixLoader
+from jinja2 import Environment, FileSystemLoader
 from starlette.requests import Request
 from starlette.responses import HTMLResponse
 
-from planner.core import clock
 from planner.domain import Role
 from planner.domain.permissions import MATRIX, Permission
+from planner.reports.templating import COUNCIL_NAME, SERVICE_NAME  # noqa: F401 - re-exported
+from planner.reports.templating import make_environment as make_environment_shared
 
 TEMPLATES = Path(__file__).resolve().parent / "templates"
-SERVICE_NAME = "Care leaver accommodation planner"
-COUNCIL_NAME = "Example Council"
 
 ROLE_LABELS = {
     Role.housing_officer: "Housing officer",
@@ -52,110 +50,11 @@ NAVIGATION: tuple[tuple[str, str, Permission], ...] = (
 )
 
 
-def _date(value: date | datetime | None) -> str:
-    if value is None:
-        return ""
-    if isinstance(value, datetime):
-        return value.astimezone(clock.council_zone()).strftime("%-d %B %Y %H:%M")
-    return value.strftime("%-d %B %Y")
-
-
-def _yes_no(value: bool | None) -> str:
-    return "" if value is None else ("Yes" if value else "No")
-
-
-def _words(value: str) -> str:
-    return str(value).replace("_", " ").capitalize()
-
-
-def _missing(value: Any) -> bool:
-    return value is None or (isinstance(value, float) and math.isnan(value))
-
-
-def _count(value: Any) -> str:
-    """A forecast count: whole numbers as such, others to one decimal place."""
-    if _missing(value):
-        return "-"
-    rounded = round(float(value), 1)
-    return f"{rounded:,.0f}" if rounded.is_integer() else f"{rounded:,.1f}"
-
-
-def _sentence(value: str) -> str:
-    """The first letter in capitals, the rest as written (``capitalize`` would lower UASC)."""
-    text = str(value)
-    return text[:1].upper() + text[1:]
-
-
-def _whole(value: Any) -> str:
-    """An interval's end as a whole number of young people."""
-    return "-" if _missing(value) else f"{round(float(value)):,}"
-
-
-def _scenario(value: str, within: bool = False) -> str:
-    """A scenario's name in words: ``more_uasc`` is ``More UASC`` (``more UASC`` within a
-    sentence)."""
-    text = str(value).replace("_", " ")
-    text = text if within else text.capitalize()
-    return " ".join("UASC" if w.lower() == "uasc" else w for w in text.split(" "))
-
-
-def _percent(value: Any) -> str:
-    """A probability as a percentage; a small but non-zero one is not rounded to 0%."""
-    if _missing(value):
-        return "-"
-    share = float(value) * 100
-    if 0 < share < 0.5:
-        return "less than 1%"
-    return f"{share:.0f}%"
-
-
-def _money(value: Any) -> str:
-    return "-" if _missing(value) else f"£{float(value):,.0f}"
-
-
-def _signed(value: Any, percent: bool = False) -> str:
-    """A difference with its sign spelt out, e.g. +3 or -12%."""
-    if _missing(value):
-        return "-"
-    number = float(value) * (100 if percent else 1)
-    text = f"{abs(number):.0f}" if percent else _count(abs(number))
-    suffix = "%" if percent else ""
-    if (percent and round(number) == 0) or (not percent and round(number, 1) == 0):
-        return "0" + suffix
-    return f"{'+' if number > 0 else '-'}{text}{suffix}"
-
-
-def _quarter(value: Any) -> str:
-    if _missing(value) or value == "":
-        return ""
-    day = value if isinstance(value, date) else date.fromisoformat(str(value)[:10])
-    return f"{day.year} Q{(day.month - 1) // 3 + 1}"
-
-
 def make_environment() -> Environment:
-    env = Environment(
-        loader=ChoiceLoader(
-            [
-                FileSystemLoader(TEMPLATES),
-                PrefixLoader({"govuk_frontend_jinja": PackageLoader("govuk_frontend_jinja")}),
-            ]
-        ),
-        autoescape=True,
-        trim_blocks=True,
-        lstrip_blocks=True,
-    )
-    env.filters["date"] = _date
-    env.filters["yes_no"] = _yes_no
-    env.filters["words"] = _words
-    env.filters["count"] = _count
-    env.filters["whole"] = _whole
-    env.filters["sentence"] = _sentence
-    env.filters["scenario"] = _scenario
-    env.filters["percent"] = _percent
-    env.filters["money"] = _money
-    env.filters["signed"] = _signed
-    env.filters["quarter"] = _quarter
-    env.globals.update(serviceName=SERVICE_NAME, councilName=COUNCIL_NAME, roleLabels=ROLE_LABELS)
+    """The shared environment (:mod:`planner.reports.templating`) with the pages' own
+    templates in front and the pages' globals."""
+    env = make_environment_shared([FileSystemLoader(TEMPLATES)])
+    env.globals.update(roleLabels=ROLE_LABELS)
     return env
 
 

@@ -116,6 +116,7 @@ def _register_commands() -> None:
     from planner.jobs import cli as jobs
     from planner.matching import cli as matching
     from planner.records import cli as records
+    from planner.reports import cli as reports
     from planner.young_people import cli as young_people
 
     for feature in (
@@ -126,6 +127,7 @@ def _register_commands() -> None:
         forecasting,
         matching,
         escalations,
+        reports,
         jobs,
         accounts,
     ):

@@ -255,6 +255,61 @@ def end_user_sessions(
     return see_other("/users")
 
 
+# -- the user's own account: how they get email notices ------------------------------------
+
+
+def _account_page(
+    request: Request, db: DbSession, principal: Principal, **extra: object
+) -> Response:
+    user = accounts.get_user_by_id_or_raise(db, principal.user.id)  # type: ignore[arg-type]
+    manager = accounts.get_user_by_id_or_raise(db, user.manager_id) if user.manager_id else None
+    return render(
+        request,
+        "account.html",
+        {
+            "title": "Your account",
+            "account": user,
+            "manager": manager,
+            "choices": accounts.NOTIFY_CHOICES,
+            "saved": False,
+            "error": "",
+        }
+        | extra,
+        status_code=422 if extra.get("error") else 200,
+    )
+
+
+@router.get("/account")
+def account_page(
+    request: Request,
+    db: DbSession,
+    principal: Annotated[Principal, allowed(P.use_service)],
+    saved: Annotated[bool, Query()] = False,
+) -> Response:
+    """The user's email address, line manager and how they get notices."""
+    return _account_page(request, db, principal, saved=saved)
+
+
+@router.post("/account/notifications")
+def set_notifications(
+    request: Request,
+    db: DbSession,
+    principal: Annotated[Principal, allowed(P.use_service)],
+    form: CheckedForm,
+) -> Response:
+    """Choose an email for each notice or one digest a week."""
+    try:
+        accounts.set_notify(
+            db,
+            user_id=principal.user.id,  # type: ignore[arg-type]
+            notify=form.get("notify", ""),
+            actor=principal.user.username,
+        )
+    except InvalidInput as exc:
+        return _account_page(request, db, principal, error=exc.message)
+    return see_other("/account?saved=true")
+
+
 # -- the user's own API tokens -----------------------------------------------------------------
 
 

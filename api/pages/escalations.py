@@ -36,6 +36,8 @@ from planner.escalations import queries as escalation_queries
 from planner.escalations import service as escalations
 from planner.jobs import queries as job_queries
 from planner.jobs import scheduler
+from planner.notifications import queries as notification_queries
+from planner.reports import papers
 from planner.young_people import scope as scope
 
 router = APIRouter(include_in_schema=False)
@@ -49,7 +51,7 @@ ACTION_LABELS = {
     "closed": "Escalation closed",
     "level": "Level changed",
 }
-AUDIENCES = {"director": "Corporate director (weekly)", "board": "Corporate Parenting Board"}
+AUDIENCES = papers.AUDIENCES
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 
@@ -230,17 +232,13 @@ def report_page(
 ) -> Response:
     """One report as it was sent (a board report names no young person)."""
     report = escalation_queries.get_exception_report_or_raise(db, report_id)
-    content = escalation_queries.report_content(report)
     return render(
         request,
         "report.html",
         {
             "title": f"Exception report {report.id}",
-            "report": report,
-            "audience": AUDIENCES.get(report.audience, report.audience),
-            "totals": content["totals"],
-            "rows": content["rows"],
-            "columns": list(content["rows"][0]) if content["rows"] else [],
+            **papers.report_context(report),
+            "pdf_size": papers.exception_pdf_size(db, report_id=report_id),
         },
     )
 
@@ -262,6 +260,23 @@ def report_csv(
     return Response(
         text,
         media_type="text/csv; charset=utf-8",
+        headers={"Content-Disposition": f'attachment; filename="{name}"'},
+    )
+
+
+@router.get("/reports/{report_id}/report.pdf")
+def report_pdf(
+    db: DbSession,
+    principal: Annotated[Principal, allowed(P.exception_reports)],
+    report_id: Annotated[int, Path(ge=1, le=ID_MAX)],
+) -> Response:
+    """The report as a tagged PDF paper (its page, then the trends), audited as an export."""
+    name, content = papers.export_exception_paper(
+        db, report_id=report_id, fmt="pdf", actor=principal.user.username
+    )
+    return Response(
+        content,
+        media_type=papers.MEDIA_TYPES["pdf"],
         headers={"Content-Disposition": f'attachment; filename="{name}"'},
     )
 
@@ -299,5 +314,6 @@ def jobs_page(
             "jobs": scheduler.JOBS,
             "runs": job_queries.recent_job_runs(db),
             "timezone": str(clock.council_zone()),
+            "outbox": notification_queries.outbox_state(db),
         },
     )

@@ -11,14 +11,12 @@ answers in seconds; a second request while one runs is told to wait rather than 
 from __future__ import annotations
 
 import threading
-from collections.abc import Sequence
 from typing import Annotated, Any
 
 import pandas as pd
 from fastapi import APIRouter, Depends, Path, Query, Request
 from starlette.responses import Response
 
-from api.charts import FanChart, describe_fan, fan_chart_svg
 from api.deps import (
     ID_MAX,
     CheckedForm,
@@ -32,6 +30,7 @@ from planner.core import clock
 from planner.core.errors import Conflict
 from planner.domain.permissions import Permission as P
 from planner.forecasting import service as forecasting
+from planner.reports import forecast_paper
 
 router = APIRouter(include_in_schema=False)
 
@@ -194,80 +193,6 @@ def compare(
     )
 
 
-def _chart_section(
-    saved: forecasting.SavedForecast, history: pd.DataFrame, ptype: str, lot: str
-) -> dict[str, Any]:
-    frame = forecasting.fan_chart_frame(saved, history, placement_type=ptype, lot=lot)
-    quarters = list(frame["quarter_start"])
-    columns: dict[str, Sequence[float | None]] = {
-        c: [_value(v) for v in frame[c]] for c in forecasting.CHART_COLUMNS[1:]
-    }
-    label = forecasting.state_label(ptype, lot)
-    anchor = f"{ptype}-{lot}" if lot else ptype
-    chart = FanChart(
-        chart_id=f"chart-{anchor}",
-        title=f"{label}: young people recorded and forecast by quarter",
-        description=describe_fan(label, quarters, columns),
-        quarters=quarters,
-        recorded=columns["recorded"],
-        median=columns["demand_median"],
-        lo_50=columns["demand_lo_50"],
-        hi_50=columns["demand_hi_50"],
-        lo_80=columns["demand_lo_80"],
-        hi_80=columns["demand_hi_80"],
-        lo_95=columns["demand_lo_95"],
-        hi_95=columns["demand_hi_95"],
-        capacity=columns["capacity"],
-    )
-    demand = saved.tables["demand"]
-    mine = demand[(demand["placement_type"] == ptype) & (demand["lot"] == lot)]
-    shortfall = [
-        {k: (v if k == "quarter_start" else _value(v)) for k, v in row.items() if k != "target"}
-        for row in mine.drop(columns=["scenario", "placement_type", "lot", "thin_data"]).to_dict(
-            orient="records"
-        )
-    ]
-    planned = [r for r in shortfall if r["capacity"] is not None]
-    short = [r for r in planned if (r["places_needed"] or 0) > (r["capacity"] or 0)]
-    return {
-        "id": anchor,
-        "label": label,
-        "placement_type": ptype,
-        "lot": lot,
-        "svg": fan_chart_svg(chart),
-        "description": chart.description,
-        "rows": [
-            {"quarter_start": q, **{c: columns[c][i] for c in columns}}
-            for i, q in enumerate(quarters)
-        ],
-        "shortfall": planned,
-        "short": short,
-        "most_needed": max((r["places_needed"] or 0 for r in planned), default=None),
-        "thin_data": bool(mine["thin_data"].astype(bool).any()),
-    }
-
-
-def _costs(costs: pd.DataFrame) -> dict[str, Any]:
-    if costs.empty:
-        return {"by_quarter": [], "by_type": []}
-    by_quarter = costs.groupby("quarter_start", sort=True)["cost_mean"].sum().reset_index()
-    by_type = costs.groupby(["placement_type", "lot"], sort=False)["cost_mean"].sum().reset_index()
-    by_type = by_type[by_type["cost_mean"] > 0].sort_values("cost_mean", ascending=False)
-    return {
-        "by_quarter": by_quarter.to_dict(orient="records"),
-        "by_type": [
-            {"label": forecasting.state_label(t, lot), "cost": c}
-            for t, lot, c in by_type.itertuples(index=False)
-        ],
-    }
-
-
-def _records(frame: pd.DataFrame | None) -> list[dict[str, Any]]:
-    if frame is None or frame.empty:
-        return []
-    return forecasting.table_records(frame)
-
-
 @router.get("/forecasts/{run_id}")
 def forecast_run(
     request: Request,
@@ -276,45 +201,30 @@ def forecast_run(
     run_id: Annotated[int, Path(ge=1, le=ID_MAX)],
     made_with: Annotated[int | None, Query(ge=1, le=ID_MAX)] = None,
 ) -> Response:
-    """One saved run: fan charts, shortfall, unsuitable accommodation, flows, costs, inputs."""
-    saved = forecasting.get_forecast_run_or_raise(db, run_id=run_id)
-    history, history_saved = forecasting.history_of(db, saved)
-    sections = [_chart_section(saved, history, t, lot) for t, lot in saved.states()]
-    siblings = [
-        r
-        for r in forecasting.list_forecast_runs(db, data_fingerprint=saved.run.data_fingerprint)
-        if r.id != run_id
-    ]
-    flows = saved.tables["flows"]
-    expiries = [c for c in flows.columns if c.startswith("expiries_")]
-    rates = saved.tables.get("inputs_rates")
+    """One saved run: fan charts, shortfall, unsuitable accommodation, flows, costs, inputs
+    (the body and figures of its commissioning paper, :mod:`planner.reports.forecast_paper`)."""
+    context = forecast_paper.run_context(db, run_id=run_id, made_with=made_with)
     return render(
         request,
         "forecast_run.html",
-        {
-            "title": f"Forecast {run_id}: {saved.run.scenario}",
-            "run": saved.run,
-            "sections": sections,
-            "planned": [s for s in sections if s["shortfall"]],
-            "siblings": siblings,
-            "made_with": next((r for r in siblings if r.id == made_with), None),
-            "history_saved": history_saved,
-            "unsuitable": _records(saved.tables["unsuitable"]),
-            "flows": _records(flows),
-            "expiries": [
-                (c, forecasting.state_label(*c[len("expiries_") : -len("_mean")].split("/")))
-                for c in expiries
-            ],
-            "costs": _costs(saved.tables["costs"]),
-            "inputs_saved": rates is not None,
-            "inputs_data": _records(saved.tables.get("inputs_data")),
-            "arrivals": _records(saved.tables.get("inputs_arrivals")),
-            "review": _records(saved.tables.get("inputs_review_at_21")),
-            "levers": _records(saved.tables.get("inputs_scenario")),
-            "rates": _records(rates),
-            "thin_rates": int(rates["thin_data"].astype(bool).sum()) if rates is not None else 0,
-            "tables": list(saved.tables),
-        },
+        {"title": f"Forecast {run_id}: {context['run'].scenario}", "paper": False, **context},
+    )
+
+
+@router.get("/forecasts/{run_id}/paper.pdf")
+def forecast_paper_pdf(
+    db: DbSession,
+    principal: Annotated[Principal, allowed(P.view_forecasts)],
+    run_id: Annotated[int, Path(ge=1, le=ID_MAX)],
+) -> Response:
+    """The run's commissioning paper as a tagged PDF (audited as an export)."""
+    name, content = forecast_paper.export_forecast_paper(
+        db, run_id=run_id, fmt="pdf", actor=principal.user.username
+    )
+    return Response(
+        content,
+        media_type="application/pdf",
+        headers={"Content-Disposition": f'attachment; filename="{name}"'},
     )
 
 

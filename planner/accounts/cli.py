@@ -1,4 +1,4 @@
-"""``planner user add|list|disable|enable|reset``: accounts from the command line.
+"""``planner user add|list|disable|enable|reset|contact``: accounts from the command line.
 
 For the first administrator (there is no one to add them in the web pages yet) and for
 break-glass resets. Passwords are generated, printed once to the terminal that asked for
@@ -167,3 +167,42 @@ def reset(username: str) -> None:
         fail(exc.message)
     console.print(f"Reset the password of {username}; their sessions have ended.")
     _show_password(username, password)
+
+
+@users_app.command("contact")
+def contact(
+    username: str,
+    email: Annotated[
+        str | None, typer.Option(help="Work email address for notices ('' removes it)")
+    ] = None,
+    manager: Annotated[
+        str | None, typer.Option(help="Line manager's username, a manager ('' removes it)")
+    ] = None,
+    notify: Annotated[
+        str | None, typer.Option(help="immediate (an email each) or digest (weekly)")
+    ] = None,
+) -> None:
+    """Set where a user's email notices go, their line manager and how they get them."""
+    from planner.accounts import service as accounts
+    from planner.core import audit
+    from planner.core.db import unit_of_work
+
+    try:
+        with unit_of_work(migrated_engine()) as session:
+            user = accounts.set_contact(
+                session, username=username, email=email, manager=manager, actor=audit.cli_actor()
+            )
+            if notify is not None:
+                accounts.set_notify(
+                    session,
+                    user_id=user.id,  # type: ignore[arg-type]
+                    notify=notify,
+                    actor=audit.cli_actor(),
+                )
+            summary = (
+                f"{user.username}: email {user.email or 'none'}, "
+                f"manager {user.manager_id or 'none'}, notices {user.notify}"
+            )
+    except PlannerError as exc:
+        fail(exc.message)
+    console.print(summary, markup=False, highlight=False)

@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import hashlib
 import hmac
+import re
 import secrets
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -252,6 +253,60 @@ def end_user_sessions(session: Session, *, username: str, actor: str) -> int:
         detail=f"ended={ended} tokens_revoked={revoked}",
     )  # fmt: skip
     return ended
+
+
+NOTIFY_CHOICES = {
+    "immediate": "An email for each notice, as it happens",
+    "digest": "One email a week (Mondays), with every notice since the last",
+}
+EMAIL = re.compile(r"^[^@\s<>,;\"]+@[^@\s<>,;\"]+\.[^@\s<>,;\"]+$")
+
+
+def set_notify(session: Session, *, user_id: int, notify: str, actor: str) -> User:
+    """How the user reads email notices: ``immediate`` or ``digest`` (their own choice)."""
+    if notify not in NOTIFY_CHOICES:
+        raise InvalidInput("Choose how you want to get notices.")
+    user = get_user_by_id_or_raise(session, user_id)
+    user.notify = notify
+    session.add(user)
+    audit.record(
+        session, actor=actor, action="notify", entity="user", entity_id=str(user.id),
+        detail=f"notify={notify}",
+    )  # fmt: skip
+    return user
+
+
+def set_contact(
+    session: Session,
+    *,
+    username: str,
+    actor: str,
+    email: str | None = None,
+    manager: str | None = None,
+) -> User:
+    """An administrator sets a user's work email address and line manager (a manager's
+    account): notices about a personal adviser's young people go to both. An empty string
+    removes either."""
+    user = get_user_or_raise(session, username)
+    if email is not None:
+        address = email.strip()
+        if address and (len(address) > 254 or not EMAIL.match(address)):
+            raise InvalidInput("Enter an email address like name@council.gov.uk.")
+        user.email = address or None
+    if manager is not None:
+        if not manager:
+            user.manager_id = None
+        else:
+            boss = get_user_or_raise(session, manager)
+            if boss.role != Role.manager or boss.id == user.id:
+                raise InvalidInput("A line manager is another user with the manager role.")
+            user.manager_id = boss.id
+    session.add(user)
+    audit.record(
+        session, actor=actor, action="contact", entity="user", entity_id=str(user.id),
+        detail=f"email={'set' if user.email else 'none'} manager={user.manager_id or 'none'}",
+    )  # fmt: skip
+    return user
 
 
 def list_users(session: Session) -> list[User]:

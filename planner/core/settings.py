@@ -17,7 +17,7 @@ from pathlib import Path
 from typing import Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from pydantic import Field, field_validator, model_validator
+from pydantic import Field, SecretStr, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 DEV_SECRET = "development-only-secret-change-me"  # noqa: S105 - refused outside development
@@ -79,6 +79,21 @@ class Settings(BaseSettings):
     # the API and a clear message in the CLI, nothing changed. Not used on PostgreSQL.
     sqlite_busy_timeout: float = Field(default=60.0, gt=0, le=600)
 
+    # Email notices and the reports' distribution (docs/reports.md). Off while smtp_host is
+    # empty (the default): nothing is queued or sent. The password is read from the
+    # environment (PLANNER_SMTP_PASSWORD) and never stored in the database.
+    smtp_host: str = ""
+    smtp_port: int = Field(default=587, ge=1, le=65535)
+    smtp_tls: Literal["none", "starttls", "ssl"] = "starttls"
+    smtp_sender: str = "care-leaver-planner@localhost"
+    smtp_username: str = ""
+    smtp_password: SecretStr = SecretStr("")
+    # The address people open the planner at: every email's link starts with it.
+    base_url: str = "http://127.0.0.1:8000"
+    # Comma-separated addresses the scheduled exception reports are announced to.
+    director_report_to: str = ""
+    board_report_to: str = ""
+
     @field_validator("data_dir", mode="after")
     @classmethod
     def _expand(cls, value: Path) -> Path:
@@ -97,6 +112,11 @@ class Settings(BaseSettings):
         if self.environment == "production" and self.secret_key == DEV_SECRET:
             raise ValueError("PLANNER_SECRET_KEY must be set to a real secret in production")
         return self
+
+    @property
+    def email_on(self) -> bool:
+        """Whether notices are queued and sent: only with an SMTP server configured."""
+        return bool(self.smtp_host)
 
     @property
     def is_sqlite(self) -> bool:

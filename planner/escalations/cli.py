@@ -1,8 +1,8 @@
-"""``planner escalations|escalation|report``: the escalation review and exception reports."""
+"""``planner escalations|escalation``: the escalation review (``planner report``, the
+exception reports and their papers, is in :mod:`planner.reports.cli`)."""
 
 from __future__ import annotations
 
-from pathlib import Path
 from typing import Annotated
 
 import typer
@@ -125,41 +125,3 @@ def escalation_command(
     except PlannerError as exc:
         fail(exc.message)
     console.print(f"Escalation {escalation_id}: {action} recorded.")
-
-
-@app.command("report")
-def report_command(
-    audience: Annotated[str, typer.Argument(help="director (weekly) or board (monthly)")],
-    out: Annotated[Path, typer.Option(help="Where to write: .md, .csv or .xlsx")],
-    as_of: Annotated[str | None, typer.Option("--as-of", help="Date YYYY-MM-DD")] = None,
-) -> None:
-    """Write the exception report; the board's is pseudonymised (case letters, age bands)."""
-    import json
-
-    from planner.core import audit
-    from planner.core.db import unit_of_work
-    from planner.escalations import service as escalations
-    from planner.records.spreadsheets import write_rows
-
-    if out.suffix.lower() not in (".md", ".csv", ".xlsx"):
-        fail(f"{out.name}: expected a .md, .csv or .xlsx file")
-    day = parse_day(as_of) or clock.today()
-    try:
-        with unit_of_work(migrated_engine()) as session:
-            report = escalations.build_report(
-                session, audience=audience, today=day, actor=audit.cli_actor()
-            )
-    except PlannerError as exc:
-        fail(exc.message)
-    content = json.loads(report.content)
-    if out.suffix.lower() == ".md":
-        out.write_text(escalations.report_markdown(report))
-    else:
-        rows = content["rows"]
-        write_rows(out, list(rows[0]) if rows else ["case"], rows)
-    console.print(
-        f"Exception report {report.id} for the {audience}: "
-        f"{content['totals']['in_unsuitable_accommodation']} in unsuitable accommodation, "
-        f"supervision within 4 weeks {content['totals']['supervision_within_4_weeks_percent']}%. "
-        f"Written to {out}."
-    )

@@ -86,6 +86,21 @@ JOBS: tuple[JobSpec, ...] = (
         "month",
     ),
     JobSpec(
+        "notifications.send",
+        "planner.jobs.tasks:send_notifications",
+        "Queue email notices on escalations and send them, retrying with back-off "
+        "(only with PLANNER_SMTP_HOST set)",
+        {"minute": "*/15"},
+        None,
+    ),
+    JobSpec(
+        "notifications.weekly_digest",
+        "planner.jobs.tasks:weekly_digest",
+        "Weekly email digest to each manager (Mondays)",
+        {"day_of_week": "mon", "hour": 7, "minute": 30},
+        "week",
+    ),
+    JobSpec(
         "forecasts.nightly_refresh",
         "planner.jobs.tasks:nightly_forecast",
         "Refresh the central 5-year forecast from the day's records",

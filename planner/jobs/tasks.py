@@ -15,6 +15,7 @@ from planner.core import clock
 from planner.escalations import service as escalations
 from planner.inventory.status import summarise
 from planner.models import YoungPerson
+from planner.notifications import service as notifications
 
 
 def daily_snapshot(session: Session) -> str:
@@ -43,9 +44,14 @@ def escalation_sweep(session: Session) -> str:
 
 def _report(session: Session, audience: str) -> str:
     report = escalations.build_report(session, audience=audience, actor="scheduler")
+    # announced to the distribution list by email (sent by notifications.send, never here)
+    announced = notifications.queue_report_notices(session, report)
     totals = json.loads(report.content)["totals"]
     keep = ("in_unsuitable_accommodation", "supervision_within_4_weeks_percent")
-    return json.dumps({"report": report.id} | {k: totals[k] for k in keep}, sort_keys=True)
+    return json.dumps(
+        {"report": report.id, "emails_queued": announced} | {k: totals[k] for k in keep},
+        sort_keys=True,
+    )
 
 
 def weekly_director_report(session: Session) -> str:
@@ -56,6 +62,27 @@ def weekly_director_report(session: Session) -> str:
 def monthly_board_report(session: Session) -> str:
     """The monthly, pseudonymised exception report to the Corporate Parenting Board."""
     return _report(session, "board")
+
+
+def send_notifications(session: Session) -> str:
+    """Queue the escalation notices due today (idempotent) and send the outbox; a mail
+    server that is down leaves them queued for the next run, after a back-off."""
+    queued = notifications.queue_escalation_notices(session)
+    result = notifications.send_due(session)
+    return json.dumps(
+        {
+            "queued": queued,
+            "sent": result.sent,
+            "retrying": result.retrying,
+            "failed": result.failed,
+        },
+        sort_keys=True,
+    )
+
+
+def weekly_digest(session: Session) -> str:
+    """The Monday digest to each manager (and to anyone who reads notices weekly)."""
+    return json.dumps({"digests": notifications.send_digests(session)})
 
 
 def nightly_forecast(session: Session) -> str:

@@ -20,6 +20,7 @@ from planner.models.forecasting import ForecastRun, Scenario
 from planner.models.inventory import Place, Provision, Vacancy
 from planner.models.jobs import JobRun
 from planner.models.matching import MatchRun, Proposal
+from planner.models.notifications import Notification
 from planner.models.people import Stay, YoungPerson
 
 __all__ = [
@@ -33,6 +34,7 @@ __all__ = [
     "JobRun",
     "LoginAttempt",
     "MatchRun",
+    "Notification",
     "Place",
     "Proposal",
     "Provision",

@@ -23,6 +23,14 @@ class User(SQLModel, table=True):
     password_hash: str | None = Field(default=None, sa_type=sa.String(255))
     active: bool = True
     created_at: datetime = Field(default_factory=utcnow)
+    # Notices by email (docs/reports.md): where to send them, who the line manager is (a
+    # personal adviser's manager is told of their escalations too) and how they are read:
+    # "immediate" (one email each) or "digest" (in the Monday digest).
+    email: str | None = Field(default=None, sa_type=sa.String(254))
+    manager_id: int | None = Field(default=None, foreign_key="user.id", index=True)
+    notify: str = Field(
+        default="immediate", sa_type=sa.String(10), sa_column_kwargs={"server_default": "immediate"}
+    )
 
 
 class AuditEvent(SQLModel, table=True):

@@ -9,6 +9,7 @@ seeded council the other web tests read stays as it was.
 from __future__ import annotations
 
 import io
+import re
 import secrets
 import threading
 from datetime import timedelta
@@ -16,6 +17,7 @@ from datetime import timedelta
 import openpyxl
 import pytest
 from fastapi.testclient import TestClient
+from pypdf import PdfReader
 from sqlmodel import select
 from webseed import csrf_of, issue_token, sign_in
 
@@ -289,7 +291,14 @@ def test_report_downloads_are_formula_safe_pseudonymised_for_the_board_and_audit
     assert cells and all(c.data_type == "s" for c in cells)
     board_page = client.get(f"/reports/{ids['board']}").text
     board_csv = client.get(f"/reports/{ids['board']}/report.csv").text
-    for text in (board_page, board_csv):
+    assert re.search(r"Download as PDF.*\(PDF, \d+ KB, tagged", board_page, re.S)
+    board_pdf = client.get(f"/reports/{ids['board']}/report.pdf")
+    assert board_pdf.headers["content-type"] == "application/pdf"
+    assert "attachment" in board_pdf.headers["content-disposition"]
+    board_pdf_text = "\n".join(
+        p.extract_text() for p in PdfReader(io.BytesIO(board_pdf.content)).pages
+    )
+    for text in (board_page, board_csv, board_pdf_text):
         assert "YP0001" not in text and reference not in text and "pa01" not in text
     assert board_csv.startswith("case,age_band")
     with unit_of_work(get_engine(web_db.url)) as session:
@@ -303,6 +312,7 @@ def test_report_downloads_are_formula_safe_pseudonymised_for_the_board_and_audit
         assert sorted(e.detail.split()[0] for e in exports) == [
             "format=csv",
             "format=csv",
+            "format=pdf",
             "format=xlsx",
         ]
 

@@ -44,6 +44,7 @@ PAGE_ROUTES = [
         200,
     ),
     ("GET", "/forecasts/{run_id}", P.view_forecasts, f"/forecasts/{RUN}", 200),
+    ("GET", "/forecasts/{run_id}/paper.pdf", P.view_forecasts, f"/forecasts/{RUN}/paper.pdf", 200),
     (
         "GET",
         "/forecasts/{run_id}/forecast.xlsx",
@@ -75,6 +76,8 @@ PAGE_ROUTES = [
     ("POST", "/users/{user_id}/disable", P.manage_users, "/users/999999/disable", 404),
     ("POST", "/users/{user_id}/enable", P.manage_users, "/users/999999/enable", 404),
     ("POST", "/users/{user_id}/end-sessions", P.manage_users, "/users/999999/end-sessions", 404),
+    ("GET", "/account", P.use_service, "/account", 200),
+    ("POST", "/account/notifications", P.use_service, "/account/notifications", 422),  # no choice
     ("GET", "/account/tokens", P.use_service, "/account/tokens", 200),
     ("POST", "/account/tokens", P.use_service, "/account/tokens", 422),  # no name
     (
@@ -118,6 +121,13 @@ PAGE_ROUTES = [
         "/reports/{report_id}/report.csv",
         P.exception_reports,
         f"/reports/{REPORT}/report.csv",
+        200,
+    ),
+    (
+        "GET",
+        "/reports/{report_id}/report.pdf",
+        P.exception_reports,
+        f"/reports/{REPORT}/report.pdf",
         200,
     ),
     (

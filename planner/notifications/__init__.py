@@ -1,0 +1,1 @@
+"""Email notices: the outbox, its rules and the sending job (docs/reports.md)."""

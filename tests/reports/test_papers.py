@@ -1,0 +1,180 @@
+"""Papers: the exception reports as tagged PDF, rendered from the pages' templates, with
+trends read back from the records; the board's names no young person."""
+
+from __future__ import annotations
+
+import io
+from datetime import date, timedelta
+
+import factories
+from pypdf import PdfReader
+from typer.testing import CliRunner
+
+from planner.cli import app
+from planner.core import clock
+from planner.domain import PlacementType, Role
+from planner.escalations.service import build_report, record_action, sweep
+from planner.reports import papers
+from planner.reports.trends import month_ends, trends, week_ends
+
+AS_OF = date(2024, 3, 31)
+
+
+def _pdf_text(pdf: bytes) -> str:
+    return "\n".join(page.extract_text() or "" for page in PdfReader(io.BytesIO(pdf)).pages)
+
+
+def _council(session):
+    """Six young people in unsuitable accommodation on AS_OF (one moved out last week)."""
+    with clock.frozen(AS_OF):
+        adviser = factories.user(session, role=Role.personal_adviser, username="pa-paper")
+        people = []
+        for k in range(6):
+            person = factories.young_person(session, age=19, personal_adviser_id=adviser.id)
+            factories.stay(
+                session,
+                young_person=person,
+                placement_type=PlacementType.bed_and_breakfast,
+                start_date=AS_OF - timedelta(days=10 + 7 * k),
+            )
+            people.append(person)
+        moved = factories.young_person(session, age=20)
+        factories.stay(
+            session,
+            young_person=moved,
+            placement_type=PlacementType.sofa_surfing,
+            start_date=AS_OF - timedelta(days=40),
+            end_date=AS_OF - timedelta(days=5),
+        )
+        factories.stay(session, young_person=moved, start_date=AS_OF - timedelta(days=5))
+        people.append(moved)
+    return people
+
+
+def test_trends_are_recomputed_from_the_records_at_each_period_end(session):
+    _council(session)
+    with clock.frozen(AS_OF - timedelta(days=20)):
+        sweep(session, today=AS_OF - timedelta(days=20), actor="test")
+    with clock.frozen(AS_OF):
+        sweep(session, today=AS_OF, actor="test")
+    points = trends(session, audience="director", as_of=AS_OF)
+    assert [p.period_end for p in points] == week_ends(AS_OF)
+    assert len(points) == 12 and points[-1].period_end == AS_OF
+    # on AS_OF: the six in B&B (the sofa surfer moved 5 days ago)
+    assert points[-1].in_unsuitable == 6
+    assert points[-1].average_days == round(sum(10 + 7 * k for k in range(6)) / 6)
+    # a week earlier the sofa surfer was still there too; two weeks before, the newest B&B
+    # stay had not started
+    assert points[-2].in_unsuitable == 7 and points[-3].in_unsuitable == 6
+    # the sofa surfer's move closed its escalation in the last week: one exit achieved
+    assert points[-1].exits == 1 and points[-2].exits == 0
+    # nobody was supervised: the three escalations opened more than 28 days before are overdue
+    assert points[-1].supervision_percent == 50
+    board = trends(session, audience="board", as_of=AS_OF)
+    assert [p.period_end for p in board] == month_ends(AS_OF)
+    assert board[-1].in_unsuitable == 6
+    assert board[-1].exits is None  # 1 exit: a small number, withheld from the board
+    assert board[-2].in_unsuitable is None  # 29 February: 4 young people, withheld
+
+
+def test_supervision_in_the_trail_counts_from_its_day(session):
+    people = _council(session)
+    with clock.frozen(AS_OF):
+        sweep(session, today=AS_OF, actor="test")
+        from planner.escalations.queries import queue
+
+        for item in queue(session, today=AS_OF):
+            record_action(
+                session,
+                escalation_id=item.escalation_id,
+                expected_version=item.version,
+                kind="supervision",
+                on=AS_OF - timedelta(days=1),
+                actor="test",
+            )
+    points = trends(session, audience="director", as_of=AS_OF)
+    assert points[-1].supervision_percent == 100
+    assert points[-2].supervision_percent < 100  # not yet supervised a week before
+    assert people
+
+
+def test_the_board_paper_is_a_tagged_pdf_with_the_page_figures_and_no_reference(session):
+    people = _council(session)
+    with clock.frozen(AS_OF):
+        report = build_report(session, audience="board", today=AS_OF, actor="test")
+        name, pdf = papers.export_exception_paper(
+            session, report_id=report.id, fmt="pdf", actor="test"
+        )
+        html = papers.exception_paper_html(session, report)
+    assert name.endswith(".pdf") and pdf.startswith(b"%PDF")
+    reader = PdfReader(io.BytesIO(pdf))
+    root = reader.trailer["/Root"]
+    assert "/StructTreeRoot" in root and bool(root["/MarkInfo"]["/Marked"])
+    assert root["/Lang"] == "en-GB"
+    assert 1 <= len(reader.pages) <= 4
+    text = _pdf_text(pdf)
+    totals = papers.report_context(report)["totals"]
+    assert "In unsuitable accommodation 6 (aged 16-17: 0)" in text
+    assert f"{totals['supervision_within_4_weeks_percent']}% (target 100%)" in text
+    assert f"{totals['longest_days']} days" in text
+    assert "Trends over the last 12 months" in text and "fewer than 5" in text
+    for person in people:
+        assert person.reference not in text and person.reference not in html
+    assert "pa-paper" not in text
+    # the paper's figures are the page's: the same body template
+    assert html.count('class="govuk-summary-list__row') == 5
+    assert "<svg" in html and 'role="img"' in html
+
+
+def test_the_director_paper_names_references_and_has_the_trend_charts(session):
+    people = _council(session)
+    with clock.frozen(AS_OF):
+        report, name, pdf = papers.make_exception_paper(
+            session, audience="director", fmt="pdf", actor="test", today=AS_OF
+        )
+    text = _pdf_text(pdf)
+    assert all(p.reference in text for p in people[:6])
+    assert "Trends over the last 12 weeks" in text
+    for title in ("Average days there", "Management supervision within 4 weeks", "Exits achieved"):
+        assert title in text
+    assert report.audience == "director" and name.endswith(".pdf")
+
+
+def test_planner_report_board_format_pdf_on_the_demo(tmp_path):
+    url = f"sqlite:///{tmp_path / 'planner.sqlite3'}"
+    runner = CliRunner()
+    env = {"PLANNER_DATABASE_URL": url, "COLUMNS": "200"}
+    built = runner.invoke(app, ["demo", "--as-of", AS_OF.isoformat()], env=env)
+    assert built.exit_code == 0, built.output
+    out = tmp_path / "board.pdf"
+    made = runner.invoke(
+        app,
+        ["report", "board", "--format", "pdf", "--out", str(out), "--as-of", AS_OF.isoformat()],
+        env=env,
+    )
+    assert made.exit_code == 0, made.output
+    html = tmp_path / "board.html"
+    runner.invoke(
+        app,
+        ["report", "board", "--format", "html", "--out", str(html), "--as-of", AS_OF.isoformat()],
+        env=env,
+    )
+    import re
+
+    text = _pdf_text(out.read_bytes())
+    reader = PdfReader(str(out))
+    assert "/StructTreeRoot" in reader.trailer["/Root"]
+    figures = re.search(r"In unsuitable accommodation (\d+) \(aged 16-17: (\d+)\)", text)
+    assert figures and f"{figures.group(1)} (aged 16-17: {figures.group(2)})" in html.read_text()
+    from planner.core.db import get_engine, unit_of_work
+    from planner.models import YoungPerson
+
+    with unit_of_work(get_engine(url)) as session:
+        references = [p.reference for p in session.query(YoungPerson).all()]
+    assert references and not any(r in text for r in references)
+    assert not any(r in html.read_text() for r in references)
+    csv = tmp_path / "board.csv"
+    runner.invoke(app, ["report", "board", "--format", "csv", "--out", str(csv)], env=env)
+    assert csv.read_text().startswith("case,age_band")
+    refused = runner.invoke(app, ["report", "forecast", "--out", str(out)], env=env)
+    assert refused.exit_code == 2 and "name the saved forecast run" in refused.output
