@@ -164,6 +164,7 @@ def run_forecast(
         settings.runs,
         rng,
         settings.overflow,
+        settings.rules,
     )
     engine = Engine(
         fitted.states,

@@ -83,6 +83,10 @@ def demand_by_quarter(forecast: Forecast) -> pd.DataFrame:
             frame["placed_median"] = np.median(placed, axis=0)
             frame["waiting_unsuitable_mean"] = waiting[-1].mean(axis=0)
             frame["p_anyone_waiting_in_quarter"] = (waiting.max(axis=0) > 0).mean(axis=0)
+            res = forecast.constrained
+            if res.queued is not None and res.waited_long is not None:
+                frame["waiting_for_a_place_mean"] = res.queued[last][:, keep].mean(axis=0)
+                frame["for_want_of_a_place_mean"] = res.waited_long[last][:, keep].mean(axis=0)
         frame["thin_data"] = frame["state"].isin(thin)
         frames.append(frame)
     out = pd.concat(frames, ignore_index=True)
@@ -108,7 +112,9 @@ def unsuitable_by_quarter(forecast: Forecast) -> pd.DataFrame:
     rows = []
     for q, idx in zip(starts, months, strict=True):
         total = res.stock[idx[-1]][:, unsuitable].sum(axis=1).astype(float)
-        want = res.waiting[idx].sum(axis=2)  # (months, R)
+        # for want of a place: waiting longer than the set wait (OverflowRule.max_wait_weeks)
+        long = res.waited_long if res.waited_long is not None else res.waiting
+        want = long[idx].sum(axis=2)  # (months, R)
         nights = (res.stock[idx][:, :, bnb] * DAYS_PER_MONTH).sum(axis=0)
         rows.append(
             {
@@ -123,9 +129,27 @@ def unsuitable_by_quarter(forecast: Forecast) -> pd.DataFrame:
                 "p_anyone_for_want_of_a_place": (want.max(axis=0) > 0).mean(),
                 "bed_and_breakfast_nights_mean": nights.mean(),
                 "overflow_moves_mean": res.overflowed[idx].sum(axis=0).mean(),
+                **_waits(res, idx),
             }
         )
     return pd.DataFrame(rows)
+
+
+def _waits(res, idx: np.ndarray) -> dict[str, float]:
+    """How many wait for a place and how long (constrained pass), for one quarter."""
+    if res.queued is None or res.wait_months is None or res.wait_started is None:
+        return {}
+    waiting = res.queued[idx[-1]].sum(axis=1).astype(float)  # (R,) at the quarter's end
+    months = res.wait_months[idx[-1]].astype(float)
+    total = waiting.sum()
+    return {
+        "waiting_for_a_place_mean": waiting.mean(),
+        "waiting_for_a_place_hi_80": float(np.quantile(waiting, 0.9)),
+        "waiting_in_unsuitable_mean": res.waiting[idx[-1]].sum(axis=1).mean(),
+        "waits_started_mean": res.wait_started[idx].sum(axis=0).mean(),
+        "wait_months_mean": float(months.sum() / total) if total else 0.0,
+        "p_anyone_waiting": float((res.queued[idx].sum(axis=2).max(axis=0) > 0).mean()),
+    }
 
 
 def flows_by_quarter(forecast: Forecast) -> pd.DataFrame:
