@@ -14,7 +14,8 @@ A lever is written KIND:TARGET:LOW:CENTRAL:HIGH[:START]:
   for closures or host attrition);
 * nts_rate::0.001:0.0012:0.0014: the transfer threshold as a share of children (no target).
 
-LOW and HIGH are the ends of an 80% interval around CENTRAL, drawn afresh in every run.
+LOW and HIGH are the lowest and highest values, CENTRAL the most likely; every run draws
+afresh from a PERT distribution on LOW..HIGH with its peak at CENTRAL (never outside).
 Errors a user can fix print a precise message (a lever's number and field) and exit with
 code 2, having changed nothing.
 """
@@ -191,7 +192,7 @@ def list_command(output: Annotated[OutputFormat, FormatOption] = OutputFormat.ta
         output,
         SCENARIO_FIELDS,
         rows,
-        title="Scenarios (levers: low / central / high, an 80% interval)",
+        title="Scenarios (levers: lowest / most likely / highest)",
     )
 
 
