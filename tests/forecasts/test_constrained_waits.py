@@ -61,7 +61,11 @@ def test_a_fallback_never_places_anyone_outside_its_entry_ages():
     # framework lot (full). Two aged 20 and two aged 23 and a half must move this month.
     data = _framework_ending(
         [240, 240, 282, 282],
-        {("staying_close", ""): 0, ("supported_lodgings", ""): 5, ("supported_accommodation", "care_leavers"): 0},
+        {
+            ("staying_close", ""): 0,
+            ("supported_lodgings", ""): 5,
+            ("supported_accommodation", "care_leavers"): 0,
+        },
     )
     result = _run(data)
     names = result.states.names
@@ -77,7 +81,9 @@ def test_a_fallback_never_places_anyone_outside_its_entry_ages():
 def test_waiting_then_for_want_of_a_place_after_the_set_wait():
     # three must move into staying close, which has no place and no fallback they may enter
     rule = OverflowRule(fallback={})
-    data = _framework_ending([240, 240, 240], {("staying_close", ""): 0, ("supported_accommodation", "care_leavers"): 0})
+    data = _framework_ending(
+        [240, 240, 240], {("staying_close", ""): 0, ("supported_accommodation", "care_leavers"): 0}
+    )
     result = _run(data, replace(SETTINGS, overflow=rule))
     res = result.constrained
     k = result.states.index("staying_close")
@@ -101,7 +107,9 @@ def test_waiting_then_for_want_of_a_place_after_the_set_wait():
 
 def test_a_longer_set_wait_counts_them_later():
     rule = OverflowRule(fallback={}, max_wait_weeks=13)  # about three months
-    data = _framework_ending([240, 240, 240], {("staying_close", ""): 0, ("supported_accommodation", "care_leavers"): 0})
+    data = _framework_ending(
+        [240, 240, 240], {("staying_close", ""): 0, ("supported_accommodation", "care_leavers"): 0}
+    )
     res = _run(data, replace(SETTINGS, overflow=rule)).constrained
     assert (res.waited_long[:3].sum(axis=2) == 0).all()
     assert (res.waited_long[3:].sum(axis=2) == 3).all()
@@ -110,7 +118,9 @@ def test_a_longer_set_wait_counts_them_later():
 def test_a_voluntary_mover_who_finds_no_place_waits_where_they_are_and_is_counted():
     # with every place taken, nobody who chooses to move is placed, and those who wait are
     # counted (as waiting, not as in B&B)
-    data = _framework_ending([240], {("staying_close", ""): 0, ("supported_accommodation", "care_leavers"): 1})
+    data = _framework_ending(
+        [240], {("staying_close", ""): 0, ("supported_accommodation", "care_leavers"): 1}
+    )
     res = _run(data, replace(SETTINGS, overflow=OverflowRule(fallback={}))).constrained
     assert res.queued is not None
     assert (res.queued.sum(axis=2) >= res.waiting.sum(axis=2)).all()
