@@ -75,7 +75,10 @@ def demand_by_quarter(forecast: Forecast) -> pd.DataFrame:
         frame["expected_shortfall"] = np.where(limited, short.mean(axis=0), np.nan)
         frame["p_shortfall"] = np.where(limited, (short > 0).mean(axis=0), np.nan)
         frame["p_shortfall_in_quarter"] = np.where(limited, over_in_q.mean(axis=0), np.nan)
-        frame["places_needed"] = np.ceil(np.quantile(peak, target, axis=0))
+        # the smallest k with P(peak <= k) >= target (met at the boundary counts as met)
+        frame["places_needed"] = np.ceil(
+            np.quantile(peak, target - 1e-9, axis=0, method="inverted_cdf")
+        )
         frame["target"] = f"P(demand <= places all quarter) >= {target:.0%}"
         if forecast.constrained is not None:
             placed = forecast.constrained.stock[last][:, keep].astype(float)

@@ -297,6 +297,12 @@ def places_needed_command(
         ("Places at the date, with the extra", f"{answer.places_at_end}"),
         ("P(shortfall) with planned places", f"{answer.p_shortfall_before:.1%}"),
         ("P(shortfall) with the extra places", f"{answer.p_shortfall_after:.1%}"),
+        ("Standard error of that chance", f"{answer.p_shortfall_after_se:.1%}"),
+        (
+            "Extra places over resamples of the runs (9 in 10)",
+            f"{answer.extra_places_low} to {answer.extra_places_high}",
+        ),
+        ("Needed from", answer.needed_from_words or "not needed"),
         ("Target", f"{answer.probability:.1%}"),
         (
             "Unsuitable for want of a place, with the extra (mean, worst quarter)",
