@@ -130,6 +130,8 @@ def planned_places(
     for name, rows in capacity.groupby("state"):
         if name not in states.names:
             raise ForecastInputError(f"capacity names an unknown placement type {name!r}")
+        if split_state(str(name))[0] in UNSUITABLE_TYPES:
+            continue  # never plan places of unsuitable accommodation (B&B stays unlimited)
         rows = rows.groupby("quarter_start")["places"].sum().sort_index()
         pos = np.searchsorted(rows.index.values, ends.values, side="right") - 1
         k = states.index(name)
