@@ -34,6 +34,7 @@ NTS_RATE = 0.001  # the National Transfer Scheme threshold: 0.1% of the child po
 # start of the records (all streams, so the rate's months match its count).
 CENSOR_MONTHS = 12
 ENTRY_AGE_YEARS = 18
+MIN_MONTHS = 6  # the least history, after the suspect months, to count arrivals over
 
 
 @dataclass(frozen=True)
@@ -100,19 +101,21 @@ def estimate_arrivals(
     age = pd.Series(age_in_months(stays["date_of_birth"], stays["start"]), index=stays.index)
     from_ = window[0]
     censored = 0
+    suspect = pd.Series(False, index=stays.index)
     if len(stays):
         records_begin = stays["start"].min()
         censor_until = records_begin + pd.DateOffset(months=CENSOR_MONTHS)
-        suspect = (
-            first
-            & (stays["start"] < censor_until)
-            & (age >= ENTRY_AGE_YEARS * 12)
-            & (stays["start"] >= window[0])
-        )
+        suspect = first & (stays["start"] < censor_until) & (age >= ENTRY_AGE_YEARS * 12)
         censored = int(suspect.sum())
-        if censored and censor_until > window[0]:
-            from_ = min(censor_until, window[1])
-    in_window = (stays["start"] >= from_) & (stays["start"] <= window[1])
+        # count from the end of the suspect months when at least MIN_MONTHS are left after
+        # them; with a shorter history the suspect first stays are dropped one by one
+        if (
+            censored
+            and censor_until > window[0]
+            and censor_until + pd.DateOffset(months=MIN_MONTHS) <= window[1]
+        ):
+            from_ = censor_until
+    in_window = (stays["start"] >= from_) & (stays["start"] <= window[1]) & ~suspect
     months = max((window[1] - from_).days / DAYS_PER_MONTH, 1e-9)
     stream_of = {
         "new": first & ~stays["uasc"],

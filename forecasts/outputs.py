@@ -28,6 +28,19 @@ def quarter_months(forecast: Forecast) -> tuple[pd.DatetimeIndex, list[np.ndarra
     return starts, [np.flatnonzero(quarter == q) for q in starts]
 
 
+def mark_partial(table: pd.DataFrame, forecast: Forecast) -> pd.DataFrame:
+    """Add ``months_in_quarter`` (simulated months that fall in the quarter) and
+    ``partial_quarter`` (fewer than 3: a first or last quarter cut by the forecast's start or
+    end, whose flows and costs cover part of the quarter only; a year summed from such
+    quarters is a part-year)."""
+    if table.empty or "quarter_start" not in table:
+        return table
+    starts, months = quarter_months(forecast)
+    covered = {q: len(idx) for q, idx in zip(starts, months, strict=True)}
+    n = table["quarter_start"].map(covered).fillna(0).astype(int)
+    return table.assign(months_in_quarter=n, partial_quarter=n < 3)
+
+
 def _interval_columns(samples: np.ndarray, prefix: str = "") -> dict[str, np.ndarray]:
     """Median and central intervals over the run axis (axis 0)."""
     cols = {f"{prefix}median": np.median(samples, axis=0)}
@@ -99,7 +112,7 @@ def demand_by_quarter(forecast: Forecast) -> pd.DataFrame:
     out.insert(0, "scenario", forecast.scenario.name)
     capacity_known = out["capacity"] < UNLIMITED
     out.loc[~capacity_known, "capacity"] = np.nan
-    return out.drop(columns="state")
+    return mark_partial(out.drop(columns="state"), forecast)
 
 
 def unsuitable_by_quarter(forecast: Forecast) -> pd.DataFrame:
@@ -135,7 +148,7 @@ def unsuitable_by_quarter(forecast: Forecast) -> pd.DataFrame:
                 **_waits(res, idx),
             }
         )
-    return pd.DataFrame(rows)
+    return mark_partial(pd.DataFrame(rows), forecast)
 
 
 def _waits(res, idx: np.ndarray) -> dict[str, float]:
@@ -183,7 +196,7 @@ def flows_by_quarter(forecast: Forecast) -> pd.DataFrame:
         row["uasc_headroom_median"] = np.median(threshold - held)
         row["p_uasc_at_threshold"] = np.mean(held >= threshold)
         rows.append(row)
-    return pd.DataFrame(rows)
+    return mark_partial(pd.DataFrame(rows), forecast)
 
 
 def costs_by_quarter(forecast: Forecast) -> pd.DataFrame:
@@ -217,4 +230,4 @@ def costs_by_quarter(forecast: Forecast) -> pd.DataFrame:
                     "cost_hi_80": np.quantile(cost, 0.9),
                 }
             )
-    return pd.DataFrame(rows)
+    return mark_partial(pd.DataFrame(rows), forecast)
