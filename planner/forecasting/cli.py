@@ -107,6 +107,23 @@ def forecast_command(
         label = PlacementType(ptype).label + (f" ({lot})" if lot else "")
         table.add_row(label, *cells)
     console.print(table)
+    data = report.tables.get("inputs_data")
+    if data is not None and len(data):
+        row = data.iloc[0].to_dict()
+        console.print(
+            f"Records: {report.counts['young_people']:,} young people, "
+            f"{report.counts['stays']:,} stays; child population {row['child_population']:,} "
+            f"({row.get('child_population_source', '')})."
+        )
+        for note in forecasting.data_notes(row):
+            console.print(f"[yellow]Note:[/yellow] {note}")
+    partial = demand[demand.get("partial_quarter", False) == True]  # noqa: E712
+    if len(partial):
+        quarters_cut = ", ".join(sorted({pd_quarter(q) for q in partial["quarter_start"]}))
+        console.print(
+            f"Partial quarters (the forecast covers part of them only): {quarters_cut}; "
+            "their flows and costs are for part of the quarter."
+        )
     console.print(
         f"Saved forecast run(s) {report.run_ids}; wrote {len(report.tables)} tables and "
         f"forecast.xlsx to {out} (red: more places needed than planned)."
