@@ -152,6 +152,9 @@ def child_population_source(value: int) -> str:
 def data_notes(data: dict) -> list[str]:
     """What the records cannot tell, in people's words, from a run's ``inputs_data`` row."""
     notes = []
+    data = {
+        k: v for k, v in data.items() if v is not None and not (isinstance(v, float) and v != v)
+    }
     years = data.get("history_years")
     begin = data.get("history_start")
     if years is not None and begin:
@@ -159,7 +162,7 @@ def data_notes(data: dict) -> list[str]:
             f"The records go back {float(years):.1f} years, to {_day_words(begin)}; rates and "
             "arrivals are estimated from at most the last three."
         )
-    if data.get("only_current_stays"):
+    if str(data.get("only_current_stays")).lower() in {"true", "1"}:
         notes.append(
             "The records hold only current stays (no stay has ended): exit rates cannot be "
             "estimated from them, and arrivals are uncertain."
