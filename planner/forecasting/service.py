@@ -776,3 +776,70 @@ def export_forecast_workbook(session: Session, *, run_id: int, actor: str) -> tu
         detail=f"format=xlsx tables={len(saved.tables)}",
     )
     return f"forecast-{run_id}.xlsx", buffer.getvalue()
+
+
+# -- the backtest on the council's own records ---------------------------------------------------
+
+
+@dataclass
+class RecordsBacktest:
+    """Rolling-origin backtest rows and their summary per placement type and horizon."""
+
+    origins: list[date]
+    horizon: int
+    runs: int
+    rows: pd.DataFrame
+    by_state: pd.DataFrame
+    overall: pd.DataFrame
+
+
+def backtest_records(
+    session: Session,
+    *,
+    origins: int,
+    horizon: int,
+    runs: int = 200,
+    seed: int = 0,
+    as_of: date | None = None,
+    child_population: int,
+) -> RecordsBacktest:
+    """Forecasts made at ``origins`` quarter-ends (the latest ``horizon`` quarters before
+    ``as_of``, one quarter apart), each from only what the records held then (later stays
+    dropped, later ends reopened), scored against what the records show happened."""
+    from forecasts.backtest import backtest_stays, stays_accuracy, stays_accuracy_by_state
+
+    day = as_of or clock.today()
+    frames = frames_from_database(session, day)
+    stays = frames["stays"]
+    if stays.empty:
+        raise CannotForecast()
+    stays = stays.assign(gender="")
+    last_end = pd.Timestamp(day).to_period("Q").start_time - pd.Timedelta(days=1)
+    points = [(last_end - pd.offsets.QuarterEnd(horizon + k)).normalize() for k in range(origins)]
+    points = sorted(p for p in points if p > stays["start"].min() + pd.DateOffset(years=1))
+    if not points:
+        raise InvalidInput(
+            "Origins: the records are too short for a backtest this far back; ask for fewer "
+            "origins or a shorter horizon."
+        )
+    settings = ForecastSettings(runs=runs, seed=seed)
+    try:
+        rows = backtest_stays(
+            stays,
+            points,
+            capacity=frames["capacity"],
+            child_population=child_population,
+            quarters=horizon,
+            settings=settings,
+        )
+    except ValueError as exc:
+        raise CannotForecast() from exc
+    rows = rows[~rows["state"].eq(LEFT)]
+    return RecordsBacktest(
+        origins=[p.date() for p in points],
+        horizon=horizon,
+        runs=runs,
+        rows=rows,
+        by_state=stays_accuracy_by_state(rows),
+        overall=stays_accuracy(rows),
+    )
