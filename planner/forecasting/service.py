@@ -814,7 +814,9 @@ def backtest_records(
     if stays.empty:
         raise CannotForecast()
     stays = stays.assign(gender="")
-    last_end = pd.Timestamp(day).to_period("Q").start_time - pd.Timedelta(days=1)
+    # the last quarter-end on or before ``day``: the latest date whose outcome is known
+    last_end = (pd.Timestamp(day) + pd.Timedelta(days=1)).to_period("Q").start_time
+    last_end -= pd.Timedelta(days=1)
     points = [(last_end - pd.offsets.QuarterEnd(horizon + k)).normalize() for k in range(origins)]
     points = sorted(p for p in points if p > stays["start"].min() + pd.DateOffset(years=1))
     if not points:

@@ -64,3 +64,25 @@ def test_every_scenario_once_with_its_inputs_and_the_provenance(
     assert "The records go back" in notes
     assert "not set" in data["child_population_source"]
     assert "demo council's figure" in notes
+
+
+def test_forecast_backtest_command_on_the_demo(sqlite_url, tmp_path):
+    from typer.testing import CliRunner
+
+    from planner.cli import app
+
+    runner = CliRunner()
+    env = {"PLANNER_DATABASE_URL": sqlite_url, "COLUMNS": "200"}
+    assert runner.invoke(app, ["demo", "--as-of", "2024-03-31"], env=env).exit_code == 0
+    args = ["forecast-backtest", "--origins", "2", "--horizon", "2", "--runs", "100"]
+    result = runner.invoke(app, [*args, "--as-of", "2024-03-31", "--out", str(tmp_path)], env=env)
+    assert result.exit_code == 0, result.output
+    accuracy = pd.read_csv(tmp_path / "accuracy.csv")
+    assert {"mase", "mase_seasonal", "bias", "coverage_80", "crps"} <= set(accuracy.columns)
+    overall = accuracy[accuracy["state"] == "All types"]
+    assert list(overall["horizon_quarters"]) == [1, 2]
+    assert (overall["forecasts"] > 0).all()
+    rows = pd.read_csv(tmp_path / "backtest_rows.csv")
+    assert set(rows["origin"]) == {"2023-06-30", "2023-09-30"}
+    as_json = runner.invoke(app, [*args, "--as-of", "2024-03-31", "--format", "json"], env=env)
+    assert as_json.exit_code == 0 and '"crps"' in as_json.output
