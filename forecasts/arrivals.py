@@ -27,6 +27,14 @@ from forecasts.vocabulary import FRAMEWORK, StateSpace, state_name
 
 STREAMS: tuple[str, ...] = ("new", "uasc", "returner")
 NTS_RATE = 0.001  # the National Transfer Scheme threshold: 0.1% of the child population
+# Left-censoring: a young person's first *recorded* stay is not their arrival when the records
+# begin after they arrived. First stays that start within CENSOR_MONTHS of the first recorded
+# stay, of young people already ENTRY_AGE_YEARS or older, are taken as recorded from the start
+# of the records, not as arrivals: arrivals are then counted only from CENSOR_MONTHS after the
+# start of the records (all streams, so the rate's months match its count).
+CENSOR_MONTHS = 12
+ENTRY_AGE_YEARS = 18
+MIN_MONTHS = 6  # the least history, after the suspect months, to count arrivals over
 
 
 @dataclass(frozen=True)
@@ -40,6 +48,8 @@ class ArrivalStream:
     state: np.ndarray  # first state index
     in_care: np.ndarray  # looked after on arrival
     uasc: np.ndarray
+    left_censored: int = 0  # first stays taken as recorded from the start of the records
+    counted_from: pd.Timestamp | None = None  # arrivals counted from this date
 
     @property
     def rate_shape(self) -> float:
@@ -88,9 +98,25 @@ def estimate_arrivals(
     first = previous_end.isna() & ~stays["person_id"].duplicated()
     gap = (stays["start"] - previous_end).dt.days
     returning = previous_end.notna() & (gap > GAP_DAYS)
-    in_window = (stays["start"] >= window[0]) & (stays["start"] <= window[1])
     age = pd.Series(age_in_months(stays["date_of_birth"], stays["start"]), index=stays.index)
-    months = max((window[1] - window[0]).days / DAYS_PER_MONTH, 1e-9)
+    from_ = window[0]
+    censored = 0
+    suspect = pd.Series(False, index=stays.index)
+    if len(stays):
+        records_begin = stays["start"].min()
+        censor_until = records_begin + pd.DateOffset(months=CENSOR_MONTHS)
+        suspect = first & (stays["start"] < censor_until) & (age >= ENTRY_AGE_YEARS * 12)
+        censored = int(suspect.sum())
+        # count from the end of the suspect months when at least MIN_MONTHS are left after
+        # them; with a shorter history the suspect first stays are dropped one by one
+        if (
+            censored
+            and censor_until > window[0]
+            and censor_until + pd.DateOffset(months=MIN_MONTHS) <= window[1]
+        ):
+            from_ = censor_until
+    in_window = (stays["start"] >= from_) & (stays["start"] <= window[1]) & ~suspect
+    months = max((window[1] - from_).days / DAYS_PER_MONTH, 1e-9)
     stream_of = {
         "new": first & ~stays["uasc"],
         "uasc": first & stays["uasc"],
@@ -109,7 +135,9 @@ def estimate_arrivals(
         count = len(chosen)
         if count == 0:
             profile = _default_profile(name, states)
-        streams[name] = ArrivalStream(name, count, months, **profile)
+        streams[name] = ArrivalStream(
+            name, count, months, **profile, left_censored=censored, counted_from=from_
+        )
     return streams
 
 
@@ -127,6 +155,8 @@ def arrivals_trace(streams: dict[str, ArrivalStream]) -> pd.DataFrame:
             "months": round(s.months, 1),
             "rate_per_month": s.rate_per_month,
             "thin_data": s.arrivals < 10,
+            "counted_from": s.counted_from,
+            "left_censored_first_stays": s.left_censored,
         }
         for s in streams.values()
     ]

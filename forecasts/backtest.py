@@ -90,10 +90,16 @@ def backtest_stays(
         table = demand_by_quarter(forecast)
         table["state"] = with_state(table)
         naive = stock_at(known, origin)
+        seasonal_cache: dict[pd.Timestamp, pd.Series] = {}
         ends = forecast.month_ends
         starts, months = quarter_months(forecast)
         for h, (quarter, idx) in enumerate(zip(starts, months, strict=True), start=1):
             actual = stock_at(stays, ends[idx[-1]])
+            # seasonal naive: the same quarter-end a whole number of years back, known at origin
+            back = ends[idx[-1]] - pd.DateOffset(years=int(np.ceil(h / 4)))
+            if back not in seasonal_cache:
+                seasonal_cache[back] = stock_at(known, back)
+            seasonal = seasonal_cache[back]
             part = table[table["quarter_start"] == quarter]
             for _, row in part.iterrows():
                 y = float(actual.get(row["state"], 0))
@@ -104,6 +110,8 @@ def backtest_stays(
                         "state": row["state"],
                         "actual": y,
                         "naive": float(naive.get(row["state"], 0)),
+                        "seasonal_naive": float(seasonal.get(row["state"], 0)),
+                        "crps": crps_from_quantiles(y, row),
                         "median": row["demand_median"],
                         **{
                             f"{s}_{lv}": row[f"demand_{s}_{lv}"]
@@ -117,6 +125,34 @@ def backtest_stays(
                     }
                 )
     return pd.DataFrame(rows)
+
+
+QUANTILE_COLUMNS = (
+    (0.025, "demand_lo_95"),
+    (0.10, "demand_lo_80"),
+    (0.25, "demand_lo_50"),
+    (0.50, "demand_median"),
+    (0.75, "demand_hi_50"),
+    (0.90, "demand_hi_80"),
+    (0.975, "demand_hi_95"),
+)
+
+
+def crps_from_quantiles(actual: float, row) -> float:
+    """CRPS approximated by twice the mean pinball loss over the seven saved quantiles
+    (2.5, 10, 25, 50, 75, 90, 97.5%); lower is better, in young people. A point forecast's
+    CRPS is its absolute error, so it compares with MAE."""
+    losses = []
+    for tau, column in QUANTILE_COLUMNS:
+        q = float(row[column])
+        losses.append((tau - (actual < q)) * (actual - q))
+    return float(2 * np.mean(losses))
+
+
+def stays_accuracy_by_state(rows: pd.DataFrame) -> pd.DataFrame:
+    """Accuracy per state and horizon: MASE against naive and seasonal naive, bias,
+    coverage of each interval, CRPS."""
+    return accuracy_table(rows, ["state", "horizon_quarters"])
 
 
 def stays_accuracy(rows: pd.DataFrame) -> pd.DataFrame:

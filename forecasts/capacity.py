@@ -30,9 +30,18 @@ import pandas as pd
 
 from forecasts.frames import ForecastInputError
 from forecasts.scenarios import Scenario
-from forecasts.vocabulary import FRAMEWORK, StateSpace, state_name
+from forecasts.vocabulary import (
+    FRAMEWORK,
+    UNSUITABLE_TYPES,
+    PracticeRules,
+    StateSpace,
+    split_state,
+    state_name,
+)
 
 UNLIMITED = 1_000_000
+WEEKS_PER_MONTH = 365.25 / 12 / 7
+NOT_WAITING = 32000  # wait_from of a young person who is not waiting
 
 DEFAULT_FALLBACK: dict[str, str] = {
     "staying_close": "supported_lodgings",
@@ -51,6 +60,13 @@ class OverflowRule:
     fallback: dict[str, str] | None = None  # next suitable type to try; None = the default
     unsuitable: str = "bed_and_breakfast"  # where they go when nothing has room
     max_tries: int = 3
+    # how long a young person may wait for a place before they count as in unsuitable
+    # accommodation "for want of a place" (monthly steps: a wait that began in one month
+    # passes 4 weeks at the next month-end)
+    max_wait_weeks: float = 4.0
+
+    def max_wait_months(self) -> float:
+        return self.max_wait_weeks / WEEKS_PER_MONTH
 
     def chain(self) -> dict[str, str]:
         return DEFAULT_FALLBACK if self.fallback is None else self.fallback
@@ -65,6 +81,33 @@ class CapacityPlan:
     fallback: np.ndarray  # (S,) int16, -1 = none
     unsuitable: int
     max_tries: int
+    # entry rules per state, in months of age: no one enters younger than entry_min or at or
+    # above entry_max (the fallback chain skips a type the young person may not enter)
+    entry_min: np.ndarray | None = None  # (S,) int32
+    entry_max: np.ndarray | None = None  # (S,) int32
+    is_unsuitable: np.ndarray | None = None  # (S,) bool
+    max_wait_months: float = 4.0 / WEEKS_PER_MONTH
+
+    def eligible(self, choice: np.ndarray, age_months: np.ndarray) -> np.ndarray:
+        """Whether each young person (of the given age) may enter each chosen state."""
+        if self.entry_min is None or self.entry_max is None:
+            return choice >= 0
+        at = np.maximum(choice, 0)
+        return (
+            (choice >= 0) & (age_months >= self.entry_min[at]) & (age_months < self.entry_max[at])
+        )
+
+    def first_eligible(self, choice: np.ndarray, age_months: np.ndarray) -> np.ndarray:
+        """The choice itself if the young person may enter it, else the next type along the
+        fallback chain they may enter, else -1."""
+        choice = choice.astype(np.int16).copy()
+        for _ in range(len(self.fallback) + 1):
+            bad = (choice >= 0) & ~self.eligible(choice, age_months)
+            if not bad.any():
+                break
+            choice[bad] = self.fallback[choice[bad]]
+        choice[(choice >= 0) & ~self.eligible(choice, age_months)] = -1
+        return choice
 
 
 def month_ends(as_of: pd.Timestamp, months: int) -> pd.DatetimeIndex:
@@ -87,6 +130,8 @@ def planned_places(
     for name, rows in capacity.groupby("state"):
         if name not in states.names:
             raise ForecastInputError(f"capacity names an unknown placement type {name!r}")
+        if split_state(str(name))[0] in UNSUITABLE_TYPES:
+            continue  # never plan places of unsuitable accommodation (B&B stays unlimited)
         rows = rows.groupby("quarter_start")["places"].sum().sort_index()
         pos = np.searchsorted(rows.index.values, ends.values, side="right") - 1
         k = states.index(name)
@@ -104,6 +149,7 @@ def build_plan(
     runs: int,
     rng: np.random.Generator,
     rule: OverflowRule,
+    rules: PracticeRules | None = None,
 ) -> CapacityPlan:
     """The planned places, with any ``places`` levers drawn per run."""
     places, limited = planned_places(capacity, states, as_of, months)
@@ -127,12 +173,23 @@ def build_plan(
     for source, target in rule.chain().items():
         if source in states.names and target in states.names:
             fallback[states.index(source)] = states.index(target)
+    rules = rules or PracticeRules()
+    entry_min = np.array(
+        [round(rules.rule(n).entry_min_age * 12) for n in states.names], dtype=np.int32
+    )
+    entry_max = np.array(
+        [round(rules.rule(n).entry_max_age * 12) for n in states.names], dtype=np.int32
+    )
     return CapacityPlan(
         limited=limited,
         places=places,
         fallback=fallback,
         unsuitable=states.index(rule.unsuitable),
         max_tries=rule.max_tries,
+        entry_min=entry_min,
+        entry_max=entry_max,
+        is_unsuitable=states.mask(lambda n: split_state(n)[0] in UNSUITABLE_TYPES),
+        max_wait_months=rule.max_wait_months(),
     )
 
 
@@ -159,11 +216,18 @@ def allocate(
     leavers: tuple[np.ndarray, np.ndarray],
     arrivals: tuple[np.ndarray, np.ndarray, np.ndarray],
     overflowed: np.ndarray,
+    age: np.ndarray | None = None,
+    wait_from: np.ndarray | None = None,
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Apply the overflow rule to this month's moves; returns who goes where.
 
-    ``state`` and ``wanted`` are the full (runs x people) arrays; ``wanted`` is updated in
-    place. Young people whose voluntary move found no place are left out of the result.
+    ``state``, ``wanted``, ``age`` (months) and ``wait_from`` (the month each wait began)
+    are the full (runs x people) arrays; ``wanted`` and ``wait_from`` are updated in place.
+    Every young person who asks for a limited type and finds no place (after the fallback
+    types they may enter) waits: those who must move (a rule ended their stay, or they have
+    just arrived) in unsuitable accommodation, those who chose to move where they are. Both
+    keep asking each month for the type they wanted. Young people who stay where they are
+    are left out of the result.
     """
     r_mv, c_mv, s_mv, d_mv, forced_mv = movers
     r_ex, c_ex = leavers
@@ -172,13 +236,20 @@ def allocate(
     limited = plan.limited
     places = plan.places[np.minimum(np.arange(runs), plan.places.shape[0] - 1), month]
 
-    # who is waiting in unsuitable accommodation and not otherwise moving or leaving
+    # who is waiting (in unsuitable accommodation or where they are) and not otherwise moving
     busy = np.zeros(state.shape, dtype=bool)
     busy[r_mv, c_mv] = True
     busy[r_ex, c_ex] = True
     r_wt, c_wt = np.nonzero((wanted >= 0) & ~busy)
     d_wt = wanted[r_wt, c_wt].astype(np.int16)
     wanted[r_ex, c_ex] = -1
+    if wait_from is not None:
+        wait_from[r_ex, c_ex] = NOT_WAITING
+    in_unsuitable = (
+        plan.is_unsuitable[state[r_wt, c_wt]]
+        if plan.is_unsuitable is not None
+        else np.ones(len(r_wt), dtype=bool)
+    )
 
     voluntary_mv = ~forced_mv
     certain = forced_mv | ~limited[d_mv]
@@ -190,11 +261,16 @@ def allocate(
     r = np.concatenate([r_wt, r_mv, r_ar])
     c = np.concatenate([c_wt, c_mv, c_ar])
     first_choice = np.concatenate([d_wt, d_mv, d_ar]).astype(np.int16)
+    ages = age[r, c].astype(np.int32) if age is not None else None
+    if ages is not None:  # a type the young person may no longer enter: the next one they may
+        first_choice = plan.first_eligible(first_choice, ages)
+    # waiting in unsuitable accommodation first, then those who must move and arrivals, then
+    # those who choose to move (and those waiting where they are for the type they chose)
     priority = np.concatenate(
-        [np.zeros(len(r_wt)), np.where(forced_mv, 1, 2), np.ones(len(r_ar))]
+        [np.where(in_unsuitable, 0, 2), np.where(forced_mv, 1, 2), np.ones(len(r_ar))]
     ).astype(np.int8)
     is_waiting = np.r_[np.ones(len(r_wt), bool), np.zeros(len(r_mv) + len(r_ar), bool)]
-    voluntary = np.r_[np.zeros(len(r_wt), bool), voluntary_mv, np.zeros(len(r_ar), bool)]
+    voluntary = np.r_[~in_unsuitable, voluntary_mv, np.zeros(len(r_ar), bool)]
     tie = rng.random(len(r)) * 0.99
 
     final = np.full(len(r), -1, dtype=np.int16)
@@ -223,15 +299,26 @@ def allocate(
         stays = refused[voluntary[refused] | (is_waiting[refused] & (attempt >= plan.max_tries))]
         open_[stays] = False
         onward = refused[~voluntary[refused]]
-        choice[onward] = plan.fallback[choice[onward]] if attempt < plan.max_tries else -1
+        if attempt < plan.max_tries:
+            step = plan.fallback[choice[onward]]
+            choice[onward] = plan.first_eligible(step, ages[onward]) if ages is not None else step
+        else:
+            choice[onward] = -1
     nowhere = open_ | ((final < 0) & ~voluntary & ~is_waiting)
     nowhere &= final < 0
     final[nowhere & ~is_waiting] = plan.unsuitable
     np.add.at(overflowed, r[nowhere & ~is_waiting], 1)
 
     going = final >= 0
-    # waiting young people who stay unplaced keep waiting; everyone placed stops waiting
+    # everyone placed stops waiting; everyone refused waits for the type they wanted
     wanted[r[going], c[going]] = -1
-    new_wait = nowhere & ~is_waiting
-    wanted[r[new_wait], c[new_wait]] = first_choice[new_wait]
+    refused_all = ~going | (nowhere & ~is_waiting)
+    waits = refused_all & (first_choice >= 0) & limited[np.maximum(first_choice, 0)]
+    wanted[r[waits], c[waits]] = first_choice[waits]
+    done = (going & ~waits) | (refused_all & ~waits)
+    wanted[r[done], c[done]] = -1
+    if wait_from is not None:
+        wait_from[r[done], c[done]] = NOT_WAITING
+        new = waits & (wait_from[r, c] == NOT_WAITING)
+        wait_from[r[new], c[new]] = month
     return r[going], c[going], final[going]

@@ -24,7 +24,7 @@ from forecasts.rates import (
 )
 from forecasts.scenarios import Scenario
 from forecasts.simulation import Engine, Population, SimulationResult
-from forecasts.vocabulary import PracticeRules, StateSpace
+from forecasts.vocabulary import UNSUITABLE_TYPES, PracticeRules, StateSpace, split_state
 
 
 @dataclass(frozen=True)
@@ -71,6 +71,9 @@ class Forecast:
     def states(self) -> StateSpace:
         return self.fitted.states
 
+    def data_limits(self) -> dict[str, object]:
+        return _data_limits(self.fitted)
+
     def inputs(self) -> dict[str, pd.DataFrame]:
         """The rates, windows and counts behind every figure (thin data flagged)."""
         t = self.fitted.transitions
@@ -104,10 +107,35 @@ class Forecast:
                         "runs": self.settings.runs,
                         "months": self.settings.months,
                         "seed": self.settings.seed,
+                        **self.data_limits(),
                     }
                 ]
             ),
         }
+
+
+def _data_limits(fitted: Fitted) -> dict[str, object]:
+    """What the records cannot tell: how many years they cover, whether they hold only
+    current stays, the first stays taken as recorded from the start (left-censoring), and
+    planned places of unsuitable types that the forecast ignores."""
+    stays = fitted.data.stays
+    begin = stays["start"].min() if len(stays) else pd.NaT
+    years = (fitted.data.as_of - begin).days / 365.25 if pd.notna(begin) else 0.0
+    stream = next(iter(fitted.streams.values()), None)
+    capacity = fitted.data.capacity
+    ignored = sorted(
+        {s for s in capacity["state"] if split_state(str(s))[0] in UNSUITABLE_TYPES}
+        if len(capacity)
+        else set()
+    )
+    return {
+        "history_start": begin,
+        "history_years": round(years, 1),
+        "only_current_stays": bool(len(stays)) and bool(stays["end"].isna().all()),
+        "arrivals_counted_from": stream.counted_from if stream is not None else pd.NaT,
+        "arrivals_left_censored": stream.left_censored if stream is not None else 0,
+        "capacity_ignored_unsuitable": ", ".join(ignored),
+    }
 
 
 def population_of(data: CouncilData, states: StateSpace) -> Population:
@@ -164,6 +192,7 @@ def run_forecast(
         settings.runs,
         rng,
         settings.overflow,
+        settings.rules,
     )
     engine = Engine(
         fitted.states,

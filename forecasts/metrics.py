@@ -66,6 +66,13 @@ def accuracy_table(rows: pd.DataFrame, by: list[str]) -> pd.DataFrame:
             "mase": mase_against_naive(group["actual"], group["median"], group["naive"]),
             "bias": bias(group["actual"], group["median"]),
         }
+        if "seasonal_naive" in group:
+            out["mase_seasonal"] = mase_against_naive(
+                group["actual"], group["median"], group["seasonal_naive"]
+            )
+        if "crps" in group:
+            out["crps"] = float(group["crps"].mean())
+            out["mae"] = float(np.abs(group["median"] - group["actual"]).mean())
         for level in LEVELS:
             lo, hi = group[f"lo_{level}"], group[f"hi_{level}"]
             out[f"coverage_{level}"] = coverage(group["actual"], lo, hi)
@@ -75,4 +82,9 @@ def accuracy_table(rows: pd.DataFrame, by: list[str]) -> pd.DataFrame:
             out["brier_shortfall"] = brier(known["p_shortfall"], known["shortfall"])
         return pd.Series(out)
 
-    return rows.groupby(by).apply(summarise, include_groups=False).reset_index()
+    # one dict a group (groups may differ in which measures they have, e.g. no planned places)
+    out = []
+    for key, group in rows.groupby(by, sort=True):
+        keys = key if isinstance(key, tuple) else (key,)
+        out.append({**dict(zip(by, keys, strict=True)), **summarise(group).to_dict()})
+    return pd.DataFrame(out)

@@ -28,6 +28,19 @@ def quarter_months(forecast: Forecast) -> tuple[pd.DatetimeIndex, list[np.ndarra
     return starts, [np.flatnonzero(quarter == q) for q in starts]
 
 
+def mark_partial(table: pd.DataFrame, forecast: Forecast) -> pd.DataFrame:
+    """Add ``months_in_quarter`` (simulated months that fall in the quarter) and
+    ``partial_quarter`` (fewer than 3: a first or last quarter cut by the forecast's start or
+    end, whose flows and costs cover part of the quarter only; a year summed from such
+    quarters is a part-year)."""
+    if table.empty or "quarter_start" not in table:
+        return table
+    starts, months = quarter_months(forecast)
+    covered = {q: len(idx) for q, idx in zip(starts, months, strict=True)}
+    n = table["quarter_start"].map(covered).fillna(0).astype(int)
+    return table.assign(months_in_quarter=n, partial_quarter=n < 3)
+
+
 def _interval_columns(samples: np.ndarray, prefix: str = "") -> dict[str, np.ndarray]:
     """Median and central intervals over the run axis (axis 0)."""
     cols = {f"{prefix}median": np.median(samples, axis=0)}
@@ -75,7 +88,10 @@ def demand_by_quarter(forecast: Forecast) -> pd.DataFrame:
         frame["expected_shortfall"] = np.where(limited, short.mean(axis=0), np.nan)
         frame["p_shortfall"] = np.where(limited, (short > 0).mean(axis=0), np.nan)
         frame["p_shortfall_in_quarter"] = np.where(limited, over_in_q.mean(axis=0), np.nan)
-        frame["places_needed"] = np.ceil(np.quantile(peak, target, axis=0))
+        # the smallest k with P(peak <= k) >= target (met at the boundary counts as met)
+        frame["places_needed"] = np.ceil(
+            np.quantile(peak, target - 1e-9, axis=0, method="inverted_cdf")
+        )
         frame["target"] = f"P(demand <= places all quarter) >= {target:.0%}"
         if forecast.constrained is not None:
             placed = forecast.constrained.stock[last][:, keep].astype(float)
@@ -83,6 +99,10 @@ def demand_by_quarter(forecast: Forecast) -> pd.DataFrame:
             frame["placed_median"] = np.median(placed, axis=0)
             frame["waiting_unsuitable_mean"] = waiting[-1].mean(axis=0)
             frame["p_anyone_waiting_in_quarter"] = (waiting.max(axis=0) > 0).mean(axis=0)
+            res = forecast.constrained
+            if res.queued is not None and res.waited_long is not None:
+                frame["waiting_for_a_place_mean"] = res.queued[last][:, keep].mean(axis=0)
+                frame["for_want_of_a_place_mean"] = res.waited_long[last][:, keep].mean(axis=0)
         frame["thin_data"] = frame["state"].isin(thin)
         frames.append(frame)
     out = pd.concat(frames, ignore_index=True)
@@ -92,7 +112,7 @@ def demand_by_quarter(forecast: Forecast) -> pd.DataFrame:
     out.insert(0, "scenario", forecast.scenario.name)
     capacity_known = out["capacity"] < UNLIMITED
     out.loc[~capacity_known, "capacity"] = np.nan
-    return out.drop(columns="state")
+    return mark_partial(out.drop(columns="state"), forecast)
 
 
 def unsuitable_by_quarter(forecast: Forecast) -> pd.DataFrame:
@@ -108,7 +128,9 @@ def unsuitable_by_quarter(forecast: Forecast) -> pd.DataFrame:
     rows = []
     for q, idx in zip(starts, months, strict=True):
         total = res.stock[idx[-1]][:, unsuitable].sum(axis=1).astype(float)
-        want = res.waiting[idx].sum(axis=2)  # (months, R)
+        # for want of a place: waiting longer than the set wait (OverflowRule.max_wait_weeks)
+        long = res.waited_long if res.waited_long is not None else res.waiting
+        want = long[idx].sum(axis=2)  # (months, R)
         nights = (res.stock[idx][:, :, bnb] * DAYS_PER_MONTH).sum(axis=0)
         rows.append(
             {
@@ -123,9 +145,27 @@ def unsuitable_by_quarter(forecast: Forecast) -> pd.DataFrame:
                 "p_anyone_for_want_of_a_place": (want.max(axis=0) > 0).mean(),
                 "bed_and_breakfast_nights_mean": nights.mean(),
                 "overflow_moves_mean": res.overflowed[idx].sum(axis=0).mean(),
+                **_waits(res, idx),
             }
         )
-    return pd.DataFrame(rows)
+    return mark_partial(pd.DataFrame(rows), forecast)
+
+
+def _waits(res, idx: np.ndarray) -> dict[str, float]:
+    """How many wait for a place and how long (constrained pass), for one quarter."""
+    if res.queued is None or res.wait_months is None or res.wait_started is None:
+        return {}
+    waiting = res.queued[idx[-1]].sum(axis=1).astype(float)  # (R,) at the quarter's end
+    months = res.wait_months[idx[-1]].astype(float)
+    total = waiting.sum()
+    return {
+        "waiting_for_a_place_mean": waiting.mean(),
+        "waiting_for_a_place_hi_80": float(np.quantile(waiting, 0.9)),
+        "waiting_in_unsuitable_mean": res.waiting[idx[-1]].sum(axis=1).mean(),
+        "waits_started_mean": res.wait_started[idx].sum(axis=0).mean(),
+        "wait_months_mean": float(months.sum() / total) if total else 0.0,
+        "p_anyone_waiting": float((res.queued[idx].sum(axis=2).max(axis=0) > 0).mean()),
+    }
 
 
 def flows_by_quarter(forecast: Forecast) -> pd.DataFrame:
@@ -156,7 +196,7 @@ def flows_by_quarter(forecast: Forecast) -> pd.DataFrame:
         row["uasc_headroom_median"] = np.median(threshold - held)
         row["p_uasc_at_threshold"] = np.mean(held >= threshold)
         rows.append(row)
-    return pd.DataFrame(rows)
+    return mark_partial(pd.DataFrame(rows), forecast)
 
 
 def costs_by_quarter(forecast: Forecast) -> pd.DataFrame:
@@ -190,4 +230,4 @@ def costs_by_quarter(forecast: Forecast) -> pd.DataFrame:
                     "cost_hi_80": np.quantile(cost, 0.9),
                 }
             )
-    return pd.DataFrame(rows)
+    return mark_partial(pd.DataFrame(rows), forecast)

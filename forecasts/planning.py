@@ -15,6 +15,7 @@ from dataclasses import replace
 import numpy as np
 import pandas as pd
 
+from forecasts.capacity import quarter_of
 from forecasts.forecast import Fitted, ForecastSettings, run_forecast
 from forecasts.outputs import demand_by_quarter, unsuitable_by_quarter
 from forecasts.scenarios import Lever, Scenario
@@ -37,6 +38,22 @@ def compare_scenarios(
     )
     wide.columns = [f"{value}__{scenario}" for value, scenario in wide.columns]
     return long, wide.reset_index()
+
+
+BOOTSTRAP = 200  # resamples of the runs for the spread of the goal-seek's answer
+
+
+def extra_places_for(excess: np.ndarray, probability: float) -> int:
+    """The smallest ``k >= 0`` with ``share of runs whose excess > k <= probability``.
+
+    A target met at the boundary counts as met: with 1000 runs and a 5% target, 50 runs
+    above ``k`` is within it (the tolerance absorbs floating point in ``probability x runs``).
+    """
+    excess = np.sort(np.asarray(excess))[::-1]  # largest first
+    allowed = int(np.floor(probability * len(excess) + 1e-9))  # runs that may exceed k
+    if allowed >= len(excess):
+        return 0
+    return int(max(excess[allowed], 0))
 
 
 def places_to_keep_shortfall_under(
@@ -63,9 +80,28 @@ def places_to_keep_shortfall_under(
     demand = forecast.demand.stock[horizon][:, :, k].astype(np.int64)  # (M, R)
     places = forecast.plan.places[:, horizon, k].T  # (M, R or 1)
     excess = (demand - places).max(axis=0)
-    extra = int(max(np.ceil(np.quantile(excess, 1 - probability)), 0))
+    extra = extra_places_for(excess, probability)
     before = float((excess > 0).mean())
     after = float((excess > extra).mean())
+    runs = len(excess)
+    # the answer's sampling uncertainty: the binomial standard error of the risk it reaches,
+    # and the spread of the answer over bootstrap resamples of the runs (a stand-in for
+    # re-running with other seeds, at no cost)
+    boot_rng = np.random.default_rng([settings.seed, 7])
+    boot = np.array(
+        [
+            extra_places_for(excess[boot_rng.integers(0, runs, runs)], probability)
+            for _ in range(BOOTSTRAP)
+        ]
+    )
+    # from which month-end the planned places alone no longer meet the target
+    risk_by_month = (demand > places).mean(axis=1)
+    late = np.flatnonzero(risk_by_month > probability + 1e-12)
+    needed_from = (
+        quarter_of(forecast.month_ends[horizon[late[:1]]] - pd.Timedelta(days=1))[0]
+        if extra > 0 and len(late)
+        else pd.NaT
+    )
     lever = Lever("places", extra, state=state, start=fitted.data.as_of)
     checked = run_forecast(
         fitted,
@@ -84,6 +120,11 @@ def places_to_keep_shortfall_under(
                 "places_at_end": int(np.median(places[-1])) + extra,
                 "p_shortfall_before": before,
                 "p_shortfall_after": after,
+                "p_shortfall_after_se": float(np.sqrt(after * (1 - after) / runs)),
+                "p_shortfall_before_se": float(np.sqrt(before * (1 - before) / runs)),
+                "extra_places_lo_90": int(np.quantile(boot, 0.05, method="inverted_cdf")),
+                "extra_places_hi_90": int(np.quantile(boot, 0.95, method="inverted_cdf")),
+                "needed_from": needed_from,
                 "for_want_of_a_place_mean_after": float(
                     unsuitable.loc[in_horizon, "for_want_of_a_place_mean"].max()
                 ),

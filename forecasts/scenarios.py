@@ -1,10 +1,13 @@
 """Scenarios: named sets of assumptions a commissioner can change, each with its uncertainty.
 
 Why low/central/high: commissioners rarely know an assumption exactly ("between 10% and 30%
-more UASC"). Following the NHS New Hospital Programme model, each lever is entered as an 80%
-interval around a central value and drawn afresh in every run from a normal distribution with
-that mean and standard deviation ``(high - low) / 2.563``, clipped at zero; the forecast's
-intervals then carry the assumption's uncertainty as well as the data's.
+more UASC"). Each lever is entered as the lowest, most likely and highest value and drawn
+afresh in every run from a PERT distribution on ``[low, high]`` with its mode at ``central``
+(a Beta(1 + 4 (central - low) / (high - low), 1 + 4 (high - central) / (high - low)) scaled to
+the range): never outside the range, and lopsided where the entry is (20/30/30 places draws
+at most 30, mostly near 30). The forecast's intervals then carry the assumption's uncertainty
+as well as the data's. (Until 2026-11 levers were drawn from a normal distribution around
+central, symmetric whatever was entered, which drew 45% of runs above a high of 30.)
 
 A lever is one of:
 
@@ -24,12 +27,12 @@ import numpy as np
 import pandas as pd
 
 LEVER_KINDS = ("arrivals", "exit_rate", "move_share", "places", "nts_rate")
-Z80 = 2.563  # width of a central 80% normal interval, in standard deviations
+PERT_WEIGHT = 4.0  # the classic PERT: the mode weighs four times each end in the mean
 
 
 @dataclass(frozen=True)
 class Lever:
-    """One assumption, as an 80% interval (``low``, ``high``) around ``central``."""
+    """One assumption: the lowest, most likely (``central``) and highest value."""
 
     kind: str
     central: float
@@ -48,19 +51,28 @@ class Lever:
         if not low <= self.central <= high:
             raise ValueError(f"lever {self.kind}: need low <= central <= high")
 
+    def pert(self) -> tuple[float, float, float, float]:
+        """(low, high, alpha, beta): the value is low + (high - low) x Beta(alpha, beta)."""
+        low = float(self.central if self.low is None else self.low)
+        high = float(self.central if self.high is None else self.high)
+        if high <= low:
+            return low, high, 1.0, 1.0
+        width = high - low
+        alpha = 1 + PERT_WEIGHT * (self.central - low) / width
+        beta = 1 + PERT_WEIGHT * (high - self.central) / width
+        return low, high, alpha, beta
+
     def draw(self, runs: int, rng: np.random.Generator) -> np.ndarray:
-        """One value per run; places are rounded to whole places."""
-        low = self.central if self.low is None else self.low
-        high = self.central if self.high is None else self.high
-        sd = (high - low) / Z80
-        values = (
-            self.central + sd * rng.standard_normal(runs)
-            if sd > 0
-            else np.full(runs, float(self.central))
-        )
+        """One value per run from the PERT distribution on [low, high] with mode central;
+        places are rounded to whole places (still within the range)."""
+        low, high, alpha, beta = self.pert()
+        if high <= low:
+            values = np.full(runs, float(self.central))
+        else:
+            values = low + (high - low) * rng.beta(alpha, beta, size=runs)
         if self.kind == "places":
-            return np.round(values)
-        return np.clip(values, 0.0, None)
+            return np.clip(np.round(values), np.ceil(low), np.floor(high))
+        return np.clip(values, max(low, 0.0), max(high, 0.0))
 
 
 @dataclass(frozen=True)

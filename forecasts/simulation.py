@@ -33,7 +33,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from forecasts.arrivals import STREAMS, ArrivalStream
-from forecasts.capacity import CapacityPlan, allocate
+from forecasts.capacity import NOT_WAITING, CapacityPlan, allocate
 from forecasts.parameters import RunParameters
 from forecasts.vocabulary import (
     AGE_BAND_STARTS,
@@ -70,12 +70,17 @@ class SimulationResult:
     arrivals: np.ndarray  # (M, R, streams)
     uasc_in_care: np.ndarray  # (M, R) at the start of the month
     overflowed: np.ndarray  # (M, R) moves that ended in unsuitable accommodation this month
+    # constrained pass only: young people waiting for a place, by the state they wait for
+    queued: np.ndarray | None = None  # (M, R, S) all waiting, wherever they wait
+    waited_long: np.ndarray | None = None  # (M, R, S) waiting longer than the set wait
+    wait_months: np.ndarray | None = None  # (M, R) months waited so far, summed over waiters
+    wait_started: np.ndarray | None = None  # (M, R) waits that began this month
 
 
 class _Columns:
     """The arrays of one pass: runs x columns, one young person per cell."""
 
-    FIELDS = ("state", "age", "dur", "due", "in_care", "uasc", "known", "wanted")
+    FIELDS = ("state", "age", "dur", "due", "in_care", "uasc", "known", "wanted", "wait_from")
 
     def __init__(self, runs: int, width: int, left: int) -> None:
         self.state = np.full((runs, width), left, dtype=np.int16)
@@ -86,6 +91,7 @@ class _Columns:
         self.uasc = np.zeros((runs, width), dtype=bool)
         self.known = np.zeros((runs, width), dtype=bool)
         self.wanted = np.full((runs, width), -1, dtype=np.int16)
+        self.wait_from = np.full((runs, width), NOT_WAITING, dtype=np.int16)
         self.filled = np.zeros(runs, dtype=np.int64)
         self.left = left
 
@@ -203,6 +209,11 @@ class Engine:
             uasc_in_care=np.zeros((months, runs), dtype=np.int16),
             overflowed=np.zeros((months, runs), dtype=np.int16),
         )
+        if plan is not None:
+            out.queued = np.zeros((months, runs, n_s), dtype=np.int16)
+            out.waited_long = np.zeros((months, runs, n_s), dtype=np.int16)
+            out.wait_months = np.zeros((months, runs), dtype=np.int32)
+            out.wait_started = np.zeros((months, runs), dtype=np.int16)
         stock = _count(
             np.arange(runs).repeat(len(self.population.state)),
             np.tile(self.population.state, runs),
@@ -282,6 +293,8 @@ class Engine:
                 leavers=(r_ex, c_ex),
                 arrivals=(r_ar, c_ar, s_ar),
                 overflowed=out.overflowed[m],
+                age=cols.age[:, : cols.width],
+                wait_from=cols.wait_from[:, : cols.width],
             )
         stock = stock - _count(r_ex, cols.state[r_ex, c_ex], runs, n_s)
         cols.state[r_ex, c_ex] = left
@@ -289,16 +302,38 @@ class Engine:
         cols.due[r_ex, c_ex] = NEVER
         cols.in_care[r_ex, c_ex] = False
         cols.wanted[r_ex, c_ex] = -1
+        cols.wait_from[r_ex, c_ex] = NOT_WAITING
         before = cols.state[r_go, c_go]
         stock = stock - _count(r_go, before, runs, n_s) + _count(r_go, s_go, runs, n_s)
         cols.state[r_go, c_go] = s_go
         cols.dur[r_go, c_go] = 0
         cols.due[r_go, c_go] = self._due(m, s_go, cols.age[r_go, c_go], 0)
         if plan is not None:
-            waiting = cols.wanted[:, : cols.width]
-            r_w, c_w = np.nonzero(waiting >= 0)
-            out.waiting[m] = _count(r_w, waiting[r_w, c_w], runs, n_s)
+            self._record_waits(m, cols, plan, out)
         return stock
+
+    def _record_waits(self, m, cols: _Columns, plan: CapacityPlan, out) -> None:
+        """Who waits for a place at the month-end: in unsuitable accommodation (``waiting``,
+        as before), anywhere (``queued``), past the set wait (``waited_long``), how long."""
+        runs, n_s = self.runs, self.states.size
+        w = cols.width
+        wanted = cols.wanted[:, :w]
+        r_w, c_w = np.nonzero(wanted >= 0)
+        d_w = wanted[r_w, c_w]
+        where = cols.state[r_w, c_w]
+        unsuitable = (
+            plan.is_unsuitable[where]
+            if plan.is_unsuitable is not None
+            else np.ones(len(r_w), dtype=bool)
+        )
+        out.waiting[m] = _count(r_w[unsuitable], d_w[unsuitable], runs, n_s)
+        out.queued[m] = _count(r_w, d_w, runs, n_s)
+        since = cols.wait_from[r_w, c_w].astype(np.int64)
+        waited = m - since  # whole months since the wait began
+        long = waited >= plan.max_wait_months - 1e-9  # a set wait of 0: counted at once
+        out.waited_long[m] = _count(r_w[long], d_w[long], runs, n_s)
+        out.wait_months[m] = np.bincount(r_w, weights=waited, minlength=runs).astype(np.int32)
+        out.wait_started[m] = np.bincount(r_w[since == m], minlength=runs)
 
     def _arrivals(self, m, rng, cols: _Columns, out):
         """Place this month's arrivals in each run's next free columns."""
@@ -327,6 +362,7 @@ class Engine:
             cols.uasc[r, c] = stream.uasc[pick]
             cols.known[r, c] = False
             cols.wanted[r, c] = -1
+            cols.wait_from[r, c] = NOT_WAITING
             pieces.append((r, c, stream.state[pick].astype(np.int16)))
         if not pieces:
             empty = np.zeros(0, dtype=np.int64)

@@ -14,7 +14,8 @@ A lever is written KIND:TARGET:LOW:CENTRAL:HIGH[:START]:
   for closures or host attrition);
 * nts_rate::0.001:0.0012:0.0014: the transfer threshold as a share of children (no target).
 
-LOW and HIGH are the ends of an 80% interval around CENTRAL, drawn afresh in every run.
+LOW and HIGH are the lowest and highest values, CENTRAL the most likely; every run draws
+afresh from a PERT distribution on LOW..HIGH with its peak at CENTRAL (never outside).
 Errors a user can fix print a precise message (a lever's number and field) and exit with
 code 2, having changed nothing.
 """
@@ -106,6 +107,23 @@ def forecast_command(
         label = PlacementType(ptype).label + (f" ({lot})" if lot else "")
         table.add_row(label, *cells)
     console.print(table)
+    data = report.tables.get("inputs_data")
+    if data is not None and len(data):
+        row = data.iloc[0].to_dict()
+        console.print(
+            f"Records: {report.counts['young_people']:,} young people, "
+            f"{report.counts['stays']:,} stays; child population {row['child_population']:,} "
+            f"({row.get('child_population_source', '')})."
+        )
+        for note in forecasting.data_notes(row):
+            console.print(f"[yellow]Note:[/yellow] {note}")
+    partial = demand[demand.get("partial_quarter", False) == True]  # noqa: E712
+    if len(partial):
+        quarters_cut = ", ".join(sorted({pd_quarter(q) for q in partial["quarter_start"]}))
+        console.print(
+            f"Partial quarters (the forecast covers part of them only): {quarters_cut}; "
+            "their flows and costs are for part of the quarter."
+        )
     console.print(
         f"Saved forecast run(s) {report.run_ids}; wrote {len(report.tables)} tables and "
         f"forecast.xlsx to {out} (red: more places needed than planned)."
@@ -191,7 +209,7 @@ def list_command(output: Annotated[OutputFormat, FormatOption] = OutputFormat.ta
         output,
         SCENARIO_FIELDS,
         rows,
-        title="Scenarios (levers: low / central / high, an 80% interval)",
+        title="Scenarios (levers: lowest / most likely / highest)",
     )
 
 
@@ -296,6 +314,12 @@ def places_needed_command(
         ("Places at the date, with the extra", f"{answer.places_at_end}"),
         ("P(shortfall) with planned places", f"{answer.p_shortfall_before:.1%}"),
         ("P(shortfall) with the extra places", f"{answer.p_shortfall_after:.1%}"),
+        ("Standard error of that chance", f"{answer.p_shortfall_after_se:.1%}"),
+        (
+            "Extra places over resamples of the runs (9 in 10)",
+            f"{answer.extra_places_low} to {answer.extra_places_high}",
+        ),
+        ("Needed from", answer.needed_from_words or "not needed"),
         ("Target", f"{answer.probability:.1%}"),
         (
             "Unsuitable for want of a place, with the extra (mean, worst quarter)",
@@ -406,5 +430,95 @@ def forecast_backtest_published_command(
     Console(width=max(console.width, 170)).print(table)  # a wide table: never truncate it
 
 
+BACKTEST_COLUMNS = (
+    "state",
+    "horizon_quarters",
+    "forecasts",
+    "mase",
+    "mase_seasonal",
+    "bias",
+    "coverage_50",
+    "coverage_80",
+    "coverage_95",
+    "crps",
+    "mae",
+)
+
+
+def forecast_backtest_command(
+    origins: Annotated[
+        int, typer.Option(min=1, max=12, help="Forecast origins, a quarter apart")
+    ] = 4,
+    horizon: Annotated[int, typer.Option(min=1, max=12, help="Quarters ahead")] = 4,
+    out: Annotated[
+        Path | None, typer.Option(help="Folder for backtest_rows.csv and accuracy.csv")
+    ] = None,
+    output: Annotated[OutputFormat, FormatOption] = OutputFormat.table,
+    runs: Annotated[int, typer.Option(min=50, max=5000, help="Monte Carlo runs per origin")] = 200,
+    seed: Annotated[int, typer.Option(help="Random seed")] = 0,
+    as_of: Annotated[str | None, typer.Option("--as-of", help="Records as on YYYY-MM-DD")] = None,
+) -> None:
+    """Backtest the forecast on the council's own records: rolling origins, each using only
+    what was known then; MASE against naive and seasonal naive, bias, coverage, CRPS."""
+    from planner.core.db import unit_of_work
+    from planner.core.settings import Settings
+    from planner.forecasting import service as forecasting
+
+    day = parse_day(as_of) or clock.today()
+    try:
+        with unit_of_work(migrated_engine()) as session:
+            result = forecasting.backtest_records(
+                session,
+                origins=origins,
+                horizon=horizon,
+                runs=runs,
+                seed=seed,
+                as_of=day,
+                child_population=Settings().child_population,
+            )
+    except PlannerError as exc:
+        fail(exc.message)
+    table = result.by_state.copy()
+    table["state"] = [forecasting.model_state_label(s) for s in table["state"]]
+    overall = result.overall.assign(state="All types")
+    table = pd_concat([table, overall])
+    columns = [c for c in BACKTEST_COLUMNS if c in table.columns]
+    if out is not None:
+        out.mkdir(parents=True, exist_ok=True)
+        result.rows.to_csv(out / "backtest_rows.csv", index=False)
+        table[columns].to_csv(out / "accuracy.csv", index=False)
+    if output != OutputFormat.table:
+        print_listing(output, [Field(c, c) for c in columns], table[columns].to_dict("records"))
+        return
+    origins_text = ", ".join(d.isoformat() for d in result.origins)
+    grid = Table(
+        title=f"Backtest on the records: origins {origins_text}; {result.horizon} quarters "
+        f"ahead; {result.runs} runs (MASE below 1 beats the naive forecast)"
+    )
+    for col in columns:
+        grid.add_column(col, justify="left" if col == "state" else "right")
+    for row in table[columns].to_dict("records"):
+        cells = []
+        for col in columns:
+            value = row[col]
+            if col == "state":
+                cells.append(str(value))
+            elif col in {"horizon_quarters", "forecasts"}:
+                cells.append(str(int(value)) if value == value else "all")
+            elif col.startswith("coverage"):
+                cells.append(f"{value:.0%}")
+            else:
+                cells.append(f"{value:.2f}" if value == value else "-")
+        grid.add_row(*cells)
+    Console(width=max(console.width, 150)).print(grid)
+
+
+def pd_concat(frames):  # type: ignore[no-untyped-def]
+    import pandas as pd
+
+    return pd.concat(frames, ignore_index=True)
+
+
+app.command("forecast-backtest")(forecast_backtest_command)
 app.command("forecast-published")(forecast_published_command)
 app.command("forecast-backtest-published")(forecast_backtest_published_command)

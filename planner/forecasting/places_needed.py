@@ -42,6 +42,32 @@ class PlacesNeeded:
     p_shortfall_after: float
     for_want_of_a_place_mean_after: float
     table: pd.DataFrame = field(repr=False, default_factory=pd.DataFrame)
+    # sampling uncertainty (binomial standard error of the risk with the extra places; the
+    # answer's 90% spread over resamples of the runs) and the first quarter that needs them
+    p_shortfall_after_se: float = 0.0
+    extra_places_low: int = 0
+    extra_places_high: int = 0
+    needed_from: date | None = None
+
+    @property
+    def needed_from_words(self) -> str:
+        return quarter_words(self.needed_from) if self.needed_from else ""
+
+    @property
+    def spread_words(self) -> str:
+        """The answer's sampling uncertainty, in words."""
+        if self.extra_places_low == self.extra_places_high == self.extra_places:
+            spread = "the same number in at least 9 resamples of the runs out of 10"
+        else:
+            spread = (
+                f"between {self.extra_places_low} and {self.extra_places_high} in 9 "
+                "resamples of the runs out of 10"
+            )
+        return (
+            f"With {self.runs:,} runs the answer is {spread}; the chance it reaches is known "
+            f"to within about {self.p_shortfall_after_se * 100:.1f} percentage points "
+            "(one standard error)."
+        )
 
     @property
     def planned_at_end(self) -> int:
@@ -57,12 +83,35 @@ class PlacesNeeded:
                 f"planned places at some month-end up to {self.through:%d %B %Y} is "
                 f"{_pct(self.p_shortfall_before)}, within the {target} target."
             )
+        when = f", needed from {self.needed_from_words}" if self.needed_from is not None else ""
         return (
-            f"{self.extra_places} extra places of {what} (about {self.places_at_end} in all) "
-            f"keep the chance that demand exceeds places at some month-end up to "
+            f"{self.extra_places} extra places of {what} (about {self.places_at_end} in all"
+            f"{when}) keep the chance that demand exceeds places at some month-end up to "
             f"{self.through:%d %B %Y} at {_pct(self.p_shortfall_after)} (target {target}); "
             f"with the planned places it is {_pct(self.p_shortfall_before)}."
         )
+
+
+MONTHS = (
+    "January",
+    "February",
+    "March",
+    "April",
+    "May",
+    "June",
+    "July",
+    "August",
+    "September",
+    "October",
+    "November",
+    "December",
+)
+
+
+def quarter_words(day: date) -> str:
+    """A calendar quarter in people's words: ``January to March 2027``."""
+    first = 3 * ((day.month - 1) // 3)
+    return f"{MONTHS[first]} to {MONTHS[first + 2]} {day.year}"
 
 
 def _pct(share: float) -> str:
@@ -147,6 +196,12 @@ def places_needed(
         p_shortfall_after=float(row["p_shortfall_after"]),
         for_want_of_a_place_mean_after=float(row["for_want_of_a_place_mean_after"]),
         table=table,
+        p_shortfall_after_se=float(row["p_shortfall_after_se"]),
+        extra_places_low=int(row["extra_places_lo_90"]),
+        extra_places_high=int(row["extra_places_hi_90"]),
+        needed_from=None
+        if pd.isna(row["needed_from"])
+        else pd.Timestamp(row["needed_from"]).date(),
     )
 
 

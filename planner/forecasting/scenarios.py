@@ -2,9 +2,10 @@
 
 The catalogue (``forecasts.scenarios.standard_scenarios``) stays in code and is read-only;
 commissioners save their own scenarios here, each a name, a description and levers entered
-as an 80% interval (``low``, ``central``, ``high``) and drawn per run exactly as the
-catalogue's are. Every lever is checked before it is saved, with an error that names the
-lever (by its number, from 1) and the field, so a page can put the message beside the box
+as the lowest, most likely and highest value (``low``, ``central``, ``high``) and drawn per
+run exactly as the catalogue's are (PERT on the range, never outside it). Every lever is
+checked before it is saved, with an error that names the lever (by its number, from 1) and
+the field, so a page can put the message beside the box
 and the CLI can print it. Saved scenarios are used by name wherever a catalogue name is
 (``planner.forecasting.service.make_forecast``, the pages, the CLI). Changes are audited on the
 ``scenario`` entity with the name and the number of levers: no personal data.
@@ -79,7 +80,7 @@ class InvalidLever(InvalidInput):
 
 @dataclass(frozen=True)
 class LeverSpec:
-    """One checked lever as entered: an 80% interval around ``central``."""
+    """One checked lever as entered: lowest, most likely (``central``) and highest value."""
 
     kind: str
     low: float

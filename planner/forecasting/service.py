@@ -30,7 +30,6 @@ from forecasts.outputs import (
     flows_by_quarter,
     unsuitable_by_quarter,
 )
-from forecasts.planning import compare_scenarios
 from forecasts.scenarios import Scenario, standard_scenarios
 from forecasts.vocabulary import LEFT, split_state
 from planner.core import audit, clock
@@ -134,6 +133,70 @@ def fit_records(
         raise CannotForecast() from exc
 
 
+DEMO_CHILD_POPULATION = 67_300  # the demo council's figure, Settings' default
+
+
+def child_population_source(value: int) -> str:
+    """Where the child population came from, in words: the absence of a council's own
+    figure (PLANNER_CHILD_POPULATION) must show, not silently become the demo's."""
+    from planner.core.settings import Settings
+
+    settings = Settings()
+    if "child_population" in settings.model_fields_set and value == settings.child_population:
+        return "set (PLANNER_CHILD_POPULATION)"
+    if value == DEMO_CHILD_POPULATION:
+        return "not set; using the demo council's figure"
+    return "given for this forecast"
+
+
+def data_notes(data: dict) -> list[str]:
+    """What the records cannot tell, in people's words, from a run's ``inputs_data`` row."""
+    notes = []
+    data = {
+        k: v for k, v in data.items() if v is not None and not (isinstance(v, float) and v != v)
+    }
+    years = data.get("history_years")
+    begin = data.get("history_start")
+    if years is not None and begin:
+        notes.append(
+            f"The records go back {float(years):.1f} years, to {_day_words(begin)}; rates and "
+            "arrivals are estimated from at most the last three."
+        )
+    if str(data.get("only_current_stays")).lower() in {"true", "1"}:
+        notes.append(
+            "The records hold only current stays (no stay has ended): exit rates cannot be "
+            "estimated from them, and arrivals are uncertain."
+        )
+    censored = int(data.get("arrivals_left_censored") or 0)
+    if censored:
+        counted = data.get("arrivals_counted_from")
+        since = f" Arrivals are counted from {_day_words(counted)}." if counted else ""
+        notes.append(
+            f"{censored:,} young people aged 18 or over were first recorded in the first 12 "
+            "months of the records: they were most likely already in the service when the "
+            "records began, so they are not counted as new arrivals." + since
+        )
+    source = data.get("child_population_source")
+    if source and source.startswith("not set"):
+        notes.append(
+            "The council's child population (aged 0-17) is not set: the transfer threshold "
+            f"uses the demo council's figure, {DEMO_CHILD_POPULATION:,}. Set "
+            "PLANNER_CHILD_POPULATION to the ONS mid-year estimate."
+        )
+    ignored = data.get("capacity_ignored_unsuitable")
+    if ignored:
+        labels = ", ".join(model_state_label(s).lower() for s in str(ignored).split(", "))
+        notes.append(
+            f"Places of unsuitable accommodation in the inventory ({labels}) are not planned "
+            "for: the forecast never counts them as places to fill."
+        )
+    return notes
+
+
+def _day_words(value: object) -> str:
+    return f"{pd.Timestamp(str(value)[:10]):%-d %B %Y}"
+
+
 def _fingerprint(frames: dict[str, pd.DataFrame]) -> str:
     digest = hashlib.sha256()
     for name in sorted(frames):
@@ -169,7 +232,9 @@ def make_forecast(
     With ``save_trace`` each saved run also keeps the recorded occupancy by quarter
     (``history``) and the inputs behind its figures (``inputs_*``), so its page can show
     them exactly as they were when it was made. ``compare=False`` skips the side-by-side
-    ``comparison`` table (it runs the scenarios again; the pages compare the saved runs).
+    ``comparison`` table (made from the scenarios' own demand tables: each scenario runs
+    once). The report holds every scenario's inputs (``inputs_*`` with a ``scenario``
+    column) and ``provenance`` (data as of, records counted, model, runs, seed, settings).
     """
     day = as_of or clock.today()
     chosen = resolve_scenarios(session, scenarios, day)
@@ -189,6 +254,7 @@ def make_forecast(
         counts={"young_people": len(frames["people"]), "stays": len(frames["stays"])},
     )
     per_table: dict[str, list[pd.DataFrame]] = {name: [] for name in TABLES}
+    per_input: dict[str, list[pd.DataFrame]] = {}
     history = (
         occupancy_by_quarter(frames["stays"], as_of=day, quarters=HISTORY_QUARTERS)
         if save_trace
@@ -208,8 +274,16 @@ def make_forecast(
         for name, table in made.items():
             per_table[name].append(table)
         inputs = {f"inputs_{name}": table for name, table in result.inputs().items()}
-        if scenario is chosen[0]:
-            report.tables.update(inputs)
+        inputs["inputs_data"] = inputs["inputs_data"].assign(
+            child_population_source=child_population_source(child_population)
+        )
+        for name, table in inputs.items():
+            shown = table
+            if name == "inputs_scenario" and table.empty:  # say "no levers", not nothing
+                shown = pd.DataFrame([{"scenario": scenario.name, "kind": "(no levers)"}])
+            if "scenario" not in shown.columns:
+                shown = shown.assign(scenario=scenario.name)
+            per_input.setdefault(name, []).append(shown)
         saved = dict(made)
         if history is not None:
             saved["history"] = history
@@ -234,10 +308,13 @@ def make_forecast(
         session.add(run)
         session.flush()
         report.run_ids.append(run.id)  # type: ignore[arg-type]
+    for name, tables in per_input.items():
+        report.tables[name] = pd.concat(tables, ignore_index=True)
     for name, tables in per_table.items():
         report.tables[name] = pd.concat(tables, ignore_index=True)
     if compare and len(chosen) > 1:
-        report.tables["comparison"] = compare_scenarios(fitted, chosen, settings)[1]
+        report.tables["comparison"] = side_by_side(report.tables["demand"])
+    report.tables["provenance"] = provenance(report, fitted)
     audit.record(
         session,
         actor=actor,
@@ -249,6 +326,61 @@ def make_forecast(
     return report
 
 
+def side_by_side(long: pd.DataFrame) -> pd.DataFrame:
+    """The scenarios' demand tables side by side (as ``compare_scenarios`` gives), without
+    running any scenario again."""
+    wide = long.pivot_table(
+        index=["quarter_start", "placement_type", "lot"],
+        columns="scenario",
+        values=["demand_median", "places_needed", "p_shortfall_in_quarter"],
+        aggfunc="first",
+    )
+    wide.columns = [f"{value}__{scenario}" for value, scenario in wide.columns]
+    return wide.reset_index()
+
+
+def planner_version() -> str:
+    from importlib.metadata import PackageNotFoundError, version
+
+    try:
+        return version("care-leaver-planner")
+    except PackageNotFoundError:
+        return "unknown"
+
+
+def provenance(report: ForecastReport, fitted: Fitted) -> pd.DataFrame:
+    """Where the figures come from: one item a row, for the workbook's first sheet."""
+    settings = report.settings
+    est = settings.estimation
+    first, last = fitted.data.as_of, fitted.data.as_of + pd.DateOffset(months=settings.months)
+    items = {
+        "data as of": report.as_of.isoformat(),
+        "young people counted": report.counts["young_people"],
+        "stays counted": report.counts["stays"],
+        "data fingerprint": report.fingerprint,
+        "saved runs": ", ".join(str(i) for i in report.run_ids),
+        "scenarios": ", ".join(s.name for s in report.scenarios),
+        "model": "monthly Monte Carlo microsimulation, demand and capacity-constrained passes "
+        "(docs/forecasts.md)",
+        "months ahead": settings.months,
+        "runs": settings.runs,
+        "seed": settings.seed,
+        "places-needed target": f"{settings.target:.0%}",
+        "estimation window (years)": est.window_years,
+        "prior months / prior moves": f"{est.prior_months:g} / {est.prior_moves:g}",
+        "set wait before 'for want of a place' (weeks)": settings.overflow.max_wait_weeks,
+        "inflation a year": settings.inflation,
+        "weekly costs": ", ".join(f"{k} {v:g}" for k, v in sorted(settings.weekly_costs.items())),
+        "partial quarters": (
+            f"the first and last quarters can be partial ({first:%d %B %Y} to {last:%d %B %Y}): "
+            "see months_in_quarter and partial_quarter; a year with a partial quarter is a "
+            "part-year"
+        ),
+        "planner version": planner_version(),
+    }
+    return pd.DataFrame({"item": list(items), "value": [str(v) for v in items.values()]})
+
+
 def write_report(report: ForecastReport, out: Path) -> list[Path]:
     """Every table as CSV, all of them in one Excel workbook, and a summary.json."""
     out.mkdir(parents=True, exist_ok=True)
@@ -258,8 +390,11 @@ def write_report(report: ForecastReport, out: Path) -> list[Path]:
         table.map(safe_cell).to_csv(path, index=False)  # formula-safe, as every file we write
         written.append(path)
     workbook = out / "forecast.xlsx"
+    ordered = dict(report.tables)
+    if "provenance" in ordered:  # the provenance first, then the tables
+        ordered = {"provenance": ordered.pop("provenance"), **ordered}
     with pd.ExcelWriter(workbook, engine="openpyxl") as excel:
-        for name, table in report.tables.items():
+        for name, table in ordered.items():
             safe = table.map(safe_cell)
             for col in safe.columns:
                 if isinstance(safe[col].dtype, pd.DatetimeTZDtype):
@@ -641,3 +776,72 @@ def export_forecast_workbook(session: Session, *, run_id: int, actor: str) -> tu
         detail=f"format=xlsx tables={len(saved.tables)}",
     )
     return f"forecast-{run_id}.xlsx", buffer.getvalue()
+
+
+# -- the backtest on the council's own records ---------------------------------------------------
+
+
+@dataclass
+class RecordsBacktest:
+    """Rolling-origin backtest rows and their summary per placement type and horizon."""
+
+    origins: list[date]
+    horizon: int
+    runs: int
+    rows: pd.DataFrame
+    by_state: pd.DataFrame
+    overall: pd.DataFrame
+
+
+def backtest_records(
+    session: Session,
+    *,
+    origins: int,
+    horizon: int,
+    runs: int = 200,
+    seed: int = 0,
+    as_of: date | None = None,
+    child_population: int,
+) -> RecordsBacktest:
+    """Forecasts made at ``origins`` quarter-ends (the latest ``horizon`` quarters before
+    ``as_of``, one quarter apart), each from only what the records held then (later stays
+    dropped, later ends reopened), scored against what the records show happened."""
+    from forecasts.backtest import backtest_stays, stays_accuracy, stays_accuracy_by_state
+
+    day = as_of or clock.today()
+    frames = frames_from_database(session, day)
+    stays = frames["stays"]
+    if stays.empty:
+        raise CannotForecast()
+    stays = stays.assign(gender="")
+    # the last quarter-end on or before ``day``: the latest date whose outcome is known
+    last_end = (pd.Timestamp(day) + pd.Timedelta(days=1)).to_period("Q").start_time
+    last_end -= pd.Timedelta(days=1)
+    points = [(last_end - pd.offsets.QuarterEnd(horizon + k)).normalize() for k in range(origins)]
+    points = sorted(p for p in points if p > stays["start"].min() + pd.DateOffset(years=1))
+    if not points:
+        raise InvalidInput(
+            "Origins: the records are too short for a backtest this far back; ask for fewer "
+            "origins or a shorter horizon."
+        )
+    settings = ForecastSettings(runs=runs, seed=seed)
+    try:
+        rows = backtest_stays(
+            stays,
+            points,
+            capacity=frames["capacity"],
+            child_population=child_population,
+            quarters=horizon,
+            settings=settings,
+        )
+    except ValueError as exc:
+        raise CannotForecast() from exc
+    rows = rows[~rows["state"].eq(LEFT)]
+    return RecordsBacktest(
+        origins=[p.date() for p in points],
+        horizon=horizon,
+        runs=runs,
+        rows=rows,
+        by_state=stays_accuracy_by_state(rows),
+        overall=stays_accuracy(rows),
+    )

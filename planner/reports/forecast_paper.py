@@ -135,6 +135,11 @@ def run_context(session: Session, *, run_id: int, made_with: int | None = None) 
         "costs": _costs(saved.tables["costs"]),
         "inputs_saved": rates is not None,
         "inputs_data": _records(saved.tables.get("inputs_data")),
+        "data_notes": [
+            note
+            for row in _records(saved.tables.get("inputs_data"))[:1]
+            for note in forecasting.data_notes(row)
+        ],
         "arrivals": _records(saved.tables.get("inputs_arrivals")),
         "review": _records(saved.tables.get("inputs_review_at_21")),
         "levers": _records(saved.tables.get("inputs_scenario")),
