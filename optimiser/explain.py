@@ -10,6 +10,8 @@ proposal the swap would undo), not a re-solve: that is what an officer weighs wh
 
 from __future__ import annotations
 
+from datetime import date
+
 import numpy as np
 import pandas as pd
 
@@ -26,6 +28,12 @@ CONSEQUENCE_PAIR_LIMIT = 5_000_000
 STAGE_OF_NEED = {NEED_UNSUITABLE: "a", NEED_IMMINENT: "b", NEED_ASKED: "c"}
 
 
+def day_words(day: pd.Timestamp | date) -> str:
+    """A day as people write it ("3 December 2026"): explanations are read on pages and in
+    letters, never as ISO dates."""
+    return f"{day.day} {day.strftime('%B')} {day.year}"
+
+
 def situation(row: pd.Series) -> str:
     """A few words on where a young person is and why they need a move."""
     place = PLACEMENT_TYPE_LABELS[row["current_accommodation"]]
@@ -34,7 +42,7 @@ def situation(row: pd.Series) -> str:
         return f"aged {row['age']}, in {place} for {days} day{'s' if days != 1 else ''}"
     if row["need"] == NEED_IMMINENT:
         return (
-            f"aged {row['age']}, in {place}, needed by {row['deadline'].date().isoformat()}"
+            f"aged {row['age']}, in {place}, needed by {day_words(row['deadline'])}"
             f" ({row['deadline_reason'].replace('_', ' ')})"
         )
     if row["need"] == NEED_ASKED:
@@ -194,24 +202,21 @@ class Explainer:
             need = self.need[person]
             where = (
                 f"{PLACEMENT_TYPE_LABELS[edge['placement_type']]} at {edge['provision_id']} in"
-                f" {edge['vacancy_area']} from {edge['available_on'].date().isoformat()}"
+                f" {edge['vacancy_area']} from {day_words(edge['available_on'])}"
             )
             if edge["stage"] == "a":
                 total = int((self.needs["urgency_rank"] >= 0).sum())
                 rank = int(self.urgency_rank[person]) + 1
-                why = (
-                    f"moves out of unsuitable accommodation (stage a: {rank} of {total} in"
-                    " urgency order)"
-                )
+                why = f"moves out of unsuitable accommodation (number {rank} of {total} by urgency)"
             elif edge["stage"] == "b":
                 why = (
-                    f"meets the need by {self.needs.at[person, 'deadline'].date().isoformat()}"
-                    " (stage b: earliest deadline first)"
+                    f"meets the need by {day_words(self.needs.at[person, 'deadline'])}"
+                    " (earliest deadline first)"
                 )
             elif need == NEED_IMMINENT:
-                why = "a move, but the place is free only after the deadline (stage c: best fit)"
+                why = "a move, but the place is free only after the deadline (best fit)"
             else:
-                why = "best fit among the places left (stage c)"
+                why = "best fit among the places left"
             sentences.append(
                 f"{edge['person_id']} ({self.situations[person]}) to {where}: {why}. "
                 f"Fit {edge['score']} of 110: {_fit_words(edge)}."
