@@ -38,6 +38,7 @@ from optimiser.model import Graph
 from optimiser.needs import assess_needs
 from optimiser.rules import assess_pairs, build_area_index, vacancy_dates
 from optimiser.stages import ARRAYS, PULP, StageInputs, run_stages
+from optimiser.vocabulary import PLACEMENT_TYPE_LABELS
 
 # The rules that make two vacancies "the same kind of place" for a young person.
 PROFILE_COLUMNS: tuple[str, ...] = (
@@ -315,3 +316,68 @@ def place_values(
         excluded_pairs=excluded_pairs,
     )
     return place_values_inputs(inputs)
+
+
+LOT_LABELS = {
+    "any": "not ring-fenced",
+    "uasc": "unaccompanied asylum-seeking young people",
+    "care_leavers": "care leavers",
+    "homeless_16_21": "homeless 16-21",
+}
+
+
+def placement_type_label(placement_type: str) -> str:
+    """'council_flat' -> 'Council flat': the label of a placement type at the head of a row."""
+    label = PLACEMENT_TYPE_LABELS.get(placement_type, placement_type.replace("_", " "))
+    for article in ("a ", "an "):
+        if label.startswith(article):
+            label = label[len(article) :]
+    return label[:1].upper() + label[1:]
+
+
+def place_value_records(values: pd.DataFrame) -> list[dict[str, object]]:
+    """The rows as JSON-ready records with labels people read (what a run saves and pages show)."""
+    return [
+        {
+            "placement_type": placement_type_label(str(row["placement_type"])),
+            "area": row["area"],
+            "lot": LOT_LABELS.get(str(row["lot"]), str(row["lot"]).replace("_", " ")),
+            "like_vacancy": row["like_vacancy"],
+            "profile": row["profile"],
+            "more_moved_out": int(row["more_moved_out"]),
+            "more_on_time": int(row["more_on_time"]),
+            "who_moved_out": list(row["who_moved_out"]),
+            "who_on_time": list(row["who_on_time"]),
+        }
+        for row in values.to_dict(orient="records")
+    ]
+
+
+# The headers of place_values.csv, in people's words, and the record field each one shows.
+PLACE_VALUE_HEADERS: tuple[tuple[str, str], ...] = (
+    ("Placement type", "placement_type"),
+    ("Area", "area"),
+    ("Lot", "lot"),
+    ("Like vacancy", "like_vacancy"),
+    ("Kind of place", "profile"),
+    ("More moved out of unsuitable accommodation", "more_moved_out"),
+    ("More meeting their deadline", "more_on_time"),
+    ("Who", "who"),
+)
+
+
+def who_text(record: dict[str, object]) -> str:
+    """'YP01 (moved out of unsuitable accommodation); YP07 (meets their deadline)'."""
+    moved = [f"{p} (moved out of unsuitable accommodation)" for p in record["who_moved_out"]]  # type: ignore[attr-defined]
+    met = [f"{p} (meets their deadline)" for p in record["who_on_time"]]  # type: ignore[attr-defined]
+    return "; ".join(moved + met)
+
+
+def place_value_table(values: pd.DataFrame) -> pd.DataFrame:
+    """place_values.csv: one row per kind of place, headers in people's words."""
+    records = place_value_records(values)
+    rows = [
+        [who_text(r) if field == "who" else r[field] for _, field in PLACE_VALUE_HEADERS]
+        for r in records
+    ]
+    return pd.DataFrame(rows, columns=[header for header, _ in PLACE_VALUE_HEADERS])

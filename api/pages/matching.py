@@ -68,9 +68,13 @@ def _view(db: DbSession, principal: Principal, run_id: int | None) -> dict[str, 
     for alt in details["alternatives"]:
         alternatives.setdefault(str(alt.get("vacancy_id", "")), []).append(alt)
     labels = matching_queries.vacancy_ids_by_label(db, set(alternatives))
-    references = {u.get("person_id", "") for u in unmatched} | {
-        a.get("person_id", "") for a in details["alternatives"]
-    }
+    values, values_note = matching.place_value_rows(run)
+    helpful = [v for v in values if v["more_moved_out"] > 0 or v["more_on_time"] > 0]
+    references = (
+        {u.get("person_id", "") for u in unmatched}
+        | {a.get("person_id", "") for a in details["alternatives"]}
+        | {r for v in helpful for r in (*v["who_moved_out"], *v["who_on_time"])}
+    )
     return {
         "run": run,
         "summary": details["summary"],
@@ -83,6 +87,8 @@ def _view(db: DbSession, principal: Principal, run_id: int | None) -> dict[str, 
             for vacancy, alts in sorted(alternatives.items())
         ],
         "unmet": details["summary"].get("unmet_need", []),
+        "place_values": helpful,
+        "place_values_note": values_note,
         "ids": matching_queries.young_person_ids(db, {r for r in references if r}),
     }
 
@@ -124,6 +130,33 @@ def matching_page(
             "runs": matching_queries.list_match_runs(db, limit=10),
             "decline_reasons": list(DECLINE_LABELS.items()),
             "today": clock.today(),
+        },
+    )
+
+
+@router.get("/matching/one-more-place")
+def one_more_place_page(
+    request: Request,
+    db: DbSession,
+    principal: Annotated[Principal, allowed(P.view_forecasts)],
+) -> Response:
+    """For commissioners: what one more place of each kind would change in the latest run,
+    as totals (no young person is named)."""
+    run = matching_queries.latest_match_run(db)
+    rows: list[dict[str, Any]] = []
+    note = ""
+    if run is not None:
+        values, note = matching.place_value_rows(run)
+        rows = [v for v in values if v["more_moved_out"] > 0 or v["more_on_time"] > 0]
+    return render(
+        request,
+        "matching_place_values.html",
+        {
+            "title": "One more place would help",
+            "run": run,
+            "rows": rows,
+            "note": note,
+            "can_see_matching": allows(principal.user.role, P.view_matching),
         },
     )
 

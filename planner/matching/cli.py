@@ -323,10 +323,18 @@ def match_command(
         help="auto (arrays and HiGHS for large pure runs), pulp (the chosen solver through "
         "PuLP) or arrays.",
     ),
+    place_values: bool = typer.Option(
+        True,
+        "--place-values/--no-place-values",
+        help="Work out what one more place of each kind would change (place_values.csv).",
+    ),
 ) -> None:
     """Propose vacancies to young people: out of unsuitable accommodation first, then deadlines,
-    then best fit. Writes proposals.csv, unmatched.csv, alternatives.csv and summary.json."""
+    then best fit. Writes proposals.csv, unmatched.csv, alternatives.csv, unmet_need.csv,
+    exclusions.csv, place_values.csv (what one more place of each kind would change) and
+    summary.json."""
     from optimiser import MatchSettings, match_inputs
+    from optimiser.place_values import PlaceValueError, place_values_inputs
     from planner.matching.files import MatchFileError, read_match_inputs, write_match_outputs
 
     settings = MatchSettings(
@@ -343,10 +351,20 @@ def match_command(
             typer.echo(f"  {problem}", err=True)
         raise typer.Exit(BAD_INPUT) from None
     result = match_inputs(inputs)
+    values, values_note = None, None
+    if place_values:
+        try:
+            values = place_values_inputs(inputs)
+        except PlaceValueError as error:
+            values_note = f"place_values.csv not written: {error}"
+    else:
+        values_note = "place_values.csv not written (--no-place-values)"
     written = write_match_outputs(
         result,
         out,
+        place_values=values,
         extra={
+            "place_values": values_note or "place_values.csv",
             "as_of": settings.as_of.isoformat(),
             "inputs": {
                 "people": str(people),
@@ -365,6 +383,8 @@ def match_command(
     )
     for warning in result.warnings:
         typer.echo(f"Warning: {warning}", err=True)
+    if values_note and place_values:
+        typer.echo(f"Warning: {values_note}", err=True)
     typer.echo(f"Wrote {', '.join(p.name for p in written)} to {out}")
     solved = any(status in ("optimal", "time_limit") for status in result.stages.get("status", []))
     if len(result.stages) and not solved:

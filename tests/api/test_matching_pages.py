@@ -320,3 +320,25 @@ def test_the_jobs_page_shows_every_job_and_no_case_data(client, web_db):
     assert "YP0001" not in page.text
     assert client.get("/escalations").status_code == 403
     assert client.get("/matching").status_code == 403
+
+
+def test_one_more_place_shows_on_matching_and_to_commissioners_without_names(client, web_db):
+    from planner.matching import service as matching
+
+    with unit_of_work(get_engine(web_db.url)) as session:
+        matching.run_matching(session, actor="test")
+    council = web_db.council
+    manager = council.by_role["manager"]
+    sign_in(client, manager, council.passwords[manager])
+    page = client.get("/matching").text
+    assert "One more place would help" in page
+    client.post("/sign-out", data={"csrf_token": csrf_of(page)})
+    commissioner = council.by_role["commissioner"]
+    client2 = TestClient(client.app, base_url=ORIGIN)
+    client2.__enter__()
+    sign_in(client2, commissioner, council.passwords[commissioner])
+    totals = client2.get("/matching/one-more-place")
+    assert totals.status_code == 200
+    assert "One more place would help" in totals.text and "YP0" not in totals.text
+    assert "Stage" not in totals.text and "stage a" not in totals.text
+    assert 'href="/matching/one-more-place"' in client2.get("/forecasts").text

@@ -68,6 +68,7 @@ PAGE_ROUTES = [
         404,
     ),
     ("GET", "/places-needed", P.make_forecasts, "/places-needed", 200),
+    ("GET", "/matching/one-more-place", P.view_forecasts, "/matching/one-more-place", 200),
     ("POST", "/places-needed", P.make_forecasts, "/places-needed", 422),  # no date chosen
     ("GET", "/audit", P.view_audit, "/audit", 200),
     ("GET", "/users", P.manage_users, "/users", 200),
