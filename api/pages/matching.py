@@ -32,6 +32,7 @@ from planner.domain import DeclineReason
 from planner.domain.permissions import Permission as P
 from planner.domain.permissions import allows
 from planner.domain.text import check_text
+from planner.matching import fairness
 from planner.matching import queries as matching_queries
 from planner.matching import service as matching
 from planner.young_people import scope as scope
@@ -158,6 +159,43 @@ def one_more_place_page(
             "note": note,
             "can_see_matching": allows(principal.user.role, P.view_matching),
         },
+    )
+
+
+@router.get("/fairness")
+def fairness_page(
+    request: Request,
+    db: DbSession,
+    principal: Annotated[Principal, allowed(P.view_fairness)],
+    flagged: Annotated[bool, Query()] = False,
+) -> Response:
+    """The fairness audit: proposed, moved and waiting, by group, small counts suppressed."""
+    result = fairness.fairness_audit(db)
+    records = result.records()
+    return render(
+        request,
+        "fairness.html",
+        {
+            "title": "Fairness audit",
+            "audit": result,
+            "records": [r for r in records if r["flags"]] if flagged else records,
+            "flagged_rows": [r for r in records if r["flags"]],
+            "only_flagged": flagged,
+        },
+    )
+
+
+@router.get("/fairness.csv")
+def fairness_download(
+    db: DbSession,
+    principal: Annotated[Principal, allowed(P.view_fairness)],
+) -> Response:
+    """The fairness audit as CSV, as on the page; audited as an export."""
+    name, text = fairness.fairness_csv(db, actor=principal.user.username)
+    return Response(
+        text,
+        media_type="text/csv; charset=utf-8",
+        headers={"Content-Disposition": f'attachment; filename="{name}"'},
     )
 
 

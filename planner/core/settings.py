@@ -66,6 +66,9 @@ class Settings(BaseSettings):
     # (PLANNER_DB_POOL_TIMEOUT): short, so a client learns it should back off instead of
     # hanging for SQLAlchemy's default 30 seconds and then getting a 500.
     db_pool_timeout: float = Field(default=5.0, gt=0, le=60)
+    # The fairness audit shows a count below this as "fewer than N", hides the rates built on
+    # it and never flags a group that small (PLANNER_FAIRNESS_MIN_COUNT; docs/matching-workflow.md).
+    fairness_min_count: int = Field(default=5, ge=1, le=100)
 
     @field_validator("data_dir", mode="after")
     @classmethod

@@ -41,6 +41,7 @@ class Permission(StrEnum):
     manage_escalations = "manage_escalations"  # record supervision, exit plans...; sweep now
     exception_reports = "exception_reports"  # make, read and download exception reports
     view_jobs = "view_jobs"  # the scheduled jobs and their recent runs (no case data)
+    view_fairness = "view_fairness"  # the fairness audit of matching: totals, small ones hidden
 
 
 class RecordScope(StrEnum):
@@ -77,6 +78,7 @@ MATRIX: dict[Role, frozenset[Permission]] = {
             P.view_vacancies,
             P.view_forecasts,
             P.make_forecasts,
+            P.view_fairness,
         }
     ),
     # reviews everyone in unsuitable accommodation: all records and the totals; reports
@@ -96,6 +98,7 @@ MATRIX: dict[Role, frozenset[Permission]] = {
             P.manage_escalations,
             P.exception_reports,
             P.view_jobs,
+            P.view_fairness,
         }
     ),
     # keeps their own young people's records current, and knows what is free to offer them

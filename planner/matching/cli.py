@@ -205,6 +205,56 @@ def decide_command(
     console.print(message)
 
 
+@app.command("fairness")
+def fairness_command(
+    as_of: Annotated[str | None, typer.Option("--as-of", help="Date YYYY-MM-DD")] = None,
+    min_count: Annotated[
+        int | None,
+        typer.Option(
+            "--min-count",
+            min=1,
+            help="Show counts below this as 'fewer than N' (default PLANNER_FAIRNESS_MIN_COUNT)",
+        ),
+    ] = None,
+    flagged: Annotated[bool, typer.Option("--flagged", help="Only the flagged groups")] = False,
+    output: Annotated[OutputFormat, FormatOption] = OutputFormat.table,
+) -> None:
+    """Fairness audit: who is proposed, who is moved and who waits in unsuitable accommodation,
+    by gender, ethnicity, UASC status, age group and area, with small counts suppressed and
+    the groups that differ from everyone else flagged (docs/matching-workflow.md)."""
+    from planner.core.db import unit_of_work
+    from planner.matching import fairness
+
+    with unit_of_work(migrated_engine()) as session:
+        result = fairness.fairness_audit(session, as_of=parse_day(as_of), min_count=min_count)
+    rows = [r for r in result.records() if r["flags"] or not flagged]
+    print_listing(
+        output,
+        FAIRNESS_FIELDS,
+        rows,
+        title=f"Fairness audit across {result.match_runs} match run(s); counts under"
+        f" {result.min_count} suppressed",
+    )
+
+
+FAIRNESS_FIELDS = (
+    Field("dimension", "By"),
+    Field("group", "Group"),
+    Field("needing_a_move", "Needing a move", in_table=False),
+    Field("proposed", "Proposed", in_table=False),
+    Field("proposed_rate", "Proposed", justify="right"),
+    Field("others_proposed_rate", "Others", justify="right"),
+    Field("people_needing_a_move", "People needing a move", in_table=False),
+    Field("moved", "Moved", in_table=False),
+    Field("moved_rate", "Moved", justify="right"),
+    Field("others_moved_rate", "Others moved", in_table=False),
+    Field("unsuitable_stays", "Unsuitable stays", in_table=False),
+    Field("average_days_waiting", "Days waiting", justify="right"),
+    Field("others_average_days_waiting", "Others", in_table=False),
+    Field("flags", "Differs from everyone else"),
+)
+
+
 exclusions_app = typer.Typer(
     help="Declines remembered: pairs kept out of matching, young people withdrawn from it.",
     invoke_without_command=True,

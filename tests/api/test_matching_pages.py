@@ -342,3 +342,24 @@ def test_one_more_place_shows_on_matching_and_to_commissioners_without_names(cli
     assert "One more place would help" in totals.text and "YP0" not in totals.text
     assert "Stage" not in totals.text and "stage a" not in totals.text
     assert 'href="/matching/one-more-place"' in client2.get("/forecasts").text
+
+
+def test_the_fairness_audit_page_and_download_name_no_one_and_the_download_is_audited(
+    client, web_db
+):
+    council = web_db.council
+    manager = council.by_role["manager"]
+    sign_in(client, manager, council.passwords[manager])
+    page = client.get("/fairness")
+    assert page.status_code == 200
+    text = page.text
+    assert "Fairness audit" in text and "By group" in text
+    assert "YP0" not in text and "uasc" not in text.lower().replace("unaccompanied", "")
+    download = client.get("/fairness.csv")
+    assert download.status_code == 200
+    assert download.headers["content-type"].startswith("text/csv")
+    assert download.text.splitlines()[0].startswith("Looked at by,Group,")
+    assert "YP0" not in download.text
+    with unit_of_work(get_engine(web_db.url)) as session:
+        events = session.exec(select(AuditEvent).where(AuditEvent.entity == "fairness_audit")).all()
+    assert events and events[-1].actor == manager
