@@ -191,16 +191,45 @@ def reached_by_alternating_paths(
         reached |= holders
 
 
+def _from_proposals(
+    proposals: pd.DataFrame,
+    person_ids: np.ndarray,
+    vacancy_ids: np.ndarray,
+    person: np.ndarray,
+    vacancy: np.ndarray,
+) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """The first stages' sets and matchings, from an optimal run's proposals."""
+    position = {pid: k for k, pid in enumerate(person_ids)}
+    place = {vid: k for k, vid in enumerate(vacancy_ids)}
+    moved_out = np.zeros(len(person_ids), dtype=bool)
+    met = np.zeros(len(person_ids), dtype=bool)
+    keys = set()
+    for pid, vid, stage in proposals[["person_id", "vacancy_id", "stage"]].itertuples(index=False):
+        k = position[pid]
+        moved_out[k] |= stage == "a"
+        met[k] |= stage == "b"
+        keys.add(k * len(vacancy_ids) + place[vid])
+    chosen = np.isin(person.astype(np.int64) * len(vacancy_ids) + vacancy, list(keys))
+    return moved_out, met, chosen & moved_out[person], chosen & (moved_out | met)[person]
+
+
 class PlaceValueError(RuntimeError):
     """The re-solves did not finish: no figure is better than a wrong one."""
 
 
 def place_values_inputs(
-    inputs: MatchInputs, *, time_limit_seconds: float | None = None
+    inputs: MatchInputs,
+    *,
+    time_limit_seconds: float | None = None,
+    proposals: pd.DataFrame | None = None,
 ) -> pd.DataFrame:
     """One row per vacancy profile, most valuable first (see the module's docstring).
 
     Columns: `PLACE_VALUE_COLUMNS`; `who_moved_out` and `who_on_time` are tuples of person ids.
+    `proposals`, the proposals of an *optimal* match of the same inputs (person_id,
+    vacancy_id, stage), saves solving the run as it is again: its stage a and b proposals
+    are the first stages' sets, and the pairs they use are a matching of them on the
+    first stages' pairs (stage c keeps those young people on such pairs).
     """
     started = time.perf_counter()
     limit = time_limit_seconds or inputs.settings.time_limit_seconds
@@ -237,13 +266,24 @@ def place_values_inputs(
             stop_after,
         )
 
-    base_out, base_met, chosen_b = first_stages(own)
     pure = not extended.has_side_constraints
+    ids = extended.people["person_id"].to_numpy()
+    if pure and proposals is not None:
+        base_out, base_met, chosen_a, chosen_b = _from_proposals(
+            proposals, ids, extended.vacancies["vacancy_id"].to_numpy(), person[own], vacancy[own]
+        )
+    else:
+        base_out, base_met, chosen_b = first_stages(own)
     affected = np.ones(len(copies), dtype=bool)
     if pure:  # a place nobody unplaced can reach changes nothing (see the function's doc)
         unsuitable = needs["urgency_rank"].to_numpy() >= 0
         imminent = needs["deadline_rank"].to_numpy() >= 0
-        _, _, chosen_a = first_stages(own, "a")
+        if proposals is None:
+            chosen_a = (
+                first_stages(own, "a")[2]
+                if (unsuitable & ~base_out).any()
+                else np.zeros(int(own.sum()), dtype=bool)  # nobody is left to reach from
+            )
         p = person[own]
         in_a = unsuitable[p]
         reach_a = reached_by_alternating_paths(
@@ -264,7 +304,6 @@ def place_values_inputs(
         touched = np.zeros(len(capacity), dtype=bool)
         touched[vacancy[stage_a_edge | stage_b_edge]] = True
         affected = touched[len(original) :]
-    ids = extended.people["person_id"].to_numpy()
     rows = []
     for k in range(len(copies)):
         moved_out, met = base_out, base_met
@@ -303,9 +342,11 @@ def place_values(
     mix_limits: pd.DataFrame | None = None,
     lot_limits: pd.DataFrame | None = None,
     excluded_pairs: pd.DataFrame | None = None,
+    proposals: pd.DataFrame | None = None,
     **settings: object,
 ) -> pd.DataFrame:
-    """The value of one more place of each kind, from the same frames as `match`."""
+    """The value of one more place of each kind, from the same frames as `match` (and,
+    optionally, the proposals of an optimal match of them: see `place_values_inputs`)."""
     inputs = prepare_inputs(
         people,
         vacancies,
@@ -315,7 +356,7 @@ def place_values(
         lot_limits=lot_limits,
         excluded_pairs=excluded_pairs,
     )
-    return place_values_inputs(inputs)
+    return place_values_inputs(inputs, proposals=proposals)
 
 
 LOT_LABELS = {

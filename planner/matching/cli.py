@@ -378,6 +378,12 @@ def match_command(
         "--place-values/--no-place-values",
         help="Work out what one more place of each kind would change (place_values.csv).",
     ),
+    alternatives: bool = typer.Option(
+        True,
+        "--alternatives/--no-alternatives",
+        help="Work out the alternatives for each vacancy and young person (alternatives.csv),"
+        " the slowest explanation.",
+    ),
 ) -> None:
     """Propose vacancies to young people: out of unsuitable accommodation first, then deadlines,
     then best fit. Writes proposals.csv, unmatched.csv, alternatives.csv, unmet_need.csv,
@@ -392,6 +398,7 @@ def match_command(
         solver=solver.value,
         time_limit_seconds=time_limit,
         backend=backend.value,
+        alternatives=alternatives,
     )
     try:
         inputs = read_match_inputs(people, vacancies, settings, travel_times_path=travel_times)
@@ -404,7 +411,8 @@ def match_command(
     values, values_note = None, None
     if place_values:
         try:
-            values = place_values_inputs(inputs)
+            optimal = result.status == "optimal"
+            values = place_values_inputs(inputs, proposals=result.proposals if optimal else None)
         except PlaceValueError as error:
             values_note = f"place_values.csv not written: {error}"
     else:
@@ -413,8 +421,12 @@ def match_command(
         result,
         out,
         place_values=values,
+        alternatives=alternatives,
         extra={
             "place_values": values_note or "place_values.csv",
+            "alternatives": "alternatives.csv"
+            if alternatives
+            else "alternatives.csv not written (--no-alternatives)",
             "as_of": settings.as_of.isoformat(),
             "inputs": {
                 "people": str(people),

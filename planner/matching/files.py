@@ -145,8 +145,12 @@ def _csv(frame: pd.DataFrame, path: Path) -> None:
     for column in frame.columns:
         if pd.api.types.is_datetime64_any_dtype(frame[column]):
             frame[column] = frame[column].dt.strftime("%Y-%m-%d")
-    # formula-safe: a reference or a reason could start with = + - @ (see safe_cell)
-    frame.map(safe_cell).to_csv(path, index=False, lineterminator="\n")
+    # formula-safe: a reference or a reason could start with = + - @ (see safe_cell); only
+    # text can, so only the text columns are looked at, cell by cell
+    for column in frame.columns:
+        if not pd.api.types.is_numeric_dtype(frame[column]):
+            frame[column] = frame[column].map(safe_cell)
+    frame.to_csv(path, index=False, lineterminator="\n")
 
 
 def write_match_outputs(
@@ -155,6 +159,7 @@ def write_match_outputs(
     *,
     extra: dict | None = None,
     place_values: pd.DataFrame | None = None,
+    alternatives: bool = True,
 ) -> list[Path]:
     """Write proposals, unmatched, alternatives, unmet need, exclusions, the value of one more
     place of each kind (when worked out: `optimiser.place_values`) and summary.json."""
@@ -169,6 +174,8 @@ def write_match_outputs(
     ]
     if place_values is not None:
         frames.append(("place_values.csv", place_value_table(place_values)))
+    if not alternatives:
+        frames = [(name, frame) for name, frame in frames if name != "alternatives.csv"]
     for name, frame in frames:
         _csv(frame, out_dir / name)
         written.append(out_dir / name)

@@ -275,6 +275,7 @@ def _place_values(
     time_limit_seconds: float,
     travel_times: pd.DataFrame | None,
     excluded_pairs: pd.DataFrame,
+    proposals: pd.DataFrame | None,
 ) -> dict[str, Any]:
     """What one more place of each kind would change, saved with the run (its summary JSON):
     ``{"rows": [...], "note": ""}``, or no rows and a note saying why it was not worked out."""
@@ -287,6 +288,7 @@ def _place_values(
             time_limit_seconds=time_limit_seconds,
             travel_times=travel_times,
             excluded_pairs=excluded_pairs,
+            proposals=proposals,
         )
     except PlaceValueError as exc:
         return {"rows": [], "note": f"The value of one more place was not worked out: {exc}."}
@@ -339,7 +341,14 @@ def run_matching(
     except InputError as exc:  # a record the model cannot read: say which, never who
         raise InvalidDecision(input_problems_message(exc.problems)) from exc
     values = _place_values(
-        people, vacancies, day, solver, time_limit_seconds, travel_times, excluded_pairs
+        people,
+        vacancies,
+        day,
+        solver,
+        time_limit_seconds,
+        travel_times,
+        excluded_pairs,
+        result.proposals if result.status == "optimal" else None,
     )
     old = select(Proposal).where(Proposal.status == ProposalStatus.proposed)
     for proposal in session.exec(old):

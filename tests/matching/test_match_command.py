@@ -173,3 +173,15 @@ def test_no_place_values_says_so_in_the_summary(app, tmp_path):
     assert not (tmp_path / "run" / "place_values.csv").exists()
     summary = json.loads((tmp_path / "run" / "summary.json").read_text())
     assert "--no-place-values" in summary["place_values"]
+
+
+def test_no_alternatives_is_said_not_silent(app, tmp_path):
+    result = CliRunner().invoke(
+        app, ["match", *example_args(tmp_path / "run"), "--no-alternatives"]
+    )
+    assert result.exit_code == 0, result.output
+    assert not (tmp_path / "run" / "alternatives.csv").exists()
+    assert (tmp_path / "run" / "proposals.csv").exists()
+    summary = json.loads((tmp_path / "run" / "summary.json").read_text())
+    assert "--no-alternatives" in summary["alternatives"]
+    assert any("alternatives were not worked out" in w for w in summary["warnings"])

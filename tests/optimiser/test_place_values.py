@@ -81,7 +81,17 @@ def _check(people, places, **extra) -> pd.DataFrame:
     values = place_values(
         pd.DataFrame(people), pd.DataFrame(places), as_of=AS_OF, time_limit_seconds=20, **extra
     )
-    base_out, base_met = _outcome(run(people, places, **extra))
+    base = run(people, places, **extra)
+    base_out, base_met = _outcome(base)
+    if base.status == "optimal":  # the run's own proposals save solving it again
+        again = place_values(
+            pd.DataFrame(people),
+            pd.DataFrame(places),
+            as_of=AS_OF,
+            proposals=base.proposals,
+            **extra,
+        )
+        pd.testing.assert_frame_equal(values, again)
     by_id = {p["vacancy_id"]: p for p in places}
     for row in values.to_dict(orient="records"):
         copy = dict(by_id[row["like_vacancy"]])
