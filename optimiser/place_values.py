@@ -275,9 +275,11 @@ def place_values_inputs(
     else:
         base_out, base_met, chosen_b = first_stages(own)
     affected = np.ones(len(copies), dtype=bool)
+    unsuitable = needs["urgency_rank"].to_numpy() >= 0
+    imminent = needs["deadline_rank"].to_numpy() >= 0
+    to_copy = ~own
+    touched = np.zeros(len(capacity), dtype=bool)
     if pure:  # a place nobody unplaced can reach changes nothing (see the function's doc)
-        unsuitable = needs["urgency_rank"].to_numpy() >= 0
-        imminent = needs["deadline_rank"].to_numpy() >= 0
         if proposals is None:
             chosen_a = (
                 first_stages(own, "a")[2]
@@ -293,7 +295,6 @@ def place_values_inputs(
         reach_b = reached_by_alternating_paths(
             p, vacancy[own], in_b, chosen_b, imminent & ~base_met, len(capacity)
         )
-        to_copy = ~own
         stage_a_edge = to_copy & unsuitable[person] & reach_a[person]
         stage_b_edge = (
             to_copy
@@ -301,9 +302,23 @@ def place_values_inputs(
             & ~(unsuitable & ~base_out)[person]
             & reach_b[person]
         )
-        touched = np.zeros(len(capacity), dtype=bool)
         touched[vacancy[stage_a_edge | stage_b_edge]] = True
         affected = touched[len(original) :]
+    else:
+        # With side constraints: a place that no one the first stages count (in unsuitable
+        # accommodation, or imminent on a pair free in time) and no member of a together
+        # group could take, outside a lot with a minimum, changes neither figure: any
+        # solution using it for someone else stays feasible, with the same stage values,
+        # when that one proposal is dropped (every other side constraint is an upper bound).
+        together = extended.people["together_group"].notna().to_numpy()
+        counted = unsuitable[person] | (imminent[person] & on_time) | together[person]
+        touched[vacancy[to_copy & counted]] = True
+        limits = extended.lot_limits
+        with_minimum = (
+            set(limits.loc[limits["min_young_people"] > 0, "lot"]) if len(limits) else set()
+        )
+        copy_lots = extended.vacancies["lot"].to_numpy()[len(original) :]
+        affected = touched[len(original) :] | np.isin(copy_lots, list(with_minimum))
     rows = []
     for k in range(len(copies)):
         moved_out, met = base_out, base_met

@@ -77,7 +77,7 @@ def _outcome(result) -> tuple[set[str], set[str]]:
     )
 
 
-def _check(people, places, **extra) -> pd.DataFrame:
+def _check(people, places, *, exact_who: bool = True, **extra) -> pd.DataFrame:
     values = place_values(
         pd.DataFrame(people), pd.DataFrame(places), as_of=AS_OF, time_limit_seconds=20, **extra
     )
@@ -99,8 +99,9 @@ def _check(people, places, **extra) -> pd.DataFrame:
         moved_out, met = _outcome(run(people, [*places, copy], **extra))
         assert row["more_moved_out"] == len(moved_out) - len(base_out), row
         assert row["more_on_time"] == len(met) - len(base_met), row
-        assert set(row["who_moved_out"]) == moved_out - base_out, row
-        assert set(row["who_on_time"]) == met - base_met, row
+        if exact_who:  # with side constraints the sets are one optimum among several
+            assert set(row["who_moved_out"]) == moved_out - base_out, row
+            assert set(row["who_on_time"]) == met - base_met, row
     return values
 
 
@@ -134,7 +135,16 @@ def test_vacancies_of_one_kind_share_a_row_and_reserved_places_have_none():
     assert list(values["like_vacancy"]) == ["V2"]  # the one free soonest stands for the kind
 
 
-def test_with_side_constraints_the_stages_are_re_solved_in_full():
-    people, places = _instance(3, people_count=10, vacancy_count=5)
-    lots = pd.DataFrame([{"lot": "any", "min_young_people": 0, "max_young_people": 3}])
-    _check(people, places, lot_limits=lots)
+@pytest.mark.parametrize("seed", range(3))
+def test_with_side_constraints_the_figures_agree_too(seed):
+    people, places = _instance(seed, people_count=10, vacancy_count=5)
+    people[0]["together_group"] = people[1]["together_group"] = "sisters"
+    for k, row in enumerate(places):
+        row["lot"] = "framework" if k % 2 else "spot"
+    lots = pd.DataFrame(
+        [
+            {"lot": "framework", "min_young_people": 1, "max_young_people": 3},
+            {"lot": "spot", "min_young_people": 0, "max_young_people": 2},
+        ]
+    )
+    _check(people, places, exact_who=False, lot_limits=lots)
