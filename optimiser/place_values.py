@@ -17,8 +17,8 @@ which a degenerate matching rarely has, so they are not used. The first stages p
 set of young people (docs/optimiser.md, "Why stage a is solved exactly"), so any exact solver
 returns the same sets; a pure run is re-solved on the array path (HiGHS in the process, a few
 milliseconds per profile at council size), a run with side constraints on the PuLP path with
-the run's solver. The rules are applied once, to the vacancies and all the copies together:
-a copy's pairs are exactly the pairs it would have in a run of its own, because every rule
+HiGHS (in the process too). The rules are applied once, to the vacancies and all the copies
+together: a copy's pairs are exactly the pairs it would have in a run of its own, because every rule
 looks at one young person and one vacancy at a time.
 
     values = place_values(people, vacancies, as_of=date(2024, 5, 1))
@@ -77,7 +77,8 @@ def _profile_text(row: pd.Series) -> str:
     if row["gender"] != "any":
         parts.append(f"{row['gender']} only")
     if row["cohort"] != "any":
-        parts.append(f"ring-fenced: {str(row['cohort']).replace('_', ' ')}")
+        cohort = str(row["cohort"])
+        parts.append(f"ring-fenced: {LOT_LABELS.get(cohort, cohort.replace('_', ' '))}")
     parts.append(f"{row['support_level']} support")
     for column, words in (
         ("ofsted_registered", "Ofsted registered"),
@@ -145,7 +146,7 @@ def _solve_first_stages(
             on_time=on_time,
             score=np.zeros(len(person)),
             side_constraints=side,
-            solver=inputs.settings.solver if side else "highs",
+            solver="highs",  # in the process: no file round trip per kind of place
             time_limit=time_limit,
             backend=PULP if side else ARRAYS,
             stop_after=stop_after,
