@@ -6,7 +6,7 @@ Three measures, each compared for every group with everyone else (the rest):
 * **proposed**: of the times a young person needing a move was in a match run, how often the
   run proposed them a vacancy (person-runs);
 * **moved**: of the young people who needed a move in any run, how many began a stay from an
-  accepted proposal;
+  accepted proposal (a move planned for a later day counts once it has begun);
 * **waiting**: the days each stay in unsuitable accommodation lasted (to its end, or to today
   if it has not ended).
 
@@ -39,7 +39,7 @@ from sqlmodel import Session, select
 from planner.core import clock
 from planner.domain.dates import age_on
 from planner.domain.suitability import is_unsuitable
-from planner.models import MatchRun, Proposal, Stay, YoungPerson
+from planner.models import MatchRun, Proposal, Stay, Vacancy, YoungPerson
 
 DIMENSIONS: tuple[tuple[str, str], ...] = (
     ("gender", "Gender"),
@@ -259,6 +259,10 @@ def fairness_frames(
     by_run: dict[int, list[Proposal]] = {}
     for proposal in proposals:
         by_run.setdefault(proposal.match_run_id, []).append(proposal)
+    stays_all = session.exec(select(Stay).where(Stay.start_date <= day)).all()
+    # a move counts once its stay has begun: an accepted proposal for a later day is planned
+    began = {(s.young_person_id, s.place_id) for s in stays_all if s.place_id is not None}
+    place_of = dict(session.exec(select(Vacancy.id, Vacancy.place_id)).all())
     observations = []
     for run in runs:
         if run.as_of > day:
@@ -269,7 +273,14 @@ def fairness_frames(
             if person is None or person.id in seen:
                 continue
             seen.add(person.id)  # type: ignore[arg-type]
-            accepted = proposal.status == "accepted"
+            accepted = (
+                proposal.status == "accepted"
+                and (
+                    person.id,
+                    place_of.get(proposal.vacancy_id),
+                )
+                in began
+            )
             observations.append(
                 {"person_id": person.reference, "proposed": True, "accepted": accepted}
                 | _describe(person, run.as_of)
@@ -286,7 +297,7 @@ def fairness_frames(
                 | _describe(person, run.as_of)
             )
     stays = []
-    for stay in session.exec(select(Stay).where(Stay.start_date <= day)).all():
+    for stay in stays_all:
         if not is_unsuitable(stay.placement_type, stay.suitable):
             continue
         person = people.get(stay.young_person_id)

@@ -19,7 +19,8 @@ from planner.matching.fairness import (
     audit,
     fairness_audit,
 )
-from planner.matching.service import run_matching
+from planner.matching.service import accept_proposal, list_proposals, run_matching
+from planner.models import Vacancy
 
 AS_OF = date(2024, 3, 31)
 AREAS = ("Weymouth", "Portland", "Dorchester")
@@ -126,6 +127,20 @@ def test_the_audit_reads_match_runs_and_stays_from_the_records(session):
     assert uasc.proposed.base == 6 and uasc.waiting.count == 6
     total = sum(r.proposed.count for r in result.rows if r.dimension == "uasc")
     assert total == 6  # six vacancies, twelve young people
+    assert sum(r.moved.count for r in result.rows if r.dimension == "uasc") == 0
+    # one move begins on the day, one is planned for later: only the first counts as moved
+    now, later = list_proposals(session)[:2]
+    for proposal, start in ((now, AS_OF), (later, AS_OF + timedelta(days=20))):
+        vacancy = session.get(Vacancy, proposal.vacancy_id)
+        accept_proposal(
+            session,
+            proposal_id=proposal.id,
+            expected_version=proposal.version,
+            actor="officer",
+            start=max(start, vacancy.available_from),
+        )
+    result = fairness_audit(session, as_of=AS_OF, min_count=5)
+    assert sum(r.moved.count for r in result.rows if r.dimension == "uasc") == 1
 
 
 def test_the_command_prints_csv_and_json(monkeypatch):
