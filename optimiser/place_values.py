@@ -27,6 +27,7 @@ looks at one young person and one vacancy at a time.
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import time
 from dataclasses import replace
 
@@ -214,6 +215,31 @@ def _from_proposals(
     return moved_out, met, chosen & moved_out[person], chosen & (moved_out | met)[person]
 
 
+@functools.cache
+def _quiet_highs_banner() -> None:
+    """HiGHS prints its banner on standard output when the first solver of a process is made,
+    before any option can turn output off; the value of one more place uses HiGHS even when
+    the run used CBC, so the banner would land in the middle of a command's output. Make the
+    first one here with standard output pointed at the null device (once per process)."""
+    import os
+    import sys
+
+    import highspy
+
+    try:
+        sys.stdout.flush()
+        saved, null = os.dup(1), os.open(os.devnull, os.O_WRONLY)
+    except OSError:
+        return
+    try:
+        os.dup2(null, 1)
+        highspy.Highs()
+    finally:
+        os.dup2(saved, 1)
+        os.close(saved)
+        os.close(null)
+
+
 class PlaceValueError(RuntimeError):
     """The re-solves did not finish: no figure is better than a wrong one."""
 
@@ -233,6 +259,7 @@ def place_values_inputs(
     first stages' pairs (stage c keeps those young people on such pairs).
     """
     started = time.perf_counter()
+    _quiet_highs_banner()
     limit = time_limit_seconds or inputs.settings.time_limit_seconds
     original = inputs.vacancies
     representatives = profile_representatives(original)
