@@ -326,12 +326,20 @@ def test_one_more_place_shows_on_matching_and_to_commissioners_without_names(cli
     from planner.matching import service as matching
 
     with unit_of_work(get_engine(web_db.url)) as session:
+        # more young people in B&B than the open places can take
+        waiting = [_in_bnb(session, f"WAIT{secrets.token_hex(3).upper()}") for _ in range(12)]
+        references = {p.reference for p in waiting}
         matching.run_matching(session, actor="test")
     council = web_db.council
     manager = council.by_role["manager"]
     sign_in(client, manager, council.passwords[manager])
     page = client.get("/matching").text
     assert "One more place would help" in page
+    section = page.split('id="one-more-place"')[1].split("<h2")[0]
+    assert "More moved out of unsuitable accommodation" in section
+    assert any(ref in section for ref in references)  # who it would help, by reference
+    assert 'href="/young-people/' in section
+    assert "stage" not in section.lower() and "cbc" not in section.lower()
     client.post("/sign-out", data={"csrf_token": csrf_of(page)})
     commissioner = council.by_role["commissioner"]
     client2 = TestClient(client.app, base_url=ORIGIN)
@@ -340,6 +348,8 @@ def test_one_more_place_shows_on_matching_and_to_commissioners_without_names(cli
     totals = client2.get("/matching/one-more-place")
     assert totals.status_code == 200
     assert "One more place would help" in totals.text and "YP0" not in totals.text
+    assert not any(ref in totals.text for ref in references)
+    assert "More moved out of unsuitable accommodation" in totals.text
     assert "Stage" not in totals.text and "stage a" not in totals.text
     assert 'href="/matching/one-more-place"' in client2.get("/forecasts").text
 
