@@ -39,6 +39,7 @@ NAVIGATION: tuple[tuple[str, str, Permission], ...] = (
     ("Young people", "/young-people", Permission.view_young_people),
     ("Vacancies", "/vacancies", Permission.view_vacancies),
     ("Matching", "/matching", Permission.view_matching),
+    ("Fairness", "/fairness", Permission.view_fairness),
     ("Escalations", "/escalations", Permission.view_escalations),
     ("Exception reports", "/reports", Permission.exception_reports),
     ("Provisions", "/provisions", Permission.view_provisions),

@@ -11,6 +11,13 @@ be compared with one virtual environment: the editable install points at one wor
 Each process runs in ``--tree`` too, because ``python -c`` puts the current directory ahead
 of ``PYTHONPATH``.
 
+``planner match (council size)`` runs the spreadsheet path on the council instance of the
+matching benchmark (`benchmarks/matching_instances.py`: 600 young people, 250 vacancies,
+written as the templates' CSV files into a scratch folder), with the defaults (CBC through
+PuLP, every output), on the array path (`--backend arrays`: HiGHS in the process), and on
+the lean path (`--backend arrays --no-alternatives --no-place-values`). A case a tree does not
+support (an older tree without an option) prints "n/a".
+
 Figures are the median over ``--runs`` runs of the wall time and of the CPU time (user +
 system, from ``getrusage(RUSAGE_CHILDREN)``) of each process. The independent reference, in
 the same run and on the same machine load, is the floor no command can go below: an empty
@@ -45,7 +52,29 @@ SHOW_MODULES = (
 )
 
 
-def _cases(tree: Path, out: str) -> list[tuple[str, list[str]]]:
+def _council_files(folder: Path) -> dict[str, str]:
+    """The council instance of the matching benchmark as the templates' CSV files."""
+    sys.path.insert(0, str(HERE.parent))
+    import pandas as pd
+
+    from benchmarks.matching_instances import SIZES, make_instance
+
+    instance = make_instance(SIZES["council"])
+    folder.mkdir(parents=True, exist_ok=True)
+    paths = {}
+    for name in ("people", "vacancies", "travel_times"):
+        frame = instance[name].copy()
+        for column in frame.columns:
+            if frame[column].map(lambda v: isinstance(v, tuple)).any():
+                frame[column] = frame[column].map(";".join)
+            elif pd.api.types.is_datetime64_any_dtype(frame[column]):
+                frame[column] = frame[column].dt.strftime("%Y-%m-%d")
+        paths[name] = str(folder / f"{name}.csv")
+        frame.to_csv(paths[name], index=False)
+    return paths
+
+
+def _cases(tree: Path, out: str, council: dict[str, str]) -> list[tuple[str, list[str]]]:
     match = [
         "match",
         "--people",
@@ -59,12 +88,32 @@ def _cases(tree: Path, out: str) -> list[tuple[str, list[str]]]:
         "--out",
         out,
     ]
+    big = [
+        "match",
+        "--people",
+        council["people"],
+        "--vacancies",
+        council["vacancies"],
+        "--travel-times",
+        council["travel_times"],
+        "--as-of",
+        "2024-05-01",
+        "--out",
+        out,
+    ]
+    arrays = ["--backend", "arrays"]
     return [
         ("python -c pass (floor)", ["-c", "pass"]),
         ('python -c "import typer" (floor)', ["-c", "import typer"]),
         ("planner --help", ["-c", RUN_CLI, "--help"]),
         ("planner match --help", ["-c", RUN_CLI, "match", "--help"]),
         ("planner match (example files)", ["-c", RUN_CLI, *match]),
+        ("planner match (council size)", ["-c", RUN_CLI, *big]),
+        ("planner match (council size, --backend arrays)", ["-c", RUN_CLI, *big, *arrays]),
+        (
+            "planner match (council size, --backend arrays, lean)",
+            ["-c", RUN_CLI, *big, *arrays, "--no-alternatives", "--no-place-values"],
+        ),
     ]
 
 
@@ -73,12 +122,15 @@ def _cpu() -> float:
     return usage.ru_utime + usage.ru_stime
 
 
-def _once(python: str, args: list[str], env: dict[str, str]) -> tuple[float, float]:
+def _once(python: str, args: list[str], env: dict[str, str]) -> tuple[float, float] | None:
+    """Wall and CPU seconds of one process, or None if the tree does not support the case."""
     cpu, wall = _cpu(), time.perf_counter()
     done = subprocess.run(
         [python, *args], env=env, cwd=env["PYTHONPATH"], capture_output=True, text=True
     )
     wall, cpu = time.perf_counter() - wall, _cpu() - cpu
+    if done.returncode == 2 and "No such option" in done.stderr:
+        return None
     if done.returncode != 0:
         raise SystemExit(f"{' '.join(args)} failed ({done.returncode}):\n{done.stderr}")
     return wall, cpu
@@ -114,11 +166,16 @@ def main() -> None:
     print(f"tree {tree}, python {options.python}, median of {options.runs} runs")
     print(f"load average before: {os.getloadavg()[0]:.2f}")
     print("| command | wall ms | CPU ms | heavy modules imported |\n|---|---|---|---|")
-    cases = _cases(tree, str(Path(scratch) / "out"))
-    for _name, args in cases:  # warm the file cache and write the .pyc files once
-        _once(options.python, args, env)
-    for name, args in cases:
-        runs = [_once(options.python, args, env) for _ in range(options.runs)]
+    council = _council_files(Path(scratch) / "council")
+    cases = _cases(tree, str(Path(scratch) / "out"), council)
+    supported = []
+    for name, args in cases:  # warm the file cache and write the .pyc files once
+        if _once(options.python, args, env) is None:
+            print(f"| {name} | n/a | n/a | |")
+        else:
+            supported.append((name, args))
+    for name, args in supported:
+        runs = [r for r in (_once(options.python, args, env) for _ in range(options.runs)) if r]
         walls, cpus = [r[0] for r in runs], [r[1] for r in runs]
         print(
             f"| {name} | {statistics.median(walls) * 1000:.0f} | "

@@ -348,6 +348,10 @@ class Explainer:
             )
         return " The proposals as a whole fit better without this move."
 
+    def alternatives_skipped(self) -> pd.DataFrame:
+        """No alternatives: the empty frame with the columns of `alternatives`."""
+        return pd.DataFrame(columns=ALTERNATIVE_COLUMNS)
+
     def alternatives(self) -> pd.DataFrame:
         if len(self.edges) == 0 and not self.decisions_of:
             return pd.DataFrame(columns=ALTERNATIVE_COLUMNS)

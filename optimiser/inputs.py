@@ -189,6 +189,10 @@ class MatchSettings:
     max_travel_minutes: float | None = None
     default_travel_minutes: float = 45.0
     top_k: int = 3
+    # The alternatives (top k people per vacancy and vacancies per young person, each with
+    # the consequence of choosing it) are the dearest explanation; False leaves them out and
+    # the result's warnings say so (`planner match --no-alternatives`).
+    alternatives: bool = True
 
     def __post_init__(self) -> None:
         if self.solver not in ("cbc", "highs"):

@@ -177,7 +177,11 @@ def match_inputs(inputs: MatchInputs, *, validation_seconds: float = 0.0) -> Mat
     )
     proposals = explainer.proposals()
     unmatched = explainer.unmatched()
-    alternatives = explainer.alternatives()
+    if settings.alternatives:
+        alternatives = explainer.alternatives()
+    else:
+        alternatives = explainer.alternatives_skipped()
+        warnings += ("alternatives were not worked out (asked for without them)",)
     unmet = explainer.unmet_need()
     exclusions = (
         compatibility.rule_counts.rename_axis("person_id")

@@ -121,6 +121,9 @@ class StageInputs:
     solver: str
     time_limit: float
     backend: str = PULP  # resolved: pulp | arrays (arrays only for the pure matching)
+    # the last stage to solve: "c" for a match run; "b" when only the first two stages'
+    # sets matter (optimiser.place_values re-solves them once per kind of vacancy)
+    stop_after: str = "c"
 
 
 @dataclass(frozen=True)
@@ -221,6 +224,8 @@ def _run_pure(s: StageInputs) -> StagedSolution:
         ("c", "best fit for everyone needing a move"),
     )
     for stage, text in stages:
+        if stage > s.stop_after:
+            break
         if clock.remaining() <= 0:
             status = TIME_LIMIT
             break
@@ -297,7 +302,8 @@ def _run_pure(s: StageInputs) -> StagedSolution:
             moved_out = placed & unsuitable
         elif stage == "b":
             deadline_met = placed & imminent
-    if records and records[-1].stage != "c" and status == OPTIMAL and clock.remaining() <= 0:
+    stopped_early = records and records[-1].stage < s.stop_after
+    if stopped_early and status == OPTIMAL and clock.remaining() <= 0:
         status = TIME_LIMIT
     return StagedSolution(chosen, tuple(records), status, moved_out, deadline_met)
 
@@ -372,6 +378,8 @@ def _run_with_floors(s: StageInputs) -> StagedSolution:
     status = OPTIMAL
     last_weights: np.ndarray | None = None
     for k, (stage, text, weights) in enumerate(steps):
+        if stage > s.stop_after:
+            break
         if stage != "c" and not weights.any():
             continue
         if last_weights is not None and np.array_equal(weights, last_weights):

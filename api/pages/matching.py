@@ -32,6 +32,7 @@ from planner.domain import DeclineReason
 from planner.domain.permissions import Permission as P
 from planner.domain.permissions import allows
 from planner.domain.text import check_text
+from planner.matching import fairness
 from planner.matching import queries as matching_queries
 from planner.matching import service as matching
 from planner.young_people import scope as scope
@@ -39,9 +40,9 @@ from planner.young_people import scope as scope
 router = APIRouter(include_in_schema=False)
 
 STAGES = (
-    ("a", "Out of unsuitable accommodation"),
-    ("b", "Imminent needs"),
-    ("c", "Best fit"),
+    ("a", "Moving out of unsuitable accommodation"),
+    ("b", "Moves needed by a date"),
+    ("c", "Best fit for everyone else who needs or asked to move"),
 )
 DECLINE_LABELS = {
     DeclineReason.young_person_declined: "The young person declined",
@@ -68,9 +69,13 @@ def _view(db: DbSession, principal: Principal, run_id: int | None) -> dict[str, 
     for alt in details["alternatives"]:
         alternatives.setdefault(str(alt.get("vacancy_id", "")), []).append(alt)
     labels = matching_queries.vacancy_ids_by_label(db, set(alternatives))
-    references = {u.get("person_id", "") for u in unmatched} | {
-        a.get("person_id", "") for a in details["alternatives"]
-    }
+    values, values_note = matching.place_value_rows(run)
+    helpful = [v for v in values if v["more_moved_out"] > 0 or v["more_on_time"] > 0]
+    references = (
+        {u.get("person_id", "") for u in unmatched}
+        | {a.get("person_id", "") for a in details["alternatives"]}
+        | {r for v in helpful for r in (*v["who_moved_out"], *v["who_on_time"])}
+    )
     return {
         "run": run,
         "summary": details["summary"],
@@ -83,6 +88,8 @@ def _view(db: DbSession, principal: Principal, run_id: int | None) -> dict[str, 
             for vacancy, alts in sorted(alternatives.items())
         ],
         "unmet": details["summary"].get("unmet_need", []),
+        "place_values": helpful,
+        "place_values_note": values_note,
         "ids": matching_queries.young_person_ids(db, {r for r in references if r}),
     }
 
@@ -125,6 +132,70 @@ def matching_page(
             "decline_reasons": list(DECLINE_LABELS.items()),
             "today": clock.today(),
         },
+    )
+
+
+@router.get("/matching/one-more-place")
+def one_more_place_page(
+    request: Request,
+    db: DbSession,
+    principal: Annotated[Principal, allowed(P.view_forecasts)],
+) -> Response:
+    """For commissioners: what one more place of each kind would change in the latest run,
+    as totals (no young person is named)."""
+    run = matching_queries.latest_match_run(db)
+    rows: list[dict[str, Any]] = []
+    note = ""
+    if run is not None:
+        values, note = matching.place_value_rows(run)
+        rows = [v for v in values if v["more_moved_out"] > 0 or v["more_on_time"] > 0]
+    return render(
+        request,
+        "matching_place_values.html",
+        {
+            "title": "One more place would help",
+            "run": run,
+            "rows": rows,
+            "note": note,
+            "can_see_matching": allows(principal.user.role, P.view_matching),
+        },
+    )
+
+
+@router.get("/fairness")
+def fairness_page(
+    request: Request,
+    db: DbSession,
+    principal: Annotated[Principal, allowed(P.view_fairness)],
+    flagged: Annotated[bool, Query()] = False,
+) -> Response:
+    """The fairness audit: proposed, moved and waiting, by group, small counts suppressed."""
+    result = fairness.fairness_audit(db)
+    records = result.records()
+    return render(
+        request,
+        "fairness.html",
+        {
+            "title": "Fairness audit",
+            "audit": result,
+            "records": [r for r in records if r["flags"]] if flagged else records,
+            "flagged_rows": [r for r in records if r["flags"]],
+            "only_flagged": flagged,
+        },
+    )
+
+
+@router.get("/fairness.csv")
+def fairness_download(
+    db: DbSession,
+    principal: Annotated[Principal, allowed(P.view_fairness)],
+) -> Response:
+    """The fairness audit as CSV, as on the page; audited as an export."""
+    name, text = fairness.fairness_csv(db, actor=principal.user.username)
+    return Response(
+        text,
+        media_type="text/csv; charset=utf-8",
+        headers={"Content-Disposition": f'attachment; filename="{name}"'},
     )
 
 

@@ -93,6 +93,9 @@ class Settings(BaseSettings):
     # Comma-separated addresses the scheduled exception reports are announced to.
     director_report_to: str = ""
     board_report_to: str = ""
+    # The fairness audit shows a count below this as "fewer than N", hides the rates built on
+    # it and never flags a group that small (PLANNER_FAIRNESS_MIN_COUNT; docs/matching-workflow.md).
+    fairness_min_count: int = Field(default=5, ge=1, le=100)
 
     @field_validator("data_dir", mode="after")
     @classmethod

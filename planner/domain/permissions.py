@@ -47,6 +47,7 @@ class Permission(StrEnum):
     edit_young_people = "edit_young_people"  # needs, preferences, risks, adviser; in scope
     record_moves = "record_moves"  # moves, ended stays, leaving the service; in scope
     manage_inventory = "manage_inventory"  # vacancies, provisions and places
+    view_fairness = "view_fairness"  # the fairness audit of matching: totals, small ones hidden
 
 
 class RecordScope(StrEnum):
@@ -86,6 +87,7 @@ MATRIX: dict[Role, frozenset[Permission]] = {
             P.view_vacancies,
             P.view_forecasts,
             P.make_forecasts,
+            P.view_fairness,
         }
     ),
     # reviews everyone in unsuitable accommodation: all records and the totals; reports
@@ -111,6 +113,7 @@ MATRIX: dict[Role, frozenset[Permission]] = {
             P.edit_young_people,
             P.record_moves,
             P.manage_inventory,
+            P.view_fairness,
         }
     ),
     # keeps their own young people's records current, and knows what is free to offer them

@@ -205,6 +205,56 @@ def decide_command(
     console.print(message)
 
 
+@app.command("fairness")
+def fairness_command(
+    as_of: Annotated[str | None, typer.Option("--as-of", help="Date YYYY-MM-DD")] = None,
+    min_count: Annotated[
+        int | None,
+        typer.Option(
+            "--min-count",
+            min=1,
+            help="Show counts below this as 'fewer than N' (default PLANNER_FAIRNESS_MIN_COUNT)",
+        ),
+    ] = None,
+    flagged: Annotated[bool, typer.Option("--flagged", help="Only the flagged groups")] = False,
+    output: Annotated[OutputFormat, FormatOption] = OutputFormat.table,
+) -> None:
+    """Fairness audit: who is proposed, who is moved and who waits in unsuitable accommodation,
+    by gender, ethnicity, UASC status, age group and area, with small counts suppressed and
+    the groups that differ from everyone else flagged (docs/matching-workflow.md)."""
+    from planner.core.db import unit_of_work
+    from planner.matching import fairness
+
+    with unit_of_work(migrated_engine()) as session:
+        result = fairness.fairness_audit(session, as_of=parse_day(as_of), min_count=min_count)
+    rows = [r for r in result.records() if r["flags"] or not flagged]
+    print_listing(
+        output,
+        FAIRNESS_FIELDS,
+        rows,
+        title=f"Fairness audit across {result.match_runs} match run(s); counts under"
+        f" {result.min_count} suppressed",
+    )
+
+
+FAIRNESS_FIELDS = (
+    Field("dimension", "By"),
+    Field("group", "Group"),
+    Field("needing_a_move", "Needing a move", in_table=False),
+    Field("proposed", "Proposed", in_table=False),
+    Field("proposed_rate", "Proposed", justify="right"),
+    Field("others_proposed_rate", "Others", justify="right"),
+    Field("people_needing_a_move", "People needing a move", in_table=False),
+    Field("moved", "Moved", in_table=False),
+    Field("moved_rate", "Moved", justify="right"),
+    Field("others_moved_rate", "Others moved", in_table=False),
+    Field("unsuitable_stays", "Unsuitable stays", in_table=False),
+    Field("average_days_waiting", "Days waiting", justify="right"),
+    Field("others_average_days_waiting", "Others", in_table=False),
+    Field("flags", "Differs from everyone else"),
+)
+
+
 exclusions_app = typer.Typer(
     help="Declines remembered: pairs kept out of matching, young people withdrawn from it.",
     invoke_without_command=True,
@@ -323,10 +373,24 @@ def match_command(
         help="auto (arrays and HiGHS for large pure runs), pulp (the chosen solver through "
         "PuLP) or arrays.",
     ),
+    place_values: bool = typer.Option(
+        True,
+        "--place-values/--no-place-values",
+        help="Work out what one more place of each kind would change (place_values.csv).",
+    ),
+    alternatives: bool = typer.Option(
+        True,
+        "--alternatives/--no-alternatives",
+        help="Work out the alternatives for each vacancy and young person (alternatives.csv),"
+        " the slowest explanation.",
+    ),
 ) -> None:
     """Propose vacancies to young people: out of unsuitable accommodation first, then deadlines,
-    then best fit. Writes proposals.csv, unmatched.csv, alternatives.csv and summary.json."""
+    then best fit. Writes proposals.csv, unmatched.csv, alternatives.csv, unmet_need.csv,
+    exclusions.csv, place_values.csv (what one more place of each kind would change) and
+    summary.json."""
     from optimiser import MatchSettings, match_inputs
+    from optimiser.place_values import PlaceValueError, place_values_inputs
     from planner.matching.files import MatchFileError, read_match_inputs, write_match_outputs
 
     settings = MatchSettings(
@@ -334,6 +398,7 @@ def match_command(
         solver=solver.value,
         time_limit_seconds=time_limit,
         backend=backend.value,
+        alternatives=alternatives,
     )
     try:
         inputs = read_match_inputs(people, vacancies, settings, travel_times_path=travel_times)
@@ -343,10 +408,25 @@ def match_command(
             typer.echo(f"  {problem}", err=True)
         raise typer.Exit(BAD_INPUT) from None
     result = match_inputs(inputs)
+    values, values_note = None, None
+    if place_values:
+        try:
+            optimal = result.status == "optimal"
+            values = place_values_inputs(inputs, proposals=result.proposals if optimal else None)
+        except PlaceValueError as error:
+            values_note = f"place_values.csv not written: {error}"
+    else:
+        values_note = "place_values.csv not written (--no-place-values)"
     written = write_match_outputs(
         result,
         out,
+        place_values=values,
+        alternatives=alternatives,
         extra={
+            "place_values": values_note or "place_values.csv",
+            "alternatives": "alternatives.csv"
+            if alternatives
+            else "alternatives.csv not written (--no-alternatives)",
             "as_of": settings.as_of.isoformat(),
             "inputs": {
                 "people": str(people),
@@ -365,6 +445,8 @@ def match_command(
     )
     for warning in result.warnings:
         typer.echo(f"Warning: {warning}", err=True)
+    if values_note and place_values:
+        typer.echo(f"Warning: {values_note}", err=True)
     typer.echo(f"Wrote {', '.join(p.name for p in written)} to {out}")
     solved = any(status in ("optimal", "time_limit") for status in result.stages.get("status", []))
     if len(result.stages) and not solved:

@@ -17,6 +17,7 @@ import pandas as pd
 
 from optimiser import InputError, InputProblem, MatchInputs, MatchResult, MatchSettings
 from optimiser import prepare_inputs as _prepare
+from optimiser.place_values import place_value_table
 from planner.core.errors import InvalidInput
 from planner.records.spreadsheets import safe_cell
 
@@ -27,6 +28,7 @@ OUTPUT_FILES = (
     "alternatives.csv",
     "unmet_need.csv",
     "exclusions.csv",
+    "place_values.csv",
     "summary.json",
 )
 
@@ -143,23 +145,38 @@ def _csv(frame: pd.DataFrame, path: Path) -> None:
     for column in frame.columns:
         if pd.api.types.is_datetime64_any_dtype(frame[column]):
             frame[column] = frame[column].dt.strftime("%Y-%m-%d")
-    # formula-safe: a reference or a reason could start with = + - @ (see safe_cell)
-    frame.map(safe_cell).to_csv(path, index=False, lineterminator="\n")
+    # formula-safe: a reference or a reason could start with = + - @ (see safe_cell); only
+    # text can, so only the text columns are looked at, cell by cell
+    for column in frame.columns:
+        if not pd.api.types.is_numeric_dtype(frame[column]):
+            frame[column] = frame[column].map(safe_cell)
+    frame.to_csv(path, index=False, lineterminator="\n")
 
 
 def write_match_outputs(
-    result: MatchResult, out_dir: Path, *, extra: dict | None = None
+    result: MatchResult,
+    out_dir: Path,
+    *,
+    extra: dict | None = None,
+    place_values: pd.DataFrame | None = None,
+    alternatives: bool = True,
 ) -> list[Path]:
-    """Write proposals, unmatched, alternatives, unmet need, exclusions and summary.json."""
+    """Write proposals, unmatched, alternatives, unmet need, exclusions, the value of one more
+    place of each kind (when worked out: `optimiser.place_values`) and summary.json."""
     out_dir.mkdir(parents=True, exist_ok=True)
     written = []
-    for name, frame in (
+    frames = [
         ("proposals.csv", result.proposals),
         ("unmatched.csv", result.unmatched),
         ("alternatives.csv", result.alternatives),
         ("unmet_need.csv", result.unmet_need),
         ("exclusions.csv", result.exclusions),
-    ):
+    ]
+    if place_values is not None:
+        frames.append(("place_values.csv", place_value_table(place_values)))
+    if not alternatives:
+        frames = [(name, frame) for name, frame in frames if name != "alternatives.csv"]
+    for name, frame in frames:
         _csv(frame, out_dir / name)
         written.append(out_dir / name)
     summary = result.summary() | (extra or {})

@@ -24,6 +24,7 @@ from sqlalchemy import update
 from sqlmodel import Session, col, select
 
 from optimiser import InputError, match
+from optimiser.place_values import PlaceValueError, place_value_records, place_values
 from planner.core import audit, clock, errors
 from planner.domain import DeclineReason, PlacementType, ProposalStatus, VacancyStatus, birthday
 from planner.domain.stays import current_on, not_ended_on, planned_on, stay_state
@@ -266,6 +267,44 @@ def input_problems_message(problems: Any) -> str:
     )
 
 
+def _place_values(
+    people: pd.DataFrame,
+    vacancies: pd.DataFrame,
+    day: date,
+    solver: str,
+    time_limit_seconds: float,
+    travel_times: pd.DataFrame | None,
+    excluded_pairs: pd.DataFrame,
+    proposals: pd.DataFrame | None,
+) -> dict[str, Any]:
+    """What one more place of each kind would change, saved with the run (its summary JSON):
+    ``{"rows": [...], "note": ""}``, or no rows and a note saying why it was not worked out."""
+    try:
+        frame = place_values(
+            people,
+            vacancies,
+            as_of=day,
+            solver=solver,
+            time_limit_seconds=time_limit_seconds,
+            travel_times=travel_times,
+            excluded_pairs=excluded_pairs,
+            proposals=proposals,
+        )
+    except PlaceValueError as exc:
+        return {"rows": [], "note": f"The value of one more place was not worked out: {exc}."}
+    return {"rows": place_value_records(frame), "note": ""}
+
+
+def place_value_rows(run: MatchRun) -> tuple[list[dict[str, Any]], str]:
+    """The saved value of one more place of each kind, most valuable first, and a note.
+
+    Runs saved before this was worked out have none, and the note says so."""
+    saved = json.loads(run.summary).get("place_values")
+    if saved is None:
+        return [], "This run was saved before the value of one more place was worked out."
+    return list(saved.get("rows", [])), str(saved.get("note", ""))
+
+
 def run_matching(
     session: Session,
     *,
@@ -301,6 +340,16 @@ def run_matching(
         )
     except InputError as exc:  # a record the model cannot read: say which, never who
         raise InvalidDecision(input_problems_message(exc.problems)) from exc
+    values = _place_values(
+        people,
+        vacancies,
+        day,
+        solver,
+        time_limit_seconds,
+        travel_times,
+        excluded_pairs,
+        result.proposals if result.status == "optimal" else None,
+    )
     old = select(Proposal).where(Proposal.status == ProposalStatus.proposed)
     for proposal in session.exec(old):
         proposal.status = ProposalStatus.superseded
@@ -317,7 +366,8 @@ def run_matching(
                 "decisions": {
                     "pairs_excluded": len(excluded_pairs),
                     "young_people_withdrawn": len(withdrawn),
-                }
+                },
+                "place_values": values,
             },
             default=str,
         ),

@@ -89,7 +89,8 @@ def test_a_housing_officer_runs_matching_and_accepts_a_proposal(browser, live_se
         page.get_by_role("button", name="Run matching now").click()
         page.wait_for_url(f"{base}/matching")
         main = page.locator("main").inner_text()
-        assert "Stage a: Out of unsuitable accommodation (1)" in main
+        assert "Moving out of unsuitable accommodation (1)" in main
+        assert "Stage a" not in main and "stage a" not in main  # no stage letters
         assert "moves out of unsuitable accommodation" in main  # the reasons sentence
         axe.check(page, "matching with proposals")
         page.locator("main summary").first.click()  # open the decline form

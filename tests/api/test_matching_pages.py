@@ -330,3 +330,56 @@ def test_the_jobs_page_shows_every_job_and_no_case_data(client, web_db):
     assert "YP0001" not in page.text
     assert client.get("/escalations").status_code == 403
     assert client.get("/matching").status_code == 403
+
+
+def test_one_more_place_shows_on_matching_and_to_commissioners_without_names(client, web_db):
+    from planner.matching import service as matching
+
+    with unit_of_work(get_engine(web_db.url)) as session:
+        # more young people in B&B than the open places can take
+        waiting = [_in_bnb(session, f"WAIT{secrets.token_hex(3).upper()}") for _ in range(12)]
+        references = {p.reference for p in waiting}
+        matching.run_matching(session, actor="test")
+    council = web_db.council
+    manager = council.by_role["manager"]
+    sign_in(client, manager, council.passwords[manager])
+    page = client.get("/matching").text
+    assert "One more place would help" in page
+    section = page.split('id="one-more-place"')[1].split("<h2")[0]
+    assert "More moved out of unsuitable accommodation" in section
+    assert any(ref in section for ref in references)  # who it would help, by reference
+    assert 'href="/young-people/' in section
+    assert "stage" not in section.lower() and "cbc" not in section.lower()
+    client.post("/sign-out", data={"csrf_token": csrf_of(page)})
+    commissioner = council.by_role["commissioner"]
+    client2 = TestClient(client.app, base_url=ORIGIN)
+    client2.__enter__()
+    sign_in(client2, commissioner, council.passwords[commissioner])
+    totals = client2.get("/matching/one-more-place")
+    assert totals.status_code == 200
+    assert "One more place would help" in totals.text and "YP0" not in totals.text
+    assert not any(ref in totals.text for ref in references)
+    assert "More moved out of unsuitable accommodation" in totals.text
+    assert "Stage" not in totals.text and "stage a" not in totals.text
+    assert 'href="/matching/one-more-place"' in client2.get("/forecasts").text
+
+
+def test_the_fairness_audit_page_and_download_name_no_one_and_the_download_is_audited(
+    client, web_db
+):
+    council = web_db.council
+    manager = council.by_role["manager"]
+    sign_in(client, manager, council.passwords[manager])
+    page = client.get("/fairness")
+    assert page.status_code == 200
+    text = page.text
+    assert "Fairness audit" in text and "By group" in text
+    assert "YP0" not in text and "uasc" not in text.lower().replace("unaccompanied", "")
+    download = client.get("/fairness.csv")
+    assert download.status_code == 200
+    assert download.headers["content-type"].startswith("text/csv")
+    assert download.text.splitlines()[0].startswith("Looked at by,Group,")
+    assert "YP0" not in download.text
+    with unit_of_work(get_engine(web_db.url)) as session:
+        events = session.exec(select(AuditEvent).where(AuditEvent.entity == "fairness_audit")).all()
+    assert events and events[-1].actor == manager

@@ -69,6 +69,9 @@ PAGE_ROUTES = [
         404,
     ),
     ("GET", "/places-needed", P.make_forecasts, "/places-needed", 200),
+    ("GET", "/matching/one-more-place", P.view_forecasts, "/matching/one-more-place", 200),
+    ("GET", "/fairness", P.view_fairness, "/fairness", 200),
+    ("GET", "/fairness.csv", P.view_fairness, "/fairness.csv", 200),
     ("POST", "/places-needed", P.make_forecasts, "/places-needed", 422),  # no date chosen
     ("GET", "/audit", P.view_audit, "/audit", 200),
     ("GET", "/users", P.manage_users, "/users", 200),

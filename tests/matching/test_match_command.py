@@ -138,3 +138,50 @@ def test_a_reference_that_looks_like_a_formula_is_written_as_text(app, tmp_path)
     written = (tmp_path / "run" / "proposals.csv").read_text()
     assert "'=HYPERLINK(1)" in written
     assert "\n=HYPERLINK" not in written and ",=HYPERLINK" not in written
+
+
+def test_the_value_of_one_more_place_is_written_in_people_s_words(app, tmp_path):
+    result = invoke(app, *example_args(tmp_path / "run"))
+    assert result.exit_code == 0, result.output
+    values = pd.read_csv(tmp_path / "run" / "place_values.csv", keep_default_na=False)
+    assert list(values.columns) == [
+        "Placement type",
+        "Area",
+        "Lot",
+        "Like vacancy",
+        "Kind of place",
+        "More moved out of unsuitable accommodation",
+        "More meeting their deadline",
+        "Who",
+    ]
+    assert len(values) > 0 and "_" not in " ".join(values["Placement type"])
+    ranked = list(
+        zip(
+            values["More moved out of unsuitable accommodation"],
+            values["More meeting their deadline"],
+            strict=True,
+        )
+    )
+    assert ranked == sorted(ranked, reverse=True)
+    summary = json.loads((tmp_path / "run" / "summary.json").read_text())
+    assert summary["place_values"] == "place_values.csv"
+
+
+def test_no_place_values_says_so_in_the_summary(app, tmp_path):
+    result = invoke(app, *example_args(tmp_path / "run"), "--no-place-values")
+    assert result.exit_code == 0, result.output
+    assert not (tmp_path / "run" / "place_values.csv").exists()
+    summary = json.loads((tmp_path / "run" / "summary.json").read_text())
+    assert "--no-place-values" in summary["place_values"]
+
+
+def test_no_alternatives_is_said_not_silent(app, tmp_path):
+    result = CliRunner().invoke(
+        app, ["match", *example_args(tmp_path / "run"), "--no-alternatives"]
+    )
+    assert result.exit_code == 0, result.output
+    assert not (tmp_path / "run" / "alternatives.csv").exists()
+    assert (tmp_path / "run" / "proposals.csv").exists()
+    summary = json.loads((tmp_path / "run" / "summary.json").read_text())
+    assert "--no-alternatives" in summary["alternatives"]
+    assert any("alternatives were not worked out" in w for w in summary["warnings"])

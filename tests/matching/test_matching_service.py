@@ -298,3 +298,30 @@ def test_a_move_cannot_start_before_the_place_itself_opens(session):
             start=date(2024, 4, 30),
         )
     assert "1 May 2024" in refused.value.message
+
+
+def test_a_run_saves_what_one_more_place_of_each_kind_would_change(session):
+    """Three people in B&B or sofa surfing can use the scheme's two places: one more place
+    like them moves the third out (sofa surfing comes after B&B), and the run says who."""
+    from planner.matching.service import place_value_rows
+
+    _small_council(session)
+    with clock.frozen(AS_OF):
+        third = factories.young_person(session)
+        factories.stay(
+            session,
+            young_person=third,
+            placement_type=PlacementType.bed_and_breakfast,
+            start_date=AS_OF - timedelta(days=5),
+        )
+    run = run_matching(session, actor="officer", as_of=AS_OF)
+    rows, note = place_value_rows(run)
+    assert note == "" and len(rows) == 1  # the two vacancies are one kind of place
+    (row,) = rows
+    sofa = session.exec(
+        select(YoungPerson)
+        .join(Stay, Stay.young_person_id == YoungPerson.id)
+        .where(Stay.placement_type == PlacementType.sofa_surfing)
+    ).one()
+    assert row["more_moved_out"] == 1 and row["who_moved_out"] == [sofa.reference]
+    assert row["placement_type"] == "Supported accommodation"

@@ -1,0 +1,467 @@
+"""The value of one more place: what one more vacancy of each kind would change.
+
+For each distinct *vacancy profile* (the rules a vacancy carries: placement type, area, lot,
+cohort, ages, gender, support level, Ofsted registration, step-free access, parent and child,
+pets, risks it does not accept), the first two stages are solved again with one more place
+like the open vacancy of that profile free soonest (a copy of its row with a new id and one
+place), and compared with the run as it is:
+
+* `more_moved_out`: how many more young people leave unsuitable accommodation (stage a);
+* `more_on_time`: how many more imminent needs are met by their deadline (stage b);
+* `who`: the young people moved out or meeting their deadline with the extra place who are
+  not without it (pseudonymous references).
+
+The figures are exact: every profile is a re-solve, not a dual estimate. LP duals of stage a
+give the change for a marginal unit of a vacancy's capacity only when the dual is unique,
+which a degenerate matching rarely has, so they are not used. The first stages place a unique
+set of young people (docs/optimiser.md, "Why stage a is solved exactly"), so any exact solver
+returns the same sets; a pure run is re-solved on the array path (HiGHS in the process, a few
+milliseconds per profile at council size), a run with side constraints on the PuLP path with
+HiGHS (in the process too). The rules are applied once, to the vacancies and all the copies
+together: a copy's pairs are exactly the pairs it would have in a run of its own, because every rule
+looks at one young person and one vacancy at a time.
+
+    values = place_values(people, vacancies, as_of=date(2024, 5, 1))
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import functools
+import time
+from dataclasses import replace
+
+import numpy as np
+import pandas as pd
+
+from optimiser.inputs import MatchInputs, MatchSettings, prepare_inputs
+from optimiser.model import Graph
+from optimiser.needs import assess_needs
+from optimiser.rules import assess_pairs, build_area_index, vacancy_dates
+from optimiser.stages import ARRAYS, PULP, StageInputs, run_stages
+from optimiser.vocabulary import PLACEMENT_TYPE_LABELS
+
+# The rules that make two vacancies "the same kind of place" for a young person.
+PROFILE_COLUMNS: tuple[str, ...] = (
+    "placement_type",
+    "area",
+    "lot",
+    "cohort",
+    "min_age",
+    "max_age",
+    "gender",
+    "support_level",
+    "ofsted_registered",
+    "step_free",
+    "parent_and_child",
+    "pets_allowed",
+    "excluded_risks",
+)
+COPY_SUFFIX = "+1"  # the id of the extra place: the vacancy it copies, then this
+
+PLACE_VALUE_COLUMNS: tuple[str, ...] = (
+    "placement_type",
+    "area",
+    "lot",
+    "like_vacancy",
+    "profile",
+    "more_moved_out",
+    "more_on_time",
+    "who_moved_out",
+    "who_on_time",
+)
+
+
+def _profile_text(row: pd.Series) -> str:
+    """The profile in words, for people: the rules that differ from an open place."""
+    parts = [f"ages {row['min_age']}-{row['max_age']}"]
+    if row["gender"] != "any":
+        parts.append(f"{row['gender']} only")
+    if row["cohort"] != "any":
+        cohort = str(row["cohort"])
+        parts.append(f"ring-fenced: {LOT_LABELS.get(cohort, cohort.replace('_', ' '))}")
+    parts.append(f"{row['support_level']} support")
+    for column, words in (
+        ("ofsted_registered", "Ofsted registered"),
+        ("step_free", "step-free"),
+        ("parent_and_child", "parent and child"),
+        ("pets_allowed", "pets allowed"),
+    ):
+        if bool(row[column]):
+            parts.append(words)
+    if row["excluded_risks"]:
+        parts.append("does not accept " + ", ".join(row["excluded_risks"]))
+    return "; ".join(parts)
+
+
+def profile_representatives(vacancies: pd.DataFrame) -> pd.DataFrame:
+    """One open vacancy per profile: the one free soonest (then the smallest id).
+
+    A place reserved for a named young person is not a kind of place anyone else can have, so
+    reserved vacancies are left out.
+    """
+    open_ = vacancies[vacancies["reserved_for"].isna()]
+    if open_.empty:
+        return open_.copy()
+    key = open_[list(PROFILE_COLUMNS)].astype(str).agg("|".join, axis=1)
+    order = open_.assign(
+        _key=key,
+        _from=open_["available_from"].fillna(pd.Timestamp.min),
+    ).sort_values(["_key", "_from", "vacancy_id"], kind="stable")
+    return order.drop_duplicates("_key").drop(columns=["_key", "_from"]).reset_index(drop=True)
+
+
+def _solve_first_stages(
+    inputs: MatchInputs,
+    needs: pd.DataFrame,
+    on_time: np.ndarray,
+    person: np.ndarray,
+    vacancy: np.ndarray,
+    capacity: np.ndarray,
+    time_limit: float,
+    stop_after: str = "b",
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Who stage a moves out, whose deadline stage b meets, and the last stage's pairs."""
+    vacancies = inputs.vacancies
+    graph = Graph(
+        person=person,
+        vacancy=vacancy,
+        person_ids=inputs.people["person_id"].to_numpy(),
+        vacancy_ids=vacancies["vacancy_id"].to_numpy(),
+        capacity=capacity,
+        provision_ids=vacancies["provision_id"].to_numpy(),
+        lots=vacancies["lot"].to_numpy(),
+        risk_flags=inputs.people["risk_flags"],
+        together_group=inputs.people["together_group"],
+        mix_limits=inputs.mix_limits,
+        lot_limits=inputs.lot_limits,
+    )
+    side = inputs.has_side_constraints
+    solution = run_stages(
+        StageInputs(
+            graph=graph,
+            need=needs["need"].to_numpy(),
+            tier=needs["tier"].to_numpy(),
+            urgency_rank=needs["urgency_rank"].to_numpy(),
+            deadline_rank=needs["deadline_rank"].to_numpy(),
+            on_time=on_time,
+            score=np.zeros(len(person)),
+            side_constraints=side,
+            solver="highs",  # in the process: no file round trip per kind of place
+            time_limit=time_limit,
+            backend=PULP if side else ARRAYS,
+            stop_after=stop_after,
+        )
+    )
+    if solution.status != "optimal":
+        raise PlaceValueError(
+            f"the first stages did not solve to optimality ({solution.status}); "
+            "the value of one more place was not worked out"
+        )
+    return solution.moved_out, solution.deadline_met, solution.chosen
+
+
+def reached_by_alternating_paths(
+    person: np.ndarray,
+    vacancy: np.ndarray,
+    usable: np.ndarray,
+    chosen: np.ndarray,
+    start: np.ndarray,
+    vacancies: int,
+) -> np.ndarray:
+    """Per young person: reached from `start` by a path that alternates a usable pair and a
+    chosen pair (young person -> vacancy -> someone placed there -> vacancy ...).
+
+    A new place changes a stage's set only if it can be reached this way from a young person
+    the stage did not place: otherwise every prefix of the urgency (or deadline) order has the
+    same rank with and without it, so the greedy set of the matroid is the same
+    (docs/optimiser.md, "The value of one more place").
+    """
+    reached = start.copy()
+    seen = np.zeros(vacancies, dtype=bool)
+    while True:
+        new_vacancies = np.zeros(vacancies, dtype=bool)
+        new_vacancies[vacancy[usable & reached[person]]] = True
+        new_vacancies &= ~seen
+        if not new_vacancies.any():
+            return reached
+        seen |= new_vacancies
+        holders = np.zeros(len(reached), dtype=bool)
+        holders[person[chosen & new_vacancies[vacancy]]] = True
+        if not (holders & ~reached).any():
+            return reached
+        reached |= holders
+
+
+def _from_proposals(
+    proposals: pd.DataFrame,
+    person_ids: np.ndarray,
+    vacancy_ids: np.ndarray,
+    person: np.ndarray,
+    vacancy: np.ndarray,
+) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """The first stages' sets and matchings, from an optimal run's proposals."""
+    position = {pid: k for k, pid in enumerate(person_ids)}
+    place = {vid: k for k, vid in enumerate(vacancy_ids)}
+    moved_out = np.zeros(len(person_ids), dtype=bool)
+    met = np.zeros(len(person_ids), dtype=bool)
+    keys = set()
+    for pid, vid, stage in proposals[["person_id", "vacancy_id", "stage"]].itertuples(index=False):
+        k = position[pid]
+        moved_out[k] |= stage == "a"
+        met[k] |= stage == "b"
+        keys.add(k * len(vacancy_ids) + place[vid])
+    chosen = np.isin(person.astype(np.int64) * len(vacancy_ids) + vacancy, list(keys))
+    return moved_out, met, chosen & moved_out[person], chosen & (moved_out | met)[person]
+
+
+@functools.cache
+def _quiet_highs_banner() -> None:
+    """HiGHS prints its banner on standard output when the first solver of a process is made,
+    before any option can turn output off; the value of one more place uses HiGHS even when
+    the run used CBC, so the banner would land in the middle of a command's output. Make the
+    first one here with standard output pointed at the null device (once per process)."""
+    import os
+    import sys
+
+    import highspy
+
+    try:
+        sys.stdout.flush()
+        saved, null = os.dup(1), os.open(os.devnull, os.O_WRONLY)
+    except OSError:
+        return
+    try:
+        os.dup2(null, 1)
+        highspy.Highs()
+    finally:
+        os.dup2(saved, 1)
+        os.close(saved)
+        os.close(null)
+
+
+class PlaceValueError(RuntimeError):
+    """The re-solves did not finish: no figure is better than a wrong one."""
+
+
+def place_values_inputs(
+    inputs: MatchInputs,
+    *,
+    time_limit_seconds: float | None = None,
+    proposals: pd.DataFrame | None = None,
+) -> pd.DataFrame:
+    """One row per vacancy profile, most valuable first (see the module's docstring).
+
+    Columns: `PLACE_VALUE_COLUMNS`; `who_moved_out` and `who_on_time` are tuples of person ids.
+    `proposals`, the proposals of an *optimal* match of the same inputs (person_id,
+    vacancy_id, stage), saves solving the run as it is again: its stage a and b proposals
+    are the first stages' sets, and the pairs they use are a matching of them on the
+    first stages' pairs (stage c keeps those young people on such pairs).
+    """
+    started = time.perf_counter()
+    _quiet_highs_banner()
+    limit = time_limit_seconds or inputs.settings.time_limit_seconds
+    original = inputs.vacancies
+    representatives = profile_representatives(original)
+    copies = representatives.assign(
+        vacancy_id=representatives["vacancy_id"].astype(str) + COPY_SUFFIX, capacity=1
+    )
+    like = representatives["vacancy_id"].to_numpy()
+    # the copies go after the vacancies: positions below len(original) are the run's own
+    extended = replace(inputs, vacancies=pd.concat([original, copies], ignore_index=True))
+    needs = assess_needs(extended)
+    areas = build_area_index(extended)
+    compatibility = assess_pairs(extended, needs, areas)
+    person, vacancy = compatibility.person, compatibility.vacancy
+    dates = vacancy_dates(extended).to_numpy(dtype="datetime64[ns]")
+    deadline = needs["deadline"].to_numpy(dtype="datetime64[ns]")[person]
+    on_time = ~np.isnat(deadline) & (dates[vacancy] <= deadline)
+    capacity = extended.vacancies["capacity"].to_numpy(dtype=np.int64)
+    own = vacancy < len(original)
+
+    def first_stages(keep: np.ndarray, stop_after: str = "b"):  # type: ignore[no-untyped-def]
+        remaining = limit - (time.perf_counter() - started)
+        if remaining <= 0:
+            raise PlaceValueError("the time limit ran out before every kind of place was tried")
+        return _solve_first_stages(
+            extended,
+            needs,
+            on_time[keep],
+            person[keep],
+            vacancy[keep],
+            capacity,
+            remaining,
+            stop_after,
+        )
+
+    pure = not extended.has_side_constraints
+    ids = extended.people["person_id"].to_numpy()
+    if pure and proposals is not None:
+        base_out, base_met, chosen_a, chosen_b = _from_proposals(
+            proposals, ids, extended.vacancies["vacancy_id"].to_numpy(), person[own], vacancy[own]
+        )
+    else:
+        base_out, base_met, chosen_b = first_stages(own)
+    affected = np.ones(len(copies), dtype=bool)
+    unsuitable = needs["urgency_rank"].to_numpy() >= 0
+    imminent = needs["deadline_rank"].to_numpy() >= 0
+    to_copy = ~own
+    touched = np.zeros(len(capacity), dtype=bool)
+    if pure:  # a place nobody unplaced can reach changes nothing (see the function's doc)
+        if proposals is None:
+            chosen_a = (
+                first_stages(own, "a")[2]
+                if (unsuitable & ~base_out).any()
+                else np.zeros(int(own.sum()), dtype=bool)  # nobody is left to reach from
+            )
+        p = person[own]
+        in_a = unsuitable[p]
+        reach_a = reached_by_alternating_paths(
+            p, vacancy[own], in_a, chosen_a, unsuitable & ~base_out, len(capacity)
+        )
+        in_b = (base_out[p] | (imminent[p] & on_time[own])) & ~(unsuitable & ~base_out)[p]
+        reach_b = reached_by_alternating_paths(
+            p, vacancy[own], in_b, chosen_b, imminent & ~base_met, len(capacity)
+        )
+        stage_a_edge = to_copy & unsuitable[person] & reach_a[person]
+        stage_b_edge = (
+            to_copy
+            & (base_out[person] | (imminent[person] & on_time))
+            & ~(unsuitable & ~base_out)[person]
+            & reach_b[person]
+        )
+        touched[vacancy[stage_a_edge | stage_b_edge]] = True
+        affected = touched[len(original) :]
+    else:
+        # With side constraints: a place that no one the first stages count (in unsuitable
+        # accommodation, or imminent on a pair free in time) and no member of a together
+        # group could take, outside a lot with a minimum, changes neither figure: any
+        # solution using it for someone else stays feasible, with the same stage values,
+        # when that one proposal is dropped (every other side constraint is an upper bound).
+        together = extended.people["together_group"].notna().to_numpy()
+        counted = unsuitable[person] | (imminent[person] & on_time) | together[person]
+        touched[vacancy[to_copy & counted]] = True
+        limits = extended.lot_limits
+        with_minimum = (
+            set(limits.loc[limits["min_young_people"] > 0, "lot"]) if len(limits) else set()
+        )
+        copy_lots = extended.vacancies["lot"].to_numpy()[len(original) :]
+        affected = touched[len(original) :] | np.isin(copy_lots, list(with_minimum))
+    rows = []
+    for k in range(len(copies)):
+        moved_out, met = base_out, base_met
+        if affected[k]:
+            moved_out, met, _ = first_stages(own | (vacancy == len(original) + k))
+        row = representatives.iloc[k]
+        rows.append(
+            {
+                "placement_type": row["placement_type"],
+                "area": row["area"],
+                "lot": row["lot"],
+                "like_vacancy": like[k],
+                "profile": _profile_text(row),
+                "more_moved_out": int(moved_out.sum() - base_out.sum()),
+                "more_on_time": int(met.sum() - base_met.sum()),
+                "who_moved_out": tuple(sorted(ids[moved_out & ~base_out])),
+                "who_on_time": tuple(sorted(ids[met & ~base_met])),
+            }
+        )
+    frame = pd.DataFrame(rows, columns=list(PLACE_VALUE_COLUMNS))
+    if frame.empty:
+        return frame
+    return frame.sort_values(
+        ["more_moved_out", "more_on_time", "placement_type", "area", "like_vacancy"],
+        ascending=[False, False, True, True, True],
+        kind="stable",
+    ).reset_index(drop=True)
+
+
+def place_values(
+    people: pd.DataFrame,
+    vacancies: pd.DataFrame,
+    *,
+    as_of: dt.date,
+    travel_times: pd.DataFrame | None = None,
+    mix_limits: pd.DataFrame | None = None,
+    lot_limits: pd.DataFrame | None = None,
+    excluded_pairs: pd.DataFrame | None = None,
+    proposals: pd.DataFrame | None = None,
+    **settings: object,
+) -> pd.DataFrame:
+    """The value of one more place of each kind, from the same frames as `match` (and,
+    optionally, the proposals of an optimal match of them: see `place_values_inputs`)."""
+    inputs = prepare_inputs(
+        people,
+        vacancies,
+        MatchSettings(as_of=as_of, **settings),  # type: ignore[arg-type]
+        travel_times=travel_times,
+        mix_limits=mix_limits,
+        lot_limits=lot_limits,
+        excluded_pairs=excluded_pairs,
+    )
+    return place_values_inputs(inputs, proposals=proposals)
+
+
+LOT_LABELS = {
+    "any": "not ring-fenced",
+    "uasc": "unaccompanied asylum-seeking young people",
+    "care_leavers": "care leavers",
+    "homeless_16_21": "homeless 16-21",
+}
+
+
+def placement_type_label(placement_type: str) -> str:
+    """'council_flat' -> 'Council flat': the label of a placement type at the head of a row."""
+    label = PLACEMENT_TYPE_LABELS.get(placement_type, placement_type.replace("_", " "))
+    for article in ("a ", "an "):
+        if label.startswith(article):
+            label = label[len(article) :]
+    return label[:1].upper() + label[1:]
+
+
+def place_value_records(values: pd.DataFrame) -> list[dict[str, object]]:
+    """The rows as JSON-ready records with labels people read (what a run saves and pages show)."""
+    return [
+        {
+            "placement_type": placement_type_label(str(row["placement_type"])),
+            "area": row["area"],
+            "lot": LOT_LABELS.get(str(row["lot"]), str(row["lot"]).replace("_", " ")),
+            "like_vacancy": row["like_vacancy"],
+            "profile": row["profile"],
+            "more_moved_out": int(row["more_moved_out"]),
+            "more_on_time": int(row["more_on_time"]),
+            "who_moved_out": list(row["who_moved_out"]),
+            "who_on_time": list(row["who_on_time"]),
+        }
+        for row in values.to_dict(orient="records")
+    ]
+
+
+# The headers of place_values.csv, in people's words, and the record field each one shows.
+PLACE_VALUE_HEADERS: tuple[tuple[str, str], ...] = (
+    ("Placement type", "placement_type"),
+    ("Area", "area"),
+    ("Lot", "lot"),
+    ("Like vacancy", "like_vacancy"),
+    ("Kind of place", "profile"),
+    ("More moved out of unsuitable accommodation", "more_moved_out"),
+    ("More meeting their deadline", "more_on_time"),
+    ("Who", "who"),
+)
+
+
+def who_text(record: dict[str, object]) -> str:
+    """'YP01 (moved out of unsuitable accommodation); YP07 (meets their deadline)'."""
+    moved = [f"{p} (moved out of unsuitable accommodation)" for p in record["who_moved_out"]]  # type: ignore[attr-defined]
+    met = [f"{p} (meets their deadline)" for p in record["who_on_time"]]  # type: ignore[attr-defined]
+    return "; ".join(moved + met)
+
+
+def place_value_table(values: pd.DataFrame) -> pd.DataFrame:
+    """place_values.csv: one row per kind of place, headers in people's words."""
+    records = place_value_records(values)
+    rows = [
+        [who_text(r) if field == "who" else r[field] for _, field in PLACE_VALUE_HEADERS]
+        for r in records
+    ]
+    return pd.DataFrame(rows, columns=[header for header, _ in PLACE_VALUE_HEADERS])
