@@ -13,9 +13,11 @@ from api.deps import (
     Principal,
     allowed,
 )
+from api.pages.records import DONE
 from api.templating import render
 from planner.domain import Role
 from planner.domain.permissions import Permission as P
+from planner.domain.permissions import allows
 from planner.young_people import queries as young_people
 
 router = APIRouter(include_in_schema=False)
@@ -56,6 +58,15 @@ def young_person(
 ) -> Response:
 
     record = young_people.get_record(db, viewer=principal.user, young_person_id=young_person_id)
+    role = principal.user.role
     return render(
-        request, "young_person.html", {"title": f"Young person {record.reference}", "r": record}
+        request,
+        "young_person.html",
+        {
+            "title": f"Young person {record.reference}",
+            "r": record,
+            "done": DONE.get(request.query_params.get("done", ""), ""),
+            "can_move": allows(role, P.record_moves),
+            "can_edit": allows(role, P.edit_young_people),
+        },
     )
