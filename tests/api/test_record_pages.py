@@ -187,3 +187,33 @@ def test_a_provision_page_shows_places_without_names_and_declares_a_vacancy(clie
     data = {"csrf_token": csrf_of(page.text)}
     bad = client.post(f"{link}/vacancies", data=data | _date("available_from", TODAY))
     assert bad.status_code == 422 and 'href="#place_id"' in bad.text
+
+
+def test_the_young_people_list_is_searched_and_filtered_by_get(client, web_db):
+    _as(client, web_db, "manager")
+
+    def refs(url: str) -> set[str]:
+        response = client.get(url)
+        assert response.status_code == 200, url
+        return set(re.findall(r">(YP\d{4})</a>", response.text))
+
+    assert refs("/young-people") == {"YP0001", "YP0002", "YP0003"}
+    assert refs("/young-people?reference=yp0002") == {"YP0002"}
+    assert refs("/young-people?reference=0%25") == set()  # a wildcard is searched as typed
+    assert refs("/young-people?adviser=pa01") == {"YP0001", "YP0003"}
+    assert refs("/young-people?area=Bridport") == {"YP0003"}
+    assert refs("/young-people?placement_type=bed_and_breakfast") == {"YP0001"}
+    assert refs("/young-people?show=unsuitable") == {"YP0001"}
+    assert refs("/young-people?unsuitable=true") == {"YP0001"}  # the older links still work
+    assert refs("/young-people?show=suitable") == {"YP0002"}
+    assert refs("/young-people?show=unsuitable&area=Weymouth&adviser=pa02") == set()
+    kept = client.get("/young-people?reference=YP&area=Bridport").text
+    assert 'value="YP"' in kept and '<option value="Bridport" selected>' in kept
+    assert client.get("/young-people?placement_type=castle").status_code == 422
+
+
+def test_a_personal_adviser_filters_only_their_own_and_sees_no_adviser_filter(client, web_db):
+    sign_in(client, "pa01", web_db.council.passwords["pa01"])
+    page = client.get("/young-people?adviser=pa02")
+    assert 'name="adviser"' not in page.text
+    assert set(re.findall(r">(YP\d{4})</a>", page.text)) == {"YP0001", "YP0003"}
