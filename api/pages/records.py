@@ -153,6 +153,8 @@ def _submit(
     status = 422
     if call is not None and not errors:
         errors, status = attempt(db, call)
+        if not errors and done == "leave":  # their record has left every list and scope
+            return see_other(f"/young-people?done={done}")
         if not errors:
             return see_other(f"/young-people/{person_id}?done={done}")
     return _show(

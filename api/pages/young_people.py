@@ -77,6 +77,7 @@ def young_people_list(
             "advisers": [] if own else advisers,
             "areas": areas,
             "types": list(PlacementType),
+            "done": DONE.get(request.query_params.get("done", ""), ""),
         },
     )
 

@@ -217,3 +217,41 @@ def test_a_personal_adviser_filters_only_their_own_and_sees_no_adviser_filter(cl
     page = client.get("/young-people?adviser=pa02")
     assert 'name="adviser"' not in page.text
     assert set(re.findall(r">(YP\d{4})</a>", page.text)) == {"YP0001", "YP0003"}
+
+
+def test_a_stay_is_ended_and_someone_leaves_the_service(client, web_db):
+    council = web_db.council
+    _as(client, web_db, "housing_officer")
+    own = council.own_young_person
+    assert "No move is planned" in client.get(f"/young-people/{own}/cancel-move").text
+    form = client.get(f"/young-people/{own}/end-stay")
+    data = {"csrf_token": csrf_of(form.text), "version": _version(form.text)}
+    early = TODAY - timedelta(days=400)
+    before = client.post(
+        f"/young-people/{own}/end-stay", data=data | {"reason": "evicted"} | _date("on", early)
+    )
+    assert before.status_code == 422 and 'href="#on-day"' in before.text
+    assert f'value="{early.year}"' in before.text
+    ended = client.post(
+        f"/young-people/{own}/end-stay",
+        data=data | {"reason": "evicted"} | _date("on", TODAY - timedelta(days=1)),
+        follow_redirects=False,
+    )
+    assert ended.status_code == 303
+    assert "The stay is ended." in client.get(ended.headers["location"]).text
+    form = client.get(f"/young-people/{own}/leave")
+    data["version"] = _version(form.text)
+    future = client.post(
+        f"/young-people/{own}/leave",
+        data=data | {"reason": "moved_away"} | _date("on", TODAY + timedelta(days=2)),
+    )
+    assert future.status_code == 422 and "cannot be in the future" in future.text
+    left = client.post(
+        f"/young-people/{own}/leave",
+        data=data | {"reason": "moved_away"} | _date("on", TODAY),
+        follow_redirects=False,
+    )
+    assert left.status_code == 303 and left.headers["location"] == "/young-people?done=leave"
+    listed = client.get(left.headers["location"]).text
+    assert "left the service" in listed and "YP0001" not in listed
+    assert client.get(f"/young-people/{own}").status_code == 404
