@@ -140,7 +140,7 @@ def _submit(
     form: dict[str, str],
     *,
     build: Callable[[young_people.YoungPersonRecord], dict[str, Any]],
-    change: Callable[[int, dict[str, str], dict[str, str]], Callable[[], Any] | None],
+    change: Callable[..., Callable[[], Any] | None],
     done: str,
 ) -> Response:
     """Read the form (``change`` returns the service call, or None with ``errors`` filled),
@@ -149,7 +149,7 @@ def _submit(
     page = build(record)
     errors: dict[str, str] = {}
     version = form_version(form)
-    call = change(version, form, errors)
+    call = change(version, form, errors, record)
     status = 422
     if call is not None and not errors:
         errors, status = attempt(db, call)
@@ -246,7 +246,7 @@ def record_move(
     form: CheckedForm,
     young_person_id: PersonId,
 ) -> Response:
-    def change(version: int, form: dict[str, str], errors: dict[str, str]) -> Any:
+    def change(version: int, form: dict[str, str], errors: dict[str, str], *_: object) -> Any:
         start = read_date(form, "start", "date of the move", errors)
         end = read_date(form, "expected_end", "expected end", errors, required=False)
         place = form.get("place_id", "").strip()
@@ -360,8 +360,12 @@ def edit_details(
     form: CheckedForm,
     young_person_id: PersonId,
 ) -> Response:
-    def change(version: int, form: dict[str, str], errors: dict[str, str]) -> Any:
-        record = _record(db, principal, young_person_id)
+    def change(
+        version: int,
+        form: dict[str, str],
+        errors: dict[str, str],
+        record: young_people.YoungPersonRecord,
+    ) -> Any:
         before = _details_form(record)
         review = read_date(
             form, "pathway_plan_review_due", "pathway plan review date", errors, required=False
@@ -485,7 +489,7 @@ def cancel_move(
     form: CheckedForm,
     young_person_id: PersonId,
 ) -> Response:
-    def change(version: int, form: dict[str, str], errors: dict[str, str]) -> Any:
+    def change(version: int, form: dict[str, str], errors: dict[str, str], *_: object) -> Any:
         if not form.get("reason"):
             errors["reason"] = "Choose why the move is cancelled."
             return None
@@ -529,7 +533,7 @@ def redate_move(
     form: CheckedForm,
     young_person_id: PersonId,
 ) -> Response:
-    def change(version: int, form: dict[str, str], errors: dict[str, str]) -> Any:
+    def change(version: int, form: dict[str, str], errors: dict[str, str], *_: object) -> Any:
         start = read_date(form, "start", "new date of the move", errors)
         if not form.get("reason"):
             errors["reason"] = "Choose why the date changes."
@@ -604,8 +608,8 @@ def _leave_page(record: young_people.YoungPersonRecord) -> dict[str, Any]:
 
 def _dated_reason(
     what: str, call: Callable[..., Any], db: DbSession, principal: Principal, person_id: int
-) -> Callable[[int, dict[str, str], dict[str, str]], Any]:
-    def change(version: int, form: dict[str, str], errors: dict[str, str]) -> Any:
+) -> Callable[..., Any]:
+    def change(version: int, form: dict[str, str], errors: dict[str, str], *_: object) -> Any:
         on = read_date(form, "on", what, errors)
         if not form.get("reason"):
             errors["reason"] = "Choose a reason."
