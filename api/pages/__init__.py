@@ -14,6 +14,7 @@ from api.pages import (
     home,
     inventory,
     matching,
+    records,
     scenarios,
     young_people,
 )
@@ -22,6 +23,7 @@ ROUTERS = [
     accounts.router,
     home.router,
     young_people.router,
+    records.router,
     inventory.router,
     forecasting.router,
     scenarios.router,

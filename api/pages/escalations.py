@@ -22,9 +22,9 @@ from api.deps import (
     allowed,
     form_date,
     form_version,
+    iso_date,
     see_other,
 )
-from api.errors import Refused
 from api.templating import render
 from planner.core import clock
 from planner.core.errors import InvalidInput, PlannerError
@@ -100,7 +100,13 @@ def _escalation_page(
     escalation_id: int,
     *,
     recorded: str = "",
+    recorded_on: str = "",
+    errors: dict[str, str] | None = None,
+    form: dict[str, str] | None = None,
+    status_code: int = 200,
 ) -> Response:
+    errors = errors or {}
+    day = iso_date(recorded_on)
     view = escalation_queries.get_escalation_or_raise(
         db, viewer=principal.user, escalation_id=escalation_id
     )
@@ -108,14 +114,22 @@ def _escalation_page(
         request,
         "escalation.html",
         {
-            "title": f"Escalation {view.id}: {view.reference}",
+            "title": ("Error: " if errors else "") + f"Escalation {view.id}: {view.reference}",
             "e": view,
             "can_manage": allows(principal.user.role, P.manage_escalations),
             "can_open_records": allows(principal.user.role, P.view_young_people),
             "recorded": ACTION_LABELS.get(recorded, ""),
+            "recorded_on": day,
             "labels": ACTION_LABELS,
             "today": clock.today(),
+            "errors": errors,
+            "error_list": [
+                {"text": message, "href": f"#{field}" + ("" if "note" in field else "-day")}
+                for field, message in errors.items()
+            ],
+            "form": form or {},
         },
+        status_code=status_code,
     )
 
 
@@ -126,9 +140,12 @@ def escalation_page(
     principal: Annotated[Principal, allowed(P.view_escalations)],
     escalation_id: Annotated[int, Path(ge=1, le=ID_MAX)],
     recorded: Annotated[str, Query(max_length=20, pattern=r"^[a-z_]*$")] = "",
+    on: Annotated[str, Query(max_length=10)] = "",
 ) -> Response:
     """One escalation: where, how long, level and why, the plan, and its trail."""
-    return _escalation_page(request, db, principal, escalation_id, recorded=recorded)
+    return _escalation_page(
+        request, db, principal, escalation_id, recorded=recorded, recorded_on=on
+    )
 
 
 @router.post("/escalations/{escalation_id}/actions")
@@ -139,42 +156,57 @@ def record_action(
     form: CheckedForm,
     escalation_id: Annotated[int, Path(ge=1, le=ID_MAX)],
 ) -> Response:
-    """Record supervision, an exit plan (with its target), a pathway plan update or a note."""
+    """Record supervision, an exit plan (with its target), a pathway plan update or a note.
+    A refusal shows the same page with the error summary, the field highlighted and what was
+    typed kept; nothing is saved (the compare-and-set is the only write)."""
     escalation_queries.get_escalation_or_raise(
         db, viewer=principal.user, escalation_id=escalation_id
     )
     back = f"/escalations/{escalation_id}"
     kind = form.get("kind", "")
+    if kind not in escalations.ACTIONS:
+        raise InvalidInput("Choose what to record.")
+    errors: dict[str, str] = {}
+    on = target = None
     try:
-        if kind not in escalations.ACTIONS:
-            raise InvalidInput("Choose what to record.")
         on = form_date(form, "on", "date it happened")
+    except InvalidInput as exc:
+        errors[f"on-{kind}"] = exc.message
+    try:
         target = form_date(form, "target", "target date", required=kind == "exit_plan")
-        escalations.record_action(
-            db,
-            escalation_id=escalation_id,
-            expected_version=form_version(form),
-            kind=kind,
-            on=on,  # type: ignore[arg-type]
-            actor=principal.user.username,
-            note=check_text(form.get("note", "").strip()[:1000], "The note"),
-            target=target,
+    except InvalidInput as exc:
+        errors[f"target-{kind}"] = exc.message
+    status = 422
+    if not errors and on is not None:
+        try:
+            with db.begin_nested():
+                escalations.record_action(
+                    db,
+                    escalation_id=escalation_id,
+                    expected_version=form_version(form),
+                    kind=kind,
+                    on=on,
+                    actor=principal.user.username,
+                    note=check_text(form.get("note", "").strip()[:1000], "The note"),
+                    target=target,
+                )
+        except escalations.EscalationConflict:
+            errors[f"on-{kind}"] = (
+                "Someone else changed this escalation, or it closed, after you opened the "
+                "page; nothing was saved. Reload and try again."
+            )
+            status = 409
+        except PlannerError as exc:  # a future date, a target before the plan, the note
+            field = (
+                "target" if "target" in exc.message else "note" if "note" in exc.message else "on"
+            )
+            errors[f"{field}-{kind}"] = exc.message
+    if errors:
+        shown = {k: v[:1000] for k, v in form.items() if k != "csrf_token"}
+        return _escalation_page(
+            request, db, principal, escalation_id, errors=errors, form=shown, status_code=status
         )
-    except escalations.EscalationConflict as exc:
-        raise Refused(
-            exc,
-            title="Someone else changed this escalation first",
-            message="Another manager recorded something on this escalation, or it closed, "
-            "after you opened the page. Nothing you entered has been saved. Go back to see "
-            "it as it is now.",
-            back=back,
-            back_text="Back to the escalation",
-        ) from exc
-    except PlannerError as exc:  # a bad date, a missing target, an unknown action
-        raise Refused(
-            exc, title="That was not recorded", back=back, back_text="Back to the escalation"
-        ) from exc
-    return see_other(f"{back}?recorded={kind}")
+    return see_other(f"{back}?recorded={kind}&on={on.isoformat() if on else ''}")
 
 
 # -- exception reports -------------------------------------------------------------------------

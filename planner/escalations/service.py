@@ -17,6 +17,7 @@ import string
 from dataclasses import asdict, dataclass
 from datetime import date
 
+import sqlalchemy as sa
 from sqlalchemy import update
 from sqlmodel import Session, col, select
 
@@ -193,6 +194,13 @@ def current_version(session: Session, escalation_id: int) -> int:
     return esc.version
 
 
+def _latest(column: object, on: date) -> sa.ColumnElement[date]:
+    """The later of a date column (which may be empty) and ``on``, in SQL, so the
+    compare-and-set sees the value as it is in the row."""
+    kept = col(column)  # type: ignore[call-overload]
+    return sa.case((kept.is_not(None) & (kept > on), kept), else_=sa.literal(on))
+
+
 def record_action(
     session: Session,
     *,
@@ -211,14 +219,14 @@ def record_action(
     if on > clock.today():
         raise InvalidInput("The date of an action cannot be in the future.")
     values: dict[str, object] = {"version": Escalation.version + 1}
-    if kind == "supervision":
-        values["last_supervision_on"] = on
+    if kind == "supervision":  # an earlier supervision entered late never makes "last" older
+        values["last_supervision_on"] = _latest(Escalation.last_supervision_on, on)
     elif kind == "exit_plan":
         if target is None or target < on:
             raise InvalidInput("An exit plan needs a target date on or after the day it is agreed.")
         values |= {"exit_plan_agreed_on": on, "exit_plan_target": target}
     elif kind == "pathway_plan":
-        values["pathway_plan_updated_on"] = on
+        values["pathway_plan_updated_on"] = _latest(Escalation.pathway_plan_updated_on, on)
     changed = session.exec(  # type: ignore[call-overload]
         update(Escalation)
         .where(

@@ -237,3 +237,59 @@ def list_places(
         )
         for p in places
     ]
+
+
+@dataclass(frozen=True)
+class VacancyDetail:
+    """One vacancy of any status, for its own page (held as yes or no, never for whom)."""
+
+    id: int
+    status: str
+    provision_id: int
+    provision: str
+    placement_label: str
+    area: str
+    place: str
+    place_id: int
+    available_from: date  # the day someone can move in (:func:`free_from`)
+    held: bool
+    version: int
+
+
+def get_provision(
+    session: Session, *, viewer: User, provision_id: int, today: date | None = None
+) -> ProvisionRow:
+    """One provision with its counts, as :func:`list_provisions` shows it."""
+    check(viewer.role, Permission.view_provisions)
+    provision = session.get(Provision, provision_id)
+    if provision is None:
+        raise NotFound("There is no such provision.")
+    rows = list_provisions(
+        session, viewer=viewer, placement_type=str(provision.placement_type), today=today
+    )
+    return next(r for r in rows if r.id == provision_id)
+
+
+def get_vacancy(session: Session, *, viewer: User, vacancy_id: int) -> VacancyDetail:
+    """One vacancy (open, filled or withdrawn) with its place and provision."""
+    check(viewer.role, Permission.view_vacancies)
+    vacancy = session.get(Vacancy, vacancy_id)
+    if vacancy is None:
+        raise NotFound("There is no such vacancy.")
+    place = session.get(Place, vacancy.place_id)
+    assert place is not None
+    provision = session.get(Provision, place.provision_id)
+    assert provision is not None
+    return VacancyDetail(
+        id=vacancy_id,
+        status=str(vacancy.status),
+        provision_id=provision.id,  # type: ignore[arg-type]
+        provision=provision.name,
+        placement_label=PlacementType(provision.placement_type).label,
+        area=provision.area,
+        place=place.label or place.reference,
+        place_id=place.id,  # type: ignore[arg-type]
+        available_from=free_from(vacancy, place, provision),
+        held=place.reserved_for_id is not None,
+        version=vacancy.version,
+    )

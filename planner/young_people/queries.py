@@ -128,16 +128,42 @@ def list_young_people(
     page: int = 1,
     per_page: int = 50,
     today: date | None = None,
+    search: str = "",
+    adviser: str = "",
+    area: str = "",
+    placement_type: str = "",
+    suitable: bool | None = None,
 ) -> YoungPeoplePage:
-    """The current young people ``viewer`` may see, by reference, one page at a time."""
+    """The current young people ``viewer`` may see, by reference, one page at a time;
+    optionally those whose reference contains ``search``, of one personal adviser (a
+    username), living in one area, in one placement type or in suitable (``suitable``
+    True) or unsuitable (False, or ``unsuitable_only``) accommodation now."""
     today = today or clock.today()
     where = [_scoped(viewer), col(YoungPerson.left_service_on).is_(None)]
     current = sa.and_(col(Stay.young_person_id) == YoungPerson.id, current_on(Stay, today))
     if unsuitable_only:
+        suitable = False
+    needs_stay = suitable is not None or bool(placement_type)
+    if suitable is False:
         where.append(unsuitable_condition(Stay.placement_type, Stay.suitable))
+    elif suitable is True:
+        where.append(sa.not_(unsuitable_condition(Stay.placement_type, Stay.suitable)))
+    if placement_type:
+        where.append(col(Stay.placement_type) == PlacementType(placement_type))
+    if search.strip():
+        where.append(
+            sa.func.upper(col(YoungPerson.reference)).contains(
+                search.strip().upper(), autoescape=True
+            )
+        )
+    if adviser:
+        where.append(sa.func.lower(col(User.username)) == adviser.strip().lower())
+    if area:
+        lives = sa.func.coalesce(sa.func.nullif(col(Stay.area), ""), col(YoungPerson.area))
+        where.append(lives == area)
     base = (
         select(YoungPerson, Stay, User)
-        .join(Stay, current, isouter=not unsuitable_only)
+        .join(Stay, current, isouter=not needs_stay)
         .join(User, User.id == YoungPerson.personal_adviser_id, isouter=True)  # type: ignore[arg-type]
         .where(*where)
     )
@@ -166,6 +192,26 @@ def list_young_people(
         page=page,
         pages=pages,
     )
+
+
+def list_filters(session: Session, *, viewer: User) -> tuple[list[str], list[str]]:
+    """The personal advisers (usernames) and areas of the young people ``viewer`` may see,
+    for the list's filters."""
+    where = [_scoped(viewer), col(YoungPerson.left_service_on).is_(None)]
+    advisers = session.exec(
+        select(User.username)
+        .join(YoungPerson, col(YoungPerson.personal_adviser_id) == User.id)
+        .where(*where)
+        .distinct()
+    ).all()
+    areas = session.exec(select(YoungPerson.area).where(*where).distinct()).all()
+    stay_areas = session.exec(
+        select(Stay.area)
+        .join(YoungPerson, col(YoungPerson.id) == Stay.young_person_id)
+        .where(*where, current_on(Stay, clock.today()))
+        .distinct()
+    ).all()
+    return sorted(advisers), sorted({a for a in [*areas, *stay_areas] if a})
 
 
 def _stay_lines(session: Session, person_id: int, today: date) -> list[StayLine]:

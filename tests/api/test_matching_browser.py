@@ -12,6 +12,8 @@ from __future__ import annotations
 import pytest
 from test_browser import AxeLog, _sign_in
 
+from planner.core import clock
+
 pytestmark = pytest.mark.browser
 
 
@@ -40,9 +42,16 @@ def test_a_manager_records_supervision_and_makes_a_board_report(browser, live_se
         page.wait_for_url("**/escalations/*")
         assert page.locator("h1").inner_text() == "YP0001"
         axe.check(page, "escalation")
+        page.get_by_role("button", name="Record supervision").click()  # no date entered
+        assert "Enter the date it happened" in page.locator(".govuk-error-summary").inner_text()
+        axe.check(page, "escalation with an error")
+        today = clock.today()
+        page.fill("#on-supervision-day", str(today.day))
+        page.fill("#on-supervision-month", str(today.month))
+        page.fill("#on-supervision-year", str(today.year))
         page.get_by_role("button", name="Record supervision").click()
-        page.wait_for_url("**/escalations/*?recorded=supervision")
-        assert "Recorded: management supervision" in page.locator("main").inner_text()
+        page.wait_for_url("**/escalations/*?recorded=supervision*")
+        assert "Recorded: management supervision on" in page.locator("main").inner_text()
         history = page.locator("main table").last.inner_text()
         assert "Management supervision" in history and username in history
         axe.check(page, "escalation after supervision")

@@ -206,7 +206,7 @@ def test_the_new_forms_refuse_a_missing_token_or_a_foreign_origin(client, web_db
         assert len(session.exec(select(MatchRun)).all()) == runs_before
 
 
-def test_a_stale_escalation_form_gets_the_409_page_and_nothing_is_saved(client, web_db):
+def test_a_stale_escalation_form_shows_the_error_and_nothing_is_saved(client, web_db):
     with unit_of_work(get_engine(web_db.url)) as session:
         person = _in_bnb(session, f"STALE{secrets.token_hex(3).upper()}")
         escalations.sweep(session, actor="test")
@@ -225,10 +225,16 @@ def test_a_stale_escalation_form_gets_the_409_page_and_nothing_is_saved(client, 
     form = {"csrf_token": token, "kind": "supervision", "version": str(version), **day}
     first = client.post(f"/escalations/{esc_id}/actions", data=form, follow_redirects=False)
     assert first.status_code == 303
+    assert "on " in client.get(first.headers["location"]).text  # the date recorded, in words
     again = client.post(f"/escalations/{esc_id}/actions", data=form)
     assert again.status_code == 409
-    assert "Someone else changed this escalation first" in again.text
-    assert f'href="/escalations/{esc_id}"' in again.text
+    assert "govuk-error-summary" in again.text and "Someone else changed" in again.text
+    assert 'href="#on-supervision-day"' in again.text and f'value="{TODAY.day}"' in again.text
+    empty = client.post(
+        f"/escalations/{esc_id}/actions",
+        data={"csrf_token": token, "kind": "supervision", "version": str(version + 1)},
+    )
+    assert empty.status_code == 422 and "Enter the date it happened" in empty.text
     future = TODAY + timedelta(days=3)
     form |= {"version": str(version + 1), "on-day": future.day, "on-month": future.month}
     form["on-year"] = future.year

@@ -22,6 +22,16 @@ P = Permission
 OWN = "{own}"
 RUN, RUN2 = "{run}", "{run2}"  # the seeded forecast runs, made together
 ESC, REPORT = "{esc}", "{report}"  # the seeded escalation (of OWN) and board report
+VAC = "{vac}"  # the seeded open vacancy
+YP = "/young-people/{young_person_id}"
+RECORD_FORMS = [
+    (f"{YP}/move", P.record_moves),
+    (f"{YP}/details", P.edit_young_people),
+    (f"{YP}/cancel-move", P.record_moves),
+    (f"{YP}/redate-move", P.record_moves),
+    (f"{YP}/end-stay", P.record_moves),
+    (f"{YP}/leave", P.record_moves),
+]
 PAGE_ROUTES = [
     ("GET", "/sign-in", None, "/sign-in", 200),
     ("POST", "/sign-in", None, None, None),
@@ -34,6 +44,35 @@ PAGE_ROUTES = [
     ("GET", "/young-people/{young_person_id}", P.view_young_people, f"/young-people/{OWN}", 200),
     ("GET", "/vacancies", P.view_vacancies, "/vacancies", 200),
     ("GET", "/provisions", P.view_provisions, "/provisions", 200),
+    *[
+        (method, route, permission, route.replace("{young_person_id}", OWN), status)
+        for route, permission in RECORD_FORMS
+        for method, status in (("GET", 200), ("POST", 422))  # POST: no version sent
+    ],
+    ("GET", "/vacancies/{vacancy_id}", P.view_vacancies, f"/vacancies/{VAC}", 200),
+    ("POST", "/vacancies/{vacancy_id}/hold", P.manage_inventory, f"/vacancies/{VAC}/hold", 422),
+    (
+        "POST",
+        "/vacancies/{vacancy_id}/withdraw",
+        P.manage_inventory,
+        f"/vacancies/{VAC}/withdraw",
+        422,
+    ),
+    (
+        "POST",
+        "/vacancies/{vacancy_id}/reopen",
+        P.manage_inventory,
+        f"/vacancies/{VAC}/reopen",
+        422,
+    ),
+    ("GET", "/provisions/{provision_id}", P.view_provisions, "/provisions/999999", 404),
+    (
+        "POST",
+        "/provisions/{provision_id}/vacancies",
+        P.manage_inventory,
+        "/provisions/999999/vacancies",
+        404,
+    ),
     ("GET", "/forecasts", P.view_forecasts, "/forecasts", 200),
     ("POST", "/forecasts", P.make_forecasts, "/forecasts", 422),  # no scenario chosen
     (
@@ -367,6 +406,8 @@ def _path(template: str, own: int, runs: list[int] | None = None, council=None) 
     first, second = runs or [1, 2]
     path = template.replace(OWN, str(own)).replace(RUN2, str(second)).replace(RUN, str(first))
     esc, report = (council.escalation_id, council.report_id) if council else (1, 1)
+    vac = council.vacancy_ids[0] if council else 1
+    path = path.replace(VAC, str(vac))
     return path.replace(ESC, str(esc)).replace(REPORT, str(report))
 
 

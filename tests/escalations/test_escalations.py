@@ -256,3 +256,55 @@ def test_the_scheduled_sweep_runs_as_a_recorded_job(sqlite_url):
     report = execute(job_spec("reports.monthly_board"), engine)
     assert report.outcome == "succeeded" and json.loads(report.detail)["report"] == 1
     engine.dispose()
+
+
+def test_an_earlier_supervision_entered_late_never_makes_the_last_one_older(session):
+    _unsuitable_stays(session)
+    sweep(session, today=AS_OF)
+    item = queue(session, today=AS_OF)[0]
+    later = record_action(
+        session,
+        escalation_id=item.escalation_id,
+        expected_version=item.version,
+        kind="supervision",
+        on=AS_OF,
+        actor="manager",
+    )
+    version = later.version  # the same row object is returned each time
+    earlier = record_action(
+        session,
+        escalation_id=item.escalation_id,
+        expected_version=version,
+        kind="supervision",
+        on=AS_OF - timedelta(days=10),
+        actor="manager",
+    )
+    assert earlier.last_supervision_on == AS_OF  # the later one stays "last"
+    assert earlier.version == version + 1  # the earlier one is still in the trail
+    kinds = [
+        a.on
+        for a in session.exec(
+            select(EscalationAction).where(
+                EscalationAction.escalation_id == item.escalation_id,
+                EscalationAction.kind == "supervision",
+            )
+        )
+    ]
+    assert sorted(kinds) == [AS_OF - timedelta(days=10), AS_OF]
+    first = record_action(
+        session,
+        escalation_id=item.escalation_id,
+        expected_version=earlier.version,
+        kind="pathway_plan",
+        on=AS_OF,
+        actor="manager",
+    )
+    second = record_action(
+        session,
+        escalation_id=item.escalation_id,
+        expected_version=first.version,
+        kind="pathway_plan",
+        on=AS_OF - timedelta(days=3),
+        actor="manager",
+    )
+    assert second.pathway_plan_updated_on == AS_OF
