@@ -123,3 +123,55 @@ def export_list9_command(
     except FileRefused as exc:
         fail(str(exc))
     console.print(f"Wrote {count} young people to {path}")
+
+
+@app.command("import-ssd")
+def import_ssd_command(
+    directory: Annotated[
+        Path,
+        typer.Argument(help="A folder of SSD CSVs: ssd_person, ssd_care_leavers, ..."),
+    ],
+    quarantine: Annotated[
+        bool, typer.Option(help="Import the valid rows; list the others in --report")
+    ] = False,
+    report: Annotated[
+        Path, typer.Option(help="Where --quarantine lists the rows left out (.csv or .xlsx)")
+    ] = Path("ssd-quarantine.csv"),
+) -> None:
+    """Import young people from a Standard Safeguarding Dataset extract (ssd_person,
+    ssd_care_leavers, ssd_immigration_status): all rows or none unless --quarantine."""
+    from planner.core import audit
+    from planner.core.db import run_in_transaction, unit_of_work
+    from planner.records.spreadsheets import FileRefused
+    from planner.returns import service, ssd
+
+    engine = migrated_engine()
+    try:
+        result = run_in_transaction(
+            lambda session: ssd.import_ssd(
+                session, directory, actor=audit.cli_actor(), quarantine=quarantine
+            ),
+            engine,
+        )
+    except (service.ReturnRefused, FileRefused) as exc:
+        rows = exc.rows if isinstance(exc, service.ReturnRefused) else 0
+        errors = len(exc.errors) if isinstance(exc, service.ReturnRefused) else 1
+        with unit_of_work(engine) as session:
+            service.audit_refusal(
+                session,
+                actor=audit.cli_actor(),
+                rows=rows,
+                errors=errors,
+                action="import_ssd_refused",
+            )
+        fail(str(exc))
+    console.print(
+        f"{result.files} file(s), {result.rows} row(s): young people {result.created} created, "
+        f"{result.updated} updated, {result.unchanged} unchanged; {result.not_imported} not "
+        "imported (no current eligibility, or outside the service's ages)."
+    )
+    if result.quarantined:
+        service.write_quarantine(report, result.quarantined)
+        console.print(
+            f"{len(result.quarantined)} problem(s): those rows were left out; see {report}"
+        )

@@ -370,7 +370,7 @@ def _same(a: Any, b: Any) -> bool:
     return (a.value if hasattr(a, "value") else a) == (b.value if hasattr(b, "value") else b)
 
 
-def _apply(record: Any, values: dict[str, Any]) -> bool:
+def apply_changes(record: Any, values: dict[str, Any]) -> bool:
     if all(_same(getattr(record, k), v) for k, v in values.items()):
         return False
     for k, v in values.items():
@@ -459,7 +459,7 @@ def import_903(
             session.flush()
             people[child] = existing
             report.people_created += 1
-        elif _apply(existing, values):
+        elif apply_changes(existing, values):
             report.people_updated += 1
         else:
             report.people_unchanged += 1
@@ -482,7 +482,7 @@ def import_903(
                     )
                 )
                 report.stays_created += 1
-            elif _apply(stay, stay_values):
+            elif apply_changes(stay, stay_values):
                 report.stays_updated += 1
             else:
                 report.stays_unchanged += 1
@@ -513,12 +513,19 @@ def write_quarantine(path: Path, errors: list[ReturnError]) -> int:
     return write_rows(path, QUARANTINE_COLUMNS, rows)
 
 
-def audit_refusal(session: Session, *, actor: str, rows: int, errors: int) -> None:
-    """A refused 903 import: counts only, in a transaction of its own."""
+def audit_refusal(
+    session: Session,
+    *,
+    actor: str,
+    rows: int,
+    errors: int,
+    action: str = "import_903_refused",
+) -> None:
+    """A refused 903 (or SSD) import: counts only, in a transaction of its own."""
     audit.record(
         session,
         actor=actor,
-        action="import_903_refused",
+        action=action,
         entity="young_people",
         detail=f"rows={rows} errors={errors}",
     )
