@@ -36,17 +36,17 @@ def import_903_command(
 ) -> None:
     """Import young people and their stays from SSDA903 CSVs (tables recognised by their
     columns): all rows or none unless --quarantine; re-importing changes nothing."""
-    import os
-
     from planner.core import audit
     from planner.core.db import run_in_transaction, unit_of_work
-    from planner.records.spreadsheets import FileRefused
+    from planner.core.settings import Settings
+    from planner.records.spreadsheets import FileRefused, file_format
     from planner.returns import rules, service
 
     engine = migrated_engine()
-    chosen = mapping or (Path(p) if (p := os.environ.get("PLANNER_SSDA903_MAPPING")) else None)
     try:
-        codes = rules.load_mapping(chosen)
+        if quarantine:
+            file_format(report)  # a report that cannot be written is refused before importing
+        codes = rules.load_mapping(mapping or Settings().ssda903_mapping)
         result = run_in_transaction(
             lambda session: service.import_903(
                 session,
@@ -142,11 +142,13 @@ def import_ssd_command(
     ssd_care_leavers, ssd_immigration_status): all rows or none unless --quarantine."""
     from planner.core import audit
     from planner.core.db import run_in_transaction, unit_of_work
-    from planner.records.spreadsheets import FileRefused
+    from planner.records.spreadsheets import FileRefused, file_format
     from planner.returns import service, ssd
 
     engine = migrated_engine()
     try:
+        if quarantine:
+            file_format(report)
         result = run_in_transaction(
             lambda session: ssd.import_ssd(
                 session, directory, actor=audit.cli_actor(), quarantine=quarantine

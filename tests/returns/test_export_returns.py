@@ -204,3 +204,44 @@ def test_the_commands_import_refuse_and_export(sqlite_url, tmp_path):
     )
     assert listed.exit_code == 0, listed.output
     assert Path(tmp_path / "l9.csv").read_text().count("K2") == 1
+
+
+def test_the_councils_mapping_setting_and_the_ssd_command(sqlite_url, tmp_path):
+    runner = CliRunner()
+    own = tmp_path / "ours.csv"
+    own.write_text(
+        rules.DEFAULT_MAPPING.read_text().replace(
+            "ACCOM,U,independent_tenancy", "ACCOM,U,council_flat"
+        )
+    )
+    env = {
+        "PLANNER_DATABASE_URL": sqlite_url,
+        "COLUMNS": "200",
+        "PLANNER_SSDA903_MAPPING": str(own),
+    }
+    folder = tmp_path / "in" / "2025"
+    folder.mkdir(parents=True)
+    (folder / "oc3.csv").write_text("CHILD,DOB,IN_TOUCH,ACTIV,ACCOM\nK2,01/07/2006,NO,G5,U1\n")
+    bad_report = ["import-903", str(tmp_path / "in"), "--quarantine", "--report", "q.txt"]
+    assert runner.invoke(app, bad_report, env=env).exit_code == 2
+    done = runner.invoke(app, ["import-903", str(tmp_path / "in")], env=env)
+    assert done.exit_code == 0, done.output
+    out = tmp_path / "stays.csv"
+    assert runner.invoke(app, ["export", "stays", str(out)], env=env).exit_code == 0
+    assert "council_flat" in out.read_text()
+    ssd = tmp_path / "ssd"
+    ssd.mkdir()
+    (ssd / "person.csv").write_text(
+        "pers_person_id,pers_sex,pers_ethnicity,pers_dob\nS1,F,WBRI,2007-01-02\n"
+    )
+    (ssd / "leavers.csv").write_text(
+        "clea_person_id,clea_care_leaver_eligibility,clea_care_leaver_in_touch,"
+        "clea_care_leaver_latest_contact,clea_care_leaver_activity\nS1,Relevant,YES,,G7\n"
+    )
+    refused = runner.invoke(app, ["import-ssd", str(ssd)], env=env)
+    assert refused.exit_code == 2
+    assert "leavers.csv, line 2, column clea_care_leaver_activity, value 'G7'" in refused.output
+    quarantined = runner.invoke(
+        app, ["import-ssd", str(ssd), "--quarantine", "--report", str(tmp_path / "q.csv")], env=env
+    )
+    assert quarantined.exit_code == 0 and "0 created" in quarantined.output
