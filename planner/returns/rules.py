@@ -118,6 +118,11 @@ ACCOM_CODES = frozenset(
     {f"{letter}{digit}" for letter in "BCDEGHKRTUVWYZ" for digit in "12"} | {"S2", "X2", "0"}
 )
 NOT_IN_TOUCH_ANY_MORE = frozenset({"DIED", "RHOM"})
+# Codes the DfE does not allow on or around the 17th birthday
+NOT_AT_17 = {
+    "Z": "rule 3001: not Z (former foster carers) around the 17th birthday",
+    "T": "rule 347: not T (a Foyer) under 18",
+}
 ELIGIBLE_DAYS = 91  # 13 weeks looked after since the 14th birthday
 OC3_AGES = range(17, 22)
 OLDEST = 25  # the service supports care leavers to 25

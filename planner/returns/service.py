@@ -261,6 +261,9 @@ def check_rows(tables: dict[str, list[_Row]], mapping: CodeMapping) -> _Checked:
                 quoted=False,
             )
         accom = codes[2]
+        day = rules.oc3_birthday(dob, row.year) if dob else None
+        if day and dob and accom[:1] in rules.NOT_AT_17 and age_on(dob, day) == 17:
+            checked.fail(row, "ACCOM", rules.NOT_AT_17[accom[:1]])
         if accom in rules.ACCOM_CODES and accom != "0" and accom[0] not in mapping.accom:
             checked.fail(row, "ACCOM", "an ACCOM letter in the code mapping")
         if checked.ok(row) and dob:

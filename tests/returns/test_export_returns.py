@@ -17,6 +17,7 @@ from typer.testing import CliRunner
 
 from planner.cli import app
 from planner.core import clock
+from planner.core.db import get_engine, unit_of_work
 from planner.core.errors import Forbidden
 from planner.domain import Ethnicity, Gender, LegalStatus, PlacementType, Role
 from planner.models import AuditEvent, Stay, User, YoungPerson
@@ -185,11 +186,18 @@ def test_the_commands_import_refuse_and_export(sqlite_url, tmp_path):
     folder.mkdir()
     (folder / "oc3.csv").write_text(
         "CHILD,DOB,IN_TOUCH,ACTIV,ACCOM\nK1,01/06/2006,YES,F3,S1\nK2,01/07/2006,NO,G5,U1\n"
+        "K3,01/08/2007,YES,F2,Z1\n"
     )
     refused = runner.invoke(app, ["import-903", str(tmp_path)], env=env)
     assert refused.exit_code == 2, refused.output
     assert "oc3.csv, line 2, column ACTIV, value 'F3'" in refused.output
     assert "column ACCOM, value 'S1'" in refused.output
+    assert "line 4, column ACCOM, value 'Z1': rule 3001" in refused.output
+    with unit_of_work(get_engine(sqlite_url)) as session:
+        refusal = session.exec(
+            select(AuditEvent).where(AuditEvent.action == "import_903_refused")
+        ).one()
+    assert refusal.detail == "rows=3 errors=3" and refusal.actor.startswith("cli:")
     report = tmp_path / "q.csv"
     args = ["import-903", str(tmp_path), "--quarantine", "--report", str(report)]
     done = runner.invoke(app, args, env=env)
