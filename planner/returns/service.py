@@ -288,7 +288,11 @@ class _StayPlan:
     end: date | None
     placement_type: PlacementType
     suitable: bool
-    row: _Row | None  # None: a stay already recorded, which this import does not change
+    row: _Row | None  # None: a stay already recorded, which this import does not change...
+    recorded: Stay | None = None
+    # ...except to end it, when it is still open (and not in the inventory's places) and a
+    # later record of this import says where they lived next: a later year's return
+    closes: Stay | None = None
 
 
 def _dob_of(child: str, checked: _Checked) -> date | None:
@@ -336,7 +340,7 @@ def _plan_stays(
         plans.append(_StayPlan(day, None, ptype, suitable, row))
     keys = {p.start for p in plans}
     plans += [
-        _StayPlan(s.start_date, s.end_date, s.placement_type, s.suitable, None)
+        _StayPlan(s.start_date, s.end_date, s.placement_type, s.suitable, None, recorded=s)
         for s in recorded
         if s.start_date not in keys
     ]
@@ -346,6 +350,16 @@ def _plan_stays(
         before = kept[-1] if kept else None
         if before is not None and before.end is None and before.row is not None:
             before.end = plan.start  # an open episode ends where the next record begins
+        elif (
+            before is not None
+            and before.end is None
+            and before.recorded is not None
+            and before.recorded.place_id is None
+            and plan.row is not None
+            and plan.start > before.start
+        ):
+            before.end = plan.start
+            plan.closes = before.recorded
         if before is not None and (
             before.start == plan.start or (before.end is not None and before.end > plan.start)
         ):
@@ -453,7 +467,15 @@ def import_903(
             values["ethnicity"] = rules.ETHNIC_CODES[header.values["ETHNIC"].upper()]
         if oc3_rows:
             latest = oc3_rows[max(oc3_rows)]
-            if latest.values.get("IN_TOUCH"):
+            on = rules.oc3_birthday(dob, max(oc3_rows))
+            ours = {p.start for p in plans.get(child, [])}
+            later = [
+                s.start_date
+                for s in (stays_by_person.get(existing.id or 0, []) if existing else [])
+                if s.start_date not in ours and on is not None and s.start_date > on
+            ]
+            # an older year's return does not overwrite what a later record says
+            if latest.values.get("IN_TOUCH") and not later:
                 values["in_touch"] = latest.values["IN_TOUCH"].upper()
                 values["activity"] = latest.values["ACTIV"].upper()
         if existing is None:
@@ -468,6 +490,10 @@ def import_903(
             report.people_unchanged += 1
         by_start = {s.start_date: s for s in stays_by_person.get(existing.id or 0, [])}
         for plan in plans.get(child, []):
+            if plan.closes is not None and plan.closes.end_date is None:
+                apply_changes(plan.closes, {"end_date": plan.start})
+                report.stays_updated += 1
+                session.flush()  # one open stay per young person, before the next is added
             stay_values = {
                 "placement_type": plan.placement_type,
                 "end_date": plan.end,

@@ -204,3 +204,19 @@ def test_a_councils_own_mapping_decides_the_placement_types(session, tmp_path):
     broken.write_text(text.replace("ACCOM,E,supported_lodgings", "ACCOM,E,a_palace"))
     with pytest.raises(rules.MappingRefused, match="line"):
         rules.load_mapping(broken)
+
+
+def test_a_later_years_return_ends_the_stay_an_earlier_one_left_open(session, tmp_path):
+    first, second = tmp_path / "a" / "2024", tmp_path / "b" / "2025"
+    _write(first / "oc3.csv", list(rules.TABLES["oc3"]), [["C9", "10/05/2005", "YES", "F2", "U1"]])
+    _write(second / "oc3.csv", list(rules.TABLES["oc3"]), [["C9", "10/05/2005", "YES", "F5", "E1"]])
+    import_903(session, tmp_path / "a", actor="t")
+    report = import_903(session, tmp_path / "b", actor="t")
+    assert (report.stays_created, report.stays_updated, report.people_updated) == (1, 1, 1)
+    stays = session.exec(select(Stay).order_by(Stay.start_date)).all()
+    assert [(s.placement_type, s.start_date, s.end_date) for s in stays] == [
+        (PlacementType.independent_tenancy, date(2023, 5, 10), date(2024, 5, 10)),
+        (PlacementType.supported_lodgings, date(2024, 5, 10), None),
+    ]
+    assert import_903(session, tmp_path / "b", actor="t").changed == 0
+    assert import_903(session, tmp_path / "a", actor="t").changed == 0  # the older year again
