@@ -117,12 +117,14 @@ def _register_commands() -> None:
     from planner.matching import cli as matching
     from planner.records import cli as records
     from planner.reports import cli as reports
+    from planner.returns import cli as returns
     from planner.young_people import cli as young_people
 
     for feature in (
         demo,
         inventory,
         records,
+        returns,
         young_people,
         forecasting,
         matching,

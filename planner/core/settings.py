@@ -56,6 +56,9 @@ class Settings(BaseSettings):
     # The council's population aged 0-17 (ONS mid-year estimate): the UASC National
     # Transfer Scheme asks a council to hold up to 0.1% of it. The default is the demo's.
     child_population: int = 67_300
+    # The council's own SSDA903 code mapping (ACCOM letters and PLACE codes to placement
+    # types) for `planner import-903`; unset: planner/returns/mapping.csv (docs/returns.md).
+    ssda903_mapping: Path | None = None
     # Database connections each process keeps (PLANNER_DB_POOL_SIZE). The default matches
     # the 40 worker threads that run the API's routes, so a busy API never has threads
     # queueing for a connection; lower it when several replicas share one PostgreSQL server

@@ -8,7 +8,9 @@ scopes are in :mod:`planner.domain.permissions`.
 
 from planner.domain.dates import age_on, birthday
 from planner.domain.vocabulary import (
+    ACTIVITY_CODES,
     ALLOCATABLE_TYPES,
+    IN_TOUCH_CODES,
     MOST_URGENT_TYPES,
     SUITABLE_TYPES,
     UNSUITABLE_TYPES,
@@ -28,7 +30,9 @@ from planner.domain.vocabulary import (
 )
 
 __all__ = [
+    "ACTIVITY_CODES",
     "ALLOCATABLE_TYPES",
+    "IN_TOUCH_CODES",
     "MOST_URGENT_TYPES",
     "AsylumStatus",
     "Cohort",

@@ -21,6 +21,33 @@ class LegalStatus(StrEnum):
     qualifying = "qualifying"  # 16-21, in care after 16 but not eligible
 
 
+# SSDA903 OC3 codes, kept as the DfE writes them (upper case) so the return, the council's
+# files and List 9 all read the same: whether the council is in touch with a care leaver
+# (IN_TOUCH, validator rule 131) and their main activity (ACTIV, rule 132; F3/P3 retired).
+IN_TOUCH_CODES: dict[str, str] = {
+    "YES": "Yes, in touch",
+    "NO": "No, not in touch",
+    "DIED": "Died after leaving care",
+    "REFU": "Young person refuses contact",
+    "NREQ": "Young person no longer requires services",
+    "RHOM": "Returned home to parents for 6 months or more",
+}
+ACTIVITY_CODES: dict[str, str] = {
+    "F1": "Full time in higher education",
+    "P1": "Part time in higher education",
+    "F2": "Full time in education other than higher",
+    "P2": "Part time in education other than higher",
+    "F4": "Full time in an apprenticeship",
+    "P4": "Part time in an apprenticeship",
+    "F5": "Full time in training or employment (not apprenticeship)",
+    "P5": "Part time in training or employment (not apprenticeship)",
+    "G4": "Not in education, employment or training: illness or disability",
+    "G5": "Not in education, employment or training: other",
+    "G6": "Not in education, employment or training: pregnancy or parenting",
+    "0": "Not known (not in touch, died or returned home)",
+}
+
+
 class AsylumStatus(StrEnum):
     """Where an unaccompanied asylum-seeking child's claim stands (None if not UASC)."""
 

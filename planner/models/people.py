@@ -48,6 +48,12 @@ class YoungPerson(SQLModel, table=True):
     personal_adviser_id: int | None = Field(default=None, foreign_key="user.id", index=True)
     pathway_plan_review_due: date | None = None
     left_service_on: date | None = None
+    # what OC3 and Ofsted's List 9 ask of a care leaver (903 codes, blank if not recorded):
+    # in touch (IN_TOUCH), when the council last had contact, and main activity (ACTIV).
+    # The eligibility category is ``legal_status``.
+    in_touch: str = Field(default="", sa_type=sa.String(4), sa_column_kwargs={"server_default": ""})
+    latest_contact_on: date | None = None
+    activity: str = Field(default="", sa_type=sa.String(2), sa_column_kwargs={"server_default": ""})
     # optimistic concurrency: every change is a compare-and-set on the version its user saw
     version: int = 1
     created_at: datetime = Field(default_factory=utcnow)

@@ -18,6 +18,8 @@ from typing import Any
 
 from planner.core.errors import InvalidInput
 from planner.domain import (
+    ACTIVITY_CODES,
+    IN_TOUCH_CODES,
     AsylumStatus,
     Cohort,
     Ethnicity,
@@ -72,7 +74,7 @@ class Column:
         young person's dates (birth, stays, reviews) are "the value"."""
         if self.personal:
             return False
-        return self.code or self.kind in ("choice", "bool", "int", "money", "date")
+        return self.code or self.kind in ("choice", "code", "bool", "int", "money", "date")
 
     @property
     def expected(self) -> str:
@@ -139,6 +141,14 @@ def _parse_list(col: Column, text: str) -> str:
     return ";".join(part.strip() for part in text.split(";") if part.strip())
 
 
+def _parse_code(col: Column, text: str) -> str:
+    """A code from a published list (the DfE's 903 codes), in upper case as written there."""
+    word = text.strip().upper()
+    if word not in col.choices:
+        raise CellError(col.name, text, col.expected)
+    return word
+
+
 def _parse_choice(col: Column, text: str) -> str:
     word = text.strip().lower().replace(" ", "_").replace("-", "_")
     if word not in col.choices:
@@ -154,6 +164,7 @@ _PARSERS: dict[str, Callable[[Column, str], Any]] = {
     "money": _parse_money,
     "list": _parse_list,
     "choice": _parse_choice,
+    "code": _parse_code,
 }
 
 
@@ -219,6 +230,26 @@ YOUNG_PEOPLE = Template(
             "date",
             "Date they left the service (blank if current)",
             personal=True,
+        ),
+        Column(
+            "in_touch",
+            "code",
+            "Care leaver: is the council in touch (SSDA903 IN_TOUCH code; blank if not recorded)",
+            choices=tuple(IN_TOUCH_CODES),
+            default="",
+        ),
+        Column(
+            "latest_contact_on",
+            "date",
+            "Care leaver: date of the latest contact",
+            personal=True,
+        ),
+        Column(
+            "activity",
+            "code",
+            "Care leaver: main activity (SSDA903 ACTIV code; blank if not recorded)",
+            choices=tuple(ACTIVITY_CODES),
+            default="",
         ),
     ),
 )

@@ -232,8 +232,17 @@ def edit(
     pathway_review: Annotated[
         str | None, typer.Option(help="Pathway plan review due YYYY-MM-DD")
     ] = None,
+    in_touch: Annotated[
+        str | None, typer.Option(help="In touch: YES, NO, DIED, REFU, NREQ, RHOM ('' for none)")
+    ] = None,
+    activity: Annotated[
+        str | None, typer.Option(help="Main activity: F1 ... G6 or 0 (SSDA903 ACTIV)")
+    ] = None,
+    latest_contact: Annotated[
+        str | None, typer.Option(help="Date of the latest contact YYYY-MM-DD")
+    ] = None,
 ) -> None:
-    """Change a young person's needs, preferences, risks, areas or adviser."""
+    """Change a young person's needs, preferences, risks, areas, adviser or contact."""
     from planner.core import audit
     from planner.young_people import service
 
@@ -253,6 +262,9 @@ def edit(
         "has_pet": pet,
         "asked_to_move": asked_to_move,
         "pathway_plan_review_due": parse_day(pathway_review, "--pathway-review"),
+        "in_touch": in_touch,
+        "activity": activity,
+        "latest_contact_on": parse_day(latest_contact, "--latest-contact"),
     }
     changes = {k: v for k, v in given.items() if v is not None}
     if not changes:

@@ -12,7 +12,7 @@ from datetime import date
 from enum import StrEnum
 
 from planner.core.errors import FieldInvalid
-from planner.domain import PlacementType, SupportLevel
+from planner.domain import ACTIVITY_CODES, IN_TOUCH_CODES, PlacementType, SupportLevel
 from planner.domain.text import check_text
 
 EARLIEST = date(2000, 1, 1)
@@ -122,7 +122,15 @@ EDITABLE = (
     "support_need",
     "pathway_plan_review_due",
     "personal_adviser",
+    # what OC3 and List 9 ask about a care leaver (docs/returns.md)
+    "in_touch",
+    "activity",
+    "latest_contact_on",
 )
+CONTACT_CODES = {  # field -> (the 903 codes, words for the error)
+    "in_touch": (IN_TOUCH_CODES, "Whether the council is in touch"),
+    "activity": (ACTIVITY_CODES, "The main activity"),
+}
 
 
 def clean_details(changes: dict[str, object]) -> dict[str, object]:
@@ -164,6 +172,18 @@ def clean_details(changes: dict[str, object]) -> dict[str, object]:
             cleaned[field] = (
                 None if value is None else check_day(value, field, "pathway plan review date")
             )
+        elif field in CONTACT_CODES:
+            codes, words = CONTACT_CODES[field]
+            code = str(value or "").strip().upper()
+            if code and code not in codes:
+                raise FieldInvalid(
+                    field, f"{words} is one of {', '.join(codes)} (SSDA903 codes), or blank."
+                )
+            cleaned[field] = code
+        elif field == "latest_contact_on":
+            if value is not None and not isinstance(value, date):
+                raise FieldInvalid(field, "The latest contact must be a date.")
+            cleaned[field] = None if value is None else check_day(value, field, "latest contact")
         else:  # personal_adviser
             cleaned[field] = check_text(str(value or ""), "The personal adviser").strip()
     return cleaned
