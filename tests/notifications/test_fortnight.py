@@ -118,7 +118,9 @@ def _escalation_of(session, person, day):
 
 
 def _received(sink: Sink) -> list[tuple[str, str]]:
-    return [(m["To"], m["Subject"]) for m in sink.messages]
+    """(to, subject) as a mail client shows them: Python's generator may fold a long subject
+    onto its own line ("Subject:\n Escalation ..."), which a client reads without the space."""
+    return [(m["To"], str(m["Subject"]).strip()) for m in sink.messages]
 
 
 def test_a_fortnight_of_notices_once_each_surviving_a_day_without_the_mail_server(session, sink):

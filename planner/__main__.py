@@ -1,0 +1,6 @@
+"""``python -m planner``: the same command as ``planner``, for machines where the script
+directory is not on PATH (a council laptop's user install)."""
+
+from planner.cli import app
+
+app(prog_name="planner")
