@@ -80,6 +80,19 @@ class Cohort(StrEnum):
     care_leavers = "care_leavers"  # children in care and care leavers
     homeless_16_21 = "homeless_16_21"  # young people 16-21 at risk of homelessness
 
+    @property
+    def label(self) -> str:
+        """The lot as commissioners name it, for tables people read."""
+        return _COHORT_LABELS[self]
+
+
+_COHORT_LABELS = {
+    Cohort.any: "Any young person",
+    Cohort.uasc: "Unaccompanied asylum-seeking young people",
+    Cohort.care_leavers: "Children in care and care leavers",
+    Cohort.homeless_16_21: "Young people 16-21 at risk of homelessness",
+}
+
 
 class SupportLevel(StrEnum):
     """Support a young person needs or a provision offers, from light touch to 24-hour."""

@@ -23,7 +23,7 @@ from planner.core.cli_support import (
     print_csv,
     print_json,
 )
-from planner.domain import PlacementType
+from planner.domain import Cohort, PlacementType
 
 if TYPE_CHECKING:
     from planner.inventory.status import Summary
@@ -179,7 +179,10 @@ def status(
     for col in ("Lot", "Places", "Our young people", "Vacant", "Used by others"):
         lots.add_column(col, justify="left" if col == "Lot" else "right")
     for row in sections["framework_lots"]:
-        lots.add_row(*(str(x) for x in row.values()))
+        cells = [str(x) for x in row.values()]
+        if cells[0] in Cohort._value2member_map_:  # the lot in words; CSV and JSON keep the code
+            cells[0] = Cohort(cells[0]).label
+        lots.add_row(*cells)
     console.print(lots)
 
     flats = Table(title="Council flats and houses")
