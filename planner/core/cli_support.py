@@ -10,7 +10,7 @@ from __future__ import annotations
 import csv
 import json
 import sys
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date
 from enum import StrEnum
@@ -84,6 +84,28 @@ def parse_day(text: str | None, option: str = "--as-of") -> date | None:
         return date.fromisoformat(text)
     except ValueError:
         fail(f"{option}: value {text!r}, expected a date as YYYY-MM-DD")
+
+
+def required_day(text: str | None, option: str) -> date:
+    """A date the command cannot do without (``--on``, ``--from``...): as :func:`parse_day`,
+    and leaving it out ends the command too."""
+    day = parse_day(text, option)
+    if day is None:
+        fail(f"{option}: enter a date as YYYY-MM-DD")
+    return day
+
+
+def run_write(work: Callable[[Any], Any]) -> Any:
+    """``work(session)`` as one transaction on the planner's database (done again after a
+    deadlock, see ``planner.core.db.run_in_transaction``); a refusal a person can fix ends
+    the command with its message and code 2, never a traceback."""
+    from planner.core.db import run_in_transaction
+    from planner.core.errors import PlannerError
+
+    try:
+        return run_in_transaction(work, migrated_engine())
+    except PlannerError as exc:
+        fail(exc.message)
 
 
 class OutputFormat(StrEnum):

@@ -7,8 +7,7 @@ council is built from appears only while the database holds nothing but the demo
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from datetime import date, timedelta
+from datetime import timedelta
 from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
@@ -22,8 +21,11 @@ from planner.core.cli_support import (
     parse_day,
     print_csv,
     print_json,
+    required_day,
+    run_write,
 )
 from planner.domain import Cohort, PlacementType
+from planner.domain.text import day_words
 
 if TYPE_CHECKING:
     from planner.inventory.status import Summary
@@ -205,28 +207,6 @@ app.add_typer(provision_app, name="provision")
 app.add_typer(place_app, name="place")
 
 
-def _words(day: date) -> str:
-    return f"{day.day} {day:%B %Y}"
-
-
-def _run(work: Callable[[Any], Any]) -> Any:
-    """``work`` in one transaction; a refusal a person can fix ends the command (code 2)."""
-    from planner.core.db import run_in_transaction
-    from planner.core.errors import PlannerError
-
-    try:
-        return run_in_transaction(work, migrated_engine())
-    except PlannerError as exc:
-        fail(exc.message)
-
-
-def _day(text: str | None, option: str) -> date:
-    day = parse_day(text, option)
-    if day is None:
-        fail(f"{option}: enter a date as YYYY-MM-DD")
-    return day
-
-
 @vacancy_app.command("declare")
 def vacancy_declare(
     place: Annotated[str, typer.Argument(help="The place's reference")],
@@ -236,13 +216,13 @@ def vacancy_declare(
     from planner.core import audit
     from planner.inventory import service
 
-    day = _day(free_from, "--from")
-    saved = _run(
+    day = required_day(free_from, "--from")
+    saved = run_write(
         lambda s: service.declare_vacancy(
             s, place_id=service.place_id(s, place), available_from=day, actor=audit.cli_actor()
         )
     )
-    console.print(f"Vacancy {saved.id}: place {place} is free from {_words(day)}.")
+    console.print(f"Vacancy {saved.id}: place {place} is free from {day_words(day)}.")
 
 
 @vacancy_app.command("notice")
@@ -254,7 +234,7 @@ def vacancy_notice(
     from planner.core import audit, clock
     from planner.inventory import service
 
-    day = _day(last_day, "--last-day")
+    day = required_day(last_day, "--last-day")
 
     def work(s: Any) -> Any:
         stay_id, version = service.occupant_stay(s, service.place_id(s, place), clock.today())
@@ -262,9 +242,9 @@ def vacancy_notice(
             s, stay_id=stay_id, expected_version=version, last_day=day, actor=audit.cli_actor()
         )
 
-    saved = _run(work)
+    saved = run_write(work)
     free = day + timedelta(days=1)
-    console.print(f"Vacancy {saved.id}: place {place} is free from {_words(free)}.")
+    console.print(f"Vacancy {saved.id}: place {place} is free from {day_words(free)}.")
 
 
 @vacancy_app.command("hold")
@@ -289,7 +269,7 @@ def vacancy_hold(
             actor=audit.cli_actor(),
         )
 
-    _run(work)
+    run_write(work)
     console.print(
         f"Vacancy {vacancy} is held for {for_}." if for_ else f"Vacancy {vacancy} is released."
     )
@@ -304,7 +284,7 @@ def vacancy_withdraw(
     from planner.core import audit
     from planner.inventory import service
 
-    _run(
+    run_write(
         lambda s: service.withdraw_vacancy(
             s,
             vacancy_id=vacancy,
@@ -326,7 +306,7 @@ def vacancy_reopen(
     from planner.inventory import service
 
     day = parse_day(free_from, "--from")
-    _run(
+    run_write(
         lambda s: service.reopen_vacancy(
             s,
             vacancy_id=vacancy,
@@ -352,7 +332,7 @@ def provision_add(
     from planner.inventory import service
 
     details = {"area": area, "provider": provider, "opens_on": parse_day(opens, "--opens")}
-    _run(
+    run_write(
         lambda s: service.add_provision(
             s,
             reference=reference,
@@ -375,7 +355,7 @@ def provision_close(
     from planner.core import audit
     from planner.inventory import service
 
-    day = _day(on, "--on")
+    day = required_day(on, "--on")
 
     def work(s: Any) -> Any:
         ident = service.provision_id(s, reference)
@@ -388,8 +368,8 @@ def provision_close(
             actor=audit.cli_actor(),
         )
 
-    _run(work)
-    console.print(f"Provision {reference} closes on {_words(day)}.")
+    run_write(work)
+    console.print(f"Provision {reference} closes on {day_words(day)}.")
 
 
 @place_app.command("add")
@@ -405,7 +385,7 @@ def place_add(
     from planner.inventory import service
 
     day = parse_day(opens, "--opens")
-    _run(
+    run_write(
         lambda s: service.add_place(
             s,
             provision_id=service.provision_id(s, provision),
@@ -429,7 +409,7 @@ def place_close(
     from planner.core import audit
     from planner.inventory import service
 
-    day = _day(on, "--on")
+    day = required_day(on, "--on")
 
     def work(s: Any) -> Any:
         ident = service.place_id(s, reference)
@@ -442,8 +422,8 @@ def place_close(
             actor=audit.cli_actor(),
         )
 
-    _run(work)
-    console.print(f"Place {reference} closes on {_words(day)}.")
+    run_write(work)
+    console.print(f"Place {reference} closes on {day_words(day)}.")
 
 
 @place_app.command("convert")
@@ -457,7 +437,7 @@ def place_convert(
     from planner.core import audit
     from planner.inventory import service
 
-    day = _day(on, "--on")
+    day = required_day(on, "--on")
 
     def work(s: Any) -> Any:
         ident = service.place_id(s, reference)
@@ -471,5 +451,5 @@ def place_convert(
             actor=audit.cli_actor(),
         )
 
-    _run(work)
-    console.print(f"Place {reference} becomes {new_reference} in {to} on {_words(day)}.")
+    run_write(work)
+    console.print(f"Place {reference} becomes {new_reference} in {to} on {day_words(day)}.")

@@ -9,40 +9,23 @@ as people write them ("3 December 2026").
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from datetime import date
 from typing import Annotated, Any
 
 import typer
 
-from planner.core.cli_support import console, fail, migrated_engine, parse_day
+from planner.core.cli_support import (
+    console,
+    fail,
+    parse_day,
+    required_day,
+    run_write,
+)
 from planner.domain import PlacementType
+from planner.domain.text import day_words
 
 app = typer.Typer()
 young_person_app = typer.Typer(help="Change a young person's details.", no_args_is_help=True)
 app.add_typer(young_person_app, name="young-person")
-
-
-def words(day: date) -> str:
-    return f"{day.day} {day:%B %Y}"
-
-
-def _run(work: Callable[[Any], Any]) -> Any:
-    """``work`` in one transaction; a refusal a person can fix ends the command (code 2)."""
-    from planner.core.db import run_in_transaction
-    from planner.core.errors import PlannerError
-
-    try:
-        return run_in_transaction(work, migrated_engine())
-    except PlannerError as exc:
-        fail(exc.message)
-
-
-def _when(text: str | None, option: str) -> date:
-    day = parse_day(text, option)
-    if day is None:
-        fail(f"{option}: enter a date as YYYY-MM-DD")
-    return day
 
 
 def _who(session: Any, reference: str) -> tuple[int, int]:
@@ -73,7 +56,7 @@ def move(
     from planner.inventory import service as inventory
     from planner.young_people import service
 
-    day = _when(on, "--on")
+    day = required_day(on, "--on")
     until = parse_day(expected_end, "--until")
     if to is not None and to not in {t.value for t in PlacementType}:
         fail(f"--to: unknown placement type {to!r}; for example bed_and_breakfast, custody")
@@ -93,14 +76,15 @@ def move(
             actor=audit.cli_actor(),
         )
 
-    change = _run(work)
+    change = run_write(work)
     where = f"place {place}" if place else PlacementType(str(to)).label.lower()
     if change.planned:
         console.print(
-            f"{reference} moves to {where} on {words(day)}. Until then they stay where they are."
+            f"{reference} moves to {where} on {day_words(day)}. "
+            "Until then they stay where they are."
         )
     else:
-        console.print(f"{reference} moved to {where} on {words(day)}.")
+        console.print(f"{reference} moved to {where} on {day_words(day)}.")
 
 
 @app.command("cancel-move")
@@ -124,7 +108,7 @@ def cancel_move(
             actor=audit.cli_actor(),
         )
 
-    change = _run(work)
+    change = run_write(work)
     reopened = " The vacancy it filled is open again." if change.vacancy_id else ""
     console.print(f"The planned move of {reference} is cancelled.{reopened}")
 
@@ -139,7 +123,7 @@ def redate_move(
     from planner.core import audit
     from planner.young_people import service
 
-    day = _when(on, "--on")
+    day = required_day(on, "--on")
 
     def work(session: Any) -> Any:
         person_id, version = _who(session, reference)
@@ -152,8 +136,8 @@ def redate_move(
             actor=audit.cli_actor(),
         )
 
-    _run(work)
-    console.print(f"The move of {reference} is now on {words(day)}.")
+    run_write(work)
+    console.print(f"The move of {reference} is now on {day_words(day)}.")
 
 
 @app.command("end-stay")
@@ -166,7 +150,7 @@ def end_stay(
     from planner.core import audit
     from planner.young_people import service
 
-    day = _when(on, "--on")
+    day = required_day(on, "--on")
 
     def work(session: Any) -> Any:
         person_id, version = _who(session, reference)
@@ -179,8 +163,8 @@ def end_stay(
             actor=audit.cli_actor(),
         )
 
-    _run(work)
-    console.print(f"The stay of {reference} ended on {words(day)}.")
+    run_write(work)
+    console.print(f"The stay of {reference} ended on {day_words(day)}.")
 
 
 @app.command("leave")
@@ -193,7 +177,7 @@ def leave(
     from planner.core import audit
     from planner.young_people import service
 
-    day = _when(on, "--on")
+    day = required_day(on, "--on")
 
     def work(session: Any) -> Any:
         person_id, version = _who(session, reference)
@@ -206,8 +190,8 @@ def leave(
             actor=audit.cli_actor(),
         )
 
-    _run(work)
-    console.print(f"{reference} left the service on {words(day)}.")
+    run_write(work)
+    console.print(f"{reference} left the service on {day_words(day)}.")
 
 
 @young_person_app.command("edit")
@@ -280,6 +264,6 @@ def edit(
             actor=audit.cli_actor(),
         )
 
-    _run(work)
+    run_write(work)
     names = ", ".join(k.replace("_", " ") for k in changes)
     console.print(f"{reference}: {names} changed.")
