@@ -30,6 +30,7 @@ from api.templating import render
 from planner.core import clock
 from planner.domain import PlacementType, Role, SupportLevel
 from planner.domain.permissions import Permission as P
+from planner.domain.text import day_words
 from planner.inventory import queries as inventory
 from planner.young_people import queries as young_people
 from planner.young_people import service
@@ -180,7 +181,7 @@ def _move_page(
         (
             str(v.place_id),
             f"{v.provision}, {v.place} (free "
-            + ("now" if v.available_from <= today else f"from {v.available_from:%-d %B %Y}")
+            + ("now" if v.available_from <= today else f"from {day_words(v.available_from)}")
             + ")",
         )
         for v in vacancies
@@ -427,7 +428,7 @@ def _planned_intro(record: young_people.YoungPersonRecord) -> list[str]:
         return ["No move is planned for this young person."]
     return [
         f"A move to {p.placement_label}{(' (' + p.provision + ')') if p.provision else ''} "
-        f"is planned for {p.start_date:%-d %B %Y}."
+        f"is planned for {day_words(p.start_date)}."
     ]
 
 

@@ -23,14 +23,14 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from functools import lru_cache
 from pathlib import Path
-from typing import TypeVar
+from typing import Any, TypeVar
 
 from sqlalchemy import event
 from sqlalchemy import exc as sa_exc
 from sqlalchemy.engine import Engine, make_url
 from sqlmodel import Session, create_engine
 
-from planner.core.errors import ConcurrentChange, PlannerError, ServiceBusy
+from planner.core.errors import ConcurrentChange, NotFound, PlannerError, ServiceBusy, StaleRecord
 
 T = TypeVar("T")
 
@@ -267,3 +267,29 @@ def is_retryable(error: BaseException) -> bool:
     return isinstance(error, ConcurrentChange) or (
         isinstance(error, PlannerError) and error.code == ConcurrentChange.code
     )
+
+
+def compare_and_set(
+    session: Session, table: Any, row_id: int, expected_version: int, **values: Any
+) -> Any:
+    """Optimistic concurrency for every kept record: update one row of ``table`` only if its
+    ``version`` is still ``expected_version`` (raising it by one), and return the row re-read.
+
+    :class:`NotFound` if there is no such row; :class:`StaleRecord` (409, nothing written) if
+    someone changed it first, so a stale form is refused and never overwrites."""
+    from sqlalchemy import update
+    from sqlmodel import col, select
+
+    changed = session.exec(  # type: ignore[call-overload]
+        update(table)
+        .where(col(table.id) == row_id, col(table.version) == expected_version)
+        .values(version=table.version + 1, **values)
+        .execution_options(synchronize_session=False)
+    )
+    if changed.rowcount != 1:
+        if session.get(table, row_id) is None:
+            raise NotFound()
+        raise StaleRecord()
+    return session.exec(
+        select(table).where(col(table.id) == row_id).execution_options(populate_existing=True)
+    ).one()

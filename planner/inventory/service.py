@@ -19,11 +19,11 @@ from decimal import Decimal, InvalidOperation
 from enum import StrEnum
 from typing import Any
 
-from sqlalchemy import update
 from sqlmodel import Session, col, select
 
 from planner.core import audit, clock
-from planner.core.errors import FieldInvalid, NotFound, StaleRecord
+from planner.core.db import compare_and_set
+from planner.core.errors import FieldInvalid, NotFound
 from planner.domain import (
     Cohort,
     GenderRule,
@@ -34,10 +34,8 @@ from planner.domain import (
 )
 from planner.domain.permissions import Permission, check
 from planner.domain.stays import not_ended_on
-from planner.domain.text import check_text
+from planner.domain.text import check_choice, check_day, check_text, day_words
 from planner.models import Place, Proposal, Provision, Stay, User, Vacancy, YoungPerson, utcnow
-
-EARLIEST, LATEST = date(2000, 1, 1), date(2100, 12, 31)
 
 
 class WithdrawReason(StrEnum):
@@ -68,25 +66,6 @@ class Saved:
     version: int
 
 
-def _day_words(day: date) -> str:
-    return f"{day.day} {day:%B %Y}"
-
-
-def _day(day: date | None, field: str, what: str) -> date:
-    if day is None:
-        raise FieldInvalid(field, f"Enter the {what}.")
-    if not EARLIEST <= day <= LATEST:
-        raise FieldInvalid(field, f"The {what} must be between 2000 and 2100.")
-    return day
-
-
-def _choice(value: str, choices: type[StrEnum], field: str) -> str:
-    allowed = [c.value for c in choices]  # type: ignore[attr-defined]
-    if value not in allowed:
-        raise FieldInvalid(field, f"Choose a reason: one of {', '.join(allowed)}.")
-    return value
-
-
 def _allowed(viewer: User | None) -> None:
     if viewer is not None:
         check(viewer.role, Permission.manage_inventory)
@@ -94,23 +73,6 @@ def _allowed(viewer: User | None) -> None:
 
 def _actor(actor: str, viewer: User | None) -> str:
     return viewer.username if viewer is not None else actor
-
-
-def _cas(session: Session, table: Any, row_id: int, expected_version: int, **values: Any) -> Any:
-    """Compare-and-set one row of ``table`` at ``expected_version``; the row, re-read."""
-    changed = session.exec(  # type: ignore[call-overload]
-        update(table)
-        .where(col(table.id) == row_id, col(table.version) == expected_version)
-        .values(version=table.version + 1, **values)
-        .execution_options(synchronize_session=False)
-    )
-    if changed.rowcount != 1:
-        if session.get(table, row_id) is None:
-            raise NotFound()
-        raise StaleRecord()
-    return session.exec(
-        select(table).where(col(table.id) == row_id).execution_options(populate_existing=True)
-    ).one()
 
 
 def _occupied(session: Session, place_ids: list[int], day: date, besides: int | None = None) -> int:
@@ -207,7 +169,7 @@ def declare_vacancy(
     """Declare the place free from ``available_from``; refused if it already has an open
     vacancy, is closed by then, or someone lives there that day."""
     _allowed(viewer)
-    _day(available_from, "available_from", "date the place is free")
+    check_day(available_from, "available_from", "date the place is free")
     place = session.get(Place, place_id)
     if place is None:
         raise FieldInvalid("place_id", "There is no such place.")
@@ -215,13 +177,13 @@ def declare_vacancy(
     assert provision is not None
     for closes in (place.closes_on, provision.closes_on):
         if closes is not None and closes <= available_from:
-            raise FieldInvalid("available_from", f"The place closes on {_day_words(closes)}.")
+            raise FieldInvalid("available_from", f"The place closes on {day_words(closes)}.")
     if _open_vacancy(session, place_id) is not None:
         raise FieldInvalid("place_id", "This place already has an open vacancy.")
     if _occupied(session, [place_id], available_from):
         raise FieldInvalid(
             "available_from",
-            f"Someone lives in this place on {_day_words(available_from)}; "
+            f"Someone lives in this place on {day_words(available_from)}; "
             "declare it from their notice instead.",
         )
     vacancy = Vacancy(place_id=place_id, available_from=available_from)
@@ -252,7 +214,7 @@ def declare_from_notice(
     ``expected_end`` is ``last_day``, its ``end_date`` the day after, reason ``notice``) and
     an open vacancy is declared from that day. Where they go next is recorded as a move."""
     _allowed(viewer)
-    _day(last_day, "last_day", "last day of the stay")
+    check_day(last_day, "last_day", "last day of the stay")
     stay = session.get(Stay, stay_id)
     if stay is None or stay.place_id is None:
         raise FieldInvalid("stay", "There is no such stay in a place.")
@@ -270,7 +232,7 @@ def declare_from_notice(
         is not None
     ):
         raise FieldInvalid("stay", "A later stay is recorded for this young person.")
-    _cas(
+    compare_and_set(
         session,
         Stay,
         stay_id,
@@ -282,7 +244,7 @@ def declare_from_notice(
     if _open_vacancy(session, stay.place_id) is not None:
         raise FieldInvalid("stay", "This place already has an open vacancy.")
     if _occupied(session, [stay.place_id], free, besides=stay_id):
-        raise FieldInvalid("last_day", f"Someone else moves in by {_day_words(free)}.")
+        raise FieldInvalid("last_day", f"Someone else moves in by {day_words(free)}.")
     vacancy = Vacancy(place_id=stay.place_id, available_from=free)
     session.add(vacancy)
     session.flush()
@@ -318,7 +280,7 @@ def hold_vacancy(
         raise NotFound("There is no such vacancy.")
     if vacancy.status != VacancyStatus.open:
         raise FieldInvalid("vacancy", "Only an open vacancy can be held.")
-    vacancy = _cas(session, Vacancy, vacancy_id, expected_version)
+    vacancy = compare_and_set(session, Vacancy, vacancy_id, expected_version)
     place = session.get(Place, vacancy.place_id)
     assert place is not None
     place.reserved_for_id = young_person_id
@@ -348,13 +310,13 @@ def withdraw_vacancy(
     """Withdraw an open vacancy (for a reason, a code); its proposals awaiting a decision are
     withdrawn and a hold on the place is released."""
     _allowed(viewer)
-    _choice(reason, WithdrawReason, "reason")
+    check_choice(reason, WithdrawReason, "reason", "reason")
     vacancy = session.get(Vacancy, vacancy_id)
     if vacancy is None:
         raise NotFound("There is no such vacancy.")
     if vacancy.status != VacancyStatus.open:
         raise FieldInvalid("vacancy", "Only an open vacancy can be withdrawn.")
-    vacancy = _cas(
+    vacancy = compare_and_set(
         session,
         Vacancy,
         vacancy_id,
@@ -397,7 +359,7 @@ def reopen_vacancy(
         raise NotFound("There is no such vacancy.")
     if vacancy.status != VacancyStatus.withdrawn:
         raise FieldInvalid("vacancy", "Only a withdrawn vacancy can be reopened.")
-    day = _day(available_from, "available_from", "date") if available_from else None
+    day = check_day(available_from, "available_from", "date") if available_from else None
     start = day or vacancy.available_from
     place = session.get(Place, vacancy.place_id)
     assert place is not None
@@ -405,12 +367,12 @@ def reopen_vacancy(
     assert provision is not None
     for closes in (place.closes_on, provision.closes_on):
         if closes is not None and closes <= start:
-            raise FieldInvalid("available_from", f"The place closes on {_day_words(closes)}.")
+            raise FieldInvalid("available_from", f"The place closes on {day_words(closes)}.")
     if _open_vacancy(session, vacancy.place_id) is not None:
         raise FieldInvalid("vacancy", "This place has another open vacancy.")
     if _occupied(session, [vacancy.place_id], start):
-        raise FieldInvalid("available_from", f"Someone lives there on {_day_words(start)}.")
-    vacancy = _cas(
+        raise FieldInvalid("available_from", f"Someone lives there on {day_words(start)}.")
+    vacancy = compare_and_set(
         session,
         Vacancy,
         vacancy_id,
@@ -497,7 +459,7 @@ def add_provision(
                 raise FieldInvalid(field, "Enter the weekly cost in pounds.")
             values[field] = cost
         elif field == "opens_on":
-            values[field] = _day(value, field, "opening date") if value else None
+            values[field] = check_day(value, field, "opening date") if value else None
         else:
             raise FieldInvalid(field, f"{field} is not a detail of a provision.")
     low, high = values.get("min_age", 16), values.get("max_age", 25)
@@ -532,8 +494,8 @@ def close_provision(
     """Close a provision from ``closes_on``: refused while anyone lives in one of its places
     that day (record their moves first); its open vacancies are withdrawn."""
     _allowed(viewer)
-    _day(closes_on, "closes_on", "closing date")
-    _choice(reason, ClosureReason, "reason")
+    check_day(closes_on, "closes_on", "closing date")
+    check_choice(reason, ClosureReason, "reason", "reason")
     provision = session.get(Provision, provision_id)
     if provision is None:
         raise NotFound("There is no such provision.")
@@ -544,9 +506,11 @@ def close_provision(
     if living:
         raise FieldInvalid(
             "closes_on",
-            f"{living} place(s) are occupied on {_day_words(closes_on)}; record the moves first.",
+            f"{living} place(s) are occupied on {day_words(closes_on)}; record the moves first.",
         )
-    provision = _cas(session, Provision, provision_id, expected_version, closes_on=closes_on)
+    provision = compare_and_set(
+        session, Provision, provision_id, expected_version, closes_on=closes_on
+    )
     withdrawn = _close_vacancies(session, places)  # type: ignore[arg-type]
     audit.record(
         session,
@@ -601,11 +565,9 @@ def add_place(
     text = check_text(label or "", "The label").strip()
     if len(text) > 80:
         raise FieldInvalid("label", "Enter a label of 80 characters or fewer.")
-    opens = _day(opens_on, "opens_on", "opening date") if opens_on else None
+    opens = check_day(opens_on, "opens_on", "opening date") if opens_on else None
     if provision.closes_on is not None and (opens or date.min) >= provision.closes_on:
-        raise FieldInvalid(
-            "opens_on", f"The provision closes on {_day_words(provision.closes_on)}."
-        )
+        raise FieldInvalid("opens_on", f"The provision closes on {day_words(provision.closes_on)}.")
     place = Place(reference=ref, provision_id=provision_id, label=text, opens_on=opens)
     session.add(place)
     session.flush()
@@ -642,8 +604,8 @@ def close_place(
     """Close a place from ``closes_on`` (a host leaves, a flat is handed back): refused while
     someone lives there that day; its open vacancy is withdrawn, a hold released."""
     _allowed(viewer)
-    _day(closes_on, "closes_on", "closing date")
-    _choice(reason, ClosureReason, "reason")
+    check_day(closes_on, "closes_on", "closing date")
+    check_choice(reason, ClosureReason, "reason", "reason")
     place = session.get(Place, place_id)
     if place is None:
         raise NotFound("There is no such place.")
@@ -652,9 +614,9 @@ def close_place(
     if _occupied(session, [place_id], closes_on):
         raise FieldInvalid(
             "closes_on",
-            f"Someone lives in this place on {_day_words(closes_on)}; record their move first.",
+            f"Someone lives in this place on {day_words(closes_on)}; record their move first.",
         )
-    place = _cas(
+    place = compare_and_set(
         session, Place, place_id, expected_version, closes_on=closes_on, reserved_for_id=None
     )
     withdrawn = _close_vacancies(session, [place_id])

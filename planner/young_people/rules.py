@@ -13,10 +13,7 @@ from enum import StrEnum
 
 from planner.core.errors import FieldInvalid
 from planner.domain import ACTIVITY_CODES, IN_TOUCH_CODES, PlacementType, SupportLevel
-from planner.domain.text import check_text
-
-EARLIEST = date(2000, 1, 1)
-LATEST = date(2100, 12, 31)
+from planner.domain.text import check_day, check_text, day_words
 
 
 class StayEndReason(StrEnum):
@@ -50,26 +47,6 @@ class LeavingReason(StrEnum):
     moved_away = "moved_away"
     died = "died"
     other = "other"
-
-
-def day_words(day: date) -> str:
-    """A date as people write it: "3 December 2026" (no leading zero)."""
-    return f"{day.day} {day:%B %Y}"
-
-
-def check_day(day: date | None, field: str, what: str) -> date:
-    if day is None:
-        raise FieldInvalid(field, f"Enter the {what}.")
-    if not EARLIEST <= day <= LATEST:
-        raise FieldInvalid(field, f"The {what} must be between 2000 and 2100.")
-    return day
-
-
-def check_choice(value: str, choices: type[StrEnum], field: str, what: str) -> str:
-    allowed = [c.value for c in choices]  # type: ignore[attr-defined]
-    if value not in allowed:
-        raise FieldInvalid(field, f"Choose the {what}: one of {', '.join(allowed)}.")
-    return value
 
 
 def placement_type(value: str, field: str = "placement_type") -> PlacementType:

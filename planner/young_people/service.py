@@ -34,10 +34,12 @@ from sqlalchemy import update
 from sqlmodel import Session, col, select
 
 from planner.core import audit, clock
+from planner.core.db import compare_and_set
 from planner.core.errors import FieldInvalid, Forbidden, NotFound, StaleRecord
 from planner.domain import PlacementType, ProposalStatus, Role, VacancyStatus
 from planner.domain.permissions import Permission, check
 from planner.domain.stays import not_ended_on, stay_state
+from planner.domain.text import check_choice, check_day, day_words
 from planner.escalations.service import settle
 from planner.inventory.rules import free_from
 from planner.models import Place, Proposal, Provision, Stay, User, Vacancy, YoungPerson, utcnow
@@ -45,11 +47,8 @@ from planner.young_people.rules import (
     LeavingReason,
     MoveChangeReason,
     StayEndReason,
-    check_choice,
-    check_day,
     check_move,
     clean_details,
-    day_words,
     placement_type,
 )
 from planner.young_people.scope import scope_condition
@@ -102,22 +101,7 @@ def _claim(
         ).first()
         if seen is None:
             raise NotFound()
-    changed = session.exec(  # type: ignore[call-overload]
-        update(YoungPerson)
-        .where(col(YoungPerson.id) == person_id, col(YoungPerson.version) == expected_version)
-        .values(version=YoungPerson.version + 1, updated_at=utcnow())
-        .execution_options(synchronize_session=False)
-    )
-    if changed.rowcount != 1:
-        if session.get(YoungPerson, person_id) is None:
-            raise NotFound()
-        raise StaleRecord()
-    person = session.exec(
-        select(YoungPerson)
-        .where(col(YoungPerson.id) == person_id)
-        .execution_options(populate_existing=True)
-    ).one()
-    return person
+    return compare_and_set(session, YoungPerson, person_id, expected_version, updated_at=utcnow())
 
 
 def _actor(actor: str, viewer: User | None) -> str:
