@@ -74,7 +74,25 @@ def main(argv: list[str]) -> int:
         if code == 0:
             code = subprocess.run([planner, "status"], cwd=ROOT).returncode
         return code
-    return subprocess.run([str(BIN / "python"), "-m", "pytest", *rest], cwd=ROOT).returncode
+    return subprocess.run(
+        [str(BIN / "python"), "-m", "pytest", *_parallel(rest), *rest], cwd=ROOT
+    ).returncode
+
+
+def _parallel(rest: list[str]) -> list[str]:
+    """Spread the suite over the machine's cores (pytest-xdist), at most four workers.
+
+    Why: the suite drives real PostgreSQL, Chromium and uvicorn, so it waits on them as much
+    as it computes; two workers halve CI's time on a two-core machine. Each worker is its own
+    pytest session with its own temporary folder and its own PostgreSQL databases
+    (tests/postgres_databases.py), so workers share nothing. Whole modules go to one worker
+    (`--dist loadscope`) so a module's shared fixtures (a seeded database, a live server, a
+    browser) are built once. Give `-n 0` (or any `-n`) to choose for yourself.
+    """
+    if any(arg == "-n" or arg.startswith(("-n", "--numprocesses")) for arg in rest):
+        return []
+    workers = min(4, os.cpu_count() or 1)
+    return ["-n", str(workers), "--dist", "loadscope"] if workers > 1 else []
 
 
 if __name__ == "__main__":

@@ -51,7 +51,13 @@ def migrated_engine(*, create: bool = False) -> Engine:
             f"No planner database at {path}. Run `planner init` to create one, "
             "or set PLANNER_DATA_DIR."
         )
-    err.print(f"Database: {settings.database_label}", style="dim", highlight=False, markup=False)
+    err.print(
+        f"Database: {settings.database_label}",
+        style="dim",
+        highlight=False,
+        markup=False,
+        soft_wrap=True,
+    )
     engine = get_engine(settings.database_url)
     migrate.upgrade(engine)
     return engine

@@ -213,7 +213,7 @@ def _serve(db: WebDb, folder: Path) -> Iterator[LiveServer]:
     )
     base = f"http://127.0.0.1:{port}"
     try:
-        deadline = time.monotonic() + 30
+        deadline = time.monotonic() + 90  # a loaded two-core CI machine is slow to start
         while True:
             try:
                 if httpx.get(f"{base}/health", timeout=1).status_code == 200:
