@@ -3,6 +3,7 @@ per notice or a weekly digest; an administrator sets the address and manager by 
 
 from __future__ import annotations
 
+from sqlmodel import select
 from typer.testing import CliRunner
 from webseed import csrf_of, sign_in
 
@@ -10,6 +11,7 @@ from planner.accounts import service as accounts
 from planner.cli import app as cli
 from planner.core.db import get_engine, unit_of_work
 from planner.domain import Role
+from planner.models import AuditEvent
 
 
 def test_a_user_chooses_the_weekly_digest_on_their_account_page(client, web_db, make_user):
@@ -54,3 +56,61 @@ def test_the_jobs_page_says_whether_email_is_on(client, make_user):
     page = client.get("/jobs")
     assert page.status_code == 200
     assert "Email is off" in page.text and "notifications.send" in page.text
+
+
+def test_an_administrator_sets_an_email_address_and_line_manager_on_the_users_page(
+    client, web_db, make_user
+):
+    admin, password = make_user(Role.administrator)
+    adviser, _ = make_user(Role.personal_adviser)
+    boss, _ = make_user(Role.manager)
+    other_adviser, _ = make_user(Role.personal_adviser)
+    sign_in(client, admin, password)
+    with unit_of_work(get_engine(web_db.url)) as session:
+        adviser_id = accounts.get_user_or_raise(session, adviser).id
+    listing = client.get("/users")
+    assert f'href="/users/{adviser_id}/contact"' in listing.text
+    form = client.get(f"/users/{adviser_id}/contact")
+    assert form.status_code == 200
+    assert f'<option value="{boss}"' in form.text  # managers only are offered
+    assert f'<option value="{other_adviser}"' not in form.text
+    token = csrf_of(form.text)
+
+    def post(email: str, manager: str):
+        return client.post(
+            f"/users/{adviser_id}/contact",
+            data={"csrf_token": token, "email": email, "manager": manager},
+            follow_redirects=False,
+        )
+
+    # bad input: a clear error beside the field, the typed value kept, nothing changed
+    bad = post("not an address", boss)
+    assert bad.status_code == 422 and "There is a problem" in bad.text
+    assert 'href="#email"' in bad.text and "name@council.gov.uk" in bad.text
+    assert 'value="not an address"' in bad.text
+    not_a_manager = post("pa@council.example", other_adviser)
+    assert not_a_manager.status_code == 422 and 'href="#manager"' in not_a_manager.text
+    with unit_of_work(get_engine(web_db.url)) as session:
+        user = accounts.get_user_or_raise(session, adviser)
+        assert user.email is None and user.manager_id is None
+    saved = post("  pa@council.example ", boss)
+    assert saved.status_code == 303 and saved.headers["location"] == f"/users?saved={adviser}"
+    listing = client.get(saved.headers["location"])
+    assert f"The contact details of {adviser} are saved" in listing.text
+    assert "pa@council.example" in listing.text
+    with unit_of_work(get_engine(web_db.url)) as session:
+        user = accounts.get_user_or_raise(session, adviser)
+        assert user.email == "pa@council.example"
+        assert user.manager_id == accounts.get_user_or_raise(session, boss).id
+        trail = session.exec(
+            select(AuditEvent).where(
+                AuditEvent.action == "contact", AuditEvent.entity_id == str(user.id)
+            )
+        ).all()
+        assert [e.actor for e in trail] == [admin]  # the refused attempts left no event
+    # an empty value removes both
+    assert post("", "").status_code == 303
+    with unit_of_work(get_engine(web_db.url)) as session:
+        user = accounts.get_user_or_raise(session, adviser)
+        assert user.email is None and user.manager_id is None
+    # who may: tests/api/test_route_permissions.py (manage_users, administrators only)
