@@ -114,3 +114,21 @@ def test_an_administrator_sets_an_email_address_and_line_manager_on_the_users_pa
         user = accounts.get_user_or_raise(session, adviser)
         assert user.email is None and user.manager_id is None
     # who may: tests/api/test_route_permissions.py (manage_users, administrators only)
+
+
+def test_the_report_page_links_its_paper_without_rendering_it(
+    client, web_db, make_user, monkeypatch
+):
+    """Rendering a paper takes seconds: the page never does it, only the download does."""
+    from planner.reports import papers
+
+    username, password = make_user(Role.manager)
+    sign_in(client, username, password)
+    rendered = []
+    real = papers.pdf_from_html
+    monkeypatch.setattr(papers, "pdf_from_html", lambda html: rendered.append(1) or real(html))
+    page = client.get(f"/reports/{web_db.council.report_id}")
+    assert page.status_code == 200 and "Download as PDF" in page.text
+    assert rendered == []
+    pdf = client.get(f"/reports/{web_db.council.report_id}/report.pdf")
+    assert pdf.status_code == 200 and pdf.content.startswith(b"%PDF") and rendered == [1]
