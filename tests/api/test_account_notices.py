@@ -3,6 +3,7 @@ per notice or a weekly digest; an administrator sets the address and manager by 
 
 from __future__ import annotations
 
+import pytest
 from sqlmodel import select
 from typer.testing import CliRunner
 from webseed import csrf_of, sign_in
@@ -132,3 +133,32 @@ def test_the_report_page_links_its_paper_without_rendering_it(
     assert rendered == []
     pdf = client.get(f"/reports/{web_db.council.report_id}/report.pdf")
     assert pdf.status_code == 200 and pdf.content.startswith(b"%PDF") and rendered == [1]
+
+
+@pytest.mark.browser
+def test_the_contact_form_in_chromium_with_no_axe_violations(browser, live_server):
+    from playwright.sync_api import expect
+    from test_browser import _sign_in, axe_violations
+
+    base = live_server.base_url
+    council = live_server.db.council
+    admin = council.by_role["administrator"]
+    context = browser.new_context(bypass_csp=True)
+    page = context.new_page()
+    try:
+        _sign_in(page, base, admin, council.passwords[admin])
+        page.goto(f"{base}/users")
+        page.get_by_role("link", name="Change the email address and line manager of pa02").click()
+        assert axe_violations(page) == []
+        page.get_by_label("Work email address").fill("not an address")
+        page.get_by_role("button", name="Save").click()
+        expect(page.get_by_text("There is a problem")).to_be_visible()
+        assert axe_violations(page) == []
+        page.get_by_label("Work email address").fill("pa02@council.example")
+        page.get_by_label("Line manager").select_option(council.by_role["manager"])
+        page.get_by_role("button", name="Save").click()
+        expect(page.get_by_text("The contact details of pa02 are saved")).to_be_visible()
+        assert "pa02@council.example" in page.locator("main").inner_text()
+        assert axe_violations(page) == []
+    finally:
+        context.close()
