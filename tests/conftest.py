@@ -113,3 +113,12 @@ def sqlite_url(tmp_path: Path) -> str:
     path = tmp_path / "planner.sqlite3"
     path.touch()
     return f"sqlite:///{path}"
+
+
+@pytest.fixture(scope="session")
+def demo_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The demo council (``planner demo --as-of 2024-03-31``) built once per run; copy it
+    with ``demo_db.copy_demo`` before changing anything (tests/demo_db.py)."""
+    from demo_db import build_demo
+
+    return build_demo(tmp_path_factory.mktemp("demo-template"))

@@ -24,7 +24,13 @@ from api.security import SESSION_COOKIE, SIGN_IN_COOKIE, same_origin
 from api.templating import render
 from planner.accounts import service as accounts
 from planner.accounts import users
-from planner.core.errors import InvalidInput, PlannerError, SignInRefused, TooManyAttempts
+from planner.core.errors import (
+    FieldInvalid,
+    InvalidInput,
+    PlannerError,
+    SignInRefused,
+    TooManyAttempts,
+)
 from planner.domain import Role
 from planner.domain.permissions import Permission as P
 
@@ -166,12 +172,24 @@ def audit_trail(
 
 @router.get("/users")
 def users_page(
-    request: Request, db: DbSession, principal: Annotated[Principal, allowed(P.manage_users)]
+    request: Request,
+    db: DbSession,
+    principal: Annotated[Principal, allowed(P.manage_users)],
+    saved: Annotated[str, Query(max_length=80)] = "",
 ) -> Response:
+    """Every account with its role, status, email address and line manager."""
+    users_now = accounts.list_users(db)
     return render(
         request,
         "users.html",
-        {"title": "Users", "users": accounts.list_users(db), "roles": list(Role), "form": {}},
+        {
+            "title": "Users",
+            "users": users_now,
+            "usernames": {u.id: u.username for u in users_now},
+            "saved": saved if any(u.username == saved for u in users_now) else "",
+            "roles": list(Role),
+            "form": {},
+        },
     )
 
 
@@ -204,6 +222,7 @@ def add_user(
             {
                 "title": "Users",
                 "users": accounts.list_users(db),
+                "usernames": {u.id: u.username for u in accounts.list_users(db)},
                 "roles": list(Role),
                 "error": exc.message,
                 "form": form,
@@ -253,6 +272,70 @@ def end_user_sessions(
     user = accounts.get_user_by_id_or_raise(db, user_id)
     accounts.end_user_sessions(db, username=user.username, actor=principal.user.username)
     return see_other("/users")
+
+
+def _contact_page(
+    request: Request,
+    db: DbSession,
+    user_id: int,
+    *,
+    form: dict[str, str] | None = None,
+    errors: dict[str, str] | None = None,
+) -> Response:
+    """The form for a user's work email address and line manager (GOV.UK error summary)."""
+    account = accounts.get_user_by_id_or_raise(db, user_id)
+    managers = [u for u in accounts.list_users(db) if u.role == Role.manager and u.id != account.id]
+    current = next((u.username for u in managers if u.id == account.manager_id), "")
+    shown = form or {"email": account.email or "", "manager": current}
+    errors = errors or {}
+    return render(
+        request,
+        "user_contact.html",
+        {
+            "title": f"Contact details: {account.username}",
+            "account": account,
+            "managers": managers,
+            "form": shown,
+            "errors": errors,
+        },
+        status_code=422 if errors else 200,
+    )
+
+
+@router.get("/users/{user_id}/contact")
+def user_contact_form(
+    request: Request,
+    db: DbSession,
+    principal: Annotated[Principal, allowed(P.manage_users)],
+    user_id: Annotated[int, Path(ge=1, le=ID_MAX)],
+) -> Response:
+    """Where a user's email notices go and who their line manager is."""
+    return _contact_page(request, db, user_id)
+
+
+@router.post("/users/{user_id}/contact")
+def set_user_contact(
+    request: Request,
+    db: DbSession,
+    principal: Annotated[Principal, allowed(P.manage_users)],
+    form: CheckedForm,
+    user_id: Annotated[int, Path(ge=1, le=ID_MAX)],
+) -> Response:
+    """Set a user's email address and line manager (audited as ``contact``); a refused
+    value changes nothing and the form says why, beside the field."""
+    account = accounts.get_user_by_id_or_raise(db, user_id)
+    typed = {"email": form.get("email", "")[:300], "manager": form.get("manager", "")[:80]}
+    try:
+        accounts.set_contact(
+            db,
+            username=account.username,
+            email=typed["email"],
+            manager=typed["manager"],
+            actor=principal.user.username,
+        )
+    except FieldInvalid as exc:
+        return _contact_page(request, db, user_id, form=typed, errors={exc.field: exc.message})
+    return see_other("/users?saved=" + account.username)
 
 
 # -- the user's own account: how they get email notices ------------------------------------

@@ -270,7 +270,6 @@ def report_page(
         {
             "title": f"Exception report {report.id}",
             **papers.report_context(report),
-            "pdf_size": papers.exception_pdf_size(db, report_id=report_id),
         },
     )
 

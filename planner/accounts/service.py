@@ -32,7 +32,14 @@ from argon2.exceptions import InvalidHashError, VerificationError
 from sqlmodel import Session, col, select
 
 from planner.core import audit
-from planner.core.errors import Conflict, InvalidInput, NotFound, SignInRefused, TooManyAttempts
+from planner.core.errors import (
+    Conflict,
+    FieldInvalid,
+    InvalidInput,
+    NotFound,
+    SignInRefused,
+    TooManyAttempts,
+)
 from planner.core.settings import DEV_SECRET
 from planner.domain import Role
 from planner.domain.text import check_text
@@ -288,19 +295,23 @@ def set_contact(
     account): notices about a personal adviser's young people go to both. An empty string
     removes either."""
     user = get_user_or_raise(session, username)
-    if email is not None:
-        address = email.strip()
-        if address and (len(address) > 254 or not EMAIL.match(address)):
-            raise InvalidInput("Enter an email address like name@council.gov.uk.")
-        user.email = address or None
+    # everything is checked before anything changes: a refused form keeps the old values
+    address = email.strip() if email is not None else None
+    if address and (len(address) > 254 or not EMAIL.match(address)):
+        raise FieldInvalid("email", "Enter an email address like name@council.gov.uk.")
+    boss_id: int | None = user.manager_id
     if manager is not None:
-        if not manager:
-            user.manager_id = None
-        else:
-            boss = get_user_or_raise(session, manager)
-            if boss.role != Role.manager or boss.id == user.id:
-                raise InvalidInput("A line manager is another user with the manager role.")
-            user.manager_id = boss.id
+        boss_id = None
+        if manager.strip():
+            boss = get_user_by_username(session, manager.strip())
+            if boss is None or boss.role != Role.manager or boss.id == user.id:
+                raise FieldInvalid(
+                    "manager", "A line manager is another user with the manager role."
+                )
+            boss_id = boss.id
+    if address is not None:
+        user.email = address or None
+    user.manager_id = boss_id
     session.add(user)
     audit.record(
         session, actor=actor, action="contact", entity="user", entity_id=str(user.id),

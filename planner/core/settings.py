@@ -17,7 +17,7 @@ from pathlib import Path
 from typing import Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from pydantic import Field, SecretStr, field_validator, model_validator
+from pydantic import AliasChoices, Field, SecretStr, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 DEV_SECRET = "development-only-secret-change-me"  # noqa: S105 - refused outside development
@@ -96,9 +96,19 @@ class Settings(BaseSettings):
     # Comma-separated addresses the scheduled exception reports are announced to.
     director_report_to: str = ""
     board_report_to: str = ""
-    # The fairness audit shows a count below this as "fewer than N", hides the rates built on
-    # it and never flags a group that small (PLANNER_FAIRNESS_MIN_COUNT; docs/matching-workflow.md).
-    fairness_min_count: int = Field(default=5, ge=1, le=100)
+    # The one small-number threshold, wherever figures leave the service: a count from 1 to
+    # N-1 shows as "fewer than N" and the rates or averages built on it are withheld, in the
+    # board paper's trends (docs/reports.md) and the fairness audit's page, CSV and command,
+    # which also never flags a group that small (docs/matching-workflow.md).
+    # PLANNER_SMALL_NUMBER; PLANNER_FAIRNESS_MIN_COUNT, its earlier name, is still read.
+    small_number: int = Field(
+        default=5,
+        ge=1,
+        le=100,
+        validation_alias=AliasChoices(
+            "PLANNER_SMALL_NUMBER", "PLANNER_FAIRNESS_MIN_COUNT", "small_number"
+        ),
+    )
 
     @field_validator("data_dir", mode="after")
     @classmethod

@@ -213,7 +213,7 @@ def fairness_command(
         typer.Option(
             "--min-count",
             min=1,
-            help="Show counts below this as 'fewer than N' (default PLANNER_FAIRNESS_MIN_COUNT)",
+            help="Show counts below this as 'fewer than N' (default PLANNER_SMALL_NUMBER)",
         ),
     ] = None,
     flagged: Annotated[bool, typer.Option("--flagged", help="Only the flagged groups")] = False,

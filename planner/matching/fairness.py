@@ -11,9 +11,9 @@ Three measures, each compared for every group with everyone else (the rest):
   if it has not ended).
 
 Small numbers are suppressed: a count of 1 to N-1 is shown as "fewer than N" (N is the
-setting PLANNER_FAIRNESS_MIN_COUNT, 5 by default), a rate or average built on a suppressed
-count is not shown, and a group or its rest with fewer than N young people is never
-flagged.
+setting PLANNER_SMALL_NUMBER, 5 by default, the one threshold the board's paper uses too),
+a rate or average built on a suppressed count is not shown, and a group or its rest with
+fewer than N young people is never flagged.
 
 **The flag rule.** A rate is flagged when the group's rate divided by the rest's is outside
 0.8-1.25 (the "four-fifths rule") *and* a two-proportion z-test says the difference is
@@ -322,7 +322,7 @@ def fairness_audit(
     from planner.core.settings import Settings
 
     day = as_of or clock.today()
-    threshold = min_count if min_count is not None else Settings().fairness_min_count
+    threshold = min_count if min_count is not None else Settings().small_number
     observations, stays, runs = fairness_frames(session, day)
     return audit(observations, stays, min_count=threshold, as_of=day, match_runs=runs)
 

@@ -7,10 +7,11 @@ environment), never from the database.
 
 from __future__ import annotations
 
+import hashlib
 import smtplib
 import ssl
 from email.message import EmailMessage
-from email.utils import format_datetime, make_msgid
+from email.utils import format_datetime, parseaddr
 from types import TracebackType
 
 from planner.core import clock
@@ -57,14 +58,26 @@ class Mailer:
                 self._smtp.close()
             self._smtp = None
 
-    def send(self, *, to: str, subject: str, body: str, notice_id: int) -> None:
+    def send(self, *, to: str, subject: str, body: str, notice_id: int, key: str) -> None:
+        """Send one notice. Its Message-ID is fixed by the notice (:func:`message_id`), so
+        the same notice sent twice (after a crash between the server accepting it and the
+        outbox recording it) is the same message to every mail system and client."""
         assert self._smtp is not None, "use the mailer as a context manager"
         message = EmailMessage()
         message["From"] = self.settings.smtp_sender
         message["To"] = to
         message["Subject"] = subject
         message["Date"] = format_datetime(clock.now())
-        message["Message-ID"] = make_msgid(idstring=f"notice-{notice_id}")
+        message["Message-ID"] = message_id(notice_id, key, self.settings.smtp_sender)
         message["X-Planner-Notice"] = str(notice_id)
         message.set_content(body)
         self._smtp.send_message(message)
+
+
+def message_id(notice_id: int, key: str, sender: str) -> str:
+    """The one Message-ID of a notice, the same at every attempt: its outbox id and a digest
+    of its unique key (so ids of two databases never collide), at the sender's domain.
+    Delivery is at least once; this is how a duplicate is recognised (RFC 5322 3.6.4)."""
+    domain = parseaddr(sender)[1].rpartition("@")[2] or "planner.invalid"
+    digest = hashlib.sha256(key.encode()).hexdigest()[:16]
+    return f"<notice-{notice_id}.{digest}@{domain}>"

@@ -307,7 +307,11 @@ def send_due(
                 done.add(row.id or 0)
                 try:
                     mailer.send(
-                        to=row.to_address, subject=row.subject, body=row.body, notice_id=row.id or 0
+                        to=row.to_address,
+                        subject=row.subject,
+                        body=row.body,
+                        notice_id=row.id or 0,
+                        key=row.key,
                     )
                 except (smtplib.SMTPException, OSError) as exc:
                     failure(row, exc)

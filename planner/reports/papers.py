@@ -13,7 +13,10 @@ Each paper download is written to the audit trail as an export, like the CSV and
 
 from __future__ import annotations
 
+import hashlib
 import json
+import threading
+from collections import OrderedDict
 from datetime import date
 from typing import Any
 
@@ -22,6 +25,7 @@ from sqlmodel import Session
 
 from planner.core import audit
 from planner.core.errors import InvalidInput
+from planner.core.settings import get_settings
 from planner.escalations import queries as escalation_queries
 from planner.escalations import service as escalations
 from planner.models import ExceptionReport
@@ -42,12 +46,32 @@ MEDIA_TYPES = {
 }
 
 
+PDF_CACHE_SIZE = 8  # papers kept in memory, each a few hundred KB
+_pdf_cache: OrderedDict[str, bytes] = OrderedDict()
+_pdf_cache_lock = threading.Lock()
+
+
 def pdf_from_html(html: str) -> bytes:
-    """A tagged PDF/UA-1 document from a paper's HTML (its CSS and SVG inline)."""
+    """A tagged PDF/UA-1 document from a paper's HTML (its CSS and SVG inline).
+
+    Rendering takes seconds (a forecast's 30-page commissioning paper far more), so it is
+    done only when a paper is downloaded, never to show a page, and the last few papers are
+    kept in memory keyed by a hash of their HTML: the same HTML always makes the same paper,
+    so a kept paper can never be stale (a changed record, run or restored database changes
+    the HTML, hence the key), and downloading it again costs only the HTML."""
+    key = hashlib.sha256(html.encode()).hexdigest()
+    with _pdf_cache_lock:
+        if key in _pdf_cache:
+            _pdf_cache.move_to_end(key)
+            return _pdf_cache[key]
     from weasyprint import HTML  # a heavy import, only where a PDF is made
 
     document = HTML(string=html, base_url=".")
     pdf: bytes = document.write_pdf(pdf_variant="pdf/ua-1", pdf_tags=True)
+    with _pdf_cache_lock:
+        _pdf_cache[key] = pdf
+        while len(_pdf_cache) > PDF_CACHE_SIZE:
+            _pdf_cache.popitem(last=False)
     return pdf
 
 
@@ -113,27 +137,9 @@ def exception_paper_html(session: Session, report: ExceptionReport) -> str:
         "trend_charts": trend_charts(points, period_word=period_word),
         "period_word": period_word,
         "suppressed": report.audience == "board",
+        "small_number": get_settings().small_number,
     }
     return render_template("exception_paper.html", context)
-
-
-def _exception_pdf(session: Session, report: ExceptionReport) -> bytes:
-    """Made afresh each time (about a second): a cache keyed by report id would outlive a
-    restored or rolled-back database."""
-    return pdf_from_html(exception_paper_html(session, report))
-
-
-def size_words(size: int) -> str:
-    """A file size as GOV.UK writes it beside a download: ``45 KB``, ``1.2 MB``."""
-    if size < 1024 * 1024:
-        return f"{max(1, round(size / 1024))} KB"
-    return f"{size / (1024 * 1024):.1f} MB"
-
-
-def exception_pdf_size(session: Session, *, report_id: int) -> str:
-    """The size words of a report's PDF, for the link beside its page."""
-    report = escalation_queries.get_exception_report_or_raise(session, report_id)
-    return size_words(len(_exception_pdf(session, report)))
 
 
 def export_exception_paper(
@@ -147,7 +153,9 @@ def export_exception_paper(
         return escalations.export_report(session, report_id=report_id, actor=actor, fmt="csv")
     report = escalation_queries.get_exception_report_or_raise(session, report_id)
     if fmt == "pdf":
-        content = _exception_pdf(session, report)
+        # made at each download, never when the page is viewed (it takes about a second,
+        # more under load); not cached: the trends are read from the records as they are
+        content = pdf_from_html(exception_paper_html(session, report))
     else:
         content = exception_paper_html(session, report).encode()
     audit.record(

@@ -16,9 +16,10 @@ The four trends:
   whose last supervision (or opening, if none yet) was at most 28 days before;
 * **exits achieved**: escalations closed in the period by a move somewhere suitable.
 
-For the board, counts from 1 to :data:`SMALL_NUMBER` - 1 and percentages of fewer than
-:data:`SMALL_NUMBER` cases are suppressed (``None``, shown as "fewer than 5"), so a paper
-that leaves the service cannot single anyone out.
+For the board, counts from 1 to N - 1 and averages and percentages of fewer than N cases are
+suppressed (``None``, shown as "fewer than N"), so a paper that leaves the service cannot
+single anyone out. N is the one small-number setting (``PLANNER_SMALL_NUMBER``, 5 by
+default: :attr:`planner.core.settings.Settings.small_number`), the fairness audit's too.
 """
 
 from __future__ import annotations
@@ -30,13 +31,13 @@ from datetime import date, timedelta
 
 from sqlmodel import Session, col, select
 
+from planner.core.settings import get_settings
 from planner.domain.stays import is_current
 from planner.domain.suitability import unsuitable_condition
 from planner.escalations.rules import SUPERVISION_DAYS
 from planner.models import Escalation, EscalationAction, Stay, YoungPerson
 
 PERIODS = 12
-SMALL_NUMBER = 5
 
 
 @dataclass(frozen=True)
@@ -143,22 +144,23 @@ def trends(session: Session, *, audience: str, as_of: date) -> list[TrendPoint]:
         )
         previous = end
     if audience == "board":
-        points = [_suppressed(p) for p in points]
+        threshold = get_settings().small_number
+        points = [_suppressed(p, threshold) for p in points]
     return points
 
 
-def _small(count: int | None) -> bool:
-    return count is not None and 0 < count < SMALL_NUMBER
+def _small(count: int | None, threshold: int) -> bool:
+    return count is not None and 0 < count < threshold
 
 
-def _suppressed(point: TrendPoint) -> TrendPoint:
+def _suppressed(point: TrendPoint, threshold: int) -> TrendPoint:
     """The board's point: small counts, and averages and shares of few cases, withheld."""
-    few = _small(point.in_unsuitable)
+    few = _small(point.in_unsuitable, threshold)
     return TrendPoint(
         period_end=point.period_end,
         label=point.label,
         in_unsuitable=None if few else point.in_unsuitable,
         average_days=None if few else point.average_days,
         supervision_percent=None if few else point.supervision_percent,
-        exits=None if _small(point.exits) else point.exits,
+        exits=None if _small(point.exits, threshold) else point.exits,
     )

@@ -118,6 +118,8 @@ PAGE_ROUTES = [
     ("POST", "/users/{user_id}/disable", P.manage_users, "/users/999999/disable", 404),
     ("POST", "/users/{user_id}/enable", P.manage_users, "/users/999999/enable", 404),
     ("POST", "/users/{user_id}/end-sessions", P.manage_users, "/users/999999/end-sessions", 404),
+    ("GET", "/users/{user_id}/contact", P.manage_users, "/users/999999/contact", 404),
+    ("POST", "/users/{user_id}/contact", P.manage_users, "/users/999999/contact", 404),
     ("GET", "/account", P.use_service, "/account", 200),
     ("POST", "/account/notifications", P.use_service, "/account/notifications", 422),  # no choice
     ("GET", "/account/tokens", P.use_service, "/account/tokens", 200),

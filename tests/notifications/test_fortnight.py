@@ -274,3 +274,38 @@ def test_back_off_doubles_to_six_hours_and_gives_up_after_twenty_attempts(sessio
     row = notifications.outbox(session)[0]
     assert row.status == "failed" and row.attempts == MAX_ATTEMPTS
     assert row.last_error in {"ConnectionRefusedError", "SMTPServerDisconnected"}
+
+
+def test_a_crash_after_the_server_accepts_a_notice_sends_it_again_as_the_same_message(
+    session, sink
+):
+    """At least once: a notice the server accepted but the outbox never recorded as sent
+    (the process died before its commit) is sent again, not lost, and both copies carry the
+    same Message-ID, so a mail client shows one message."""
+    with clock.frozen(START):
+        session.add(
+            Notification(
+                key="escalation:1:opened:to:7",
+                kind="escalation_opened",
+                to_address="pa@council.example",
+                subject="s",
+                body="b",
+            )
+        )
+        session.flush()
+        crashed = session.begin_nested()
+        assert notifications.send_due(session).sent == 1
+        crashed.rollback()  # the crash: "sent" was never committed
+        assert notifications.outbox(session)[0].status == "queued"
+        assert notifications.send_due(session).sent == 1
+        assert notifications.send_due(session).sent == 0  # recorded now: not a third time
+    first, second = sink.messages
+    assert first["Message-ID"] == second["Message-ID"]
+    row = notifications.outbox(session)[0]
+    assert first["Message-ID"] == f"<notice-{row.id}.{_digest(row.key)}@council.example>"
+
+
+def _digest(key: str) -> str:
+    import hashlib
+
+    return hashlib.sha256(key.encode()).hexdigest()[:16]

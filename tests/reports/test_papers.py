@@ -7,7 +7,9 @@ import io
 from datetime import date, timedelta
 
 import factories
+from demo_db import DEMO_AS_OF, copy_demo
 from pypdf import PdfReader
+from sqlmodel import select
 from typer.testing import CliRunner
 
 from planner.cli import app
@@ -22,6 +24,40 @@ AS_OF = date(2024, 3, 31)
 
 def _pdf_text(pdf: bytes) -> str:
     return "\n".join(page.extract_text() or "" for page in PdfReader(io.BytesIO(pdf)).pages)
+
+
+def _structure(node, found: list) -> list:
+    """Every structure element under ``node`` of the PDF's structure tree, depth first."""
+    node = node.get_object()
+    if isinstance(node, list):
+        for kid in node:
+            _structure(kid, found)
+    elif hasattr(node, "keys"):
+        if "/S" in node:
+            found.append(node)
+        if "/K" in node:
+            _structure(node["/K"], found)
+    return found
+
+
+def assert_tagged_pdf_ua(pdf: bytes, *, title: str, figures: int) -> None:
+    """What PDF/UA-1 asks of a paper that a screen reader relies on, read with pypdf: a
+    structure tree with headings, tables and figures, marked content, the document's
+    language and title (shown as the window title), and alternative text on each figure."""
+    reader = PdfReader(io.BytesIO(pdf))
+    root = reader.trailer["/Root"]
+    assert "/StructTreeRoot" in root
+    assert bool(root["/MarkInfo"]["/Marked"])
+    assert root["/Lang"] == "en-GB"
+    assert reader.metadata.title.startswith(f"{title} – ")  # then the council's name
+    assert bool(root["/ViewerPreferences"]["/DisplayDocTitle"])
+    xmp = root["/Metadata"].get_object().get_data().decode()
+    assert "pdfuaid:part" in xmp  # claims PDF/UA-1
+    elements = _structure(root["/StructTreeRoot"], [])
+    kinds = {str(e["/S"]) for e in elements}
+    assert {"/Document", "/H1", "/H2", "/Table", "/TH", "/TD", "/Figure"} <= kinds, kinds
+    alts = [str(e.get("/Alt", "")) for e in elements if e["/S"] == "/Figure"]
+    assert len(alts) == figures and all(alt.strip() for alt in alts), alts
 
 
 def _council(session):
@@ -77,6 +113,26 @@ def test_trends_are_recomputed_from_the_records_at_each_period_end(session):
     assert board[-2].in_unsuitable is None  # 29 February: 4 young people, withheld
 
 
+def test_the_board_withholds_below_the_one_small_number_setting(session, monkeypatch):
+    """PLANNER_SMALL_NUMBER is the one threshold: raised to 7, the board's 6 is withheld
+    too, and the paper says "fewer than 7"."""
+    from planner.core.settings import get_settings
+
+    _council(session)
+    monkeypatch.setenv("PLANNER_SMALL_NUMBER", "7")
+    get_settings.cache_clear()
+    try:
+        with clock.frozen(AS_OF):
+            board = trends(session, audience="board", as_of=AS_OF)
+            report = build_report(session, audience="board", today=AS_OF, actor="test")
+            html = papers.exception_paper_html(session, report)
+        assert board[-1].in_unsuitable is None
+        assert "fewer than 7" in html and "Counts from 1 to 6" in html
+        assert "fewer than 5" not in html
+    finally:
+        get_settings.cache_clear()
+
+
 def test_supervision_in_the_trail_counts_from_its_day(session):
     people = _council(session)
     with clock.frozen(AS_OF):
@@ -108,9 +164,7 @@ def test_the_board_paper_is_a_tagged_pdf_with_the_page_figures_and_no_reference(
         html = papers.exception_paper_html(session, report)
     assert name.endswith(".pdf") and pdf.startswith(b"%PDF")
     reader = PdfReader(io.BytesIO(pdf))
-    root = reader.trailer["/Root"]
-    assert "/StructTreeRoot" in root and bool(root["/MarkInfo"]["/Marked"])
-    assert root["/Lang"] == "en-GB"
+    assert_tagged_pdf_ua(pdf, title="Exception report to the Corporate Parenting Board", figures=4)
     assert 1 <= len(reader.pages) <= 4
     text = _pdf_text(pdf)
     totals = papers.report_context(report)["totals"]
@@ -140,12 +194,11 @@ def test_the_director_paper_names_references_and_has_the_trend_charts(session):
     assert report.audience == "director" and name.endswith(".pdf")
 
 
-def test_planner_report_board_format_pdf_on_the_demo(tmp_path):
-    url = f"sqlite:///{tmp_path / 'planner.sqlite3'}"
+def test_planner_report_board_format_pdf_on_the_demo(tmp_path, demo_template):
+    assert DEMO_AS_OF == AS_OF
+    url = copy_demo(demo_template, tmp_path)  # `planner demo --as-of 2024-03-31`, built once
     runner = CliRunner()
     env = {"PLANNER_DATABASE_URL": url, "COLUMNS": "200"}
-    built = runner.invoke(app, ["demo", "--as-of", AS_OF.isoformat()], env=env)
-    assert built.exit_code == 0, built.output
     out = tmp_path / "board.pdf"
     made = runner.invoke(
         app,
@@ -170,7 +223,7 @@ def test_planner_report_board_format_pdf_on_the_demo(tmp_path):
     from planner.models import YoungPerson
 
     with unit_of_work(get_engine(url)) as session:
-        references = [p.reference for p in session.query(YoungPerson).all()]
+        references = [p.reference for p in session.exec(select(YoungPerson)).all()]
     assert references and not any(r in text for r in references)
     assert not any(r in html.read_text() for r in references)
     csv = tmp_path / "board.csv"
@@ -178,3 +231,18 @@ def test_planner_report_board_format_pdf_on_the_demo(tmp_path):
     assert csv.read_text().startswith("case,age_band")
     refused = runner.invoke(app, ["report", "forecast", "--out", str(out)], env=env)
     assert refused.exit_code == 2 and "name the saved forecast run" in refused.output
+
+
+def test_a_paper_is_rendered_once_for_the_same_html_and_again_when_it_changes(monkeypatch):
+    """Downloads of an unchanged paper reuse its PDF; any change to the HTML (a record, a
+    run, a restored database) makes a new one, so a kept paper is never stale."""
+    from weasyprint import HTML
+
+    made = []
+    real = HTML.write_pdf
+    monkeypatch.setattr(HTML, "write_pdf", lambda self, **kw: made.append(1) or real(self, **kw))
+    page = '<html lang="en-GB"><head><title>t</title></head><body><p>{}</p></body></html>'
+    first = papers.pdf_from_html(page.format("one"))
+    assert papers.pdf_from_html(page.format("one")) is first and len(made) == 1
+    papers.pdf_from_html(page.format("two"))
+    assert len(made) == 2
