@@ -143,7 +143,9 @@ def run_context(session: Session, *, run_id: int, made_with: int | None = None) 
         "arrivals": _records(saved.tables.get("inputs_arrivals")),
         "review": _records(saved.tables.get("inputs_review_at_21")),
         "levers": _records(saved.tables.get("inputs_scenario")),
-        "rates": _records(rates),
+        "rates": [
+            r | {"state": forecasting.model_state_label(str(r["state"]))} for r in _records(rates)
+        ],
         "thin_rates": int(rates["thin_data"].astype(bool).sum()) if rates is not None else 0,
         "tables": list(saved.tables),
         "backtest": _records(saved.tables.get("backtest")),
