@@ -38,9 +38,9 @@ from planner.core.errors import NotFound
 from planner.domain import Cohort, PlacementType
 from planner.domain.permissions import RecordScope, record_scope
 from planner.domain.text import day_words
-from planner.young_people.scope import scope_condition
 from planner.matching.rules import fit_words, no_place_words, rule_words, would_fit_words
 from planner.models import Place, Provision, User, Vacancy, YoungPerson
+from planner.young_people.scope import scope_condition
 
 TOP_PLACES = 5
 COMPONENT_WORDS = {"area": "area", "travel": "travel", "support": "support", "cost": "cost"}
@@ -297,7 +297,7 @@ def _why_here(fit: Fit, above: Fit | None, above_ref: str, top: Fit | None) -> s
     return f"{above.points - fit.points} points below {above_ref}: " + ", ".join(lost) + "."
 
 
-def place_rules(vacancy: pd.Series, held_for: str) -> tuple[str, ...]:
+def place_rules(vacancy: pd.Series) -> tuple[str, ...]:
     """A place's rules in plain words, from its row in the vacancies frame."""
     gender = {"any": "any gender", "male": "young men only", "female": "young women only"}
     rules = [
@@ -320,10 +320,8 @@ def place_rules(vacancy: pd.Series, held_for: str) -> tuple[str, ...]:
     risks = list(vacancy["excluded_risks"])
     if risks:
         rules.append("Does not accept: " + ", ".join(r.replace("_", " ") for r in risks))
-    if held_for:
-        rules.append(f"Held for {held_for}")
-    elif not pd.isna(vacancy["reserved_for"]) and vacancy["reserved_for"]:
-        rules.append("Held for a young person")
+    if not pd.isna(vacancy["reserved_for"]) and vacancy["reserved_for"]:
+        rules.append("Held for a young person")  # never for whom (docs/permissions.md)
     return tuple(rules)
 
 
@@ -341,10 +339,7 @@ def vacancy_candidates(
         )
     j = shot.vacancy_pos[key]
     vacancies = shot.inputs.vacancies
-    reserved = vacancies["reserved_for"].iat[j]
-    held = "" if pd.isna(reserved) else str(reserved or "")
-    held_seen = held if held and (seen is None or held in seen) else ""
-    rules_text = place_rules(vacancies.iloc[j], held_seen)
+    rules_text = place_rules(vacancies.iloc[j])
     considered = np.flatnonzero(shot.needs["need"].to_numpy() != NEED_NONE)
     if len(considered) == 0:
         return VacancyCandidates(
