@@ -130,7 +130,12 @@ class Snapshot:
     Built from the same frames as a match run (people in their current stay and without a
     planned move, open vacancies, the declines still remembered, the withdrawn left out)."""
 
-    def __init__(self, session: Session, day: date | None = None):
+    def __init__(
+        self, session: Session, day: date | None = None, references: set[str] | None = None
+    ):
+        """``references``: only these young people (a best-places page or the queue: the
+        rules and the fit of one young person never depend on the others; only the order
+        of equal fits on a vacancy's list does, so a vacancy asks about everyone)."""
         from planner.matching.service import (  # a read of the service's frames, no write
             InvalidDecision,
             current_exclusions,
@@ -140,7 +145,7 @@ class Snapshot:
         )
 
         self.day = day or clock.today()
-        people = people_frame(session, self.day)
+        people = people_frame(session, self.day, references)
         vacancies = vacancies_frame(session)
         exclusions = current_exclusions(session, self.day)
         self.withdrawn = {e.young_person: e.words for e in exclusions if e.vacancy_id is None}
@@ -429,7 +434,7 @@ def best_places(
     ).first()
     if person is None:
         raise NotFound()
-    shot = snapshot or Snapshot(session)
+    shot = snapshot or Snapshot(session, references={person.reference})
     ref = person.reference
     if shot.inputs is None or ref not in shot.person_pos:
         return BestPlaces(
@@ -520,7 +525,7 @@ def queue_best(session: Session, references: list[str]) -> dict[str, QueueBest]:
 
     With no possible place: "none: " and the rule ruling out every place (or, if no single
     rule does, the one ruling out most), e.g. "none: no place allows pets"."""
-    shot = Snapshot(session)
+    shot = Snapshot(session, references=set(references))
     out: dict[str, QueueBest] = {}
     if shot.inputs is None:
         return {r: QueueBest(None, "none: no open vacancies") for r in references}

@@ -76,7 +76,7 @@ def _planned_moves(session: Session, day: date) -> set[int]:
     return set(session.exec(select(Stay.young_person_id).where(planned_on(Stay, day))))
 
 
-def people_frame(session: Session, as_of: date) -> pd.DataFrame:
+def people_frame(session: Session, as_of: date, references: set[str] | None = None) -> pd.DataFrame:
     """Everyone the service supports today, in the optimiser's people template.
 
     Needs the model cannot see by itself are filled in here: a 16-17 year old in care with
@@ -92,9 +92,17 @@ def people_frame(session: Session, as_of: date) -> pd.DataFrame:
         p.reserved_for_id
         for p in session.exec(select(Place).where(Place.reserved_for_id.is_not(None)))  # type: ignore[union-attr]
     }
+    if references is not None:  # a page asking about a few young people (candidates.py)
+        ids = set(
+            session.exec(select(YoungPerson.id).where(col(YoungPerson.reference).in_(references)))
+        )
+        stays = {k: v for k, v in stays.items() if k in ids}
     on_provision = _time_on_provisions(session, stays.values())
     rows = []
-    people = session.exec(select(YoungPerson).where(YoungPerson.left_service_on.is_(None)))  # type: ignore[union-attr]
+    query = select(YoungPerson).where(YoungPerson.left_service_on.is_(None))  # type: ignore[union-attr]
+    if references is not None:
+        query = query.where(col(YoungPerson.reference).in_(references))
+    people = session.exec(query)
     for person in people:
         stay = stays.get(person.id)  # type: ignore[arg-type]
         if stay is None or person.id in moving:
