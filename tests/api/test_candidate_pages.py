@@ -65,7 +65,7 @@ def test_who_sees_which_candidates_and_who_may_propose(client, web_db):
     _as(client, web_db, "commissioner")
     page = client.get(f"/vacancies/{vacancy}")
     assert page.status_code == 200 and "YP0001" not in page.text
-    assert "not shown: you can see only the young people in your care" in page.text
+    assert "not shown: your role sees only the records it is allowed to" in page.text
     assert "Propose" not in page.text
     denied = client.post(
         f"/vacancies/{vacancy}/propose",
