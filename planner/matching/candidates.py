@@ -197,10 +197,11 @@ class Snapshot:
     def situation(self, position: int) -> str:
         return situation(self.needs.iloc[position])
 
-    def failures(self, positions: np.ndarray) -> np.ndarray:
-        """(rules x people x vacancies) failure masks from the optimiser's rules."""
+    def failures(self, positions: np.ndarray, vacancies: np.ndarray | None = None) -> np.ndarray:
+        """(rules x people x vacancies) failure masks from the optimiser's rules (all open
+        vacancies, or those at ``vacancies``)."""
         assert self.inputs is not None and self.areas is not None
-        masks = rule_failures(self.inputs, self.needs, self.areas, positions)
+        masks = rule_failures(self.inputs, self.needs, self.areas, positions, vacancies)
         return np.stack([masks[name] for name in RULE_NAMES])
 
     def fits(self, person: np.ndarray, vacancy: np.ndarray) -> list[Fit]:
@@ -350,7 +351,7 @@ def vacancy_candidates(
         return VacancyCandidates(
             vacancy_id, True, rules_text, [], 0, [], [], 0, "Nobody needs a move now."
         )
-    fails = shot.failures(considered)[:, :, j]  # rules x considered
+    fails = shot.failures(considered, np.array([j]))[:, :, 0]  # rules x considered
     possible = ~fails.any(axis=0)
     refs = shot.inputs.people["person_id"].astype(str).to_numpy()
     first = np.argmax(fails, axis=0)  # the first rule (in the optimiser's order) of each
