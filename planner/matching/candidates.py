@@ -28,7 +28,7 @@ from sqlmodel import Session, col, select
 
 from optimiser import InputError
 from optimiser.explain import situation
-from optimiser.fit import COMPONENTS, PLACED_POINTS  # noqa: F401  (re-exported)
+from optimiser.fit import COMPONENTS, PLACED_POINTS
 from optimiser.fit import score_pairs as optimiser_scores
 from optimiser.inputs import MatchInputs, MatchSettings, prepare_inputs
 from optimiser.needs import NEED_IMMINENT, NEED_NONE, NEED_UNSUITABLE, assess_needs
@@ -44,7 +44,6 @@ from planner.young_people.scope import scope_condition
 
 TOP_PLACES = 5
 COMPONENT_WORDS = {"area": "area", "travel": "travel", "support": "support", "cost": "cost"}
-COMPONENT_MAX = {"area": 30, "travel": 30, "support": 20, "cost": 20}
 
 
 @dataclass(frozen=True)
@@ -290,7 +289,8 @@ def _priority(needs: pd.DataFrame, position: int) -> tuple[int, int]:
     return (2, 0)
 
 
-def _why_here(fit: Fit, above: Fit | None, above_ref: str, top: Fit | None) -> str:
+def _why_here(fit: Fit, above: Fit | None, above_ref: str) -> str:
+    """Why a candidate ranks where they do: against the one just above them."""
     if above is None:
         return "Best fit of everyone who could take this place."
     if fit.points == above.points:
@@ -378,7 +378,7 @@ def vacancy_candidates(
     for rank, k in enumerate(order, start=1):
         ref = refs[people[k]]
         visible = seen is None or ref in seen
-        why = _why_here(fits[k], above[0] if above else None, above[1] if above else "", None)
+        why = _why_here(fits[k], above[0] if above else None, above[1] if above else "")
         above = (fits[k], ref if visible else "a young person you cannot see")
         if not visible:
             unseen += 1
