@@ -35,7 +35,7 @@ def test_candidates_best_places_and_the_queue_for_each_role(browser, live_server
         row = page.locator("main table tbody tr").filter(has_text="YP0001")
         assert "Next action due" in page.locator("main table thead").inner_text()
         axe.check(page, "escalation queue with best places")
-        row.get_by_role("link", name="Best places for YP0001").click()
+        row.get_by_role("link", name="Best places now").click()
         page.wait_for_url(f"**/young-people/{own}/best-places")
         assert page.locator("h1").inner_text() == "Best places now"
         axe.check(page, "best places (manager)")
