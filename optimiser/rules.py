@@ -397,3 +397,36 @@ def _decided_pairs(
         np.array(cols, dtype=np.int64)[order],
         np.array(reasons, dtype=object)[order],
     )
+
+
+def rule_failures(
+    inputs: MatchInputs,
+    needs: pd.DataFrame,
+    areas: AreaIndex,
+    considered: np.ndarray,
+    vacancies: np.ndarray | None = None,
+) -> dict[str, np.ndarray]:
+    """Every rule's (considered x vacancies) failure mask: *all* the rules a pair breaks, not
+    only the first, so a page can say which rules rule out every place and which places
+    fail exactly one ("would fit if pets were allowed"). The same masks `assess_pairs`
+    applies (one block: callers ask about a few young people, or about one vacancy: pass
+    its position in `vacancies` and the columns are those vacancies only)."""
+    considered = np.asarray(considered, dtype=np.int64)
+    people, places = _arrays(inputs, considered, needs, areas)
+    d_row, d_col, _ = _decided_pairs(inputs, considered)
+    decided = np.zeros((len(considered), len(inputs.vacancies)), dtype=bool)
+    decided[d_row, d_col] = True
+    if vacancies is not None:
+        cols = np.asarray(vacancies, dtype=np.int64)
+        places = VacancyArrays(
+            **{name: getattr(places, name)[cols] for name in VacancyArrays.__dataclass_fields__}
+        )
+        decided = decided[:, cols]
+    return _block_failures(
+        people,
+        places,
+        slice(0, len(considered)),
+        areas,
+        inputs.settings.max_travel_minutes,
+        decided,
+    )

@@ -9,6 +9,7 @@ no session yet, uses a double-submit cookie instead. Pages work without JavaScri
 
 from api.pages import (
     accounts,
+    best_places,
     escalations,
     forecasting,
     home,
@@ -23,6 +24,7 @@ ROUTERS = [
     accounts.router,
     home.router,
     young_people.router,
+    best_places.router,
     records.router,
     inventory.router,
     forecasting.router,

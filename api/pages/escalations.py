@@ -36,6 +36,7 @@ from planner.escalations import queries as escalation_queries
 from planner.escalations import service as escalations
 from planner.jobs import queries as job_queries
 from planner.jobs import scheduler
+from planner.matching import candidates as matching_candidates
 from planner.notifications import queries as notification_queries
 from planner.reports import papers
 from planner.young_people import scope as scope
@@ -68,14 +69,19 @@ def queue_page(
     """Every open escalation the viewer may see, most urgent first."""
     role = principal.user.role
     items = escalation_queries.escalation_queue(db, viewer=principal.user)
+    # one batch for the whole queue: one set of frames, one call to the rules and the fit
+    best = matching_candidates.queue_best(db, [i.reference for i in items]) if items else {}
     return render(
         request,
         "escalations.html",
         {
             "title": "Escalations",
             "items": items,
+            "best": best,
+            "today": clock.today(),
             "own_only": scope.sees_only_own(principal.user),
             "can_manage": allows(role, P.manage_escalations),
+            "can_open_records": allows(role, P.view_young_people),
             "swept": swept,
             "placement_labels": {t.value: t.label for t in PlacementType},
         },

@@ -27,6 +27,8 @@ from planner.domain.permissions import allows
 from planner.inventory import queries as inventory
 from planner.inventory import service as changes
 from planner.inventory.service import WithdrawReason
+from planner.matching import candidates as matching_candidates
+from planner.matching import service as matching
 
 router = APIRouter(include_in_schema=False)
 
@@ -105,6 +107,8 @@ VACANCY_DONE = {
     "released": "The hold is released.",
     "withdrawn": "The vacancy is withdrawn.",
     "reopened": "The vacancy is open again.",
+    "proposed": "The young person is proposed for this vacancy. Accept or decline it on the"
+    " proposals page.",
 }
 HOLD = [Field("young_person", "Young person's reference", hint="For example, YP0001.", width=10)]
 WITHDRAW = [
@@ -132,16 +136,27 @@ def _vacancy_page(
 ) -> Response:
     v = inventory.get_vacancy(db, viewer=principal.user, vacancy_id=vacancy_id)
     errors = errors or {}
+    role = principal.user.role
+    ranked = (
+        matching_candidates.vacancy_candidates(db, viewer=principal.user, vacancy_id=vacancy_id)
+        if v.status == "open"
+        else None
+    )
     return render(
         request,
         "vacancy.html",
         {
+            "cands": ranked,
+            "can_propose": allows(role, P.decide_proposals),
+            "can_open_records": allows(role, P.view_young_people),
             "title": ("Error: " if errors else "") + f"Vacancy at {v.provision}",
             "v": v,
             "today": clock.today(),
             "can_manage": allows(principal.user.role, P.manage_inventory),
             "errors": errors,
-            "error_list": error_list(errors, fields or HOLD),
+            "error_list": error_list(errors, fields or HOLD)
+            if fields is not PROPOSE
+            else [{"text": m, "href": "#candidates"} for m in errors.values()],
             "form": form or {},
             "hold": HOLD,
             "withdraw": WITHDRAW,
@@ -189,6 +204,38 @@ def _vacancy_change(
         form=kept(form, fields),
         fields=fields,
         status_code=status,
+    )
+
+
+PROPOSE: list[Field] = []  # the propose buttons carry the young person; no field to fill
+
+
+@router.post("/vacancies/{vacancy_id}/propose")
+def propose_candidate(
+    request: Request,
+    db: DbSession,
+    principal: Annotated[Principal, allowed(P.decide_proposals)],
+    form: CheckedForm,
+    vacancy_id: VacancyId,
+) -> Response:
+    """Propose one of the vacancy's candidates (a housing officer's or a manager's own
+    proposal, through the matching service, audited); a refusal shows the vacancy page
+    with the error summary and nothing kept."""
+    person = form.get("young_person_id", "").strip()
+    errors: dict[str, str] = {}
+    if not person.isdigit() or not 1 <= int(person) <= ID_MAX:
+        errors["young_person_id"] = "Choose a young person from the list of candidates."
+
+    def call(_: int) -> Any:
+        return matching.propose(
+            db,
+            vacancy_id=vacancy_id,
+            young_person_id=int(person),
+            actor=principal.user.username,
+        )
+
+    return _vacancy_change(
+        request, db, principal, vacancy_id, form, PROPOSE, call, errors, "proposed"
     )
 
 

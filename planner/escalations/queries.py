@@ -16,6 +16,7 @@ from planner.escalations.rules import (
     LEVELS,
     closure_words,
     level_of_stay,
+    next_action,
     release_date,
     supervision_due,
 )
@@ -53,6 +54,10 @@ class QueueItem:
     supervision_overdue: bool
     release_date: date | None
     personal_adviser: str
+    pathway_plan_due: date | None = None  # the young person's pathway plan review
+    exit_plan_overdue: bool = False  # the target to have moved has passed
+    next_action_on: date | None = None  # the earliest of the three below, and what it is
+    next_action: str = ""
 
 
 def queue(session: Session, *, today: date | None = None) -> list[QueueItem]:
@@ -76,6 +81,11 @@ def queue(session: Session, *, today: date | None = None) -> list[QueueItem]:
             day=day,
         )
         due = supervision_due(esc)
+        next_on, next_what = next_action(
+            supervision=due,
+            exit_plan_target=esc.exit_plan_target,
+            pathway_plan_due=person.pathway_plan_review_due,
+        )
         items.append(
             QueueItem(
                 escalation_id=esc.id,  # type: ignore[arg-type]
@@ -95,6 +105,10 @@ def queue(session: Session, *, today: date | None = None) -> list[QueueItem]:
                 supervision_overdue=due < day,
                 release_date=release,
                 personal_adviser=advisers.get(person.personal_adviser_id, ""),
+                pathway_plan_due=person.pathway_plan_review_due,
+                exit_plan_overdue=esc.exit_plan_target is not None and esc.exit_plan_target < day,
+                next_action_on=next_on,
+                next_action=next_what,
             )
         )
     return sorted(items, key=lambda i: (-i.level, -i.days, i.reference))

@@ -93,6 +93,20 @@ def supervision_due(esc: Escalation) -> date:
     return (esc.last_supervision_on or esc.opened_on) + timedelta(days=SUPERVISION_DAYS)
 
 
+def next_action(
+    *, supervision: date, exit_plan_target: date | None, pathway_plan_due: date | None
+) -> tuple[date, str]:
+    """The one next action due on an escalation: the earliest of management supervision
+    due, the exit plan's target (the day they should have moved) and the pathway plan's
+    review, with what it is. Equal days name the first of that order."""
+    due = [(supervision, "supervision")]
+    if exit_plan_target is not None:
+        due.append((exit_plan_target, "exit plan target"))
+    if pathway_plan_due is not None:
+        due.append((pathway_plan_due, "pathway plan review"))
+    return min(due, key=lambda d: d[0])
+
+
 def closure_words(closure: str) -> str:
     """How an escalation's closure reads to a person.
 

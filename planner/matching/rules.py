@@ -105,3 +105,112 @@ def withdrawal_fingerprint(person: object, stay_id: int | None) -> str:
 def decision_words(reason: str, day: date) -> str:
     """The decision as people read it: "declined by the provider on 3 December 2026"."""
     return f"{_WORDS.get(DeclineReason(reason), 'declined')} on {day_words(day)}"
+
+
+# -- the hard rules in plain words --------------------------------------------------------------
+# The rules themselves live in optimiser/rules.py (one home); these are only their words on
+# the vacancy, best-places and escalation pages. Each rule has three phrasings: why a pair is
+# ruled out, how "no place" reads when the rule rules out every place, and what would make a
+# nearest miss (a place failing this rule only) fit. A test checks every rule has all three.
+RULE_WORDS: dict[str, tuple[str, str, str]] = {
+    "reserved": (
+        "the place is held for another young person",
+        "every place is held for someone else",
+        "would fit if it were not held for someone else",
+    ),
+    "age": (
+        "their age is outside the place's age range",
+        "no place takes their age",
+        "would fit if the place took their age",
+    ),
+    "gender": (
+        "the place is for another gender",
+        "no place takes their gender",
+        "would fit if the place took their gender",
+    ),
+    "cohort": (
+        "the place is kept for another group of young people",
+        "every place is kept for another group of young people",
+        "would fit if it were not kept for another group",
+    ),
+    "ofsted": (
+        "they are under 18 and the place is not Ofsted-registered",
+        "no place is Ofsted-registered for someone under 18",
+        "would fit if it were Ofsted-registered",
+    ),
+    "support": (
+        "the place offers less support than they need",
+        "no place offers the support they need",
+        "would fit if it offered more support",
+    ),
+    "step_free": (
+        "they need step-free access and the place has none",
+        "no place has step-free access",
+        "would fit if it had step-free access",
+    ),
+    "parent_and_child": (
+        "a parent-and-child place does not match their family",
+        "no place matches their family (parent and child)",
+        "would fit if it matched their family (parent and child)",
+    ),
+    "pets": (
+        "they have a pet and pets are not allowed",
+        "no place allows pets",
+        "would fit if pets were allowed",
+    ),
+    "excluded_area": (
+        "the place is in an area they must not live in",
+        "every place is in an area they must not live in",
+        "would fit if it were in another area",
+    ),
+    "too_far": (
+        "the place is too far from their home area",
+        "every place is too far from their home area",
+        "would fit if it were nearer",
+    ),
+    "not_free": (
+        "they are not free to move by the day the place is free",
+        "they are not free to move by the day any place is free",
+        "would fit if they were free to move sooner",
+    ),
+    "risk": (
+        "the place does not accept a risk in their record",
+        "no place accepts a risk in their record",
+        "would fit if the place accepted the risk",
+    ),
+    "same_provision": (
+        "the place is in the scheme whose time limit they are reaching",
+        "every place is in the scheme they must leave",
+        "would fit if it were in another scheme",
+    ),
+    "decision": (
+        "a decision keeps them apart (declined, or not suitable on review)",
+        "a decision keeps them from every place",
+        "would fit if the decision were lifted",
+    ),
+}
+
+
+def rule_words(rule: str) -> str:
+    """Why a pair is ruled out, in plain words ("they have a pet and pets are not allowed")."""
+    return RULE_WORDS[rule][0]
+
+
+def no_place_words(rule: str) -> str:
+    """How "no place" reads when ``rule`` rules out every place ("no place allows pets")."""
+    return RULE_WORDS[rule][1]
+
+
+def would_fit_words(rule: str) -> str:
+    """What would make a place failing only ``rule`` fit ("would fit if pets were allowed")."""
+    return RULE_WORDS[rule][2]
+
+
+# Fit points out of 100 (the optimiser's score less the 10 every possible move gets, which
+# never separates two candidates), and their words.
+FIT_WORDS = ((80, "very good fit"), (60, "good fit"), (40, "fair fit"), (0, "poor fit"))
+
+
+def fit_words(points: int) -> str:
+    """A fit out of 100 in words: "very good fit" (80+), "good fit", "fair fit", "poor fit"."""
+    return next(words for floor, words in FIT_WORDS if points >= floor)

@@ -76,7 +76,7 @@ def _planned_moves(session: Session, day: date) -> set[int]:
     return set(session.exec(select(Stay.young_person_id).where(planned_on(Stay, day))))
 
 
-def people_frame(session: Session, as_of: date) -> pd.DataFrame:
+def people_frame(session: Session, as_of: date, references: set[str] | None = None) -> pd.DataFrame:
     """Everyone the service supports today, in the optimiser's people template.
 
     Needs the model cannot see by itself are filled in here: a 16-17 year old in care with
@@ -92,9 +92,17 @@ def people_frame(session: Session, as_of: date) -> pd.DataFrame:
         p.reserved_for_id
         for p in session.exec(select(Place).where(Place.reserved_for_id.is_not(None)))  # type: ignore[union-attr]
     }
+    if references is not None:  # a page asking about a few young people (candidates.py)
+        ids = set(
+            session.exec(select(YoungPerson.id).where(col(YoungPerson.reference).in_(references)))
+        )
+        stays = {k: v for k, v in stays.items() if k in ids}
     on_provision = _time_on_provisions(session, stays.values())
     rows = []
-    people = session.exec(select(YoungPerson).where(YoungPerson.left_service_on.is_(None)))  # type: ignore[union-attr]
+    query = select(YoungPerson).where(YoungPerson.left_service_on.is_(None))  # type: ignore[union-attr]
+    if references is not None:
+        query = query.where(col(YoungPerson.reference).in_(references))
+    people = session.exec(query)
     for person in people:
         stay = stays.get(person.id)  # type: ignore[arg-type]
         if stay is None or person.id in moving:
@@ -830,3 +838,88 @@ def run_details(run: MatchRun) -> dict[str, Any]:
         "unmatched": json.loads(run.unmatched),
         "alternatives": json.loads(run.alternatives),
     }
+
+
+STAGE_OF_NEED = {"unsuitable": "a", "imminent": "b"}
+
+
+def propose(session: Session, *, vacancy_id: int, young_person_id: int, actor: str) -> Proposal:
+    """An officer's own proposal from a vacancy's candidate list, awaiting a decision like
+    any proposal a match run makes (accepted or declined on the matching pages).
+
+    Refused, with nothing kept, if the vacancy is no longer open, the young person is not
+    a candidate for it now (the optimiser's rules, asked through
+    :mod:`planner.matching.candidates`: the refusal names the rule in words) or the same
+    pair already awaits a decision. The proposal joins the latest match run (a new run
+    marked ``manual`` if there is none), so the proposals page shows it; the next match run
+    supersedes it as it does every undecided proposal."""
+    from planner.matching import candidates
+
+    vacancy = session.get(Vacancy, vacancy_id)
+    if vacancy is None:
+        raise NotFound("There is no such vacancy.")
+    if vacancy.status != VacancyStatus.open:
+        raise InvalidDecision("This vacancy is no longer open.")
+    person = session.get(YoungPerson, young_person_id)
+    if person is None or person.left_service_on is not None:
+        raise InvalidDecision("Choose a young person from the list of candidates.")
+    waiting = session.exec(
+        select(Proposal.id).where(
+            col(Proposal.vacancy_id) == vacancy_id,
+            col(Proposal.young_person_id) == young_person_id,
+            col(Proposal.status) == ProposalStatus.proposed,
+        )
+    ).first()
+    if waiting is not None:
+        raise InvalidDecision(f"{person.reference} is already proposed for this vacancy.")
+    shot = candidates.Snapshot(session)
+    listed = candidates.vacancy_candidates(
+        session, viewer=None, vacancy_id=vacancy_id, snapshot=shot
+    )
+    mine = next((c for c in listed.candidates if c.young_person_id == young_person_id), None)
+    if mine is None:
+        ruled_out = next(
+            (rule for ref, _, rule in listed.excluded_named if ref == person.reference), None
+        )
+        raise InvalidDecision(
+            f"{person.reference} cannot take this place: {ruled_out}."
+            if ruled_out
+            else f"{person.reference} does not need a move now, or a move is already planned."
+        )
+    run = session.exec(select(MatchRun).order_by(col(MatchRun.id).desc()).limit(1)).first()
+    if run is None:
+        run = MatchRun(
+            created_by=actor,
+            as_of=clock.today(),
+            solver="none",
+            status="manual",
+            input_fingerprint="",
+        )
+        session.add(run)
+        session.flush()
+    proposal = Proposal(
+        match_run_id=run.id,  # type: ignore[arg-type]
+        young_person_id=young_person_id,
+        vacancy_id=vacancy_id,
+        stage=STAGE_OF_NEED.get(mine.need, "c"),
+        need=mine.need,
+        score=float(mine.fit.points + candidates.PLACED_POINTS),
+        components=json.dumps({"placed": candidates.PLACED_POINTS, **mine.fit.components}),
+        reasons=(
+            f"Proposed from the vacancy's candidates: {mine.reference}"
+            f" ({mine.situation}). {mine.fit.words.capitalize()}, {mine.fit.points} of 100: "
+            + "; ".join(mine.fit.parts)
+            + "."
+        ),
+    )
+    session.add(proposal)
+    session.flush()
+    audit.record(
+        session,
+        actor=actor,
+        action="propose",
+        entity="proposal",
+        entity_id=str(proposal.id),
+        detail=f"vacancy={vacancy_id} match_run={run.id}",
+    )
+    return proposal

@@ -50,6 +50,20 @@ PAGE_ROUTES = [
         for method, status in (("GET", 200), ("POST", 422))  # POST: no version sent
     ],
     ("GET", "/vacancies/{vacancy_id}", P.view_vacancies, f"/vacancies/{VAC}", 200),
+    (
+        "POST",
+        "/vacancies/{vacancy_id}/propose",
+        P.decide_proposals,
+        f"/vacancies/{VAC}/propose",
+        422,
+    ),
+    (
+        "GET",
+        "/young-people/{young_person_id}/best-places",
+        P.view_young_people,
+        f"/young-people/{OWN}/best-places",
+        200,
+    ),
     ("POST", "/vacancies/{vacancy_id}/hold", P.manage_inventory, f"/vacancies/{VAC}/hold", 422),
     (
         "POST",
