@@ -16,6 +16,7 @@ from api.pages import (
     matching,
     records,
     scenarios,
+    work,
     young_people,
 )
 
@@ -29,4 +30,5 @@ ROUTERS = [
     scenarios.router,
     matching.router,
     escalations.router,
+    work.router,
 ]

@@ -31,11 +31,13 @@ from datetime import datetime
 from importlib import import_module
 from typing import Any, Literal
 
+from apscheduler.jobstores.memory import MemoryJobStore
 from apscheduler.jobstores.sqlalchemy import SQLAlchemyJobStore
 from apscheduler.schedulers.background import BackgroundScheduler
 from apscheduler.schedulers.base import BaseScheduler
 from apscheduler.schedulers.blocking import BlockingScheduler
 from apscheduler.triggers.cron import CronTrigger
+from apscheduler.triggers.interval import IntervalTrigger
 from sqlalchemy.engine import Engine
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, select
@@ -48,6 +50,10 @@ from planner.models import JobRun, utcnow
 log = logging.getLogger(__name__)
 JOB_TABLE = "apscheduler_jobs"
 RUN_SCHEDULED = "planner.jobs.scheduler:run_scheduled"
+# The work queue's poll (planner.work): every few seconds the scheduler does the match runs
+# and forecasts people asked for from the pages. Kept in memory, not in the job store: it
+# is added at every start, and a stored job would be a write to the database every poll.
+WORK_POLL = "work.poll"
 
 Every = Literal["day", "week", "month"]
 
@@ -283,7 +289,10 @@ def build_scheduler(engine: Engine, *, background: bool) -> BaseScheduler:
     _process_engine = engine
     kind = BackgroundScheduler if background else BlockingScheduler
     scheduler = kind(
-        jobstores={"default": SQLAlchemyJobStore(engine=engine, tablename=JOB_TABLE)},
+        jobstores={
+            "default": SQLAlchemyJobStore(engine=engine, tablename=JOB_TABLE),
+            "memory": MemoryJobStore(),
+        },
         job_defaults={"coalesce": True, "max_instances": 1, "misfire_grace_time": 3600},
         timezone=clock.council_zone(),
     )
@@ -296,6 +305,19 @@ def build_scheduler(engine: Engine, *, background: bool) -> BaseScheduler:
             name=spec.description,
             replace_existing=True,
         )
+    from planner.core.settings import get_settings
+    from planner.work.service import poll
+
+    scheduler.add_job(
+        poll,
+        IntervalTrigger(seconds=get_settings().work_poll_seconds),
+        args=[engine],
+        id=WORK_POLL,
+        name="Do the match runs and forecasts asked for from the pages",
+        jobstore="memory",
+        replace_existing=True,
+        misfire_grace_time=None,
+    )
     return scheduler
 
 
