@@ -10,8 +10,8 @@ from __future__ import annotations
 import re
 
 import pytest
-from playwright.sync_api import expect
 from browser_work import do_the_queued_work
+from playwright.sync_api import expect
 from test_browser import AxeLog, _sign_in
 
 pytestmark = pytest.mark.browser
