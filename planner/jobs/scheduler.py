@@ -16,6 +16,10 @@ month) and the database allows one running or succeeded run per job and period, 
 report is never made twice for one week. A run a dead process left ``running`` becomes
 ``interrupted`` when the next scheduler takes the lock, and is run again, once, if its period
 is not over.
+
+The scheduler also does the work queue (``planner.work``): its ``work.poll`` job, kept in a
+memory job store (added at every start, never written to the database), does the match
+runs and forecasts people asked for from the pages, every ``PLANNER_WORK_POLL_SECONDS``.
 """
 
 from __future__ import annotations
