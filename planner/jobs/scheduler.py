@@ -321,6 +321,7 @@ def build_scheduler(engine: Engine, *, background: bool) -> BaseScheduler:
         jobstore="memory",
         replace_existing=True,
         misfire_grace_time=None,
+        max_instances=2,  # a poll during a long run returns at once (work.service.poll)
     )
     return scheduler
 

@@ -26,6 +26,7 @@ import json
 import logging
 import os
 import socket
+import threading
 import traceback
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
@@ -347,14 +348,27 @@ def run_queued(engine: Engine, *, limit: int | None = None) -> list[WorkItem]:
     return finished
 
 
+# Whether this process's poll is already doing the queue: a poll that finds it busy returns
+# at once instead of APScheduler logging "skipped: maximum number of running instances"
+# every few seconds of a long run. Not what makes work run once: the database does that.
+_polling = threading.Event()
+_polling_guard = threading.Lock()
+
+
 def poll(engine: Engine) -> int:
     """The scheduler's job: do what is queued; how many items were done. Never raises (a
     database that is down is tried again at the next poll)."""
+    with _polling_guard:
+        if _polling.is_set():
+            return 0
+        _polling.set()
     try:
         return len(run_queued(engine))
     except Exception as exc:  # noqa: BLE001 - the next poll tries again
         log.warning("the work queue could not be read: %s", type(exc).__name__)
         return 0
+    finally:
+        _polling.clear()
 
 
 # -- asking for each kind of work --------------------------------------------------------
