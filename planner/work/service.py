@@ -38,7 +38,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, select
 
 from planner.core.db import compare_and_set, unit_of_work
-from planner.core.errors import NotFound, PlannerError, StaleRecord
+from planner.core.errors import ConcurrentChange, NotFound, PlannerError, StaleRecord
 from planner.models import WorkItem, utcnow
 from planner.work.kinds import FORECAST, KINDS, MATCH, work_key
 
@@ -116,10 +116,10 @@ def request_work(
     try:
         with session.begin_nested():
             session.add(item)
-    except IntegrityError:  # another request queued the same work a moment before
+    except IntegrityError as exc:  # another request queued the same work a moment before
         found = _active(session, kind, key)
-        if found is None:  # it finished in between: rare; asking again queues it
-            raise
+        if found is None:  # and it finished in between: rare; done again, this one queues
+            raise ConcurrentChange() from exc
         return Requested(found, joined=True)
     log.info("work %s queued (%s)", item.id, kind)
     return Requested(item, joined=False)
