@@ -188,7 +188,13 @@ def requeue_stale(engine: Engine, now: datetime | None = None) -> list[int]:
             if item.attempts >= ATTEMPTS:
                 values = {"status": "failed", "failure": STOPPED_TWICE, "finished_at": at}
             else:
-                values = {"status": "queued", "doing": "Waiting to start again", "process": ""}
+                values = {
+                    "status": "queued",
+                    "doing": "Waiting to start again",
+                    "process": "",
+                    "step": 0,
+                    "steps": 0,
+                }
             try:
                 compare_and_set(session, WorkItem, item.id, item.version, **values)  # type: ignore[arg-type]
             except StaleRecord:  # its worker finished it, or another worker took it first
