@@ -118,6 +118,7 @@ def _register_commands() -> None:
     from planner.records import cli as records
     from planner.reports import cli as reports
     from planner.returns import cli as returns
+    from planner.work import cli as work
     from planner.young_people import cli as young_people
 
     for feature in (
@@ -131,6 +132,7 @@ def _register_commands() -> None:
         escalations,
         reports,
         jobs,
+        work,
         accounts,
     ):
         app.add_typer(feature.app)

@@ -17,6 +17,7 @@ from api.pages import (
     matching,
     records,
     scenarios,
+    work,
     young_people,
 )
 
@@ -31,4 +32,5 @@ ROUTERS = [
     scenarios.router,
     matching.router,
     escalations.router,
+    work.router,
 ]

@@ -4,13 +4,12 @@ fan charts and tables, two runs compared, and the Excel and CSV exports.
 Only aggregates by quarter, placement type and lot reach these pages: no young person is
 named. Each route names one permission; the forecasting rules (bounds, comparison, exports
 and their audit) live in :mod:`planner.forecasting.service`. Making a forecast runs the model in the
-request, bounded (two scenarios, 60 months, 2,000 runs, one at a time per process) so it
-answers in seconds; a second request while one runs is told to wait rather than queued.
+work queue (planner.work), bounded (two scenarios, 60 months, 2,000 runs): the request
+returns at once with the work page, and the same forecast asked for twice is made once.
 """
 
 from __future__ import annotations
 
-import threading
 from typing import Annotated, Any
 
 import pandas as pd
@@ -27,7 +26,6 @@ from api.deps import (
 )
 from api.templating import render
 from planner.core import clock
-from planner.core.errors import Conflict
 from planner.domain.permissions import Permission as P
 from planner.forecasting import service as forecasting
 from planner.reports import forecast_paper
@@ -35,12 +33,6 @@ from planner.reports import forecast_paper
 router = APIRouter(include_in_schema=False)
 
 TABLE_NAME = r"^[a-z0-9_]{1,40}$"
-_one_at_a_time = threading.Lock()
-
-
-class ForecastBusy(Conflict):
-    code = "forecast_busy"
-    message = "Another forecast is being made. Wait a minute, then try again."
 
 
 async def chosen_scenarios(request: Request, form: CheckedForm) -> list[str]:
@@ -105,7 +97,8 @@ def make_forecast(
     form: CheckedForm,
     scenarios: Annotated[list[str], Depends(chosen_scenarios)],
 ) -> Response:
-    """Run one or two scenarios on today's records, save them and show the first."""
+    """Queue one or two scenarios on today's records (or join the same forecast already
+    asked for) and show its progress; the work page leads to the first when it is saved."""
     today = clock.today()
     asked = forecasting.check_forecast_request(
         scenarios=scenarios,
@@ -117,28 +110,18 @@ def make_forecast(
     shown = {"scenario": scenarios, "months": form.get("months", ""), "runs": form.get("runs", "")}
     if asked.errors:
         return _list_page(request, db, principal, errors=asked.errors, form=shown, status_code=422)
-    if not _one_at_a_time.acquire(blocking=False):
-        raise ForecastBusy()
-    try:
-        report = forecasting.make_forecast(
-            db,
-            scenarios=asked.scenarios,
-            months=asked.months,
-            runs=asked.runs,
-            seed=0,
-            as_of=today,
-            child_population=request.app.state.settings.child_population,
-            actor=principal.user.username,
-            save_trace=True,
-            compare=False,
-        )
-    finally:
-        _one_at_a_time.release()
-    first, *others = report.run_ids
-    target = f"/forecasts/{first}"
-    if others:
-        target += f"?made_with={others[0]}"
-    return see_other(target)
+    from planner.work import service as work
+
+    queued = work.request_forecast(
+        db,
+        scenarios=asked.scenarios,
+        months=asked.months,
+        runs=asked.runs,
+        as_of=today,
+        child_population=request.app.state.settings.child_population,
+        requested_by=principal.user.username,
+    )
+    return see_other(f"/work/{queued.item.id}")
 
 
 @router.get("/forecasts/compare")

@@ -206,14 +206,12 @@ def run_matching_now(
     principal: Annotated[Principal, allowed(P.run_matching)],
     form: CheckedForm,
 ) -> Response:
-    """Solve on today's records now; the proposals nobody decided are superseded."""
-    try:
-        matching.run_matching(db, actor=principal.user.username)
-    except matching.InvalidDecision as exc:
-        raise Refused(
-            exc, title="Matching could not be run", back="/matching", back_text="Back to matching"
-        ) from exc
-    return see_other("/matching")
+    """Queue a match run on today's records (or join the one already asked for) and show
+    its progress; the proposals nobody decided are superseded when it is done."""
+    from planner.work import service as work
+
+    asked = work.request_match_run(db, as_of=clock.today(), requested_by=principal.user.username)
+    return see_other(f"/work/{asked.item.id}")
 
 
 def _decision_refused(exc: PlannerError) -> Refused:

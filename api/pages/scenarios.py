@@ -24,7 +24,6 @@ from api.deps import (
     iso_date,
     see_other,
 )
-from api.pages.forecasting import ForecastBusy, _one_at_a_time
 from api.templating import render
 from forecasts.arrivals import STREAMS
 from forecasts.scenarios import LEVER_KINDS
@@ -226,8 +225,6 @@ def places_needed(
         errors["runs"] = f"Enter a number of runs from {low} to {high:,}"
     if errors or through is None:
         return _goal_page(request, db, form=shown, errors=errors, status_code=422)
-    if not _one_at_a_time.acquire(blocking=False):
-        raise ForecastBusy()
     try:
         answer = goal_seek.places_needed(
             db,
@@ -243,6 +240,4 @@ def places_needed(
         )
     except InvalidInput as exc:  # also the records that cannot be forecast (CannotForecast)
         return _goal_page(request, db, form=shown, errors={"state": exc.message}, status_code=422)
-    finally:
-        _one_at_a_time.release()
     return _goal_page(request, db, form=shown, answer=answer)

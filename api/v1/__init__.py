@@ -7,7 +7,7 @@ person's record are audited the same way. One module per feature; ``ROUTERS`` ke
 order the paths are matched in.
 """
 
-from api.v1 import accounts, escalations, forecasting, inventory, matching, young_people
+from api.v1 import accounts, escalations, forecasting, inventory, matching, work, young_people
 
 ROUTERS = [
     accounts.router,
@@ -16,4 +16,5 @@ ROUTERS = [
     forecasting.router,
     matching.router,
     escalations.router,
+    work.router,
 ]

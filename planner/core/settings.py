@@ -53,6 +53,9 @@ class Settings(BaseSettings):
     # How often a standing-by scheduler tries to take the lock, and the lock holder checks it
     # still has it, in seconds.
     scheduler_poll_seconds: float = 10.0
+    # How often the scheduler looks for match runs and forecasts asked for from the pages
+    # (the work queue, planner/work), in seconds: the wait before one starts.
+    work_poll_seconds: float = Field(default=2.0, gt=0, le=60)
     # The council's population aged 0-17 (ONS mid-year estimate): the UASC National
     # Transfer Scheme asks a council to hold up to 0.1% of it. The default is the demo's.
     child_population: int = 67_300

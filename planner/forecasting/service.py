@@ -17,6 +17,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 from pathlib import Path
 from statistics import mean
+from typing import Any
 
 import pandas as pd
 from sqlmodel import Session, select
@@ -34,6 +35,7 @@ from forecasts.scenarios import Scenario, standard_scenarios
 from forecasts.vocabulary import LEFT, split_state
 from planner.core import audit, clock
 from planner.core.errors import InvalidInput, NotFound
+from planner.core.progress import Progress, no_progress
 from planner.domain import PlacementType
 from planner.forecasting import scenarios as saved
 from planner.forecasting.inputs import frames_from_database
@@ -226,6 +228,7 @@ def make_forecast(
     actor: str,
     save_trace: bool = True,
     compare: bool = True,
+    progress: Progress | None = None,
 ) -> ForecastReport:
     """Run ``scenarios`` on today's records and save each run (the caller commits).
 
@@ -236,6 +239,61 @@ def make_forecast(
     once). The report holds every scenario's inputs (``inputs_*`` with a ``scenario``
     column) and ``provenance`` (data as of, records counted, model, runs, seed, settings).
     """
+    tell = progress or no_progress
+    tell(1, len(scenarios) + 2, READING)
+    inputs = read_forecast(
+        session,
+        scenarios=scenarios,
+        months=months,
+        runs=runs,
+        seed=seed,
+        as_of=as_of,
+        child_population=child_population,
+        save_trace=save_trace,
+        compare=compare,
+    )
+    return save_forecast(session, compute_forecast(inputs, tell), actor=actor, progress=tell)
+
+
+READING = "Reading today's records and fitting the model to them"
+
+
+@dataclass
+class ForecastInputs:
+    """What a forecast is made from, read in one short transaction (:func:`read_forecast`),
+    so the long simulation (:func:`compute_forecast`) holds no transaction: on SQLite every
+    other page can be used while it runs."""
+
+    report: ForecastReport
+    fitted: Any
+    history: pd.DataFrame | None
+    scenario_names: list[str]
+    months: int
+    runs: int
+    seed: int
+    child_population: int
+    compare: bool
+
+
+@dataclass
+class ComputedForecast:
+    inputs: ForecastInputs
+    saved: list[tuple[Scenario, dict[str, pd.DataFrame]]]  # each scenario's tables to keep
+
+
+def read_forecast(
+    session: Session,
+    *,
+    scenarios: list[str],
+    months: int,
+    runs: int = 1000,
+    seed: int = 0,
+    as_of: date | None = None,
+    child_population: int,
+    save_trace: bool = True,
+    compare: bool = True,
+) -> ForecastInputs:
+    """The scenarios resolved and the model fitted to today's records."""
     day = as_of or clock.today()
     chosen = resolve_scenarios(session, scenarios, day)
     fitted, settings, frames = fit_records(
@@ -253,14 +311,31 @@ def make_forecast(
         fingerprint=_fingerprint(frames),
         counts={"young_people": len(frames["people"]), "stays": len(frames["stays"])},
     )
-    per_table: dict[str, list[pd.DataFrame]] = {name: [] for name in TABLES}
-    per_input: dict[str, list[pd.DataFrame]] = {}
     history = (
         occupancy_by_quarter(frames["stays"], as_of=day, quarters=HISTORY_QUARTERS)
         if save_trace
         else None
     )
-    for scenario in chosen:
+    return ForecastInputs(
+        report, fitted, history, list(scenarios), months, runs, seed, child_population, compare
+    )
+
+
+def compute_forecast(inputs: ForecastInputs, progress: Progress | None = None) -> ComputedForecast:
+    """Run each scenario and make the report's tables: no database."""
+    tell = progress or no_progress
+    report, fitted, history = inputs.report, inputs.fitted, inputs.history
+    settings, chosen, runs = report.settings, report.scenarios, inputs.runs
+    steps = len(chosen) + 2
+    per_table: dict[str, list[pd.DataFrame]] = {name: [] for name in TABLES}
+    per_input: dict[str, list[pd.DataFrame]] = {}
+    kept: list[tuple[Scenario, dict[str, pd.DataFrame]]] = []
+    for number, scenario in enumerate(chosen, start=1):
+        tell(
+            number + 1,
+            steps,
+            f"Running scenario {number} of {len(chosen)} ({runs:,} possible futures)",
+        )
         try:
             result = run_forecast(fitted, settings, scenario)
         except ValueError as exc:
@@ -273,27 +348,46 @@ def make_forecast(
         }
         for name, table in made.items():
             per_table[name].append(table)
-        inputs = {f"inputs_{name}": table for name, table in result.inputs().items()}
-        inputs["inputs_data"] = inputs["inputs_data"].assign(
-            child_population_source=child_population_source(child_population)
+        scenario_inputs = {f"inputs_{name}": table for name, table in result.inputs().items()}
+        scenario_inputs["inputs_data"] = scenario_inputs["inputs_data"].assign(
+            child_population_source=child_population_source(inputs.child_population)
         )
-        for name, table in inputs.items():
+        for name, table in scenario_inputs.items():
             shown = table
             if name == "inputs_scenario" and table.empty:  # say "no levers", not nothing
                 shown = pd.DataFrame([{"scenario": scenario.name, "kind": "(no levers)"}])
             if "scenario" not in shown.columns:
                 shown = shown.assign(scenario=scenario.name)
             per_input.setdefault(name, []).append(shown)
-        saved = dict(made)
+        to_keep = dict(made)
         if history is not None:
-            saved["history"] = history
-            saved.update(inputs)
+            to_keep["history"] = history
+            to_keep.update(scenario_inputs)
+        kept.append((scenario, to_keep))
+    for name, tables in per_input.items():
+        report.tables[name] = pd.concat(tables, ignore_index=True)
+    for name, tables in per_table.items():
+        report.tables[name] = pd.concat(tables, ignore_index=True)
+    if inputs.compare and len(chosen) > 1:
+        report.tables["comparison"] = side_by_side(report.tables["demand"])
+    return ComputedForecast(inputs, kept)
+
+
+def save_forecast(
+    session: Session, computed: ComputedForecast, *, actor: str, progress: Progress | None = None
+) -> ForecastReport:
+    """Save each scenario's run (the caller commits) and audit the forecast."""
+    inputs = computed.inputs
+    report = inputs.report
+    steps = len(report.scenarios) + 2
+    (progress or no_progress)(steps, steps, "Saving the forecast")
+    for scenario, to_keep in computed.saved:
         run = ForecastRun(
             scenario=scenario.name,
-            as_of=day,
-            months=months,
-            runs=runs,
-            seed=seed,
+            as_of=report.as_of,
+            months=inputs.months,
+            runs=inputs.runs,
+            seed=inputs.seed,
             data_fingerprint=report.fingerprint,
             young_people=report.counts["young_people"],
             stays=report.counts["stays"],
@@ -301,27 +395,23 @@ def make_forecast(
             tables=json.dumps(
                 {
                     name: json.loads(t.to_json(orient="records", date_format="iso"))
-                    for name, t in saved.items()
+                    for name, t in to_keep.items()
                 }
             ),
         )
         session.add(run)
         session.flush()
         report.run_ids.append(run.id)  # type: ignore[arg-type]
-    for name, tables in per_input.items():
-        report.tables[name] = pd.concat(tables, ignore_index=True)
-    for name, tables in per_table.items():
-        report.tables[name] = pd.concat(tables, ignore_index=True)
-    if compare and len(chosen) > 1:
-        report.tables["comparison"] = side_by_side(report.tables["demand"])
-    report.tables["provenance"] = provenance(report, fitted)
+    report.tables["provenance"] = provenance(report, inputs.fitted)
     audit.record(
         session,
         actor=actor,
         action="forecast",
         entity="forecast_run",
         entity_id=",".join(str(i) for i in report.run_ids),
-        detail=f"scenarios={','.join(scenarios)} months={months} runs={runs}",
+        detail=(
+            f"scenarios={','.join(inputs.scenario_names)} months={inputs.months} runs={inputs.runs}"
+        ),
     )
     return report
 

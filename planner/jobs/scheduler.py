@@ -16,6 +16,10 @@ month) and the database allows one running or succeeded run per job and period, 
 report is never made twice for one week. A run a dead process left ``running`` becomes
 ``interrupted`` when the next scheduler takes the lock, and is run again, once, if its period
 is not over.
+
+The scheduler also does the work queue (``planner.work``): its ``work.poll`` job, kept in a
+memory job store (added at every start, never written to the database), does the match
+runs and forecasts people asked for from the pages, every ``PLANNER_WORK_POLL_SECONDS``.
 """
 
 from __future__ import annotations
@@ -31,11 +35,13 @@ from datetime import datetime
 from importlib import import_module
 from typing import Any, Literal
 
+from apscheduler.jobstores.memory import MemoryJobStore
 from apscheduler.jobstores.sqlalchemy import SQLAlchemyJobStore
 from apscheduler.schedulers.background import BackgroundScheduler
 from apscheduler.schedulers.base import BaseScheduler
 from apscheduler.schedulers.blocking import BlockingScheduler
 from apscheduler.triggers.cron import CronTrigger
+from apscheduler.triggers.interval import IntervalTrigger
 from sqlalchemy.engine import Engine
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, select
@@ -48,6 +54,10 @@ from planner.models import JobRun, utcnow
 log = logging.getLogger(__name__)
 JOB_TABLE = "apscheduler_jobs"
 RUN_SCHEDULED = "planner.jobs.scheduler:run_scheduled"
+# The work queue's poll (planner.work): every few seconds the scheduler does the match runs
+# and forecasts people asked for from the pages. Kept in memory, not in the job store: it
+# is added at every start, and a stored job would be a write to the database every poll.
+WORK_POLL = "work.poll"
 
 Every = Literal["day", "week", "month"]
 
@@ -283,7 +293,10 @@ def build_scheduler(engine: Engine, *, background: bool) -> BaseScheduler:
     _process_engine = engine
     kind = BackgroundScheduler if background else BlockingScheduler
     scheduler = kind(
-        jobstores={"default": SQLAlchemyJobStore(engine=engine, tablename=JOB_TABLE)},
+        jobstores={
+            "default": SQLAlchemyJobStore(engine=engine, tablename=JOB_TABLE),
+            "memory": MemoryJobStore(),
+        },
         job_defaults={"coalesce": True, "max_instances": 1, "misfire_grace_time": 3600},
         timezone=clock.council_zone(),
     )
@@ -296,6 +309,20 @@ def build_scheduler(engine: Engine, *, background: bool) -> BaseScheduler:
             name=spec.description,
             replace_existing=True,
         )
+    from planner.core.settings import get_settings
+    from planner.work.service import poll
+
+    scheduler.add_job(
+        poll,
+        IntervalTrigger(seconds=get_settings().work_poll_seconds),
+        args=[engine],
+        id=WORK_POLL,
+        name="Do the match runs and forecasts asked for from the pages",
+        jobstore="memory",
+        replace_existing=True,
+        misfire_grace_time=None,
+        max_instances=2,  # a poll during a long run returns at once (work.service.poll)
+    )
     return scheduler
 
 

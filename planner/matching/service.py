@@ -26,6 +26,7 @@ from sqlmodel import Session, col, select
 from optimiser import InputError, match
 from optimiser.place_values import PlaceValueError, place_value_records, place_values
 from planner.core import audit, clock, errors
+from planner.core.progress import Progress, no_progress
 from planner.domain import DeclineReason, PlacementType, ProposalStatus, VacancyStatus, birthday
 from planner.domain.stays import current_on, not_ended_on, planned_on, stay_state
 from planner.domain.suitability import is_suitable, is_unsuitable
@@ -313,16 +314,45 @@ def place_value_rows(run: MatchRun) -> tuple[list[dict[str, Any]], str]:
     return list(saved.get("rows", [])), str(saved.get("note", ""))
 
 
-def run_matching(
+SOLVING = (
+    "Solving: moving young people out of unsuitable accommodation, then moves needed by "
+    "a date, then the best fit for everyone else"
+)
+
+
+@dataclass
+class MatchInputs:
+    """What a match run is solved on, read from the records in one short transaction
+    (:func:`read_match_inputs`), so the long solve (:func:`solve_match`) holds no
+    transaction: on SQLite every other page can be used while it runs."""
+
+    day: date
+    people: pd.DataFrame
+    vacancies: pd.DataFrame
+    excluded_pairs: pd.DataFrame
+    withdrawn: set[str]
+    solver: str
+    time_limit_seconds: float
+    travel_times: pd.DataFrame | None
+
+
+@dataclass
+class SolvedMatch:
+    inputs: MatchInputs
+    result: Any  # optimiser.MatchResult
+    values: dict[str, Any]
+
+
+def read_match_inputs(
     session: Session,
     *,
-    actor: str,
     as_of: date | None = None,
     solver: str = "cbc",
     time_limit_seconds: float = 60,
     travel_times: pd.DataFrame | None = None,
-) -> MatchRun:
-    """Solve on today's records, save the run and its proposals, supersede undecided ones."""
+) -> MatchInputs:
+    """Today's people, open vacancies and decisions not to propose, as the model reads
+    them; refused if there is nothing to match."""
     day = as_of or clock.today()
     people = people_frame(session, day)
     vacancies = vacancies_frame(session)
@@ -336,28 +366,76 @@ def run_matching(
     )
     if vacancies.empty or people.empty:
         raise InvalidDecision("There are no open vacancies or no young people to match.")
+    return MatchInputs(
+        day, people, vacancies, excluded_pairs, withdrawn, solver, time_limit_seconds, travel_times
+    )
+
+
+def solve_match(inputs: MatchInputs, progress: Progress | None = None) -> SolvedMatch:
+    """The staged solve and the value of one more place: no database."""
+    tell = progress or no_progress
+    tell(2, 4, SOLVING)
     try:
         result = match(
-            people,
-            vacancies,
-            as_of=day,
-            solver=solver,
-            time_limit_seconds=time_limit_seconds,
-            travel_times=travel_times,
-            excluded_pairs=excluded_pairs,
+            inputs.people,
+            inputs.vacancies,
+            as_of=inputs.day,
+            solver=inputs.solver,
+            time_limit_seconds=inputs.time_limit_seconds,
+            travel_times=inputs.travel_times,
+            excluded_pairs=inputs.excluded_pairs,
         )
     except InputError as exc:  # a record the model cannot read: say which, never who
         raise InvalidDecision(input_problems_message(exc.problems)) from exc
+    tell(3, 4, "Working out what one more place of each kind would change")
     values = _place_values(
-        people,
-        vacancies,
-        day,
-        solver,
-        time_limit_seconds,
-        travel_times,
-        excluded_pairs,
+        inputs.people,
+        inputs.vacancies,
+        inputs.day,
+        inputs.solver,
+        inputs.time_limit_seconds,
+        inputs.travel_times,
+        inputs.excluded_pairs,
         result.proposals if result.status == "optimal" else None,
     )
+    return SolvedMatch(inputs, result, values)
+
+
+def run_matching(
+    session: Session,
+    *,
+    actor: str,
+    as_of: date | None = None,
+    solver: str = "cbc",
+    time_limit_seconds: float = 60,
+    travel_times: pd.DataFrame | None = None,
+    progress: Progress | None = None,
+) -> MatchRun:
+    """Solve on today's records, save the run and its proposals, supersede undecided ones.
+
+    ``progress(step, steps, words)`` is told what is being done, in words for the work page
+    (planner.work); it never receives personal data. The work queue does the same in three
+    transactions' worth of steps (read, solve outside any transaction, save)."""
+    tell = progress or no_progress
+    tell(1, 4, "Reading today's records")
+    inputs = read_match_inputs(
+        session,
+        as_of=as_of,
+        solver=solver,
+        time_limit_seconds=time_limit_seconds,
+        travel_times=travel_times,
+    )
+    return save_match_run(session, solve_match(inputs, tell), actor=actor, progress=tell)
+
+
+def save_match_run(
+    session: Session, solved: SolvedMatch, *, actor: str, progress: Progress | None = None
+) -> MatchRun:
+    """Save a solved run and its proposals; the proposals nobody decided are superseded."""
+    (progress or no_progress)(4, 4, "Saving the proposals")
+    inputs, result, values = solved.inputs, solved.result, solved.values
+    people, vacancies, excluded_pairs = inputs.people, inputs.vacancies, inputs.excluded_pairs
+    day, withdrawn = inputs.day, inputs.withdrawn
     old = select(Proposal).where(Proposal.status == ProposalStatus.proposed)
     for proposal in session.exec(old):
         proposal.status = ProposalStatus.superseded

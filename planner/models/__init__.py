@@ -22,6 +22,7 @@ from planner.models.jobs import JobRun
 from planner.models.matching import MatchRun, Proposal
 from planner.models.notifications import Notification
 from planner.models.people import Stay, YoungPerson
+from planner.models.work import WorkItem
 
 __all__ = [
     "ApiToken",
@@ -42,6 +43,7 @@ __all__ = [
     "Stay",
     "User",
     "Vacancy",
+    "WorkItem",
     "YoungPerson",
     "utcnow",
 ]

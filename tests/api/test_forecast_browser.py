@@ -10,6 +10,7 @@ from __future__ import annotations
 import re
 
 import pytest
+from browser_work import do_the_queued_work
 from playwright.sync_api import expect
 from test_browser import AxeLog, _sign_in
 
@@ -44,6 +45,7 @@ def test_a_commissioner_makes_two_scenarios_reads_them_and_compares(browser, dem
         page.get_by_label("How far ahead").select_option("24")
         page.get_by_label("Number of runs").fill("200")
         page.get_by_role("button", name="Make forecast").click()
+        do_the_queued_work(page, demo_server.db.url, axe, "forecast waiting to start")
         page.wait_for_url(re.compile(r".*/forecasts/\d+\?made_with=\d+$"))
 
         main = page.locator("main")

@@ -1,6 +1,6 @@
 """The forecast pages and API through the real app over HTTPS: what commissioners see (and
-that no young person is named in any of it), the form's CSRF and bounds, one forecast at a
-time, exports and API reads in the audit trail, and comparison only on the same data."""
+that no young person is named in any of it), the form's CSRF and bounds, a forecast queued
+and joined, exports and API reads in the audit trail, and comparison only on the same data."""
 
 from __future__ import annotations
 
@@ -14,13 +14,13 @@ from sqlmodel import select
 from webseed import csrf_of, issue_token, sign_in
 
 from api.app import create_app
-from api.pages import forecasting as forecast_pages
 from planner.accounts import service as accounts
 from planner.core.db import get_engine, make_engine, unit_of_work
 from planner.core.migrate import upgrade
 from planner.core.settings import Settings
 from planner.domain import Role
 from planner.models import AuditEvent, ForecastRun
+from planner.work import service as work
 
 ORIGIN = {"Origin": "https://testserver"}
 REFERENCES = ("YP0001", "YP0002", "YP0003")
@@ -120,17 +120,22 @@ def test_making_a_forecast_needs_the_csrf_token_and_is_bounded(client, web_db):
     )
     assert 'value="staying_put_take_up" aria-describedby' in too_many.text  # choices kept
 
-    # one forecast at a time: a second request while one runs is told to wait
-    assert forecast_pages._one_at_a_time.acquire(blocking=False)
-    try:
-        busy = client.post("/forecasts", data={**data, "csrf_token": token}, headers=ORIGIN)
-    finally:
-        forecast_pages._one_at_a_time.release()
-    assert busy.status_code == 409 and "Another forecast is being made" in busy.text
-
+    # queued, not made in the request: the browser is sent to the work page at once, and
+    # the same forecast asked for again while it waits joins it
     made = client.post(
         "/forecasts", data={**data, "csrf_token": token}, headers=ORIGIN, follow_redirects=False
     )
+    assert made.status_code == 303 and made.headers["location"].startswith("/work/")
+    again = client.post(
+        "/forecasts", data={**data, "csrf_token": token}, headers=ORIGIN, follow_redirects=False
+    )
+    assert again.headers["location"] == made.headers["location"]
+    waiting = client.get(made.headers["location"])
+    assert waiting.status_code == 200 and "Waiting to start" in waiting.text
+    assert not _audit(web_db, action="forecast", actor=username)
+    (done,) = work.run_queued(get_engine(web_db.url))
+    assert done.status == "done", done.failure
+    made = client.get(made.headers["location"], follow_redirects=False)
     assert made.status_code == 303
     first, second = map(int, re.findall(r"\d+", made.headers["location"]))
     event = _audit(web_db, action="forecast", actor=username)[-1]
@@ -194,9 +199,13 @@ def test_a_forecast_on_a_council_with_no_records_is_a_clear_422(tmp_path):
             data={"scenario": "central", "months": "12", "runs": "100", "csrf_token": token},
             headers=ORIGIN,
         )
-        assert made.status_code == 422
-        assert "record young people and their stays first" in made.text
-        assert "Traceback" not in made.text and "TypeError" not in made.text
+        assert made.status_code == 200 and "Waiting to start" in made.text  # the work page
+        (failed,) = work.run_queued(get_engine(url))
+        assert failed.status == "failed"
+        page = client.get(str(made.url))
+        assert page.status_code == 200 and "Why it stopped" in page.text
+        assert "record young people and their stays first" in page.text
+        assert "Traceback" not in page.text and "TypeError" not in page.text
     with unit_of_work(get_engine(url)) as session:
         assert not session.exec(select(ForecastRun)).all()
     get_engine(url).dispose()

@@ -147,6 +147,7 @@ PAGE_ROUTES = [
     ),
     ("GET", "/matching", P.view_matching, "/matching", 200),
     ("POST", "/matching/run", P.run_matching, "/matching/run", 303),
+    ("GET", "/work/{work_id}", P.use_service, "/work/999999", 404),
     (
         "POST",
         "/matching/proposals/{proposal_id}/accept",
@@ -245,6 +246,10 @@ API_ROUTES = [
         "/api/v1/match-runs/999999",
         404,
     ),
+    # starting long work needs a JSON body ({} for a match run): sent without one, 422
+    ("POST", "/api/v1/match-runs", P.run_matching, "/api/v1/match-runs", 422),
+    ("POST", "/api/v1/forecast-runs", P.make_forecasts, "/api/v1/forecast-runs", 422),
+    ("GET", "/api/v1/work/{work_id}", P.use_service, "/api/v1/work/999999", 404),
     ("GET", "/api/v1/proposals", P.view_matching, "/api/v1/proposals", 200),
     (
         "GET",

@@ -12,6 +12,7 @@ from __future__ import annotations
 import re
 
 import pytest
+from browser_work import do_the_queued_work
 from playwright.sync_api import expect
 from test_browser import AxeLog, _sign_in
 
@@ -64,6 +65,7 @@ def test_a_commissioner_saves_a_scenario_forecasts_with_it_and_asks_places_neede
         page.get_by_label("How far ahead").select_option("12")
         page.get_by_label("Number of runs").fill("100")
         page.get_by_role("button", name="Make forecast").click()
+        do_the_queued_work(page, demo_server.db.url)
         page.wait_for_url(re.compile(r".*/forecasts/\d+\?made_with=\d+$"))
         page.get_by_role("link", name=re.compile("Compare central with UASC tripled")).click()
         page.wait_for_url("**/forecasts/compare?**")

@@ -37,10 +37,12 @@ def test_jobs_are_persisted_once_with_fixed_ids_however_often_it_starts(sqlite_u
     for _ in range(2):  # a restart must not add copies
         scheduler = build_scheduler(engine, background=True)
         scheduler.start(paused=True)
-        ids = sorted(job.id for job in scheduler.get_jobs())
+        ids = sorted(job.id for job in scheduler.get_jobs(jobstore="default"))
+        polls = [job.id for job in scheduler.get_jobs(jobstore="memory")]
         first = scheduler.get_job("status.daily_snapshot").next_run_time
         scheduler.shutdown(wait=False)
     assert ids == sorted(spec.id for spec in JOBS)
+    assert polls == ["work.poll"]  # the work queue's poll: in memory, never in the store
     with engine.connect() as conn:
         stored = conn.execute(sa.text("SELECT id FROM apscheduler_jobs ORDER BY id")).scalars()
         assert list(stored) == ids

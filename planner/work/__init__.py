@@ -1,0 +1,1 @@
+"""The queue of long work: match runs and forecasts done outside the request."""

@@ -1,0 +1,147 @@
+"""The kinds of long work the queue runs: what each one's parameters are, how its key is
+made from them, who may start and see it, how it is done and where its result is shown.
+
+A kind is a thin call to its feature's service (the match service, the forecast service),
+passing a ``progress`` callback so the work page can say what is happening."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import date
+from typing import Any
+
+from sqlmodel import Session
+
+from planner.core.progress import Progress
+from planner.domain.permissions import Permission
+
+MATCH = "match_run"
+FORECAST = "forecast"
+
+
+@dataclass(frozen=True)
+class Done:
+    """What a finished item made: the result's id, any other ids, and where to see it."""
+
+    result_id: int
+    detail: dict[str, Any]
+
+
+@dataclass(frozen=True)
+class Kind:
+    """One kind of work, done in three phases so no transaction is open during the long
+    part: ``read`` (a short transaction), ``compute`` (no database, telling its progress)
+    and ``save`` (the transaction that also marks the item done)."""
+
+    code: str
+    title: str  # "Match run": the work page's heading
+    start: Permission  # who may start it
+    see: Permission  # who may see it (its progress and result)
+    steps: Callable[[dict[str, Any]], int]
+    reading: str  # the words of step 1
+    saving: str  # the words of the last step
+    read: Callable[[Session, dict[str, Any]], Any]
+    compute: Callable[[Any, Progress], Any]
+    save: Callable[[Session, Any, str], Done]
+    result_url: Callable[[int, dict[str, Any]], str]
+    result_words: str  # the link to the result
+
+
+def _match_read(session: Session, parameters: dict[str, Any]) -> Any:
+    from planner.matching import service as matching
+
+    return matching.read_match_inputs(session, as_of=date.fromisoformat(parameters["as_of"]))
+
+
+def _match_compute(inputs: Any, progress: Progress) -> Any:
+    from planner.matching import service as matching
+
+    return matching.solve_match(inputs, progress)
+
+
+def _match_save(session: Session, solved: Any, actor: str) -> Done:
+    from planner.matching import service as matching
+
+    run = matching.save_match_run(session, solved, actor=actor)
+    return Done(result_id=run.id, detail={"status": run.status})  # type: ignore[arg-type]
+
+
+def _forecast_read(session: Session, parameters: dict[str, Any]) -> Any:
+    from planner.forecasting import service as forecasting
+
+    return forecasting.read_forecast(
+        session,
+        scenarios=list(parameters["scenarios"]),
+        months=int(parameters["months"]),
+        runs=int(parameters["runs"]),
+        seed=int(parameters.get("seed", 0)),
+        as_of=date.fromisoformat(parameters["as_of"]),
+        child_population=int(parameters["child_population"]),
+        save_trace=True,
+        compare=False,
+    )
+
+
+def _forecast_compute(inputs: Any, progress: Progress) -> Any:
+    from planner.forecasting import service as forecasting
+
+    return forecasting.compute_forecast(inputs, progress)
+
+
+def _forecast_save(session: Session, computed: Any, actor: str) -> Done:
+    from planner.forecasting import service as forecasting
+
+    report = forecasting.save_forecast(session, computed, actor=actor)
+    first, *others = report.run_ids
+    return Done(result_id=first, detail={"run_ids": report.run_ids, "made_with": others[:1]})
+
+
+def _match_url(result_id: int, detail: dict[str, Any]) -> str:
+    return f"/matching?run={result_id}"
+
+
+def _forecast_url(result_id: int, detail: dict[str, Any]) -> str:
+    made_with = detail.get("made_with") or []
+    return f"/forecasts/{result_id}" + (f"?made_with={int(made_with[0])}" if made_with else "")
+
+
+KINDS: dict[str, Kind] = {
+    MATCH: Kind(
+        MATCH,
+        "Match run",
+        Permission.run_matching,
+        Permission.view_matching,
+        steps=lambda parameters: 4,
+        reading="Reading today's records",
+        saving="Saving the proposals",
+        read=_match_read,
+        compute=_match_compute,
+        save=_match_save,
+        result_url=_match_url,
+        result_words="See the proposals",
+    ),
+    FORECAST: Kind(
+        FORECAST,
+        "Forecast",
+        Permission.make_forecasts,
+        Permission.view_forecasts,
+        steps=lambda parameters: len(parameters["scenarios"]) + 2,
+        reading="Reading today's records and fitting the model to them",
+        saving="Saving the forecast",
+        read=_forecast_read,
+        compute=_forecast_compute,
+        save=_forecast_save,
+        result_url=_forecast_url,
+        result_words="See the forecast",
+    ),
+}
+
+
+def work_key(kind: str, parameters: dict[str, Any]) -> str:
+    """The same work asked for twice has the same key: the kind and its parameters, in a
+    fixed order, hashed (the key never holds the parameters themselves)."""
+    text = json.dumps({"kind": kind, "parameters": parameters}, sort_keys=True, default=str)
+    return hashlib.sha256(text.encode()).hexdigest()[:64]

@@ -1,0 +1,126 @@
+"""Starting a match run from its page or the API queues it and answers at once; the work
+page shows its progress and reloads itself, the worker does it, and the page then leads
+to the result. Two API requests at the same moment get the same item and one run. Seeing
+an item needs the permission of its kind. On SQLite and PostgreSQL (``web_db``)."""
+
+from __future__ import annotations
+
+import threading
+import time
+
+from fastapi.testclient import TestClient
+from sqlmodel import Session, select
+from webseed import csrf_of, issue_token, sign_in
+
+from planner.core.db import get_engine
+from planner.models import MatchRun
+from planner.work import service as work
+
+ORIGIN = {"Origin": "https://testserver"}
+
+
+def _as(client, web_db, role):
+    username = web_db.council.by_role[role]
+    sign_in(client, username, web_db.council.passwords[username])
+    return username
+
+
+def _match_runs(web_db) -> list[MatchRun]:
+    with Session(get_engine(web_db.url)) as session:
+        return list(session.exec(select(MatchRun)))
+
+
+def test_running_matching_from_the_page_queues_it_and_the_work_page_leads_to_the_result(
+    client, app, web_db
+):
+    _as(client, web_db, "housing_officer")
+    token = csrf_of(client.get("/matching").text)
+    before = len(_match_runs(web_db))
+    started = time.perf_counter()
+    asked = client.post(
+        "/matching/run", data={"csrf_token": token}, headers=ORIGIN, follow_redirects=False
+    )
+    took = time.perf_counter() - started
+    assert asked.status_code == 303 and asked.headers["location"].startswith("/work/")
+    assert took < 1.0, took  # queued, not solved, in the request
+    assert len(_match_runs(web_db)) == before
+    where = asked.headers["location"]
+
+    waiting = client.get(where)
+    assert waiting.status_code == 200 and waiting.headers["refresh"] == "3"
+    assert "Match run: waiting to start" in waiting.text
+    assert "Stop updating this page" in waiting.text
+    still = client.get(f"{where}?refresh=off")
+    assert "refresh" not in still.headers and "turn updating back on" in still.text
+
+    with TestClient(app, base_url="https://testserver") as commissioner:
+        _as(commissioner, web_db, "commissioner")  # forecasts, not matching
+        assert commissioner.get(where).status_code == 403
+
+    (done,) = work.run_queued(get_engine(web_db.url))
+    assert done.status == "done", done.failure
+    (run,) = [r for r in _match_runs(web_db) if r.id == done.result_id]
+    assert run.created_by == web_db.council.by_role["housing_officer"]
+
+    finished = client.get(where, follow_redirects=False)
+    assert finished.status_code == 303 and finished.headers["location"] == f"/matching?run={run.id}"
+    page = client.get(f"{where}?refresh=off")
+    assert "Match run finished" in page.text and "refresh" not in page.headers
+    assert f'href="/matching?run={run.id}">See the proposals</a>' in page.text
+    assert "Moving out of unsuitable accommodation" in client.get(f"/matching?run={run.id}").text
+
+
+def test_two_api_requests_at_once_get_one_item_then_one_run(app, web_db):
+    token = issue_token(web_db.url, web_db.council.by_role["housing_officer"])
+    headers = {"Authorization": f"Bearer {token}"}
+    start = threading.Barrier(2)
+    answers = []
+
+    def ask() -> None:
+        with TestClient(app, base_url="https://testserver") as c:
+            start.wait(timeout=10)
+            answers.append(c.post("/api/v1/match-runs", json={}, headers=headers))
+
+    threads = [threading.Thread(target=ask) for _ in range(2)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(timeout=30)
+    assert [a.status_code for a in answers] == [202, 202]
+    bodies = [a.json() for a in answers]
+    assert bodies[0]["id"] == bodies[1]["id"] and bodies[0]["status"] == "queued"
+    assert sorted(b["joined"] for b in bodies) == [False, True]
+    assert answers[0].headers["location"] == f"/api/v1/work/{bodies[0]['id']}"
+
+    with TestClient(app, base_url="https://testserver") as c:
+        before = len(_match_runs(web_db))
+        work.run_queued(get_engine(web_db.url))
+        assert len(_match_runs(web_db)) == before + 1
+        item = c.get(f"/api/v1/work/{bodies[0]['id']}", headers=headers).json()
+        assert item["status"] == "done" and item["step"] == item["steps"] == 4
+        assert item["result"] == f"/api/v1/match-runs/{item['result_id']}"
+        assert c.get(item["result"], headers=headers).status_code == 200
+        other = issue_token(web_db.url, web_db.council.by_role["commissioner"])
+        refused = c.get(f"/api/v1/work/{item['id']}", headers={"Authorization": f"Bearer {other}"})
+        assert refused.status_code == 403
+
+
+def test_a_forecast_from_the_api_is_checked_then_queued(client, web_db):
+    token = issue_token(web_db.url, web_db.council.by_role["commissioner"])
+    headers = {"Authorization": f"Bearer {token}"}
+    refused = client.post(
+        "/api/v1/forecast-runs",
+        json={"scenarios": ["central"], "months": 12, "runs": 5000},
+        headers=headers,
+    )
+    assert refused.status_code == 422
+    assert "Enter a number of runs from 100 to 2,000" in refused.json()["error"]["message"]
+    asked = client.post(
+        "/api/v1/forecast-runs",
+        json={"scenarios": ["central"], "months": 12, "runs": 100},
+        headers=headers,
+    )
+    assert asked.status_code == 202 and asked.json()["kind"] == "forecast"
+    (done,) = work.run_queued(get_engine(web_db.url))
+    item = client.get(asked.headers["location"], headers=headers).json()
+    assert item["status"] == "done" and item["result"] == f"/api/v1/forecast-runs/{done.result_id}"
