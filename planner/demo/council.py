@@ -101,6 +101,9 @@ class _Builder:
 
     def __init__(self, seed: int, as_of: date) -> None:
         self.rng = np.random.default_rng(seed)
+        # contact and activity draw from their own stream, so adding them left every other
+        # figure of the demo (calibrated to the report) exactly as it was
+        self.contact_rng = np.random.default_rng([seed, 903])
         self.as_of = as_of
         self.window_start = as_of - timedelta(days=round(365.25 * HISTORY_YEARS))
         self.people: list[dict[str, Any]] = []
@@ -487,6 +490,32 @@ class _Builder:
         self.people.append(person)
         return person
 
+    def build_contact(self) -> None:
+        """In touch, latest contact and activity for every care leaver (OC3, List 9).
+
+        The report's council is in touch with 98% of its care leavers and 54% are in
+        education, employment or training; young people still in care have none recorded
+        (they are not in OC3). Someone the council is not in touch with has activity ``0``.
+        """
+        rng = self.contact_rng
+        eet = {"F1": 8, "P1": 1, "F2": 17, "P2": 3, "F4": 5, "P4": 1, "F5": 15, "P5": 5}
+        neet = {"G4": 12, "G5": 25, "G6": 8}
+        codes = [*eet, *neet]
+        weights = np.array([*eet.values(), *neet.values()], dtype=float)
+        for person in self.people:
+            if person["in_care"]:
+                continue
+            day = person["left_service_on"] or self.as_of
+            draw = rng.random()
+            if draw < 0.98:
+                person["in_touch"] = "YES"
+                person["activity"] = str(rng.choice(codes, p=weights / weights.sum()))
+                person["latest_contact_on"] = day - timedelta(days=int(rng.integers(0, 57)))
+            else:
+                person["in_touch"] = "NO" if draw < 0.99 else "REFU"
+                person["activity"] = "0"
+                person["latest_contact_on"] = day - timedelta(days=int(rng.integers(120, 400)))
+
     # -- where everyone lives now ----------------------------------------------------------
     def build_current_stays(self) -> None:
         rng, today = self.rng, self.as_of
@@ -733,6 +762,7 @@ class _Builder:
         self.build_people()
         self.build_current_stays()
         self.build_leavers()
+        self.build_contact()
         self.stays = [s for s in self.stays if s["start_date"] < (s["end_date"] or date.max)]
         for stay in self.stays:
             stay.setdefault("place", "")
