@@ -15,6 +15,7 @@ from api.pages import (
     inventory,
     matching,
     records,
+    returns,
     scenarios,
     young_people,
 )
@@ -29,4 +30,5 @@ ROUTERS = [
     scenarios.router,
     matching.router,
     escalations.router,
+    returns.router,
 ]

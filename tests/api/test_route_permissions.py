@@ -115,6 +115,8 @@ PAGE_ROUTES = [
     ("GET", "/audit", P.view_audit, "/audit", 200),
     ("GET", "/users", P.manage_users, "/users", 200),
     ("POST", "/users", P.manage_users, "/users", 422),  # an empty form is refused
+    ("GET", "/imports", P.import_returns, "/imports", 200),
+    ("POST", "/imports", P.import_returns, "/imports", 422),  # no files: refused
     ("POST", "/users/{user_id}/disable", P.manage_users, "/users/999999/disable", 404),
     ("POST", "/users/{user_id}/enable", P.manage_users, "/users/999999/enable", 404),
     ("POST", "/users/{user_id}/end-sessions", P.manage_users, "/users/999999/end-sessions", 404),
