@@ -96,6 +96,10 @@ class DemoCouncil:
         return self.forecast["capacity"]
 
 
+IN_TOUCH_SHARE = 0.98  # the report's care leavers in touch
+EET_SHARE = 0.54  # ... and in education, employment or training
+
+
 class _Builder:
     """Holds the random stream and the growing tables; one method per part of the council."""
 
@@ -494,25 +498,35 @@ class _Builder:
         """In touch, latest contact and activity for every care leaver (OC3, List 9).
 
         The report's council is in touch with 98% of its care leavers and 54% are in
-        education, employment or training; young people still in care have none recorded
+        education, employment or training: the demo's current care leavers match both
+        exactly (the manager's figures, ``planner status``); those who left in the history
+        years are drawn at the same rates. Young people still in care have none recorded
         (they are not in OC3). Someone the council is not in touch with has activity ``0``.
         """
         rng = self.contact_rng
-        eet = {"F1": 8, "P1": 1, "F2": 17, "P2": 3, "F4": 5, "P4": 1, "F5": 15, "P5": 5}
-        neet = {"G4": 12, "G5": 25, "G6": 8}
-        codes = [*eet, *neet]
-        weights = np.array([*eet.values(), *neet.values()], dtype=float)
-        for person in self.people:
-            if person["in_care"]:
-                continue
+        eet = {"F1": 8, "P1": 1, "F2": 17, "P2": 3, "F4": 5, "P4": 1, "F5": 15, "P5": 4}
+        neet = {"G4": 12, "G5": 26, "G6": 8}
+        leavers = [p for p in self.people if not p["in_care"]]
+        current = [i for i, p in enumerate(leavers) if p["left_service_on"] is None]
+        order = [current[int(i)] for i in rng.permutation(len(current))]
+        not_in_touch = set(order[: len(current) - round(IN_TOUCH_SHARE * len(current))])
+        in_touch = [i for i in order if i not in not_in_touch]
+        in_eet = set(in_touch[: round(EET_SHARE * len(current))])
+        for n, person in enumerate(leavers):
             day = person["left_service_on"] or self.as_of
-            draw = rng.random()
-            if draw < 0.98:
+            if person["left_service_on"] is None:
+                touch, working = n not in not_in_touch, n in in_eet
+            else:
+                touch = bool(rng.random() < IN_TOUCH_SHARE)
+                working = touch and bool(rng.random() < EET_SHARE / IN_TOUCH_SHARE)
+            if touch:
+                codes = eet if working else neet
+                weights = np.array(list(codes.values()), dtype=float)
                 person["in_touch"] = "YES"
-                person["activity"] = str(rng.choice(codes, p=weights / weights.sum()))
+                person["activity"] = str(rng.choice(list(codes), p=weights / weights.sum()))
                 person["latest_contact_on"] = day - timedelta(days=int(rng.integers(0, 57)))
             else:
-                person["in_touch"] = "NO" if draw < 0.99 else "REFU"
+                person["in_touch"] = "NO" if rng.random() < 0.5 else "REFU"
                 person["activity"] = "0"
                 person["latest_contact_on"] = day - timedelta(days=int(rng.integers(120, 400)))
 

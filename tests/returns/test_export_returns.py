@@ -289,3 +289,19 @@ def test_the_councils_mapping_setting_and_the_ssd_command(sqlite_url, tmp_path):
         app, ["import-ssd", str(ssd), "--quarantine", "--report", str(tmp_path / "q.csv")], env=env
     )
     assert quarantined.exit_code == 0 and "0 created" in quarantined.output
+
+
+def test_the_managers_figures_count_in_touch_and_in_education_employment_or_training(session):
+    from planner.inventory.status import summarise
+
+    for n, (touch, activity) in enumerate(
+        [("YES", "F2"), ("YES", "G5"), ("YES", "P5"), ("NO", "0"), ("", "")]
+    ):
+        _person(session, f"M{n}", date(2005, 1, 1), LegalStatus.former_relevant,
+                in_touch=touch, activity=activity)  # fmt: skip
+    _person(session, "C9", date(2009, 1, 1), LegalStatus.eligible, in_care=True)  # not counted
+    _person(session, "L9", date(2005, 1, 1), LegalStatus.former_relevant, in_touch="YES",
+            activity="F1", left_service_on=date(2026, 1, 1))  # fmt: skip
+    figures = summarise(session, TODAY).figures
+    assert figures["care_leavers"] == 5
+    assert (figures["in_touch_pct"], figures["eet_pct"]) == (60, 40)
