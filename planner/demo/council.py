@@ -870,6 +870,7 @@ def _text(value: Any) -> str:
 # The council's case records, children before parents so foreign keys hold at every step.
 def _case_record_models() -> tuple[Any, ...]:
     from planner.models import (
+        ContactRecord,
         Escalation,
         EscalationAction,
         ExceptionReport,
@@ -891,6 +892,7 @@ def _case_record_models() -> tuple[Any, ...]:
         MatchRun,
         ForecastRun,
         Vacancy,
+        ContactRecord,
         Stay,
         Place,
         Provision,

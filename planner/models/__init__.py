@@ -21,9 +21,10 @@ from planner.models.inventory import Place, Provision, Vacancy
 from planner.models.jobs import JobRun
 from planner.models.matching import MatchRun, Proposal
 from planner.models.notifications import Notification
-from planner.models.people import Stay, YoungPerson
+from planner.models.people import ContactRecord, Stay, YoungPerson
 
 __all__ = [
+    "ContactRecord",
     "ApiToken",
     "AuditEvent",
     "AuthSession",

@@ -32,6 +32,7 @@ from planner.domain import (
     birthday,
 )
 from planner.models import Stay, User, YoungPerson, utcnow
+from planner.records import contact
 from planner.records.spreadsheets import FileRefused, table_bytes, unsafe_cell, write_rows
 from planner.returns import rules
 from planner.returns.rules import CodeMapping, ReturnError
@@ -488,6 +489,17 @@ def import_903(
             report.people_updated += 1
         else:
             report.people_unchanged += 1
+        for oc3_year, oc3_row in sorted(oc3_rows.items()):
+            # each year's OC3 says what was true on that year's birthday: kept as history
+            day = rules.oc3_birthday(dob, oc3_year)
+            if day is not None and oc3_row.values.get("IN_TOUCH"):
+                contact.note_contact(
+                    session,
+                    existing.id or 0,
+                    day,
+                    in_touch=oc3_row.values["IN_TOUCH"].upper(),
+                    activity=oc3_row.values.get("ACTIV", "").upper(),
+                )
         by_start = {s.start_date: s for s in stays_by_person.get(existing.id or 0, [])}
         for plan in plans.get(child, []):
             if plan.closes is not None and plan.closes.end_date is None:
@@ -598,6 +610,7 @@ def oc3_rows(session: Session, year: int) -> tuple[list[dict[str, Any]], list[di
     not in touch (NO, 0), unless their record says DIED or RHOM. A row with nothing
     recorded, or in touch with no stay on the birthday, is three blanks to complete."""
     stays = _stays_by_person(session)
+    history = contact.histories(session)
     oc3, header = [], []
     people = session.exec(select(YoungPerson).order_by(col(YoungPerson.reference))).all()
     for person in people:
@@ -613,7 +626,10 @@ def oc3_rows(session: Session, year: int) -> tuple[list[dict[str, Any]], list[di
         before_record = not own or own[0].start_date > day
         if stay is None and age_on(person.date_of_birth, day) < 18 and before_record:
             continue  # the record begins when they left care: looked after on the day
-        in_touch, activ = person.in_touch, person.activity
+        then = contact.contact_on(history.get(person.id or 0, []), day)
+        in_touch, activ = (
+            (then.in_touch, then.activity) if then else (person.in_touch, person.activity)
+        )
         left = person.left_service_on is not None and person.left_service_on <= day
         if left and in_touch and in_touch not in rules.NOT_IN_TOUCH_ANY_MORE:
             in_touch, activ = "NO", "0"  # out of the service by the birthday
