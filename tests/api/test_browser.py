@@ -133,7 +133,7 @@ def test_each_role_signs_in_navigates_and_signs_out_with_no_axe_violations(
                 axe.check(page, "young people searched and filtered")
                 if role in ("housing_officer", "manager", "personal_adviser"):
                     own = council.own_young_person
-                    for form in ("move", "details", "end-stay", "leave", "cancel-move"):
+                    for form in ("move", "details", "contact", "end-stay", "leave", "cancel-move"):
                         page.goto(f"{base}/young-people/{own}/{form}")
                         assert page.locator("h1").count() == 1, form
                         axe.check(page, f"form: {form}")

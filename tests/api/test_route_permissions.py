@@ -27,6 +27,7 @@ YP = "/young-people/{young_person_id}"
 RECORD_FORMS = [
     (f"{YP}/move", P.record_moves),
     (f"{YP}/details", P.edit_young_people),
+    (f"{YP}/contact", P.edit_young_people),
     (f"{YP}/cancel-move", P.record_moves),
     (f"{YP}/redate-move", P.record_moves),
     (f"{YP}/end-stay", P.record_moves),
