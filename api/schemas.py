@@ -65,6 +65,13 @@ class StayPublic(Public):
     end_reason: str
 
 
+class ContactPublic(Public):
+    recorded_on: date = Field(description="The day these values became true")
+    in_touch: str = Field(description="SSDA903 IN_TOUCH code; blank if not recorded")
+    latest_contact_on: date | None
+    activity: str = Field(description="SSDA903 ACTIV code; blank if not recorded")
+
+
 class YoungPersonRecordPublic(Public):
     id: int
     reference: str
@@ -94,6 +101,12 @@ class YoungPersonRecordPublic(Public):
     planned_stay: StayPublic | None
     stays: list[StayPublic]
     version: int = Field(description="Send it back with a change; 409 if it has changed")
+    in_touch: str = Field("", description="SSDA903 IN_TOUCH code now; blank if not recorded")
+    latest_contact_on: date | None = None
+    activity: str = Field("", description="SSDA903 ACTIV code now; blank if not recorded")
+    contact_history: list[ContactPublic] = Field(
+        default_factory=list, description="Each change of contact with its day, latest first"
+    )
 
 
 class ProvisionPublic(Public):
@@ -472,6 +485,14 @@ class YoungPersonEditRequest(Decision):
     has_pet: bool | None = None
     asked_to_move: bool | None = None
     pathway_plan_review_due: Day | None = None
+    # a care leaver's contact, kept with today's date in its history (SSDA903 codes)
+    in_touch: str | None = Field(
+        default=None, max_length=4, description="IN_TOUCH: YES, NO, DIED, REFU, NREQ, RHOM or ''"
+    )
+    activity: str | None = Field(
+        default=None, max_length=2, description="ACTIV: F1 P1 F2 P2 F4 P4 F5 P5 G4 G5 G6 0 or ''"
+    )
+    latest_contact_on: Day | None = None
 
 
 class ChangePublic(Public):

@@ -45,6 +45,7 @@ NAVIGATION: tuple[tuple[str, str, Permission], ...] = (
     ("Provisions", "/provisions", Permission.view_provisions),
     ("Forecasts", "/forecasts", Permission.view_forecasts),
     ("Users", "/users", Permission.manage_users),
+    ("Import returns", "/imports", Permission.import_returns),
     ("Audit trail", "/audit", Permission.view_audit),
     ("Scheduled jobs", "/jobs", Permission.view_jobs),
     ("API tokens", "/account/tokens", Permission.use_service),

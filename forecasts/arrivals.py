@@ -31,7 +31,8 @@ NTS_RATE = 0.001  # the National Transfer Scheme threshold: 0.1% of the child po
 # begin after they arrived. First stays that start within CENSOR_MONTHS of the first recorded
 # stay, of young people already ENTRY_AGE_YEARS or older, are taken as recorded from the start
 # of the records, not as arrivals: arrivals are then counted only from CENSOR_MONTHS after the
-# start of the records (all streams, so the rate's months match its count).
+# start of the records (all streams, so the rate's months match its count). When the records
+# hold only current stays (none has ended), every adult's first stay is taken that way.
 CENSOR_MONTHS = 12
 ENTRY_AGE_YEARS = 18
 MIN_MONTHS = 6  # the least history, after the suspect months, to count arrivals over
@@ -105,7 +106,12 @@ def estimate_arrivals(
     if len(stays):
         records_begin = stays["start"].min()
         censor_until = records_begin + pd.DateOffset(months=CENSOR_MONTHS)
-        suspect = first & (stays["start"] < censor_until) & (age >= ENTRY_AGE_YEARS * 12)
+        adult = age >= ENTRY_AGE_YEARS * 12
+        suspect = first & (stays["start"] < censor_until) & adult
+        if stays["end"].isna().all():
+            # only current stays (none has ended): an adult's first recorded stay is where
+            # they live now, reached by moves the records do not hold, whenever it began
+            suspect = first & adult
         censored = int(suspect.sum())
         # count from the end of the suspect months when at least MIN_MONTHS are left after
         # them; with a shorter history the suspect first stays are dropped one by one

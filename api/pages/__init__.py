@@ -16,6 +16,7 @@ from api.pages import (
     inventory,
     matching,
     records,
+    returns,
     scenarios,
     work,
     young_people,
@@ -33,4 +34,5 @@ ROUTERS = [
     matching.router,
     escalations.router,
     work.router,
+    returns.router,
 ]

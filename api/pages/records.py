@@ -28,7 +28,7 @@ from api.pages.forms import (
 )
 from api.templating import render
 from planner.core import clock
-from planner.domain import PlacementType, Role, SupportLevel
+from planner.domain import ACTIVITY_CODES, IN_TOUCH_CODES, PlacementType, Role, SupportLevel
 from planner.domain.permissions import Permission as P
 from planner.domain.text import day_words
 from planner.inventory import queries as inventory
@@ -42,6 +42,7 @@ PersonId = Annotated[int, Path(ge=1, le=ID_MAX)]
 DONE = {  # ?done= on the record -> the banner's words (never echoes what was sent)
     "move": "The move is recorded.",
     "details": "The details are saved.",
+    "contact": "Their contact is saved.",
     "cancel": "The planned move is cancelled.",
     "redate": "The date of the move is changed.",
     "end": "The stay is ended.",
@@ -416,6 +417,92 @@ def edit_details(
         build=_details_page(principal),
         change=change,
         done="details",
+    )
+
+
+# -- contact (OC3, List 9): in touch, latest contact, main activity --------------------------------
+
+
+def _contact_page(record: young_people.YoungPersonRecord) -> dict[str, Any]:
+    """A personal adviser's short form for a care leaver's contact; each change is kept with
+    today's date, so last year's return still reads what was true then."""
+    return {
+        "slug": "contact",
+        "heading": "Contact and activity",
+        "button": "Save contact",
+        "fields": [
+            Field("in_touch", "Is the council in touch", "select",
+                  options=[("", "Not recorded"), *IN_TOUCH_CODES.items()]),
+            Field("latest_contact_on", "Date of the latest contact", "date",
+                  EXAMPLE + ". Leave empty if not recorded."),
+            Field("activity", "Main activity", "select",
+                  options=[("", "Not recorded"), *ACTIVITY_CODES.items()]),
+        ],
+    }  # fmt: skip
+
+
+def _contact_form(record: young_people.YoungPersonRecord) -> dict[str, str]:
+    return {
+        "in_touch": record.in_touch,
+        "activity": record.activity,
+        **date_parts("latest_contact_on", record.latest_contact_on),
+    }
+
+
+@router.get("/young-people/{young_person_id}/contact")
+def contact_form(
+    request: Request,
+    db: DbSession,
+    principal: Annotated[Principal, allowed(P.edit_young_people)],
+    young_person_id: PersonId,
+) -> Response:
+    record = _record(db, principal, young_person_id)
+    return _show(request, record, **_contact_page(record), form=_contact_form(record))
+
+
+@router.post("/young-people/{young_person_id}/contact")
+def edit_contact(
+    request: Request,
+    db: DbSession,
+    principal: Annotated[Principal, allowed(P.edit_young_people)],
+    form: CheckedForm,
+    young_person_id: PersonId,
+) -> Response:
+    def change(
+        version: int,
+        form: dict[str, str],
+        errors: dict[str, str],
+        record: young_people.YoungPersonRecord,
+    ) -> Any:
+        latest = read_date(form, "latest_contact_on", "latest contact", errors, required=False)
+        if errors:
+            return None
+        changes: dict[str, object] = {}
+        for name in ("in_touch", "activity"):
+            if form.get(name, "") != getattr(record, name):
+                changes[name] = form.get(name, "")
+        if latest != record.latest_contact_on:
+            changes["latest_contact_on"] = latest
+        if not changes:
+            errors[RECORD] = "Nothing was changed. Change their contact, or cancel."
+            return None
+        return lambda: service.edit_details(
+            db,
+            young_person_id=young_person_id,
+            expected_version=version,
+            changes=changes,
+            viewer=principal.user,
+        )
+
+    return _submit(
+        request,
+        db,
+        principal,
+        young_person_id,
+        form,
+        build=_contact_page,
+        change=change,
+        done="contact",
     )
 
 

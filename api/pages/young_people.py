@@ -18,7 +18,7 @@ from api.deps import (
 from api.pages.records import DONE
 from api.templating import render
 from planner.core.errors import InvalidInput
-from planner.domain import PlacementType, Role
+from planner.domain import ACTIVITY_CODES, IN_TOUCH_CODES, PlacementType, Role
 from planner.domain.permissions import Permission as P
 from planner.domain.permissions import allows
 from planner.young_people import queries as young_people
@@ -101,5 +101,6 @@ def young_person(
             "done": DONE.get(request.query_params.get("done", ""), ""),
             "can_move": allows(role, P.record_moves),
             "can_edit": allows(role, P.edit_young_people),
+            "contact_codes": {"in_touch": IN_TOUCH_CODES, "activity": ACTIVITY_CODES},
         },
     )

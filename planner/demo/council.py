@@ -96,11 +96,18 @@ class DemoCouncil:
         return self.forecast["capacity"]
 
 
+IN_TOUCH_SHARE = 0.98  # the report's care leavers in touch
+EET_SHARE = 0.54  # ... and in education, employment or training
+
+
 class _Builder:
     """Holds the random stream and the growing tables; one method per part of the council."""
 
     def __init__(self, seed: int, as_of: date) -> None:
         self.rng = np.random.default_rng(seed)
+        # contact and activity draw from their own stream, so adding them left every other
+        # figure of the demo (calibrated to the report) exactly as it was
+        self.contact_rng = np.random.default_rng([seed, 903])
         self.as_of = as_of
         self.window_start = as_of - timedelta(days=round(365.25 * HISTORY_YEARS))
         self.people: list[dict[str, Any]] = []
@@ -487,6 +494,42 @@ class _Builder:
         self.people.append(person)
         return person
 
+    def build_contact(self) -> None:
+        """In touch, latest contact and activity for every care leaver (OC3, List 9).
+
+        The report's council is in touch with 98% of its care leavers and 54% are in
+        education, employment or training: the demo's current care leavers match both
+        exactly (the manager's figures, ``planner status``); those who left in the history
+        years are drawn at the same rates. Young people still in care have none recorded
+        (they are not in OC3). Someone the council is not in touch with has activity ``0``.
+        """
+        rng = self.contact_rng
+        eet = {"F1": 8, "P1": 1, "F2": 17, "P2": 3, "F4": 5, "P4": 1, "F5": 15, "P5": 4}
+        neet = {"G4": 12, "G5": 26, "G6": 8}
+        leavers = [p for p in self.people if not p["in_care"]]
+        current = [i for i, p in enumerate(leavers) if p["left_service_on"] is None]
+        order = [current[int(i)] for i in rng.permutation(len(current))]
+        not_in_touch = set(order[: len(current) - round(IN_TOUCH_SHARE * len(current))])
+        in_touch = [i for i in order if i not in not_in_touch]
+        in_eet = set(in_touch[: round(EET_SHARE * len(current))])
+        for n, person in enumerate(leavers):
+            day = person["left_service_on"] or self.as_of
+            if person["left_service_on"] is None:
+                touch, working = n not in not_in_touch, n in in_eet
+            else:
+                touch = bool(rng.random() < IN_TOUCH_SHARE)
+                working = touch and bool(rng.random() < EET_SHARE / IN_TOUCH_SHARE)
+            if touch:
+                codes = eet if working else neet
+                weights = np.array(list(codes.values()), dtype=float)
+                person["in_touch"] = "YES"
+                person["activity"] = str(rng.choice(list(codes), p=weights / weights.sum()))
+                person["latest_contact_on"] = day - timedelta(days=int(rng.integers(0, 57)))
+            else:
+                person["in_touch"] = "NO" if rng.random() < 0.5 else "REFU"
+                person["activity"] = "0"
+                person["latest_contact_on"] = day - timedelta(days=int(rng.integers(120, 400)))
+
     # -- where everyone lives now ----------------------------------------------------------
     def build_current_stays(self) -> None:
         rng, today = self.rng, self.as_of
@@ -733,6 +776,7 @@ class _Builder:
         self.build_people()
         self.build_current_stays()
         self.build_leavers()
+        self.build_contact()
         self.stays = [s for s in self.stays if s["start_date"] < (s["end_date"] or date.max)]
         for stay in self.stays:
             stay.setdefault("place", "")
@@ -826,6 +870,7 @@ def _text(value: Any) -> str:
 # The council's case records, children before parents so foreign keys hold at every step.
 def _case_record_models() -> tuple[Any, ...]:
     from planner.models import (
+        ContactRecord,
         Escalation,
         EscalationAction,
         ExceptionReport,
@@ -847,6 +892,7 @@ def _case_record_models() -> tuple[Any, ...]:
         MatchRun,
         ForecastRun,
         Vacancy,
+        ContactRecord,
         Stay,
         Place,
         Provision,

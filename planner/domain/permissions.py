@@ -48,6 +48,9 @@ class Permission(StrEnum):
     record_moves = "record_moves"  # moves, ended stays, leaving the service; in scope
     manage_inventory = "manage_inventory"  # vacancies, provisions and places
     view_fairness = "view_fairness"  # the fairness audit of matching: totals, small ones hidden
+    # load the council's 903 or SSD files through the web page (the import service; counts
+    # and the problems found are shown, never a record)
+    import_returns = "import_returns"
 
 
 class RecordScope(StrEnum):
@@ -130,7 +133,9 @@ MATRIX: dict[Role, frozenset[Permission]] = {
         }
     ),
     # runs the service: accounts, the audit trail and the scheduled jobs, not case records
-    Role.administrator: frozenset({P.use_service, P.view_audit, P.manage_users, P.view_jobs}),
+    Role.administrator: frozenset(
+        {P.use_service, P.view_audit, P.manage_users, P.view_jobs, P.import_returns}
+    ),
 }
 
 SCOPES: dict[Role, RecordScope] = {

@@ -151,6 +151,9 @@ def child_population_source(value: int) -> str:
     return "given for this forecast"
 
 
+MIN_HISTORY_YEARS = 3  # the estimation window: rates and arrivals use the last three years
+
+
 def data_notes(data: dict) -> list[str]:
     """What the records cannot tell, in people's words, from a run's ``inputs_data`` row."""
     notes = []
@@ -164,10 +167,17 @@ def data_notes(data: dict) -> list[str]:
             f"The records go back {float(years):.1f} years, to {_day_words(begin)}; rates and "
             "arrivals are estimated from at most the last three."
         )
+        if float(years) < MIN_HISTORY_YEARS:
+            notes.append(
+                f"Too little history: less than {MIN_HISTORY_YEARS} years of stays. The "
+                "forecast's rates rest on few moves and are uncertain; import earlier years "
+                "(for example the council's 903 returns, planner import-903) to improve it."
+            )
     if str(data.get("only_current_stays")).lower() in {"true", "1"}:
         notes.append(
             "The records hold only current stays (no stay has ended): exit rates cannot be "
-            "estimated from them, and arrivals are uncertain."
+            "estimated from them, and arrivals are uncertain: a first recorded stay of someone "
+            "aged 18 or over is where they live now, so it is not counted as a new arrival."
         )
     censored = int(data.get("arrivals_left_censored") or 0)
     if censored:

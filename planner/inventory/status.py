@@ -59,6 +59,8 @@ REPORT_FIGURES: tuple[ReportFigure, ...] = (
     ReportFigure("flats_klc", "Kirtleton, Leon and Clarence", 21, "8.3"),
     ReportFigure("flats_conversions", "Portland and Weymouth conversions (planned)", 9, "17.8"),
     ReportFigure("unsuitable", "In unsuitable accommodation", 9, "19.7"),
+    ReportFigure("in_touch_pct", "Care leavers in touch (%)", 98),
+    ReportFigure("eet_pct", "Care leavers in education, employment or training (%)", 54),
 )
 
 
@@ -70,6 +72,13 @@ class Summary:
     vacancies: list[tuple[PlacementType, int, int]] = field(default_factory=list)
     lots: list[tuple[str, int, int, int, int]] = field(default_factory=list)
     flats: list[tuple[str, str, int, int, int, str]] = field(default_factory=list)
+
+
+EET_CODES = frozenset({"F1", "P1", "F2", "P2", "F4", "P4", "F5", "P5"})
+
+
+def _percent(part: int, whole: int) -> int:
+    return round(100 * part / whole) if whole else 0
 
 
 def _open_on(opens_on: date | None, closes_on: date | None, day: date) -> bool:
@@ -109,6 +118,10 @@ def summarise(session: Session, as_of: date | None = None) -> Summary:
     f["awaiting_decision"] = sum(
         1 for p in leavers if p.uasc and p.asylum_status == "awaiting_decision"
     )
+    # OC3's two headline figures, as whole percentages of the care leavers in the service:
+    # in touch (IN_TOUCH YES) and in education, employment or training (an F or P activity)
+    f["in_touch_pct"] = _percent(sum(1 for p in leavers if p.in_touch == "YES"), len(leavers))
+    f["eet_pct"] = _percent(sum(1 for p in leavers if p.activity in EET_CODES), len(leavers))
 
     suitable: Counter[str] = Counter()
     unsuitable: Counter[str] = Counter()

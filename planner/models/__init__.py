@@ -21,10 +21,11 @@ from planner.models.inventory import Place, Provision, Vacancy
 from planner.models.jobs import JobRun
 from planner.models.matching import MatchRun, Proposal
 from planner.models.notifications import Notification
-from planner.models.people import Stay, YoungPerson
+from planner.models.people import ContactRecord, Stay, YoungPerson
 from planner.models.work import WorkItem
 
 __all__ = [
+    "ContactRecord",
     "ApiToken",
     "AuditEvent",
     "AuthSession",

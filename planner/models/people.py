@@ -107,3 +107,25 @@ class Stay(SQLModel, table=True):
     end_reason: str = Field(default="", sa_type=sa.String(40))
     vacancy_id: int | None = None
     version: int = 1
+
+
+class ContactRecord(SQLModel, table=True):
+    """What a care leaver's contact was from a day on: in touch, latest contact, activity.
+
+    ``young_person`` holds the values now; each change through the services (an edit, an
+    import) adds a row here with the day it became true, so an OC3 return for a past year
+    reads what was true on that year's birthday, not today's values. One row per young
+    person and day: a second change on the same day replaces the first."""
+
+    __tablename__ = "contact_record"
+    __table_args__ = (
+        sa.UniqueConstraint("young_person_id", "recorded_on", name="uq_contact_record_day"),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    young_person_id: int = Field(foreign_key="young_person.id", index=True)
+    recorded_on: date  # the day these values became true
+    in_touch: str = Field(default="", sa_type=sa.String(4))
+    latest_contact_on: date | None = None
+    activity: str = Field(default="", sa_type=sa.String(2))
+    created_at: datetime = Field(default_factory=utcnow)

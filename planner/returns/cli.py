@@ -99,6 +99,19 @@ def export_903_command(
     with unit_of_work(engine) as session:
         oc3, header, count = service.export_903(session, year, directory, actor=audit.cli_actor())
     console.print(f"Wrote {count} care leaver(s) to {oc3} and {header}")
+    blank = _blank_rows(oc3)
+    if blank:
+        console.print(
+            f"{blank} row(s) have IN_TOUCH, ACTIV and ACCOM blank (contact, or where they "
+            "lived on the birthday, not recorded): complete them before submitting."
+        )
+
+
+def _blank_rows(oc3: Path) -> int:
+    import csv
+
+    with oc3.open(newline="", encoding="utf-8") as handle:
+        return sum(1 for row in csv.DictReader(handle) if not row["IN_TOUCH"])
 
 
 @app.command("export-list9")

@@ -32,6 +32,7 @@ from planner.domain import (
     birthday,
 )
 from planner.models import Stay, User, YoungPerson, utcnow
+from planner.records import contact
 from planner.records.spreadsheets import FileRefused, table_bytes, unsafe_cell, write_rows
 from planner.returns import rules
 from planner.returns.rules import CodeMapping, ReturnError
@@ -488,6 +489,17 @@ def import_903(
             report.people_updated += 1
         else:
             report.people_unchanged += 1
+        for oc3_year, oc3_row in sorted(oc3_rows.items()):
+            # each year's OC3 says what was true on that year's birthday: kept as history
+            day = rules.oc3_birthday(dob, oc3_year)
+            if day is not None and oc3_row.values.get("IN_TOUCH"):
+                contact.note_contact(
+                    session,
+                    existing.id or 0,
+                    day,
+                    in_touch=oc3_row.values["IN_TOUCH"].upper(),
+                    activity=oc3_row.values.get("ACTIV", "").upper(),
+                )
         by_start = {s.start_date: s for s in stays_by_person.get(existing.id or 0, [])}
         for plan in plans.get(child, []):
             if plan.closes is not None and plan.closes.end_date is None:
@@ -591,9 +603,14 @@ def oc3_rows(session: Session, year: int) -> tuple[list[dict[str, Any]], list[di
 
     The cohort follows DfE's rules: care leavers (relevant or former relevant) whose 17th
     to 21st birthday falls in the year (rule 391), leaving out anyone looked after on that
-    birthday (1007/1016). ACCOM is the stay on the birthday: its letter and its suitability
-    digit; 0 for no stay, or when IN_TOUCH is DIED or RHOM (rule 344)."""
+    birthday (1007/1016): an in-care stay then, or, under 18, a birthday before their first
+    recorded stay (the planner's record begins when they left care). ACCOM is the stay on
+    the birthday: its letter and its suitability digit; 0 for no stay, or when IN_TOUCH is
+    DIED or RHOM (rule 344). Someone who had left the service by the birthday is written as
+    not in touch (NO, 0), unless their record says DIED or RHOM. A row with nothing
+    recorded, or in touch with no stay on the birthday, is three blanks to complete."""
     stays = _stays_by_person(session)
+    history = contact.histories(session)
     oc3, header = [], []
     people = session.exec(select(YoungPerson).order_by(col(YoungPerson.reference))).all()
     for person in people:
@@ -602,21 +619,35 @@ def oc3_rows(session: Session, year: int) -> tuple[list[dict[str, Any]], list[di
         day = rules.oc3_birthday(person.date_of_birth, year)
         if day is None or person.in_care and age_on(person.date_of_birth, day) < 18:
             continue
-        stay = _stay_on(stays.get(person.id or 0, []), day)
+        own = stays.get(person.id or 0, [])
+        stay = _stay_on(own, day)
         if stay is not None and stay.placement_type == PlacementType.in_care_other:
             continue
+        before_record = not own or own[0].start_date > day
+        if stay is None and age_on(person.date_of_birth, day) < 18 and before_record:
+            continue  # the record begins when they left care: looked after on the day
+        then = contact.contact_on(history.get(person.id or 0, []), day)
+        in_touch, activ = (
+            (then.in_touch, then.activity) if then else (person.in_touch, person.activity)
+        )
+        left = person.left_service_on is not None and person.left_service_on <= day
+        if left and in_touch and in_touch not in rules.NOT_IN_TOUCH_ANY_MORE:
+            in_touch, activ = "NO", "0"  # out of the service by the birthday
         accom = "0"
-        if stay is not None and person.in_touch not in rules.NOT_IN_TOUCH_ANY_MORE:
+        if stay is not None and in_touch not in rules.NOT_IN_TOUCH_ANY_MORE:
             accom = PlacementType(stay.placement_type).accom_code(stay.suitable)
-        activ = "0" if person.in_touch in rules.NOT_IN_TOUCH_ANY_MORE else person.activity
-        if not person.in_touch:
-            accom = activ = ""  # rule 153: all three or none
+        if in_touch in rules.NOT_IN_TOUCH_ANY_MORE:
+            activ = "0"
+        if not in_touch or (in_touch == "YES" and stay is None):
+            # not recorded (in touch, but where they lived that day is unknown): three
+            # blanks for the council to complete (rule 153), never a made-up 0 (rule 345)
+            in_touch = accom = activ = ""
         dob = rules.format_date(person.date_of_birth)
         oc3.append(
             {
                 "CHILD": person.reference,
                 "DOB": dob,
-                "IN_TOUCH": person.in_touch,
+                "IN_TOUCH": in_touch,
                 "ACTIV": activ,
                 "ACCOM": accom,
             }

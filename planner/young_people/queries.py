@@ -14,7 +14,7 @@ Every view of one young person's record writes an audit event naming the record 
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date
 
 import sqlalchemy as sa
@@ -27,6 +27,7 @@ from planner.domain.permissions import Permission, check
 from planner.domain.stays import StayState, current_on, stay_state
 from planner.domain.suitability import is_suitable, unsuitable_condition
 from planner.models import Place, Provision, Stay, User, YoungPerson
+from planner.records import contact
 from planner.young_people.scope import is_closed, scope_condition
 
 
@@ -70,6 +71,16 @@ class StayLine:
 
 
 @dataclass(frozen=True)
+class ContactLine:
+    """A care leaver's contact from a day on (OC3's in touch and activity, 903 codes)."""
+
+    recorded_on: date
+    in_touch: str
+    latest_contact_on: date | None
+    activity: str
+
+
+@dataclass(frozen=True)
 class YoungPersonRecord:
     """What a personal adviser, housing officer or manager reads about one young person."""
 
@@ -101,6 +112,11 @@ class YoungPersonRecord:
     planned_stay: StayLine | None  # a move accepted for a later day
     stays: list[StayLine]
     version: int = 1  # send it back with a change: a stale version is refused (409)
+    # a care leaver's contact now (903 codes, blank if not recorded) and how it changed
+    in_touch: str = ""
+    latest_contact_on: date | None = None
+    activity: str = ""
+    contact_history: list[ContactLine] = field(default_factory=list)  # most recent first
 
 
 def _split(text: str) -> list[str]:
@@ -296,4 +312,11 @@ def get_record(
         planned_stay=next((s for s in stays if s.state == "planned"), None),
         stays=stays,
         version=person.version,
+        in_touch=person.in_touch,
+        latest_contact_on=person.latest_contact_on,
+        activity=person.activity,
+        contact_history=[
+            ContactLine(c.recorded_on, c.in_touch, c.latest_contact_on, c.activity)
+            for c in reversed(contact.history_of(session, young_person_id))
+        ],
     )

@@ -43,6 +43,7 @@ from planner.domain.text import check_choice, check_day, day_words
 from planner.escalations.service import settle
 from planner.inventory.rules import free_from
 from planner.models import Place, Proposal, Provision, Stay, User, Vacancy, YoungPerson, utcnow
+from planner.records import contact
 from planner.young_people.rules import (
     LeavingReason,
     MoveChangeReason,
@@ -617,10 +618,16 @@ def edit_details(
                     "personal_adviser", "There is no personal adviser with that username."
                 )
         cleaned["personal_adviser_id"] = adviser.id if adviser else None
+    contact_changes = any(f in cleaned and cleaned[f] != getattr(person, f) for f in contact.FIELDS)
+    if contact_changes:
+        contact.note_before_change(session, person, clock.today())
     for field, value in cleaned.items():
         setattr(person, field, value)
     session.add(person)
     session.flush()
+    if contact_changes:  # kept with its day, so a past year's return reads what was true
+        contact.note_values_of(session, person, clock.today())
+        session.flush()
     audit.record(
         session,
         actor=_actor(actor, viewer),

@@ -27,6 +27,7 @@ YP = "/young-people/{young_person_id}"
 RECORD_FORMS = [
     (f"{YP}/move", P.record_moves),
     (f"{YP}/details", P.edit_young_people),
+    (f"{YP}/contact", P.edit_young_people),
     (f"{YP}/cancel-move", P.record_moves),
     (f"{YP}/redate-move", P.record_moves),
     (f"{YP}/end-stay", P.record_moves),
@@ -129,6 +130,8 @@ PAGE_ROUTES = [
     ("GET", "/audit", P.view_audit, "/audit", 200),
     ("GET", "/users", P.manage_users, "/users", 200),
     ("POST", "/users", P.manage_users, "/users", 422),  # an empty form is refused
+    ("GET", "/imports", P.import_returns, "/imports", 200),
+    ("POST", "/imports", P.import_returns, "/imports", 422),  # no files: refused
     ("POST", "/users/{user_id}/disable", P.manage_users, "/users/999999/disable", 404),
     ("POST", "/users/{user_id}/enable", P.manage_users, "/users/999999/enable", 404),
     ("POST", "/users/{user_id}/end-sessions", P.manage_users, "/users/999999/end-sessions", 404),

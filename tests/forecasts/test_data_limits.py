@@ -8,6 +8,7 @@ from forecast_builders import AS_OF, NO_PRIOR, born_months_ago, capacity, counci
 
 from forecasts.forecast import ForecastSettings, fit, run_forecast
 from forecasts.outputs import demand_by_quarter
+from planner.forecasting.service import data_notes
 
 SETTINGS = ForecastSettings(runs=20, months=6, seed=1, estimation=NO_PRIOR)
 
@@ -42,6 +43,46 @@ def test_first_stays_at_the_start_of_the_records_are_not_counted_as_arrivals():
     assert data["arrivals_left_censored"] == 20
     assert data["only_current_stays"]
     assert data["history_years"] == 2.0
+
+
+def test_a_council_with_only_current_stays_gets_no_adult_arrivals_from_them():
+    # the council loaded where its young people live now: 30 adults whose current stays
+    # began at any time over three years (moves the records do not hold), and 3 who truly
+    # arrived at 16-17 in the last year
+    people = [
+        {
+            "date_of_birth": born_months_ago(260 + i),
+            "placement_type": "supported_lodgings" if i % 2 else "independent_tenancy",
+            "stay_start": AS_OF - pd.DateOffset(months=36 - i),
+        }
+        for i in range(30)
+    ] + [
+        {
+            "date_of_birth": born_months_ago(200),
+            "placement_type": "in_care_other",
+            "in_care": True,
+            "stay_start": AS_OF - pd.DateOffset(months=3 * (i + 1)),
+        }
+        for i in range(3)
+    ]
+    fitted = fit(council(people), SETTINGS)
+    new = fitted.streams["new"]
+    assert new.left_censored == 30  # none of the adults' current stays is an arrival
+    assert new.arrivals == 3
+    data = run_forecast(fitted, SETTINGS).inputs()["data"].iloc[0]
+    assert data["only_current_stays"]
+    notes = " ".join(data_notes(data.to_dict()))
+    assert "Too little history" not in notes  # three years of stays
+    assert "not counted as a new arrival" in notes
+
+
+def test_too_little_history_is_flagged():
+    notes = data_notes({"history_years": 1.5, "history_start": "2025-06-01"})
+    assert any(n.startswith("Too little history") for n in notes)
+    assert not any(
+        n.startswith("Too little history")
+        for n in data_notes({"history_years": 5.0, "history_start": "2021-11-30"})
+    )
 
 
 def test_a_bed_and_breakfast_provision_is_never_planned():

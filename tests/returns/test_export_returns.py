@@ -94,6 +94,42 @@ def test_oc3_cohort_codes_and_header_sex_by_year(session):
     assert {h["CHILD"]: h["SEX"] for h in header_2024}.get("=A1") == "2"
 
 
+def test_oc3_never_writes_what_the_record_cannot_say(session):
+    """Rows DfE's validator would reject are not made up: before the planner's record of
+    a young person begins they were looked after; after they left the service the council
+    was not in touch; in touch with nowhere recorded is left blank to complete."""
+    # 17th birthday (2024/25) before their first recorded stay, at 18: looked after then
+    h = _person(session, "H8", date(2007, 9, 1), LegalStatus.former_relevant, in_touch="YES",
+                activity="F2")  # fmt: skip
+    _stay(session, h, PlacementType.supported_lodgings, date(2025, 9, 1))
+    # left the service before their 20th birthday: not in touch (NO, 0), ACCOM as it was
+    i = _person(session, "I9", date(2005, 1, 10), LegalStatus.former_relevant, in_touch="YES",
+                activity="F5", left_service_on=date(2024, 6, 1))  # fmt: skip
+    _stay(
+        session, i, PlacementType.independent_tenancy, date(2023, 1, 1), end_date=date(2024, 6, 1)
+    )
+    # in touch, but no stay recorded on the 21st birthday: three blanks, not YES with 0
+    j = _person(session, "J10", date(2004, 2, 5), LegalStatus.former_relevant, in_touch="YES",
+                activity="P1")  # fmt: skip
+    _stay(
+        session, j, PlacementType.independent_tenancy, date(2021, 5, 30), end_date=date(2022, 1, 30)
+    )
+    by_child = {r["CHILD"]: r for r in oc3_rows(session, 2025)[0]}
+    assert set(by_child) == {"I9", "J10"}
+    assert (by_child["I9"]["IN_TOUCH"], by_child["I9"]["ACTIV"], by_child["I9"]["ACCOM"]) == (
+        "NO",
+        "0",
+        "0",
+    )
+    assert (by_child["J10"]["IN_TOUCH"], by_child["J10"]["ACTIV"], by_child["J10"]["ACCOM"]) == (
+        "",
+        "",
+        "",
+    )
+    # their 18th birthday year: now a care leaver with a stay, written as recorded
+    assert {r["CHILD"]: r["ACCOM"] for r in oc3_rows(session, 2026)[0]}["H8"] == "E1"
+
+
 def test_export_is_formula_safe_audited_and_refused_to_roles_without_every_record(
     session, tmp_path
 ):
@@ -253,3 +289,19 @@ def test_the_councils_mapping_setting_and_the_ssd_command(sqlite_url, tmp_path):
         app, ["import-ssd", str(ssd), "--quarantine", "--report", str(tmp_path / "q.csv")], env=env
     )
     assert quarantined.exit_code == 0 and "0 created" in quarantined.output
+
+
+def test_the_managers_figures_count_in_touch_and_in_education_employment_or_training(session):
+    from planner.inventory.status import summarise
+
+    for n, (touch, activity) in enumerate(
+        [("YES", "F2"), ("YES", "G5"), ("YES", "P5"), ("NO", "0"), ("", "")]
+    ):
+        _person(session, f"M{n}", date(2005, 1, 1), LegalStatus.former_relevant,
+                in_touch=touch, activity=activity)  # fmt: skip
+    _person(session, "C9", date(2009, 1, 1), LegalStatus.eligible, in_care=True)  # not counted
+    _person(session, "L9", date(2005, 1, 1), LegalStatus.former_relevant, in_touch="YES",
+            activity="F1", left_service_on=date(2026, 1, 1))  # fmt: skip
+    figures = summarise(session, TODAY).figures
+    assert figures["care_leavers"] == 5
+    assert (figures["in_touch_pct"], figures["eet_pct"]) == (60, 40)
