@@ -17,9 +17,9 @@ from api.deps import (
     DbSession,
     Principal,
     allowed,
-    iso_date,
     see_other,
 )
+from api.listing import Listing, read_list
 from api.security import SESSION_COOKIE, SIGN_IN_COOKIE, same_origin
 from api.templating import render
 from planner.accounts import service as accounts
@@ -33,6 +33,7 @@ from planner.core.errors import (
 )
 from planner.domain import Role
 from planner.domain.permissions import Permission as P
+from planner.domain.text import parse_day_words
 
 router = APIRouter(include_in_schema=False)
 
@@ -135,16 +136,17 @@ def audit_trail(
     action: Annotated[str, Query(max_length=40)] = "",
     entity: Annotated[str, Query(max_length=40)] = "",
     entity_id: Annotated[str, Query(max_length=80)] = "",
-    since: Annotated[str, Query(max_length=10)] = "",
-    until: Annotated[str, Query(max_length=10)] = "",
-    page: Annotated[int, Query(ge=1, le=10_000)] = 1,
+    since: Annotated[str, Query(max_length=20)] = "",
+    until: Annotated[str, Query(max_length=20)] = "",
 ) -> Response:
+    """The audit trail searched by who, action, record and dates, sorted and paged."""
+    params = read_list(request, users.AUDIT_SORTS, "when", descending=True)
     errors = {}
     dates: dict[str, date | None] = {}
     for name, text in (("since", since), ("until", until)):
-        dates[name] = iso_date(text) if text else None
+        dates[name] = parse_day_words(text) if text else None
         if text and dates[name] is None:
-            errors[name] = "Enter a date as YYYY-MM-DD, for example 2026-03-31"
+            errors[name] = "Enter a real date, for example 27 3 2026"
     search = users.AuditSearch(
         actor=actor,
         action=action,
@@ -153,7 +155,7 @@ def audit_trail(
         since=dates["since"],
         until=dates["until"],
     )
-    result = users.search_audit_trail(db, viewer=principal.user, search=search, page=page)
+    result = users.search_audit_trail(db, viewer=principal.user, search=search, sort=params)
     query = {
         "actor": actor,
         "action": action,
@@ -165,9 +167,35 @@ def audit_trail(
     return render(
         request,
         "audit.html",
-        {"title": "Audit trail", "result": result, "query": query, "errors": errors},
+        {
+            "title": "Audit trail",
+            "result": Listing("/audit", params, result, query),
+            "query": query,
+            "errors": errors,
+        },
         status_code=422 if errors else 200,
     )
+
+
+def _users(request: Request, db: DbSession) -> dict:
+    """The users list of the page: searched by username, filtered by role and status, sorted
+    and paged (api/listing.py); the same list answers a refused "add a user"."""
+    query = request.query_params
+    params = read_list(request, accounts.USER_SORTS, "username")
+    username, role, status = (query.get(k, "")[:80] for k in ("username", "role", "status"))
+    if role and role not in Role.__members__:
+        raise InvalidInput("Choose a role from the list.")
+    if status not in ("", "active", "disabled"):
+        raise InvalidInput("Choose active or disabled.")
+    found = accounts.page_users(
+        db,
+        params,
+        search=username,
+        role=role,
+        active={"active": True, "disabled": False}.get(status),
+    )
+    filters = {"username": username, "role": role, "status": status}
+    return {"users": Listing("/users", params, found, filters), "filters": filters}
 
 
 @router.get("/users")
@@ -184,7 +212,7 @@ def users_page(
         "users.html",
         {
             "title": "Users",
-            "users": users_now,
+            **_users(request, db),
             "usernames": {u.id: u.username for u in users_now},
             "saved": saved if any(u.username == saved for u in users_now) else "",
             "roles": list(Role),
@@ -221,7 +249,7 @@ def add_user(
             "users.html",
             {
                 "title": "Users",
-                "users": accounts.list_users(db),
+                **_users(request, db),
                 "usernames": {u.id: u.username for u in accounts.list_users(db)},
                 "roles": list(Role),
                 "error": exc.message,

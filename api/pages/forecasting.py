@@ -24,6 +24,7 @@ from api.deps import (
     allowed,
     see_other,
 )
+from api.listing import Listing, read_list
 from api.templating import render
 from planner.core import clock
 from planner.domain.permissions import Permission as P
@@ -64,12 +65,15 @@ def _list_page(
 ) -> Response:
     from planner.domain.permissions import allows
 
+    params = read_list(request, forecasting.FORECAST_RUN_SORTS, "made", descending=True)
+    found = forecasting.page_forecast_runs(db, params)
     return render(
         request,
         "forecasts.html",
         {
             "title": "Forecasts",
             "runs": forecasting.list_forecast_runs(db),
+            "saved": Listing("/forecasts", params, found),
             "catalogue": _catalogue(db),
             "horizons": forecasting.HORIZONS,
             "runs_range": forecasting.RUNS_RANGE,

@@ -10,6 +10,7 @@ from starlette.responses import Response
 
 from api.deps import (
     ID_MAX,
+    TEXT,
     CheckedForm,
     DbSession,
     Principal,
@@ -17,6 +18,7 @@ from api.deps import (
     form_version,
     see_other,
 )
+from api.listing import Listing, read_list
 from api.pages.forms import Field, attempt, choices, error_list, kept, read_date
 from api.templating import render
 from planner.core import clock
@@ -52,14 +54,20 @@ def vacancies(
     placement_type: Annotated[str, Query(max_length=40)] = "",
     area: Annotated[str, Query(max_length=80)] = "",
 ) -> Response:
+    """Open vacancies, filtered by placement type and area, sorted (soonest free first
+    unless another column is chosen) and paged."""
     kind = _placement_type(placement_type)
-    rows = inventory.list_vacancies(db, viewer=principal.user, placement_type=kind, area=area)
+    params = read_list(request, inventory.VACANCY_SORTS, "free_from")
+    found = inventory.page_vacancies(
+        db, viewer=principal.user, params=params, placement_type=kind, area=area
+    )
+    filters = {"placement_type": placement_type, "area": area}
     return render(
         request,
         "vacancies.html",
         {
             "title": "Vacancies",
-            "rows": rows,
+            "result": Listing("/vacancies", params, found, filters),
             "placement_type": placement_type,
             "area": area,
             "areas": inventory.areas(db, viewer=principal.user),
@@ -75,17 +83,27 @@ def provisions(
     db: DbSession,
     principal: Annotated[Principal, allowed(P.view_provisions)],
     placement_type: Annotated[str, Query(max_length=40)] = "",
+    area: Annotated[str, Query(max_length=80)] = "",
+    name: Annotated[str, Query(max_length=80, pattern=TEXT)] = "",
 ) -> Response:
-
+    """Provisions searched by name or reference, filtered by placement type and area,
+    sorted by any column and paged, in SQL."""
     kind = _placement_type(placement_type)
-    rows = inventory.list_provisions(db, viewer=principal.user, placement_type=kind)
+    params = read_list(request, inventory.PROVISION_SORTS, "name")
+    found = inventory.page_provisions(
+        db, viewer=principal.user, params=params, placement_type=kind, area=area, search=name
+    )
+    filters = {"placement_type": placement_type, "area": area, "name": name}
     return render(
         request,
         "provisions.html",
         {
             "title": "Provisions",
-            "rows": rows,
+            "result": Listing("/provisions", params, found, filters),
             "placement_type": placement_type,
+            "area": area,
+            "name": name,
+            "areas": inventory.areas(db, viewer=principal.user),
             "types": [t for t in PlacementType if t.allocatable],
         },
     )

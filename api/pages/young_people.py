@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from typing import Annotated
-from urllib.parse import urlencode
 
 from fastapi import APIRouter, Path, Query, Request
 from starlette.responses import Response
@@ -15,6 +14,7 @@ from api.deps import (
     Principal,
     allowed,
 )
+from api.listing import Listing, read_list
 from api.pages.records import DONE
 from api.templating import render
 from planner.core.errors import InvalidInput
@@ -40,18 +40,19 @@ def young_people_list(
     adviser: Annotated[str, Query(max_length=80, pattern=TEXT)] = "",
     area: Annotated[str, Query(max_length=80, pattern=TEXT)] = "",
     placement_type: Annotated[str, Query(max_length=40)] = "",
-    page: Annotated[int, Query(ge=1, le=10_000)] = 1,
 ) -> Response:
     """The young people the viewer may see, searched by reference and filtered by adviser,
-    area, placement type and suitability (a GET form, so a filtered list can be linked)."""
+    area, placement type and suitability (a GET form, so a filtered list can be linked),
+    sorted by any column and paged (api/listing.py)."""
     show = show or ("unsuitable" if unsuitable else "all")
     if placement_type and placement_type not in PlacementType.__members__:
         raise InvalidInput("Choose a placement type from the list.")
     own = principal.user.role == Role.personal_adviser
+    params = read_list(request, young_people.YOUNG_PEOPLE_SORTS, "reference")
     result = young_people.list_young_people(
         db,
         viewer=principal.user,
-        page=page,
+        sort=params,
         search=reference,
         adviser="" if own else adviser,
         area=area,
@@ -71,9 +72,8 @@ def young_people_list(
         "young_people.html",
         {
             "title": "Your young people" if own else "Young people",
-            "result": result,
+            "result": Listing("/young-people", params, result, query),
             "q": query,
-            "base": "/young-people?" + urlencode({k: v for k, v in query.items() if v}) + "&page=",
             "advisers": [] if own else advisers,
             "areas": areas,
             "types": list(PlacementType),

@@ -40,6 +40,7 @@ from planner.core.errors import (
     SignInRefused,
     TooManyAttempts,
 )
+from planner.core.listing import ListParams, Paged, Reversed, page_query
 from planner.core.settings import DEV_SECRET
 from planner.domain import Role
 from planner.domain.text import check_text
@@ -323,6 +324,36 @@ def set_contact(
 def list_users(session: Session) -> list[User]:
     """Every account, by username."""
     return list(session.exec(select(User).order_by(User.username)))
+
+
+# the columns the users list can be sorted by (the keys of its ``sort`` parameter)
+USER_SORTS = ("username", "role", "status")
+
+
+def page_users(
+    session: Session,
+    params: ListParams,
+    *,
+    search: str = "",
+    role: str = "",
+    active: bool | None = None,
+) -> Paged[User]:
+    """One page of the accounts whose username contains ``search``, of one role and active
+    or disabled, sorted by a key of :data:`USER_SORTS`, in SQL."""
+    query = select(User)
+    if search.strip():
+        text = check_text(search, "The username").strip().lower()
+        query = query.where(sa.func.lower(col(User.username)).contains(text, autoescape=True))
+    if role:
+        query = query.where(User.role == Role(role))
+    if active is not None:
+        query = query.where(User.active == active)
+    columns = {
+        "username": [col(User.username)],
+        "role": [col(User.role)],
+        "status": [Reversed(col(User.active))],  # active first
+    }
+    return page_query(session, query, params, columns, tie_break=[col(User.username)])
 
 
 # -- sign-in and sessions ----------------------------------------------------------------------

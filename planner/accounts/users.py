@@ -7,10 +7,10 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 
-import sqlalchemy as sa
 from sqlmodel import Session, col, select
 
 from planner.accounts.service import get_user_by_username, normalise_username
+from planner.core.listing import ListParams, page_query
 from planner.domain import Role
 from planner.domain.permissions import Permission, check
 from planner.domain.text import check_text
@@ -43,6 +43,11 @@ class AuditSearch:
     until: date | None = None  # inclusive: the whole of that day
 
 
+def _code(text: str) -> str:
+    """An action or record type as the trail keeps it: "Sign in" is ``sign_in``."""
+    return "_".join(text.strip().lower().split())
+
+
 @dataclass(frozen=True)
 class AuditPage:
     events: list[AuditEvent]
@@ -50,12 +55,29 @@ class AuditPage:
     page: int
     pages: int
 
+    @property
+    def rows(self) -> list[AuditEvent]:
+        """The events, by the name every paged list gives its rows (api/listing.py)."""
+        return self.events
+
+
+# the columns the audit trail can be sorted by (the keys of its ``sort`` parameter)
+AUDIT_SORTS = ("when", "who", "action", "record")
+
 
 def search_audit_trail(
-    session: Session, *, viewer: User, search: AuditSearch, page: int = 1, per_page: int = 50
+    session: Session,
+    *,
+    viewer: User,
+    search: AuditSearch,
+    page: int = 1,
+    per_page: int = 50,
+    sort: ListParams | None = None,
 ) -> AuditPage:
-    """Audit events matching ``search``, newest first. Only administrators may search: the
-    trail says who looked at which young person, which is itself sensitive."""
+    """Audit events matching ``search``, newest first (or as ``sort`` says: a key of
+    :data:`AUDIT_SORTS`). Only administrators may search: the trail says who looked at which
+    young person, which is itself sensitive. Words typed for an action or record type
+    ("sign in", "young person") find their codes."""
     check(viewer.role, Permission.view_audit)
     for text in (search.actor, search.action, search.entity, search.entity_id):
         check_text(text, "A search term")
@@ -63,9 +85,9 @@ def search_audit_trail(
     if search.actor:
         where.append(AuditEvent.actor == search.actor.strip())
     if search.action:
-        where.append(AuditEvent.action == search.action.strip())
+        where.append(AuditEvent.action == _code(search.action))
     if search.entity:
-        where.append(AuditEvent.entity == search.entity.strip())
+        where.append(AuditEvent.entity == _code(search.entity))
     if search.entity_id:
         where.append(AuditEvent.entity_id == search.entity_id.strip())
     if search.since:
@@ -74,12 +96,13 @@ def search_audit_trail(
         day_after = search.until + timedelta(days=1)
         where.append(AuditEvent.at < datetime.combine(day_after, time(), UTC))
     query = select(AuditEvent).where(*where)
-    total = int(session.exec(select(sa.func.count()).select_from(query.subquery())).one())
-    pages = max(1, -(-total // per_page))
-    page = min(max(1, page), pages)
-    events = session.exec(
-        query.order_by(col(AuditEvent.at).desc(), col(AuditEvent.id).desc())
-        .offset((page - 1) * per_page)
-        .limit(per_page)
-    ).all()
+    params = sort or ListParams(sort="when", descending=True, page=page, per_page=per_page)
+    columns = {
+        "when": [col(AuditEvent.at)],
+        "who": [col(AuditEvent.actor)],
+        "action": [col(AuditEvent.action)],
+        "record": [col(AuditEvent.entity), col(AuditEvent.entity_id)],
+    }
+    found = page_query(session, query, params, columns, tie_break=[col(AuditEvent.id).desc()])
+    events, total, page, pages = found.rows, found.total, found.page, found.pages
     return AuditPage(events=list(events), total=total, page=page, pages=pages)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from datetime import date
 from enum import StrEnum
 
@@ -44,3 +45,59 @@ def check_choice(value: str, choices: type[StrEnum], field: str, what: str) -> s
     if value not in allowed:
         raise FieldInvalid(field, f"Choose the {what}: one of {', '.join(allowed)}.")
     return value
+
+
+_CODE = re.compile(r"\b[a-z][a-z0-9]*(?:_[a-z0-9]+)+\b")
+_ISO_DAY = re.compile(r"\b(\d{4})-(\d{2})-(\d{2})\b")
+
+
+def plain_words(text: str) -> str:
+    """Text a machine wrote (an audit event's detail, a job's summary, a forecast state) as
+    people read it: a placement type or framework lot code by its label, any other code with
+    underscores as words (``auth_session`` is "auth session"), an ISO date as
+    :func:`day_words`. The pages use it (the ``plain`` filter) wherever such text is shown."""
+    from planner.domain.vocabulary import Cohort, PlacementType
+
+    def word(match: re.Match[str]) -> str:
+        code = match.group(0)
+        if code in PlacementType.__members__:
+            return PlacementType(code).label
+        if code in Cohort.__members__:
+            return Cohort(code).label
+        return code.replace("_", " ")
+
+    def day(match: re.Match[str]) -> str:
+        try:
+            return day_words(date(*(int(g) for g in match.groups())))
+        except ValueError:
+            return match.group(0)
+
+    return _ISO_DAY.sub(day, _CODE.sub(word, str(text)))
+
+
+_MONTHS = {
+    name: number
+    for number in range(1, 13)
+    for name in (
+        date(2000, number, 1).strftime("%B").lower(),
+        date(2000, number, 1).strftime("%b").lower(),
+    )
+}
+
+
+def parse_day_words(text: str) -> date | None:
+    """A day as people type it: "27 3 2026", "27/03/2026", "27 March 2026" or "27 Mar 2026"
+    (an ISO "2026-03-27" too, from old links); None if it is not a day."""
+    text = text.strip()
+    iso = _ISO_DAY.fullmatch(text)
+    parts = list(iso.groups()[::-1]) if iso else re.split(r"[\s/.,-]+", text)
+    if len(parts) != 3:
+        return None
+    day_text, month_text, year_text = parts
+    month = _MONTHS.get(month_text.lower()) if not month_text.isdigit() else int(month_text)
+    if month is None or not day_text.isdigit() or not year_text.isdigit() or len(year_text) != 4:
+        return None
+    try:
+        return date(int(year_text), month, int(day_text))
+    except ValueError:
+        return None

@@ -20,7 +20,7 @@ from statistics import mean
 from typing import Any
 
 import pandas as pd
-from sqlmodel import Session, select
+from sqlmodel import Session, col, select
 
 from forecasts.forecast import Fitted, ForecastSettings, fit, run_forecast
 from forecasts.frames import CouncilData
@@ -35,6 +35,7 @@ from forecasts.scenarios import Scenario, standard_scenarios
 from forecasts.vocabulary import LEFT, split_state
 from planner.core import audit, clock
 from planner.core.errors import InvalidInput, NotFound
+from planner.core.listing import ListParams, Paged, page_query
 from planner.core.progress import Progress, no_progress
 from planner.domain import PlacementType
 from planner.forecasting import scenarios as saved
@@ -690,9 +691,9 @@ def _summary(run: ForecastRun, cache: dict[date, dict[str, Scenario]]) -> Foreca
 
 def _frame(rows: list[dict]) -> pd.DataFrame:
     frame = pd.DataFrame.from_records(rows)
-    for col in DATE_COLUMNS:
-        if col in frame:
-            frame[col] = pd.to_datetime(frame[col]).dt.date
+    for name in DATE_COLUMNS:
+        if name in frame:
+            frame[name] = pd.to_datetime(frame[name]).dt.date
     return frame
 
 
@@ -712,6 +713,30 @@ def list_forecast_runs(
     ).limit(limit)
     cache = _description_cache(session)
     return [_summary(run, cache) for run in session.exec(query)]
+
+
+# the columns the saved forecasts list can be sorted by (the keys of its ``sort`` parameter)
+FORECAST_RUN_SORTS = ("made", "scenario", "by", "as_of", "months", "runs")
+
+
+def page_forecast_runs(session: Session, params: ListParams) -> Paged[ForecastRunSummary]:
+    """One page of the saved forecast runs, sorted by a key of :data:`FORECAST_RUN_SORTS`
+    (newest first by default), in SQL; their tables are not read."""
+    from sqlalchemy.orm import defer
+
+    query = select(ForecastRun).options(defer(ForecastRun.tables))  # type: ignore[arg-type]
+    columns = {
+        "made": [col(ForecastRun.created_at)],
+        "scenario": [col(ForecastRun.scenario)],
+        "by": [col(ForecastRun.created_by)],
+        "as_of": [col(ForecastRun.as_of)],
+        "months": [col(ForecastRun.months)],
+        "runs": [col(ForecastRun.runs)],
+    }
+    found = page_query(session, query, params, columns, tie_break=[col(ForecastRun.id).desc()])
+    cache = _description_cache(session)
+    rows = [_summary(run, cache) for run in found.rows]
+    return Paged(rows=rows, total=found.total, page=found.page, pages=found.pages)
 
 
 def get_forecast_run_or_raise(session: Session, *, run_id: int) -> SavedForecast:

@@ -11,10 +11,12 @@ from collections import Counter
 from dataclasses import dataclass
 from datetime import date
 
+import sqlalchemy as sa
 from sqlmodel import Session, col, select
 
 from planner.core import clock
 from planner.core.errors import NotFound
+from planner.core.listing import ListParams, Paged, page_query, page_rows
 from planner.domain import PlacementType, VacancyStatus
 from planner.domain.permissions import Permission, check
 from planner.domain.stays import current_on
@@ -95,23 +97,99 @@ def list_provisions(
     ``today`` (a place someone moves into later is not occupied yet) and open vacancies,
     by placement type then name."""
     check(viewer.role, Permission.view_provisions)
-    day = today or clock.today()
     kind = _placement_filter(placement_type)
     query = select(Provision)
     if kind is not None:
         query = query.where(Provision.placement_type == kind)
     provisions = list(session.exec(query.order_by(Provision.placement_type, Provision.name)))
-    places = {p.id: p.provision_id for p in session.exec(select(Place))}
+    return _provision_rows(session, provisions, today or clock.today())
+
+
+# the columns the provisions list can be sorted by (the keys of its ``sort`` parameter)
+PROVISION_SORTS = ("name", "placement", "area", "ages", "places", "occupied", "vacancies")
+
+
+def page_provisions(
+    session: Session,
+    *,
+    viewer: User,
+    params: ListParams,
+    placement_type: str | None = None,
+    area: str = "",
+    search: str = "",
+    today: date | None = None,
+) -> Paged[ProvisionRow]:
+    """One page of the provisions list, sorted by a key of :data:`PROVISION_SORTS` and
+    filtered by placement type, area and a part of the name or reference, in SQL (the
+    counts are counted in SQL too, so sorting by them needs no whole list in memory)."""
+    check(viewer.role, Permission.view_provisions)
+    day = today or clock.today()
+    kind = _placement_filter(placement_type)
+    places = (
+        select(sa.func.count()).where(col(Place.provision_id) == Provision.id).scalar_subquery()
+    )
+    occupied = (
+        select(sa.func.count())
+        .select_from(Stay)
+        .join(Place, col(Place.id) == Stay.place_id)
+        .where(col(Place.provision_id) == Provision.id, current_on(Stay, day))
+        .scalar_subquery()
+    )
+    vacancies = (
+        select(sa.func.count())
+        .select_from(Vacancy)
+        .join(Place, col(Place.id) == Vacancy.place_id)
+        .where(col(Place.provision_id) == Provision.id, Vacancy.status == VacancyStatus.open)
+        .scalar_subquery()
+    )
+    query = select(Provision)
+    if kind is not None:
+        query = query.where(Provision.placement_type == kind)
+    if area:
+        query = query.where(Provision.area == check_text(area, "The area"))
+    if search.strip():
+        text = search.strip().upper()
+        query = query.where(
+            sa.or_(
+                sa.func.upper(col(Provision.name)).contains(text, autoescape=True),
+                sa.func.upper(col(Provision.reference)).contains(text, autoescape=True),
+            )
+        )
+    columns = {
+        "name": [col(Provision.name)],
+        "placement": [col(Provision.placement_type)],
+        "area": [col(Provision.area)],
+        "ages": [col(Provision.min_age), col(Provision.max_age)],
+        "places": [places],
+        "occupied": [occupied],
+        "vacancies": [vacancies],
+    }
+    found = page_query(session, query, params, columns, tie_break=[col(Provision.name)])
+    rows = _provision_rows(session, list(found.rows), day)
+    return Paged(rows=rows, total=found.total, page=found.page, pages=found.pages)
+
+
+def _provision_rows(session: Session, provisions: list[Provision], day: date) -> list[ProvisionRow]:
+    """The rows of ``provisions`` (in their order) with their counts on ``day``."""
+    ids = [p.id for p in provisions]
+    places = {
+        p.id: p.provision_id
+        for p in session.exec(select(Place).where(col(Place.provision_id).in_(ids)))
+    }
     occupied: Counter[int | None] = Counter(
         places[s.place_id]
         for s in session.exec(
-            select(Stay).where(current_on(Stay, day), col(Stay.place_id).is_not(None))
+            select(Stay).where(current_on(Stay, day), col(Stay.place_id).in_(list(places)))
         )
         if s.place_id in places
     )
     vacancies: Counter[int | None] = Counter(
         places[v.place_id]
-        for v in session.exec(select(Vacancy).where(Vacancy.status == VacancyStatus.open))
+        for v in session.exec(
+            select(Vacancy).where(
+                Vacancy.status == VacancyStatus.open, col(Vacancy.place_id).in_(list(places))
+            )
+        )
     )
     per_provision: Counter[int | None] = Counter(places.values())
     return [
@@ -183,6 +261,35 @@ def list_vacancies(
         for vacancy, place, provision in rows
     ]
     return sorted(found, key=lambda row: row.available_from)
+
+
+# the columns the vacancies list can be sorted by (the keys of its ``sort`` parameter)
+VACANCY_SORTS = ("provision", "placement", "area", "place", "free_from", "ages", "support")
+_SUPPORT_ORDER = {"none": 0, "low": 1, "medium": 2, "high": 3}
+
+
+def page_vacancies(
+    session: Session,
+    *,
+    viewer: User,
+    params: ListParams,
+    placement_type: str | None = None,
+    area: str | None = None,
+) -> Paged[VacancyRow]:
+    """One page of the open vacancies, sorted by a key of :data:`VACANCY_SORTS`. Sorted in
+    Python, not SQL: the day a vacancy is free from is worked out per place
+    (:func:`free_from`), and the open vacancies are a few hundred at most."""
+    rows = list_vacancies(session, viewer=viewer, placement_type=placement_type, area=area)
+    keys = {
+        "provision": lambda r: (r.provision.lower(), r.place.lower()),
+        "placement": lambda r: r.placement_label,
+        "area": lambda r: r.area.lower(),
+        "place": lambda r: r.place.lower(),
+        "free_from": lambda r: r.available_from,
+        "ages": lambda r: (r.min_age, r.max_age),
+        "support": lambda r: _SUPPORT_ORDER.get(r.support_level, 9),
+    }
+    return page_rows(rows, params, keys)
 
 
 def areas(session: Session, *, viewer: User) -> list[str]:

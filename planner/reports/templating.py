@@ -28,6 +28,7 @@ from jinja2 import (
 )
 
 from planner.core import clock
+from planner.domain.text import plain_words
 
 TEMPLATES = Path(__file__).resolve().parent / "templates"
 SERVICE_NAME = "Care leaver accommodation planner"
@@ -130,6 +131,7 @@ FILTERS: dict[str, Callable[..., str]] = {
     "cell": _cell,
     "yes_no": _yes_no,
     "words": _words,
+    "plain": plain_words,
     "count": _count,
     "whole": _whole,
     "sentence": _sentence,

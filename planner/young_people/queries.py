@@ -22,6 +22,7 @@ from sqlmodel import Session, col, select
 
 from planner.core import audit, clock
 from planner.core.errors import NotFound
+from planner.core.listing import ListParams, Reversed, page_query
 from planner.domain import PlacementType, age_on
 from planner.domain.permissions import Permission, check
 from planner.domain.stays import StayState, current_on, stay_state
@@ -44,6 +45,10 @@ class YoungPersonRow:
     suitable: bool | None
     area: str
     personal_adviser: str
+
+
+# the columns the young people list can be sorted by (the keys of its ``sort`` parameter)
+YOUNG_PEOPLE_SORTS = ("reference", "age", "legal_status", "placement", "area", "adviser")
 
 
 @dataclass(frozen=True)
@@ -149,11 +154,13 @@ def list_young_people(
     area: str = "",
     placement_type: str = "",
     suitable: bool | None = None,
+    sort: ListParams | None = None,
 ) -> YoungPeoplePage:
-    """The current young people ``viewer`` may see, by reference, one page at a time;
-    optionally those whose reference contains ``search``, of one personal adviser (a
-    username), living in one area, in one placement type or in suitable (``suitable``
-    True) or unsuitable (False, or ``unsuitable_only``) accommodation now."""
+    """The current young people ``viewer`` may see, by reference (or as ``sort`` says: a
+    key of :data:`YOUNG_PEOPLE_SORTS`), one page at a time; optionally those whose reference
+    contains ``search``, of one personal adviser (a username), living in one area, in one
+    placement type or in suitable (``suitable`` True) or unsuitable (False, or
+    ``unsuitable_only``) accommodation now."""
     today = today or clock.today()
     where = [_scoped(viewer), col(YoungPerson.left_service_on).is_(None)]
     current = sa.and_(col(Stay.young_person_id) == YoungPerson.id, current_on(Stay, today))
@@ -174,8 +181,8 @@ def list_young_people(
         )
     if adviser:
         where.append(sa.func.lower(col(User.username)) == adviser.strip().lower())
+    lives = sa.func.coalesce(sa.func.nullif(col(Stay.area), ""), col(YoungPerson.area))
     if area:
-        lives = sa.func.coalesce(sa.func.nullif(col(Stay.area), ""), col(YoungPerson.area))
         where.append(lives == area)
     base = (
         select(YoungPerson, Stay, User)
@@ -183,12 +190,17 @@ def list_young_people(
         .join(User, User.id == YoungPerson.personal_adviser_id, isouter=True)  # type: ignore[arg-type]
         .where(*where)
     )
-    total = int(session.exec(select(sa.func.count()).select_from(base.subquery())).one())
-    pages = max(1, -(-total // per_page))
-    page = min(max(1, page), pages)
-    rows = session.exec(
-        base.order_by(YoungPerson.reference).offset((page - 1) * per_page).limit(per_page)
-    ).all()
+    params = sort or ListParams(sort="reference", page=page, per_page=per_page)
+    columns = {
+        "reference": [col(YoungPerson.reference)],
+        "age": [Reversed(col(YoungPerson.date_of_birth))],
+        "legal_status": [col(YoungPerson.legal_status)],
+        "placement": [col(Stay.placement_type)],
+        "area": [lives],
+        "adviser": [col(User.username)],
+    }
+    found = page_query(session, base, params, columns, tie_break=[col(YoungPerson.reference)])
+    rows, total, page, pages = found.rows, found.total, found.page, found.pages
     return YoungPeoplePage(
         rows=[
             YoungPersonRow(

@@ -56,7 +56,7 @@ def test_the_jobs_page_says_whether_email_is_on(client, make_user):
     sign_in(client, username, password)
     page = client.get("/jobs")
     assert page.status_code == 200
-    assert "Email is off" in page.text and "notifications.send" in page.text
+    assert "Email is off" in page.text and "Notifications send" in page.text  # the job, in words
 
 
 def test_an_administrator_sets_an_email_address_and_line_manager_on_the_users_page(

@@ -123,7 +123,7 @@ def test_each_role_signs_in_navigates_and_signs_out_with_no_axe_violations(
             assert current.inner_text().strip() == label
             axe.check(page, label)
             if label == "Young people":
-                page.locator("main table a").first.click()
+                page.locator("main table tbody a").first.click()
                 page.wait_for_url("**/young-people/*")
                 assert page.locator("h1").inner_text().startswith("YP")
                 axe.check(page, "young person's record")
@@ -143,7 +143,7 @@ def test_each_role_signs_in_navigates_and_signs_out_with_no_axe_violations(
                     expect(page.get_by_text("There is a problem")).to_be_visible()
                     axe.check(page, "record a move with errors")
             if label in ("Vacancies", "Provisions"):
-                page.locator("main table a").first.click()
+                page.locator("main table tbody a").first.click()
                 page.wait_for_load_state()
                 assert page.locator("h1").count() == 1
                 axe.check(page, f"one of the {label.lower()}")

@@ -76,7 +76,7 @@ def test_a_manager_records_supervision_and_makes_a_board_report(browser, live_se
 
         page.get_by_role("link", name="Scheduled jobs").click()
         page.wait_for_url(f"{base}/jobs")
-        assert "escalations.daily_sweep" in page.locator("main").inner_text()
+        assert "Escalations daily sweep" in page.locator("main").inner_text()
         axe.check(page, "scheduled jobs")
     finally:
         context.close()
