@@ -14,6 +14,7 @@ from api.pages import (
     home,
     inventory,
     matching,
+    places,
     records,
     scenarios,
     young_people,
@@ -24,6 +25,7 @@ ROUTERS = [
     home.router,
     young_people.router,
     records.router,
+    places.router,  # before inventory: /provisions/new is not a provision id
     inventory.router,
     forecasting.router,
     scenarios.router,

@@ -18,6 +18,7 @@ from api.deps import (
     see_other,
 )
 from api.pages.forms import Field, attempt, choices, error_list, kept, read_date
+from api.pages.places import DONE as PLACE_DONE
 from api.templating import render
 from planner.core import clock
 from planner.core.errors import FieldInvalid, InvalidInput, NotFound
@@ -82,6 +83,7 @@ def provisions(
         "provisions.html",
         {
             "title": "Provisions",
+            "can_manage": allows(principal.user.role, P.manage_inventory),
             "rows": rows,
             "placement_type": placement_type,
             "types": [t for t in PlacementType if t.allocatable],
@@ -311,7 +313,7 @@ def _provision_page(
             "errors": errors,
             "error_list": error_list(errors, fields),
             "form": form or {},
-            "done": VACANCY_DONE.get(request.query_params.get("done", ""), ""),
+            "done": (VACANCY_DONE | PLACE_DONE).get(request.query_params.get("done", ""), ""),
         },
         status_code=status_code,
     )

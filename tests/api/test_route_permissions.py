@@ -73,6 +73,24 @@ PAGE_ROUTES = [
         "/provisions/999999/vacancies",
         404,
     ),
+    ("GET", "/provisions/new", P.manage_inventory, "/provisions/new", 200),
+    ("POST", "/provisions/new", P.manage_inventory, "/provisions/new", 422),  # nothing typed
+    *[
+        (
+            method,
+            route,
+            P.manage_inventory,
+            route.replace("{provision_id}", "999999").replace("{place_id}", "999999"),
+            404,
+        )
+        for route in (
+            "/provisions/{provision_id}/close",
+            "/provisions/{provision_id}/places/new",
+            "/provisions/{provision_id}/places/{place_id}/close",
+            "/provisions/{provision_id}/places/{place_id}/convert",
+        )
+        for method in ("GET", "POST")
+    ],  # fmt: skip
     ("GET", "/forecasts", P.view_forecasts, "/forecasts", 200),
     ("POST", "/forecasts", P.make_forecasts, "/forecasts", 422),  # no scenario chosen
     (
