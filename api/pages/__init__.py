@@ -9,6 +9,7 @@ no session yet, uses a double-submit cookie instead. Pages work without JavaScri
 
 from api.pages import (
     accounts,
+    comparison,
     escalations,
     forecasting,
     home,
@@ -27,6 +28,7 @@ ROUTERS = [
     records.router,
     places.router,  # before inventory: /provisions/new is not a provision id
     inventory.router,
+    comparison.router,  # before forecasting: compare.csv is not a run id
     forecasting.router,
     scenarios.router,
     matching.router,

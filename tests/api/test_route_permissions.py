@@ -100,6 +100,13 @@ PAGE_ROUTES = [
         f"/forecasts/compare?first={RUN}&second={RUN2}",
         200,
     ),
+    (
+        "GET",
+        "/forecasts/compare.{fmt}",
+        P.view_forecasts,
+        f"/forecasts/compare.csv?first={RUN}&second={RUN2}",
+        200,
+    ),
     ("GET", "/forecasts/{run_id}", P.view_forecasts, f"/forecasts/{RUN}", 200),
     ("GET", "/forecasts/{run_id}/paper.pdf", P.view_forecasts, f"/forecasts/{RUN}/paper.pdf", 200),
     (
