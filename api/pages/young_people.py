@@ -101,5 +101,6 @@ def young_person(
             "done": DONE.get(request.query_params.get("done", ""), ""),
             "can_move": allows(role, P.record_moves),
             "can_edit": allows(role, P.edit_young_people),
+            "can_manage": allows(role, P.manage_inventory),
         },
     )

@@ -31,6 +31,8 @@ RECORD_FORMS = [
     (f"{YP}/redate-move", P.record_moves),
     (f"{YP}/end-stay", P.record_moves),
     (f"{YP}/leave", P.record_moves),
+    (f"{YP}/notice", P.manage_inventory),
+    (f"{YP}/hold", P.manage_inventory),
 ]
 PAGE_ROUTES = [
     ("GET", "/sign-in", None, "/sign-in", 200),
