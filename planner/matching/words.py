@@ -131,3 +131,21 @@ def fit_parts(components: dict[str, Any]) -> list[str]:
             else "One of the higher-cost places"
         )
     return parts
+
+
+def situation(reasons: str) -> str:
+    """Where the young person is and why they need a move ("aged 17, in bed and breakfast
+    for 20 days"), read from the start of the model's reasons sentence ("YP0001 (aged 17,
+    ...) to ..."): the words in the first balanced brackets, or "" if there are none."""
+    start = reasons.find(" (")
+    if start < 0:
+        return ""
+    depth = 0
+    for i in range(start + 1, len(reasons)):
+        if reasons[i] == "(":
+            depth += 1
+        elif reasons[i] == ")":
+            depth -= 1
+            if depth == 0:
+                return reasons[start + 2 : i]
+    return ""

@@ -13,7 +13,7 @@ from typer.testing import CliRunner
 from webseed import TODAY, csrf_of, sign_in
 
 from planner.cli import app as cli_app
-from planner.matching.words import fit_parts, fit_sentence, group_words, points
+from planner.matching.words import fit_parts, fit_sentence, group_words, points, situation
 
 ISO = re.compile(r"\b20\d\d-\d\d-\d\d\b")
 STAGE = re.compile(r"\bstage [abc]\b", re.IGNORECASE)
@@ -47,6 +47,9 @@ def test_a_fit_reads_as_words_and_points_out_of_100():
     assert group_words("a") == "Moved out of unsuitable accommodation"
     assert group_words("b") == "Needed a move by a date"
     assert group_words("c") == "Best fit"
+    sentence = "YP1 (aged 17, in staying put, needed by 3 May 2027 (turning 18)) to Supported"
+    assert situation(sentence) == "aged 17, in staying put, needed by 3 May 2027 (turning 18)"
+    assert situation("test") == ""
 
 
 @pytest.fixture
@@ -71,6 +74,7 @@ def test_the_matching_page_groups_by_urgency_in_plain_words(officer, web_db):
         assert f'href="#{slug}"' in html and f'id="{slug}"' in html and heading in html
     # YP0001 (bed and breakfast) is proposed the vacancy free today, by its names
     assert "YP0001 to Harbour View supported housing, Flat 2" in html
+    assert "in bed and breakfast for 20 days" in html  # their situation, in words
     assert re.search(r"(Very good|Good|Fair|Weak) fit: \d{1,3} points out of 100", html)
     assert "of 110" not in _text(_outside_technical_details(html))
     shown = _text(_outside_technical_details(html))
