@@ -136,7 +136,6 @@ def matching_page(
 ) -> Response:
     """The latest match run (or ``run``), its proposals grouped by urgency (filtered by
     group, decided or not and reference) and the decision forms."""
-    role = principal.user.role
     group = group if group in words.BY_SLUG else ""
     show = show if show in SHOW else ""
     reference = reference.strip()
@@ -158,19 +157,30 @@ def matching_page(
         {
             "title": "Matching",
             **context,
+            **_page_context(db, principal, group=group, show=show, reference=reference),
             "done": done,
-            "can_run": allows(role, P.run_matching),
-            "can_decide": allows(role, P.decide_proposals),
-            "can_open_records": allows(role, P.view_young_people)
-            and scope.sees_everyone(principal.user),
-            "runs": matching_queries.list_match_runs(db, limit=10),
-            "decline_reasons": list(DECLINE_LABELS.items()),
-            "today": clock.today(),
-            "filter": {"group": group, "show": show, "reference": reference},
-            "show_options": list(SHOW.items()),
-            "words": words,
         },
     )
+
+
+def _page_context(
+    db: DbSession, principal: Principal, *, group: str = "", show: str = "", reference: str = ""
+) -> dict[str, Any]:
+    """What the matching page needs besides the run: who may do what, the earlier runs, the
+    decline reasons and the filter as chosen."""
+    role = principal.user.role
+    return {
+        "can_run": allows(role, P.run_matching),
+        "can_decide": allows(role, P.decide_proposals),
+        "can_open_records": allows(role, P.view_young_people)
+        and scope.sees_everyone(principal.user),
+        "runs": matching_queries.list_match_runs(db, limit=10),
+        "decline_reasons": list(DECLINE_LABELS.items()),
+        "today": clock.today(),
+        "filter": {"group": group, "show": show, "reference": reference},
+        "show_options": list(SHOW.items()),
+        "words": words,
+    }
 
 
 @router.get("/matching/one-more-place")
@@ -278,13 +288,13 @@ def _decision_page(
         k: form.get(k, "")[:500]
         for k in ("start-day", "start-month", "start-year", "reason", "note")
     }
-    role = principal.user.role
     return render(
         request,
         "matching.html",
         {
             "title": "Error: Matching",
             **_view(db, principal, None),
+            **_page_context(db, principal),
             "done": None,
             "decision_errors": {
                 "proposal": proposal_id,
@@ -293,16 +303,6 @@ def _decision_page(
                 "form": kept,
                 "list": [{"text": message, "href": href}],
             },
-            "can_run": allows(role, P.run_matching),
-            "can_decide": allows(role, P.decide_proposals),
-            "can_open_records": allows(role, P.view_young_people)
-            and scope.sees_everyone(principal.user),
-            "runs": matching_queries.list_match_runs(db, limit=10),
-            "decline_reasons": list(DECLINE_LABELS.items()),
-            "today": clock.today(),
-            "filter": {"group": "", "show": "", "reference": ""},
-            "show_options": list(SHOW.items()),
-            "words": words,
         },
         status_code=exc.status_code,
     )
