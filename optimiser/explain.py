@@ -15,7 +15,7 @@ from datetime import date
 import numpy as np
 import pandas as pd
 
-from optimiser.fit import COMPONENTS
+from optimiser.fit import COMPONENTS, out_of_100
 from optimiser.needs import NEED_ASKED, NEED_IMMINENT, NEED_NONE, NEED_UNSUITABLE
 from optimiser.rules import RULES, Compatibility
 from optimiser.vocabulary import PLACEMENT_TYPE_LABELS
@@ -64,23 +64,30 @@ def seeking_type(people: pd.DataFrame, needs: pd.DataFrame) -> pd.Series:
     return people["seeking_type"].where(people["seeking_type"].notna(), derived)
 
 
+def _support_words(offered: str, need: str) -> str:
+    """The support a place offers against the support a young person needs, in words."""
+    if offered == need:
+        return (
+            "no support, as they need none"
+            if need == "none"
+            else f"{offered} support, as they need"
+        )
+    if need == "none":
+        return f"{offered} support, though they need none"
+    return f"{offered} support where they need {need}"
+
+
 def _fit_words(edge: pd.Series) -> str:
+    """What makes up the fit, in words (the points of each part are in the score columns)."""
     parts = []
     if edge["score_area"]:
-        parts.append(
-            f"in a preferred area ({edge['score_area']})"
-            if edge["in_preferred_area"]
-            else f"in their home area ({edge['score_area']})"
-        )
-    parts.append(
-        f"{edge['travel_minutes']} min to education, work or network ({edge['score_travel']})"
-    )
-    parts.append(
-        f"support {edge['support_level']} for a {edge['support_need']} need"
-        f" ({edge['score_support']})"
-    )
+        parts.append("in a preferred area" if edge["in_preferred_area"] else "in their home area")
+    else:
+        parts.append("not in a preferred or home area")
+    parts.append(f"{edge['travel_minutes']} minutes to education, work or network")
+    parts.append(_support_words(str(edge["support_level"]), str(edge["support_need"])))
     if not pd.isna(edge["weekly_cost"]):
-        parts.append(f"£{edge['weekly_cost']:,.0f} a week ({edge['score_cost']})")
+        parts.append(f"£{edge['weekly_cost']:,.0f} a week")
     return "; ".join(parts)
 
 
@@ -219,7 +226,7 @@ class Explainer:
                 why = "best fit among the places left"
             sentences.append(
                 f"{edge['person_id']} ({self.situations[person]}) to {where}: {why}. "
-                f"Fit {edge['score']} of 110: {_fit_words(edge)}."
+                f"Fit {out_of_100(edge['score'])} points out of 100: {_fit_words(edge)}."
             )
         chosen["reasons"] = sentences
         chosen["need"] = self.needs["need"].to_numpy()[chosen["person"]]

@@ -22,6 +22,15 @@ COST_POINTS = 20
 TRAVEL_ZERO_AT_MINUTES = 90.0  # travel points fall linearly to 0 at 90 minutes
 
 COMPONENTS: tuple[str, ...] = ("placed", "area", "travel", "support", "cost")
+# The most a pair can score (110). People read a fit as points out of 100: `out_of_100` is
+# the one place that rescales, so the model keeps its whole-number weights.
+MAX_POINTS = PLACED_POINTS + AREA_POINTS + TRAVEL_POINTS + SUPPORT_POINTS + COST_POINTS
+
+
+def out_of_100(score: float) -> int:
+    """A fit score as points out of 100 (110 is 100, 55 is 50), as every page and sentence
+    shows it."""
+    return int(round(float(score) * 100 / MAX_POINTS))
 
 
 def score_pairs(

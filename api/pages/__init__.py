@@ -10,11 +10,13 @@ no session yet, uses a double-submit cookie instead. Pages work without JavaScri
 from api.pages import (
     accounts,
     best_places,
+    comparison,
     escalations,
     forecasting,
     home,
     inventory,
     matching,
+    places,
     records,
     returns,
     scenarios,
@@ -28,7 +30,9 @@ ROUTERS = [
     young_people.router,
     best_places.router,
     records.router,
+    places.router,  # before inventory: /provisions/new is not a provision id
     inventory.router,
+    comparison.router,  # before forecasting: compare.csv is not a run id
     forecasting.router,
     scenarios.router,
     matching.router,

@@ -25,6 +25,7 @@ from api.deps import (
     see_other,
 )
 from api.listing import Listing, read_list
+from api.pages.comparison import places_needed_chart
 from api.templating import render
 from planner.core import clock
 from planner.domain.permissions import Permission as P
@@ -166,6 +167,13 @@ def compare(
                 "rows": records,
                 "differs": differs,
                 "planned": any(r["capacity_first"] is not None for r in records),
+                "chart": places_needed_chart(
+                    f"{ptype}-{lot}" if lot else ptype,
+                    label,
+                    comparison.first.scenario,
+                    comparison.second.scenario,
+                    records,
+                ),
             }
         )
     return render(

@@ -20,6 +20,7 @@ from api.deps import (
 )
 from api.listing import Listing, read_list
 from api.pages.forms import Field, attempt, choices, error_list, kept, read_date
+from api.pages.places import DONE as PLACE_DONE
 from api.templating import render
 from planner.core import clock
 from planner.core.errors import FieldInvalid, InvalidInput, NotFound
@@ -100,6 +101,7 @@ def provisions(
         {
             "title": "Provisions",
             "result": Listing("/provisions", params, found, filters),
+            "can_manage": allows(principal.user.role, P.manage_inventory),
             "placement_type": placement_type,
             "area": area,
             "name": name,
@@ -376,7 +378,7 @@ def _provision_page(
             "errors": errors,
             "error_list": error_list(errors, fields),
             "form": form or {},
-            "done": VACANCY_DONE.get(request.query_params.get("done", ""), ""),
+            "done": (VACANCY_DONE | PLACE_DONE).get(request.query_params.get("done", ""), ""),
         },
         status_code=status_code,
     )

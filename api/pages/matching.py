@@ -27,23 +27,23 @@ from api.deps import (
 from api.errors import Refused
 from api.templating import render
 from planner.core import clock
-from planner.core.errors import InvalidInput, PlannerError
+from planner.core.errors import Conflict, InvalidInput, PlannerError
 from planner.domain import DeclineReason
 from planner.domain.permissions import Permission as P
 from planner.domain.permissions import allows
 from planner.domain.text import check_text
-from planner.matching import fairness
+from planner.matching import fairness, words
 from planner.matching import queries as matching_queries
 from planner.matching import service as matching
 from planner.young_people import scope as scope
 
 router = APIRouter(include_in_schema=False)
 
-STAGES = (
-    ("a", "Moving out of unsuitable accommodation"),
-    ("b", "Moves needed by a date"),
-    ("c", "Best fit for everyone else who needs or asked to move"),
-)
+SHOW = {  # ?show= on the matching page: which proposals, in words
+    "": "All proposals",
+    "waiting": "Waiting for a decision",
+    "decided": "Decided",
+}
 DECLINE_LABELS = {
     DeclineReason.young_person_declined: "The young person declined",
     DeclineReason.provider_declined: "The provider declined",
@@ -54,7 +54,26 @@ DECLINE_LABELS = {
 }
 
 
-def _view(db: DbSession, principal: Principal, run_id: int | None) -> dict[str, Any]:
+def _shown(row: matching_queries.ProposalRow, group: str, show: str, reference: str) -> bool:
+    """Whether the filter keeps a proposal (group, decided or not, reference)."""
+    if group and words.group_of(row.stage).slug != group:
+        return False
+    if show == "waiting" and row.status != "proposed":
+        return False
+    if show == "decided" and row.status not in ("accepted", "declined"):
+        return False
+    return not reference or reference.lower() in row.reference.lower()
+
+
+def _view(
+    db: DbSession,
+    principal: Principal,
+    run_id: int | None,
+    *,
+    group: str = "",
+    show: str = "",
+    reference: str = "",
+) -> dict[str, Any]:
     run = (
         matching_queries.get_match_run_or_raise(db, run_id)
         if run_id is not None
@@ -80,7 +99,16 @@ def _view(db: DbSession, principal: Principal, run_id: int | None) -> dict[str, 
         "run": run,
         "summary": details["summary"],
         "counts": details["summary"].get("counts", {}),
-        "stages": [(code, label, [r for r in rows if r.stage == code]) for code, label in STAGES],
+        "groups": [
+            (
+                g,
+                [r for r in rows if r.stage == g.stage and _shown(r, group, show, reference)],
+                sum(1 for r in rows if r.stage == g.stage),
+            )
+            for g in words.GROUPS
+            if not group or g.slug == group
+        ],
+        "all_groups": [(g, sum(1 for r in rows if r.stage == g.stage)) for g in words.GROUPS],
         "unmatched": unmatched,
         "not_considered": len(details["unmatched"]) - len(unmatched),
         "alternatives": [
@@ -102,10 +130,16 @@ def matching_page(
     run: Annotated[int | None, Query(ge=1, le=ID_MAX)] = None,
     accepted: Annotated[int | None, Query(ge=1, le=ID_MAX)] = None,
     declined: Annotated[int | None, Query(ge=1, le=ID_MAX)] = None,
+    group: Annotated[str, Query(max_length=20)] = "",
+    show: Annotated[str, Query(max_length=20)] = "",
+    reference: Annotated[str, Query(max_length=40)] = "",
 ) -> Response:
-    """The latest match run (or ``run``), its proposals by stage and the decision forms."""
-    role = principal.user.role
-    context = _view(db, principal, run)
+    """The latest match run (or ``run``), its proposals grouped by urgency (filtered by
+    group, decided or not and reference) and the decision forms."""
+    group = group if group in words.BY_SLUG else ""
+    show = show if show in SHOW else ""
+    reference = reference.strip()
+    context = _view(db, principal, run, group=group, show=show, reference=reference)
     done = None
     if accepted or declined:
         found = [
@@ -123,16 +157,30 @@ def matching_page(
         {
             "title": "Matching",
             **context,
+            **_page_context(db, principal, group=group, show=show, reference=reference),
             "done": done,
-            "can_run": allows(role, P.run_matching),
-            "can_decide": allows(role, P.decide_proposals),
-            "can_open_records": allows(role, P.view_young_people)
-            and scope.sees_everyone(principal.user),
-            "runs": matching_queries.list_match_runs(db, limit=10),
-            "decline_reasons": list(DECLINE_LABELS.items()),
-            "today": clock.today(),
         },
     )
+
+
+def _page_context(
+    db: DbSession, principal: Principal, *, group: str = "", show: str = "", reference: str = ""
+) -> dict[str, Any]:
+    """What the matching page needs besides the run: who may do what, the earlier runs, the
+    decline reasons and the filter as chosen."""
+    role = principal.user.role
+    return {
+        "can_run": allows(role, P.run_matching),
+        "can_decide": allows(role, P.decide_proposals),
+        "can_open_records": allows(role, P.view_young_people)
+        and scope.sees_everyone(principal.user),
+        "runs": matching_queries.list_match_runs(db, limit=10),
+        "decline_reasons": list(DECLINE_LABELS.items()),
+        "today": clock.today(),
+        "filter": {"group": group, "show": show, "reference": reference},
+        "show_options": list(SHOW.items()),
+        "words": words,
+    }
 
 
 @router.get("/matching/one-more-place")
@@ -214,24 +262,58 @@ def run_matching_now(
     return see_other(f"/work/{asked.item.id}")
 
 
-def _decision_refused(exc: PlannerError) -> Refused:
-    """The page for a decision that was not recorded (raised, so the write rolls back)."""
+def _decision_page(
+    request: Request,
+    db: DbSession,
+    principal: Principal,
+    proposal_id: int,
+    action: str,
+    form: dict[str, str],
+    exc: PlannerError,
+) -> Response:
+    """The matching page again with the decision's error summary linking to the field at
+    fault (the move-in date, the reason) and what was typed kept; nothing was recorded."""
     if exc.status_code == 409:
-        return Refused(
-            exc,
-            title="Someone else decided first",
-            message="Another person decided on this proposal or filled this vacancy before "
-            "you. Nothing you entered has been saved. Go back to matching to see the "
-            "proposals as they are now.",
-            back="/matching",
-            back_text="Back to matching",
+        message = (
+            "Another person decided on this proposal or filled this vacancy before you. "
+            "Nothing you entered has been saved: check the proposals as they are now."
         )
-    return Refused(
-        exc,
-        title="The decision was not recorded",
-        back="/matching",
-        back_text="Back to matching",
+        href = f"#proposal-{proposal_id}"
+    else:
+        message = exc.message
+        href = f"#start-{proposal_id}-day" if action == "accept" else f"#reason-{proposal_id}"
+    kept = {
+        k: form.get(k, "")[:500]
+        for k in ("start-day", "start-month", "start-year", "reason", "note")
+    }
+    return render(
+        request,
+        "matching.html",
+        {
+            "title": "Error: Matching",
+            **_view(db, principal, None),
+            **_page_context(db, principal),
+            "done": None,
+            "decision_errors": {
+                "proposal": proposal_id,
+                "action": action,
+                "message": message,
+                "form": kept,
+                "list": [{"text": message, "href": href}],
+            },
+        },
+        status_code=exc.status_code,
     )
+
+
+def _decide(db: DbSession, change: Any) -> PlannerError | None:
+    """Run a decision in a savepoint: a refusal leaves nothing behind and is returned."""
+    try:
+        with db.begin_nested():
+            change()
+    except (matching.Conflict, Conflict, InvalidInput) as exc:
+        return exc
+    return None
 
 
 @router.post("/matching/proposals/{proposal_id}/accept")
@@ -246,15 +328,20 @@ def accept(
     matching.get_proposal_or_raise(db, proposal_id)
     try:
         start = form_date(form, "start", "move-in date")
-        matching.accept_proposal(
+    except InvalidInput as exc:
+        return _decision_page(request, db, principal, proposal_id, "accept", form, exc)
+    refused = _decide(
+        db,
+        lambda: matching.accept_proposal(
             db,
             proposal_id=proposal_id,
             expected_version=form_version(form),
             actor=principal.user.username,
             start=start,  # type: ignore[arg-type]
-        )
-    except (matching.Conflict, matching.InvalidDecision, InvalidInput) as exc:
-        raise _decision_refused(exc) from exc
+        ),
+    )
+    if refused is not None:
+        return _decision_page(request, db, principal, proposal_id, "accept", form, refused)
     return see_other(f"/matching?accepted={proposal_id}")
 
 
@@ -268,18 +355,24 @@ def decline(
 ) -> Response:
     """Decline a proposal with a reason code and an optional note."""
     matching.get_proposal_or_raise(db, proposal_id)
+    if not form.get("reason"):
+        missing = InvalidInput("Choose why the proposal is declined.")
+        return _decision_page(request, db, principal, proposal_id, "decline", form, missing)
     try:
-        matching.decline_proposal(
+        note = check_text(form.get("note", "").strip()[:500], "The note")
+    except InvalidInput as exc:
+        return _decision_page(request, db, principal, proposal_id, "decline", form, exc)
+    refused = _decide(
+        db,
+        lambda: matching.decline_proposal(
             db,
             proposal_id=proposal_id,
             expected_version=form_version(form),
             actor=principal.user.username,
             reason=form.get("reason", ""),
-            note=check_text(form.get("note", "").strip()[:500], "The note"),
-        )
-    except (matching.Conflict, matching.InvalidDecision, InvalidInput) as exc:
-        refused = exc
-        if isinstance(exc, matching.InvalidDecision) and not form.get("reason"):
-            refused = InvalidInput("Choose why the proposal is declined.")
-        raise _decision_refused(refused) from exc
+            note=note,
+        ),
+    )
+    if refused is not None:
+        return _decision_page(request, db, principal, proposal_id, "decline", form, refused)
     return see_other(f"/matching?declined={proposal_id}")

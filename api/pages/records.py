@@ -28,10 +28,12 @@ from api.pages.forms import (
 )
 from api.templating import render
 from planner.core import clock
+from planner.core.errors import FieldInvalid
 from planner.domain import ACTIVITY_CODES, IN_TOUCH_CODES, PlacementType, Role, SupportLevel
 from planner.domain.permissions import Permission as P
 from planner.domain.text import day_words
 from planner.inventory import queries as inventory
+from planner.inventory import service as inventory_changes
 from planner.young_people import queries as young_people
 from planner.young_people import service
 from planner.young_people.rules import LeavingReason, MoveChangeReason
@@ -47,6 +49,8 @@ DONE = {  # ?done= on the record -> the banner's words (never echoes what was se
     "redate": "The date of the move is changed.",
     "end": "The stay is ended.",
     "leave": "They are recorded as having left the service.",
+    "notice": "The notice is recorded: the place is declared free from the day after.",
+    "held": "The place is held for them.",
 }
 MOVE_REASONS = {
     "young_person_declined": "The young person declined",
@@ -769,4 +773,161 @@ def leave_service(
         build=_leave_page,
         change=change,
         done="leave",
+    )
+
+
+# -- the inventory from a young person's record: notice given, a place held for them -----------
+# Both change the inventory (``manage_inventory``: officers and managers), not the young
+# person's record: the compare-and-set is on the stay (notice) or the vacancy (hold).
+
+
+def _notice_page(record: young_people.YoungPersonRecord) -> dict[str, Any]:
+    stay = record.current_stay
+    in_place = stay is not None and bool(stay.provision)
+    return {
+        "slug": "notice",
+        "heading": "Record notice to end the stay",
+        "button": "Record the notice",
+        "intro": (
+            [
+                f"They live at {stay.provision} ({stay.placement_label.lower()}). The stay ends "
+                "after the last day and the place is declared free from the day after. Record "
+                "where they move to as a move."
+            ]
+            if in_place and stay is not None
+            else ["They do not live in a place of a provision, so there is no place to free."]
+        ),
+        "fields": [Field("last_day", "Last day of the stay", "date", EXAMPLE)] if in_place else [],
+    }
+
+
+@router.get("/young-people/{young_person_id}/notice")
+def notice_form(
+    request: Request,
+    db: DbSession,
+    principal: Annotated[Principal, allowed(P.manage_inventory)],
+    young_person_id: PersonId,
+) -> Response:
+    record = _record(db, principal, young_person_id)
+    version = record.current_stay.version if record.current_stay else 1
+    return _show(request, record, **_notice_page(record), form={}, version=version)
+
+
+@router.post("/young-people/{young_person_id}/notice")
+def record_notice(
+    request: Request,
+    db: DbSession,
+    principal: Annotated[Principal, allowed(P.manage_inventory)],
+    form: CheckedForm,
+    young_person_id: PersonId,
+) -> Response:
+    record = _record(db, principal, young_person_id)
+    page = _notice_page(record)
+    errors: dict[str, str] = {}
+    version = form_version(form)
+    last_day = read_date(form, "last_day", "last day of the stay", errors)
+    status = 422
+    if record.current_stay is None or not page["fields"]:
+        errors[RECORD] = "There is no stay in a place to give notice on."
+    elif not errors and last_day is not None:
+        stay_id = record.current_stay.id
+        errors, status = attempt(
+            db,
+            lambda: inventory_changes.declare_from_notice(
+                db,
+                stay_id=stay_id,
+                expected_version=version,
+                last_day=last_day,
+                viewer=principal.user,
+            ),
+        )
+        if not errors:
+            return see_other(f"/young-people/{young_person_id}?done=notice")
+    return _show(
+        request,
+        record,
+        **page,
+        form=kept(form, page["fields"]),
+        errors=errors,
+        status_code=status,
+        version=version,
+    )
+
+
+def _hold_page(db: DbSession, principal: Principal) -> Callable[..., dict[str, Any]]:
+    today = clock.today()
+    free = [
+        (
+            f"{v.id}v{v.version}",
+            f"{v.provision}, {v.place} ({v.placement_label.lower()} in {v.area}, free "
+            + ("now" if v.available_from <= today else f"from {day_words(v.available_from)}")
+            + ")",
+        )
+        for v in inventory.list_vacancies(db, viewer=principal.user)
+        if not v.reserved
+    ]
+
+    def build(record: young_people.YoungPersonRecord) -> dict[str, Any]:
+        return {
+            "slug": "hold",
+            "heading": "Hold a place for them",
+            "button": "Hold the place",
+            "intro": [
+                "A held place is kept for this young person: matching proposes it to no one "
+                "else until the hold is released on the vacancy's page."
+            ],
+            "fields": [
+                Field("vacancy", "Place with a vacancy", "select", options=[("", "Choose")] + free)
+            ],
+        }
+
+    return build
+
+
+@router.get("/young-people/{young_person_id}/hold")
+def hold_form(
+    request: Request,
+    db: DbSession,
+    principal: Annotated[Principal, allowed(P.manage_inventory)],
+    young_person_id: PersonId,
+) -> Response:
+    record = _record(db, principal, young_person_id)
+    return _show(request, record, **_hold_page(db, principal)(record), form={})
+
+
+@router.post("/young-people/{young_person_id}/hold")
+def hold_place(
+    request: Request,
+    db: DbSession,
+    principal: Annotated[Principal, allowed(P.manage_inventory)],
+    form: CheckedForm,
+    young_person_id: PersonId,
+) -> Response:
+    record = _record(db, principal, young_person_id)
+    page = _hold_page(db, principal)(record)
+    errors: dict[str, str] = {}
+    chosen = form.get("vacancy", "")
+    vacancy, _, version = chosen.partition("v")
+    status = 422
+    if not (vacancy.isdigit() and version.isdigit()):
+        errors["vacancy"] = "Choose the place to hold."
+    else:
+
+        def hold() -> Any:
+            try:
+                return inventory_changes.hold_vacancy(
+                    db,
+                    vacancy_id=int(vacancy),
+                    expected_version=int(version),
+                    young_person_id=young_person_id,
+                    viewer=principal.user,
+                )
+            except FieldInvalid as exc:
+                raise FieldInvalid("vacancy", exc.message) from None
+
+        errors, status = attempt(db, hold)
+        if not errors:
+            return see_other(f"/young-people/{young_person_id}?done=held")
+    return _show(
+        request, record, **page, form=kept(form, page["fields"]), errors=errors, status_code=status
     )

@@ -21,6 +21,7 @@ from api.deps import (
     DbSession,
     Principal,
     allowed,
+    form_date,
     iso_date,
     see_other,
 )
@@ -38,7 +39,8 @@ from planner.forecasting import service as forecasting
 router = APIRouter(include_in_schema=False)
 
 LEVER_ROWS = 3
-LEVER_FIELDS = ("kind", "stream", "state", "destination", "low", "central", "high", "start")
+LEVER_FIELDS = ("kind", "stream", "state", "destination", "low", "central", "high")
+DATE_PARTS = ("start-day", "start-month", "start-year")  # a GOV.UK date input per lever
 PROBABILITIES = ("0.01", "0.05", "0.1", "0.2")
 
 
@@ -54,7 +56,7 @@ def _choices() -> dict[str, Any]:
 def _blank_form() -> dict[str, str]:
     form = {"name": "", "description": ""}
     for i in range(1, LEVER_ROWS + 1):
-        form.update({f"lever-{i}-{f}": "" for f in LEVER_FIELDS})
+        form.update({f"lever-{i}-{f}": "" for f in LEVER_FIELDS + DATE_PARTS})
     return form
 
 
@@ -82,6 +84,8 @@ def _scenarios_page(
             "rows": range(1, LEVER_ROWS + 1),
             "created": created,
             "state_label": forecasting.model_state_label,
+            "lever_words": scenarios.LEVER_WORDS,
+            "lever_hints": scenarios.LEVER_HINTS,
             **_choices(),
         },
         status_code=status_code,
@@ -104,14 +108,33 @@ def create_scenario(
     principal: Annotated[Principal, allowed(P.make_forecasts)],
     form: CheckedForm,
 ) -> Response:
-    """Save a scenario from the form; errors are shown beside the field at fault."""
-    shown = _blank_form() | {k: v for k, v in form.items() if k in _blank_form()}
+    """Save a scenario from the form; errors are shown beside the field at fault. The name
+    is typed in words; the scenario is saved under a slug made from it (shown on the page)."""
+    shown = _blank_form() | {k: v[:300] for k, v in form.items() if k in _blank_form()}
     used = [i for i in range(1, LEVER_ROWS + 1) if shown[f"lever-{i}-kind"]]
-    levers = [{f: shown[f"lever-{i}-{f}"] for f in LEVER_FIELDS} for i in used]
+    errors: dict[str, str] = {}
+    slug = scenarios.slug_of(shown["name"])
+    if len(slug) < 3:
+        errors["name"] = (
+            "Name: enter a name of at least 3 letters or digits, for example UASC arrivals "
+            "tripled in 2026."
+        )
+    levers = []
+    for i in used:
+        lever: dict[str, Any] = {f: shown[f"lever-{i}-{f}"] for f in LEVER_FIELDS}
+        try:
+            lever["start"] = form_date(form, f"lever-{i}-start", "date", required=False) or ""
+        except InvalidInput as exc:
+            errors[f"lever-{i}-start"] = (
+                f"Lever {i}, from: " + exc.message[:1].lower() + (exc.message[1:])
+            )
+        levers.append(lever)
+    if errors:
+        return _scenarios_page(request, db, principal, errors=errors, form=shown, status_code=422)
     try:
         scenarios.create_scenario(
             db,
-            name=shown["name"],
+            name=slug,
             description=shown["description"],
             levers=levers,  # type: ignore[arg-type]
             actor=principal.user.username,
@@ -131,7 +154,7 @@ def create_scenario(
         return _scenarios_page(
             request, db, principal, errors={key: exc.message}, form=shown, status_code=422
         )
-    return see_other(f"/scenarios?created={shown['name']}")
+    return see_other(f"/scenarios?created={slug}")
 
 
 @router.post("/scenarios/{scenario_id}/delete")

@@ -102,5 +102,6 @@ def young_person(
             "can_move": allows(role, P.record_moves),
             "can_edit": allows(role, P.edit_young_people),
             "contact_codes": {"in_touch": IN_TOUCH_CODES, "activity": ACTIVITY_CODES},
+            "can_manage": allows(role, P.manage_inventory),
         },
     )

@@ -55,7 +55,41 @@ KIND_LABELS = {
     "places": "places (added from a date; negative for closures)",
     "nts_rate": "transfer threshold (share of the child population)",
 }
+# What each kind of lever means, for the hint beside it on the page (commissioners' words).
+LEVER_WORDS = {
+    "arrivals": "Arrivals",
+    "exit_rate": "How fast young people leave a placement",
+    "move_share": "How often moves go into a placement type",
+    "places": "Places added or closed",
+    "nts_rate": "National Transfer Scheme threshold",
+}
+LEVER_HINTS = {
+    "arrivals": "How many more or fewer young people arrive in one stream (for example, "
+    "unaccompanied asylum-seeking children). 1 is as in the records, 1.5 is half as many "
+    "again, 0.8 is a fifth fewer.",
+    "exit_rate": "How fast young people leave a placement type. 1 is as in the records; below "
+    "1 means longer stays (0.8: stays about a quarter longer), above 1 shorter stays.",
+    "move_share": "How often a move goes into one placement type instead of the others. 1 is "
+    "as in the records, 2 is twice as often.",
+    "places": "Places of one placement type opened (a positive number) or closed (a negative "
+    "number, for example hosts leaving) from the date given.",
+    "nts_rate": "The share of the child population above which the council passes new "
+    "unaccompanied asylum-seeking children to other councils under the National Transfer "
+    "Scheme: 0.001 is 0.1%, the national rate.",
+}
 FIRST_DAY, LAST_DAY = date(2000, 1, 1), date(2100, 12, 31)
+
+
+def slug_of(title: str) -> str:
+    """The name a scenario is saved and run by, made from what a person typed: "UASC
+    arrivals tripled (2026)" is ``uasc_arrivals_tripled_2026``; empty if nothing is left.
+    Starts with a letter and is at most 60 characters, so it always passes ``NAME`` when
+    at least 3 long."""
+    words = re.findall(r"[a-z0-9]+", title.lower())
+    slug = "_".join(words)
+    if slug and not slug[0].isalpha():
+        slug = "scenario_" + slug
+    return slug[:60].rstrip("_")
 
 
 def model_states() -> tuple[str, ...]:
@@ -328,7 +362,10 @@ def _check_name(session: Session, name: str) -> str:
     if name in _catalogue():
         raise Conflict(f"Name: {name!r} is a catalogue scenario; choose another name.")
     if session.exec(select(Scenario.id).where(Scenario.name == name)).first() is not None:
-        raise Conflict(f"Name: a scenario called {name!r} already exists.")
+        raise Conflict(
+            f"Name: a scenario called {name!r} already exists; choose another name, or "
+            "delete that one first."
+        )
     return name
 
 

@@ -815,6 +815,46 @@ def compare_forecast_runs(session: Session, *, first_id: int, second_id: int) ->
     return ForecastComparison(first=first.run, second=second.run, table=table, notes=notes)
 
 
+COMPARISON_COLUMNS = {  # the comparison as a file: plain column names, quarters as dates
+    "quarter_start": "quarter_start",
+    "placement_type": "placement_type",
+    "lot": "lot",
+    **{
+        f"{m}_{side}": f"{m}_{side}" for m in COMPARED for side in ("first", "second", "difference")
+    },
+}
+
+
+def export_comparison(
+    session: Session, *, first_id: int, second_id: int, fmt: str, actor: str
+) -> tuple[str, bytes]:
+    """Two runs' comparison as CSV or Excel (formula-safe, with each run's scenario named in
+    the columns' file name), audited as an export of the first run."""
+    from planner.records.spreadsheets import table_bytes
+
+    comparison = compare_forecast_runs(session, first_id=first_id, second_id=second_id)
+    table = comparison.table
+    columns = [c for c in COMPARISON_COLUMNS if c in table.columns]
+    rows = table_records(table[columns])
+    for row in rows:
+        if isinstance(row.get("quarter_start"), pd.Timestamp | datetime):
+            row["quarter_start"] = row["quarter_start"].date()
+    content = table_bytes(columns, rows, fmt, sheet="comparison")
+    audit.record(
+        session,
+        actor=actor,
+        action="export",
+        entity="forecast_run",
+        entity_id=str(first_id),
+        detail=f"format={fmt} table=comparison second={second_id}",
+    )
+    name = (
+        f"forecast-{first_id}-{comparison.first.scenario}-compared-with-"
+        f"{second_id}-{comparison.second.scenario}.{fmt}"
+    )
+    return name, content
+
+
 def table_records(frame: pd.DataFrame) -> list[dict]:
     """Rows as plain Python values for JSON (missing values as ``None``)."""
     plain = frame.astype(object).where(frame.notna(), None)

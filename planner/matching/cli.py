@@ -43,6 +43,7 @@ def propose_command(
     from planner.core.db import unit_of_work
     from planner.matching import queries as matching_queries
     from planner.matching import service as matching
+    from planner.matching import words
 
     engine = migrated_engine()
     try:
@@ -60,10 +61,16 @@ def propose_command(
     except PlannerError as exc:
         fail(exc.message)
     table = Table(title=f"Match run {run.id}: {run.status} ({run.solver})")
-    for col in ("Proposal", "Young person", "Stage", "Score", "Why"):
+    for col in ("Proposal", "Young person", "Urgency", "Fit (of 100)", "Why"):
         table.add_column(col)
     for p in proposals:
-        table.add_row(str(p.id), refs[p.young_person_id], p.stage, f"{p.score:.0f}", p.reasons)
+        table.add_row(
+            str(p.id),
+            refs[p.young_person_id],
+            words.group_words(p.stage),
+            str(words.points(p.score)),
+            p.reasons,
+        )
     console.print(table)
     counts = details["summary"]["counts"]
     moved, stuck = (
@@ -89,6 +96,7 @@ def proposals_command(
     from planner.core.db import unit_of_work
     from planner.matching import queries as matching_queries
     from planner.matching import service as matching
+    from planner.matching import words
 
     with unit_of_work(migrated_engine()) as session:
         run = matching_queries.get_match_run_or_raise(session, run_id) if run_id else None
@@ -118,6 +126,7 @@ def proposals_command(
             "match_run": p.match_run_id,
             "young_person": refs[p.young_person_id],
             "vacancy": f"V{p.vacancy_id}",
+            "urgency": words.group_words(p.stage),
             "stage": p.stage,
             "status": p.status,
             "version": p.version,
@@ -134,7 +143,8 @@ PROPOSAL_FIELDS = (
     Field("match_run", "Run", in_table=False),
     Field("young_person", "Young person", ref=True),
     Field("vacancy", "Vacancy", ref=True),
-    Field("stage", "Stage"),
+    Field("urgency", "Urgency"),
+    Field("stage", "Stage", in_table=False),  # the model's letter, for files only
     Field("status", "Status"),
     Field("version", "Version", justify="right"),
 )

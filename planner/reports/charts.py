@@ -458,3 +458,93 @@ def bar_chart_svg(chart: BarChart, *, width: int = 640, height: int = 240) -> Ma
     out.append("</svg>")
     # every text above is escaped or built from numbers and fixed words
     return Markup("".join(out))  # noqa: S704
+
+
+@dataclass(frozen=True)
+class ComparisonChart:
+    """Two scenarios' values of one measure by quarter (``None``: no value that quarter)."""
+
+    chart_id: str
+    title: str
+    description: str
+    quarters: Sequence[date]
+    first_label: str
+    first: Sequence[Number]
+    second_label: str
+    second: Sequence[Number]
+
+    def __post_init__(self) -> None:
+        n = len(self.quarters)
+        if len(self.first) != n or len(self.second) != n:
+            raise ValueError(f"each scenario needs {n} values, one per quarter")
+
+
+def comparison_chart_svg(chart: ComparisonChart) -> Markup:
+    """Two scenarios as two lines told apart without colour: the first solid with round
+    markers, the second dashed with square markers, each named in the legend. Beside a table
+    of the same numbers on the page, as every chart is."""
+    cid = "".join(c if c.isalnum() or c in "-_" else "-" for c in chart.chart_id)
+    shown = [v for v in (*chart.first, *chart.second) if _present(v)]
+    top, step = nice_ceiling(max(shown, default=0) or 1)
+    s = Scale(quarters=len(chart.quarters), y_max=top)
+    out = [
+        f'<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {WIDTH} {HEIGHT}"'
+        f' width="{WIDTH}" height="{HEIGHT}" class="app-chart" role="img" focusable="false"'
+        f' aria-labelledby="{cid}-title {cid}-desc">',
+        f'<title id="{cid}-title">{escape(chart.title)}</title>',
+        f'<desc id="{cid}-desc">{escape(chart.description)}</desc>',
+        f'<rect x="0" y="0" width="{WIDTH}" height="{HEIGHT}" fill="#ffffff"/>',
+    ]
+    for n, (label, dash, marker) in enumerate(
+        (
+            (chart.first_label, "", "circle"),
+            (chart.second_label, ' stroke-dasharray="8 4"', "square"),
+        )
+    ):
+        key_x, key_y = LEFT + n * 320, 24
+        colour = DARK_BLUE if n == 0 else INK
+        out.append(
+            f'<line x1="{key_x}" y1="{key_y - 4}" x2="{key_x + 28}" y2="{key_y - 4}"'
+            f' stroke="{colour}" stroke-width="3"{dash}/>'
+        )
+        out.append(
+            f'<circle cx="{key_x + 14}" cy="{key_y - 4}" r="5" fill="{colour}"/>'
+            if marker == "circle"
+            else f'<rect x="{key_x + 9}" y="{key_y - 9}" width="10" height="10" fill="{colour}"/>'
+        )
+        out.append(_text(key_x + 36, key_y + 1, label))
+    tick = 0.0
+    while tick <= s.y_max + 1e-9:
+        y = s.y(tick)
+        out.append(
+            f'<line x1="{s.left:g}" y1="{y:g}" x2="{s.right:g}" y2="{y:g}" stroke="{MID_GREY}"'
+            ' stroke-width="1"/>'
+        )
+        out.append(_text(s.left - 8, y + 4, f"{tick:g}", anchor="end", size=11))
+        tick += step
+    every = max(1, math.ceil(len(chart.quarters) / 8))
+    for i, day in enumerate(chart.quarters):
+        if i % every == 0:
+            out.append(_text(s.x(i), s.bottom + 18, quarter_label(day), anchor="middle", size=11))
+    for n, values in enumerate((chart.first, chart.second)):
+        colour = DARK_BLUE if n == 0 else INK
+        dash = "" if n == 0 else ' stroke-dasharray="8 4"'
+        points = [(s.x(i), s.y(v)) for i, v in enumerate(values) if _present(v)]
+        if len(points) > 1:
+            out.append(
+                f'<polyline points="{_points(points)}" fill="none" stroke="{colour}"'
+                f' stroke-width="3"{dash}/>'
+            )
+        for px, py in points:
+            out.append(
+                f'<circle cx="{px:g}" cy="{py:g}" r="4" fill="{colour}"/>'
+                if n == 0
+                else f'<rect x="{px - 4:g}" y="{py - 4:g}" width="8" height="8" fill="{colour}"/>'
+            )
+    out.append(
+        f'<line x1="{s.left:g}" y1="{s.bottom:g}" x2="{s.right:g}" y2="{s.bottom:g}"'
+        f' stroke="{INK}" stroke-width="1"/>'
+    )
+    out.append("</svg>")
+    # every text above is escaped or built from numbers and fixed words
+    return Markup("".join(out))  # noqa: S704

@@ -144,8 +144,8 @@ def test_two_accepts_for_one_vacancy_give_one_success_and_one_409(app, web_db):
         )
         statuses["page"] = response.status_code
         if response.status_code == 409:
-            assert "Someone else decided first" in response.text
-            assert 'href="/matching"' in response.text
+            assert "Another person decided on this proposal" in response.text
+            assert f'href="#proposal-{second}"' in response.text  # the error summary
 
     try:
         threads = [threading.Thread(target=f) for f in (by_api, by_page)]

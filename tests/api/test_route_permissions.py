@@ -32,6 +32,8 @@ RECORD_FORMS = [
     (f"{YP}/redate-move", P.record_moves),
     (f"{YP}/end-stay", P.record_moves),
     (f"{YP}/leave", P.record_moves),
+    (f"{YP}/notice", P.manage_inventory),
+    (f"{YP}/hold", P.manage_inventory),
 ]
 PAGE_ROUTES = [
     ("GET", "/sign-in", None, "/sign-in", 200),
@@ -88,6 +90,24 @@ PAGE_ROUTES = [
         "/provisions/999999/vacancies",
         404,
     ),
+    ("GET", "/provisions/new", P.manage_inventory, "/provisions/new", 200),
+    ("POST", "/provisions/new", P.manage_inventory, "/provisions/new", 422),  # nothing typed
+    *[
+        (
+            method,
+            route,
+            P.manage_inventory,
+            route.replace("{provision_id}", "999999").replace("{place_id}", "999999"),
+            404,
+        )
+        for route in (
+            "/provisions/{provision_id}/close",
+            "/provisions/{provision_id}/places/new",
+            "/provisions/{provision_id}/places/{place_id}/close",
+            "/provisions/{provision_id}/places/{place_id}/convert",
+        )
+        for method in ("GET", "POST")
+    ],  # fmt: skip
     ("GET", "/forecasts", P.view_forecasts, "/forecasts", 200),
     ("POST", "/forecasts", P.make_forecasts, "/forecasts", 422),  # no scenario chosen
     (
@@ -95,6 +115,13 @@ PAGE_ROUTES = [
         "/forecasts/compare",
         P.view_forecasts,
         f"/forecasts/compare?first={RUN}&second={RUN2}",
+        200,
+    ),
+    (
+        "GET",
+        "/forecasts/compare.{fmt}",
+        P.view_forecasts,
+        f"/forecasts/compare.csv?first={RUN}&second={RUN2}",
         200,
     ),
     ("GET", "/forecasts/{run_id}", P.view_forecasts, f"/forecasts/{RUN}", 200),
