@@ -24,7 +24,6 @@ from api.deps import (
     form_version,
     see_other,
 )
-from api.errors import Refused
 from api.templating import render
 from planner.core import clock
 from planner.core.errors import Conflict, InvalidInput, PlannerError

@@ -20,8 +20,16 @@ LISTINGS = [
     (["status", "--as-of", "2024-03-31"], None, None),
     (
         ["proposals"],
-        ["proposal", "match_run", "young_person", "vacancy", "urgency", "stage", "status",
-         "version"],
+        [
+            "proposal",
+            "match_run",
+            "young_person",
+            "vacancy",
+            "urgency",
+            "stage",
+            "status",
+            "version",
+        ],
         "young_person",
     ),  # fmt: skip
     (["proposals", "--unmatched"], ["match_run", "young_person", "need", "why"], "young_person"),
