@@ -30,7 +30,7 @@ from planner.core import clock
 from planner.core.errors import Conflict
 from planner.domain.permissions import Permission as P
 from planner.forecasting import service as forecasting
-from planner.reports import forecast_paper
+from planner.reports import forecast_paper, forecast_questions
 
 router = APIRouter(include_in_schema=False)
 
@@ -202,12 +202,19 @@ def forecast_run(
     made_with: Annotated[int | None, Query(ge=1, le=ID_MAX)] = None,
 ) -> Response:
     """One saved run: fan charts, shortfall, unsuitable accommodation, flows, costs, inputs
-    (the body and figures of its commissioning paper, :mod:`planner.reports.forecast_paper`)."""
+    (the body and figures of its commissioning paper, :mod:`planner.reports.forecast_paper`),
+    then the council's own questions (:mod:`planner.reports.forecast_questions`)."""
     context = forecast_paper.run_context(db, run_id=run_id, made_with=made_with)
+    saved = forecasting.get_forecast_run_or_raise(db, run_id=run_id)
     return render(
         request,
         "forecast_run.html",
-        {"title": f"Forecast {run_id}: {context['run'].scenario}", "paper": False, **context},
+        {
+            "title": f"Forecast {run_id}: {context['run'].scenario}",
+            "paper": False,
+            **context,
+            **forecast_questions.questions_context(saved),
+        },
     )
 
 

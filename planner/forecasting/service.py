@@ -30,6 +30,12 @@ from forecasts.outputs import (
     flows_by_quarter,
     unsuitable_by_quarter,
 )
+from forecasts.questions import (
+    breakdown_by_quarter,
+    move_on_by_year,
+    sensitivity,
+    uasc_by_quarter,
+)
 from forecasts.scenarios import Scenario, standard_scenarios
 from forecasts.vocabulary import LEFT, split_state
 from planner.core import audit, clock
@@ -46,7 +52,7 @@ DEFAULT_WEEKLY_COSTS = {
     PlacementType.bed_and_breakfast.value: 700.0,
     PlacementType.emergency_accommodation.value: 550.0,
 }
-TABLES = ("demand", "unsuitable", "flows", "costs")
+TABLES = ("demand", "unsuitable", "flows", "costs", "uasc", "move_on", "breakdown")
 HISTORY_QUARTERS = 12  # three years of recorded occupancy before the snapshot
 
 
@@ -226,6 +232,7 @@ def make_forecast(
     actor: str,
     save_trace: bool = True,
     compare: bool = True,
+    with_sensitivity: bool = True,
 ) -> ForecastReport:
     """Run ``scenarios`` on today's records and save each run (the caller commits).
 
@@ -235,6 +242,8 @@ def make_forecast(
     ``comparison`` table (made from the scenarios' own demand tables: each scenario runs
     once). The report holds every scenario's inputs (``inputs_*`` with a ``scenario``
     column) and ``provenance`` (data as of, records counted, model, runs, seed, settings).
+    ``with_sensitivity`` adds how much each lever moves the main figures (``sensitivity``,
+    for the first scenario only: it runs the model twice per lever, with fewer runs).
     """
     day = as_of or clock.today()
     chosen = resolve_scenarios(session, scenarios, day)
@@ -270,7 +279,13 @@ def make_forecast(
             "unsuitable": unsuitable_by_quarter(result),
             "flows": flows_by_quarter(result).assign(scenario=scenario.name),
             "costs": costs_by_quarter(result).assign(scenario=scenario.name),
+            "uasc": uasc_by_quarter(result),
+            "move_on": move_on_by_year(result),
+            "breakdown": breakdown_by_quarter(result),
         }
+        if with_sensitivity and scenario is chosen[0]:
+            made["sensitivity"] = sensitivity(fitted, settings, scenario)
+            per_table.setdefault("sensitivity", [])
         for name, table in made.items():
             per_table[name].append(table)
         inputs = {f"inputs_{name}": table for name, table in result.inputs().items()}
@@ -464,7 +479,15 @@ def check_forecast_request(
 
 # -- saved forecasts: list, get, compare, export --------------------------------------------------
 
-DATE_COLUMNS = ("quarter_start", "counted_on", "as_of", "window_start", "window_end")
+DATE_COLUMNS = (
+    "quarter_start",
+    "counted_on",
+    "as_of",
+    "window_start",
+    "window_end",
+    "first_day",
+    "last_day",
+)
 STATE = ["placement_type", "lot"]
 LOT_LABELS = {
     "uasc": "UASC in care lot",
