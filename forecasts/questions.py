@@ -234,10 +234,14 @@ def sensitivity(
     """How much each lever moves the main figures: the scenario run with the lever held at
     its low end and at its high end (every other lever as the scenario draws it), against the
     scenario as it is, all on the same seed (common random numbers, so a swing is the lever's
-    and not noise). A lever the scenario sets is replaced, one it lacks is added. One row per
+    and not noise). A lever the scenario sets is replaced, one it lacks is added; a places
+    lever on a type without planned places is left out. One row per
     lever and figure: ``low``, ``central`` (the scenario), ``high`` and ``swing`` (high - low).
     """
     levers = levers if levers is not None else probe_levers(fitted.data.as_of)
+    planned = set(fitted.data.capacity["state"]) if len(fitted.data.capacity) else set()
+    # places can only be added to a type with planned places (else the lever is an error)
+    levers = [lv for lv in levers if lv.kind != "places" or lv.state in planned]
     small = replace(settings, runs=min(runs, settings.runs))
     central = _main_figures(run_forecast(fitted, small, scenario))
     rows = []
@@ -255,6 +259,11 @@ def sensitivity(
                     "scenario": scenario.name,
                     "lever": lever_label(lever),
                     "kind": lever.kind,
+                    "stream": lever.stream,
+                    "state": lever.state,
+                    "destination": lever.destination,
+                    "lever_low": low,
+                    "lever_high": high,
                     "figure": figure,
                     "low": ends["low"][figure],
                     "central": middle,

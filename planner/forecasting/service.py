@@ -232,7 +232,7 @@ def make_forecast(
     actor: str,
     save_trace: bool = True,
     compare: bool = True,
-    with_sensitivity: bool = True,
+    with_sensitivity: bool = False,
 ) -> ForecastReport:
     """Run ``scenarios`` on today's records and save each run (the caller commits).
 

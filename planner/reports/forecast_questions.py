@@ -142,7 +142,7 @@ def tornado_svg(
     first. Each bar is labelled with its lever and both end values, so it reads without
     colour; the table beside it holds the same numbers."""
     cid = "".join(c if c.isalnum() or c in "-_" else "-" for c in chart_id)
-    row_h, top, left, right = 34, 56, 300, 24
+    row_h, top, left, right = 34, 56, 320, 24
     height = top + row_h * max(len(bars), 1) + 24
     central = bars[0][2] if bars else 0.0
     values = [v for _, lo, mid, hi in bars for v in (lo, mid, hi)] or [0.0]
@@ -180,7 +180,8 @@ def tornado_svg(
     for i, (label, lo, _mid, hi) in enumerate(bars):
         y = top + i * row_h
         a, b = sorted((x(lo), x(hi)))
-        out.append(text(left - 8, y + 16, label[:44], anchor="end", size=11))
+        shown = label if len(label) <= 50 else label[:49] + "…"
+        out.append(text(left - 8, y + 16, shown, anchor="end", size=11))
         out.append(
             f'<rect x="{a:.1f}" y="{y + 4:.1f}" width="{max(b - a, 1.0):.1f}" height="{row_h - 12}"'
             f' fill="{BLUE}" stroke="{INK}" stroke-width="0.5"/>'
@@ -202,6 +203,30 @@ def tornado_svg(
     return Markup("".join(out))  # noqa: S704
 
 
+STREAM_WORDS = {"new": "new care leavers", "uasc": "UASC", "returner": "returners"}
+
+
+def lever_words(row: dict[str, Any]) -> str:
+    """A lever in a commissioner's words, with its range: "Arrivals of UASC x1.2 to x2"."""
+    state = forecasting.model_state_label(row["state"]).lower() if row.get("state") else ""
+    dest = (
+        forecasting.model_state_label(row["destination"]).lower() if row.get("destination") else ""
+    )
+    low, high = float(row["lever_low"]), float(row["lever_high"])
+    times = f"x{low:g} to x{high:g}"
+    kind = row["kind"]
+    if kind == "arrivals":
+        return f"Arrivals of {STREAM_WORDS.get(row['stream'], 'young people')} {times}"
+    if kind == "exit_rate":
+        return f"How fast young people leave {state} {times}"
+    if kind == "move_share":
+        source = f" from {state}" if state else ""
+        return f"Moves into {dest}{source} {times}"
+    if kind == "places":
+        return f"Places added to {state}: {low:g} to {high:g}"
+    return f"Transfer scheme threshold {low * 100:g}% to {high * 100:g}% of children"
+
+
 def sensitivity_sections(sensitivity: pd.DataFrame) -> list[dict[str, Any]]:
     """Per main figure: the levers by the size of their swing, as a tornado chart and rows."""
     sections = []
@@ -213,7 +238,7 @@ def sensitivity_sections(sensitivity: pd.DataFrame) -> list[dict[str, Any]]:
             "size", ascending=False, kind="stable"
         )
         bars = [
-            (str(r["lever"]), float(r["low"]), float(r["central"]), float(r["high"]))
+            (lever_words(r), float(r["low"]), float(r["central"]), float(r["high"]))
             for r in part.to_dict(orient="records")
         ]
         sections.append(
