@@ -564,6 +564,56 @@ class ForecastComparison:
     second: ForecastRunSummary
     table: pd.DataFrame
     notes: list[str]
+    budget: list[dict] = field(default_factory=list)  # see :func:`budget_rows`
+
+
+BUDGET_MEASURES = (
+    # (label, table, column, how the quarters combine)
+    ("Cost over the quarters compared (£)", "costs", "cost_mean", "sum"),
+    ("of which block places, paid whether filled or not (£)", "costs", "block_cost_mean", "sum"),
+    ("of which block places left empty (£)", "costs", "empty_places_cost_mean", "sum"),
+    ("Bed and breakfast nights", "unsuitable", "bed_and_breakfast_nights_mean", "sum"),
+    (
+        "Young people waiting for a place (average at a quarter's end)",
+        "unsuitable",
+        "waiting_for_a_place_mean",
+        "mean",
+    ),
+    (
+        "In unsuitable accommodation for want of a place (average at a quarter's end)",
+        "unsuitable",
+        "for_want_of_a_place_mean",
+        "mean",
+    ),
+)
+
+
+def budget_rows(first: SavedForecast, second: SavedForecast) -> list[dict]:
+    """What the second scenario costs against the first and what it buys: costs as a
+    commissioner pays them (block places whether filled or not, spot places when used), bed
+    and breakfast nights and waits, over the quarters both runs cover. Measures a run lacks
+    (made before they existed) are left out."""
+    rows = []
+    for label, name, column, how in BUDGET_MEASURES:
+        a, b = first.tables.get(name), second.tables.get(name)
+        if a is None or b is None or column not in a or column not in b:
+            continue
+        common = set(a["quarter_start"]) & set(b["quarter_start"])
+        values = []
+        for frame in (a, b):
+            part = frame[frame["quarter_start"].isin(common)]
+            per_quarter = part.groupby("quarter_start")[column].sum()
+            values.append(float(per_quarter.sum() if how == "sum" else per_quarter.mean()))
+        rows.append(
+            {
+                "measure": label,
+                "first": values[0],
+                "second": values[1],
+                "difference": values[1] - values[0],
+                "money": "(£)" in label,
+            }
+        )
+    return rows
 
 
 def state_label(placement_type: str, lot: str) -> str:
@@ -710,7 +760,13 @@ def compare_forecast_runs(session: Session, *, first_id: int, second_id: int) ->
         )
     if first.run.months != second.run.months:
         notes.append("The horizons differ; only the quarters both runs cover are compared.")
-    return ForecastComparison(first=first.run, second=second.run, table=table, notes=notes)
+    return ForecastComparison(
+        first=first.run,
+        second=second.run,
+        table=table,
+        notes=notes,
+        budget=budget_rows(first, second),
+    )
 
 
 def table_records(frame: pd.DataFrame) -> list[dict]:
