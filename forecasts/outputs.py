@@ -96,7 +96,9 @@ def demand_by_quarter(forecast: Forecast) -> pd.DataFrame:
         if forecast.constrained is not None:
             placed = forecast.constrained.stock[last][:, keep].astype(float)
             waiting = forecast.constrained.waiting[idx][:, :, keep].astype(float)
-            frame["placed_median"] = np.median(placed, axis=0)
+            # the constrained pass's intervals: who is placed, bounded by the places (what
+            # the records show where a type was full; the backtest scores it there)
+            frame = frame.assign(**_interval_columns(placed, "placed_"))
             frame["waiting_unsuitable_mean"] = waiting[-1].mean(axis=0)
             frame["p_anyone_waiting_in_quarter"] = (waiting.max(axis=0) > 0).mean(axis=0)
             res = forecast.constrained
