@@ -6,8 +6,9 @@ was known at T. Stays that started later are dropped, stays that ended later are
 model is refitted on that cut, projects 1-8 quarters, and each quarter-end forecast is
 compared with the number actually in each state on that date. Given the planned places, a
 type with places is scored on the capacity-constrained pass (who is placed: the records
-show occupancy, bounded by the places), the others on demand (``scored`` says which). The naive forecast (the count
-at the origin) is scored on the same cases, so MASE < 1 means the model beats it.
+show occupancy, bounded by the places), the others on demand (``scored`` says which). The
+naive forecast (the count at the origin) is scored on the same cases, so MASE < 1 means the
+model beats it.
 """
 
 from __future__ import annotations
