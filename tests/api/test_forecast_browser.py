@@ -126,6 +126,8 @@ def test_the_councils_questions_read_as_tables_and_a_tornado_chart(browser, live
         expect(tornado.locator("title")).to_have_text(re.compile("suitable accommodation"))
         assert tornado.locator("rect").count() > 3
         page.locator("details[id^='breakdown-'] summary").first.click()
+        assert "style=" not in tornado.evaluate("e => e.outerHTML")  # the CSP allows none
         axe.check(page, "forecast run: the council's questions")
     finally:
         context.close()
+    assert axe.found == {}, axe.found
