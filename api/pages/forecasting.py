@@ -30,7 +30,7 @@ from planner.core import clock
 from planner.core.errors import Conflict
 from planner.domain.permissions import Permission as P
 from planner.forecasting import service as forecasting
-from planner.reports import forecast_paper, forecast_questions
+from planner.reports import forecast_accuracy, forecast_paper, forecast_questions
 
 router = APIRouter(include_in_schema=False)
 
@@ -190,6 +190,25 @@ def compare(
             "sections": sections,
             "differing": differing,
         },
+    )
+
+
+@router.get("/forecasts/accuracy")
+def accuracy(
+    request: Request,
+    db: DbSession,
+    principal: Annotated[Principal, allowed(P.view_forecasts)],
+) -> Response:
+    """How good has this forecast been here? The rolling-origin backtest on the council's own
+    records (bounded: 4 forecast dates, 4 quarters, 100 runs each), with the fall-back to the
+    recent count said for each type where the forecast did worse."""
+    context = forecast_accuracy.accuracy_context(
+        db, child_population=request.app.state.settings.child_population
+    )
+    return render(
+        request,
+        "forecast_accuracy.html",
+        {"title": "How good has this forecast been here?", **context},
     )
 
 

@@ -131,3 +131,22 @@ def test_the_councils_questions_read_as_tables_and_a_tornado_chart(browser, live
     finally:
         context.close()
     assert axe.found == {}, axe.found
+
+
+def test_how_good_the_forecast_has_been_here_reads_with_no_axe_violations(browser, live_server):
+    """The backtest page on the seeded council: either its tables (with the fall-back said
+    in words) or the reason there are none, and axe-core finds nothing."""
+    base = live_server.base_url
+    council = live_server.db.council
+    username = council.by_role["commissioner"]
+    context = browser.new_context(bypass_csp=True)
+    page = context.new_page()
+    axe = AxeLog()
+    try:
+        _sign_in(page, base, username, council.passwords[username])
+        page.goto(f"{base}/forecasts/accuracy")
+        expect(page.locator("h1")).to_have_text("How good has this forecast been here?")
+        axe.check(page, "how good has this forecast been here")
+    finally:
+        context.close()
+    assert axe.found == {}, axe.found
