@@ -537,6 +537,9 @@ class ProvisionCreateRequest(BaseModel):
     step_free: bool = False
     parent_and_child: bool = False
     weekly_cost: float = Field(default=0, ge=0, lt=100_000)
+    contract: Literal["block", "spot"] = Field(
+        default="spot", description="block: paid for whether filled or not; spot: when used"
+    )
     opens_on: Day | None = None
 
 
