@@ -259,8 +259,12 @@ class LeverRequest(BaseModel):
     model_config = ConfigDict(extra="forbid")
     kind: LEVER_KIND
     central: float = Field(description="The most likely value (see docs/forecasts.md)")
-    low: float | None = Field(default=None, description="Low end of an 80% interval")
-    high: float | None = Field(default=None, description="High end of an 80% interval")
+    low: float | None = Field(
+        default=None, description="The lowest plausible value: runs never draw below it"
+    )
+    high: float | None = Field(
+        default=None, description="The highest plausible value: runs never draw above it"
+    )
     stream: str = Field(default="", max_length=20, pattern=STATE_NAME, description="arrivals")
     state: str = Field(default="", max_length=60, pattern=STATE_NAME)
     destination: str = Field(default="", max_length=60, pattern=STATE_NAME)
@@ -554,6 +558,9 @@ class ProvisionCreateRequest(BaseModel):
     step_free: bool = False
     parent_and_child: bool = False
     weekly_cost: float = Field(default=0, ge=0, lt=100_000)
+    contract: Literal["block", "spot"] = Field(
+        default="spot", description="block: paid for whether filled or not; spot: when used"
+    )
     opens_on: Day | None = None
 
 

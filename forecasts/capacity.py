@@ -87,6 +87,9 @@ class CapacityPlan:
     entry_max: np.ndarray | None = None  # (S,) int32
     is_unsuitable: np.ndarray | None = None  # (S,) bool
     max_wait_months: float = 4.0 / WEEKS_PER_MONTH
+    # places paid for whether filled or not (block contracts, and places a scenario adds),
+    # per run, month and state; the rest of a type's places are paid only when used (spot)
+    block: np.ndarray | None = None  # (R or 1, M, S) int64
 
     def eligible(self, choice: np.ndarray, age_months: np.ndarray) -> np.ndarray:
         """Whether each young person (of the given age) may enter each chosen state."""
@@ -140,6 +143,24 @@ def planned_places(
     return places, limited
 
 
+def planned_block_places(
+    capacity: pd.DataFrame, states: StateSpace, as_of: pd.Timestamp, months: int
+) -> np.ndarray:
+    """(M, S) block-contracted places from the capacity frame's optional ``block`` column
+    (0 where it is absent: every place is then costed only when used)."""
+    block = np.zeros((months, states.size), dtype=np.int64)
+    if "block" not in capacity.columns or capacity.empty:
+        return block
+    ends = month_ends(as_of, months)
+    for name, rows in capacity.groupby("state"):
+        if split_state(str(name))[0] in UNSUITABLE_TYPES or name not in states.names:
+            continue
+        rows = rows.groupby("quarter_start")["block"].sum().sort_index()
+        pos = np.searchsorted(rows.index.values, ends.values, side="right") - 1
+        block[:, states.index(name)] = rows.to_numpy()[np.clip(pos, 0, None)]
+    return block
+
+
 def build_plan(
     capacity: pd.DataFrame,
     states: StateSpace,
@@ -151,12 +172,15 @@ def build_plan(
     rule: OverflowRule,
     rules: PracticeRules | None = None,
 ) -> CapacityPlan:
-    """The planned places, with any ``places`` levers drawn per run."""
+    """The planned places, with any ``places`` levers drawn per run. Places a scenario adds
+    are commissioned places: paid for whether filled or not, like a block contract."""
     places, limited = planned_places(capacity, states, as_of, months)
     places = places[None]
+    block = planned_block_places(capacity, states, as_of, months)[None]
     levers = scenario.of_kind("places")
     if levers:
         places = np.repeat(places, runs, axis=0)
+        block = np.repeat(block, runs, axis=0)
         ends = month_ends(as_of, months)
         for lever in levers:
             k = states.index(lever.state)
@@ -169,6 +193,7 @@ def build_plan(
             after = np.asarray(ends >= start)
             extra = lever.draw(runs, rng).astype(np.int64)
             places[:, after, k] = np.clip(places[:, after, k] + extra[:, None], 0, None)
+            block[:, after, k] = np.clip(block[:, after, k] + extra[:, None], 0, None)
     fallback = np.full(states.size, -1, dtype=np.int16)
     for source, target in rule.chain().items():
         if source in states.names and target in states.names:
@@ -190,6 +215,7 @@ def build_plan(
         entry_max=entry_max,
         is_unsuitable=states.mask(lambda n: split_state(n)[0] in UNSUITABLE_TYPES),
         max_wait_months=rule.max_wait_months(),
+        block=np.minimum(block, places),
     )
 
 

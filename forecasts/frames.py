@@ -12,7 +12,9 @@ Contract (column names are fixed; the database service produces exactly these):
   (NaT while current), ``suitable``. Optional ``date_of_birth`` and ``uasc`` columns describe
   young people who are no longer in ``people``; without them such stays cannot be placed in an
   age band and are left out of the estimates (counted in the trace).
-- ``capacity``: planned places: ``placement_type``, ``lot``, ``quarter_start``, ``places``.
+- ``capacity``: planned places: ``placement_type``, ``lot``, ``quarter_start``, ``places``,
+  and optionally ``block`` (how many of them are block-contracted: paid for whether filled or
+  not; without it every place is costed only while used).
 """
 
 from __future__ import annotations
@@ -107,6 +109,8 @@ class CouncilData:
         capacity["quarter_start"] = pd.to_datetime(capacity["quarter_start"])
         capacity["state"] = with_state(capacity) if len(capacity) else pd.Series(dtype=object)
         capacity["places"] = capacity["places"].astype(int)
+        if "block" in capacity.columns:  # optional: places paid for whether filled or not
+            capacity["block"] = capacity["block"].fillna(0).astype(int)
         if (capacity["places"] < 0).any():
             raise ForecastInputError("capacity has a negative number of places")
         return cls(people, stays, capacity, as_of, int(child_population))

@@ -96,7 +96,9 @@ def demand_by_quarter(forecast: Forecast) -> pd.DataFrame:
         if forecast.constrained is not None:
             placed = forecast.constrained.stock[last][:, keep].astype(float)
             waiting = forecast.constrained.waiting[idx][:, :, keep].astype(float)
-            frame["placed_median"] = np.median(placed, axis=0)
+            # the constrained pass's intervals: who is placed, bounded by the places (what
+            # the records show where a type was full; the backtest scores it there)
+            frame = frame.assign(**_interval_columns(placed, "placed_"))
             frame["waiting_unsuitable_mean"] = waiting[-1].mean(axis=0)
             frame["p_anyone_waiting_in_quarter"] = (waiting.max(axis=0) > 0).mean(axis=0)
             res = forecast.constrained
@@ -200,14 +202,19 @@ def flows_by_quarter(forecast: Forecast) -> pd.DataFrame:
 
 
 def costs_by_quarter(forecast: Forecast) -> pd.DataFrame:
-    """Cost per quarter and placement type (constrained pass if run), with inflation from the
-    forecast date. Weekly costs come from ``settings.weekly_costs`` (by state or type)."""
+    """Cost per quarter and placement type as a commissioner pays it (constrained pass if
+    run), with inflation from the forecast date. Weekly costs come from
+    ``settings.weekly_costs`` (by state or type). Block-contracted places (the plan's
+    ``block``, including places a scenario adds) cost whether filled or not; the young
+    people above them cost only while placed (spot). ``empty_places_cost`` is the block cost
+    of places left empty; ``block_cost`` + ``spot_cost`` = ``cost``."""
     costs = forecast.settings.weekly_costs
     if not costs:
         return pd.DataFrame(columns=["scenario", "quarter_start", "placement_type", "lot"])
     res = forecast.constrained or forecast.demand
     starts, months = quarter_months(forecast)
     names = forecast.states.names
+    block_plan = forecast.plan.block
     rows = []
     for q, idx in zip(starts, months, strict=True):
         years = (q - forecast.fitted.data.as_of).days / 365.25
@@ -216,8 +223,17 @@ def costs_by_quarter(forecast: Forecast) -> pd.DataFrame:
             weekly = costs.get(name, costs.get(split_state(name)[0]))
             if weekly is None or name == LEFT:
                 continue
-            person_weeks = res.stock[idx][:, :, k].sum(axis=0) * DAYS_PER_MONTH / 7
-            cost = person_weeks * weekly * uplift
+            used = res.stock[idx][:, :, k].astype(float)  # (months, R)
+            block = (
+                block_plan[:, idx, k].T.astype(float)  # (months, R or 1)
+                if block_plan is not None
+                else np.zeros((len(idx), 1))
+            )
+            rate = DAYS_PER_MONTH / 7 * weekly * uplift
+            block_cost = np.broadcast_to(block, used.shape).sum(axis=0) * rate
+            spot_cost = np.clip(used - block, 0, None).sum(axis=0) * rate
+            empty_cost = np.clip(block - used, 0, None).sum(axis=0) * rate
+            cost = block_cost + spot_cost
             placement_type, lot = split_state(name)
             rows.append(
                 {
@@ -228,6 +244,10 @@ def costs_by_quarter(forecast: Forecast) -> pd.DataFrame:
                     "cost_mean": cost.mean(),
                     "cost_lo_80": np.quantile(cost, 0.1),
                     "cost_hi_80": np.quantile(cost, 0.9),
+                    "block_cost_mean": block_cost.mean(),
+                    "spot_cost_mean": spot_cost.mean(),
+                    "empty_places_cost_mean": empty_cost.mean(),
+                    "block_places": float(block.mean(axis=1)[-1]),
                 }
             )
     return mark_partial(pd.DataFrame(rows), forecast)

@@ -38,6 +38,7 @@ from forecasts.parameters import RunParameters
 from forecasts.vocabulary import (
     AGE_BAND_STARTS,
     DURATION_BAND_STARTS,
+    MOVE_ON_TYPES,
     PracticeRules,
     StateSpace,
 )
@@ -75,6 +76,14 @@ class SimulationResult:
     waited_long: np.ndarray | None = None  # (M, R, S) waiting longer than the set wait
     wait_months: np.ndarray | None = None  # (M, R) months waited so far, summed over waiters
     wait_started: np.ndarray | None = None  # (M, R) waits that began this month
+    # where each month's change in a state's stock came from (end = start + arrived +
+    # moved_in - moved_out - exited, exactly, per run), and who of the stock is UASC
+    arrived: np.ndarray | None = None  # (M, R, S) new to the service, into the state
+    moved_in: np.ndarray | None = None  # (M, R, S) from another state of the service
+    moved_out: np.ndarray | None = None  # (M, R, S) to another state of the service
+    exited: np.ndarray | None = None  # (M, R, S) left the service from the state
+    move_on: np.ndarray | None = None  # (M, R, S) moves from the state into a move-on type
+    stock_uasc: np.ndarray | None = None  # (M, R, S) UASC and former UASC young people
 
 
 class _Columns:
@@ -154,6 +163,7 @@ class Engine:
                 self.max_months[i] = rule.max_months
             if rule.max_age is not None:
                 self.max_age[i] = round(rule.max_age * 12)
+        self.move_on_type = states.mask(lambda n: n in MOVE_ON_TYPES)
         self.leaving_age = round(rules.leaving_age * 12)
         self.review_age = round(rules.review_age * 12)
         self.care_age = round(rules.care_leaving_age * 12)
@@ -209,6 +219,8 @@ class Engine:
             uasc_in_care=np.zeros((months, runs), dtype=np.int16),
             overflowed=np.zeros((months, runs), dtype=np.int16),
         )
+        for name in ("arrived", "moved_in", "moved_out", "exited", "move_on", "stock_uasc"):
+            setattr(out, name, np.zeros((months, runs, n_s), dtype=np.int16))
         if plan is not None:
             out.queued = np.zeros((months, runs, n_s), dtype=np.int16)
             out.waited_long = np.zeros((months, runs, n_s), dtype=np.int16)
@@ -220,12 +232,18 @@ class Engine:
             runs,
             n_s,
         )
+        uasc_now = self.population.state[self.population.uasc]
+        self.uasc_stock = _count(
+            np.arange(runs).repeat(len(uasc_now)), np.tile(uasc_now, runs), runs, n_s
+        )
         for m in range(months):
             if m and m % COMPACT_EVERY == 0:
                 cols.compact()
             stock = self._month(m, cols, stock, plan, out)
             stock[:, self.states.left] = 0
             out.stock[m] = stock
+            self.uasc_stock[:, self.states.left] = 0
+            out.stock_uasc[m] = self.uasc_stock  # type: ignore[index]  # set above
         return out
 
     def _month(self, m, cols: _Columns, stock, plan, out) -> np.ndarray:
@@ -296,7 +314,11 @@ class Engine:
                 age=cols.age[:, : cols.width],
                 wait_from=cols.wait_from[:, : cols.width],
             )
-        stock = stock - _count(r_ex, cols.state[r_ex, c_ex], runs, n_s)
+        s_ex = cols.state[r_ex, c_ex]
+        gone = _count(r_ex, s_ex, runs, n_s)
+        stock = stock - gone
+        u_ex = cols.uasc[r_ex, c_ex]
+        self.uasc_stock -= _count(r_ex[u_ex], s_ex[u_ex], runs, n_s)
         cols.state[r_ex, c_ex] = left
         cols.age[r_ex, c_ex] = AGE_GONE
         cols.due[r_ex, c_ex] = NEVER
@@ -305,12 +327,29 @@ class Engine:
         cols.wait_from[r_ex, c_ex] = NOT_WAITING
         before = cols.state[r_go, c_go]
         stock = stock - _count(r_go, before, runs, n_s) + _count(r_go, s_go, runs, n_s)
+        self._record_flows(m, out, gone, r_go, before, s_go, cols.uasc[r_go, c_go])
         cols.state[r_go, c_go] = s_go
         cols.dur[r_go, c_go] = 0
         cols.due[r_go, c_go] = self._due(m, s_go, cols.age[r_go, c_go], 0)
         if plan is not None:
             self._record_waits(m, cols, plan, out)
         return stock
+
+    def _record_flows(self, m, out, gone, r_go, before, s_go, uasc) -> None:
+        """Where the month's change in each state's stock came from (moves to the same type
+        are left out: they change neither count), and the UASC part of the stock."""
+        runs, n_s, left = self.runs, self.states.size, self.states.left
+        came = before == left
+        went = (s_go == left) & ~came
+        moved = ~came & ~went & (before != s_go)
+        out.arrived[m] = _count(r_go[came], s_go[came], runs, n_s)
+        out.exited[m] = gone + _count(r_go[went], before[went], runs, n_s)
+        out.moved_in[m] = _count(r_go[moved], s_go[moved], runs, n_s)
+        out.moved_out[m] = _count(r_go[moved], before[moved], runs, n_s)
+        on = moved & self.move_on_type[s_go]
+        out.move_on[m] = _count(r_go[on], before[on], runs, n_s)
+        self.uasc_stock += _count(r_go[uasc], s_go[uasc], runs, n_s)
+        self.uasc_stock -= _count(r_go[uasc], before[uasc], runs, n_s)
 
     def _record_waits(self, m, cols: _Columns, plan: CapacityPlan, out) -> None:
         """Who waits for a place at the month-end: in unsuitable accommodation (``waiting``,

@@ -38,6 +38,11 @@ PLACEMENT_TYPES: tuple[str, ...] = SUITABLE_TYPES + UNSUITABLE_TYPES
 FRAMEWORK = "supported_accommodation"
 LOTS: tuple[str, ...] = ("uasc", "care_leavers", "homeless_16_21")
 LEFT = "left"
+# the settled homes young people move on to from framework places and staying close: the
+# "move-on places" a council's housing service must find each year
+MOVE_ON_TYPES: tuple[str, ...] = ("council_flat", "independent_tenancy")
+# where move-on places are asked for: framework places (every lot) and staying close
+MOVE_ON_FROM: tuple[str, ...] = ("supported_accommodation", "staying_close")
 NO_LOT = ""
 
 # Age bands (years, lower bounds) and time-in-placement bands (months, lower bounds) over

@@ -30,7 +30,7 @@ from api.templating import render
 from planner.core import clock
 from planner.domain.permissions import Permission as P
 from planner.forecasting import service as forecasting
-from planner.reports import forecast_paper
+from planner.reports import forecast_accuracy, forecast_paper, forecast_questions
 
 router = APIRouter(include_in_schema=False)
 
@@ -188,6 +188,25 @@ def compare(
     )
 
 
+@router.get("/forecasts/accuracy")
+def accuracy(
+    request: Request,
+    db: DbSession,
+    principal: Annotated[Principal, allowed(P.view_forecasts)],
+) -> Response:
+    """How good has this forecast been here? The rolling-origin backtest on the council's own
+    records (bounded: 4 forecast dates, 4 quarters, 100 runs each), with the fall-back to the
+    recent count said for each type where the forecast did worse."""
+    context = forecast_accuracy.accuracy_context(
+        db, child_population=request.app.state.settings.child_population
+    )
+    return render(
+        request,
+        "forecast_accuracy.html",
+        {"title": "How good has this forecast been here?", **context},
+    )
+
+
 @router.get("/forecasts/{run_id}")
 def forecast_run(
     request: Request,
@@ -197,12 +216,19 @@ def forecast_run(
     made_with: Annotated[int | None, Query(ge=1, le=ID_MAX)] = None,
 ) -> Response:
     """One saved run: fan charts, shortfall, unsuitable accommodation, flows, costs, inputs
-    (the body and figures of its commissioning paper, :mod:`planner.reports.forecast_paper`)."""
+    (the body and figures of its commissioning paper, :mod:`planner.reports.forecast_paper`),
+    then the council's own questions (:mod:`planner.reports.forecast_questions`)."""
     context = forecast_paper.run_context(db, run_id=run_id, made_with=made_with)
+    saved = forecasting.get_forecast_run_or_raise(db, run_id=run_id)
     return render(
         request,
         "forecast_run.html",
-        {"title": f"Forecast {run_id}: {context['run'].scenario}", "paper": False, **context},
+        {
+            "title": f"Forecast {run_id}: {context['run'].scenario}",
+            "paper": False,
+            **context,
+            **forecast_questions.questions_context(saved),
+        },
     )
 
 

@@ -245,6 +245,9 @@ class _Builder:
                     parent_and_child=cohort == "care_leavers" and s == 5,
                     excluded_risks="" if support == "high" else "arson",
                     weekly_cost=float(cost + rng.integers(-60, 61)),
+                    # the care-leaver lot is block-contracted (paid for if empty); the other
+                    # lots are called off when used
+                    contract="block" if cohort == "care_leavers" else "spot",
                     provider=f"Framework provider {chr(64 + s)}",
                 )
                 for n in range(1, size + 1):
@@ -262,6 +265,7 @@ class _Builder:
                 ofsted_registered=True,
                 max_stay_months=18,
                 weekly_cost=880.0,
+                contract="block",
                 opens_on=today + timedelta(days=30 * months),
                 provider="Framework provider F",
             )
@@ -813,14 +817,17 @@ def generate_council(seed: int = 2024, as_of: date | None = None) -> DemoCouncil
         ),
         day,
     )
-    provision_cols = ["reference", "placement_type", "opens_on", "closes_on"]
+    provision_cols = ["reference", "placement_type", "opens_on", "closes_on", "contract"]
     places = (
         pd.DataFrame(council.places)
         .reindex(columns=["reference", "provision", "opens_on", "closes_on"])
         .merge(
             pd.DataFrame(council.provisions)
             .reindex(columns=provision_cols)
-            .assign(lot=lambda f: f["reference"].map(lots))
+            .assign(
+                lot=lambda f: f["reference"].map(lots),
+                block=lambda f: f["contract"].fillna("spot") == "block",
+            )
             .rename(
                 columns={"reference": "provision", "opens_on": "p_opens", "closes_on": "p_closes"}
             ),

@@ -107,6 +107,21 @@ class SupportLevel(StrEnum):
         return list(SupportLevel).index(self)
 
 
+class Contract(StrEnum):
+    """How the council pays for a provision's places: a block contract pays for every place
+    whether filled or not; a spot purchase pays for a place only while it is used."""
+
+    block = "block"
+    spot = "spot"
+
+    @property
+    def label(self) -> str:
+        return {
+            "block": "Block contract (paid whether filled or not)",
+            "spot": "Spot purchase (paid when used)",
+        }[self.value]
+
+
 class Ethnicity(StrEnum):
     """The five top-level ethnic groups the DfE and the council's report use."""
 

@@ -86,6 +86,7 @@ def forecast_command(
                     as_of=day,
                     child_population=settings.child_population,
                     actor=audit.cli_actor(),
+                    with_sensitivity=True,
                 )
     except PlannerError as exc:
         fail(exc.message)

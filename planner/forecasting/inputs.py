@@ -13,6 +13,7 @@ from datetime import date
 import pandas as pd
 from sqlmodel import Session, select
 
+from planner.domain import Contract
 from planner.domain.stays import current_mask
 from planner.domain.suitability import is_suitable
 from planner.models import Place, Provision, Stay, YoungPerson
@@ -86,8 +87,10 @@ def capacity_frame(places: pd.DataFrame, as_of: date) -> pd.DataFrame:
     """Planned places by placement type, lot and quarter, from the inventory.
 
     ``places`` needs placement_type, lot, opens_on, closes_on (the place's) and p_opens,
-    p_closes (its provision's). A place counts in a quarter if it is open on the quarter's
-    first day, so an opening mid-quarter counts from the next quarter (a cautious reading).
+    p_closes (its provision's), and optionally ``block`` (its provision is block-contracted:
+    paid for whether filled or not). A place counts in a quarter if it is open on the
+    quarter's first day, so an opening mid-quarter counts from the next quarter (a cautious
+    reading). ``block`` in the result counts the block-contracted places among ``places``.
     """
     first = quarter_start(as_of)
     quarters = pd.date_range(pd.Timestamp(first), periods=QUARTERS_AHEAD, freq="QS")
@@ -100,14 +103,27 @@ def capacity_frame(places: pd.DataFrame, as_of: date) -> pd.DataFrame:
     # its places is open: a missing row would let the model carry a neighbouring quarter's
     # count into a quarter with no places at all
     kinds = sorted(set(zip(frame["placement_type"], frame["lot"], strict=True)))
+    block = (
+        frame["block"].fillna(False).astype(bool)
+        if "block" in frame
+        else pd.Series(False, index=frame.index)
+    )
     rows = []
     for q in quarters:
         open_now = (opens.isna() | (opens <= q)) & (closes.isna() | (closes > q))
         counts = frame[open_now].groupby(["placement_type", "lot"]).size().to_dict()
+        blocks = frame[open_now & block].groupby(["placement_type", "lot"]).size().to_dict()
         for ptype, lot in kinds:
-            places = int(counts.get((ptype, lot), 0))
-            rows.append({"placement_type": ptype, "lot": lot, "quarter_start": q, "places": places})
-    return pd.DataFrame(rows, columns=["placement_type", "lot", "quarter_start", "places"])
+            rows.append(
+                {
+                    "placement_type": ptype,
+                    "lot": lot,
+                    "quarter_start": q,
+                    "places": int(counts.get((ptype, lot), 0)),
+                    "block": int(blocks.get((ptype, lot), 0)),
+                }
+            )
+    return pd.DataFrame(rows, columns=["placement_type", "lot", "quarter_start", "places", "block"])
 
 
 def frames_from_database(session: Session, as_of: date) -> dict[str, pd.DataFrame]:
@@ -160,10 +176,11 @@ def frames_from_database(session: Session, as_of: date) -> dict[str, pd.DataFram
                 "closes_on": p.closes_on,
                 "p_opens": provisions[p.provision_id].opens_on,
                 "p_closes": provisions[p.provision_id].closes_on,
+                "block": str(provisions[p.provision_id].contract) == Contract.block.value,
             }
             for p in places.values()
         ],
-        columns=["placement_type", "lot", "opens_on", "closes_on", "p_opens", "p_closes"],
+        columns=["placement_type", "lot", "opens_on", "closes_on", "p_opens", "p_closes", "block"],
     )
     frames["capacity"] = capacity_frame(place_rows, as_of)
     return frames

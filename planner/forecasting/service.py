@@ -31,6 +31,12 @@ from forecasts.outputs import (
     flows_by_quarter,
     unsuitable_by_quarter,
 )
+from forecasts.questions import (
+    breakdown_by_quarter,
+    move_on_by_year,
+    sensitivity,
+    uasc_by_quarter,
+)
 from forecasts.scenarios import Scenario, standard_scenarios
 from forecasts.vocabulary import LEFT, split_state
 from planner.core import audit, clock
@@ -49,7 +55,7 @@ DEFAULT_WEEKLY_COSTS = {
     PlacementType.bed_and_breakfast.value: 700.0,
     PlacementType.emergency_accommodation.value: 550.0,
 }
-TABLES = ("demand", "unsuitable", "flows", "costs")
+TABLES = ("demand", "unsuitable", "flows", "costs", "uasc", "move_on", "breakdown")
 HISTORY_QUARTERS = 12  # three years of recorded occupancy before the snapshot
 
 
@@ -240,6 +246,7 @@ def make_forecast(
     save_trace: bool = True,
     compare: bool = True,
     progress: Progress | None = None,
+    with_sensitivity: bool = False,
 ) -> ForecastReport:
     """Run ``scenarios`` on today's records and save each run (the caller commits).
 
@@ -249,6 +256,8 @@ def make_forecast(
     ``comparison`` table (made from the scenarios' own demand tables: each scenario runs
     once). The report holds every scenario's inputs (``inputs_*`` with a ``scenario``
     column) and ``provenance`` (data as of, records counted, model, runs, seed, settings).
+    ``with_sensitivity`` adds how much each lever moves the main figures (``sensitivity``,
+    for the first scenario only: it runs the model twice per lever, with fewer runs).
     """
     tell = progress or no_progress
     tell(1, len(scenarios) + 2, READING)
@@ -262,6 +271,7 @@ def make_forecast(
         child_population=child_population,
         save_trace=save_trace,
         compare=compare,
+        with_sensitivity=with_sensitivity,
     )
     return save_forecast(session, compute_forecast(inputs, tell), actor=actor, progress=tell)
 
@@ -284,6 +294,7 @@ class ForecastInputs:
     seed: int
     child_population: int
     compare: bool
+    with_sensitivity: bool = False
 
 
 @dataclass
@@ -303,6 +314,7 @@ def read_forecast(
     child_population: int,
     save_trace: bool = True,
     compare: bool = True,
+    with_sensitivity: bool = False,
 ) -> ForecastInputs:
     """The scenarios resolved and the model fitted to today's records."""
     day = as_of or clock.today()
@@ -328,7 +340,16 @@ def read_forecast(
         else None
     )
     return ForecastInputs(
-        report, fitted, history, list(scenarios), months, runs, seed, child_population, compare
+        report,
+        fitted,
+        history,
+        list(scenarios),
+        months,
+        runs,
+        seed,
+        child_population,
+        compare,
+        with_sensitivity,
     )
 
 
@@ -356,7 +377,13 @@ def compute_forecast(inputs: ForecastInputs, progress: Progress | None = None) -
             "unsuitable": unsuitable_by_quarter(result),
             "flows": flows_by_quarter(result).assign(scenario=scenario.name),
             "costs": costs_by_quarter(result).assign(scenario=scenario.name),
+            "uasc": uasc_by_quarter(result),
+            "move_on": move_on_by_year(result),
+            "breakdown": breakdown_by_quarter(result),
         }
+        if inputs.with_sensitivity and scenario is chosen[0]:
+            made["sensitivity"] = sensitivity(fitted, settings, scenario)
+            per_table.setdefault("sensitivity", [])
         for name, table in made.items():
             per_table[name].append(table)
         scenario_inputs = {f"inputs_{name}": table for name, table in result.inputs().items()}
@@ -565,7 +592,15 @@ def check_forecast_request(
 
 # -- saved forecasts: list, get, compare, export --------------------------------------------------
 
-DATE_COLUMNS = ("quarter_start", "counted_on", "as_of", "window_start", "window_end")
+DATE_COLUMNS = (
+    "quarter_start",
+    "counted_on",
+    "as_of",
+    "window_start",
+    "window_end",
+    "first_day",
+    "last_day",
+)
 STATE = ["placement_type", "lot"]
 LOT_LABELS = {
     "uasc": "UASC in care lot",
@@ -642,6 +677,56 @@ class ForecastComparison:
     second: ForecastRunSummary
     table: pd.DataFrame
     notes: list[str]
+    budget: list[dict] = field(default_factory=list)  # see :func:`budget_rows`
+
+
+BUDGET_MEASURES = (
+    # (label, table, column, how the quarters combine)
+    ("Cost over the quarters compared (£)", "costs", "cost_mean", "sum"),
+    ("of which block places, paid whether filled or not (£)", "costs", "block_cost_mean", "sum"),
+    ("of which block places left empty (£)", "costs", "empty_places_cost_mean", "sum"),
+    ("Bed and breakfast nights", "unsuitable", "bed_and_breakfast_nights_mean", "sum"),
+    (
+        "Young people waiting for a place (average at a quarter's end)",
+        "unsuitable",
+        "waiting_for_a_place_mean",
+        "mean",
+    ),
+    (
+        "In unsuitable accommodation for want of a place (average at a quarter's end)",
+        "unsuitable",
+        "for_want_of_a_place_mean",
+        "mean",
+    ),
+)
+
+
+def budget_rows(first: SavedForecast, second: SavedForecast) -> list[dict]:
+    """What the second scenario costs against the first and what it buys: costs as a
+    commissioner pays them (block places whether filled or not, spot places when used), bed
+    and breakfast nights and waits, over the quarters both runs cover. Measures a run lacks
+    (made before they existed) are left out."""
+    rows = []
+    for label, name, column, how in BUDGET_MEASURES:
+        a, b = first.tables.get(name), second.tables.get(name)
+        if a is None or b is None or column not in a or column not in b:
+            continue
+        common = set(a["quarter_start"]) & set(b["quarter_start"])
+        values = []
+        for frame in (a, b):
+            part = frame[frame["quarter_start"].isin(common)]
+            per_quarter = part.groupby("quarter_start")[column].sum()
+            values.append(float(per_quarter.sum() if how == "sum" else per_quarter.mean()))
+        rows.append(
+            {
+                "measure": label,
+                "first": values[0],
+                "second": values[1],
+                "difference": values[1] - values[0],
+                "money": "(£)" in label,
+            }
+        )
+    return rows
 
 
 def state_label(placement_type: str, lot: str) -> str:
@@ -812,7 +897,13 @@ def compare_forecast_runs(session: Session, *, first_id: int, second_id: int) ->
         )
     if first.run.months != second.run.months:
         notes.append("The horizons differ; only the quarters both runs cover are compared.")
-    return ForecastComparison(first=first.run, second=second.run, table=table, notes=notes)
+    return ForecastComparison(
+        first=first.run,
+        second=second.run,
+        table=table,
+        notes=notes,
+        budget=budget_rows(first, second),
+    )
 
 
 COMPARISON_COLUMNS = {  # the comparison as a file: plain column names, quarters as dates

@@ -26,6 +26,7 @@ from planner.core.db import compare_and_set
 from planner.core.errors import FieldInvalid, NotFound
 from planner.domain import (
     Cohort,
+    Contract,
     GenderRule,
     PlacementType,
     ProposalStatus,
@@ -410,7 +411,7 @@ def add_provision(
 
     ``details`` may set: area, provider, cohort, min_age, max_age, gender_rule,
     support_level, ofsted_registered, max_stay_months, pets_allowed, step_free,
-    parent_and_child, excluded_risks, weekly_cost, opens_on."""
+    parent_and_child, excluded_risks, weekly_cost, contract (block or spot), opens_on."""
     _allowed(viewer)
     values: dict[str, Any] = {}
     ref = check_text(reference or "", "The reference").strip()
@@ -430,11 +431,12 @@ def add_provision(
             if len(text) > PROVISION_TEXT[field] or (field == "name" and not text):
                 raise FieldInvalid(field, f"Enter a {field} of {PROVISION_TEXT[field]} or fewer.")
             values[field] = text
-        elif field in ("cohort", "gender_rule", "support_level"):
+        elif field in ("cohort", "gender_rule", "support_level", "contract"):
             vocabulary = {
                 "cohort": Cohort,
                 "gender_rule": GenderRule,
                 "support_level": SupportLevel,
+                "contract": Contract,
             }
             try:
                 values[field] = vocabulary[field](str(value))

@@ -99,5 +99,6 @@ def nightly_forecast(session: Session) -> str:
         child_population=Settings().child_population,
         actor="scheduler",
         compare=False,
+        with_sensitivity=True,
     )
     return json.dumps({"forecast_runs": report.run_ids, "data": report.fingerprint})

@@ -33,8 +33,9 @@ class ForecastRun(SQLModel, table=True):
 
 
 class Scenario(SQLModel, table=True):
-    """A scenario a commissioner named and saved: its levers as JSON, each an 80% interval
-    (``low``, ``central``, ``high``) drawn per run like the catalogue's. The catalogue in
+    """A scenario a commissioner named and saved: its levers as JSON, each entered as
+    the lowest, most likely and highest plausible value (``low``, ``central``, ``high``) and
+    drawn per run within that range like the catalogue's. The catalogue in
     ``forecasts.scenarios.standard_scenarios`` stays in code; these sit beside it."""
 
     __tablename__ = "saved_scenario"

@@ -10,6 +10,7 @@ from sqlmodel import Field, SQLModel
 
 from planner.domain import (
     Cohort,
+    Contract,
     GenderRule,
     PlacementType,
     SupportLevel,
@@ -39,6 +40,8 @@ class Provision(SQLModel, table=True):
     parent_and_child: bool = False
     excluded_risks: str = Field(default="", sa_type=sa.String(255))
     weekly_cost: Decimal = Field(default=Decimal("0"), sa_type=sa.Numeric(10, 2))
+    # block: the council pays for every place whether filled or not; spot: when used
+    contract: Contract = _enum(Contract.spot)
     opens_on: date | None = None
     closes_on: date | None = None
     version: int = 1  # optimistic concurrency: changes are compare-and-set on it

@@ -82,6 +82,7 @@ def _forecast_read(session: Session, parameters: dict[str, Any]) -> Any:
         child_population=int(parameters["child_population"]),
         save_trace=True,
         compare=False,
+        with_sensitivity=True,  # the tornado charts on the run page (issue 15)
     )
 
 

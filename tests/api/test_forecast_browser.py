@@ -106,3 +106,49 @@ def test_a_commissioner_makes_two_scenarios_reads_them_and_compares(browser, dem
     finally:
         strict.close()
     assert problems == [], problems
+
+
+def test_the_councils_questions_read_as_tables_and_a_tornado_chart(browser, live_server):
+    """The seeded run was made with the levers' sensitivity: the run page answers former
+    UASC, move-on places a year, where a figure comes from and which assumption matters
+    most, with a tornado chart named and described, and axe-core finds nothing."""
+    base = live_server.base_url
+    council = live_server.db.council
+    username = council.by_role["commissioner"]
+    context = browser.new_context(bypass_csp=True)
+    page = context.new_page()
+    axe = AxeLog()
+    try:
+        _sign_in(page, base, username, council.passwords[username])
+        page.goto(f"{base}/forecasts/{council.forecast_runs[0]}")
+        expect(page.get_by_role("heading", name="The council's questions")).to_be_visible()
+        expect(page.get_by_role("table", name=re.compile("Move-on places needed"))).to_be_visible()
+        expect(page.get_by_role("table", name=re.compile("UASC and former UASC"))).to_be_visible()
+        tornado = page.locator("svg[aria-labelledby^='tornado-demand_suitable_end']")
+        expect(tornado.locator("title")).to_have_text(re.compile("suitable accommodation"))
+        assert tornado.locator("rect").count() > 3
+        page.locator("details[id^='breakdown-'] summary").first.click()
+        assert "style=" not in tornado.evaluate("e => e.outerHTML")  # the CSP allows none
+        axe.check(page, "forecast run: the council's questions")
+    finally:
+        context.close()
+    assert axe.found == {}, axe.found
+
+
+def test_how_good_the_forecast_has_been_here_reads_with_no_axe_violations(browser, live_server):
+    """The backtest page on the seeded council: either its tables (with the fall-back said
+    in words) or the reason there are none, and axe-core finds nothing."""
+    base = live_server.base_url
+    council = live_server.db.council
+    username = council.by_role["commissioner"]
+    context = browser.new_context(bypass_csp=True)
+    page = context.new_page()
+    axe = AxeLog()
+    try:
+        _sign_in(page, base, username, council.passwords[username])
+        page.goto(f"{base}/forecasts/accuracy")
+        expect(page.locator("h1")).to_have_text("How good has this forecast been here?")
+        axe.check(page, "how good has this forecast been here")
+    finally:
+        context.close()
+    assert axe.found == {}, axe.found

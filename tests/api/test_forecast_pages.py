@@ -60,7 +60,11 @@ def test_commissioners_see_forecasts_and_nothing_that_names_a_young_person(clien
         for reference in REFERENCES:
             assert reference not in response.text, (name, reference)
     run = pages["run"].text
-    assert run.count('role="img"') == 16 and "Shortfall by quarter" in run
+    # 16 fan charts and two tornado charts (the seeded run kept the levers' sensitivity)
+    assert run.count('role="img"') == 18 and "Shortfall by quarter" in run
+    for question in ("Former unaccompanied", "Move-on places a year", "Where each figure"):
+        assert question in run
+    assert "Which assumptions matter most" in run
     assert "Places needed (95%)" in run and "Chance of a shortfall in the quarter" in run
     assert f"/forecasts/{first}/tables/chart.csv?placement_type=staying_put" in run
     assert "Central compared with more UASC" in pages["compare"].text
@@ -73,6 +77,7 @@ def test_commissioners_see_forecasts_and_nothing_that_names_a_young_person(clien
         for row in sheet.iter_rows(values_only=True):
             assert not any(isinstance(v, str) and v.startswith("YP0") for v in row)
     assert {"about", "demand", "history", "inputs_rates"} <= set(book.sheetnames)
+    assert {"uasc", "move_on", "breakdown", "sensitivity"} <= set(book.sheetnames)
 
     headers = {
         "Authorization": f"Bearer {issue_token(web_db.url, web_db.council.by_role['commissioner'])}"

@@ -124,6 +124,7 @@ PAGE_ROUTES = [
         f"/forecasts/compare.csv?first={RUN}&second={RUN2}",
         200,
     ),
+    ("GET", "/forecasts/accuracy", P.view_forecasts, "/forecasts/accuracy", 200),
     ("GET", "/forecasts/{run_id}", P.view_forecasts, f"/forecasts/{RUN}", 200),
     ("GET", "/forecasts/{run_id}/paper.pdf", P.view_forecasts, f"/forecasts/{RUN}/paper.pdf", 200),
     (

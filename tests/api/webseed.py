@@ -146,6 +146,7 @@ def seed(session: Session) -> Council:
         actor="test",
         save_trace=True,
         compare=False,
+        with_sensitivity=True,
     )
     council.forecast_runs = report.run_ids
     escalations.sweep(session, actor="test")

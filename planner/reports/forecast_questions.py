@@ -1,0 +1,277 @@
+"""The council's own questions on a saved forecast run: former UASC by placement type, move-on
+places a year, where any figure comes from, and which assumptions matter most (a tornado
+chart as accessible SVG beside its table).
+
+Why a module of its own: the run page shows these beside the fan charts, from the tables the
+run saved (``uasc``, ``move_on``, ``breakdown``, ``sensitivity``; runs made before they
+existed simply lack the section). Every range is named by what it covers ("8 runs in 10"),
+the words a commissioner uses, not a percentile.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pandas as pd
+from markupsafe import Markup, escape
+
+from planner.domain.text import day_words
+from planner.forecasting import service as forecasting
+from planner.reports.charts import BLUE, FONT, INK, MID_GREY, nice_ceiling
+
+FIGURES = {
+    "demand_suitable_end": "Young people needing suitable accommodation at the end",
+    "demand_supported_lodgings_end": "Needing supported lodgings at the end",
+    "demand_staying_close_end": "Needing staying close at the end",
+    "demand_supported_accommodation_end": "Needing framework places at the end",
+    "demand_council_flat_end": "Needing a council flat at the end",
+    "move_on_first_year": "Move-on places in the first year",
+    "waiting_for_a_place_end": "Waiting for a place at the end",
+    "bed_and_breakfast_nights": "Bed and breakfast nights over the forecast",
+}
+TORNADO_FIGURES = ("demand_suitable_end", "waiting_for_a_place_end")
+
+
+def _whole(value: Any) -> str:
+    return "" if value is None or pd.isna(value) else f"{float(value):,.0f}"
+
+
+def _one(value: Any) -> str:
+    return "" if value is None or pd.isna(value) else f"{float(value):,.1f}"
+
+
+def _range(lo: Any, hi: Any) -> str:
+    return f"{_whole(lo)} to {_whole(hi)}"
+
+
+def _median_range(row: pd.Series, prefix: str) -> str:
+    return (
+        f"{_whole(row[prefix + 'median'])} ({_range(row[prefix + 'lo_80'], row[prefix + 'hi_80'])})"
+    )
+
+
+def uasc_rows(uasc: pd.DataFrame) -> tuple[list[str], list[dict[str, Any]]]:
+    """Per placement type with any UASC or former UASC young people: the median and its range
+    (8 runs in 10) at the end of each forecast year's last quarter, and the most places they
+    need in any quarter."""
+    quarters = sorted(uasc["quarter_start"].unique())
+    shown = quarters[3::4] or quarters[-1:]
+    heads = [
+        f"End of {q:%B %Y}" for q in (pd.Timestamp(q) + pd.offsets.QuarterEnd(0) for q in shown)
+    ]
+    rows = []
+    for (ptype, lot), part in uasc.groupby(["placement_type", "lot"], sort=False):
+        if part["uasc_hi_95"].max() <= 0:
+            continue
+        at = part.set_index("quarter_start")
+        rows.append(
+            {
+                "label": forecasting.state_label(ptype, lot or ""),
+                "cells": [_median_range(at.loc[q], "uasc_") for q in shown],
+                "places": _whole(part["uasc_places_needed"].max()),
+            }
+        )
+    return heads, rows
+
+
+def move_on_rows(move_on: pd.DataFrame) -> list[dict[str, Any]]:
+    """One row per forecast year: move-on places expected, their range, the figure at the
+    forecast's target, and where they come from."""
+    rows = []
+    for rec in forecasting.table_records(move_on):
+        rows.append(
+            {
+                "period": f"{day_words(rec['first_day'])} to {day_words(rec['last_day'])}"
+                + (" (part-year)" if rec["part_year"] else ""),
+                "mean": _one(rec["move_on_mean"]),
+                "range": _range(rec["move_on_lo_80"], rec["move_on_hi_80"]),
+                "target": _whole(rec["move_on_at_target"]),
+                "framework": _one(rec["from_supported_accommodation_mean"]),
+                "staying_close": _one(rec["from_staying_close_mean"]),
+            }
+        )
+    return rows
+
+
+def breakdown_sections(
+    breakdown: pd.DataFrame, states: list[tuple[str, str]]
+) -> list[dict[str, Any]]:
+    """Per placement type, a table by calendar year: at the start, arrivals, moves in, moves
+    out, exits, at the end (means: the parts add up to the end) and the end's range."""
+    from forecasts.questions import breakdown_by_year
+
+    frame = breakdown.assign(quarter_start=pd.to_datetime(breakdown["quarter_start"]))
+    sections = []
+    for ptype, lot in states:
+        years = breakdown_by_year(frame, ptype, lot or "")
+        if years.empty or years[["start_mean", "end_mean"]].to_numpy().max() < 0.5:
+            continue
+        rows = [
+            {
+                "year": f"{int(r['year'])}" + (" (part)" if r["part_year"] else ""),
+                "cells": [
+                    _one(r[c])
+                    for c in (
+                        "start_mean",
+                        "arrivals_mean",
+                        "moves_in_mean",
+                        "moves_out_mean",
+                        "exits_mean",
+                        "end_mean",
+                    )
+                ],
+                "range": _range(r["end_lo_80"], r["end_hi_80"]),
+            }
+            for r in years.to_dict(orient="records")
+        ]
+        sections.append(
+            {
+                "id": f"breakdown-{ptype}-{lot}" if lot else f"breakdown-{ptype}",
+                "label": forecasting.state_label(ptype, lot or ""),
+                "rows": rows,
+            }
+        )
+    return sections
+
+
+def tornado_svg(
+    chart_id: str, title: str, bars: list[tuple[str, float, float, float]], width: int = 720
+) -> Markup:
+    """A tornado chart: one bar per lever from the figure with the lever at its low end to
+    the figure at its high end, around the central figure (a vertical line), widest swing
+    first. Each bar is labelled with its lever and both end values, so it reads without
+    colour; the table beside it holds the same numbers."""
+    cid = "".join(c if c.isalnum() or c in "-_" else "-" for c in chart_id)
+    row_h, top, left, right = 34, 56, 320, 24
+    height = top + row_h * max(len(bars), 1) + 24
+    central = bars[0][2] if bars else 0.0
+    values = [v for _, lo, mid, hi in bars for v in (lo, mid, hi)] or [0.0]
+    low, high = min(values), max(values)
+    span = max(high - low, 1e-9)
+    pad = span * 0.15
+    lo_edge, hi_edge = low - pad, high + pad
+
+    def x(v: float) -> float:
+        return left + (v - lo_edge) / (hi_edge - lo_edge) * (width - left - right)
+
+    def text(px: float, py: float, content: str, anchor: str = "start", size: int = 12) -> str:
+        return (
+            f'<text x="{px:.1f}" y="{py:.1f}" font-family="{FONT}" font-size="{size}"'
+            f' fill="{INK}" text-anchor="{anchor}">{escape(content)}</text>'
+        )
+
+    widest = max((abs(hi - lo) for _, lo, _, hi in bars), default=0.0)
+    desc = (
+        f"{len(bars)} assumptions; the central figure is {central:,.1f}; the widest swing is "
+        f"{widest:,.1f}."
+        if bars
+        else "No assumptions were tested."
+    )
+    out = [
+        f'<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {width} {height}"'
+        f' width="{width}" height="{height}" class="app-chart" role="img" focusable="false"'
+        f' aria-labelledby="{cid}-title {cid}-desc">',
+        f'<title id="{cid}-title">{escape(title)}</title>',
+        f'<desc id="{cid}-desc">{escape(desc)}</desc>',
+        f'<rect x="0" y="0" width="{width}" height="{height}" fill="#ffffff"/>',
+        text(8, 24, title, size=14),
+    ]
+    _, step = nice_ceiling(span or 1.0)
+    for i, (label, lo, _mid, hi) in enumerate(bars):
+        y = top + i * row_h
+        a, b = sorted((x(lo), x(hi)))
+        shown = label if len(label) <= 50 else label[:49] + "…"
+        out.append(text(left - 8, y + 16, shown, anchor="end", size=11))
+        out.append(
+            f'<rect x="{a:.1f}" y="{y + 4:.1f}" width="{max(b - a, 1.0):.1f}" height="{row_h - 12}"'
+            f' fill="{BLUE}" stroke="{INK}" stroke-width="0.5"/>'
+        )
+        out.append(text(a - 4, y + 30, f"low {lo:,.1f}", anchor="end", size=10))
+        out.append(text(b + 4, y + 30, f"high {hi:,.1f}", size=10))
+    cx = x(central)
+    out.append(
+        f'<line x1="{cx:.1f}" y1="{top - 8}" x2="{cx:.1f}" y2="{height - 20}" stroke="{INK}"'
+        ' stroke-width="2" stroke-dasharray="4 3"/>'
+    )
+    out.append(text(cx, top - 12, f"central {central:,.1f}", anchor="middle", size=11))
+    out.append(
+        f'<line x1="{left}" y1="{height - 20}" x2="{width - right}" y2="{height - 20}"'
+        f' stroke="{MID_GREY}" stroke-width="1"/>'
+    )
+    out.append("</svg>")
+    # every text above is escaped or built from numbers and fixed words
+    return Markup("".join(out))  # noqa: S704
+
+
+STREAM_WORDS = {"new": "new care leavers", "uasc": "UASC", "returner": "returners"}
+
+
+def lever_words(row: dict[str, Any]) -> str:
+    """A lever in a commissioner's words, with its range: "Arrivals of UASC x1.2 to x2"."""
+    state = forecasting.model_state_label(row["state"]).lower() if row.get("state") else ""
+    dest = (
+        forecasting.model_state_label(row["destination"]).lower() if row.get("destination") else ""
+    )
+    low, high = float(row["lever_low"]), float(row["lever_high"])
+    times = f"x{low:g} to x{high:g}"
+    kind = row["kind"]
+    if kind == "arrivals":
+        return f"Arrivals of {STREAM_WORDS.get(row['stream'], 'young people')} {times}"
+    if kind == "exit_rate":
+        return f"How fast young people leave {state} {times}"
+    if kind == "move_share":
+        source = f" from {state}" if state else ""
+        return f"Moves into {dest}{source} {times}"
+    if kind == "places":
+        return f"Places added to {state}: {low:g} to {high:g}"
+    return f"Transfer scheme threshold {low * 100:g}% to {high * 100:g}% of children"
+
+
+def sensitivity_sections(sensitivity: pd.DataFrame) -> list[dict[str, Any]]:
+    """Per main figure: the levers by the size of their swing, as a tornado chart and rows."""
+    sections = []
+    for figure, label in FIGURES.items():
+        part = sensitivity[sensitivity["figure"] == figure]
+        if part.empty:
+            continue
+        part = part.assign(size=(part["high"] - part["low"]).abs()).sort_values(
+            "size", ascending=False, kind="stable"
+        )
+        bars = [
+            (lever_words(r), float(r["low"]), float(r["central"]), float(r["high"]))
+            for r in part.to_dict(orient="records")
+        ]
+        sections.append(
+            {
+                "id": f"sensitivity-{figure}",
+                "label": label,
+                "svg": tornado_svg(f"tornado-{figure}", label, bars)
+                if figure in TORNADO_FIGURES
+                else None,
+                "rows": [
+                    {"lever": b[0], "low": _one(b[1]), "central": _one(b[2]), "high": _one(b[3])}
+                    for b in bars
+                ],
+                "runs": int(part["runs"].iloc[0]),
+            }
+        )
+    return sections
+
+
+def questions_context(saved: forecasting.SavedForecast) -> dict[str, Any]:
+    """The section's context, empty for a run made before these tables existed."""
+    tables = saved.tables
+    if "move_on" not in tables or "breakdown" not in tables or "uasc" not in tables:
+        return {"questions": None}
+    heads, rows = uasc_rows(tables["uasc"])
+    return {
+        "questions": {
+            "uasc_heads": heads,
+            "uasc": rows,
+            "move_on": move_on_rows(tables["move_on"]),
+            "breakdown": breakdown_sections(tables["breakdown"], saved.states()),
+            "sensitivity": sensitivity_sections(tables["sensitivity"])
+            if "sensitivity" in tables
+            else [],
+        }
+    }
