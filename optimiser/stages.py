@@ -30,6 +30,7 @@ import numpy as np
 import pulp
 
 from optimiser.arrays import solve_arrays
+from optimiser.flow import solve_flow
 from optimiser.model import (
     Graph,
     StageModel,
@@ -52,36 +53,35 @@ from optimiser.solve import (
 SEVERITY = {OPTIMAL: 0, TIME_LIMIT: 1, NO_SOLUTION: 2, INFEASIBLE: 3}
 PULP = "pulp"
 ARRAYS = "arrays"
+FLOW = "flow"
 AUTO = "auto"
-BACKENDS = (AUTO, PULP, ARRAYS)
-# With backend "auto", a pure run (no side constraints) with at least this many possible pairs
-# takes the array path (HiGHS); smaller runs, and every run with side constraints, use PuLP
-# with the chosen solver. At 100,000 pairs PuLP builds a stage in about 0.5 s; above that its
-# per-pair objects and CBC's file round trip dominate the run (docs/performance.md).
+BACKENDS = (AUTO, PULP, ARRAYS, FLOW)
+# The array path (HiGHS on sparse arrays) was the automatic choice from this many pairs before
+# the flow path; it stays selectable (backend="arrays") and is what place values re-solve on.
 ARRAY_PATH_MIN_PAIRS = 100_000
 
 
 def choose_backend(
     backend: str, pairs: int, side_constraints: bool, solver: str = "cbc"
 ) -> tuple[str, str | None]:
-    """The backend a run uses, and a note when it is not what was asked for."""
+    """The backend a run uses, and a note when it is not what was asked for.
+
+    With "auto", every pure run (no side constraints) takes the flow path: it is exact, it
+    gives the same stage values and proposals as PuLP (tests/optimiser/test_matching_flow.py)
+    and it is the fastest at every size (docs/performance.md). The run's `backend` and
+    `solver` name the path; `pairs` is kept for callers that report it.
+    """
+    del pairs, solver
     if side_constraints:
-        if backend == ARRAYS:
+        if backend in (ARRAYS, FLOW):
             return PULP, (
-                "backend 'arrays' solves the pure matching only; the side constraints (mix"
+                f"backend '{backend}' solves the pure matching only; the side constraints (mix"
                 " limits, lot limits, together groups) were solved with PuLP"
             )
         return PULP, None
-    if backend == AUTO and pairs >= ARRAY_PATH_MIN_PAIRS:
-        note = None
-        if solver != "highs":
-            note = (
-                f"{pairs:,} possible pairs: the pure matching was solved by HiGHS on the array"
-                f" path (backend 'auto', from {ARRAY_PATH_MIN_PAIRS:,} pairs), not {solver};"
-                " pass backend='pulp' to force it"
-            )
-        return ARRAYS, note
-    return (PULP if backend == AUTO else backend), None
+    if backend == AUTO:
+        return FLOW, None
+    return backend, None
 
 
 @dataclass(frozen=True)
@@ -99,8 +99,8 @@ class StageRecord:
     solve_seconds: float
     gap: float | None
     fractional_in_lp: int
-    backend: str = PULP  # pulp | arrays
-    solver: str = ""  # the solver that ran: cbc | highs
+    backend: str = PULP  # pulp | arrays | flow
+    solver: str = ""  # the solver that ran: cbc | highs | flow
     tie_break: str = ""  # stage c: unique | hash | skipped (why)
     tie_break_variables: int = 0
     tie_break_seconds: float = 0.0
@@ -120,7 +120,7 @@ class StageInputs:
     side_constraints: bool
     solver: str
     time_limit: float
-    backend: str = PULP  # resolved: pulp | arrays (arrays only for the pure matching)
+    backend: str = PULP  # resolved: pulp | arrays | flow (arrays and flow: pure matching only)
     # the last stage to solve: "c" for a match run; "b" when only the first two stages'
     # sets matter (optimiser.place_values re-solves them once per kind of vacancy)
     stop_after: str = "c"
@@ -208,8 +208,12 @@ def _run_pure(s: StageInputs) -> StagedSolution:
         shared = make_edge_variables(pulp.LpProblem("edges", pulp.LpMaximize), edges_count)
         variables_seconds = time.perf_counter() - started
 
-    def solve(problem: PureProblem) -> tuple[SolveOutcome, float, int]:
-        """Build and solve one pure problem on the run's backend: outcome, build s, rows."""
+    def solve(problem: PureProblem, duals: bool = False) -> tuple[SolveOutcome, float, int]:
+        """Build and solve one pure problem on the run's backend: outcome, build s, rows.
+
+        `duals` asks the flow path for row duals (the LP paths always return them)."""
+        if s.backend == FLOW:
+            return solve_flow(problem, time_limit=clock.remaining(), duals=duals)
         if s.backend == ARRAYS:
             return solve_arrays(problem, time_limit=clock.remaining())
         started = time.perf_counter()
@@ -259,7 +263,7 @@ def _run_pure(s: StageInputs) -> StagedSolution:
             weights,
             must,
         )
-        outcome, built, rows = solve(problem)
+        outcome, built, rows = solve(problem, duals=stage == "c")
         if not records:
             built += variables_seconds  # the shared variables count once, in the first stage
         values = outcome.values
@@ -278,7 +282,7 @@ def _run_pure(s: StageInputs) -> StagedSolution:
                 objective=text,
                 value=value,
                 status=outcome.status,
-                model="lp" if outcome.as_lp else "mip",
+                model=("flow" if s.backend == FLOW else "lp") if outcome.as_lp else "mip",
                 variables=problem.size,
                 constraints=rows,
                 build_seconds=built,
