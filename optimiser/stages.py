@@ -24,7 +24,7 @@ those; other adults), then the rank-weighted urgency within the tiers.
 from __future__ import annotations
 
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import numpy as np
 import pulp
@@ -68,17 +68,19 @@ def choose_backend(
 
     With "auto", every pure run (no side constraints) takes the flow path: it is exact, it
     gives the same stage values and proposals as PuLP (tests/optimiser/test_matching_flow.py)
-    and it is the fastest at every size (docs/performance.md). The run's `backend` and
-    `solver` name the path; `pairs` is kept for callers that report it.
+    and it is the fastest at every size (docs/performance.md). A run with side constraints
+    takes HiGHS on arrays (`optimiser.side`: bounded, warm-started MIP steps); "pulp" keeps
+    the PuLP reference model for either. The run's `backend` and `solver` name the path;
+    `pairs` is kept for callers that report it.
     """
     del pairs, solver
     if side_constraints:
-        if backend in (ARRAYS, FLOW):
-            return PULP, (
-                f"backend '{backend}' solves the pure matching only; the side constraints (mix"
-                " limits, lot limits, together groups) were solved with PuLP"
+        if backend == FLOW:
+            return ARRAYS, (
+                "backend 'flow' solves the pure matching only; the side constraints (mix"
+                " limits, lot limits, together groups) were solved by HiGHS on arrays"
             )
-        return PULP, None
+        return (ARRAYS if backend == AUTO else backend), None
     if backend == AUTO:
         return FLOW, None
     return backend, None
@@ -184,8 +186,137 @@ def _placed_people(graph: Graph, edges: np.ndarray, values: np.ndarray, people: 
 def run_stages(s: StageInputs) -> StagedSolution:
     """Solve the stages in order and return the proposals of the last stage that has a solution."""
     if s.side_constraints:
+        if s.backend == ARRAYS:
+            return _run_side_arrays(s)
         return _run_with_floors(s)
     return _run_pure(s)
+
+
+def _side_steps(s: StageInputs) -> list[tuple[str, str, np.ndarray]]:
+    """The lexicographic steps of a run with side constraints, as per-edge weights."""
+    p = s.graph.person
+    unsuitable = s.urgency_rank >= 0
+    imminent = s.deadline_rank >= 0
+    steps: list[tuple[str, str, np.ndarray]] = [
+        ("a", "number moved out of unsuitable accommodation", unsuitable[p].astype(float))
+    ]
+    for tier in range(3):
+        in_tiers = unsuitable[p] & (s.tier[p] <= tier) & (s.tier[p] >= 0)
+        steps.append(("a", f"number moved out from urgency tiers 0-{tier}", in_tiers * 1.0))
+    steps.append(("a", "urgency order within the tiers", _rank_weights(s.urgency_rank)[p]))
+    on_time = (imminent[p] & s.on_time).astype(float)
+    steps.append(("b", "number of imminent needs met on time", on_time))
+    steps.append(("b", "earliest deadline first", on_time * _rank_weights(s.deadline_rank)[p]))
+    steps.append(("c", "best fit for everyone needing a move", s.score.astype(float)))
+    return steps
+
+
+def _run_side_arrays(s: StageInputs) -> StagedSolution:
+    """The side-constrained steps in HiGHS on arrays, warm-started, inside the run's clock.
+
+    See `optimiser.side`: the flow solution without side constraints, repaired, is the first
+    incumbent and the answer of last resort; every later step starts from the one before.
+    """
+    from optimiser.side import SideModel, repair, side_rows
+
+    graph = s.graph
+    people = len(graph.person_ids)
+    clock = _Clock(s.time_limit)
+    started = time.perf_counter()
+    rows = side_rows(graph)
+    pure = _run_pure(replace(s, side_constraints=False, backend=FLOW))
+    incumbent = repair(graph, rows, pure.chosen.copy())
+    model = SideModel(graph, rows)
+    built = time.perf_counter() - started
+    p = graph.person
+    unsuitable = s.urgency_rank >= 0
+    imminent = s.deadline_rank >= 0
+    records: list[StageRecord] = []
+    status = OPTIMAL
+    chosen = incumbent if incumbent is not None else np.zeros(len(p), dtype=bool)
+    last_weights: np.ndarray | None = None
+    steps = _side_steps(s)
+    for k, (stage, text, weights) in enumerate(steps):
+        if stage > s.stop_after:
+            break
+        if stage != "c" and not weights.any():
+            continue
+        if last_weights is not None and np.array_equal(weights, last_weights):
+            continue
+        start = chosen if (incumbent is not None or records) else None
+        if clock.remaining() <= 0.5:
+            outcome = None
+        else:
+            outcome = model.solve(weights, start, clock.remaining())
+        if outcome is None or (outcome.values is None and outcome.status == NO_SOLUTION):
+            # out of time: keep the best solution known (the last step's, or the repaired flow
+            # solution) and say how far it may be from this step's optimum
+            if start is None:
+                status = max(status, NO_SOLUTION, key=SEVERITY.__getitem__)
+                records.append(_side_record(stage, text, None, NO_SOLUTION, None, model, built))
+                chosen = np.zeros(len(p), dtype=bool)
+                break
+            value = float(weights[chosen].sum())
+            bound = float(weights[pure.chosen].sum()) if stage == "a" and k == 0 else None
+            gap = None if bound is None else (bound - value) / max(abs(bound), 1.0)
+            records.append(_side_record(stage, text, value, TIME_LIMIT, gap, model, built))
+            status = max(status, TIME_LIMIT, key=SEVERITY.__getitem__)
+            break
+        records.append(
+            _side_record(
+                stage,
+                text,
+                outcome.objective,
+                outcome.status,
+                outcome.gap,
+                model,
+                built if not records else 0.0,
+                outcome.seconds,
+            )
+        )
+        status = max(status, outcome.status, key=SEVERITY.__getitem__)
+        if outcome.values is None:  # infeasible
+            chosen = np.zeros(len(p), dtype=bool)
+            break
+        chosen = outcome.values > 0.5
+        if outcome.status != OPTIMAL:
+            break
+        if stage != "c":
+            model.add_floor(weights, float(weights[chosen].sum()) - 0.5)
+        last_weights = weights
+    placed = np.zeros(people, dtype=bool)
+    placed[p[chosen]] = True
+    moved_out = placed & unsuitable
+    deadline_met = np.zeros(people, dtype=bool)
+    deadline_met[p[chosen & (s.on_time & imminent[p])]] = True
+    return StagedSolution(chosen, tuple(records), status, moved_out, deadline_met)
+
+
+def _side_record(
+    stage: str,
+    text: str,
+    value: float | None,
+    status: str,
+    gap: float | None,
+    model,
+    built: float,
+    seconds: float = 0.0,
+) -> StageRecord:
+    return StageRecord(
+        stage=stage,
+        objective=text,
+        value=value,
+        status=status,
+        model="mip",
+        variables=model.n,
+        constraints=model.rows,
+        build_seconds=built,
+        solve_seconds=seconds,
+        gap=gap,
+        fractional_in_lp=0,
+        backend=ARRAYS,
+        solver="highs",
+    )
 
 
 def _run_pure(s: StageInputs) -> StagedSolution:
