@@ -12,6 +12,7 @@ solved again as a MIP, and the outcome says so.
 
 from __future__ import annotations
 
+import functools
 import time
 from dataclasses import dataclass
 
@@ -149,3 +150,29 @@ def solve_stage(model: StageModel, solver: str, *, as_lp: bool, time_limit: floa
             solver,
         )
     return outcome
+
+
+@functools.cache
+def quiet_highs_banner() -> None:
+    """HiGHS prints its banner on standard output when the first solver of a process is made,
+    before any option can turn output off; the array paths and the value of one more place use
+    HiGHS even when the run used CBC, so the banner would land in the middle of a command's
+    output. Make the first one with standard output pointed at the null device (once per
+    process)."""
+    import os
+    import sys
+
+    import highspy
+
+    try:
+        sys.stdout.flush()
+        saved, null = os.dup(1), os.open(os.devnull, os.O_WRONLY)
+    except OSError:
+        return
+    try:
+        os.dup2(null, 1)
+        highspy.Highs()
+    finally:
+        os.dup2(saved, 1)
+        os.close(saved)
+        os.close(null)

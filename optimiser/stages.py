@@ -244,6 +244,13 @@ def _run_side_arrays(s: StageInputs) -> StagedSolution:
         if last_weights is not None and np.array_equal(weights, last_weights):
             continue
         start = chosen if (incumbent is not None or records) else None
+        # the repaired flow solution may be the better start for a later step (fit, deadlines)
+        if (
+            incumbent is not None
+            and (start is None or weights[incumbent].sum() > weights[start].sum())
+            and model.keeps_floors(incumbent)
+        ):
+            start = incumbent
         if clock.remaining() <= 0.5:
             outcome = None
         else:
