@@ -19,8 +19,8 @@ import pandas as pd
 
 from optimiser.explain import Explainer
 from optimiser.fit import score_pairs
+from optimiser.graph import Graph
 from optimiser.inputs import MatchInputs, MatchSettings, prepare_inputs
-from optimiser.model import Graph
 from optimiser.needs import NEED_IMMINENT, NEED_UNSUITABLE, assess_needs
 from optimiser.rules import Compatibility, assess_pairs, build_area_index, vacancy_dates
 from optimiser.stages import ARRAYS, FLOW, StageInputs, choose_backend, run_stages

@@ -16,24 +16,10 @@ import numpy as np
 import pandas as pd
 import pulp
 
+from optimiser.graph import Graph
 from optimiser.pure import PureProblem
 
-
-@dataclass(frozen=True)
-class Graph:
-    """The possible pairs of a match run and what the constraint families read about them."""
-
-    person: np.ndarray  # edge -> position in people
-    vacancy: np.ndarray  # edge -> position in vacancies
-    person_ids: np.ndarray
-    vacancy_ids: np.ndarray
-    capacity: np.ndarray  # per vacancy
-    provision_ids: np.ndarray  # per vacancy
-    lots: np.ndarray  # per vacancy
-    risk_flags: pd.Series  # per person: tuple of flags
-    together_group: pd.Series  # per person: group name or None
-    mix_limits: pd.DataFrame
-    lot_limits: pd.DataFrame
+__all__ = ["Graph", "StageModel"]
 
 
 @dataclass

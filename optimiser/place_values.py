@@ -33,8 +33,8 @@ from dataclasses import replace
 import numpy as np
 import pandas as pd
 
+from optimiser.graph import Graph
 from optimiser.inputs import MatchInputs, MatchSettings, prepare_inputs
-from optimiser.model import Graph
 from optimiser.needs import assess_needs
 from optimiser.rules import assess_pairs, build_area_index, vacancy_dates
 from optimiser.solve import quiet_highs_banner

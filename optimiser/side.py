@@ -25,7 +25,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from optimiser.model import Graph
+from optimiser.graph import Graph
 
 FAMILIES = ("person_assignment", "vacancy_capacity", "provision_mix", "lot", "together")
 

@@ -15,11 +15,14 @@ from __future__ import annotations
 import functools
 import time
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 import numpy as np
-import pulp
 
-from optimiser.model import StageModel
+if TYPE_CHECKING:
+    import pulp
+
+    from optimiser.model import StageModel
 
 OPTIMAL = "optimal"
 TIME_LIMIT = "time_limit"
@@ -52,6 +55,8 @@ def make_solver(name: str, *, mip: bool, time_limit: float) -> pulp.LpSolver:
     One thread keeps runs reproducible. HiGHS's MIP presolve stalls on large matchings
     (reference/matching.md B3), so it is turned off when a MIP is needed.
     """
+    import pulp
+
     limit = max(1.0, float(time_limit))
     if name == "cbc":
         solver_class = getattr(pulp, "PULP_CBC_CMD", None) or pulp.COIN_CMD
@@ -75,6 +80,8 @@ def _gap(model: StageModel, solver: str) -> float | None:
 
 
 def _solve_once(model: StageModel, solver: str, *, mip: bool, time_limit: float) -> SolveOutcome:
+    import pulp
+
     started = time.perf_counter()
     model.prob.solve(make_solver(solver, mip=mip, time_limit=time_limit))
     seconds = time.perf_counter() - started

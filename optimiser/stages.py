@@ -25,21 +25,13 @@ from __future__ import annotations
 
 import time
 from dataclasses import dataclass, replace
+from typing import TYPE_CHECKING
 
 import numpy as np
-import pulp
 
 from optimiser.arrays import solve_arrays
 from optimiser.flow import solve_flow
-from optimiser.model import (
-    Graph,
-    StageModel,
-    add_floor,
-    build_pure_model,
-    build_stage_model,
-    make_edge_variables,
-    set_objective,
-)
+from optimiser.graph import Graph
 from optimiser.pure import PureProblem, optimal_face, stage_problem, tie_break_problem
 from optimiser.solve import (
     INFEASIBLE,
@@ -49,6 +41,11 @@ from optimiser.solve import (
     SolveOutcome,
     solve_stage,
 )
+
+if TYPE_CHECKING:
+    import pulp
+
+    from optimiser.model import StageModel
 
 SEVERITY = {OPTIMAL: 0, TIME_LIMIT: 1, NO_SOLUTION: 2, INFEASIBLE: 3}
 PULP = "pulp"
@@ -341,7 +338,11 @@ def _run_pure(s: StageInputs) -> StagedSolution:
     status = OPTIMAL
     shared: list[pulp.LpVariable] | None = None
     variables_seconds = 0.0
-    if s.backend == PULP:
+    if s.backend == PULP:  # PuLP is imported only by the path that uses it
+        import pulp
+
+        from optimiser.model import make_edge_variables
+
         started = time.perf_counter()
         shared = make_edge_variables(pulp.LpProblem("edges", pulp.LpMaximize), edges_count)
         variables_seconds = time.perf_counter() - started
@@ -354,6 +355,8 @@ def _run_pure(s: StageInputs) -> StagedSolution:
             return solve_flow(problem, time_limit=clock.remaining(), duals=duals)
         if s.backend == ARRAYS:
             return solve_arrays(problem, time_limit=clock.remaining())
+        from optimiser.model import build_pure_model
+
         started = time.perf_counter()
         model = build_pure_model(problem, graph, shared)
         built = time.perf_counter() - started
@@ -484,6 +487,8 @@ def _tie_break(problem: PureProblem, outcome: SolveOutcome, graph: Graph, solve)
 
 
 def _run_with_floors(s: StageInputs) -> StagedSolution:
+    from optimiser.model import add_floor, build_stage_model, set_objective
+
     graph = s.graph
     people = len(graph.person_ids)
     clock = _Clock(s.time_limit)
