@@ -24,7 +24,8 @@ reference's three min-cost flows after loading the arrays).
 
 * **reference, side**: the PuLP reference model (`backend="pulp"`, CBC), an independent
   build of the same rows, solved as MIPs step by step; bounded by `--reference-limit` seconds,
-  because at county size it does not finish (docs/performance.md).
+  because at county size it does not finish (docs/performance.md); by default only at
+  council size (`--side-reference-sizes`). Elsewhere the project's own gaps are the check.
 
 Every process's peak memory is its own (ru_maxrss). The table gives CPU seconds (user +
 system of the process, the figure least disturbed by other work on a shared machine) and wall
@@ -242,6 +243,13 @@ def main() -> int:
     parser.add_argument("--ortools", type=Path, default=ROOT / ".bench-ortools")
     parser.add_argument("--limit", type=float, default=60.0, help="the project's time limit")
     parser.add_argument("--reference-limit", type=float, default=120.0)
+    parser.add_argument(
+        "--side-reference-sizes",
+        nargs="*",
+        default=["council"],
+        choices=SIZES,
+        help="sizes at which the PuLP reference MIP runs (it builds 1M pairs in minutes)",
+    )
     parser.add_argument("--json", type=Path)
     parser.add_argument("--one", nargs="+", help=argparse.SUPPRESS)
     args = parser.parse_args()
@@ -272,7 +280,7 @@ def main() -> int:
                     projects.append(_child(one + ([str(dump)] if kind == "pure" else [])))
                     if kind == "pure":
                         references.append(_child(["--one", "ortools", str(dump)], env))
-                    else:
+                    elif size in args.side_reference_sizes:
                         limit = str(args.reference_limit)
                         references.append(_child(["--one", "project", size, kind, "pulp", limit]))
             for label, runs in (("project", projects), ("reference", references)):
