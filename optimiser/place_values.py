@@ -234,7 +234,8 @@ def place_values_inputs(
     first stages' pairs (stage c keeps those young people on such pairs).
     """
     started = time.perf_counter()
-    quiet_highs_banner()
+    if inputs.has_side_constraints:  # only the side-constraint re-solves use HiGHS
+        quiet_highs_banner()
     limit = time_limit_seconds or inputs.settings.time_limit_seconds
     original = inputs.vacancies
     representatives = profile_representatives(original)
