@@ -25,7 +25,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from optimiser.graph import Graph
+from optimiser.graph import Graph, group_edges, positions_by_key
 
 FAMILIES = ("person_assignment", "vacancy_capacity", "provision_mix", "lot", "together")
 
@@ -49,27 +49,15 @@ class SideRows:
         self.families[family] = self.families.get(family, 0) + 1
 
 
-def _groups(keys: np.ndarray) -> list[tuple[int, np.ndarray]]:
-    if len(keys) == 0:
-        return []
-    order = np.argsort(keys, kind="stable")
-    sorted_keys = keys[order]
-    cuts = np.flatnonzero(np.diff(sorted_keys)) + 1
-    starts = np.concatenate([[0], cuts])
-    return [
-        (int(sorted_keys[a]), part) for a, part in zip(starts, np.split(order, cuts), strict=True)
-    ]
-
-
 def side_rows(graph: Graph) -> SideRows:
     """The rows of `model.build_stage_model(..., side_constraints=True)` over every edge."""
     inf = np.inf
     edges = len(graph.person)
     rows = SideRows([], [], [], [], {}, np.zeros(edges, dtype=bool))
-    for _, positions in _groups(graph.person):
+    for _, positions in positions_by_key(graph.person):
         if len(positions) > 1:
             rows.add("person_assignment", positions, np.ones(len(positions)), -inf, 1.0)
-    for vacancy, positions in _groups(graph.vacancy):
+    for vacancy, positions in positions_by_key(graph.vacancy):
         capacity = int(graph.capacity[vacancy])
         if len(positions) > capacity:
             rows.add("vacancy_capacity", positions, np.ones(len(positions)), -inf, capacity)
@@ -89,29 +77,26 @@ def side_rows(graph: Graph) -> SideRows:
         lower = float(minimum) if minimum else -inf
         if lower > -inf or upper < inf:
             rows.add("lot", positions, np.ones(len(positions)), lower, upper)
-    groups = graph.together_group
-    if not groups.isna().all():
-        names = groups.to_numpy()
-        for group in sorted(groups.dropna().unique()):
-            members = np.flatnonzero(names == group)
-            in_group = np.isin(graph.person, members)
-            for provision_id in sorted(set(provision[in_group])):
-                here = in_group & (provision == provision_id)
-                for a, b in zip(members[:-1], members[1:], strict=True):
-                    pos_a = np.flatnonzero(here & (graph.person == a))
-                    pos_b = np.flatnonzero(here & (graph.person == b))
-                    positions = np.concatenate([pos_a, pos_b])
-                    coefficients = np.concatenate([np.ones(len(pos_a)), -np.ones(len(pos_b))])
-                    rows.add("together", positions, coefficients, 0.0, 0.0)
-            covered = set(graph.person[in_group].tolist())
-            if any(int(m) not in covered for m in members):
-                rows.zero |= in_group
+    for _, members, edges_of_group in group_edges(graph):
+        for provision_id in sorted(set(provision[edges_of_group])):
+            here = edges_of_group[provision[edges_of_group] == provision_id]
+            for a, b in zip(members[:-1], members[1:], strict=True):
+                pos_a = here[graph.person[here] == a]
+                pos_b = here[graph.person[here] == b]
+                positions = np.concatenate([pos_a, pos_b])
+                coefficients = np.concatenate([np.ones(len(pos_a)), -np.ones(len(pos_b))])
+                rows.add("together", positions, coefficients, 0.0, 0.0)
+        covered = set(graph.person[edges_of_group].tolist())
+        if any(int(m) not in covered for m in members):
+            rows.zero[edges_of_group] = True
     return rows
 
 
 def repair(graph: Graph, rows: SideRows, chosen: np.ndarray) -> np.ndarray | None:
     """`chosen` made feasible by dropping proposals, or None if a lot minimum is missed."""
     chosen = chosen & ~rows.zero
+    groups = group_edges(graph)
+    provision = graph.provision_ids[graph.vacancy]
     for _ in range(len(rows.lower) + 1):  # dropping a group member may need another pass
         changed = False
         for positions, coefficients, _lower, upper in zip(
@@ -124,16 +109,12 @@ def repair(graph: Graph, rows: SideRows, chosen: np.ndarray) -> np.ndarray | Non
             if excess > 0:
                 chosen[on[-excess:]] = False
                 changed = True
-        if not graph.together_group.isna().all():
-            names = graph.together_group.to_numpy()
-            provision = graph.provision_ids[graph.vacancy]
-            for group in sorted(graph.together_group.dropna().unique()):
-                members = np.flatnonzero(names == group)
-                mine = np.flatnonzero(chosen & np.isin(graph.person, members))
-                together = len(mine) == len(members) and len(set(provision[mine])) == 1
-                if len(mine) and not together:
-                    chosen[mine] = False
-                    changed = True
+        for _, members, edges_of_group in groups:
+            mine = edges_of_group[chosen[edges_of_group]]
+            together = len(mine) == len(members) and len(set(provision[mine])) == 1
+            if len(mine) and not together:
+                chosen[mine] = False
+                changed = True
         if not changed:
             break
     for positions, coefficients, lower in zip(
