@@ -211,6 +211,7 @@ def run_ortools(dump: Path) -> dict:
     return {
         "who": "OR-Tools min-cost flow, 3 stages",
         "status": "optimal",
+        "proposals": int(len(chosen)),
         "cpu_s": cpu,
         "wall_s": time.perf_counter() - wall,
         "stages_s": time.perf_counter() - wall,
@@ -308,7 +309,8 @@ def main() -> int:
                 ratio += f"; stages only {stages_only:.1f}x"
             for r in [project] + ([reference] if reference else []):
                 print(
-                    f"| {size} | {kind} | {project['pairs']:,} | {r['who']} | {r['status']} "
+                    f"| {size} | {kind} | {project['pairs']:,} | {r['who']} "
+                    f"| {r['status']} ({r.get('proposals', '-')} proposals) "
                     f"| {r['cpu_s']:.2f} | {r['wall_s']:.2f} | {r['stages_cpu_s']:.2f} "
                     f"| {r['peak_mb']:,.0f} | {ratio if r is project else ''} "
                     f"| {agree if r is project else ''} |",
