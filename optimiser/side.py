@@ -92,9 +92,15 @@ def side_rows(graph: Graph) -> SideRows:
     return rows
 
 
-def repair(graph: Graph, rows: SideRows, chosen: np.ndarray) -> np.ndarray | None:
-    """`chosen` made feasible by dropping proposals, or None if a lot minimum is missed."""
+def repair(
+    graph: Graph, rows: SideRows, chosen: np.ndarray, protected: np.ndarray | None = None
+) -> np.ndarray | None:
+    """`chosen` made feasible by dropping proposals, or None if a lot minimum is missed.
+
+    Proposals in `protected` (a feasible solution that others were added to) are dropped
+    only if nothing else can be: the others go first."""
     chosen = chosen & ~rows.zero
+    keep = np.zeros(len(chosen), dtype=bool) if protected is None else protected
     groups = group_edges(graph)
     provision = graph.provision_ids[graph.vacancy]
     for _ in range(len(rows.lower) + 1):  # dropping a group member may need another pass
@@ -107,6 +113,7 @@ def repair(graph: Graph, rows: SideRows, chosen: np.ndarray) -> np.ndarray | Non
             on = positions[chosen[positions]]
             excess = len(on) - int(upper)
             if excess > 0:
+                on = np.concatenate([on[keep[on]], on[~keep[on]]])  # unprotected last
                 chosen[on[-excess:]] = False
                 changed = True
         for _, members, edges_of_group in groups:
@@ -123,6 +130,47 @@ def repair(graph: Graph, rows: SideRows, chosen: np.ndarray) -> np.ndarray | Non
         if lower > 0 and float(coefficients @ chosen[positions]) < lower:
             return None
     return chosen
+
+
+def augment(
+    graph: Graph, rows: SideRows, chosen: np.ndarray, weights: np.ndarray
+) -> np.ndarray | None:
+    """`chosen` (feasible) plus the best additions for `weights`, repaired: a warm start.
+
+    The young people `chosen` leaves unplaced are matched to the places it leaves free by
+    the flow path, on the pairs with a positive weight; the additions that break a side row
+    are then dropped. Adding proposals never lowers an earlier step's floor (its weights are
+    not negative), so the result keeps every floor `chosen` keeps."""
+    from optimiser.flow import assign
+    from optimiser.pure import PureProblem
+
+    people = len(graph.person_ids)
+    placed = np.zeros(people, dtype=bool)
+    placed[graph.person[chosen]] = True
+    used = np.bincount(graph.vacancy[chosen], minlength=len(graph.capacity))
+    left = np.maximum(graph.capacity - used, 0).astype(np.int64)
+    edges = np.flatnonzero(
+        (weights > 0) & ~placed[graph.person] & (left[graph.vacancy] > 0) & ~rows.zero
+    )
+    if len(edges) == 0:
+        return None
+    problem = PureProblem(
+        name="side_warm_start",
+        edges=edges,
+        person=graph.person[edges],
+        vacancy=graph.vacancy[edges],
+        weights=np.rint(weights[edges]).astype(float),
+        person_rhs=np.ones(people, dtype=np.int64),
+        person_eq=np.zeros(people, dtype=bool),
+        vacancy_rhs=left,
+        vacancy_eq=np.zeros(len(left), dtype=bool),
+    )
+    values = assign(problem)
+    if values is None:
+        return None
+    grown = chosen.copy()
+    grown[edges[values > 0.5]] = True
+    return repair(graph, rows, grown, protected=chosen)
 
 
 @dataclass

@@ -214,7 +214,7 @@ def _run_side_arrays(s: StageInputs) -> StagedSolution:
     See `optimiser.side`: the flow solution without side constraints, repaired, is the first
     incumbent and the answer of last resort; every later step starts from the one before.
     """
-    from optimiser.side import SideModel, repair, side_rows
+    from optimiser.side import SideModel, augment, repair, side_rows
 
     graph = s.graph
     people = len(graph.person_ids)
@@ -242,12 +242,16 @@ def _run_side_arrays(s: StageInputs) -> StagedSolution:
             continue
         start = chosen if (incumbent is not None or records) else None
         # the repaired flow solution may be the better start for a later step (fit, deadlines)
-        if (
-            incumbent is not None
-            and (start is None or weights[incumbent].sum() > weights[start].sum())
-            and model.keeps_floors(incumbent)
-        ):
-            start = incumbent
+        candidates = [incumbent]
+        if start is not None and weights.min() >= 0:
+            candidates.append(augment(graph, rows, start, weights))
+        for candidate in candidates:
+            if (
+                candidate is not None
+                and (start is None or weights[candidate].sum() > weights[start].sum())
+                and model.keeps_floors(candidate)
+            ):
+                start = candidate
         if clock.remaining() <= 0.5:
             outcome = None
         else:
