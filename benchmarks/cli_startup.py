@@ -13,9 +13,10 @@ of ``PYTHONPATH``.
 
 ``planner match (council size)`` runs the spreadsheet path on the council instance of the
 matching benchmark (`benchmarks/matching_instances.py`: 600 young people, 250 vacancies,
-written as the templates' CSV files into a scratch folder), with the defaults (CBC through
-PuLP, every output), on the array path (`--backend arrays`: HiGHS in the process), and on
-the lean path (`--backend arrays --no-alternatives --no-place-values`). A case a tree does not
+written as the templates' CSV files into a scratch folder), with the defaults (the flow path
+since issue 13, every output), on the array path (`--backend arrays`: HiGHS in the
+process), and lean (`--no-alternatives --no-place-values`, on either path). `--only TEXT`
+runs only the cases whose name contains TEXT. A case a tree does not
 support (an older tree without an option) prints "n/a".
 
 Figures are the median over ``--runs`` runs of the wall time and of the CPU time (user +
@@ -114,6 +115,10 @@ def _cases(tree: Path, out: str, council: dict[str, str]) -> list[tuple[str, lis
             "planner match (council size, --backend arrays, lean)",
             ["-c", RUN_CLI, *big, *arrays, "--no-alternatives", "--no-place-values"],
         ),
+        (
+            "planner match (council size, lean)",
+            ["-c", RUN_CLI, *big, "--no-alternatives", "--no-place-values"],
+        ),
     ]
 
 
@@ -157,6 +162,7 @@ def main() -> None:
     parser.add_argument("--tree", type=Path, default=HERE.parent, help="source tree to run")
     parser.add_argument("--runs", type=int, default=7)
     parser.add_argument("--python", default=sys.executable)
+    parser.add_argument("--only", help="run only the cases whose name contains this text")
     options = parser.parse_args()
     tree = options.tree.resolve()
     env = dict(os.environ, PYTHONPATH=str(tree), COLUMNS="100")
@@ -168,6 +174,8 @@ def main() -> None:
     print("| command | wall ms | CPU ms | heavy modules imported |\n|---|---|---|---|")
     council = _council_files(Path(scratch) / "council")
     cases = _cases(tree, str(Path(scratch) / "out"), council)
+    if options.only:
+        cases = [case for case in cases if options.only in case[0]]
     supported = []
     for name, args in cases:  # warm the file cache and write the .pyc files once
         if _once(options.python, args, env) is None:

@@ -31,7 +31,7 @@ sys.path.insert(0, str(HERE.parent))
 MAX_TRAVEL_MINUTES = 40
 TARGETS = {"council": 1.0, "regional": 60.0}
 MEMORY_TARGET_MB = 4096
-PATHS = ["auto", "cbc/pulp", "highs/pulp", "highs/arrays"]
+PATHS = ["auto", "cbc/pulp", "highs/pulp", "highs/arrays", "cbc/flow"]
 
 
 def independent_stage_a(result, vacancies) -> tuple[int, float]:

@@ -120,3 +120,45 @@ def make_instance(size: Size, seed: int = 1) -> dict[str, object]:
         }
     )
     return {"people": people, "vacancies": vacancies, "travel_times": travel}
+
+
+def side_constraints(instance: dict[str, object], seed: int = 2) -> dict[str, object]:
+    """Mix limits, lot limits and together groups for an instance, as a council might set them.
+
+    * mix limits: at most one young person with the arson flag in a tenth of the provisions;
+    * lot limits: the care leavers' lot (vacancies of that cohort) at most half its places,
+      the UASC lot at least a few proposals;
+    * together groups: one young person in fifty, in pairs of the same home area (siblings).
+    """
+    rng = np.random.default_rng(seed)
+    people = instance["people"].copy()
+    vacancies = instance["vacancies"]
+    provisions = np.unique(vacancies["provision_id"])
+    chosen = provisions[rng.random(len(provisions)) < 0.1]
+    mix = pd.DataFrame({"provision_id": chosen, "risk_flag": "arson", "max_young_people": 1})
+    places = vacancies.groupby("cohort")["capacity"].sum()
+    lots = pd.DataFrame(
+        [
+            {
+                "lot": "care_leavers",
+                "min_young_people": 0,
+                "max_young_people": int(places.get("care_leavers", 0) // 2),
+            },
+            {
+                "lot": "uasc",
+                "min_young_people": min(3, int(places.get("uasc", 0))),
+                "max_young_people": None,
+            },
+        ]
+    )
+    groups: list[object] = [None] * len(people)
+    by_area = people.groupby("area").indices
+    count = 0
+    for area in sorted(by_area):
+        members = by_area[area]
+        pick = members[rng.random(len(members)) < 0.02]
+        for a, b in zip(pick[0::2], pick[1::2], strict=False):
+            groups[a] = groups[b] = f"G{count:05d}"
+            count += 1
+    people["together_group"] = groups
+    return {**instance, "people": people, "mix_limits": mix, "lot_limits": lots}

@@ -26,6 +26,7 @@ from optimiser.solve import (
     OPTIMAL,
     TIME_LIMIT,
     SolveOutcome,
+    quiet_highs_banner,
 )
 
 # Simplex returns a vertex, and every vertex of the pure matching is 0/1. Presolve finds little
@@ -74,6 +75,8 @@ def build_arrays(problem: PureProblem) -> ArrayModel:
 
 def _highs(model: ArrayModel, *, mip: bool, time_limit: float):
     import highspy
+
+    quiet_highs_banner()
 
     h = highspy.Highs()
     h.setOptionValue("output_flag", False)

@@ -182,7 +182,7 @@ class MatchSettings:
     as_of: dt.date
     solver: str = "cbc"
     time_limit_seconds: float = 60.0
-    backend: str = "auto"  # auto | pulp | arrays (see optimiser.stages.choose_backend)
+    backend: str = "auto"  # auto | pulp | arrays | flow (see optimiser.stages.choose_backend)
     imminent_weeks: int = 12
     framework_max_months: int = 18
     staying_put_end_age: int = 21
@@ -197,8 +197,10 @@ class MatchSettings:
     def __post_init__(self) -> None:
         if self.solver not in ("cbc", "highs"):
             raise ValueError(f"solver must be 'cbc' or 'highs', not {self.solver!r}")
-        if self.backend not in ("auto", "pulp", "arrays"):
-            raise ValueError(f"backend must be 'auto', 'pulp' or 'arrays', not {self.backend!r}")
+        if self.backend not in ("auto", "pulp", "arrays", "flow"):
+            raise ValueError(
+                f"backend must be 'auto', 'pulp', 'arrays' or 'flow', not {self.backend!r}"
+            )
         if not self.time_limit_seconds > 0:
             raise ValueError("time_limit_seconds must be positive: a match run is always bounded")
 

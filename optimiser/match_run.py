@@ -19,11 +19,11 @@ import pandas as pd
 
 from optimiser.explain import Explainer
 from optimiser.fit import score_pairs
+from optimiser.graph import Graph
 from optimiser.inputs import MatchInputs, MatchSettings, prepare_inputs
-from optimiser.model import Graph
 from optimiser.needs import NEED_IMMINENT, NEED_UNSUITABLE, assess_needs
 from optimiser.rules import Compatibility, assess_pairs, build_area_index, vacancy_dates
-from optimiser.stages import ARRAYS, StageInputs, choose_backend, run_stages
+from optimiser.stages import ARRAYS, FLOW, StageInputs, choose_backend, run_stages
 
 
 @dataclass(frozen=True)
@@ -42,7 +42,7 @@ class MatchResult:
     counts: dict[str, int]
     compatibility: Compatibility = field(repr=False)
     warnings: tuple[str, ...] = ()
-    backend: str = "pulp"  # pulp | arrays: how the stages were handed to the solver
+    backend: str = "pulp"  # pulp | arrays | flow: how the stages were solved
 
     def summary(self) -> dict[str, object]:
         """A JSON-ready digest: solver, status, timings per stage, counts, unmet need."""
@@ -134,7 +134,7 @@ def match_inputs(inputs: MatchInputs, *, validation_seconds: float = 0.0) -> Mat
     backend, backend_warning = choose_backend(
         settings.backend, len(compatibility.person), inputs.has_side_constraints, settings.solver
     )
-    solver = "highs" if backend == ARRAYS else settings.solver
+    solver = {ARRAYS: "highs", FLOW: FLOW}.get(backend, settings.solver)
     warnings = inputs.warnings + ((backend_warning,) if backend_warning else ())
     solution = run_stages(
         StageInputs(

@@ -16,24 +16,10 @@ import numpy as np
 import pandas as pd
 import pulp
 
+from optimiser.graph import Graph, group_edges
 from optimiser.pure import PureProblem
 
-
-@dataclass(frozen=True)
-class Graph:
-    """The possible pairs of a match run and what the constraint families read about them."""
-
-    person: np.ndarray  # edge -> position in people
-    vacancy: np.ndarray  # edge -> position in vacancies
-    person_ids: np.ndarray
-    vacancy_ids: np.ndarray
-    capacity: np.ndarray  # per vacancy
-    provision_ids: np.ndarray  # per vacancy
-    lots: np.ndarray  # per vacancy
-    risk_flags: pd.Series  # per person: tuple of flags
-    together_group: pd.Series  # per person: group name or None
-    mix_limits: pd.DataFrame
-    lot_limits: pd.DataFrame
+__all__ = ["Graph", "StageModel"]
 
 
 @dataclass
@@ -177,28 +163,27 @@ def define_lot_limit_constraints(model: StageModel, graph: Graph) -> None:
 
 def define_together_constraints(model: StageModel, graph: Graph) -> None:
     """Members of a group (siblings, a couple) go to the same provision, or none of them moves."""
-    groups = graph.together_group
-    if groups.isna().all():
-        return
     person = graph.person[model.edges]
     provision = graph.provision_ids[graph.vacancy[model.edges]]
-    for group in sorted(groups.dropna().unique()):
-        members = np.flatnonzero(groups.to_numpy() == group)
-        in_group = np.isin(person, members)
-        for provision_id in sorted(set(provision[in_group])):
-            here = in_group & (provision == provision_id)
+    position_of = np.full(len(graph.person), -1, dtype=np.int64)
+    position_of[model.edges] = np.arange(len(model.edges))
+    for group, members, edges_of_group in group_edges(graph):
+        mine = position_of[edges_of_group]
+        mine = mine[mine >= 0]  # the group's pairs in this model, as positions
+        for provision_id in sorted(set(provision[mine])):
+            here = mine[provision[mine] == provision_id]
             for k, (a, b) in enumerate(zip(members[:-1], members[1:], strict=True)):
-                pos_a = np.flatnonzero(here & (person == a))
-                pos_b = np.flatnonzero(here & (person == b))
+                pos_a = here[person[here] == a]
+                pos_b = here[person[here] == b]
                 expression = _expression(model.variables, pos_a) - _expression(
                     model.variables, pos_b
                 )
                 index = f"{group}__{provision_id}__{k}"
                 _add(model, "together", index, expression, pulp.LpConstraintEQ, 0)
         # A member with no vacancy at all keeps the others unplaced too.
-        covered = set(person[in_group])
-        if any(m not in covered for m in members):
-            for k in np.flatnonzero(in_group).tolist():
+        covered = set(person[mine].tolist())
+        if any(m not in covered for m in members.tolist()):
+            for k in mine.tolist():
                 model.variables[k].upBound = 0
 
 

@@ -27,18 +27,18 @@ looks at one young person and one vacancy at a time.
 from __future__ import annotations
 
 import datetime as dt
-import functools
 import time
 from dataclasses import replace
 
 import numpy as np
 import pandas as pd
 
+from optimiser.graph import Graph
 from optimiser.inputs import MatchInputs, MatchSettings, prepare_inputs
-from optimiser.model import Graph
 from optimiser.needs import assess_needs
 from optimiser.rules import assess_pairs, build_area_index, vacancy_dates
-from optimiser.stages import ARRAYS, PULP, StageInputs, run_stages
+from optimiser.solve import quiet_highs_banner
+from optimiser.stages import ARRAYS, FLOW, StageInputs, run_stages
 from optimiser.vocabulary import PLACEMENT_TYPE_LABELS
 
 # The rules that make two vacancies "the same kind of place" for a young person.
@@ -149,7 +149,7 @@ def _solve_first_stages(
             side_constraints=side,
             solver="highs",  # in the process: no file round trip per kind of place
             time_limit=time_limit,
-            backend=PULP if side else ARRAYS,
+            backend=ARRAYS if side else FLOW,  # side: HiGHS MIP steps on arrays
             stop_after=stop_after,
         )
     )
@@ -215,31 +215,6 @@ def _from_proposals(
     return moved_out, met, chosen & moved_out[person], chosen & (moved_out | met)[person]
 
 
-@functools.cache
-def _quiet_highs_banner() -> None:
-    """HiGHS prints its banner on standard output when the first solver of a process is made,
-    before any option can turn output off; the value of one more place uses HiGHS even when
-    the run used CBC, so the banner would land in the middle of a command's output. Make the
-    first one here with standard output pointed at the null device (once per process)."""
-    import os
-    import sys
-
-    import highspy
-
-    try:
-        sys.stdout.flush()
-        saved, null = os.dup(1), os.open(os.devnull, os.O_WRONLY)
-    except OSError:
-        return
-    try:
-        os.dup2(null, 1)
-        highspy.Highs()
-    finally:
-        os.dup2(saved, 1)
-        os.close(saved)
-        os.close(null)
-
-
 class PlaceValueError(RuntimeError):
     """The re-solves did not finish: no figure is better than a wrong one."""
 
@@ -259,7 +234,8 @@ def place_values_inputs(
     first stages' pairs (stage c keeps those young people on such pairs).
     """
     started = time.perf_counter()
-    _quiet_highs_banner()
+    if inputs.has_side_constraints:  # only the side-constraint re-solves use HiGHS
+        quiet_highs_banner()
     limit = time_limit_seconds or inputs.settings.time_limit_seconds
     original = inputs.vacancies
     representatives = profile_representatives(original)

@@ -12,13 +12,17 @@ solved again as a MIP, and the outcome says so.
 
 from __future__ import annotations
 
+import functools
 import time
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 import numpy as np
-import pulp
 
-from optimiser.model import StageModel
+if TYPE_CHECKING:
+    import pulp
+
+    from optimiser.model import StageModel
 
 OPTIMAL = "optimal"
 TIME_LIMIT = "time_limit"
@@ -51,6 +55,8 @@ def make_solver(name: str, *, mip: bool, time_limit: float) -> pulp.LpSolver:
     One thread keeps runs reproducible. HiGHS's MIP presolve stalls on large matchings
     (reference/matching.md B3), so it is turned off when a MIP is needed.
     """
+    import pulp
+
     limit = max(1.0, float(time_limit))
     if name == "cbc":
         solver_class = getattr(pulp, "PULP_CBC_CMD", None) or pulp.COIN_CMD
@@ -74,6 +80,8 @@ def _gap(model: StageModel, solver: str) -> float | None:
 
 
 def _solve_once(model: StageModel, solver: str, *, mip: bool, time_limit: float) -> SolveOutcome:
+    import pulp
+
     started = time.perf_counter()
     model.prob.solve(make_solver(solver, mip=mip, time_limit=time_limit))
     seconds = time.perf_counter() - started
@@ -149,3 +157,29 @@ def solve_stage(model: StageModel, solver: str, *, as_lp: bool, time_limit: floa
             solver,
         )
     return outcome
+
+
+@functools.cache
+def quiet_highs_banner() -> None:
+    """HiGHS prints its banner on standard output when the first solver of a process is made,
+    before any option can turn output off; the array paths and the value of one more place use
+    HiGHS even when the run used CBC, so the banner would land in the middle of a command's
+    output. Make the first one with standard output pointed at the null device (once per
+    process)."""
+    import os
+    import sys
+
+    import highspy
+
+    try:
+        sys.stdout.flush()
+        saved, null = os.dup(1), os.open(os.devnull, os.O_WRONLY)
+    except OSError:
+        return
+    try:
+        os.dup2(null, 1)
+        highspy.Highs()
+    finally:
+        os.dup2(saved, 1)
+        os.close(saved)
+        os.close(null)

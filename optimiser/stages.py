@@ -24,21 +24,14 @@ those; other adults), then the rank-weighted urgency within the tiers.
 from __future__ import annotations
 
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
+from typing import TYPE_CHECKING
 
 import numpy as np
-import pulp
 
 from optimiser.arrays import solve_arrays
-from optimiser.model import (
-    Graph,
-    StageModel,
-    add_floor,
-    build_pure_model,
-    build_stage_model,
-    make_edge_variables,
-    set_objective,
-)
+from optimiser.flow import solve_flow
+from optimiser.graph import Graph
 from optimiser.pure import PureProblem, optimal_face, stage_problem, tie_break_problem
 from optimiser.solve import (
     INFEASIBLE,
@@ -49,39 +42,45 @@ from optimiser.solve import (
     solve_stage,
 )
 
+if TYPE_CHECKING:
+    import pulp
+
+    from optimiser.model import StageModel
+
 SEVERITY = {OPTIMAL: 0, TIME_LIMIT: 1, NO_SOLUTION: 2, INFEASIBLE: 3}
 PULP = "pulp"
 ARRAYS = "arrays"
+FLOW = "flow"
 AUTO = "auto"
-BACKENDS = (AUTO, PULP, ARRAYS)
-# With backend "auto", a pure run (no side constraints) with at least this many possible pairs
-# takes the array path (HiGHS); smaller runs, and every run with side constraints, use PuLP
-# with the chosen solver. At 100,000 pairs PuLP builds a stage in about 0.5 s; above that its
-# per-pair objects and CBC's file round trip dominate the run (docs/performance.md).
+BACKENDS = (AUTO, PULP, ARRAYS, FLOW)
+# The array path (HiGHS on sparse arrays) was the automatic choice from this many pairs before
+# the flow path; it stays selectable (backend="arrays") and is what place values re-solve on.
 ARRAY_PATH_MIN_PAIRS = 100_000
 
 
 def choose_backend(
     backend: str, pairs: int, side_constraints: bool, solver: str = "cbc"
 ) -> tuple[str, str | None]:
-    """The backend a run uses, and a note when it is not what was asked for."""
+    """The backend a run uses, and a note when it is not what was asked for.
+
+    With "auto", every pure run (no side constraints) takes the flow path: it is exact, it
+    gives the same stage values and proposals as PuLP (tests/optimiser/test_matching_flow.py)
+    and it is the fastest at every size (docs/performance.md). A run with side constraints
+    takes HiGHS on arrays (`optimiser.side`: bounded, warm-started MIP steps); "pulp" keeps
+    the PuLP reference model for either. The run's `backend` and `solver` name the path;
+    `pairs` is kept for callers that report it.
+    """
+    del pairs, solver
     if side_constraints:
-        if backend == ARRAYS:
-            return PULP, (
-                "backend 'arrays' solves the pure matching only; the side constraints (mix"
-                " limits, lot limits, together groups) were solved with PuLP"
+        if backend == FLOW:
+            return ARRAYS, (
+                "backend 'flow' solves the pure matching only; the side constraints (mix"
+                " limits, lot limits, together groups) were solved by HiGHS on arrays"
             )
-        return PULP, None
-    if backend == AUTO and pairs >= ARRAY_PATH_MIN_PAIRS:
-        note = None
-        if solver != "highs":
-            note = (
-                f"{pairs:,} possible pairs: the pure matching was solved by HiGHS on the array"
-                f" path (backend 'auto', from {ARRAY_PATH_MIN_PAIRS:,} pairs), not {solver};"
-                " pass backend='pulp' to force it"
-            )
-        return ARRAYS, note
-    return (PULP if backend == AUTO else backend), None
+        return (ARRAYS if backend == AUTO else backend), None
+    if backend == AUTO:
+        return FLOW, None
+    return backend, None
 
 
 @dataclass(frozen=True)
@@ -99,8 +98,8 @@ class StageRecord:
     solve_seconds: float
     gap: float | None
     fractional_in_lp: int
-    backend: str = PULP  # pulp | arrays
-    solver: str = ""  # the solver that ran: cbc | highs
+    backend: str = PULP  # pulp | arrays | flow
+    solver: str = ""  # the solver that ran: cbc | highs | flow
     tie_break: str = ""  # stage c: unique | hash | skipped (why)
     tie_break_variables: int = 0
     tie_break_seconds: float = 0.0
@@ -120,7 +119,7 @@ class StageInputs:
     side_constraints: bool
     solver: str
     time_limit: float
-    backend: str = PULP  # resolved: pulp | arrays (arrays only for the pure matching)
+    backend: str = PULP  # resolved: pulp | arrays | flow (arrays and flow: pure matching only)
     # the last stage to solve: "c" for a match run; "b" when only the first two stages'
     # sets matter (optimiser.place_values re-solves them once per kind of vacancy)
     stop_after: str = "c"
@@ -184,8 +183,148 @@ def _placed_people(graph: Graph, edges: np.ndarray, values: np.ndarray, people: 
 def run_stages(s: StageInputs) -> StagedSolution:
     """Solve the stages in order and return the proposals of the last stage that has a solution."""
     if s.side_constraints:
+        if s.backend == ARRAYS:
+            return _run_side_arrays(s)
         return _run_with_floors(s)
     return _run_pure(s)
+
+
+def _side_steps(s: StageInputs) -> list[tuple[str, str, np.ndarray]]:
+    """The lexicographic steps of a run with side constraints, as per-edge weights."""
+    p = s.graph.person
+    unsuitable = s.urgency_rank >= 0
+    imminent = s.deadline_rank >= 0
+    steps: list[tuple[str, str, np.ndarray]] = [
+        ("a", "number moved out of unsuitable accommodation", unsuitable[p].astype(float))
+    ]
+    for tier in range(3):
+        in_tiers = unsuitable[p] & (s.tier[p] <= tier) & (s.tier[p] >= 0)
+        steps.append(("a", f"number moved out from urgency tiers 0-{tier}", in_tiers * 1.0))
+    steps.append(("a", "urgency order within the tiers", _rank_weights(s.urgency_rank)[p]))
+    on_time = (imminent[p] & s.on_time).astype(float)
+    steps.append(("b", "number of imminent needs met on time", on_time))
+    steps.append(("b", "earliest deadline first", on_time * _rank_weights(s.deadline_rank)[p]))
+    steps.append(("c", "best fit for everyone needing a move", s.score.astype(float)))
+    return steps
+
+
+def _run_side_arrays(s: StageInputs) -> StagedSolution:
+    """The side-constrained steps in HiGHS on arrays, warm-started, inside the run's clock.
+
+    See `optimiser.side`: the flow solution without side constraints, repaired, is the first
+    incumbent and the answer of last resort; every later step starts from the one before.
+    """
+    from optimiser.side import SideModel, augment, repair, side_rows
+
+    graph = s.graph
+    people = len(graph.person_ids)
+    clock = _Clock(s.time_limit)
+    started = time.perf_counter()
+    rows = side_rows(graph)
+    pure = _run_pure(replace(s, side_constraints=False, backend=FLOW))
+    incumbent = repair(graph, rows, pure.chosen.copy())
+    model = SideModel(graph, rows)
+    built = time.perf_counter() - started
+    p = graph.person
+    unsuitable = s.urgency_rank >= 0
+    imminent = s.deadline_rank >= 0
+    records: list[StageRecord] = []
+    status = OPTIMAL
+    chosen = incumbent if incumbent is not None else np.zeros(len(p), dtype=bool)
+    last_weights: np.ndarray | None = None
+    steps = _side_steps(s)
+    for k, (stage, text, weights) in enumerate(steps):
+        if stage > s.stop_after:
+            break
+        if stage != "c" and not weights.any():
+            continue
+        if last_weights is not None and np.array_equal(weights, last_weights):
+            continue
+        start = chosen if (incumbent is not None or records) else None
+        # the repaired flow solution may be the better start for a later step (fit, deadlines)
+        candidates = [incumbent]
+        if start is not None and weights.min() >= 0:
+            candidates.append(augment(graph, rows, start, weights))
+        for candidate in candidates:
+            if (
+                candidate is not None
+                and (start is None or weights[candidate].sum() > weights[start].sum())
+                and model.keeps_floors(candidate)
+            ):
+                start = candidate
+        if clock.remaining() <= 0.5:
+            outcome = None
+        else:
+            outcome = model.solve(weights, start, clock.remaining())
+        if outcome is None or (outcome.values is None and outcome.status == NO_SOLUTION):
+            # out of time: keep the best solution known (the last step's, or the repaired flow
+            # solution) and say how far it may be from this step's optimum
+            if start is None:
+                status = max(status, NO_SOLUTION, key=SEVERITY.__getitem__)
+                records.append(_side_record(stage, text, None, NO_SOLUTION, None, model, built))
+                chosen = np.zeros(len(p), dtype=bool)
+                break
+            value = float(weights[chosen].sum())
+            bound = float(weights[pure.chosen].sum()) if stage == "a" and k == 0 else None
+            gap = None if bound is None else (bound - value) / max(abs(bound), 1.0)
+            records.append(_side_record(stage, text, value, TIME_LIMIT, gap, model, built))
+            status = max(status, TIME_LIMIT, key=SEVERITY.__getitem__)
+            break
+        records.append(
+            _side_record(
+                stage,
+                text,
+                outcome.objective,
+                outcome.status,
+                outcome.gap,
+                model,
+                built if not records else 0.0,
+                outcome.seconds,
+            )
+        )
+        status = max(status, outcome.status, key=SEVERITY.__getitem__)
+        if outcome.values is None:  # infeasible
+            chosen = np.zeros(len(p), dtype=bool)
+            break
+        chosen = outcome.values > 0.5
+        if outcome.status != OPTIMAL:
+            break
+        if stage != "c":
+            model.add_floor(weights, float(weights[chosen].sum()) - 0.5)
+        last_weights = weights
+    placed = np.zeros(people, dtype=bool)
+    placed[p[chosen]] = True
+    moved_out = placed & unsuitable
+    deadline_met = np.zeros(people, dtype=bool)
+    deadline_met[p[chosen & (s.on_time & imminent[p])]] = True
+    return StagedSolution(chosen, tuple(records), status, moved_out, deadline_met)
+
+
+def _side_record(
+    stage: str,
+    text: str,
+    value: float | None,
+    status: str,
+    gap: float | None,
+    model,
+    built: float,
+    seconds: float = 0.0,
+) -> StageRecord:
+    return StageRecord(
+        stage=stage,
+        objective=text,
+        value=value,
+        status=status,
+        model="mip",
+        variables=model.n,
+        constraints=model.rows,
+        build_seconds=built,
+        solve_seconds=seconds,
+        gap=gap,
+        fractional_in_lp=0,
+        backend=ARRAYS,
+        solver="highs",
+    )
 
 
 def _run_pure(s: StageInputs) -> StagedSolution:
@@ -203,15 +342,25 @@ def _run_pure(s: StageInputs) -> StagedSolution:
     status = OPTIMAL
     shared: list[pulp.LpVariable] | None = None
     variables_seconds = 0.0
-    if s.backend == PULP:
+    if s.backend == PULP:  # PuLP is imported only by the path that uses it
+        import pulp
+
+        from optimiser.model import make_edge_variables
+
         started = time.perf_counter()
         shared = make_edge_variables(pulp.LpProblem("edges", pulp.LpMaximize), edges_count)
         variables_seconds = time.perf_counter() - started
 
-    def solve(problem: PureProblem) -> tuple[SolveOutcome, float, int]:
-        """Build and solve one pure problem on the run's backend: outcome, build s, rows."""
+    def solve(problem: PureProblem, duals: bool = False) -> tuple[SolveOutcome, float, int]:
+        """Build and solve one pure problem on the run's backend: outcome, build s, rows.
+
+        `duals` asks the flow path for row duals (the LP paths always return them)."""
+        if s.backend == FLOW:
+            return solve_flow(problem, time_limit=clock.remaining(), duals=duals)
         if s.backend == ARRAYS:
             return solve_arrays(problem, time_limit=clock.remaining())
+        from optimiser.model import build_pure_model
+
         started = time.perf_counter()
         model = build_pure_model(problem, graph, shared)
         built = time.perf_counter() - started
@@ -259,7 +408,7 @@ def _run_pure(s: StageInputs) -> StagedSolution:
             weights,
             must,
         )
-        outcome, built, rows = solve(problem)
+        outcome, built, rows = solve(problem, duals=stage == "c")
         if not records:
             built += variables_seconds  # the shared variables count once, in the first stage
         values = outcome.values
@@ -278,7 +427,7 @@ def _run_pure(s: StageInputs) -> StagedSolution:
                 objective=text,
                 value=value,
                 status=outcome.status,
-                model="lp" if outcome.as_lp else "mip",
+                model=("flow" if s.backend == FLOW else "lp") if outcome.as_lp else "mip",
                 variables=problem.size,
                 constraints=rows,
                 build_seconds=built,
@@ -342,6 +491,8 @@ def _tie_break(problem: PureProblem, outcome: SolveOutcome, graph: Graph, solve)
 
 
 def _run_with_floors(s: StageInputs) -> StagedSolution:
+    from optimiser.model import add_floor, build_stage_model, set_objective
+
     graph = s.graph
     people = len(graph.person_ids)
     clock = _Clock(s.time_limit)

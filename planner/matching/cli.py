@@ -360,11 +360,12 @@ class Solver(StrEnum):
 
 
 class Backend(StrEnum):
-    """How stages reach the solver: see docs/optimiser.md ("Two paths")."""
+    """How stages reach the solver: see docs/optimiser.md ("Paths")."""
 
     auto = "auto"
     pulp = "pulp"
     arrays = "arrays"
+    flow = "flow"
 
 
 def match_command(
@@ -380,8 +381,26 @@ def match_command(
     backend: Backend = typer.Option(
         Backend.auto,
         "--backend",
-        help="auto (arrays and HiGHS for large pure runs), pulp (the chosen solver through "
-        "PuLP) or arrays.",
+        help="auto (the flow path without side constraints, HiGHS on arrays with them), "
+        "pulp (the reference model, the chosen solver through PuLP), arrays or flow.",
+    ),
+    mix_limits: Path = typer.Option(
+        None,
+        "--mix-limits",
+        help="Optional side constraints: at most N young people with a risk flag per provision "
+        "(.csv or .xlsx: provision_id, risk_flag, max_young_people).",
+    ),
+    lot_limits: Path = typer.Option(
+        None,
+        "--lot-limits",
+        help="Optional side constraints: proposals per lot (.csv or .xlsx: lot, "
+        "min_young_people, max_young_people).",
+    ),
+    max_travel: float = typer.Option(
+        None,
+        "--max-travel-minutes",
+        min=1,
+        help="Optional hard limit on the travel time to education, work and network areas.",
     ),
     place_values: bool = typer.Option(
         True,
@@ -409,9 +428,17 @@ def match_command(
         time_limit_seconds=time_limit,
         backend=backend.value,
         alternatives=alternatives,
+        max_travel_minutes=max_travel,
     )
     try:
-        inputs = read_match_inputs(people, vacancies, settings, travel_times_path=travel_times)
+        inputs = read_match_inputs(
+            people,
+            vacancies,
+            settings,
+            travel_times_path=travel_times,
+            mix_limits_path=mix_limits,
+            lot_limits_path=lot_limits,
+        )
     except MatchFileError as error:
         typer.echo(f"Nothing written: {len(error.problems)} problem(s) in the input.", err=True)
         for problem in error.problems:
@@ -442,7 +469,10 @@ def match_command(
                 "people": str(people),
                 "vacancies": str(vacancies),
                 "travel_times": None if travel_times is None else str(travel_times),
+                "mix_limits": None if mix_limits is None else str(mix_limits),
+                "lot_limits": None if lot_limits is None else str(lot_limits),
             },
+            "max_travel_minutes": max_travel,
         },
     )
     counts = result.counts

@@ -108,15 +108,22 @@ def read_match_inputs(
     settings: MatchSettings,
     *,
     travel_times_path: Path | None = None,
+    mix_limits_path: Path | None = None,
+    lot_limits_path: Path | None = None,
 ) -> MatchInputs:
-    """Read and validate the templates; raise `MatchFileError` naming every bad cell by line."""
+    """Read and validate the templates; raise `MatchFileError` naming every bad cell by line.
+
+    The side constraints are optional files of their own (docs/matching-template.md, "Side
+    constraints"): mix limits per provision and risk flag, and lot minimums and maximums.
+    Together groups are the people template's `together_group` column."""
     problems: list[FileProblem] = []
     tables: dict[str, pd.DataFrame | None] = {}
-    for table, path in (
-        ("people", people_path),
-        ("vacancies", vacancies_path),
-        ("travel_times", travel_times_path),
-    ):
+    optional = {
+        "travel_times": travel_times_path,
+        "mix_limits": mix_limits_path,
+        "lot_limits": lot_limits_path,
+    }
+    for table, path in (("people", people_path), ("vacancies", vacancies_path), *optional.items()):
         if path is None:
             tables[table] = None
             continue
@@ -127,14 +134,15 @@ def read_match_inputs(
     if problems:
         raise MatchFileError(problems)
     files = {"people": people_path.name, "vacancies": vacancies_path.name}
-    if travel_times_path is not None:
-        files["travel_times"] = travel_times_path.name
+    files.update({table: path.name for table, path in optional.items() if path is not None})
     try:
         return _prepare(
             tables["people"],
             tables["vacancies"],
             settings,
             travel_times=tables["travel_times"],
+            mix_limits=tables["mix_limits"],
+            lot_limits=tables["lot_limits"],
         )
     except InputError as error:
         raise MatchFileError(_file_problem(p, files) for p in error.problems) from error

@@ -50,7 +50,7 @@ def test_the_example_files_give_proposals_with_reasons(app, tmp_path):
     assert set(pd.read_csv(out / "alternatives.csv")["kind"]) == {"vacancy", "young_person"}
     summary = json.loads((out / "summary.json").read_text())
     assert summary["status"] == "optimal"
-    assert summary["solver"] == "cbc"
+    assert summary["solver"] == "highs" and summary["backend"] == "arrays"  # side constraints
     assert summary["counts"]["moved_out_of_unsuitable"] == 9
     # The example has a together group (two sisters), so every stage is a MIP.
     assert {s["stage"] for s in summary["stages"]} == {"a", "b", "c"}
@@ -185,3 +185,25 @@ def test_no_alternatives_is_said_not_silent(app, tmp_path):
     summary = json.loads((tmp_path / "run" / "summary.json").read_text())
     assert "--no-alternatives" in summary["alternatives"]
     assert any("alternatives were not worked out" in w for w in summary["warnings"])
+
+
+def test_side_constraint_files_bind_and_a_bad_one_is_refused_by_line(app, tmp_path):
+    lots = tmp_path / "lot_limits.csv"
+    lots.write_text("lot,min_young_people,max_young_people\ncare_leavers,0,0\n")
+    mix = tmp_path / "mix_limits.csv"
+    mix.write_text("provision_id,risk_flag,max_young_people\nSA-WEY-01,arson,0\n")
+    out = tmp_path / "run"
+    args = [*example_args(out), "--lot-limits", str(lots), "--mix-limits", str(mix)]
+    result = invoke(app, *args, "--max-travel-minutes", "60")
+    assert result.exit_code == 0, result.output
+    proposals = pd.read_csv(out / "proposals.csv")
+    vacancies = pd.read_csv(EXAMPLES / "vacancies.csv").set_index("vacancy_id")
+    assert not (vacancies.loc[proposals["vacancy_id"], "cohort"] == "care_leavers").any()
+    summary = json.loads((out / "summary.json").read_text())
+    assert summary["inputs"]["lot_limits"] == str(lots) and summary["max_travel_minutes"] == 60
+
+    lots.write_text("lot,min_young_people,max_young_people\ncare_leavers,0,many\n")
+    result = invoke(app, *example_args(tmp_path / "bad"), "--lot-limits", str(lots))
+    assert result.exit_code == 2
+    assert "lot_limits.csv line 2" in result.output and "max_young_people" in result.output
+    assert not (tmp_path / "bad").exists()

@@ -1,4 +1,4 @@
-"""The array path (highspy arrays) and the PuLP path (CBC or HiGHS) give the same answer.
+"""The flow path, the array path (highspy arrays) and the PuLP path (CBC or HiGHS) agree.
 
 Stages (a) and (b) have a unique set of young people placed (the matroid argument in
 `optimiser.stages`), so their objectives must agree. Stage (c) usually has many optima,
@@ -20,9 +20,10 @@ from matching_builders import AS_OF, person, run, vacancy
 from optimiser import MatchSettings
 from optimiser.arrays import _highs, build_arrays, solve_arrays
 from optimiser.pure import PureProblem, optimal_face, stage_problem, tie_break_weights
-from optimiser.stages import ARRAY_PATH_MIN_PAIRS, choose_backend
+from optimiser.stages import choose_backend
 
-PATHS = (("cbc", "pulp"), ("highs", "pulp"), ("highs", "arrays"))
+# (solver, backend); the flow path ignores the solver and names itself
+PATHS = (("cbc", "pulp"), ("highs", "pulp"), ("highs", "arrays"), ("cbc", "flow"))
 AREAS = ["Weymouth", "Portland", "Dorchester"]
 LEVELS = ["none", "low", "medium", "high"]
 
@@ -144,31 +145,39 @@ def test_equal_places_are_broken_by_the_hash_the_same_way_on_every_path_and_orde
         pd.testing.assert_frame_equal(result.proposals, results[0].proposals)
 
 
-def test_a_unique_optimum_needs_no_tie_break():
-    result = run([person("YP1", preferred_areas="Portland")], [vacancy("V1", area="Portland")])
+@pytest.mark.parametrize("solver", ["cbc", "highs"])
+def test_a_unique_optimum_needs_no_tie_break(solver):
+    # The LP paths' basic duals prove this optimum unique. The flow path's duals (shortest
+    # paths, optimal but not strictly complementary) may leave it to a one-pair tie-break.
+    result = run(
+        [person("YP1", preferred_areas="Portland")],
+        [vacancy("V1", area="Portland")],
+        solver=solver,
+        backend="pulp",
+    )
     assert result.stages.set_index("stage").loc["c", "tie_break"] == "unique"
 
 
-def test_the_auto_backend_chooses_by_size_and_keeps_pulp_for_side_constraints():
-    assert choose_backend("auto", ARRAY_PATH_MIN_PAIRS - 1, False) == ("pulp", None)
-    backend, note = choose_backend("auto", ARRAY_PATH_MIN_PAIRS, False, "cbc")
-    assert backend == "arrays" and "HiGHS" in note
-    assert choose_backend("auto", ARRAY_PATH_MIN_PAIRS, False, "highs") == ("arrays", None)
+def test_the_auto_backend_takes_the_flow_path_for_pure_runs_and_arrays_for_side_constraints():
+    assert choose_backend("auto", 10, False) == ("flow", None)
+    assert choose_backend("auto", 10**7, False, "highs") == ("flow", None)
     assert choose_backend("pulp", 10**7, False) == ("pulp", None)
     assert choose_backend("arrays", 10, False) == ("arrays", None)
-    assert choose_backend("auto", 10**7, True) == ("pulp", None)
-    backend, note = choose_backend("arrays", 10, True)
-    assert backend == "pulp" and "side constraints" in note
+    assert choose_backend("auto", 10**7, True) == ("arrays", None)
+    assert choose_backend("arrays", 10, True) == ("arrays", None)
+    assert choose_backend("pulp", 10, True) == ("pulp", None)  # the reference model
+    backend, note = choose_backend("flow", 10, True)
+    assert backend == "arrays" and "side constraints" in note
     with pytest.raises(ValueError, match="backend"):
-        MatchSettings(as_of=AS_OF, backend="flow")
+        MatchSettings(as_of=AS_OF, backend="network")
 
 
-def test_arrays_asked_for_with_side_constraints_run_on_pulp_and_say_so():
+def test_flow_asked_for_with_side_constraints_runs_the_mip_on_arrays_and_says_so():
     people = [person("YP1", risk_flags="arson"), person("YP2", risk_flags="arson")]
     places = [vacancy("V1", provision_id="P1"), vacancy("V2", provision_id="P1")]
     mix = pd.DataFrame([{"provision_id": "P1", "risk_flag": "arson", "max_young_people": 1}])
-    result = run(people, places, backend="arrays", mix_limits=mix)
-    assert result.backend == "pulp" and len(result.proposals) == 1
+    result = run(people, places, backend="flow", mix_limits=mix)
+    assert result.backend == "arrays" and len(result.proposals) == 1
     assert any("side constraints" in w for w in result.warnings)
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import pandas as pd
+import pytest
 from matching_builders import pairs, person, run, vacancy
 
 
@@ -88,3 +89,49 @@ def test_urgency_still_comes_first_with_side_constraints():
     result = run([adult, teen, *pair], [vacancy("V1", provision_id="H1")], mix_limits=limits)
     assert pairs(result) == {("YP1", "V1")}
     assert result.stages.iloc[0]["stage"] == "a"
+
+
+def _side_instance(seed: int):
+    import numpy as np
+
+    rng = np.random.default_rng(seed)
+    areas = ["Weymouth", "Portland"]
+    people = [
+        person(
+            f"YP{k:02d}",
+            current_accommodation=str(rng.choice(["bed_and_breakfast", "supported_lodgings"])),
+            unsuitable_since=f"2024-0{int(rng.integers(1, 4))}-01",
+            suitable=bool(rng.random() < 0.5),
+            needed_by="2024-05-20" if rng.random() < 0.3 else None,
+            risk_flags="arson" if rng.random() < 0.4 else "",
+            preferred_areas=str(rng.choice(areas)),
+            together_group="G1" if k in (0, 1) and seed % 2 else None,
+        )
+        for k in range(int(rng.integers(4, 12)))
+    ]
+    places = [
+        vacancy(
+            f"V{k:02d}",
+            provision_id=f"P{k // 2}",
+            area=str(rng.choice(areas)),
+            capacity=int(rng.integers(1, 3)),
+            lot=str(rng.choice(["lot_1", "lot_2"])),
+            weekly_cost=int(rng.choice([200, 300])),
+        )
+        for k in range(int(rng.integers(2, 7)))
+    ]
+    mix = pd.DataFrame([{"provision_id": "P0", "risk_flag": "arson", "max_young_people": 1}])
+    lots = pd.DataFrame([{"lot": "lot_2", "min_young_people": 0, "max_young_people": 1}])
+    return people, places, mix, lots
+
+
+@pytest.mark.parametrize("seed", range(6))
+def test_the_array_mip_steps_equal_the_pulp_reference_on_random_instances(seed):
+    people, places, mix, lots = _side_instance(seed)
+    fast = run(people, places, mix_limits=mix, lot_limits=lots)
+    reference = run(people, places, mix_limits=mix, lot_limits=lots, backend="pulp")
+    assert fast.backend == "arrays" and reference.backend == "pulp"
+    assert fast.status == reference.status == "optimal"
+    assert list(fast.stages["value"]) == list(reference.stages["value"])
+    again = run(people, places, mix_limits=mix, lot_limits=lots)
+    pd.testing.assert_frame_equal(fast.proposals, again.proposals)  # deterministic

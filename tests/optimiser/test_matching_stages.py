@@ -130,7 +130,7 @@ def test_best_fit_chooses_the_assignment_with_the_highest_total_score():
     assert pairs(result) == {("YP1", "V2"), ("YP2", "V1")}
     stage_c = result.stages.set_index("stage").loc["c"]
     assert stage_c["value"] == result.proposals["score"].sum()
-    assert stage_c["status"] == "optimal" and stage_c["model"] == "lp"
+    assert stage_c["status"] == "optimal" and stage_c["model"] == "flow"  # exact, no LP
 
 
 def test_score_components_add_up_and_the_sentence_names_them():
