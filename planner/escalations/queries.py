@@ -12,6 +12,7 @@ from sqlmodel import Session, col, select
 from planner.core import clock
 from planner.core.errors import NotFound
 from planner.domain import PlacementType, age_on
+from planner.domain.stays import current_on
 from planner.escalations.rules import (
     LEVELS,
     closure_words,
@@ -61,7 +62,12 @@ class QueueItem:
 
 
 def queue(session: Session, *, today: date | None = None) -> list[QueueItem]:
-    """Every open escalation, most urgent first (level, then days there)."""
+    """Every open escalation, most urgent first (level, then days there).
+
+    Only escalations whose unsuitable stay is still current on ``day``: a move accepted for
+    a later day keeps the young person here until that day and takes them off on it, even
+    before the morning sweep has closed the escalation (the one rule of
+    :func:`planner.domain.stays.current_on`)."""
     day = today or clock.today()
     advisers = dict(session.exec(select(User.id, User.username)).all())
     items = []
@@ -70,6 +76,7 @@ def queue(session: Session, *, today: date | None = None) -> list[QueueItem]:
         .where(Escalation.closed_on.is_(None))  # type: ignore[union-attr]
         .join(Stay, Stay.id == Escalation.stay_id)  # type: ignore[arg-type]
         .join(YoungPerson, YoungPerson.id == Escalation.young_person_id)  # type: ignore[arg-type]
+        .where(current_on(Stay, day))
     )
     for esc, stay, person in rows:
         age = age_on(person.date_of_birth, day)

@@ -37,9 +37,10 @@ from planner.core import clock
 from planner.core.errors import NotFound
 from planner.domain import Cohort, PlacementType
 from planner.domain.permissions import RecordScope, record_scope
+from planner.domain.stays import planned_on
 from planner.domain.text import day_words
 from planner.matching.rules import fit_words, no_place_words, rule_words, would_fit_words
-from planner.models import Place, Provision, User, Vacancy, YoungPerson
+from planner.models import Place, Provision, Stay, User, Vacancy, YoungPerson
 from planner.young_people.scope import scope_condition
 
 TOP_PLACES = 5
@@ -520,6 +521,28 @@ def _best_from(
     )
 
 
+def _planned_move_words(session: Session, references: list[str], day: date) -> dict[str, str]:
+    """The words "move planned for 7 December 2026 to Harbour View, Flat 2" for each of
+    ``references`` with a move accepted for a later day: they stay on the queue until that
+    day, and the queue says why no other place is offered."""
+    rows = session.exec(
+        select(YoungPerson.reference, Stay, Provision.name, Place.label)
+        .join(Stay, col(Stay.young_person_id) == YoungPerson.id)
+        .outerjoin(Place, col(Place.id) == Stay.place_id)
+        .outerjoin(Provision, col(Provision.id) == Place.provision_id)
+        .where(planned_on(Stay, day), col(YoungPerson.reference).in_(references))
+    )
+    words = {}
+    for reference, stay, provision, label in rows:
+        where = (
+            f"{provision}, {label}"
+            if provision
+            else PlacementType(stay.placement_type).label.lower()
+        )
+        words[reference] = f"move planned for {day_words(stay.start_date)} to {where}"
+    return words
+
+
 def queue_best(session: Session, references: list[str]) -> dict[str, QueueBest]:
     """Each young person's best place now for the escalation queue, in one batch (one set
     of frames, one call to the rules and one to the fit for the whole queue).
@@ -531,13 +554,17 @@ def queue_best(session: Session, references: list[str]) -> dict[str, QueueBest]:
     if shot.inputs is None:
         return {r: QueueBest(None, "none: no open vacancies") for r in references}
     assessed = [r for r in references if r in shot.person_pos]
+    planned = _planned_move_words(session, references, shot.day)
     for r in references:
         if r not in shot.person_pos:
             out[r] = QueueBest(
                 None,
-                "none: withdrawn from matching"
-                if r in shot.withdrawn
-                else "none: a move is planned or no current stay",
+                planned.get(r)
+                or (
+                    "none: withdrawn from matching"
+                    if r in shot.withdrawn
+                    else "none: no current stay on the records"
+                ),
             )
     if not assessed:
         return out
