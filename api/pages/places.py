@@ -13,6 +13,7 @@ compare-and-set on its version.
 from __future__ import annotations
 
 from collections.abc import Callable
+from datetime import date
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Path, Request
@@ -115,6 +116,33 @@ def _version(form: dict[str, str], errors: dict[str, str]) -> int:
         errors[RECORD] = "The form is missing the record's version; reload the page."
         return 0
     return version
+
+
+def _closing(
+    db: DbSession,
+    form: dict[str, str],
+    close: Callable[[int, date, str], Any],
+    *,
+    done: str,
+    again: Callable[..., Response],
+) -> Response:
+    """The two closing forms (a provision, a place) read the same three answers (the
+    record's version, the closing date and why) and answer the same way: back to the
+    provision with a banner, or the form again with the errors and what was typed."""
+    errors: dict[str, str] = {}
+    version = _version(form, errors)
+    day = read_date(form, "closes_on", "closing date", errors)
+    if not form.get("reason"):
+        errors["reason"] = "Choose why it closes."
+
+    def change() -> Any:
+        assert day is not None  # else read_date left an error, and _keep does not call this
+        return close(version, day, form.get("reason", ""))
+
+    saved, errors, status = _keep(db, change, errors, {})
+    if saved is not None and not errors:
+        return see_other(done)
+    return again(kept(form, CLOSE_FIELDS), errors, version or None, status)
 
 
 # -- add a provision ---------------------------------------------------------------------------
@@ -311,28 +339,19 @@ def close_provision(
     provision_id: RowId,
 ) -> Response:
     provision = inventory.get_provision(db, viewer=principal.user, provision_id=provision_id)
-    errors: dict[str, str] = {}
-    version = _version(form, errors)
-    day = read_date(form, "closes_on", "closing date", errors)
-    if not form.get("reason"):
-        errors["reason"] = "Choose why it closes."
-    saved, errors, status = _keep(
+    return _closing(
         db,
-        lambda: changes.close_provision(
+        form,
+        lambda version, day, reason: changes.close_provision(
             db,
             provision_id=provision_id,
             expected_version=version,
-            closes_on=day,  # type: ignore[arg-type]
-            reason=form.get("reason", ""),
+            closes_on=day,
+            reason=reason,
             viewer=principal.user,
         ),
-        errors,
-        {},
-    )
-    if saved is not None and not errors:
-        return see_other(f"/provisions/{provision_id}?done=provision_closed")
-    return _close_provision_page(
-        request, provision, kept(form, CLOSE_FIELDS), errors, version or None, status
+        done=f"/provisions/{provision_id}?done=provision_closed",
+        again=lambda *shown: _close_provision_page(request, provision, *shown),
     )
 
 
@@ -486,28 +505,19 @@ def close_place(
     place_id: RowId,
 ) -> Response:
     provision, place = _place(db, principal, provision_id, place_id)
-    errors: dict[str, str] = {}
-    version = _version(form, errors)
-    day = read_date(form, "closes_on", "closing date", errors)
-    if not form.get("reason"):
-        errors["reason"] = "Choose why it closes."
-    saved, errors, status = _keep(
+    return _closing(
         db,
-        lambda: changes.close_place(
+        form,
+        lambda version, day, reason: changes.close_place(
             db,
             place_id=place_id,
             expected_version=version,
-            closes_on=day,  # type: ignore[arg-type]
-            reason=form.get("reason", ""),
+            closes_on=day,
+            reason=reason,
             viewer=principal.user,
         ),
-        errors,
-        {},
-    )
-    if saved is not None and not errors:
-        return see_other(f"/provisions/{provision_id}?done=place_closed")
-    return _close_place_page(
-        request, provision, place, kept(form, CLOSE_FIELDS), errors, version or None, status
+        done=f"/provisions/{provision_id}?done=place_closed",
+        again=lambda *shown: _close_place_page(request, provision, place, *shown),
     )
 
 
