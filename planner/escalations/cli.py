@@ -46,6 +46,7 @@ def escalations_command(
     """The escalation queue: everyone in unsuitable accommodation, most urgent first."""
     from planner.core import audit
     from planner.core.db import unit_of_work
+    from planner.domain.text import day_words
     from planner.escalations import service as escalations
 
     day = parse_day(as_of) or clock.today()
@@ -82,16 +83,16 @@ def escalations_command(
             PlacementType(i.placement_type).label,
             str(i.days),
             f"{i.level} {i.level_label}",
-            str(i.exit_plan_target) if i.exit_plan_target else "[red]none[/red]",
-            f"[red]{i.supervision_due} overdue[/red]"
+            day_words(i.exit_plan_target) if i.exit_plan_target else "[red]none[/red]",
+            f"[red]{day_words(i.supervision_due)} overdue[/red]"
             if i.supervision_overdue
-            else str(i.supervision_due),
+            else day_words(i.supervision_due),
             i.personal_adviser,
         ]
         for i in items
     ]
     print_listing(
-        output, ESCALATION_FIELDS, rows, title=f"Escalations open on {day:%d %B %Y}", cells=cells
+        output, ESCALATION_FIELDS, rows, title=f"Escalations open on {day_words(day)}", cells=cells
     )
 
 
