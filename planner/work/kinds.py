@@ -20,13 +20,15 @@ from planner.domain.permissions import Permission
 
 MATCH = "match_run"
 FORECAST = "forecast"
+PLACES_NEEDED = "places_needed"
 
 
 @dataclass(frozen=True)
 class Done:
-    """What a finished item made: the result's id, any other ids, and where to see it."""
+    """What a finished item made: the result's id (None when the result is kept on the item
+    itself, in ``detail``: the places-needed answer), any other ids, and where to see it."""
 
-    result_id: int
+    result_id: int | None
     detail: dict[str, Any]
 
 
@@ -46,7 +48,7 @@ class Kind:
     read: Callable[[Session, dict[str, Any]], Any]
     compute: Callable[[Any, Progress], Any]
     save: Callable[[Session, Any, str], Done]
-    result_url: Callable[[int, dict[str, Any]], str]
+    result_url: Callable[[int | None, dict[str, Any]], str]  # detail holds "work_id" too
     result_words: str  # the link to the result
 
 
@@ -100,11 +102,45 @@ def _forecast_save(session: Session, computed: Any, actor: str) -> Done:
     return Done(result_id=first, detail={"run_ids": report.run_ids, "made_with": others[:1]})
 
 
-def _match_url(result_id: int, detail: dict[str, Any]) -> str:
+def _goal_read(session: Session, parameters: dict[str, Any]) -> Any:
+    from planner.forecasting import places_needed
+
+    return places_needed.read_places_needed(
+        session,
+        placement_type_state=str(parameters["state"]),
+        through=date.fromisoformat(parameters["through"]),
+        probability=float(parameters["probability"]),
+        scenario=str(parameters["scenario"]),
+        runs=int(parameters["runs"]),
+        seed=int(parameters.get("seed", 0)),
+        as_of=date.fromisoformat(parameters["as_of"]),
+        child_population=int(parameters["child_population"]),
+    )
+
+
+def _goal_compute(inputs: Any, progress: Progress) -> Any:
+    from planner.forecasting import places_needed
+
+    return places_needed.compute_places_needed(inputs, progress)
+
+
+def _goal_save(session: Session, answer: Any, actor: str) -> Done:
+    """Nothing is saved but the audit of the question: the answer is kept on the item."""
+    from planner.forecasting import places_needed
+
+    places_needed.record_places_needed(session, answer, actor=actor)
+    return Done(result_id=None, detail={"answer": places_needed.answer_record(answer)})
+
+
+def _goal_url(result_id: int | None, detail: dict[str, Any]) -> str:
+    return f"/places-needed?work={int(detail['work_id'])}#answer"
+
+
+def _match_url(result_id: int | None, detail: dict[str, Any]) -> str:
     return f"/matching?run={result_id}"
 
 
-def _forecast_url(result_id: int, detail: dict[str, Any]) -> str:
+def _forecast_url(result_id: int | None, detail: dict[str, Any]) -> str:
     made_with = detail.get("made_with") or []
     return f"/forecasts/{result_id}" + (f"?made_with={int(made_with[0])}" if made_with else "")
 
@@ -137,6 +173,20 @@ KINDS: dict[str, Kind] = {
         save=_forecast_save,
         result_url=_forecast_url,
         result_words="See the forecast",
+    ),
+    PLACES_NEEDED: Kind(
+        PLACES_NEEDED,
+        "Places needed",
+        Permission.make_forecasts,
+        Permission.make_forecasts,  # the goal-seek page's own permission
+        steps=lambda parameters: 3,
+        reading="Reading today's records and fitting the model to them",
+        saving="Keeping the answer",
+        read=_goal_read,
+        compute=_goal_compute,
+        save=_goal_save,
+        result_url=_goal_url,
+        result_words="See the answer",
     ),
 }
 
