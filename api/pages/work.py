@@ -10,7 +10,7 @@ sends the browser to the result; when it failed it says why in words and what to
 
 The route needs only a signed-in user; seeing an item needs the permission of its kind
 (``view_matching`` for a match run, ``view_forecasts`` for a forecast, ``make_forecasts``
-for a goal-seek), checked here.
+for a goal-seek, ``view_forecasts`` for an accuracy check), checked here.
 """
 
 from __future__ import annotations
@@ -28,7 +28,7 @@ from planner.domain.permissions import Permission as P
 from planner.domain.permissions import check
 from planner.domain.text import day_words
 from planner.work import service as work
-from planner.work.kinds import KINDS, MATCH, PLACES_NEEDED
+from planner.work.kinds import FORECAST_ACCURACY, KINDS, MATCH, PLACES_NEEDED
 
 router = APIRouter(include_in_schema=False)
 
@@ -42,6 +42,7 @@ STATUS_WORDS = {
 START_PAGES = {
     MATCH: ("/matching", "Go back to matching"),
     PLACES_NEEDED: ("/places-needed", "Go back to places needed"),
+    FORECAST_ACCURACY: ("/forecasts/accuracy", "Go back to how good the forecast has been"),
 }
 
 

@@ -21,6 +21,7 @@ from planner.domain.permissions import Permission
 MATCH = "match_run"
 FORECAST = "forecast"
 PLACES_NEEDED = "places_needed"
+FORECAST_ACCURACY = "forecast_accuracy"
 
 
 @dataclass(frozen=True)
@@ -136,6 +137,54 @@ def _goal_url(result_id: int | None, detail: dict[str, Any]) -> str:
     return f"/places-needed?work={int(detail['work_id'])}#answer"
 
 
+def _accuracy_read(session: Session, parameters: dict[str, Any]) -> Any:
+    from planner.forecasting import service as forecasting
+
+    day = date.fromisoformat(parameters["as_of"])
+    return day, parameters, forecasting.read_backtest(session, as_of=day)
+
+
+def _accuracy_compute(inputs: Any, progress: Progress) -> Any:
+    """The backtest's summary, or the reason there is none (no records yet, too short a
+    history): a reason is the page's answer too, not a failure of the work."""
+    from planner.core.errors import InvalidInput
+    from planner.forecasting import service as forecasting
+
+    day, parameters, frames = inputs
+    progress(2, 3, "Making forecasts from past quarter-ends and scoring them")
+    try:
+        result = forecasting.backtest_frames(
+            frames,
+            as_of=day,
+            origins=int(parameters["origins"]),
+            horizon=int(parameters["horizon"]),
+            runs=int(parameters["runs"]),
+            seed=int(parameters.get("seed", 0)),
+            child_population=int(parameters["child_population"]),
+        )
+    except InvalidInput as exc:
+        return parameters, {"problem": exc.message}
+    return parameters, forecasting.backtest_summary(result)
+
+
+def _accuracy_save(session: Session, computed: Any, actor: str) -> Done:
+    """Nothing is saved but the audit: the result is kept on the item."""
+    from planner.core import audit
+
+    parameters, summary = computed
+    audit.record(
+        session,
+        actor=actor,
+        action="backtest",
+        entity="forecast",
+        detail=(
+            f"origins={parameters['origins']} horizon={parameters['horizon']} "
+            f"runs={parameters['runs']}"
+        ),
+    )
+    return Done(result_id=None, detail={"accuracy": summary})
+
+
 def _match_url(result_id: int | None, detail: dict[str, Any]) -> str:
     return f"/matching?run={result_id}"
 
@@ -187,6 +236,20 @@ KINDS: dict[str, Kind] = {
         save=_goal_save,
         result_url=_goal_url,
         result_words="See the answer",
+    ),
+    FORECAST_ACCURACY: Kind(
+        FORECAST_ACCURACY,
+        "Forecast accuracy check",
+        Permission.make_forecasts,
+        Permission.view_forecasts,  # the accuracy page's own permission
+        steps=lambda parameters: 3,
+        reading="Reading today's records",
+        saving="Keeping the result",
+        read=_accuracy_read,
+        compute=_accuracy_compute,
+        save=_accuracy_save,
+        result_url=lambda result_id, detail: "/forecasts/accuracy",
+        result_words="See how good the forecast has been",
     ),
 }
 

@@ -41,7 +41,7 @@ from sqlmodel import Session, col, select
 from planner.core.db import compare_and_set, unit_of_work
 from planner.core.errors import ConcurrentChange, NotFound, PlannerError, StaleRecord
 from planner.models import WorkItem, utcnow
-from planner.work.kinds import FORECAST, KINDS, MATCH, PLACES_NEEDED, work_key
+from planner.work.kinds import FORECAST, FORECAST_ACCURACY, KINDS, MATCH, PLACES_NEEDED, work_key
 
 log = logging.getLogger(__name__)
 
@@ -449,3 +449,56 @@ def places_needed_answer(item: WorkItem) -> dict[str, Any] | None:
         return None
     answer = json.loads(item.result or "{}").get("answer")
     return answer if isinstance(answer, dict) else None
+
+
+def request_forecast_accuracy(
+    session: Session,
+    *,
+    origins: int,
+    horizon: int,
+    runs: int,
+    as_of: date,
+    child_population: int,
+    requested_by: str,
+) -> Requested:
+    """The rolling backtest of "How good has this forecast been here?" on the records of
+    ``as_of``; asked again while one is being done, it joins it."""
+    parameters = {
+        "origins": origins,
+        "horizon": horizon,
+        "runs": runs,
+        "seed": 0,
+        "as_of": as_of.isoformat(),
+        "child_population": child_population,
+    }
+    return request_work(
+        session, kind=FORECAST_ACCURACY, parameters=parameters, requested_by=requested_by
+    )
+
+
+@dataclass(frozen=True)
+class Latest:
+    """The latest finished item of a kind that keeps its result on itself, and any item of
+    that kind still waiting or running (to say a newer one is on its way)."""
+
+    done: WorkItem | None
+    result: dict[str, Any] | None
+    active: WorkItem | None
+
+
+def latest_kept(session: Session, kind: str, field: str) -> Latest:
+    """The newest finished ``kind`` item and its kept ``field`` (the accuracy check's
+    result), with the newest one still queued or running."""
+
+    def newest(*statuses: str) -> WorkItem | None:
+        query = (
+            select(WorkItem)
+            .where(WorkItem.kind == kind, col(WorkItem.status).in_(statuses))
+            .order_by(col(WorkItem.id).desc())
+            .limit(1)
+        )
+        return session.exec(query).first()
+
+    done = newest("done")
+    kept = json.loads(done.result or "{}").get(field) if done is not None else None
+    return Latest(done, kept if isinstance(kept, dict) else None, newest(*ACTIVE))
