@@ -1,7 +1,8 @@
 """Real Chromium with axe-core: a manager finds YP0001's best place on the escalation queue
-(also filtered by adviser and sorted by a header) and opens it; a housing officer proposes YP0001 from the vacancy page and hits the error of
-proposing twice; a personal adviser sees their own young person's best places; a
-commissioner sees the vacancy's candidates as counts with no "Propose". 0 violations."""
+(also filtered by adviser and sorted by a header) and opens it; a housing officer proposes
+YP0001 from the vacancy page and hits the error of proposing twice; a personal adviser sees
+their own young person's best places; a commissioner sees the vacancy's candidates as counts
+with no "Propose". 0 violations."""
 
 from __future__ import annotations
 
