@@ -176,6 +176,10 @@ def test_places_needed_is_queued_joined_and_its_answer_shown_from_the_work_page(
             select(AuditEvent.actor).where(AuditEvent.action == "goal_seek")
         ).all()
     assert asked_by == [username]  # one question worked out once, audited for who asked
+    token = issue_token(web_db.url, username)
+    seen = client.get(f"/api/v1/work/{item_id}", headers={"Authorization": f"Bearer {token}"})
+    assert seen.json()["kind"] == "places_needed" and seen.json()["status"] == "done"
+    assert seen.json()["result"] is None  # the answer is on its page, not in the API
     # an unknown item is not found
     assert client.get("/places-needed?work=999999").status_code == 404
 
