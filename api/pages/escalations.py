@@ -16,6 +16,7 @@ from starlette.responses import Response
 
 from api.deps import (
     ID_MAX,
+    TEXT,
     CheckedForm,
     DbSession,
     Principal,
@@ -25,6 +26,7 @@ from api.deps import (
     iso_date,
     see_other,
 )
+from api.listing import Listing, read_list
 from api.templating import render
 from planner.core import clock
 from planner.core.errors import InvalidInput, PlannerError
@@ -65,21 +67,38 @@ def queue_page(
     db: DbSession,
     principal: Annotated[Principal, allowed(P.view_escalations)],
     swept: Annotated[bool, Query()] = False,
+    adviser: Annotated[str, Query(max_length=80, pattern=TEXT)] = "",
+    level: Annotated[str, Query(pattern=r"^[1-4]?$")] = "",
 ) -> Response:
-    """Every open escalation the viewer may see, most urgent first."""
+    """Every open escalation the viewer may see, most urgent first (or sorted by any
+    column, api/listing.py), filtered by personal adviser and level, a page at a time."""
     role = principal.user.role
-    items = escalation_queries.escalation_queue(db, viewer=principal.user)
-    # one batch for the whole queue: one set of frames, one call to the rules and the fit
+    own = scope.sees_only_own(principal.user)
+    params = read_list(request, escalation_queries.ESCALATION_SORTS, "level", descending=True)
+    found = escalation_queries.escalation_queue_page(
+        db,
+        viewer=principal.user,
+        params=params,
+        adviser="" if own else adviser,
+        level=int(level) if level else None,
+    )
+    items = found.page.rows
+    # one batch for the rows shown: one set of frames, one call to the rules and the fit
     best = matching_candidates.queue_best(db, [i.reference for i in items]) if items else {}
+    filters = {"adviser": "" if own else adviser, "level": level}
     return render(
         request,
         "escalations.html",
         {
             "title": "Escalations",
+            "listing": Listing("/escalations", params, found.page, filters),
             "items": items,
             "best": best,
+            "q": filters,
+            "advisers": [] if own else found.advisers,
+            "levels": [(n, escalation_queries.LEVELS[n]) for n in escalation_queries.LEVEL_CHOICES],
             "today": clock.today(),
-            "own_only": scope.sees_only_own(principal.user),
+            "own_only": own,
             "can_manage": allows(role, P.manage_escalations),
             "can_open_records": allows(role, P.view_young_people),
             "swept": swept,

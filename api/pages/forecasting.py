@@ -10,6 +10,8 @@ returns at once with the work page, and the same forecast asked for twice is mad
 
 from __future__ import annotations
 
+import json
+from datetime import date
 from typing import Annotated, Any
 
 import pandas as pd
@@ -26,11 +28,16 @@ from api.deps import (
 )
 from api.listing import Listing, read_list
 from api.pages.comparison import places_needed_chart
+from api.pages.work import time_words
 from api.templating import render
 from planner.core import clock
 from planner.domain.permissions import Permission as P
+from planner.domain.permissions import allows
+from planner.domain.text import day_words
 from planner.forecasting import service as forecasting
 from planner.reports import forecast_accuracy, forecast_paper, forecast_questions
+from planner.work import service as work
+from planner.work.kinds import FORECAST_ACCURACY
 
 router = APIRouter(include_in_schema=False)
 
@@ -194,17 +201,50 @@ def accuracy(
     db: DbSession,
     principal: Annotated[Principal, allowed(P.view_forecasts)],
 ) -> Response:
-    """How good has this forecast been here? The rolling-origin backtest on the council's own
-    records (bounded: 4 forecast dates, 4 quarters, 100 runs each), with the fall-back to the
-    recent count said for each type where the forecast did worse."""
-    context = forecast_accuracy.accuracy_context(
-        db, child_population=request.app.state.settings.child_population
-    )
+    """How good has this forecast been here? The latest rolling-origin backtest on the
+    council's own records (bounded: 4 forecast dates, 4 quarters, 100 runs each), with its
+    date and the fall-back to the recent count said for each type where the forecast did
+    worse. The backtest runs on the work queue, never in this request: "Check again"."""
+    latest = work.latest_kept(db, FORECAST_ACCURACY, "accuracy")
+    context = forecast_accuracy.accuracy_view(latest.result) if latest.result else {}
     return render(
         request,
         "forecast_accuracy.html",
-        {"title": "How good has this forecast been here?", **context},
+        {
+            "title": "How good has this forecast been here?",
+            **context,
+            "checked": latest.result is not None,
+            "checked_at": time_words(latest.done.finished_at) if latest.done else "",
+            "checked_on": (
+                day_words(date.fromisoformat(json.loads(latest.done.parameters)["as_of"]))
+                if latest.done
+                else ""
+            ),
+            "under_way": latest.active,
+            "can_check": allows(principal.user.role, P.make_forecasts),
+        },
     )
+
+
+@router.post("/forecasts/accuracy")
+def check_accuracy(
+    request: Request,
+    db: DbSession,
+    principal: Annotated[Principal, allowed(P.make_forecasts)],
+    form: CheckedForm,
+) -> Response:
+    """Queue a new backtest on today's records (one already waiting or running for today is
+    joined) and go to its work page, which leads back here when it is done."""
+    asked = work.request_forecast_accuracy(
+        db,
+        origins=forecast_accuracy.PAGE_ORIGINS,
+        horizon=forecast_accuracy.PAGE_HORIZON,
+        runs=forecast_accuracy.PAGE_RUNS,
+        as_of=clock.today(),
+        child_population=request.app.state.settings.child_population,
+        requested_by=principal.user.username,
+    )
+    return see_other(f"/work/{asked.item.id}")
 
 
 @router.get("/forecasts/{run_id}")

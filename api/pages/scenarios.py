@@ -4,15 +4,17 @@
 low / central / high, and holds the form to save a new one (a fixed number of lever rows,
 so it works without JavaScript) and a delete button per saved scenario. ``/places-needed``
 asks "how many extra places of a type keep the chance of a shortfall under a target through
-a date" and answers in words and a table. The rules live in
+a date": the question is checked and queued (``planner.work``, the model runs many times),
+and ``/places-needed?work=N`` shows the answer in words and a table. The rules live in
 :mod:`planner.forecasting.scenarios`; each route names one permission.
 """
 
 from __future__ import annotations
 
+import json
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Path, Request
+from fastapi import APIRouter, Path, Query, Request
 from starlette.responses import Response
 
 from api.deps import (
@@ -29,12 +31,14 @@ from api.templating import render
 from forecasts.arrivals import STREAMS
 from forecasts.scenarios import LEVER_KINDS
 from planner.core import clock
-from planner.core.errors import InvalidInput, PlannerError
+from planner.core.errors import InvalidInput, NotFound, PlannerError
 from planner.domain.permissions import Permission as P
 from planner.domain.permissions import allows
 from planner.forecasting import places_needed as goal_seek
 from planner.forecasting import scenarios
 from planner.forecasting import service as forecasting
+from planner.work import service as work
+from planner.work.kinds import PLACES_NEEDED
 
 router = APIRouter(include_in_schema=False)
 
@@ -216,9 +220,25 @@ def places_needed_page(
     request: Request,
     db: DbSession,
     principal: Annotated[Principal, allowed(P.make_forecasts)],
+    work_id: Annotated[int | None, Query(alias="work", ge=1, le=ID_MAX)] = None,
 ) -> Response:
-    """The goal-seek form: a placement type and lot, a date, a probability, a scenario."""
-    return _goal_page(request, db, form=_default_goal_form())
+    """The goal-seek form: a placement type and lot, a date, a probability, a scenario.
+    With ``?work=N``, the answer that work item worked out, above the form holding its
+    question (an item still queued or running sends the browser to its progress)."""
+    if work_id is None:
+        return _goal_page(request, db, form=_default_goal_form())
+    item = work.get_item(db, work_id)
+    if item.kind != PLACES_NEEDED:
+        raise NotFound()
+    kept = work.places_needed_answer(item)
+    if kept is None:
+        return see_other(f"/work/{item.id}")
+    asked = json.loads(item.parameters)
+    form = _default_goal_form() | {k: str(asked[k]) for k in _default_goal_form() if k in asked}
+    form["probability"] = next(
+        (p for p in PROBABILITIES if float(p) == float(asked["probability"])), form["probability"]
+    )
+    return _goal_page(request, db, form=form, answer=goal_seek.answer_from_record(kept))
 
 
 @router.post("/places-needed")
@@ -228,7 +248,9 @@ def places_needed(
     principal: Annotated[Principal, allowed(P.make_forecasts)],
     form: CheckedForm,
 ) -> Response:
-    """Run the goal-seek on today's records and show the answer (nothing is saved)."""
+    """Check the question and queue the goal-seek on today's records (``planner.work``):
+    the browser goes at once to the work page, which leads to the answer when it is worked
+    out. The same question asked while it is being worked out joins it."""
     today = clock.today()
     shown = _default_goal_form() | {k: v for k, v in form.items() if k in _default_goal_form()}
     errors: dict[str, str] = {}
@@ -246,21 +268,28 @@ def places_needed(
     runs = int(shown["runs"]) if shown["runs"].strip().isdigit() else 0
     if not low <= runs <= high:
         errors["runs"] = f"Enter a number of runs from {low} to {high:,}"
+    if not errors and through is not None:
+        try:
+            goal_seek.check_question(
+                placement_type_state=shown["state"],
+                through=through,
+                probability=float(shown["probability"]),
+                runs=runs,
+                as_of=today,
+            )
+        except InvalidInput as exc:
+            errors["through"] = exc.message
     if errors or through is None:
         return _goal_page(request, db, form=shown, errors=errors, status_code=422)
-    try:
-        answer = goal_seek.places_needed(
-            db,
-            placement_type_state=shown["state"],
-            through=through,
-            probability=float(shown["probability"]),
-            scenario=shown["scenario"],
-            runs=runs,
-            seed=0,
-            as_of=today,
-            child_population=request.app.state.settings.child_population,
-            actor=principal.user.username,
-        )
-    except InvalidInput as exc:  # also the records that cannot be forecast (CannotForecast)
-        return _goal_page(request, db, form=shown, errors={"state": exc.message}, status_code=422)
-    return _goal_page(request, db, form=shown, answer=answer)
+    asked = work.request_places_needed(
+        db,
+        state=shown["state"],
+        through=through,
+        probability=float(shown["probability"]),
+        scenario=shown["scenario"],
+        runs=runs,
+        as_of=today,
+        child_population=request.app.state.settings.child_population,
+        requested_by=principal.user.username,
+    )
+    return see_other(f"/work/{asked.item.id}")

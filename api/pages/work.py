@@ -1,4 +1,5 @@
-"""The work page: how a match run or forecast asked for from a page is going.
+"""The work page: how a match run, forecast or places-needed goal-seek asked for from a
+page is going.
 
 Starting a match run or a forecast queues it (``planner.work``) and sends the browser here
 at once. While it is queued or running the page says what is happening and reloads itself
@@ -8,7 +9,8 @@ the page offers), with a link that turns the reloading off. When the work is don
 sends the browser to the result; when it failed it says why in words and what to do.
 
 The route needs only a signed-in user; seeing an item needs the permission of its kind
-(``view_matching`` for a match run, ``view_forecasts`` for a forecast), checked here.
+(``view_matching`` for a match run, ``view_forecasts`` for a forecast, ``make_forecasts``
+for a goal-seek, ``view_forecasts`` for an accuracy check), checked here.
 """
 
 from __future__ import annotations
@@ -26,7 +28,7 @@ from planner.domain.permissions import Permission as P
 from planner.domain.permissions import check
 from planner.domain.text import day_words
 from planner.work import service as work
-from planner.work.kinds import KINDS, MATCH
+from planner.work.kinds import FORECAST_ACCURACY, KINDS, MATCH, PLACES_NEEDED
 
 router = APIRouter(include_in_schema=False)
 
@@ -37,7 +39,11 @@ STATUS_WORDS = {
     "done": "Finished",
     "failed": "Stopped",
 }
-START_PAGES = {MATCH: ("/matching", "Go back to matching")}
+START_PAGES = {
+    MATCH: ("/matching", "Go back to matching"),
+    PLACES_NEEDED: ("/places-needed", "Go back to places needed"),
+    FORECAST_ACCURACY: ("/forecasts/accuracy", "Go back to how good the forecast has been"),
+}
 
 
 def time_words(at: datetime | None) -> str:

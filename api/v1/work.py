@@ -30,7 +30,10 @@ API_RESULTS = {MATCH: "/api/v1/match-runs/{id}", FORECAST: "/api/v1/forecast-run
 
 class WorkItemPublic(BaseModel):
     id: int
-    kind: str = Field(description="match_run or forecast")
+    kind: str = Field(
+        description="match_run, forecast, or one started from a page: places_needed or "
+        "forecast_accuracy (their answers are shown on their pages: result is null)"
+    )
     status: str = Field(description="queued, running, done or failed")
     step: int
     steps: int

@@ -945,6 +945,7 @@ _NOT_CHANGES = frozenset(
         "match_run",
         "forecast",
         "goal_seek",
+        "backtest",  # the forecast accuracy check: worked out, changes no record
         "report",
         "demo",
     }

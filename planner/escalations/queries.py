@@ -11,6 +11,7 @@ from sqlmodel import Session, col, select
 
 from planner.core import clock
 from planner.core.errors import NotFound
+from planner.core.listing import ListParams, Paged, page_rows
 from planner.domain import PlacementType, age_on
 from planner.domain.stays import current_on
 from planner.escalations.rules import (
@@ -151,6 +152,67 @@ def escalation_queue(
     """The open escalations the viewer may see, most urgent first."""
     visible = _visible(session, viewer)
     return [i for i in queue(session, today=today) if i.young_person_id in visible]
+
+
+# the queue's sortable columns: the level (with the days there: the default, descending, is
+# the queue's own order, most urgent first), then each column the page shows
+ESCALATION_SORTS = (
+    "level",
+    "reference",
+    "where",
+    "days",
+    "next_action",
+    "exit_plan",
+    "supervision",
+    "pathway_plan",
+    "adviser",
+)
+LEVEL_CHOICES = (1, 2, 3, 4)
+_PLACEMENT_LABELS = {t.value: t.label for t in PlacementType}
+_SORT_KEYS: dict[str, Any] = {
+    "level": lambda i: (i.level, i.days),
+    "reference": lambda i: i.reference,
+    "where": lambda i: _PLACEMENT_LABELS.get(i.placement_type, i.placement_type),
+    "days": lambda i: i.days,
+    "next_action": lambda i: i.next_action_on,
+    "exit_plan": lambda i: i.exit_plan_target,
+    "supervision": lambda i: i.supervision_due,
+    "pathway_plan": lambda i: i.pathway_plan_due,
+    "adviser": lambda i: i.personal_adviser or None,
+}
+
+
+@dataclass(frozen=True)
+class QueuePage:
+    """One page of the queue (sorted, filtered) and the advisers it can be filtered by."""
+
+    page: Paged[QueueItem]
+    advisers: list[str]
+
+
+def escalation_queue_page(
+    session: Session,
+    *,
+    viewer: User,
+    params: ListParams,
+    adviser: str = "",
+    level: int | None = None,
+    today: date | None = None,
+) -> QueuePage:
+    """The queue the viewer may see, filtered by personal adviser (username) and level,
+    sorted by a column of :data:`ESCALATION_SORTS` and paged. In Python
+    (:func:`planner.core.listing.page_rows`), not SQL: the level's reason, the supervision
+    due and the next action are worked out per row by the escalation rules, and the queue is
+    only the young people in unsuitable accommodation today (tens, not thousands). Rows with
+    equal keys keep the queue's order (most urgent first)."""
+    items = escalation_queue(session, viewer=viewer, today=today)
+    advisers = sorted({i.personal_adviser for i in items if i.personal_adviser})
+    shown = [
+        i
+        for i in items
+        if (not adviser or i.personal_adviser == adviser) and (level is None or i.level == level)
+    ]
+    return QueuePage(page_rows(shown, params, _SORT_KEYS), advisers)
 
 
 @dataclass(frozen=True)

@@ -10,15 +10,21 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import date
+from typing import TYPE_CHECKING, Any
 
 import pandas as pd
 from sqlmodel import Session
 
 from planner.core import audit, clock
 from planner.core.errors import InvalidInput
+from planner.core.progress import Progress, no_progress
 from planner.forecasting import service as forecasting
 from planner.forecasting.inputs import frames_from_database
 from planner.forecasting.scenarios import model_states
+
+if TYPE_CHECKING:
+    from forecasts.forecast import Fitted, ForecastSettings
+    from forecasts.scenarios import Scenario
 
 # -- goal-seek ---------------------------------------------------------------------------------
 
@@ -123,6 +129,126 @@ def months_to(as_of: date, through: date) -> int:
     return (through.year - as_of.year) * 12 + through.month - as_of.month + 1
 
 
+def check_question(
+    *, placement_type_state: str, through: date, probability: float, runs: int, as_of: date
+) -> int:
+    """The question's own bounds, before any record is read (the page checks them before it
+    queues the work, so a wrong answer is shown beside the form): the months to simulate."""
+    if placement_type_state not in model_states():
+        raise InvalidInput(
+            f"State: {placement_type_state[:60]!r} is not a placement type (and lot) the model "
+            "knows."
+        )
+    if not PROBABILITY_RANGE[0] <= probability <= PROBABILITY_RANGE[1]:
+        raise InvalidInput("Probability: enter a probability from 0.001 to 0.5.")
+    months = months_to(as_of, through)
+    if through <= as_of or months > MAX_MONTHS:
+        raise InvalidInput(
+            f"Through: enter a date after {as_of:%d %B %Y} and at most {MAX_MONTHS} months ahead."
+        )
+    if not 1 <= runs <= 20_000:
+        raise InvalidInput("Runs: enter from 1 to 20,000 runs.")
+    return months
+
+
+@dataclass
+class GoalInputs:
+    """What the goal-seek needs once today's records are read and fitted: no database."""
+
+    state: str
+    through: date
+    probability: float
+    scenario: Scenario
+    as_of: date
+    runs: int
+    fitted: Fitted
+    settings: ForecastSettings
+
+
+def read_places_needed(
+    session: Session,
+    *,
+    placement_type_state: str,
+    through: date,
+    probability: float = 0.05,
+    scenario: str = "central",
+    runs: int = 1000,
+    seed: int = 0,
+    as_of: date | None = None,
+    child_population: int,
+) -> GoalInputs:
+    """The question checked, its scenario resolved and the model fitted to today's records
+    (the work queue's short read phase)."""
+    day = as_of or clock.today()
+    months = check_question(
+        placement_type_state=placement_type_state,
+        through=through,
+        probability=probability,
+        runs=runs,
+        as_of=day,
+    )
+    chosen = forecasting.resolve_scenarios(session, [scenario], day)[0]
+    fitted, settings, _frames = forecasting.fit_records(
+        session, as_of=day, months=months, runs=runs, seed=seed, child_population=child_population
+    )
+    return GoalInputs(
+        placement_type_state, through, probability, chosen, day, runs, fitted, settings
+    )
+
+
+def compute_places_needed(inputs: GoalInputs, progress: Progress | None = None) -> PlacesNeeded:
+    """Run the model and search for the extra places: no database (the long part)."""
+    from forecasts.planning import places_to_keep_shortfall_under
+
+    (progress or no_progress)(2, 3, "Running the forecast and trying numbers of extra places")
+    try:
+        table = places_to_keep_shortfall_under(
+            inputs.fitted,
+            inputs.state,
+            pd.Timestamp(inputs.through),
+            inputs.probability,
+            inputs.settings,
+            inputs.scenario,
+        )
+    except ValueError as exc:  # no planned places, or a scenario the records cannot take
+        raise InvalidInput(f"The places needed could not be worked out: {exc}") from exc
+    row = table.iloc[0]
+    return PlacesNeeded(
+        state=inputs.state,
+        through=inputs.through,
+        probability=inputs.probability,
+        scenario=inputs.scenario.name,
+        as_of=inputs.as_of,
+        runs=inputs.runs,
+        extra_places=int(row["extra_places"]),
+        places_at_end=int(row["places_at_end"]),
+        p_shortfall_before=float(row["p_shortfall_before"]),
+        p_shortfall_after=float(row["p_shortfall_after"]),
+        for_want_of_a_place_mean_after=float(row["for_want_of_a_place_mean_after"]),
+        table=table,
+        p_shortfall_after_se=float(row["p_shortfall_after_se"]),
+        extra_places_low=int(row["extra_places_lo_90"]),
+        extra_places_high=int(row["extra_places_hi_90"]),
+        needed_from=None
+        if pd.isna(row["needed_from"])
+        else pd.Timestamp(row["needed_from"]).date(),
+    )
+
+
+def record_places_needed(session: Session, answer: PlacesNeeded, *, actor: str) -> None:
+    """Audit the question asked (``goal_seek``): the answer itself is not saved."""
+    audit.record(
+        session,
+        actor=actor,
+        action="goal_seek",
+        entity="forecast",
+        detail=(
+            f"state={answer.state} through={answer.through.isoformat()} "
+            f"probability={answer.probability:g} scenario={answer.scenario} runs={answer.runs}"
+        ),
+    )
+
+
 def places_needed(
     session: Session,
     *,
@@ -139,69 +265,56 @@ def places_needed(
     """Extra places of ``placement_type_state`` (``supported_lodgings``,
     ``supported_accommodation/care_leavers``...) so that P(demand exceeds places at any
     month-end until ``through``) <= ``probability``, under ``scenario`` (catalogue or saved),
-    on today's records; audited ``goal_seek`` (nothing is saved)."""
-    from forecasts.planning import places_to_keep_shortfall_under
-
-    day = as_of or clock.today()
-    if placement_type_state not in model_states():
-        raise InvalidInput(
-            f"State: {placement_type_state[:60]!r} is not a placement type (and lot) the model "
-            "knows."
-        )
-    if not PROBABILITY_RANGE[0] <= probability <= PROBABILITY_RANGE[1]:
-        raise InvalidInput("Probability: enter a probability from 0.001 to 0.5.")
-    months = months_to(day, through)
-    if through <= day or months > MAX_MONTHS:
-        raise InvalidInput(
-            f"Through: enter a date after {day:%d %B %Y} and at most {MAX_MONTHS} months ahead."
-        )
-    if not 1 <= runs <= 20_000:
-        raise InvalidInput("Runs: enter from 1 to 20,000 runs.")
-    chosen = forecasting.resolve_scenarios(session, [scenario], day)[0]
-    fitted, settings, _frames = forecasting.fit_records(
-        session, as_of=day, months=months, runs=runs, seed=seed, child_population=child_population
-    )
-    try:
-        table = places_to_keep_shortfall_under(
-            fitted,
-            placement_type_state,
-            pd.Timestamp(through),
-            probability,
-            settings,
-            chosen,
-        )
-    except ValueError as exc:  # no planned places, or a scenario the records cannot take
-        raise InvalidInput(f"The places needed could not be worked out: {exc}") from exc
-    row = table.iloc[0]
-    audit.record(
+    on today's records; audited ``goal_seek`` (nothing is saved). All three phases in one
+    transaction, for the command line; the pages queue it (``planner.work``)."""
+    inputs = read_places_needed(
         session,
-        actor=actor,
-        action="goal_seek",
-        entity="forecast",
-        detail=(
-            f"state={placement_type_state} through={through.isoformat()} "
-            f"probability={probability:g} scenario={scenario} runs={runs}"
-        ),
-    )
-    return PlacesNeeded(
-        state=placement_type_state,
+        placement_type_state=placement_type_state,
         through=through,
         probability=probability,
-        scenario=chosen.name,
-        as_of=day,
+        scenario=scenario,
         runs=runs,
-        extra_places=int(row["extra_places"]),
-        places_at_end=int(row["places_at_end"]),
-        p_shortfall_before=float(row["p_shortfall_before"]),
-        p_shortfall_after=float(row["p_shortfall_after"]),
-        for_want_of_a_place_mean_after=float(row["for_want_of_a_place_mean_after"]),
-        table=table,
-        p_shortfall_after_se=float(row["p_shortfall_after_se"]),
-        extra_places_low=int(row["extra_places_lo_90"]),
-        extra_places_high=int(row["extra_places_hi_90"]),
-        needed_from=None
-        if pd.isna(row["needed_from"])
-        else pd.Timestamp(row["needed_from"]).date(),
+        seed=seed,
+        as_of=as_of,
+        child_population=child_population,
+    )
+    answer = compute_places_needed(inputs)
+    record_places_needed(session, answer, actor=actor)
+    return answer
+
+
+ANSWER_FIELDS = (
+    "state",
+    "scenario",
+    "runs",
+    "probability",
+    "extra_places",
+    "places_at_end",
+    "p_shortfall_before",
+    "p_shortfall_after",
+    "for_want_of_a_place_mean_after",
+    "p_shortfall_after_se",
+    "extra_places_low",
+    "extra_places_high",
+)
+
+
+def answer_record(answer: PlacesNeeded) -> dict[str, Any]:
+    """The answer as JSON-ready values, kept on its work item (the model's table is not)."""
+    kept: dict[str, Any] = {f: getattr(answer, f) for f in ANSWER_FIELDS}
+    kept |= {"through": answer.through.isoformat(), "as_of": answer.as_of.isoformat()}
+    kept["needed_from"] = answer.needed_from.isoformat() if answer.needed_from else None
+    return kept
+
+
+def answer_from_record(kept: dict[str, Any]) -> PlacesNeeded:
+    """An answer back from :func:`answer_record`, for the page that shows it."""
+    needed_from = kept.get("needed_from")
+    return PlacesNeeded(
+        **{f: kept[f] for f in ANSWER_FIELDS},
+        through=date.fromisoformat(kept["through"]),
+        as_of=date.fromisoformat(kept["as_of"]),
+        needed_from=date.fromisoformat(needed_from) if needed_from else None,
     )
 
 

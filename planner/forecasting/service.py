@@ -1062,10 +1062,37 @@ def backtest_records(
     """Forecasts made at ``origins`` quarter-ends (the latest ``horizon`` quarters before
     ``as_of``, one quarter apart), each from only what the records held then (later stays
     dropped, later ends reopened), scored against what the records show happened."""
+    day = as_of or clock.today()
+    return backtest_frames(
+        read_backtest(session, as_of=day),
+        as_of=day,
+        origins=origins,
+        horizon=horizon,
+        runs=runs,
+        seed=seed,
+        child_population=child_population,
+    )
+
+
+def read_backtest(session: Session, *, as_of: date) -> dict[str, pd.DataFrame]:
+    """The records a backtest needs (the work queue's short read phase)."""
+    return frames_from_database(session, as_of)
+
+
+def backtest_frames(
+    frames: dict[str, pd.DataFrame],
+    *,
+    as_of: date,
+    origins: int,
+    horizon: int,
+    runs: int,
+    seed: int,
+    child_population: int,
+) -> RecordsBacktest:
+    """:func:`backtest_records` on records already read: no database (the long part)."""
     from forecasts.backtest import backtest_stays, stays_accuracy, stays_accuracy_by_state
 
-    day = as_of or clock.today()
-    frames = frames_from_database(session, day)
+    day = as_of
     stays = frames["stays"]
     if stays.empty:
         raise CannotForecast()
@@ -1101,3 +1128,15 @@ def backtest_records(
         by_state=stays_accuracy_by_state(rows),
         overall=stays_accuracy(rows),
     )
+
+
+def backtest_summary(result: RecordsBacktest) -> dict[str, Any]:
+    """A backtest's dates and summary tables as JSON values (kept on its work item for the
+    "How good has this forecast been here?" page; the per-forecast rows are not kept)."""
+    return {
+        "origins": [d.isoformat() for d in result.origins],
+        "horizon": result.horizon,
+        "runs": result.runs,
+        "overall": json.loads(result.overall.to_json(orient="records")),
+        "by_state": json.loads(result.by_state.to_json(orient="records")),
+    }

@@ -5,23 +5,24 @@ Why a page: a commissioner should not take a forecast to the board without seein
 same model did on the council's own history. Forecasts made at past quarter-ends from only
 what the records held then are scored against what the records show happened
 (:func:`planner.forecasting.service.backtest_records`, the same as ``planner
-forecast-backtest``). Where the model's error is not below the recent count's ("naive": as
+forecast-backtest``), done on the work queue (``planner.work``, kind ``forecast_accuracy``)
+and kept on its work item: the page shows the latest and offers to check again. Where the
+model's error is not below the recent count's ("naive": as
 at the forecast date), the page says to read the recent count for that type instead.
 """
 
 from __future__ import annotations
 
+from datetime import date
 from typing import Any
 
 import pandas as pd
-from sqlmodel import Session
 
-from planner.core.errors import InvalidInput
 from planner.forecasting import service as forecasting
 
 PAGE_ORIGINS = 4  # forecast dates scored, one quarter apart
 PAGE_HORIZON = 4  # quarters ahead
-PAGE_RUNS = 100  # runs per forecast (the page answers in seconds)
+PAGE_RUNS = 100  # runs per forecast (a check takes seconds, on the work queue)
 
 
 def _pct(value: Any) -> str:
@@ -54,34 +55,25 @@ def _row(rec: dict[str, Any]) -> dict[str, Any]:
     }
 
 
-def accuracy_context(session: Session, *, child_population: int) -> dict[str, Any]:
-    """The backtest's tables for the page, or the reason there are none."""
-    try:
-        result = forecasting.backtest_records(
-            session,
-            origins=PAGE_ORIGINS,
-            horizon=PAGE_HORIZON,
-            runs=PAGE_RUNS,
-            child_population=child_population,
-        )
-    except InvalidInput as exc:  # no records yet, or too short a history
-        return {"problem": exc.message}
-    overall = [
-        {"horizon": int(r["horizon_quarters"]), **_row(r)}
-        for r in forecasting.table_records(result.overall)
-    ]
-    by_state = result.by_state
+def accuracy_view(kept: dict[str, Any]) -> dict[str, Any]:
+    """The page's tables from a backtest kept on its work item
+    (:func:`planner.forecasting.service.backtest_summary`), or the reason there are none
+    (``{"problem": words}``: no records yet, or too short a history)."""
+    if kept.get("problem"):
+        return {"problem": str(kept["problem"])}
+    overall = [{"horizon": int(r["horizon_quarters"]), **_row(r)} for r in kept["overall"]]
+    by_state = pd.DataFrame(kept["by_state"])
     types: list[dict[str, Any]] = []
-    for state, part in by_state.groupby("state", sort=False):
+    for state, part in by_state.groupby("state", sort=False) if len(by_state) else []:
         ptype, _, lot = str(state).partition("/")
         rows = {int(r["horizon_quarters"]): _row(r) for r in forecasting.table_records(part)}
         first, last = rows.get(1), rows.get(max(rows))
         types.append({"label": forecasting.state_label(ptype, lot), "first": first, "last": last})
     return {
         "problem": None,
-        "origins": result.origins,
-        "horizon": result.horizon,
-        "runs": result.runs,
+        "origins": [date.fromisoformat(d) for d in kept["origins"]],
+        "horizon": int(kept["horizon"]),
+        "runs": int(kept["runs"]),
         "overall": overall,
         "types": types,
         "fall_back": [

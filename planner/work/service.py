@@ -1,9 +1,10 @@
 """The queue of long work: ask for it, claim it, do it, show how it is going.
 
-A page or the API asks for a match run or a forecast with :func:`request_work`, which
-adds a ``queued`` item in the request's transaction, or returns the item already queued or
-running for the same work: the partial unique index ``uq_work_item_active`` makes the
-database the judge, so two API processes on one PostgreSQL database never start two runs.
+A page or the API asks for a match run, a forecast or a places-needed goal-seek with
+:func:`request_work`, which adds a ``queued`` item in the request's transaction, or returns
+the item already queued or running for the same work: the partial unique index
+``uq_work_item_active`` makes the database the judge, so two API processes on one
+PostgreSQL database never start two runs.
 A worker (the scheduler's poll job, ``planner work run``) takes items with
 :func:`run_queued`: it claims one (``SELECT ... FOR UPDATE SKIP LOCKED`` on PostgreSQL,
 then a compare-and-set of the item's version on both databases), does it through its
@@ -40,7 +41,7 @@ from sqlmodel import Session, col, select
 from planner.core.db import compare_and_set, unit_of_work
 from planner.core.errors import ConcurrentChange, NotFound, PlannerError, StaleRecord
 from planner.models import WorkItem, utcnow
-from planner.work.kinds import FORECAST, KINDS, MATCH, work_key
+from planner.work.kinds import FORECAST, FORECAST_ACCURACY, KINDS, MATCH, PLACES_NEEDED, work_key
 
 log = logging.getLogger(__name__)
 
@@ -145,9 +146,10 @@ def progress_of(item: WorkItem) -> tuple[int, int, str]:
 
 
 def result_url(item: WorkItem) -> str | None:
-    if item.status != "done" or item.result_id is None:
+    if item.status != "done":
         return None
-    return KINDS[item.kind].result_url(item.result_id, json.loads(item.result or "{}"))
+    detail = json.loads(item.result or "{}") | {"work_id": item.id}
+    return KINDS[item.kind].result_url(item.result_id, detail)
 
 
 # -- the worker ---------------------------------------------------------------------------
@@ -409,3 +411,94 @@ def request_forecast(
         "child_population": child_population,
     }
     return request_work(session, kind=FORECAST, parameters=parameters, requested_by=requested_by)
+
+
+def request_places_needed(
+    session: Session,
+    *,
+    state: str,
+    through: date,
+    probability: float,
+    scenario: str,
+    runs: int,
+    as_of: date,
+    child_population: int,
+    requested_by: str,
+) -> Requested:
+    """The places-needed goal-seek on the records of ``as_of``, for a question already
+    checked (``places_needed.check_question``); the same question asked again while it is
+    being worked out joins it."""
+    parameters = {
+        "state": state,
+        "through": through.isoformat(),
+        "probability": probability,
+        "scenario": scenario,
+        "runs": runs,
+        "seed": 0,
+        "as_of": as_of.isoformat(),
+        "child_population": child_population,
+    }
+    return request_work(
+        session, kind=PLACES_NEEDED, parameters=parameters, requested_by=requested_by
+    )
+
+
+def places_needed_answer(item: WorkItem) -> dict[str, Any] | None:
+    """The answer a finished goal-seek item keeps (None for any other item, or unfinished)."""
+    if item.kind != PLACES_NEEDED or item.status != "done":
+        return None
+    answer = json.loads(item.result or "{}").get("answer")
+    return answer if isinstance(answer, dict) else None
+
+
+def request_forecast_accuracy(
+    session: Session,
+    *,
+    origins: int,
+    horizon: int,
+    runs: int,
+    as_of: date,
+    child_population: int,
+    requested_by: str,
+) -> Requested:
+    """The rolling backtest of "How good has this forecast been here?" on the records of
+    ``as_of``; asked again while one is being done, it joins it."""
+    parameters = {
+        "origins": origins,
+        "horizon": horizon,
+        "runs": runs,
+        "seed": 0,
+        "as_of": as_of.isoformat(),
+        "child_population": child_population,
+    }
+    return request_work(
+        session, kind=FORECAST_ACCURACY, parameters=parameters, requested_by=requested_by
+    )
+
+
+@dataclass(frozen=True)
+class Latest:
+    """The latest finished item of a kind that keeps its result on itself, and any item of
+    that kind still waiting or running (to say a newer one is on its way)."""
+
+    done: WorkItem | None
+    result: dict[str, Any] | None
+    active: WorkItem | None
+
+
+def latest_kept(session: Session, kind: str, field: str) -> Latest:
+    """The newest finished ``kind`` item and its kept ``field`` (the accuracy check's
+    result), with the newest one still queued or running."""
+
+    def newest(*statuses: str) -> WorkItem | None:
+        query = (
+            select(WorkItem)
+            .where(WorkItem.kind == kind, col(WorkItem.status).in_(statuses))
+            .order_by(col(WorkItem.id).desc())
+            .limit(1)
+        )
+        return session.exec(query).first()
+
+    done = newest("done")
+    kept = json.loads(done.result or "{}").get(field) if done is not None else None
+    return Latest(done, kept if isinstance(kept, dict) else None, newest(*ACTIVE))

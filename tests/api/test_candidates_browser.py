@@ -1,7 +1,8 @@
 """Real Chromium with axe-core: a manager finds YP0001's best place on the escalation queue
-and opens it; a housing officer proposes YP0001 from the vacancy page and hits the error of
-proposing twice; a personal adviser sees their own young person's best places; a
-commissioner sees the vacancy's candidates as counts with no "Propose". 0 violations."""
+(also filtered by adviser and sorted by a header) and opens it; a housing officer proposes
+YP0001 from the vacancy page and hits the error of proposing twice; a personal adviser sees
+their own young person's best places; a commissioner sees the vacancy's candidates as counts
+with no "Propose". 0 violations."""
 
 from __future__ import annotations
 
@@ -39,6 +40,17 @@ def test_candidates_best_places_and_the_queue_for_each_role(browser, live_server
         page.wait_for_url(f"**/young-people/{own}/best-places")
         assert page.locator("h1").inner_text() == "Best places now"
         axe.check(page, "best places (manager)")
+        # filtered by adviser with the form, then sorted by a header link (server-side)
+        page.goto(f"{base}/escalations")
+        page.get_by_label("Personal adviser").select_option("pa01")
+        page.get_by_role("button", name="Show escalations").click()
+        page.wait_for_url("**/escalations?*adviser=pa01*")
+        page.get_by_role("link", name="Days there").click()
+        page.wait_for_url("**sort=days**")
+        header = page.locator("main table thead th", has_text="Days there")
+        assert header.get_attribute("aria-sort") == "ascending"
+        assert "YP0001" in page.locator("main table tbody").inner_text()
+        axe.check(page, "escalation queue filtered by adviser and sorted by days")
         page.goto(f"{base}/escalations")
         page.locator(f'main table a[href="/vacancies/{vacancy}#candidates"]').first.click()
         page.wait_for_url(f"**/vacancies/{vacancy}#candidates")

@@ -136,8 +136,9 @@ def test_the_councils_questions_read_as_tables_and_a_tornado_chart(browser, live
 
 
 def test_how_good_the_forecast_has_been_here_reads_with_no_axe_violations(browser, live_server):
-    """The backtest page on the seeded council: either its tables (with the fall-back said
-    in words) or the reason there are none, and axe-core finds nothing."""
+    """The backtest page on the seeded council: not checked yet, the check queued from it
+    (its work page), then the latest check with its time: either its tables (with the
+    fall-back said in words) or the reason there are none; axe-core finds nothing."""
     base = live_server.base_url
     council = live_server.db.council
     username = council.by_role["commissioner"]
@@ -148,7 +149,14 @@ def test_how_good_the_forecast_has_been_here_reads_with_no_axe_violations(browse
         _sign_in(page, base, username, council.passwords[username])
         page.goto(f"{base}/forecasts/accuracy")
         expect(page.locator("h1")).to_have_text("How good has this forecast been here?")
-        axe.check(page, "how good has this forecast been here")
+        expect(page.get_by_text("This has not been checked yet")).to_be_visible()
+        axe.check(page, "how good has this forecast been here, not checked")
+        page.get_by_role("button", name="Check now").click()  # queued, not run in the request
+        do_the_queued_work(page, live_server.db.url, axe, "accuracy check waiting to start")
+        page.wait_for_url(f"{base}/forecasts/accuracy")
+        expect(page.get_by_text(re.compile(r"Last checked at \d\d:\d\d today"))).to_be_visible()
+        expect(page.get_by_role("button", name="Check again")).to_be_visible()
+        axe.check(page, "how good has this forecast been here, checked")
     finally:
         context.close()
     assert axe.found == {}, axe.found

@@ -187,3 +187,36 @@ def test_pagination_shows_first_last_and_neighbours_and_keeps_filters_and_sort()
     assert listing.sort_href("age").endswith("sort=age&order=ascending")  # a new one: up
     one = Listing("/users", ListParams("username"), Paged([], 3, 1, 1))
     assert one.pagination() is None
+
+
+def test_the_escalation_queue_sorts_by_its_headers_and_filters_by_adviser_and_level(
+    client: TestClient, web_db
+):
+    _signed_in(client, web_db, "manager")
+    page = client.get("/escalations").text
+    headers = dict((text, sort) for sort, text in _sorted_column(page))
+    assert headers["Level and why"] == "descending"  # most urgent first, as before
+    assert len(headers) == 9 and "Best place now" not in headers
+    assert "most urgent first</caption>" in page and "open escalation" in page
+    assert 'name="adviser"' in page and 'name="level"' in page
+    first = re.search(r'href="/escalations/(\d+)"', page)
+    assert first and int(first.group(1)) == web_db.council.escalation_id
+    level = re.search(r"Level (\d): ", page.split("<tbody")[1])
+    assert level
+    by_days = client.get(f"/escalations?sort=days&order=ascending&level={level[1]}").text
+    assert f'href="/escalations/{first[1]}"' in by_days  # the filter keeps its level's rows
+    assert f"level={level[1]}&amp;sort=reference&amp;order=ascending" in by_days  # kept by links
+    assert '<input type="hidden" name="sort" value="days">' in by_days
+    assert f'<option value="{level[1]}" selected>' in by_days
+    other = 1 if level[1] != "1" else 2
+    assert f'href="/escalations/{first[1]}"' not in client.get(f"/escalations?level={other}").text
+    none = client.get("/escalations?adviser=nobody-at-all").text
+    assert "0 open escalations." in none and "<table" not in none
+    for query in ("sort=password_hash", "order=sideways", "page=0", "level=9"):
+        assert client.get(f"/escalations?{query}").status_code == 422, query
+
+
+def test_a_personal_adviser_filters_their_own_queue_by_level_only(client: TestClient, web_db):
+    _signed_in(client, web_db, "personal_adviser")
+    page = client.get("/escalations").text
+    assert 'name="level"' in page and 'name="adviser"' not in page

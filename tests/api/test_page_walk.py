@@ -17,6 +17,7 @@ from __future__ import annotations
 import re
 
 import pytest
+from browser_work import do_the_queued_work
 from test_browser import _sign_in
 from test_route_permissions import PAGE_ROUTES, _path
 
@@ -65,7 +66,12 @@ def pages_for(role: Role, council) -> list[str]:
     """The HTML pages ``role`` may open, from the route table."""
     paths = []
     for method, _template, permission, path, status in PAGE_ROUTES:
-        if method != "GET" or path is None or status != 200 or path.endswith(NOT_PAGES):
+        if (
+            method != "GET"
+            or path is None
+            or status != 200
+            or path.partition("?")[0].endswith(NOT_PAGES)
+        ):
             continue
         if permission is None and role != PUBLIC_ONCE:
             continue
@@ -110,6 +116,7 @@ def walked_server(live_server, browser):
         _sign_in(page, base, username, council.passwords[username])
         page.goto(f"{base}/matching")
         page.get_by_role("button", name="Run matching now").click()
+        do_the_queued_work(page, live_server.db.url)  # queued: this process is the worker
         page.wait_for_url(f"{base}/matching*")
     finally:
         context.close()

@@ -125,6 +125,7 @@ PAGE_ROUTES = [
         200,
     ),
     ("GET", "/forecasts/accuracy", P.view_forecasts, "/forecasts/accuracy", 200),
+    ("POST", "/forecasts/accuracy", P.make_forecasts, "/forecasts/accuracy", 303),  # queued
     ("GET", "/forecasts/{run_id}", P.view_forecasts, f"/forecasts/{RUN}", 200),
     ("GET", "/forecasts/{run_id}/paper.pdf", P.view_forecasts, f"/forecasts/{RUN}/paper.pdf", 200),
     (

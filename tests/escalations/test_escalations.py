@@ -12,8 +12,9 @@ from sqlmodel import select
 
 from planner.core import clock
 from planner.core.errors import PlannerError
+from planner.core.listing import ListParams
 from planner.domain import PlacementType, Role
-from planner.escalations.queries import get_escalation_or_raise, queue
+from planner.escalations.queries import escalation_queue_page, get_escalation_or_raise, queue
 from planner.escalations.rules import required_level
 from planner.escalations.service import (
     EscalationConflict,
@@ -308,3 +309,35 @@ def test_an_earlier_supervision_entered_late_never_makes_the_last_one_older(sess
         actor="manager",
     )
     assert second.pathway_plan_updated_on == AS_OF
+
+
+def test_the_queue_sorts_filters_and_pages_keeping_most_urgent_first_by_default(session):
+    unsuitable = _unsuitable_stays(session)
+    sweep(session, today=AS_OF)
+    manager = factories.user(session, role=Role.manager)
+    people = {s.young_person_id: session.get(YoungPerson, s.young_person_id) for s in unsuitable}
+    b_and_b, sofa, custody = (people[s.young_person_id].reference for s in unsuitable)
+
+    def shown(params: ListParams, **filters) -> list[str]:
+        found = escalation_queue_page(
+            session, viewer=manager, params=params, today=AS_OF, **filters
+        )
+        return [i.reference for i in found.page.rows]
+
+    urgent = ListParams("level", descending=True)
+    assert shown(urgent) == [i.reference for i in queue(session, today=AS_OF)]
+    assert shown(urgent)[0] == b_and_b  # level 4 first
+    assert shown(ListParams("days")) == [sofa, b_and_b, custody]  # 3, 20 and 200 days there
+    assert shown(ListParams("days", descending=True)) == [custody, b_and_b, sofa]
+    assert shown(ListParams("adviser"))[-1] == custody  # no adviser: last either way
+    assert shown(ListParams("adviser", descending=True))[-1] == custody
+    assert shown(urgent, level=1) == [r for r in shown(urgent) if r != b_and_b]
+    assert shown(urgent, adviser="pa01") == [b_and_b, sofa]
+    assert shown(urgent, adviser="pa01", level=4) == [b_and_b]
+    assert shown(urgent, adviser="nobody") == []
+    second = escalation_queue_page(
+        session, viewer=manager, params=ListParams("days", page=2, per_page=2), today=AS_OF
+    )
+    assert [i.reference for i in second.page.rows] == [custody]
+    assert (second.page.total, second.page.pages) == (3, 2)
+    assert second.advisers == ["pa01"]  # the filter's choices: the whole queue's advisers

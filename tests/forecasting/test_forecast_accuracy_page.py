@@ -1,9 +1,17 @@
 """The "How good has this forecast been here?" page's words: the fall-back to the recent
-count is said where the forecast's error was not below it."""
+count is said where the forecast's error was not below it; the backtest kept on its work
+item reads back as the page's tables."""
 
 from __future__ import annotations
 
-from planner.reports.forecast_accuracy import verdict
+import json
+from datetime import date
+
+import numpy as np
+import pandas as pd
+
+from planner.forecasting.service import RecordsBacktest, backtest_summary
+from planner.reports.forecast_accuracy import accuracy_view, verdict
 
 
 def test_the_recent_count_is_named_where_the_forecast_did_worse():
@@ -11,3 +19,37 @@ def test_the_recent_count_is_named_where_the_forecast_did_worse():
     assert verdict(1.0).startswith("The recent count")
     assert verdict(1.3).startswith("The recent count")
     assert verdict(float("nan")) == "Not enough to tell"
+
+
+def test_a_backtest_kept_as_json_reads_back_as_the_pages_tables():
+    """The work queue keeps the backtest's summary on its item as JSON (numpy numbers and
+    missing values included); the page's tables are made from what was kept."""
+    measures = {
+        "forecasts": np.array([4, 4], dtype=np.int64),
+        "mase": [0.7, 1.2],
+        "mase_seasonal": [0.9, np.nan],
+        "bias": [-0.5, 2.4],
+        "coverage_50": [0.5, 0.25],
+        "coverage_80": [0.75, 0.5],
+        "coverage_95": [1.0, 0.75],
+        "crps": [1.5, 3.0],
+        "horizon_quarters": np.array([1, 4], dtype=np.int64),
+    }
+    result = RecordsBacktest(
+        origins=[date(2025, 3, 31), date(2025, 6, 30)],
+        horizon=4,
+        runs=100,
+        rows=pd.DataFrame(),
+        by_state=pd.DataFrame({"state": ["supported_lodgings"] * 2, **measures}),
+        overall=pd.DataFrame(measures),
+    )
+    kept = json.loads(json.dumps(backtest_summary(result)))  # as the work item holds it
+    view = accuracy_view(kept)
+    assert view["origins"] == [date(2025, 3, 31), date(2025, 6, 30)]
+    assert [r["horizon"] for r in view["overall"]] == [1, 4]
+    assert view["overall"][1]["mase_seasonal"] == "" and view["overall"][0]["coverage_80"] == "75%"
+    (lodgings,) = view["types"]
+    assert lodgings["first"]["verdict"] == "The forecast"
+    assert lodgings["last"]["bias"] == "2.4"
+    assert view["fall_back"] == [lodgings["label"]]
+    assert accuracy_view({"problem": "Too short"}) == {"problem": "Too short"}
