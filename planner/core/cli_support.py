@@ -24,8 +24,20 @@ if TYPE_CHECKING:
     from rich.table import Table
     from sqlalchemy.engine import Engine
 
-console = Console()
-err = Console(stderr=True)
+
+def _console(**options: Any) -> Console:
+    """A console that measures the terminal (and COLUMNS) each time it prints.
+
+    Rich fixes the width once if COLUMNS is set when the console is made; this module's
+    consoles are made at import, so one process running many commands (the test suite, a
+    worker) would keep the width of whichever command imported it first."""
+    made = Console(**options)
+    made._width = None  # rich's own "not fixed" (Console.size then reads COLUMNS live)
+    return made
+
+
+console = _console()
+err = _console(stderr=True)
 
 
 def migrated_engine(*, create: bool = False) -> Engine:

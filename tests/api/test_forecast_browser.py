@@ -51,9 +51,11 @@ def test_a_commissioner_makes_two_scenarios_reads_them_and_compares(browser, dem
         main = page.locator("main")
         expect(page.locator("h1")).to_have_text("Central: places needed by quarter")
         assert "654 young people" in main.inner_text()
-        # one fan chart per placement type and lot, each named and described
+        # one fan chart per placement type and lot, each named and described, and the two
+        # sensitivity (tornado) charts a forecast made from the page now carries
         charts = page.locator("svg[role=img]")
-        assert charts.count() == 16
+        assert page.locator("svg[role=img][aria-labelledby^='chart-']").count() == 16
+        assert charts.count() == 18
         uasc = page.locator("svg[aria-labelledby^='chart-supported_accommodation-uasc']")
         expect(uasc.locator("title")).to_have_text(re.compile(r"UASC in care lot"))
         assert uasc.locator("polygon.app-chart__band-95").count() == 1

@@ -13,7 +13,9 @@ from typer.testing import CliRunner
 from webseed import TODAY, csrf_of, sign_in
 
 from planner.cli import app as cli_app
+from planner.core.db import get_engine
 from planner.matching.words import fit_parts, fit_sentence, group_words, points, situation
+from planner.work import service as work
 
 ISO = re.compile(r"\b20\d\d-\d\d-\d\d\b")
 STAGE = re.compile(r"\bstage [abc]\b", re.IGNORECASE)
@@ -61,6 +63,8 @@ def officer(client, web_db):
         "/matching/run", data={"csrf_token": csrf_of(page.text)}, follow_redirects=False
     )
     assert ran.status_code == 303, ran.text
+    done = work.run_queued(get_engine(web_db.url))  # the test is the work queue's worker
+    assert [item.status for item in done] == ["done"], [item.failure for item in done]
     return client
 
 

@@ -68,7 +68,7 @@ def test_running_matching_from_the_page_queues_it_and_the_work_page_leads_to_the
     page = client.get(f"{where}?refresh=off")
     assert "Match run finished" in page.text and "refresh" not in page.headers
     assert f'href="/matching?run={run.id}">See the proposals</a>' in page.text
-    assert "Moving out of unsuitable accommodation" in client.get(f"/matching?run={run.id}").text
+    assert "Moved out of unsuitable accommodation" in client.get(f"/matching?run={run.id}").text
 
 
 def test_two_api_requests_at_once_get_one_item_then_one_run(app, web_db):
