@@ -4,11 +4,8 @@ Why "cut" and not "hold out the last rows": a forecast made at an origin T must 
 was known at T. Stays that started later are dropped, stays that ended later are reopened
 (their end was not known), and the young people "now" are those with a stay open at T. The
 model is refitted on that cut, projects 1-8 quarters, and each quarter-end forecast is
-compared with the number actually in each state on that date. Given the planned places, a
-type with places is scored on the capacity-constrained pass (who is placed: the records
-show occupancy, bounded by the places), the others on demand (``scored`` says which). The
-naive forecast (the count at the origin) is scored on the same cases, so MASE < 1 means the
-model beats it.
+compared with the number actually in each state on that date. The naive forecast (the count
+at the origin) is scored on the same cases, so MASE < 1 means the model beats it.
 """
 
 from __future__ import annotations
@@ -77,10 +74,7 @@ def backtest_stays(
     """One row per (origin, horizon in quarters, state): actual, naive, median, intervals and
     P(shortfall > 0) against the planned places (with whether a shortfall happened)."""
     settings = settings or ForecastSettings(runs=200)
-    # with planned places, the constrained pass is scored where a type has them: recorded
-    # stays are occupancy, bounded by the places that existed, not unconstrained demand
-    bounded = capacity is not None and len(capacity) > 0
-    settings = replace(settings, months=3 * quarters, constrained=bounded)
+    settings = replace(settings, months=3 * quarters, constrained=False)
     rows = []
     for origin in origins:
         origin = pd.Timestamp(origin)
@@ -109,18 +103,11 @@ def backtest_stays(
             part = table[table["quarter_start"] == quarter]
             for _, row in part.iterrows():
                 y = float(actual.get(row["state"], 0))
-                scored = "placed" if bounded and not np.isnan(row["capacity"]) else "demand"
-                row = row.copy()
-                for column in [c for c in row.index if c.startswith("demand_")]:
-                    placed = "placed_" + column[len("demand_") :]
-                    if scored == "placed" and placed in row.index:
-                        row[column] = row[placed]
                 rows.append(
                     {
                         "origin": origin,
                         "horizon_quarters": h,
                         "state": row["state"],
-                        "scored": scored,
                         "actual": y,
                         "naive": float(naive.get(row["state"], 0)),
                         "seasonal_naive": float(seasonal.get(row["state"], 0)),
