@@ -217,10 +217,4 @@ def _plain(value: Any) -> Any:
 
 
 def _text(value: Any) -> str:
-    """A cell for people: a date in words ("8 December 2026"), as on the pages; CSV and
-    JSON keep the ISO date, for machines."""
-    if isinstance(value, date):
-        from planner.domain.text import day_words
-
-        return day_words(value)
     return str(_plain(value))
