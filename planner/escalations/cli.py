@@ -32,7 +32,7 @@ ESCALATION_FIELDS = (
     Field("days", "Days", justify="right"),
     Field("level", "Level"),
     Field("why", "Why", in_table=False),  # the days there, said in words
-    Field("exit_plan_target", "Exit plan by", ref=True),
+    Field("exit_plan_target", "Exit plan by"),  # a date in words: it may wrap
     Field("supervision_due", "Supervise by"),
     Field("personal_adviser", "PA", ref=True),
 )
