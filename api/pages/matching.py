@@ -111,7 +111,7 @@ def _view(
         "unmatched": unmatched,
         "not_considered": len(details["unmatched"]) - len(unmatched),
         "alternatives": [
-            (labels.get(vacancy), vacancy, sorted(alts, key=lambda a: a.get("rank") or 0))
+            (labels.get(vacancy), vacancy, _best_first(alts))
             for vacancy, alts in sorted(alternatives.items())
         ],
         "unmet": details["summary"].get("unmet_need", []),
@@ -119,6 +119,20 @@ def _view(
         "place_values_note": values_note,
         "ids": matching_queries.young_person_ids(db, {r for r in references if r}),
     }
+
+
+def _best_first(alternatives: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """A vacancy's alternatives in score order, best first, each young person once (the
+    best of their lines): read as a ranked list, as the vacancy page's candidates are."""
+    ranked = sorted(alternatives, key=lambda a: (-(a.get("score") or 0), a.get("rank") or 0))
+    seen: set[str] = set()
+    best = []
+    for alternative in ranked:
+        who = str(alternative.get("person_id", ""))
+        if who not in seen:
+            seen.add(who)
+            best.append(alternative)
+    return best
 
 
 @router.get("/matching")

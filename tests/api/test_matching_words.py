@@ -158,3 +158,19 @@ def test_the_proposals_command_names_the_group_not_the_stage(officer, web_db):
     assert "Stage" not in listed.output
     as_csv = CliRunner().invoke(cli_app, ["proposals", "--format", "csv"], env=env)
     assert "urgency,stage" in as_csv.output and "Moved out of unsuitable" in as_csv.output
+
+
+def test_a_vacancys_alternatives_read_best_first_with_each_young_person_once():
+    from api.pages.matching import _best_first
+
+    lines = [
+        {"person_id": "YP2", "score": 63, "rank": 1},
+        {"person_id": "YP1", "score": 93, "rank": 2},
+        {"person_id": "YP3", "score": 88, "rank": 3},
+        {"person_id": "YP1", "score": 78, "rank": 4},  # the same person, a worse line
+    ]
+    assert [(a["person_id"], a["score"]) for a in _best_first(lines)] == [
+        ("YP1", 93),
+        ("YP3", 88),
+        ("YP2", 63),
+    ]
