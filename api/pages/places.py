@@ -19,7 +19,16 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Path, Request
 from starlette.responses import Response
 
-from api.deps import ID_MAX, CheckedForm, DbSession, Principal, allowed, see_other, whole_number
+from api.deps import (
+    ID_MAX,
+    CheckedForm,
+    DbSession,
+    Principal,
+    allowed,
+    form_version,
+    see_other,
+    whole_number,
+)
 from api.pages.forms import RECORD, Field, attempt, choices, error_list, kept, read_date
 from api.templating import render
 from planner.core.errors import FieldInvalid, InvalidInput, NotFound
@@ -111,11 +120,12 @@ def _keep(
 
 
 def _version(form: dict[str, str], errors: dict[str, str]) -> int:
-    version = whole_number(form.get("version", ""))
-    if version is None or not 1 <= version <= ID_MAX:
-        errors[RECORD] = "The form is missing the record's version; reload the page."
+    """:func:`api.deps.form_version`, its refusal shown on the form with the others."""
+    try:
+        return form_version(form)
+    except InvalidInput as exc:
+        errors[RECORD] = exc.message
         return 0
-    return version
 
 
 def _closing(
