@@ -45,6 +45,30 @@ def _private_data_dir(tmp_path_factory: pytest.TempPathFactory) -> Iterator[None
         os.environ["PLANNER_DATA_DIR"] = saved
 
 
+@pytest.fixture(params=DATABASES)
+def committed_engine(
+    request: pytest.FixtureRequest, tmp_path: Path, postgres_url_or_none: str | None
+) -> Iterator[Engine]:
+    """A fresh, migrated, empty database of each kind for one test that commits (threads,
+    races, a worker): not the rolled-back session of the other tests."""
+    if request.param == "sqlite":
+        engine = make_engine(f"sqlite:///{tmp_path / 'planner.sqlite3'}")
+        upgrade(engine)
+        yield engine
+        engine.dispose()
+        return
+    if not postgres_url_or_none:
+        pytest.skip("PostgreSQL not configured: set PLANNER_TEST_POSTGRES_URL")
+    url = create_postgres_database(postgres_url_or_none)
+    engine = make_engine(url)
+    try:
+        upgrade(engine)
+        yield engine
+    finally:
+        engine.dispose()
+        drop_postgres_database(postgres_url_or_none, url)
+
+
 @pytest.fixture(scope="session")
 def postgres_url() -> str:
     """The test PostgreSQL server, for cases that only make sense there."""

@@ -10,7 +10,6 @@ from __future__ import annotations
 import socket
 import threading
 import time
-from collections.abc import Iterator
 from datetime import date, datetime, timedelta
 
 import factories
@@ -33,25 +32,10 @@ AS_OF = date(2024, 3, 31)
 NOON = datetime(2024, 3, 31, 12, 0)
 
 
-@pytest.fixture(params=["sqlite", "postgresql"])
-def queue_engine(request, tmp_path, postgres_url_or_none) -> Iterator[Engine]:
-    """A fresh, migrated, empty database of each kind for one test."""
-    if request.param == "sqlite":
-        engine = make_engine(f"sqlite:///{tmp_path / 'planner.sqlite3'}")
-        upgrade(engine)
-        yield engine
-        engine.dispose()
-        return
-    if not postgres_url_or_none:
-        pytest.skip("PostgreSQL not configured: set PLANNER_TEST_POSTGRES_URL")
-    url = create_postgres_database(postgres_url_or_none)
-    engine = make_engine(url)
-    try:
-        upgrade(engine)
-        yield engine
-    finally:
-        engine.dispose()
-        drop_postgres_database(postgres_url_or_none, url)
+@pytest.fixture
+def queue_engine(committed_engine: Engine) -> Engine:
+    """A fresh, migrated, empty database of each kind (tests/conftest.py)."""
+    return committed_engine
 
 
 def _small_council(engine: Engine) -> None:

@@ -7,35 +7,12 @@ from __future__ import annotations
 import threading
 
 import factories
-import pytest
-from postgres_databases import create_postgres_database, drop_postgres_database
 from sqlmodel import select
 
-from planner.core.db import make_engine, unit_of_work
+from planner.core.db import unit_of_work
 from planner.core.errors import StaleRecord
-from planner.core.migrate import upgrade
 from planner.models import AuditEvent, YoungPerson
 from planner.young_people import service
-
-
-@pytest.fixture(params=["sqlite", "postgresql"])
-def committed_engine(request, sqlite_url, postgres_url_or_none):
-    if request.param == "sqlite":
-        engine = make_engine(sqlite_url)
-        upgrade(engine)
-        yield engine
-        engine.dispose()
-        return
-    if not postgres_url_or_none:
-        pytest.skip("PostgreSQL not configured: set PLANNER_TEST_POSTGRES_URL")
-    url = create_postgres_database(postgres_url_or_none)
-    engine = make_engine(url)
-    try:
-        upgrade(engine)
-        yield engine
-    finally:
-        engine.dispose()
-        drop_postgres_database(postgres_url_or_none, url)
 
 
 def test_two_edits_from_the_same_version_keep_one(committed_engine):
