@@ -358,8 +358,10 @@ def forecast_published_command(
     horizon: Annotated[int, typer.Option("--horizon", help="Years to forecast")],
     out: Annotated[Path, typer.Option("--out", help="CSV file to write")],
 ) -> None:
-    """Forecast care leavers (total and in unsuitable accommodation) for every council."""
-    from forecasts.published import forecast_published
+    """Forecast care leavers (total and in unsuitable accommodation) for every council: each
+    age group and measure on the model where it beat "same as last year" in the forecasts
+    made before the origin, otherwise on "same as last year" (said in the output)."""
+    from forecasts.published_groups import forecast_by_group
 
     if horizon < 1 or horizon > 10:
         fail("--horizon must be between 1 and 10 years")
@@ -370,30 +372,70 @@ def forecast_published_command(
     if origin == years[0]:
         fail(f"--origin must leave at least two years of data; the data start in {years[0]}")
     try:
-        table = forecast_published(counts[counts["year"] <= origin], origin, horizon)
+        table, choices = forecast_by_group(counts[counts["year"] <= origin], origin, horizon)
     except ValueError as exc:
         fail(str(exc))
     if not out.parent.exists():
         fail(f"no such folder for --out: {out.parent}")
+    table["method"] = table["method"].map(METHOD_WORDS)
     table.round(2).to_csv(out, index=False)
     councils = table["la_code"].nunique()
     console.print(
         f"Wrote {len(table)} rows for {councils} councils, {origin + 1}-{origin + horizon}, "
         f"to {out} (data up to {origin} only)."
     )
+    console.print("Each age group and measure is forecast with:")
+    for choice in choices.values():
+        console.print(f"  {choice.words()}")
+
+
+METHOD_WORDS = {"model": "model", "naive": "same as last year"}
+
+
+GROUP_COLUMNS = [
+    "age_group",
+    "measure",
+    "horizon",
+    "methods",
+    "forecasts",
+    "mase",
+    "bias",
+    "coverage_50",
+    "coverage_80",
+    "coverage_95",
+]
 
 
 def forecast_backtest_published_command(
-    data: DataOption, output: Annotated[OutputFormat, FormatOption] = OutputFormat.table
+    data: DataOption,
+    output: Annotated[OutputFormat, FormatOption] = OutputFormat.table,
+    groups: Annotated[
+        bool,
+        typer.Option(
+            "--groups",
+            help="With --format csv or json: the per-group table (the forecast as published)",
+        ),
+    ] = False,
 ) -> None:
-    """Backtest the published-statistics forecast on every council and year."""
+    """Backtest the published-statistics forecast on every council and year: the model
+    itself, then each age group and measure as published (model or "same as last year",
+    chosen at each origin by the forecasts made before it), with its intervals' coverage."""
     from forecasts.published import backtest_published, published_accuracy
+    from forecasts.published_groups import backtest_by_group, forecast_by_group, group_accuracy
 
     counts = _load(data)
     try:
         accuracy = published_accuracy(backtest_published(counts))
+        rows, choices = backtest_by_group(counts)
     except ValueError as exc:
         fail(str(exc))
+    per_group = group_accuracy(rows)
+    per_group["methods"] = [
+        _methods_in_words(choices, age, measure, horizon, rows)
+        for age, measure, horizon in zip(
+            per_group["age_group"], per_group["measure"], per_group["horizon"], strict=True
+        )
+    ]
     columns = [
         "measure",
         "age_group",
@@ -409,26 +451,69 @@ def forecast_backtest_published_command(
         "interval_score_80",
     ]
     if output != OutputFormat.table:  # the figures unrounded, for scripts
-        rows = accuracy[columns].to_dict(orient="records")
-        print_listing(output, [Field(c, c) for c in columns], rows)
+        chosen, frame = (GROUP_COLUMNS, per_group) if groups else (columns, accuracy)
+        print_listing(output, [Field(c, c) for c in chosen], frame[chosen].to_dict("records"))
         return
+    wide = Console(width=max(console.width, 170))  # wide tables: never truncate them
     table = Table(title="Aggregate-mode backtest (annual, all councils; MASE against naive)")
     for col in columns:
         table.add_column(col, justify="left" if col in {"measure", "age_group"} else "right")
     for _, row in accuracy.iterrows():
-        cells = []
-        for col in columns:
-            value = row[col]
-            if col in {"measure", "age_group"}:
-                cells.append(str(value))
-            elif col in {"horizon", "forecasts"}:
-                cells.append(str(int(value)))
-            elif col.startswith("coverage") or col.startswith("wape"):
-                cells.append(f"{value:.1%}")
-            else:
-                cells.append(f"{value:.3f}")
-        table.add_row(*cells)
-    Console(width=max(console.width, 170)).print(table)  # a wide table: never truncate it
+        table.add_row(*(_backtest_cell(col, row[col]) for col in columns))
+    wide.print(table)
+    table = Table(
+        title=(
+            "Per age group and measure, as published: the model where it beat naive in the "
+            "forecasts made before each origin, else naive (same as last year); suppressed "
+            "outcomes scored as 1-5, weight 1/5 each"
+        )
+    )
+    for col in GROUP_COLUMNS:
+        table.add_column(
+            col, justify="left" if col in {"measure", "age_group", "methods"} else "right"
+        )
+    for _, row in per_group.iterrows():
+        table.add_row(*(_backtest_cell(col, row[col]) for col in GROUP_COLUMNS))
+    wide.print(table)
+    latest = max(int(y) for y in counts["year"].unique())
+    _, now = forecast_by_group(counts, latest, 1)
+    wide.print(f"Forecasts from {latest} (planner forecast-published) use, for each group:")
+    for choice in now.values():
+        wide.print(f"  {choice.words()}")
+
+
+def _backtest_cell(col: str, value: object) -> str:
+    if col in {"measure", "age_group", "methods"}:
+        return str(value)
+    if col in {"horizon", "forecasts"}:
+        return str(int(value))  # type: ignore[call-overload]
+    if col.startswith("coverage") or col.startswith("wape"):
+        return f"{value:.1%}"
+    return f"{value:.3f}"
+
+
+def _methods_in_words(choices, age: str, measure: str, horizon: int, rows) -> str:  # type: ignore[no-untyped-def]
+    """Which method each scored origin used for this group, e.g. "naive 2021; model 2022-23"."""
+    scored = sorted(
+        int(o)
+        for o in rows.loc[
+            (rows["age_group"] == age)
+            & (rows["measure"] == measure)
+            & (rows["horizon"] == horizon),
+            "origin",
+        ].unique()
+    )
+    parts: list[tuple[str, list[int]]] = []
+    for origin in scored:
+        method = choices[origin][(age, measure)].method
+        if parts and parts[-1][0] == method:
+            parts[-1][1].append(origin)
+        else:
+            parts.append((method, [origin]))
+    return "; ".join(
+        f"{method} {years[0]}" + (f"-{years[-1]}" if len(years) > 1 else "")
+        for method, years in parts
+    )
 
 
 BACKTEST_COLUMNS = (

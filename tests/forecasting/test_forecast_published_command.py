@@ -47,7 +47,12 @@ def test_forecast_published_writes_one_row_per_council_age_measure_and_year(app,
         "hi_80",
         "lo_95",
         "hi_95",
+        "method",
     ]
+    # each group says what it is forecast with, in the file and on the screen
+    assert set(table["method"]) <= {"model", "same as last year"}
+    assert "Each age group and measure is forecast with:" in result.output
+    assert "17 to 18 years, in unsuitable accommodation:" in result.output
     assert set(table["year"]) == {2024, 2025}
     assert set(table["age_group"]) == {"17 to 18 years", "19 to 21 years"}
     assert set(table["measure"]) == {"total", "unsuitable"}
@@ -119,6 +124,9 @@ def test_backtest_published_prints_accuracy_against_naive(app):
     assert "mase" in result.output
     assert "coverage_95" in result.output
     assert "19 to 21 years" in result.output
+    # the per-group table: which method each origin used, and what forecasts from 2024 use
+    assert "naive 2021; model 2022-2023" in result.output
+    assert "Forecasts from 2024 (planner forecast-published) use, for each group:" in result.output
 
 
 def test_backtest_published_prints_csv_and_json_for_scripts(app):
@@ -133,3 +141,5 @@ def test_backtest_published_prints_csv_and_json_for_scripts(app):
     data = json.loads(as_json.stdout)
     assert rows and len(rows) == len(data)
     assert list(rows[0])[:3] == ["measure", "age_group", "horizon"] and "mase" in data[0]
+    groups = json.loads(CliRunner().invoke(app, [*args, "json", "--groups"]).stdout)
+    assert len(groups) == 8 and {"methods", "coverage_80"} <= set(groups[0])
