@@ -20,9 +20,15 @@ def _run(data, settings=SETTINGS):
     return run_forecast(fit(data, settings), settings, NO_ARRIVALS)
 
 
-def _framework_ending(ages_months: list[int], places: dict, then: str = "staying_close"):
+def _framework_ending(
+    ages_months: list[int],
+    places: dict,
+    then: str = "staying_close",
+    history_years: tuple[int, int] = (23, 20),
+):
     """Young people 17 months into framework places (the 18-month rule ends their stay in the
-    first simulated month); the history says framework stays go on to ``then``, at every age."""
+    first simulated month); the history says framework stays go on to ``then``, for leavers
+    aged ``history_years`` and a half when their stay ended."""
     people = [
         {
             "date_of_birth": born_months_ago(age),
@@ -36,7 +42,7 @@ def _framework_ending(ages_months: list[int], places: dict, then: str = "staying
     for i in range(12):
         start = AS_OF - pd.DateOffset(months=34) + pd.DateOffset(months=i)
         end = start + pd.DateOffset(months=18)
-        dob = end - pd.DateOffset(years=20 if i % 2 else 23, months=6)
+        dob = end - pd.DateOffset(years=history_years[i % 2], months=6)
         for j, (ptype, lot, s, e) in enumerate(
             [
                 ("supported_accommodation", "care_leavers", start, end),
@@ -124,3 +130,24 @@ def test_a_voluntary_mover_who_finds_no_place_waits_where_they_are_and_is_counte
     res = _run(data, replace(SETTINGS, overflow=OverflowRule(fallback={}))).constrained
     assert res.queued is not None
     assert (res.queued.sum(axis=2) >= res.waiting.sum(axis=2)).all()
+
+
+def test_a_fallback_never_places_anyone_below_its_entry_age():
+    # staying close is full and falls back to staying put, which no one enters before 18:
+    # the two aged 19 take staying-put places, the two aged 17 may not and wait in B&B
+    # (the history has 17- and 19-year-olds going from framework places to staying close)
+    rule = OverflowRule(fallback={"staying_close": "staying_put"})
+    data = _framework_ending(
+        [204, 204, 228, 228],
+        {
+            ("staying_close", ""): 0,
+            ("staying_put", ""): 5,
+            ("supported_accommodation", "care_leavers"): 0,
+        },
+        history_years=(17, 19),
+    )
+    result = _run(data, replace(SETTINGS, overflow=rule))
+    names = result.states.names
+    first = result.constrained.stock[0]
+    assert (first[:, names.index("staying_put")] == 2).all()
+    assert (first[:, names.index("bed_and_breakfast")] == 2).all()
