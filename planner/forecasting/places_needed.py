@@ -18,6 +18,7 @@ from sqlmodel import Session
 from planner.core import audit, clock
 from planner.core.errors import InvalidInput
 from planner.core.progress import Progress, no_progress
+from planner.domain.text import day_words
 from planner.forecasting import service as forecasting
 from planner.forecasting.inputs import frames_from_database
 from planner.forecasting.scenarios import model_states
@@ -86,14 +87,14 @@ class PlacesNeeded:
         if self.extra_places == 0:
             return (
                 f"No extra places of {what} are needed: the chance that demand exceeds the "
-                f"planned places at some month-end up to {self.through:%d %B %Y} is "
+                f"planned places at some month-end up to {day_words(self.through)} is "
                 f"{_pct(self.p_shortfall_before)}, within the {target} target."
             )
         when = f", needed from {self.needed_from_words}" if self.needed_from is not None else ""
         return (
             f"{self.extra_places} extra places of {what} (about {self.places_at_end} in all"
             f"{when}) keep the chance that demand exceeds places at some month-end up to "
-            f"{self.through:%d %B %Y} at {_pct(self.p_shortfall_after)} (target {target}); "
+            f"{day_words(self.through)} at {_pct(self.p_shortfall_after)} (target {target}); "
             f"with the planned places it is {_pct(self.p_shortfall_before)}."
         )
 
@@ -144,7 +145,7 @@ def check_question(
     months = months_to(as_of, through)
     if through <= as_of or months > MAX_MONTHS:
         raise InvalidInput(
-            f"Through: enter a date after {as_of:%d %B %Y} and at most {MAX_MONTHS} months ahead."
+            f"Through: enter a date after {day_words(as_of)} and at most {MAX_MONTHS} months ahead."
         )
     if not 1 <= runs <= 20_000:
         raise InvalidInput("Runs: enter from 1 to 20,000 runs.")

@@ -169,6 +169,9 @@ def test_places_needed_is_queued_joined_and_its_answer_shown_from_the_work_page(
     page = client.get(f"/places-needed?work={item_id}")
     assert page.status_code == 200 and "The answer" in page.text
     assert "Extra places needed" in page.text and "100 runs on records as on" in page.text
+    # the answer states its sampling uncertainty and from which quarter the places are needed
+    assert "resamples of the runs" in page.text and "percentage points" in page.text
+    assert re.search(r"Needed from</th><td[^>]*>(Not needed|\w+ to \w+ \d{4})</td>", page.text)
     assert f'<option value="{through[1]}" selected>' in page.text  # the question, to ask again
     assert '<option value="0.1" selected>' in page.text
     with Session(get_engine(web_db.url)) as session:
