@@ -36,6 +36,7 @@ from planner.domain.permissions import allows
 from planner.domain.text import day_words
 from planner.forecasting import service as forecasting
 from planner.reports import forecast_accuracy, forecast_paper, forecast_questions
+from planner.reports.templating import scenario_words
 from planner.work import service as work
 from planner.work.kinds import FORECAST_ACCURACY
 
@@ -187,7 +188,10 @@ def compare(
         request,
         "forecast_compare.html",
         {
-            "title": f"Compare {comparison.first.scenario} and {comparison.second.scenario}",
+            "title": (
+                f"Compare {scenario_words(comparison.first.scenario)} and "
+                f"{scenario_words(comparison.second.scenario, True)}"
+            ),
             "c": comparison,
             "sections": sections,
             "differing": differing,
@@ -264,7 +268,7 @@ def forecast_run(
         request,
         "forecast_run.html",
         {
-            "title": f"Forecast {run_id}: {context['run'].scenario}",
+            "title": f"Forecast {run_id}: {scenario_words(context['run'].scenario)}",
             "paper": False,
             **context,
             **forecast_questions.questions_context(saved),

@@ -50,25 +50,42 @@ def _median_range(row: pd.Series, prefix: str) -> str:
     )
 
 
-def uasc_rows(uasc: pd.DataFrame) -> tuple[list[str], list[dict[str, Any]]]:
+def planned_types(demand: pd.DataFrame) -> set[tuple[str, str]]:
+    """The (type, lot) pairs the council plans places of: those with a capacity in the
+    demand table. Places needed are said only for these: the council does not commission
+    bed and breakfast, a family home or a tenancy found by the young person."""
+    if "capacity" not in demand:
+        return set()
+    planned = demand[demand["capacity"].notna()]
+    return {
+        (str(t), "" if pd.isna(lot) else str(lot))
+        for t, lot in zip(planned["placement_type"], planned["lot"], strict=True)
+    }
+
+
+def uasc_rows(
+    uasc: pd.DataFrame, planned: set[tuple[str, str]] | None = None
+) -> tuple[list[str], list[dict[str, Any]]]:
     """Per placement type with any UASC or former UASC young people: the median and its range
-    (8 runs in 10) at the end of each forecast year's last quarter, and the most places they
-    need in any quarter."""
+    (8 runs in 10) at the end of each forecast year's last quarter, and, for a type with
+    planned places, the most places they need in any quarter ("Not planned" for the rest)."""
     quarters = sorted(uasc["quarter_start"].unique())
     shown = quarters[3::4] or quarters[-1:]
     heads = [
         f"End of {q:%B %Y}" for q in (pd.Timestamp(q) + pd.offsets.QuarterEnd(0) for q in shown)
     ]
     rows = []
-    for (ptype, lot), part in uasc.groupby(["placement_type", "lot"], sort=False):
+    for (ptype, lot), part in uasc.groupby(["placement_type", "lot"], sort=False, dropna=False):
         if part["uasc_hi_95"].max() <= 0:
             continue
+        lot = "" if pd.isna(lot) else str(lot)
         at = part.set_index("quarter_start")
+        plans = planned is None or (str(ptype), lot) in planned
         rows.append(
             {
-                "label": forecasting.state_label(ptype, lot or ""),
+                "label": forecasting.state_label(ptype, lot),
                 "cells": [_median_range(at.loc[q], "uasc_") for q in shown],
-                "places": _whole(part["uasc_places_needed"].max()),
+                "places": _whole(part["uasc_places_needed"].max()) if plans else "Not planned",
             }
         )
     return heads, rows
@@ -263,7 +280,8 @@ def questions_context(saved: forecasting.SavedForecast) -> dict[str, Any]:
     tables = saved.tables
     if "move_on" not in tables or "breakdown" not in tables or "uasc" not in tables:
         return {"questions": None}
-    heads, rows = uasc_rows(tables["uasc"])
+    planned = planned_types(tables["demand"]) if "demand" in tables else None
+    heads, rows = uasc_rows(tables["uasc"], planned)
     return {
         "questions": {
             "uasc_heads": heads,

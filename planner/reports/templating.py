@@ -82,6 +82,9 @@ def _scenario(value: str, within: bool = False) -> str:
     return " ".join("UASC" if w.lower() == "uasc" else w for w in text.split(" "))
 
 
+scenario_words = _scenario  # public: page titles name a scenario as the pages' text does
+
+
 def _percent(value: Any) -> str:
     """A probability as a percentage; a small but non-zero one is not rounded to 0%."""
     if _missing(value):

@@ -68,6 +68,9 @@ def test_commissioners_see_forecasts_and_nothing_that_names_a_young_person(clien
     assert "Places needed (95%)" in run and "Chance of a shortfall in the quarter" in run
     assert f"/forecasts/{first}/tables/chart.csv?placement_type=staying_put" in run
     assert "Central compared with more UASC" in pages["compare"].text
+    # page titles name scenarios in words, never by their internal names
+    assert f"<title>Forecast {first}: Central " in run
+    assert "<title>Compare Central and more UASC " in pages["compare"].text
     assert pages["chart"].headers["content-type"].startswith("text/csv")
     assert pages["chart"].text.startswith("quarter_start,recorded,demand_median")
     book = openpyxl.load_workbook(
