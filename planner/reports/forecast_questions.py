@@ -275,6 +275,130 @@ def sensitivity_sections(sensitivity: pd.DataFrame) -> list[dict[str, Any]]:
     return sections
 
 
+def _lot(value: Any) -> str:
+    return "" if value is None or pd.isna(value) else str(value)
+
+
+def _rows_of(table: pd.DataFrame, ptype: str, lot: str) -> pd.DataFrame:
+    lots = table["lot"].map(_lot)
+    rows = table[(table["placement_type"] == ptype) & (lots == lot)]
+    return rows.assign(quarter_start=pd.to_datetime(rows["quarter_start"])).sort_values(
+        "quarter_start"
+    )
+
+
+def _last_full(rows: pd.DataFrame) -> pd.Series:
+    """The last quarter the forecast covers in full (a part-quarter's end is not a quarter
+    end)."""
+    if "partial_quarter" in rows:
+        full = rows[~rows["partial_quarter"].fillna(False).astype(bool)]
+        rows = full if not full.empty else rows
+    return rows.iloc[-1]
+
+
+def _quarter(value: Any) -> str:
+    from planner.forecasting.places_needed import quarter_words
+
+    return quarter_words(pd.Timestamp(value).date())
+
+
+def _places(value: Any) -> str:
+    return f"{_whole(value)} place" + ("" if float(value) == 1 else "s")
+
+
+def _demand_answer(demand: pd.DataFrame, ptype: str, lot: str, what: str) -> str | None:
+    rows = _rows_of(demand, ptype, lot)
+    if rows.empty:
+        return None
+    end = _last_full(rows)
+    planned = (
+        f", against {_whole(end['capacity'])} planned places"
+        if pd.notna(end.get("capacity"))
+        else ""
+    )
+    peak = rows.loc[rows["places_needed"].idxmax()] if rows["places_needed"].notna().any() else None
+    needed = (
+        f"; at most {_places(peak['places_needed'])} needed in any quarter (in "
+        f"{_quarter(peak['quarter_start'])})"
+        if peak is not None
+        else ""
+    )
+    return (
+        f"{what}: {_whole(end['demand_median'])} "
+        f"({_range(end['demand_lo_80'], end['demand_hi_80'])}) in {_quarter(end['quarter_start'])}"
+        f"{planned}{needed}."
+    )
+
+
+def report_answers(tables: dict[str, pd.DataFrame]) -> list[dict[str, str]]:
+    """The report's four questions, each answered in one sentence with its range, and a link
+    to the table behind it: what a commissioner takes to the board from this run."""
+    answers = []
+    uasc = tables.get("uasc")
+    if uasc is not None:
+        rows = _rows_of(uasc, "supported_lodgings", "")
+        if rows.empty or rows["uasc_hi_95"].max() <= 0:
+            text = "No UASC or former UASC young people are expected to need supported lodgings."
+        else:
+            end = _last_full(rows)
+            text = (
+                "UASC and former UASC young people needing supported lodgings: "
+                f"{_median_range(end, 'uasc_')} in {_quarter(end['quarter_start'])}; at most "
+                f"{_places(rows['uasc_places_needed'].max())} needed in any quarter."
+            )
+        answers.append(
+            {
+                "question": "+5 supported lodgings places for former UASC",
+                "answer": text,
+                "href": "#former-uasc",
+            }
+        )
+    demand = tables.get("demand")
+    if demand is not None:
+        for question, ptype, lot, what, href in (
+            (
+                "+30 framework places",
+                "supported_accommodation",
+                "care_leavers",
+                "Young people needing the framework's care-leaver lot",
+                "#supported_accommodation-care_leavers",
+            ),
+            (
+                "+12 staying close",
+                "staying_close",
+                "",
+                "Young people needing staying close",
+                "#staying_close",
+            ),
+        ):
+            text = _demand_answer(demand, ptype, lot, what)
+            if text:
+                answers.append({"question": question, "answer": text, "href": href})
+    move_on = tables.get("move_on")
+    if move_on is not None and not move_on.empty:
+        first = move_on.iloc[0]
+        later = move_on.iloc[1:]
+        later = later[~later["part_year"].astype(bool)] if not later.empty else later
+        text = (
+            f"Moves from framework places and staying close into a council flat or tenancy: "
+            f"{_whole(first['move_on_mean'])} "
+            f"({_range(first['move_on_lo_80'], first['move_on_hi_80'])}) in the first year"
+        )
+        if not later.empty:
+            low, high = _whole(later["move_on_mean"].min()), _whole(later["move_on_mean"].max())
+            text += (
+                f", then about {low} a year" if low == high else f", then {low} to {high} a year"
+            )
+        text += (
+            f"; up to {_whole(move_on['move_on_at_target'].max())} a year would be enough in 95 "
+            "runs in 100."
+        )
+        answers.append(
+            {"question": "About 50 move-on places a year", "answer": text, "href": "#move-on"}
+        )
+    return answers
+
+
 def questions_context(saved: forecasting.SavedForecast) -> dict[str, Any]:
     """The section's context, empty for a run made before these tables existed."""
     tables = saved.tables
@@ -284,6 +408,7 @@ def questions_context(saved: forecasting.SavedForecast) -> dict[str, Any]:
     heads, rows = uasc_rows(tables["uasc"], planned)
     return {
         "questions": {
+            "answers": report_answers(tables),
             "uasc_heads": heads,
             "uasc": rows,
             "move_on": move_on_rows(tables["move_on"]),

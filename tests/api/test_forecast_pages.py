@@ -64,6 +64,14 @@ def test_commissioners_see_forecasts_and_nothing_that_names_a_young_person(clien
     assert run.count('role="img"') == 18 and "Shortfall by quarter" in run
     for question in ("Former unaccompanied", "Move-on places a year", "Where each figure"):
         assert question in run
+    # the report's four questions, each answered with its range, on the run's page
+    answers = re.search(r'<dl class="govuk-summary-list" id="report-answers">(.*?)</dl>', run, re.S)
+    assert answers is not None
+    for question in ("+5 supported lodgings", "+30 framework", "+12 staying close", "50 move-on"):
+        assert question in answers.group(1)
+    # the seeded council is small: no UASC in supported lodgings, the rest with a range
+    assert "No UASC or former UASC young people are expected" in answers.group(1)
+    assert len(re.findall(r"\d+ \(\d+ to \d+\)", answers.group(1))) == 3
     assert "Which assumptions matter most" in run
     assert "Places needed (95%)" in run and "Chance of a shortfall in the quarter" in run
     assert f"/forecasts/{first}/tables/chart.csv?placement_type=staying_put" in run
