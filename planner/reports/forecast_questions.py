@@ -371,9 +371,9 @@ def report_answers(tables: dict[str, pd.DataFrame]) -> list[dict[str, str]]:
                 "#staying_close",
             ),
         ):
-            text = _demand_answer(demand, ptype, lot, what)
-            if text:
-                answers.append({"question": question, "answer": text, "href": href})
+            said = _demand_answer(demand, ptype, lot, what)
+            if said:
+                answers.append({"question": question, "answer": said, "href": href})
     move_on = tables.get("move_on")
     if move_on is not None and not move_on.empty:
         first = move_on.iloc[0]
