@@ -69,7 +69,7 @@ class GroupChoice:
     def words(self) -> str:
         """The choice as a sentence for the command's output."""
         measure = (
-            "care leavers in touch" if self.measure == "total" else ("in unsuitable accommodation")
+            "care leavers in touch" if self.measure == "total" else "in unsuitable accommodation"
         )
         group = f"{self.age_group}, {measure}"
         if not self.origins:
@@ -77,12 +77,13 @@ class GroupChoice:
         since = ", ".join(str(o) for o in self.origins)
         if self.method == MODEL:
             return (
-                f"{group}: the model (its error was {self.mase:.2f} of same-as-last-year's "
-                f"on the forecasts made in {since})"
+                f"{group}: the model (on the forecasts made in {since}, its average error "
+                f"was {1 - self.mase:.0%} smaller than same-as-last-year's)"
             )
+        gap = f"{self.mase - 1:.0%} larger than" if self.mase > 1 else "no smaller than"
         return (
-            f"{group}: same as last year (the model's error was {self.mase:.2f} of "
-            f"same-as-last-year's on the forecasts made in {since}, so it is not used)"
+            f"{group}: same as last year (on the forecasts made in {since}, the model's "
+            f"average error was {gap} same-as-last-year's, so it is not used)"
         )
 
 
@@ -93,8 +94,8 @@ def _status(counts: pd.DataFrame) -> pd.Series:
 
 
 def naive_at(counts: pd.DataFrame, origin: int) -> pd.DataFrame:
-    """ "Same as last year": each council's last known figure up to ``origin`` per age group and
-    measure (a suppressed figure is the mid-point 3, as the model reads it)."""
+    """Naive, same as last year: each council's last known figure up to ``origin`` per age
+    group and measure (a suppressed figure is the mid-point 3, as the model reads it)."""
     known = counts[counts["year"] <= origin].copy()
     suppressed = _status(known) == SUPPRESSED
     known["naive"] = known["value"].where(~(suppressed & known["value"].isna()), IMPUTE)
