@@ -336,12 +336,14 @@ def backtest_by_group(
 ) -> tuple[pd.DataFrame, dict[int, dict[tuple[str, str], GroupChoice]]]:
     """Every origin with a later published year: the per-group forecast made with data up to
     that origin, scored against what was published (suppressed outcomes as 1-5, weight 1/5
-    each). Returns the scored rows and each origin's choices."""
+    each). Returns the scored rows and each origin's choices, the last year's included (the
+    choice forecasts from it make, which nothing can score yet)."""
     years = sorted(int(y) for y in counts["year"].unique())
     runs = _Runs(counts)
     actuals = _actuals(counts)
     rows, choices = [], {}
     for origin in years[1:-1]:
+        runs.at(origin, years[-1] - origin)  # once, as far as any later origin looks back
         horizon = min(max(horizons), years[-1] - origin)
         table, chosen = _forecast(runs, counts[counts["year"] <= origin], origin, horizon)
         choices[origin] = chosen
@@ -349,6 +351,9 @@ def backtest_by_group(
         table = table[table["horizon"].isin(horizons)]
         table = table.merge(naive_at(counts, origin), how="left").merge(actuals, on=KEYS)
         rows.append(table[table["naive"].notna()])
+    groups = sorted(set(zip(counts["age_group"], counts["measure"], strict=True)))
+    groups = [g for g in groups if g[1] in {"total", "unsuitable"}]
+    choices[years[-1]] = choose(_past_cases(runs, counts, years[-1]), groups)
     return pd.concat(rows, ignore_index=True), choices
 
 

@@ -421,21 +421,19 @@ def forecast_backtest_published_command(
     itself, then each age group and measure as published (model or "same as last year",
     chosen at each origin by the forecasts made before it), with its intervals' coverage."""
     from forecasts.published import backtest_published, published_accuracy
-    from forecasts.published_groups import backtest_by_group, forecast_by_group, group_accuracy
 
     counts = _load(data)
     try:
+        if groups and output != OutputFormat.table:  # the per-group table alone, for scripts
+            per_group, _ = _per_group(counts)
+            rows = per_group[GROUP_COLUMNS].to_dict("records")
+            print_listing(output, [Field(c, c) for c in GROUP_COLUMNS], rows)
+            return
         accuracy = published_accuracy(backtest_published(counts))
-        rows, choices = backtest_by_group(counts)
+        if output == OutputFormat.table:
+            per_group, choices = _per_group(counts)
     except ValueError as exc:
         fail(str(exc))
-    per_group = group_accuracy(rows)
-    per_group["methods"] = [
-        _methods_in_words(choices, age, measure, horizon, rows)
-        for age, measure, horizon in zip(
-            per_group["age_group"], per_group["measure"], per_group["horizon"], strict=True
-        )
-    ]
     columns = [
         "measure",
         "age_group",
@@ -451,8 +449,7 @@ def forecast_backtest_published_command(
         "interval_score_80",
     ]
     if output != OutputFormat.table:  # the figures unrounded, for scripts
-        chosen, frame = (GROUP_COLUMNS, per_group) if groups else (columns, accuracy)
-        print_listing(output, [Field(c, c) for c in chosen], frame[chosen].to_dict("records"))
+        print_listing(output, [Field(c, c) for c in columns], accuracy[columns].to_dict("records"))
         return
     wide = Console(width=max(console.width, 170))  # wide tables: never truncate them
     table = Table(title="Aggregate-mode backtest (annual, all councils; MASE against naive)")
@@ -475,11 +472,26 @@ def forecast_backtest_published_command(
     for _, row in per_group.iterrows():
         table.add_row(*(_backtest_cell(col, row[col]) for col in GROUP_COLUMNS))
     wide.print(table)
-    latest = max(int(y) for y in counts["year"].unique())
-    _, now = forecast_by_group(counts, latest, 1)
+    latest = max(choices)
     wide.print(f"Forecasts from {latest} (planner forecast-published) use, for each group:")
-    for choice in now.values():
+    for choice in choices[latest].values():
         wide.print(f"  {choice.words()}")
+
+
+def _per_group(counts):  # type: ignore[no-untyped-def]
+    """The per-group backtest's table (with the methods each origin used, in words) and each
+    origin's choices."""
+    from forecasts.published_groups import backtest_by_group, group_accuracy
+
+    rows, choices = backtest_by_group(counts)
+    per_group = group_accuracy(rows)
+    per_group["methods"] = [
+        _methods_in_words(choices, age, measure, horizon, rows)
+        for age, measure, horizon in zip(
+            per_group["age_group"], per_group["measure"], per_group["horizon"], strict=True
+        )
+    ]
+    return per_group, choices
 
 
 def _backtest_cell(col: str, value: object) -> str:
