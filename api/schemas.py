@@ -286,6 +286,9 @@ class MatchRunPublic(Public):
     created_at: datetime
     created_by: str
     as_of: date
+    # "solved", or "manual" for proposals made by hand before any run (solver and status
+    # are then empty: nothing was solved)
+    kind: str
     solver: str
     status: str
     input_fingerprint: str

@@ -43,6 +43,7 @@ from planner.matching.rules import (
     withdrawal_fingerprint,
 )
 from planner.models import MatchRun, Place, Proposal, Provision, Stay, Vacancy, YoungPerson, utcnow
+from planner.models.matching import RUN_MANUAL
 
 FRAMEWORK_MONTHS = 18
 
@@ -967,11 +968,14 @@ def propose(session: Session, *, vacancy_id: int, young_person_id: int, actor: s
         )
     run = session.exec(select(MatchRun).order_by(col(MatchRun.id).desc()).limit(1)).first()
     if run is None:
+        # proposals made by hand before any match run: nothing was solved, so no solver
+        # and no status; the pages read it as "Proposed by ... on ..."
         run = MatchRun(
             created_by=actor,
             as_of=clock.today(),
-            solver="none",
-            status="manual",
+            kind=RUN_MANUAL,
+            solver="",
+            status="",
             input_fingerprint="",
         )
         session.add(run)

@@ -195,3 +195,36 @@ def test_one_pair_shows_the_same_points_and_words_on_every_page(client, web_db):
     assert f"Harbour View supported housing, Flat 2 ({words.lower()}, {points} of 100)" in (
         client.get("/escalations").text
     )
+
+
+def test_a_proposal_made_before_any_run_reads_as_made_by_hand(client, web_db):
+    """Proposing from the vacancy page before matching has run makes a manual run: the
+    matching page names who proposed it and when, never a solver "none" or a status."""
+    from sqlmodel import select
+
+    from api.schemas import MatchRunPublic
+    from planner.core.db import get_engine, unit_of_work
+    from planner.models import MatchRun
+
+    vacancy = web_db.council.vacancy_ids[0]
+    officer = web_db.council.by_role["housing_officer"]
+    _as(client, web_db, "housing_officer")
+    page = client.get(f"/vacancies/{vacancy}")
+    data = {
+        "csrf_token": csrf_of(page.text),
+        "version": _version(page.text),
+        "young_person_id": str(web_db.council.own_young_person),
+    }
+    done = client.post(f"/vacancies/{vacancy}/propose", data=data, follow_redirects=False)
+    assert done.status_code == 303, done.text
+    with unit_of_work(get_engine(web_db.url)) as session:
+        (run,) = session.exec(select(MatchRun)).all()
+        assert (run.kind, run.solver, run.status) == ("manual", "", "")
+    matching = client.get("/matching").text
+    assert f"Proposed by housing officer {officer} on {day_words(TODAY)}" in matching
+    assert "Match run" not in matching and "YP0001" in matching
+    for shown in ("none", "manual", "Solver", "unmatched ("):
+        assert shown not in matching, shown
+    assert "Proposed by housing officer" in client.get(f"/matching?run={run.id}").text
+    # the JSON says what kind of run it is
+    assert MatchRunPublic.model_validate(run).kind == "manual"
