@@ -248,6 +248,9 @@ class LeverPublic(Public):
 
 class ScenarioPublic(Public):
     name: str
+    title: str = Field(
+        description="The name as typed (a saved scenario), or the name in words (the catalogue)"
+    )
     description: str
     saved: bool = Field(description="False for the catalogue (read-only)")
     created_by: str
@@ -274,6 +277,13 @@ class LeverRequest(BaseModel):
 class ScenarioCreateRequest(BaseModel):
     model_config = ConfigDict(extra="forbid")
     name: str = Field(pattern=r"^[a-z][a-z0-9_]{2,59}$", max_length=60)
+    title: str = Field(
+        default="",
+        max_length=120,
+        pattern=NOTE,
+        description="The name as people read it (capitals and punctuation kept); the name in "
+        "words when empty",
+    )
     description: str = Field(default="", max_length=300, pattern=NOTE)
     levers: list[LeverRequest] = Field(min_length=1, max_length=12)
 
