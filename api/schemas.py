@@ -208,6 +208,9 @@ class ForecastRunPublic(Public):
     created_at: datetime
     created_by: str
     scenario: str
+    scenario_title: str = Field(
+        default="", description="A saved scenario's name as typed; empty for the catalogue's"
+    )
     description: str
     as_of: date
     months: int
