@@ -208,6 +208,9 @@ class ForecastRunPublic(Public):
     created_at: datetime
     created_by: str
     scenario: str
+    scenario_title: str = Field(
+        default="", description="A saved scenario's name as typed; empty for the catalogue's"
+    )
     description: str
     as_of: date
     months: int
@@ -248,6 +251,9 @@ class LeverPublic(Public):
 
 class ScenarioPublic(Public):
     name: str
+    title: str = Field(
+        description="The name as typed (a saved scenario), or the name in words (the catalogue)"
+    )
     description: str
     saved: bool = Field(description="False for the catalogue (read-only)")
     created_by: str
@@ -274,6 +280,13 @@ class LeverRequest(BaseModel):
 class ScenarioCreateRequest(BaseModel):
     model_config = ConfigDict(extra="forbid")
     name: str = Field(pattern=r"^[a-z][a-z0-9_]{2,59}$", max_length=60)
+    title: str = Field(
+        default="",
+        max_length=120,
+        pattern=NOTE,
+        description="The name as people read it (capitals and punctuation kept); the name in "
+        "words when empty",
+    )
     description: str = Field(default="", max_length=300, pattern=NOTE)
     levers: list[LeverRequest] = Field(min_length=1, max_length=12)
 
@@ -286,6 +299,9 @@ class MatchRunPublic(Public):
     created_at: datetime
     created_by: str
     as_of: date
+    # "solved", or "manual" for proposals made by hand before any run (solver and status
+    # are then empty: nothing was solved)
+    kind: str
     solver: str
     status: str
     input_fingerprint: str

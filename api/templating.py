@@ -19,6 +19,7 @@ from starlette.responses import HTMLResponse
 
 from planner.domain import Role
 from planner.domain.permissions import MATRIX, Permission
+from planner.matching import words as matching_words
 from planner.reports.templating import COUNCIL_NAME, SERVICE_NAME  # noqa: F401 - re-exported
 from planner.reports.templating import make_environment as make_environment_shared
 
@@ -56,7 +57,8 @@ def make_environment() -> Environment:
     """The shared environment (:mod:`planner.reports.templating`) with the pages' own
     templates in front and the pages' globals."""
     env = make_environment_shared([FileSystemLoader(TEMPLATES)])
-    env.globals.update(roleLabels=ROLE_LABELS)
+    # ``words``: a fit's points, words and tag colour, read the same on every page
+    env.globals.update(roleLabels=ROLE_LABELS, words=matching_words)
     return env
 
 

@@ -22,15 +22,34 @@ COST_POINTS = 20
 TRAVEL_ZERO_AT_MINUTES = 90.0  # travel points fall linearly to 0 at 90 minutes
 
 COMPONENTS: tuple[str, ...] = ("placed", "area", "travel", "support", "cost")
-# The most a pair can score (110). People read a fit as points out of 100: `out_of_100` is
-# the one place that rescales, so the model keeps its whole-number weights.
+# The most a pair can score (110). The 10 ``placed`` points go to every possible pair alike
+# (they only make any needed move better than none), so they never tell two places apart;
+# the four parts that do (area 30, travel 30, support 20, cost 20) weigh exactly 100.
 MAX_POINTS = PLACED_POINTS + AREA_POINTS + TRAVEL_POINTS + SUPPORT_POINTS + COST_POINTS
+# A fit as people read it, in one home for every page, paper, CSV and command: points out of
+# 100 (`out_of_100`) and the words for them (`fit_words`). Four bands of 20 points down from
+# 100, the last catching everything below 40 (less than half the points of the two parts,
+# area and travel, that weigh most).
+FIT_BANDS: tuple[tuple[int, str], ...] = (
+    (80, "very good fit"),
+    (60, "good fit"),
+    (40, "fair fit"),
+    (0, "poor fit"),
+)
 
 
 def out_of_100(score: float) -> int:
-    """A fit score as points out of 100 (110 is 100, 55 is 50), as every page and sentence
-    shows it."""
-    return int(round(float(score) * 100 / MAX_POINTS))
+    """A fit score (out of 110) as points out of 100: the score less the 10 points every
+    possible pair gets, so the points are the sum of the area, travel, support and cost parts
+    a page lists (30 + 30 + 20 + 20) and a difference of 5 in the score is 5 points. Every
+    page, paper, CSV and command shows a fit through this, never by its own arithmetic."""
+    return max(0, min(100, int(round(float(score))) - PLACED_POINTS))
+
+
+def fit_words(points: int) -> str:
+    """Points out of 100 (from :func:`out_of_100`) in words, lower case: "very good fit"
+    (80 and over), "good fit" (60), "fair fit" (40) or "poor fit"."""
+    return next(words for floor, words in FIT_BANDS if points >= floor)
 
 
 def score_pairs(

@@ -19,8 +19,8 @@ from starlette.responses import Response
 from api.deps import ID_MAX, DbSession, Principal, allowed
 from planner.domain.permissions import Permission as P
 from planner.forecasting import service as forecasting
+from planner.forecasting.scenarios import scenario_words
 from planner.reports.charts import ComparisonChart, comparison_chart_svg
-from planner.reports.templating import _scenario as scenario_words
 
 router = APIRouter(include_in_schema=False)
 MEDIA = {
@@ -38,20 +38,31 @@ def _number(value: Any) -> float | None:
 
 
 def places_needed_chart(
-    section_id: str, label: str, first: str, second: str, rows: list[dict[str, Any]]
+    section_id: str,
+    label: str,
+    first: str,
+    second: str,
+    rows: list[dict[str, Any]],
+    titles: dict[str, str] | None = None,
 ) -> Markup:
-    """The places needed each quarter under each scenario, as an accessible SVG."""
-    first_words, second_words = scenario_words(first), scenario_words(second)
+    """The places needed each quarter under each scenario, as an accessible SVG
+    (``titles``: saved scenarios' names as typed)."""
+    first_words, second_words = (
+        scenario_words(first, False, titles),
+        scenario_words(second, False, titles),
+    )
+    first_within = scenario_words(first, True, titles)
+    second_within = scenario_words(second, True, titles)
     values = [(r["places_needed_first"], r["places_needed_second"]) for r in rows]
     most = max((abs((b or 0) - (a or 0)) for a, b in values), default=0)
     return comparison_chart_svg(
         ComparisonChart(
             chart_id=f"compare-{section_id}",
-            title=f"{label}: places needed, {first_words} and {scenario_words(second, True)}",
+            title=f"{label}: places needed, {first_words} and {second_within}",
             description=(
                 f"Places needed each quarter for a 95% chance that demand never exceeds them, "
-                f"under {scenario_words(first, True)} (solid line, round markers) and "
-                f"{scenario_words(second, True)} (dashed line, square markers). The largest "
+                f"under {first_within} (solid line, round markers) and "
+                f"{second_within} (dashed line, square markers). The largest "
                 f"difference in a quarter is {most:g} places. The table below has every number."
             ),
             quarters=[_day(r["quarter_start"]) for r in rows],

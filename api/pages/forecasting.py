@@ -35,8 +35,8 @@ from planner.domain.permissions import Permission as P
 from planner.domain.permissions import allows
 from planner.domain.text import day_words
 from planner.forecasting import service as forecasting
+from planner.forecasting.scenarios import scenario_words
 from planner.reports import forecast_accuracy, forecast_paper, forecast_questions
-from planner.reports.templating import scenario_words
 from planner.work import service as work
 from planner.work.kinds import FORECAST_ACCURACY
 
@@ -82,6 +82,7 @@ def _list_page(
         {
             "title": "Forecasts",
             "runs": forecasting.list_forecast_runs(db),
+            "scenario_titles": forecasting.scenario_titles(db),
             "saved": Listing("/forecasts", params, found),
             "catalogue": _catalogue(db),
             "horizons": forecasting.HORIZONS,
@@ -151,6 +152,7 @@ def compare(
     sections = []
     differing = []
     saved = forecasting.get_forecast_run_or_raise(db, run_id=first)
+    titles = forecasting.scenario_titles(db)
     for ptype, lot in saved.states():
         rows = table[(table["placement_type"] == ptype) & (table["lot"] == lot)]
         if rows.empty:
@@ -181,6 +183,7 @@ def compare(
                     comparison.first.scenario,
                     comparison.second.scenario,
                     records,
+                    titles,
                 ),
             }
         )
@@ -188,11 +191,10 @@ def compare(
         request,
         "forecast_compare.html",
         {
-            "title": (
-                f"Compare {scenario_words(comparison.first.scenario)} and "
-                f"{scenario_words(comparison.second.scenario, True)}"
-            ),
+            "title": f"Compare {scenario_words(comparison.first.scenario, False, titles)} and "
+            f"{scenario_words(comparison.second.scenario, True, titles)}",
             "c": comparison,
+            "scenario_titles": titles,
             "sections": sections,
             "differing": differing,
         },
@@ -268,7 +270,8 @@ def forecast_run(
         request,
         "forecast_run.html",
         {
-            "title": f"Forecast {run_id}: {scenario_words(context['run'].scenario)}",
+            "title": f"Forecast {run_id}: "
+            + scenario_words(context["run"].scenario, titles=context["scenario_titles"]),
             "paper": False,
             **context,
             **forecast_questions.questions_context(saved),

@@ -96,6 +96,8 @@ def _view(
     )
     return {
         "run": run,
+        "run_title": matching_queries.run_titles(db, [run])[run.id or 0],
+        "proposal_total": len(rows),
         "summary": details["summary"],
         "counts": details["summary"].get("counts", {}),
         "groups": [
@@ -182,12 +184,14 @@ def _page_context(
     """What the matching page needs besides the run: who may do what, the earlier runs, the
     decline reasons and the filter as chosen."""
     role = principal.user.role
+    runs = matching_queries.list_match_runs(db, limit=10)
     return {
         "can_run": allows(role, P.run_matching),
         "can_decide": allows(role, P.decide_proposals),
         "can_open_records": allows(role, P.view_young_people)
         and scope.sees_everyone(principal.user),
-        "runs": matching_queries.list_match_runs(db, limit=10),
+        "runs": runs,
+        "run_titles": matching_queries.run_titles(db, runs),
         "decline_reasons": list(DECLINE_LABELS.items()),
         "today": clock.today(),
         "filter": {"group": group, "show": show, "reference": reference},

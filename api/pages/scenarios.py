@@ -80,6 +80,7 @@ def _scenarios_page(
         "scenarios.html",
         {
             "title": "Scenarios",
+            "scenario_titles": forecasting.scenario_titles(db),
             "catalogue": [v for v in views if not v.saved],
             "saved": [v for v in views if v.saved],
             "can_make": allows(principal.user.role, P.make_forecasts),
@@ -113,7 +114,8 @@ def create_scenario(
     form: CheckedForm,
 ) -> Response:
     """Save a scenario from the form; errors are shown beside the field at fault. The name
-    is typed in words; the scenario is saved under a slug made from it (shown on the page)."""
+    is typed in words and kept as typed; the scenario is also saved under a slug made from
+    it, for commands and file names (shown on the page)."""
     shown = _blank_form() | {k: v[:300] for k, v in form.items() if k in _blank_form()}
     used = [i for i in range(1, LEVER_ROWS + 1) if shown[f"lever-{i}-kind"]]
     errors: dict[str, str] = {}
@@ -139,6 +141,7 @@ def create_scenario(
         scenarios.create_scenario(
             db,
             name=slug,
+            title=shown["name"],  # kept as typed: what every page shows
             description=shown["description"],
             levers=levers,  # type: ignore[arg-type]
             actor=principal.user.username,
@@ -191,6 +194,7 @@ def _goal_page(
         "places_needed.html",
         {
             "title": "Places needed",
+            "scenario_titles": forecasting.scenario_titles(db),
             "states": goal_seek.planned_states(db, today),
             "through_dates": goal_seek.goal_dates(today),
             "probabilities": PROBABILITIES,

@@ -70,6 +70,7 @@ def get_forecast_table(
 def _scenario(view: scenarios.ScenarioView) -> ScenarioPublic:
     return ScenarioPublic(
         name=view.name,
+        title=view.title or scenarios.scenario_words(view.name),
         description=view.description,
         saved=view.saved,
         created_by=view.created_by,
@@ -97,6 +98,7 @@ def create_scenario(
     view = scenarios.create_scenario(
         db,
         name=body.name,
+        title=body.title,
         description=body.description,
         levers=[lv.model_dump() for lv in body.levers],
         actor=principal.user.username,

@@ -23,9 +23,15 @@ days before the release date rather than from the start of the sentence.
 from __future__ import annotations
 
 from datetime import date, timedelta
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from planner.domain import MOST_URGENT_TYPES, PlacementType, age_on
+from planner.domain.small_numbers import (
+    fewer_than,
+    is_small,
+    share_withheld,
+    withhold_group,
+)
 
 if TYPE_CHECKING:
     from planner.models import Escalation, Stay
@@ -119,3 +125,77 @@ def closure_words(closure: str) -> str:
         if code in PlacementType._value2member_map_:
             return prefix + PlacementType(code).label.lower()
     return closure
+
+
+# -- an exception report's figures, as each audience reads them ---------------------------------
+
+NOT_SHOWN = "not shown"
+CASES_WITHHELD = (
+    "The cases are not listed: there are too few young people to show them without "
+    "singling someone out."
+)
+
+
+def _count_of_share(totals: dict[str, Any], count_key: str, percent_key: str) -> int:
+    """A share's count: saved since reports kept it; for an older report, worked back from
+    its whole-number percentage (exact below 100 young people, the only case where a small
+    count could hide in it)."""
+    if count_key in totals:
+        return int(totals[count_key])
+    return round(int(totals[percent_key]) * int(totals["in_unsuitable_accommodation"]) / 100)
+
+
+def report_summary(totals: dict[str, Any], *, board: bool, threshold: int) -> list[tuple[str, str]]:
+    """The summary lines of an exception report (label, value), the same on the page, the
+    paper and the printable page. The director's report shows every figure. The board's is
+    pseudonymised and leaves the service, so small numbers are withheld
+    (:mod:`planner.domain.small_numbers`): a count of 1 to N-1 reads "fewer than N"; a figure
+    withheld only so that a small one cannot be worked out by subtraction reads "not shown";
+    when the number of young people is small, every figure built on it is withheld."""
+    n = int(totals["in_unsuitable_accommodation"])
+    young = int(totals["aged_16_17"])
+    levels: dict[str, int] = {k: int(v) for k, v in totals["by_level"].items()}
+    supervised = _count_of_share(totals, "supervised", "supervision_within_4_weeks_percent")
+    planned = _count_of_share(totals, "with_exit_plan", "with_exit_plan_percent")
+    supervision = f"{totals['supervision_within_4_weeks_percent']}%"
+    exit_plan = f"{totals['with_exit_plan_percent']}%"
+    longest = f"{totals['longest_days']} days"
+    by_level = {k: str(v) for k, v in levels.items()}
+    total, aged = str(n), str(young)
+    if board:
+        group = withhold_group(levels, n, threshold)
+        by_level = {
+            k: (fewer_than(threshold) if is_small(v, threshold) else NOT_SHOWN)
+            if k in group.cells
+            else str(v)
+            for k, v in levels.items()
+        }
+        if group.total:  # the number of young people itself is withheld
+            total = fewer_than(threshold) if is_small(n, threshold) else NOT_SHOWN
+            aged = supervision = exit_plan = longest = NOT_SHOWN
+        else:
+            # aged 16-17 and the rest (18 and over) make the total: either small withholds it
+            aged = (
+                fewer_than(threshold)
+                if is_small(young, threshold)
+                else NOT_SHOWN
+                if is_small(n - young, threshold)
+                else aged
+            )
+            supervision = NOT_SHOWN if share_withheld(supervised, n, threshold) else supervision
+            exit_plan = NOT_SHOWN if share_withheld(planned, n, threshold) else exit_plan
+    return [
+        ("In unsuitable accommodation", f"{total} (aged 16-17: {aged})"),
+        ("Management supervision within 4 weeks", f"{supervision} (target 100%)"),
+        ("With an agreed exit plan", exit_plan),
+        ("Longest there", longest),
+        ("By level", ", ".join(f"{label} {value}" for label, value in by_level.items())),
+    ]
+
+
+def cases_withheld(totals: dict[str, Any], *, board: bool, threshold: int) -> bool:
+    """Whether the board's lettered cases are left out: a list of them would count the young
+    people whose number the summary withholds."""
+    n = int(totals["in_unsuitable_accommodation"])
+    levels = {k: int(v) for k, v in totals["by_level"].items()}
+    return board and withhold_group(levels, n, threshold).total

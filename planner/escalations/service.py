@@ -23,11 +23,19 @@ from sqlmodel import Session, col, select
 
 from planner.core import audit, clock
 from planner.core.errors import Conflict, InvalidInput, NotFound
+from planner.core.settings import get_settings
 from planner.domain import PlacementType
 from planner.domain.stays import current_on, stay_state
 from planner.domain.suitability import is_suitable, unsuitable_condition
 from planner.escalations.queries import queue
-from planner.escalations.rules import LEVELS, level_of_stay, supervision_due
+from planner.escalations.rules import (
+    CASES_WITHHELD,
+    LEVELS,
+    cases_withheld,
+    level_of_stay,
+    report_summary,
+    supervision_due,
+)
 from planner.models import Escalation, EscalationAction, ExceptionReport, Stay, YoungPerson
 from planner.records.spreadsheets import table_bytes
 
@@ -283,6 +291,10 @@ def build_report(
         "by_level": {LEVELS[k]: sum(1 for i in items if i.level == k) for k in LEVELS},
         "supervision_within_4_weeks_percent": round(100 * supervised / n) if n else 100,
         "with_exit_plan_percent": round(100 * planned / n) if n else 100,
+        # the counts behind the shares, so the board's summary can tell when a share would
+        # give a small number away (planner.escalations.rules.report_summary)
+        "supervised": supervised,
+        "with_exit_plan": planned,
         "longest_days": max((i.days for i in items), default=0),
     }
     if audience == "board":
@@ -345,21 +357,22 @@ def report_markdown(report: ExceptionReport) -> str:
         if report.audience == "board"
         else "Weekly exception report to the corporate director"
     )
+    board = report.audience == "board"
+    threshold = get_settings().small_number
     lines = [
         f"# {title}",
         "",
         f"Young people in unsuitable accommodation on {report.as_of:%d %B %Y}.",
         "",
-        f"- In unsuitable accommodation: **{totals['in_unsuitable_accommodation']}** "
-        f"(aged 16-17: {totals['aged_16_17']})",
-        "- Management supervision within 4 weeks: "
-        f"**{totals['supervision_within_4_weeks_percent']}%** (target 100%)",
-        f"- With an agreed exit plan: **{totals['with_exit_plan_percent']}%**",
-        f"- Longest there: {totals['longest_days']} days",
-        "- By level: "
-        + ", ".join(f"{label} {count}" for label, count in totals["by_level"].items()),
+        *(
+            f"- {label}: {value}"
+            for label, value in report_summary(totals, board=board, threshold=threshold)
+        ),
         "",
     ]
+    if cases_withheld(totals, board=board, threshold=threshold):
+        rows = []
+        lines += [CASES_WITHHELD, ""]
     if rows:
         header = list(rows[0])
         lines.append("| " + " | ".join(h.replace("_", " ") for h in header) + " |")
@@ -377,8 +390,12 @@ def export_report(session: Session, *, report_id: int, actor: str, fmt: str) -> 
     report = session.get(ExceptionReport, report_id)
     if report is None:
         raise ReportNotFound()
-    rows = json.loads(report.content)["rows"]
-    columns = list(rows[0]) if rows else ["case" if report.audience == "board" else "reference"]
+    content = json.loads(report.content)
+    rows = content["rows"]
+    board = report.audience == "board"
+    if cases_withheld(content["totals"], board=board, threshold=get_settings().small_number):
+        rows = []  # the board's few cases would count what its summary withholds
+    columns = list(rows[0]) if rows else ["case" if board else "reference"]
     content = table_bytes(columns, rows, fmt, sheet=report.audience)
     audit.record(
         session,

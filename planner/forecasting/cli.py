@@ -150,6 +150,7 @@ def _range(lv: LeverSpec) -> str:
 
 SCENARIO_FIELDS = (
     Field("name", "Name", ref=True),
+    Field("title", "Title"),
     Field("kind", "Kind"),
     Field("lever", "Lever"),
     Field("low_central_high", "Low / central / high"),
@@ -199,6 +200,7 @@ def list_command(output: Annotated[OutputFormat, FormatOption] = OutputFormat.ta
             rows.append(
                 {
                     "name": view.name if first else "",
+                    "title": (view.title or scenarios.scenario_words(view.name)) if first else "",
                     "kind": kind if first else "",
                     "lever": f"{lv.kind}:{lv.target}" if lv else "-",
                     "low_central_high": _range(lv) if lv else "-",
@@ -225,8 +227,13 @@ def add_command(
         ),
     ],
     description: Annotated[str, typer.Option(help="What the scenario assumes")] = "",
+    title: Annotated[
+        str,
+        typer.Option(help="The name as people read it, e.g. 'UASC arrivals tripled (2026)'"),
+    ] = "",
 ) -> None:
-    """Save a scenario; it can then be run by name (``planner forecast --scenario NAME``)."""
+    """Save a scenario; it can then be run by name (``planner forecast --scenario NAME``);
+    pages, files and papers show its title (the name in words when none is given)."""
     from planner.core import audit
     from planner.core.db import unit_of_work
     from planner.forecasting import scenarios
@@ -236,6 +243,7 @@ def add_command(
             view = scenarios.create_scenario(
                 session,
                 name=name,
+                title=title,
                 description=description,
                 levers=[scenarios.parse_lever(text) for text in lever],
                 actor=audit.cli_actor(),

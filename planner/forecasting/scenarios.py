@@ -20,6 +20,7 @@ from __future__ import annotations
 import json
 import math
 import re
+from collections.abc import Mapping
 from dataclasses import asdict, dataclass
 from datetime import date, datetime
 from typing import Any
@@ -40,6 +41,7 @@ from planner.models import Scenario, utcnow
 NAME = re.compile(r"^[a-z][a-z0-9_]{2,59}$")
 MAX_LEVERS = 12
 MAX_DESCRIPTION = 300
+MAX_TITLE = 120
 # what each kind of lever multiplies or adds, and the range a value may take
 BOUNDS: dict[str, tuple[float, float]] = {
     "arrivals": (0.0, 10.0),  # times the monthly arrival rate of a stream
@@ -90,6 +92,20 @@ def slug_of(title: str) -> str:
     if slug and not slug[0].isalpha():
         slug = "scenario_" + slug
     return slug[:60].rstrip("_")
+
+
+def scenario_words(name: str, within: bool = False, titles: Mapping[str, str] | None = None) -> str:
+    """How a scenario is named to people, on every page, CSV and paper (the one home): a
+    saved scenario by its name as typed (``titles``: name -> title, from
+    :func:`planner.forecasting.service.scenario_titles`), capitals and punctuation kept; a
+    catalogue scenario by its name in words (``more_uasc`` is "More UASC", "more UASC"
+    within a sentence)."""
+    title = (titles or {}).get(str(name), "")
+    if title:
+        return title
+    text = str(name).replace("_", " ")
+    text = text if within else text.capitalize()
+    return " ".join("UASC" if w.lower() == "uasc" else w for w in text.split(" "))
 
 
 def model_states() -> tuple[str, ...]:
@@ -159,6 +175,7 @@ class ScenarioView:
     levers: list[LeverSpec]
     saved: bool
     id: int | None = None
+    title: str = ""  # a saved scenario's name as typed ("" for the catalogue's)
     created_by: str = ""
     created_at: datetime | None = None
     updated_at: datetime | None = None
@@ -324,6 +341,7 @@ def _from_row(row: Scenario) -> ScenarioView:
         levers=levers,
         saved=True,
         id=row.id,
+        title=row.title or scenario_words(row.name),
         created_by=row.created_by,
         created_at=row.created_at,
         updated_at=row.updated_at,
@@ -369,6 +387,20 @@ def _check_name(session: Session, name: str) -> str:
     return name
 
 
+def titles(session: Session) -> dict[str, str]:
+    """Each saved scenario's name as typed, by its slug."""
+    return {name: title for name, title in session.exec(select(Scenario.name, Scenario.title))}
+
+
+def _check_title(title: str, name: str) -> str:
+    """The name as typed, checked like any text; a scenario saved by its slug alone (the
+    API, the command line) reads as the slug in words."""
+    title = check_text(title.strip(), "The name")
+    if len(title) > MAX_TITLE:
+        raise InvalidInput(f"Name: use at most {MAX_TITLE} characters.")
+    return title or scenario_words(name)
+
+
 def _check_description(description: str) -> str:
     description = check_text(description.strip(), "The description")
     if len(description) > MAX_DESCRIPTION:
@@ -399,13 +431,17 @@ def create_scenario(
     description: str = "",
     levers: list[dict[str, Any] | LeverSpec],
     actor: str,
+    title: str = "",
 ) -> ScenarioView:
-    """Save a new scenario (the caller commits); audited ``create`` on ``scenario``."""
+    """Save a new scenario (the caller commits); audited ``create`` on ``scenario``.
+    ``title`` is the name as typed (the pages make ``name``, the slug, from it)."""
     name = _check_name(session, name)
+    title = _check_title(title, name)
     description = _check_description(description)
     checked = check_levers(levers)
     row = Scenario(
         name=name,
+        title=title,
         description=description,
         levers=json.dumps([lv.as_json() for lv in checked]),
         created_by=actor,

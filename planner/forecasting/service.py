@@ -46,6 +46,7 @@ from planner.core.progress import Progress, no_progress
 from planner.domain import PlacementType
 from planner.forecasting import scenarios as saved
 from planner.forecasting.inputs import frames_from_database
+from planner.forecasting.scenarios import scenario_words
 from planner.models import ForecastRun, Provision
 from planner.records.spreadsheets import safe_cell
 
@@ -419,9 +420,11 @@ def save_forecast(
     report = inputs.report
     steps = len(report.scenarios) + 2
     (progress or no_progress)(steps, steps, "Saving the forecast")
+    typed = saved.titles(session)  # a saved scenario's name as typed stays with its runs
     for scenario, to_keep in computed.saved:
         run = ForecastRun(
             scenario=scenario.name,
+            scenario_title=typed.get(scenario.name, ""),
             as_of=report.as_of,
             months=inputs.months,
             runs=inputs.runs,
@@ -639,6 +642,7 @@ class ForecastRunSummary:
     data_fingerprint: str
     young_people: int
     stays: int
+    scenario_title: str = ""  # a saved scenario's name as typed; "" for the catalogue's
 
 
 @dataclass
@@ -771,6 +775,7 @@ def _summary(run: ForecastRun, cache: dict[date, dict[str, Scenario]]) -> Foreca
         data_fingerprint=run.data_fingerprint,
         young_people=run.young_people,
         stays=run.stays,
+        scenario_title=run.scenario_title,
     )
 
 
@@ -780,6 +785,21 @@ def _frame(rows: list[dict]) -> pd.DataFrame:
         if name in frame:
             frame[name] = pd.to_datetime(frame[name]).dt.date
     return frame
+
+
+def scenario_titles(session: Session) -> dict[str, str]:
+    """Every scenario name that has a name as typed, for the pages, papers and files to show
+    (:func:`planner.forecasting.scenarios.scenario_words`): the forecast runs' (so a deleted
+    scenario's runs still read as typed), then the saved scenarios' (the latest word)."""
+    found: dict[str, str] = {}
+    rows = session.exec(
+        select(ForecastRun.scenario, ForecastRun.scenario_title)
+        .where(ForecastRun.scenario_title != "")
+        .order_by(ForecastRun.id)  # type: ignore[arg-type]
+    )
+    for name, title in rows:
+        found[name] = title
+    return found | saved.titles(session)
 
 
 def list_forecast_runs(
@@ -956,6 +976,18 @@ def _csv_text(frame: pd.DataFrame) -> str:
     return frame.map(safe_cell).to_csv(index=False)
 
 
+def with_scenario_titles(frame: pd.DataFrame, titles: dict[str, str]) -> pd.DataFrame:
+    """A table naming scenarios (a ``scenario`` column of names) with, beside it, each
+    scenario as people read it (``scenario_title``: a saved one's name as typed), so a file
+    names a scenario as the pages do."""
+    if "scenario" not in frame.columns or "scenario_title" in frame.columns:
+        return frame
+    shown = frame.copy()
+    words = [scenario_words(str(n), titles=titles) for n in shown["scenario"]]
+    shown.insert(list(shown.columns).index("scenario") + 1, "scenario_title", words)
+    return shown
+
+
 def export_forecast_csv(
     session: Session,
     *,
@@ -987,7 +1019,7 @@ def export_forecast_csv(
         entity_id=str(run_id),
         detail=detail,
     )
-    return name, _csv_text(frame)
+    return name, _csv_text(with_scenario_titles(frame, scenario_titles(session)))
 
 
 def read_forecast_table(session: Session, *, run_id: int, table: str, actor: str) -> pd.DataFrame:
@@ -1019,10 +1051,12 @@ def export_forecast_workbook(session: Session, *, run_id: int, actor: str) -> tu
             "value": [str(getattr(run, f)) for f in ForecastRunSummary.__dataclass_fields__],
         }
     )
+    titles = scenario_titles(session)
     buffer = io.BytesIO()
     with pd.ExcelWriter(buffer, engine="openpyxl") as excel:
         for name, table in {"about": about, **saved.tables}.items():
-            table.map(safe_cell).to_excel(excel, sheet_name=name[:31], index=False)
+            shown = with_scenario_titles(table, titles)
+            shown.map(safe_cell).to_excel(excel, sheet_name=name[:31], index=False)
     audit.record(
         session,
         actor=actor,

@@ -9,8 +9,9 @@ who may take which place. No rule is written again here: only its words
 (:mod:`planner.matching.rules`).
 
 Unlike a match run, nothing is solved: a candidate list is every possible pair ranked by fit,
-not the run's assignment (which weighs everyone at once). Fit is shown as points out of 100:
-the optimiser's score less the 10 points every possible move gets.
+not the run's assignment (which weighs everyone at once). Fit is shown as points out of 100
+and words by :func:`optimiser.fit.out_of_100` and :func:`optimiser.fit.fit_words`, as on the
+matching page.
 
 Names follow the viewer's record scope: a personal adviser sees their own young people by
 reference and the others only as counts; a commissioner sees counts only.
@@ -28,7 +29,7 @@ from sqlmodel import Session, col, select
 
 from optimiser import InputError
 from optimiser.explain import situation
-from optimiser.fit import COMPONENTS, PLACED_POINTS
+from optimiser.fit import COMPONENTS, fit_words, out_of_100
 from optimiser.fit import score_pairs as optimiser_scores
 from optimiser.inputs import MatchInputs, MatchSettings, prepare_inputs
 from optimiser.needs import NEED_IMMINENT, NEED_NONE, NEED_UNSUITABLE, assess_needs
@@ -39,7 +40,7 @@ from planner.domain import Cohort, PlacementType
 from planner.domain.permissions import RecordScope, record_scope
 from planner.domain.stays import planned_on
 from planner.domain.text import day_words
-from planner.matching.rules import fit_words, no_place_words, rule_words, would_fit_words
+from planner.matching.rules import no_place_words, rule_words, would_fit_words
 from planner.models import Place, Provision, Stay, User, Vacancy, YoungPerson
 from planner.young_people.scope import scope_condition
 
@@ -214,7 +215,7 @@ class Snapshot:
         out = []
         for k, row in enumerate(frame.to_dict(orient="records")):
             components = {c: int(row[f"score_{c}"]) for c in COMPONENTS if c != "placed"}
-            points = int(row["score"]) - PLACED_POINTS
+            points = out_of_100(row["score"])
             area = (
                 "in a preferred area"
                 if row["in_preferred_area"]

@@ -38,6 +38,7 @@ from sqlmodel import Session, select
 
 from planner.core import clock
 from planner.domain.dates import age_on
+from planner.domain.small_numbers import is_small, shown_count
 from planner.domain.suitability import is_unsuitable
 from planner.models import MatchRun, Proposal, Stay, Vacancy, YoungPerson
 
@@ -110,7 +111,7 @@ class FairnessAudit:
 
     def shown(self, count: int) -> str:
         """A count as people read it: 'fewer than 5' for 1-4."""
-        return f"fewer than {self.min_count}" if 0 < count < self.min_count else f"{count:,}"
+        return shown_count(count, self.min_count)
 
     def records(self) -> list[dict[str, Any]]:
         """One record per group for CSV, JSON and the page: suppressed cells as words."""
@@ -168,7 +169,7 @@ def _rate_measure(flags: pd.Series, inside: pd.Series, min_count: int) -> Measur
     z = _two_proportions(x1, n1, x2, n2)
     flagged = _outside(ratio) and z is not None and abs(z) >= Z_CRITICAL
     # a rate is not shown where its count is suppressed: it would give the count away
-    shown = None if 0 < x1 < min_count else rate
+    shown = None if is_small(x1, min_count) else rate
     return Measure(x1, n1, shown, rest, ratio, z, flagged)
 
 

@@ -17,6 +17,7 @@ import pandas as pd
 
 from optimiser import InputError, InputProblem, MatchInputs, MatchResult, MatchSettings
 from optimiser import prepare_inputs as _prepare
+from optimiser.fit import fit_words, out_of_100
 from optimiser.place_values import place_value_table
 from planner.core.errors import InvalidInput
 from planner.records.spreadsheets import safe_cell
@@ -148,6 +149,22 @@ def read_match_inputs(
         raise MatchFileError(_file_problem(p, files) for p in error.problems) from error
 
 
+def with_fit_words(frame: pd.DataFrame) -> pd.DataFrame:
+    """A table with the model's ``score`` (out of 110) and, beside it, the fit as every page
+    shows it: ``fit_points`` out of 100 and ``fit_words`` (:func:`optimiser.fit.out_of_100`
+    and :func:`optimiser.fit.fit_words`, the one scale), so a file never reads differently
+    from a page. A row with no score (a ruled-out alternative) gets blanks."""
+    if "score" not in frame.columns or "fit_points" in frame.columns:
+        return frame
+    shown = frame.copy()
+    known = shown["score"].notna()
+    points = shown["score"].where(known, 0).map(out_of_100)
+    at = list(shown.columns).index("score") + 1
+    shown.insert(at, "fit_points", points.where(known).astype("Int64"))
+    shown.insert(at + 1, "fit_words", points.map(fit_words).where(known, ""))
+    return shown
+
+
 def _csv(frame: pd.DataFrame, path: Path) -> None:
     frame = frame.copy()
     for column in frame.columns:
@@ -185,7 +202,7 @@ def write_match_outputs(
     if not alternatives:
         frames = [(name, frame) for name, frame in frames if name != "alternatives.csv"]
     for name, frame in frames:
-        _csv(frame, out_dir / name)
+        _csv(with_fit_words(frame), out_dir / name)
         written.append(out_dir / name)
     summary = result.summary() | (extra or {})
     path = out_dir / "summary.json"

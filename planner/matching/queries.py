@@ -7,19 +7,22 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
-from sqlmodel import Session, select
+from sqlmodel import Session, col, select
 
 from planner.core.errors import NotFound
-from planner.domain import PlacementType
+from planner.domain import PlacementType, Role
+from planner.domain.text import day_words
 from planner.inventory.rules import free_from
 from planner.models import (
     MatchRun,
     Place,
     Proposal,
     Provision,
+    User,
     Vacancy,
     YoungPerson,
 )
+from planner.models.matching import RUN_MANUAL
 
 # -- match runs and proposals -------------------------------------------------------------------
 
@@ -63,6 +66,31 @@ def list_match_runs(session: Session, *, limit: int = 20) -> list[MatchRun]:
     """Match runs, newest first."""
     query = select(MatchRun).order_by(MatchRun.id.desc()).limit(limit)  # type: ignore[union-attr]
     return list(session.exec(query))
+
+
+def run_titles(session: Session, runs: list[MatchRun]) -> dict[int, str]:
+    """How each run is named on the pages: "Match run 12" for a solve; for proposals made
+    by hand before any run, who made them and when ("Proposed by housing officer ho01 on
+    30 November 2026"), never a solver or status (a manual run has neither)."""
+    names = {r.created_by for r in runs if r.kind == RUN_MANUAL}
+    roles = (
+        dict(
+            session.exec(
+                select(User.username, User.role).where(col(User.username).in_(names))
+            ).all()
+        )
+        if names
+        else {}
+    )
+    titles = {}
+    for run in runs:
+        if run.kind != RUN_MANUAL:
+            titles[run.id or 0] = f"Match run {run.id}"
+            continue
+        role = roles.get(run.created_by)
+        who = f"{Role(role).value.replace('_', ' ')} {run.created_by}" if role else run.created_by
+        titles[run.id or 0] = f"Proposed by {who} on {day_words(run.as_of)}"
+    return titles
 
 
 def latest_match_run(session: Session) -> MatchRun | None:

@@ -204,13 +204,3 @@ def no_place_words(rule: str) -> str:
 def would_fit_words(rule: str) -> str:
     """What would make a place failing only ``rule`` fit ("would fit if pets were allowed")."""
     return RULE_WORDS[rule][2]
-
-
-# Fit points out of 100 (the optimiser's score less the 10 every possible move gets, which
-# never separates two candidates), and their words.
-FIT_WORDS = ((80, "very good fit"), (60, "good fit"), (40, "fair fit"), (0, "poor fit"))
-
-
-def fit_words(points: int) -> str:
-    """A fit out of 100 in words: "very good fit" (80+), "good fit", "fair fit", "poor fit"."""
-    return next(words for floor, words in FIT_WORDS if points >= floor)

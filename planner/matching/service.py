@@ -24,6 +24,7 @@ from sqlalchemy import update
 from sqlmodel import Session, col, select
 
 from optimiser import InputError, match
+from optimiser.fit import PLACED_POINTS
 from optimiser.place_values import PlaceValueError, place_value_records, place_values
 from planner.core import audit, clock, errors
 from planner.core.progress import Progress, no_progress
@@ -42,6 +43,7 @@ from planner.matching.rules import (
     withdrawal_fingerprint,
 )
 from planner.models import MatchRun, Place, Proposal, Provision, Stay, Vacancy, YoungPerson, utcnow
+from planner.models.matching import RUN_MANUAL
 
 FRAMEWORK_MONTHS = 18
 
@@ -966,11 +968,14 @@ def propose(session: Session, *, vacancy_id: int, young_person_id: int, actor: s
         )
     run = session.exec(select(MatchRun).order_by(col(MatchRun.id).desc()).limit(1)).first()
     if run is None:
+        # proposals made by hand before any match run: nothing was solved, so no solver
+        # and no status; the pages read it as "Proposed by ... on ..."
         run = MatchRun(
             created_by=actor,
             as_of=clock.today(),
-            solver="none",
-            status="manual",
+            kind=RUN_MANUAL,
+            solver="",
+            status="",
             input_fingerprint="",
         )
         session.add(run)
@@ -981,8 +986,8 @@ def propose(session: Session, *, vacancy_id: int, young_person_id: int, actor: s
         vacancy_id=vacancy_id,
         stage=STAGE_OF_NEED.get(mine.need, "c"),
         need=mine.need,
-        score=float(mine.fit.points + candidates.PLACED_POINTS),
-        components=json.dumps({"placed": candidates.PLACED_POINTS, **mine.fit.components}),
+        score=float(mine.fit.points + PLACED_POINTS),
+        components=json.dumps({"placed": PLACED_POINTS, **mine.fit.components}),
         reasons=(
             f"Proposed from the vacancy's candidates: {mine.reference}"
             f" ({mine.situation}). {mine.fit.words.capitalize()}, {mine.fit.points} of 100: "

@@ -4,7 +4,10 @@ model's stage letters), a fit as words and points out of 100, and what makes up 
 Pure (no session): the matching page, the proposals command and the JSON-free listings all
 read proposals through these, so a proposal reads the same wherever it is shown. The model
 keeps its stages "a", "b", "c" and its whole-number scores out of 110
-(:mod:`optimiser.fit`); :func:`optimiser.fit.out_of_100` is the one place that rescales.
+(:mod:`optimiser.fit`); :func:`optimiser.fit.out_of_100` is the one place that rescales and
+:func:`optimiser.fit.fit_words` the one place that words the points, so the matching page,
+the vacancy page's candidates, a young person's best places and the escalation queue show
+the same number and word for the same pair.
 """
 
 from __future__ import annotations
@@ -12,7 +15,15 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from optimiser.fit import AREA_POINTS, COST_POINTS, SUPPORT_POINTS, TRAVEL_POINTS, out_of_100
+from optimiser.fit import (
+    AREA_POINTS,
+    COST_POINTS,
+    FIT_BANDS,
+    SUPPORT_POINTS,
+    TRAVEL_POINTS,
+    out_of_100,
+)
+from optimiser.fit import fit_words as band_words
 
 
 @dataclass(frozen=True)
@@ -67,16 +78,27 @@ def points(score: float) -> int:
     return out_of_100(score)
 
 
+def point_change(change: float) -> int:
+    """A difference between two fit scores in points out of 100 (one score point is one
+    point: the rescaling only takes off the 10 points every pair gets)."""
+    return int(round(abs(float(change))))
+
+
 def fit_words(score: float) -> str:
-    """A fit in a word or two, from its points out of 100."""
-    p = out_of_100(score)
-    if p >= 85:
-        return "Very good fit"
-    if p >= 70:
-        return "Good fit"
-    if p >= 50:
-        return "Fair fit"
-    return "Weak fit"
+    """A fit in a word or two, from its points out of 100 ("Good fit")."""
+    words = band_words(out_of_100(score))
+    return words[:1].upper() + words[1:]
+
+
+def fit_tag(points: int) -> str:
+    """The GOV.UK tag colour of a fit's words: green for the best band, blue for the next,
+    grey below (the bands of :data:`optimiser.fit.FIT_BANDS`)."""
+    floors = [floor for floor, _ in FIT_BANDS]
+    if points >= floors[0]:
+        return "govuk-tag--green"
+    if points >= floors[1]:
+        return "govuk-tag--blue"
+    return "govuk-tag--grey"
 
 
 def fit_sentence(score: float) -> str:

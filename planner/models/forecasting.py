@@ -22,6 +22,11 @@ class ForecastRun(SQLModel, table=True):
     created_at: datetime = Field(default_factory=utcnow, index=True)
     created_by: str = Field(sa_type=sa.String(80))
     scenario: str = Field(sa_type=sa.String(60), index=True)
+    # the saved scenario's name as typed ("UASC arrivals tripled (2026)"), kept with the run
+    # so it still reads so if the scenario is deleted; "" for a catalogue scenario
+    scenario_title: str = Field(
+        default="", sa_type=sa.String(120), sa_column_kwargs={"server_default": ""}
+    )
     as_of: date
     months: int
     runs: int
@@ -42,6 +47,9 @@ class Scenario(SQLModel, table=True):
 
     id: int | None = Field(default=None, primary_key=True)
     name: str = Field(sa_type=sa.String(60), unique=True, index=True)
+    # the name as the commissioner typed it, capitals and punctuation kept: what every page,
+    # CSV and paper shows; ``name`` is the slug made from it that commands and files use
+    title: str = Field(default="", sa_type=sa.String(120), sa_column_kwargs={"server_default": ""})
     description: str = Field(default="", sa_type=sa.String(300))
     levers: str = Field(default="[]", sa_type=sa.Text)  # JSON: a list of lever objects
     created_by: str = Field(sa_type=sa.String(80))

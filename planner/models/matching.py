@@ -12,11 +12,17 @@ from planner.domain import (
 )
 from planner.models.base import _enum, utcnow
 
+RUN_SOLVED, RUN_MANUAL = "solved", "manual"  # what a match run is (``MatchRun.kind``)
+
 
 class MatchRun(SQLModel, table=True):
     """One solve of the matching model on the records of a day: who ran it, the solver and
     its honest status, a fingerprint of its inputs, and what it could not do (unmatched
-    young people with reasons, alternatives, unmet need) as JSON for the pages."""
+    young people with reasons, alternatives, unmet need) as JSON for the pages.
+
+    ``kind`` is ``solved`` for a solve, or ``manual`` for the proposals people make from a
+    vacancy's candidates before any match run (no solver, no status: nothing was solved;
+    the pages read it as "Proposed by ... on ...")."""
 
     __tablename__ = "match_run"
 
@@ -26,6 +32,9 @@ class MatchRun(SQLModel, table=True):
     as_of: date
     solver: str = Field(sa_type=sa.String(20))
     status: str = Field(sa_type=sa.String(20))
+    kind: str = Field(
+        default=RUN_SOLVED, sa_type=sa.String(10), sa_column_kwargs={"server_default": RUN_SOLVED}
+    )
     input_fingerprint: str = Field(sa_type=sa.String(64))
     summary: str = Field(default="{}", sa_type=sa.Text)
     unmatched: str = Field(default="[]", sa_type=sa.Text)

@@ -1,21 +1,34 @@
 """A care leaver's contact history: in touch, latest contact and activity, each from a day.
 
-``young_person`` holds the values now. Every service that changes them (an edit, a 903
-import) also notes them here with the day they became true, so a return for a past year
-(OC3) reads what was true on that year's birthday. One home for the rule that reads the
-history (:func:`contact_on`), used by the export and the young person's page.
+``young_person`` holds the values now. Every service that changes them (an edit, a 903,
+SSD or records-template import) also notes them here with the day they became true, so a
+return for a past year (OC3) reads what was true on that year's birthday. One home for the
+rule that reads the history (:func:`contact_on`), used by the export and the young person's
+page, and for the way a change is kept (:func:`changes`, :func:`note_before_change`,
+:func:`note_values_of`).
 """
 
 from __future__ import annotations
 
 from collections import defaultdict
+from collections.abc import Mapping
 from datetime import date
+from typing import Any
 
 from sqlmodel import Session, col, select
 
 from planner.models import ContactRecord, YoungPerson
 
 FIELDS = ("in_touch", "latest_contact_on", "activity")
+
+
+def changes(person: YoungPerson | Any, values: Mapping[str, Any]) -> bool:
+    """Whether writing ``values`` changes a contact value of ``person`` (for a record not
+    made yet: whether they hold any). A service that does so calls
+    :func:`note_before_change` before writing and :func:`note_values_of` after."""
+    if person is None:
+        return any(values.get(f) for f in FIELDS)
+    return any(f in values and (values[f] or None) != (getattr(person, f) or None) for f in FIELDS)
 
 
 def note_contact(

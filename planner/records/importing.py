@@ -31,6 +31,7 @@ from planner.domain import PlacementType, VacancyStatus
 from planner.domain.dates import age_on
 from planner.domain.suitability import is_unsuitable
 from planner.models import Place, Provision, Stay, User, Vacancy, YoungPerson, utcnow
+from planner.records import contact
 from planner.records.spreadsheets import Row, read_rows
 from planner.records.templates import CellError, Template, template_for
 
@@ -427,7 +428,7 @@ def _same(a: Any, b: Any) -> bool:
     return (a.value if hasattr(a, "value") else a) == (b.value if hasattr(b, "value") else b)
 
 
-def _upsert(session: Session, kind: str, items: list[_Parsed]) -> ImportReport:
+def _upsert(session: Session, kind: str, items: list[_Parsed], today: date) -> ImportReport:
     model, key, fields = _TABLES[kind]
     report = ImportReport(kind)
     existing = {
@@ -436,6 +437,9 @@ def _upsert(session: Session, kind: str, items: list[_Parsed]) -> ImportReport:
     for item in items:
         values = {f: item.values.get(f) for f in fields}
         record = existing.get(tuple(values[k] for k in key))
+        # a young person's contact values are kept with the import's day, as an edit keeps
+        # them, so an OC3 return for a past year reads what was true then
+        noting = kind == "young_people" and contact.changes(record, values)
         if record is None:
             record = model(**values)
             session.add(record)
@@ -444,6 +448,9 @@ def _upsert(session: Session, kind: str, items: list[_Parsed]) -> ImportReport:
             report.unchanged += 1
             continue
         else:
+            if noting:
+                assert isinstance(record, YoungPerson)
+                contact.note_before_change(session, record, today)
             for f, value in values.items():
                 setattr(record, f, value)
             if hasattr(record, "updated_at"):
@@ -452,6 +459,10 @@ def _upsert(session: Session, kind: str, items: list[_Parsed]) -> ImportReport:
                 record.version += 1
             report.updated += 1
         session.flush()
+        if noting:
+            assert isinstance(record, YoungPerson)
+            contact.note_values_of(session, record, today)
+            session.flush()
         report.changed_ids.append(record.id)  # type: ignore[attr-defined]
     return report
 
@@ -492,7 +503,7 @@ def import_rows(
         ]
         errors.sort(key=lambda e: (e.line, e.column))
         raise ImportRefused(source, errors, kind=template.kind, rows=len(rows))
-    report = _upsert(session, template.kind, items)
+    report = _upsert(session, template.kind, items, as_of or clock.today())
     audit.record(
         session,
         actor=actor,

@@ -121,6 +121,8 @@ def run_context(session: Session, *, run_id: int, made_with: int | None = None) 
     rates = saved.tables.get("inputs_rates")
     return {
         "run": saved.run,
+        # saved scenarios' names as typed, for the ``scenario`` filter on the page and paper
+        "scenario_titles": forecasting.scenario_titles(session),
         "sections": sections,
         "planned": [s for s in sections if s["shortfall"]],
         "siblings": siblings,

@@ -28,6 +28,7 @@ from planner.core.errors import InvalidInput
 from planner.core.settings import get_settings
 from planner.escalations import queries as escalation_queries
 from planner.escalations import service as escalations
+from planner.escalations.rules import CASES_WITHHELD, cases_withheld, report_summary
 from planner.models import ExceptionReport
 from planner.reports.charts import BarChart, bar_chart_svg
 from planner.reports.templating import render_template
@@ -78,13 +79,20 @@ def pdf_from_html(html: str) -> bytes:
 def report_context(report: ExceptionReport) -> dict[str, Any]:
     """What the page and the paper of one exception report show."""
     content = escalation_queries.report_content(report)
+    board, threshold = report.audience == "board", get_settings().small_number
+    withheld = cases_withheld(content["totals"], board=board, threshold=threshold)
+    rows = [] if withheld else content["rows"]
     return {
         "report": report,
         "audience": AUDIENCES.get(report.audience, report.audience),
         "paper_title": TITLES.get(report.audience, "Exception report"),
         "totals": content["totals"],
-        "rows": content["rows"],
-        "columns": list(content["rows"][0]) if content["rows"] else [],
+        # the summary as read: the board's small numbers withheld (one rule for page,
+        # paper and printable page: planner.escalations.rules.report_summary)
+        "summary": report_summary(content["totals"], board=board, threshold=threshold),
+        "cases_withheld": CASES_WITHHELD if withheld else "",
+        "rows": rows,
+        "columns": list(rows[0]) if rows else [],
     }
 
 

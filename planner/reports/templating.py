@@ -25,10 +25,13 @@ from jinja2 import (
     FileSystemLoader,
     PackageLoader,
     PrefixLoader,
+    pass_context,
 )
+from jinja2.runtime import Context
 
 from planner.core import clock
 from planner.domain.text import plain_words
+from planner.forecasting.scenarios import scenario_words
 
 TEMPLATES = Path(__file__).resolve().parent / "templates"
 SERVICE_NAME = "Care leaver accommodation planner"
@@ -74,15 +77,13 @@ def _whole(value: Any) -> str:
     return "-" if _missing(value) else f"{round(float(value)):,}"
 
 
-def _scenario(value: str, within: bool = False) -> str:
-    """A scenario's name in words: ``more_uasc`` is ``More UASC`` (``more UASC`` within a
-    sentence)."""
-    text = str(value).replace("_", " ")
-    text = text if within else text.capitalize()
-    return " ".join("UASC" if w.lower() == "uasc" else w for w in text.split(" "))
-
-
-scenario_words = _scenario  # public: page titles name a scenario as the pages' text does
+@pass_context
+def _scenario(context: Context, value: str, within: bool = False) -> str:
+    """A scenario's name as people read it (:func:`planner.forecasting.scenarios.
+    scenario_words`, the one home): a saved scenario's name as typed, from the page's or
+    paper's ``scenario_titles`` (:func:`planner.forecasting.service.scenario_titles`); a
+    catalogue one's in words (``more_uasc`` is "More UASC", "more UASC" within a sentence)."""
+    return scenario_words(str(value), within, context.get("scenario_titles"))
 
 
 def _percent(value: Any) -> str:

@@ -32,6 +32,7 @@ from datetime import date, timedelta
 from sqlmodel import Session, col, select
 
 from planner.core.settings import get_settings
+from planner.domain.small_numbers import is_small, share_withheld
 from planner.domain.stays import is_current
 from planner.domain.suitability import unsuitable_condition
 from planner.escalations.rules import SUPERVISION_DAYS
@@ -50,6 +51,10 @@ class TrendPoint:
     average_days: int | None
     supervision_percent: int | None
     exits: int | None
+    # the counts behind the supervision share, so the board's can be withheld when it would
+    # give a small number away (None on the board's points: only the share is shown)
+    supervised: int | None = None
+    escalations_open: int | None = None
 
 
 def week_ends(as_of: date, n: int = PERIODS) -> list[date]:
@@ -140,6 +145,8 @@ def trends(session: Session, *, audience: str, as_of: date) -> list[TrendPoint]:
                 else 0,
                 supervision_percent=round(100 * within / len(open_then)) if open_then else 100,
                 exits=exits,
+                supervised=within,
+                escalations_open=len(open_then),
             )
         )
         previous = end
@@ -149,18 +156,16 @@ def trends(session: Session, *, audience: str, as_of: date) -> list[TrendPoint]:
     return points
 
 
-def _small(count: int | None, threshold: int) -> bool:
-    return count is not None and 0 < count < threshold
-
-
 def _suppressed(point: TrendPoint, threshold: int) -> TrendPoint:
-    """The board's point: small counts, and averages and shares of few cases, withheld."""
-    few = _small(point.in_unsuitable, threshold)
+    """The board's point: small counts, averages and shares of few cases, and a share whose
+    part or rest is a small number, withheld (:mod:`planner.domain.small_numbers`)."""
+    few = is_small(point.in_unsuitable, threshold)
+    share_small = share_withheld(point.supervised or 0, point.escalations_open or 0, threshold)
     return TrendPoint(
         period_end=point.period_end,
         label=point.label,
         in_unsuitable=None if few else point.in_unsuitable,
         average_days=None if few else point.average_days,
-        supervision_percent=None if few else point.supervision_percent,
-        exits=None if _small(point.exits, threshold) else point.exits,
+        supervision_percent=None if few or share_small else point.supervision_percent,
+        exits=None if is_small(point.exits, threshold) else point.exits,
     )

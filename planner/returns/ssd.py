@@ -28,6 +28,7 @@ from planner.domain import (
     age_on,
 )
 from planner.models import YoungPerson
+from planner.records import contact as contact_history
 from planner.records.spreadsheets import FileRefused, unsafe_cell
 from planner.returns import rules
 from planner.returns.rules import ReturnError
@@ -93,13 +94,14 @@ class SsdReport:
     updated: int = 0
     unchanged: int = 0
     not_imported: int = 0  # no current eligibility, or outside the service's ages
+    contact_noted: int = 0  # young people whose contact values were kept in their history
     quarantined: list[ReturnError] = field(default_factory=list)
 
     def counts(self) -> str:
         return (
             f"files={self.files} rows={self.rows} created={self.created} updated={self.updated} "
             f"unchanged={self.unchanged} not_imported={self.not_imported} "
-            f"quarantined={len(self.quarantined)}"
+            f"contact_noted={self.contact_noted} quarantined={len(self.quarantined)}"
         )
 
 
@@ -262,13 +264,24 @@ def import_ssd(
             said = asylum_status_of(r.values.get("immi_immigration_status", ""))
             if said is not None:
                 values["asylum_status"] = said
+        # the care leaver's contact values are kept with the day of the import, as an edit
+        # keeps them, so a later OC3 return for this year reads what the extract said
+        noting = contact_history.changes(existing, values)
         if existing is None:
-            session.add(YoungPerson(reference=pid, **values))
+            existing = YoungPerson(reference=pid, **values)
+            session.add(existing)
+            session.flush()
             report.created += 1
-        elif apply_changes(existing, values):
-            report.updated += 1
         else:
-            report.unchanged += 1
+            if noting:
+                contact_history.note_before_change(session, existing, today)
+            if apply_changes(existing, values):
+                report.updated += 1
+            else:
+                report.unchanged += 1
+        if noting:
+            contact_history.note_values_of(session, existing, today)
+            report.contact_noted += 1
     session.flush()
     audit.record(session, actor=actor, action="import_ssd", entity="young_people",
                  detail=report.counts())  # fmt: skip

@@ -618,7 +618,7 @@ def edit_details(
                     "personal_adviser", "There is no personal adviser with that username."
                 )
         cleaned["personal_adviser_id"] = adviser.id if adviser else None
-    contact_changes = any(f in cleaned and cleaned[f] != getattr(person, f) for f in contact.FIELDS)
+    contact_changes = contact.changes(person, cleaned)
     if contact_changes:
         contact.note_before_change(session, person, clock.today())
     for field, value in cleaned.items():

@@ -153,3 +153,78 @@ def test_escalation_actions_need_a_typed_date_and_refuse_the_future(client, web_
     page = client.get(f"/escalations/{escalation}")
     words = " ".join(re.sub(r"<[^>]+>", " ", page.text).split())
     assert f"Last supervision {day_words(TODAY)}" in words
+
+
+def _fit_in(html: str, marker: str) -> tuple[str, int]:
+    """The fit's words and points out of 100 in the first table row of a page's candidates
+    or best places that holds ``marker`` (a reference or a place's address)."""
+    for row in html.split('<tr class="govuk-table__row">')[1:]:
+        if marker in row:
+            found = re.search(r"<strong[^>]*>\s*([^<]+?)\s*</strong>\s*(\d{1,3}) of 100", row)
+            assert found, row
+            return found.group(1), int(found.group(2))
+    raise AssertionError(f"{marker} is in no row")
+
+
+def test_one_pair_shows_the_same_points_and_words_on_every_page(client, web_db):
+    """YP0001 and Harbour View, Flat 2: the matching page's proposal, the vacancy page's
+    candidates and the young person's best places read one number and one word."""
+    from sqlmodel import select
+
+    from planner.core.db import get_engine, unit_of_work
+    from planner.matching import service as matching
+    from planner.models import Proposal
+
+    vacancy, own = web_db.council.vacancy_ids[0], web_db.council.own_young_person
+    with unit_of_work(get_engine(web_db.url)) as session:
+        matching.run_matching(session, actor="test")
+        proposed = session.exec(select(Proposal).where(Proposal.young_person_id == own)).all()
+        assert [p.vacancy_id for p in proposed] == [vacancy]
+        assert 10 < proposed[0].score < 110  # the two old scales would differ
+    _as(client, web_db, "housing_officer")
+    on_matching = re.search(
+        r"(Very good|Good|Fair|Poor) fit: (\d{1,3}) points out of 100", client.get("/matching").text
+    )
+    assert on_matching
+    words, points = on_matching.group(1) + " fit", int(on_matching.group(2))
+    on_vacancy = _fit_in(client.get(f"/vacancies/{vacancy}").text, "YP0001")
+    on_best = _fit_in(client.get(f"/young-people/{own}/best-places").text, f"/vacancies/{vacancy}#")
+    assert on_vacancy == on_best == (words, points)
+    # the escalation queue's best place reads the same
+    _as(client, web_db, "manager")
+    assert f"Harbour View supported housing, Flat 2 ({words.lower()}, {points} of 100)" in (
+        client.get("/escalations").text
+    )
+
+
+def test_a_proposal_made_before_any_run_reads_as_made_by_hand(client, web_db):
+    """Proposing from the vacancy page before matching has run makes a manual run: the
+    matching page names who proposed it and when, never a solver "none" or a status."""
+    from sqlmodel import select
+
+    from api.schemas import MatchRunPublic
+    from planner.core.db import get_engine, unit_of_work
+    from planner.models import MatchRun
+
+    vacancy = web_db.council.vacancy_ids[0]
+    officer = web_db.council.by_role["housing_officer"]
+    _as(client, web_db, "housing_officer")
+    page = client.get(f"/vacancies/{vacancy}")
+    data = {
+        "csrf_token": csrf_of(page.text),
+        "version": _version(page.text),
+        "young_person_id": str(web_db.council.own_young_person),
+    }
+    done = client.post(f"/vacancies/{vacancy}/propose", data=data, follow_redirects=False)
+    assert done.status_code == 303, done.text
+    with unit_of_work(get_engine(web_db.url)) as session:
+        (run,) = session.exec(select(MatchRun)).all()
+        assert (run.kind, run.solver, run.status) == ("manual", "", "")
+    matching = client.get("/matching").text
+    assert f"Proposed by housing officer {officer} on {day_words(TODAY)}" in matching
+    assert "Match run" not in matching and "YP0001" in matching
+    for shown in ("none", "manual", "Solver", "unmatched ("):
+        assert shown not in matching, shown
+    assert "Proposed by housing officer" in client.get(f"/matching?run={run.id}").text
+    # the JSON says what kind of run it is
+    assert MatchRunPublic.model_validate(run).kind == "manual"

@@ -6,6 +6,8 @@ with no "Propose". 0 violations."""
 
 from __future__ import annotations
 
+import re
+
 import pytest
 from test_browser import AxeLog, _sign_in
 
@@ -70,6 +72,12 @@ def test_candidates_best_places_and_the_queue_for_each_role(browser, live_server
         page.get_by_role("button", name="Propose YP0001").click()
         assert "already proposed" in page.locator(".govuk-error-summary").inner_text()
         axe.check(page, "vacancy with a proposal refused")
+        # no match run yet: the proposal was made by hand, and the matching page says so
+        page.goto(f"{base}/matching")
+        main = page.locator("main").inner_text()
+        assert "Proposed by housing officer" in main and "YP0001" in main
+        assert not re.search(r"\bnone\b|\bmanual\b|Match run", main), main
+        axe.check(page, "matching, proposals made by hand")
     finally:
         context.close()
 

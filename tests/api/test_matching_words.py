@@ -35,10 +35,11 @@ def _outside_technical_details(html: str) -> str:
 
 
 def test_a_fit_reads_as_words_and_points_out_of_100():
-    assert points(110) == 100 and points(55) == 50 and points(0) == 0
-    assert fit_sentence(104) == "Very good fit: 95 points out of 100"
-    assert fit_sentence(60) == "Fair fit: 55 points out of 100"
-    assert fit_sentence(30).startswith("Weak fit")
+    # the score out of 110 less the 10 points every possible pair gets
+    assert points(110) == 100 and points(55) == 45 and points(10) == 0 and points(0) == 0
+    assert fit_sentence(104) == "Very good fit: 94 points out of 100"
+    assert fit_sentence(60) == "Fair fit: 50 points out of 100"
+    assert fit_sentence(49).startswith("Poor fit")
     assert fit_parts({"placed": 10, "area": 30, "travel": 30, "support": 20, "cost": 0}) == [
         "In an area they prefer",
         "Close to their education, work or support network",
@@ -79,7 +80,7 @@ def test_the_matching_page_groups_by_urgency_in_plain_words(officer, web_db):
     # YP0001 (bed and breakfast) is proposed the vacancy free today, by its names
     assert "YP0001 to Harbour View supported housing, Flat 2" in html
     assert "in bed and breakfast for 20 days" in html  # their situation, in words
-    assert re.search(r"(Very good|Good|Fair|Weak) fit: \d{1,3} points out of 100", html)
+    assert re.search(r"(Very good|Good|Fair|Poor) fit: \d{1,3} points out of 100", html)
     assert "of 110" not in _text(_outside_technical_details(html))
     shown = _text(_outside_technical_details(html))
     assert not STAGE.search(shown), STAGE.search(shown)

@@ -105,8 +105,9 @@ def test_the_scan_finds_what_it_should_and_not_more():
 
 @pytest.fixture(scope="module")
 def walked_server(live_server, browser):
-    """The live server after a housing officer has run matching once, so the matching
-    pages show a run's proposals and unmet need."""
+    """The live server after a housing officer has proposed a candidate by hand (a manual
+    run, listed among the earlier runs) and then run matching once, so the matching pages
+    show a run's proposals and unmet need."""
     base = live_server.base_url
     council = live_server.db.council
     context = browser.new_context()
@@ -114,6 +115,9 @@ def walked_server(live_server, browser):
     try:
         username = council.by_role["housing_officer"]
         _sign_in(page, base, username, council.passwords[username])
+        page.goto(f"{base}/vacancies/{council.vacancy_ids[0]}")
+        page.get_by_role("button", name="Propose YP0001").click()
+        page.wait_for_url("**?done=proposed")
         page.goto(f"{base}/matching")
         page.get_by_role("button", name="Run matching now").click()
         do_the_queued_work(page, live_server.db.url)  # queued: this process is the worker

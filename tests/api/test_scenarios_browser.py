@@ -40,7 +40,7 @@ def test_a_commissioner_saves_a_scenario_forecasts_with_it_and_asks_places_neede
         axe.check(page, "scenarios")
 
         # a lever whose low is above its central value is refused, beside the box at fault
-        page.get_by_label("Name").fill("uasc_tripled")
+        page.get_by_label("Name").fill("UASC tripled")  # in words; saved as uasc_tripled
         page.get_by_label("Description").fill(
             "UASC arrivals two and a half to three and a half times"
         )

@@ -29,6 +29,8 @@ def test_add_list_remove_and_errors_name_the_lever(sqlite_url):
         "scenario",
         "add",
         "uasc_surge",
+        "--title",
+        "UASC surge (2026)",
         "--description",
         "UASC arrivals up",
         "--lever",
@@ -42,6 +44,7 @@ def test_add_list_remove_and_errors_name_the_lever(sqlite_url):
     assert listed.exit_code == 0, listed.output
     for text in ("more_uasc", "catalogue", "uasc_surge", "saved", "arrivals:uasc", "1.2 / 1.5 / 2"):
         assert text in listed.output, text
+    assert "UASC surge (2026)" in listed.output and "More UASC" in listed.output  # titles
     bad = _run(sqlite_url, "scenario", "add", "bad_one", "--lever", "arrivals:uasc:2:1.5:3")
     assert bad.exit_code == 2 and "Lever 1, low" in bad.output
     syntax = _run(sqlite_url, "scenario", "add", "bad_two", "--lever", "arrivals:uasc")

@@ -12,12 +12,13 @@ from datetime import timedelta
 import pytest
 from sqlmodel import select
 
+from optimiser.fit import fit_words
 from optimiser.rules import RULE_NAMES
 from planner.core import clock
 from planner.domain import PlacementType, Role
 from planner.escalations.rules import next_action
 from planner.matching import candidates, service
-from planner.matching.rules import RULE_WORDS, fit_words
+from planner.matching.rules import RULE_WORDS
 from planner.models import AuditEvent, Proposal
 from tests import factories
 

@@ -10,6 +10,7 @@ import pytest
 import typer
 from typer.testing import CliRunner
 
+from optimiser.fit import fit_words
 from planner.cli import app as planner_app
 
 EXAMPLES = Path(__file__).resolve().parents[2] / "docs" / "examples" / "matching"
@@ -45,6 +46,10 @@ def test_the_example_files_give_proposals_with_reasons(app, tmp_path):
     youngest = proposals.set_index("person_id").loc["YP0001"]
     assert youngest["stage"] == "a"
     assert "moves out of unsuitable accommodation" in youngest["reasons"]
+    # the fit as every page shows it, beside the model's score (one scale: optimiser.fit)
+    assert (proposals["fit_points"] == proposals["score"] - 10).all()
+    assert f"Fit {youngest['fit_points']} points out of 100" in youngest["reasons"]
+    assert youngest["fit_words"] == fit_words(int(youngest["fit_points"]))
     unmatched = pd.read_csv(out / "unmatched.csv")
     assert {"person_id", "reasons"} <= set(unmatched.columns)
     assert set(pd.read_csv(out / "alternatives.csv")["kind"]) == {"vacancy", "young_person"}

@@ -140,7 +140,7 @@ def test_score_components_add_up_and_the_sentence_names_them():
     assert proposal[parts].sum() == proposal["score"]
     assert proposal["score_area"] == 30
     assert "in a preferred area;" in proposal["reasons"]
-    assert f"Fit {round(proposal['score'] * 100 / 110)} points out of 100" in proposal["reasons"]
+    assert f"Fit {round(proposal['score']) - 10} points out of 100" in proposal["reasons"]
 
 
 def test_travel_time_to_education_counts_in_the_fit():

@@ -169,7 +169,10 @@ def test_the_board_paper_is_a_tagged_pdf_with_the_page_figures_and_no_reference(
     text = _pdf_text(pdf)
     totals = papers.report_context(report)["totals"]
     assert "In unsuitable accommodation 6 (aged 16-17: 0)" in text
-    assert f"{totals['supervision_within_4_weeks_percent']}% (target 100%)" in text
+    # 3 of the 6 overdue for supervision: a small number, so the share (50%) is withheld,
+    # in the summary and in the trends
+    assert totals["supervision_within_4_weeks_percent"] == 50
+    assert "not shown (target 100%)" in text and "50%" not in text
     assert f"{totals['longest_days']} days" in text
     assert "Trends over the last 12 months" in text and "fewer than 5" in text
     for person in people:
@@ -246,3 +249,79 @@ def test_a_paper_is_rendered_once_for_the_same_html_and_again_when_it_changes(mo
     assert papers.pdf_from_html(page.format("one")) is first and len(made) == 1
     papers.pdf_from_html(page.format("two"))
     assert len(made) == 2
+
+
+def _in_bnb(session, days: int, age: int = 19):
+    person = factories.young_person(session, age=age)
+    factories.stay(
+        session,
+        young_person=person,
+        placement_type=PlacementType.bed_and_breakfast,
+        start_date=AS_OF - timedelta(days=days),
+    )
+    return person
+
+
+def _board(session):
+    """The board's report on AS_OF: its page and paper context, paper, CSV and Markdown."""
+    from planner.escalations.service import export_report, report_markdown
+
+    with clock.frozen(AS_OF):
+        report = build_report(session, audience="board", today=AS_OF, actor="test")
+        context = papers.report_context(report)
+        html = papers.exception_paper_html(session, report)
+        _, csv = export_report(session, report_id=report.id, actor="test", fmt="csv")
+    return dict(context["summary"]), context, html, csv.decode(), report_markdown(report)
+
+
+def test_the_boards_summary_withholds_small_counts_and_what_would_give_them_away(session):
+    """Seven young people in bed and breakfast: five for 5 days (service manager), two for
+    60 days (director). The two are withheld, and so are the five: 7 less 5 is 2. Two of
+    the seven are overdue for supervision, so the share (71%) is withheld too."""
+    with clock.frozen(AS_OF):
+        for _ in range(5):
+            _in_bnb(session, days=5)
+        for _ in range(2):
+            _in_bnb(session, days=60)
+    summary, context, html, csv, markdown = _board(session)
+    assert context["totals"]["by_level"] == {
+        "team manager": 0,
+        "service manager": 5,
+        "head of service": 0,
+        "director": 2,
+    }
+    assert summary["In unsuitable accommodation"] == "7 (aged 16-17: 0)"
+    levels = "team manager 0, service manager not shown, head of service 0, director fewer than 5"
+    assert summary["By level"] == levels
+    assert summary["Management supervision within 4 weeks"] == "not shown (target 100%)"
+    assert summary["With an agreed exit plan"] == "0%"
+    for shown in (html, markdown):
+        assert levels in shown and "service manager 5" not in shown and "director 2" not in shown
+    assert csv.count("\n") == 8  # the seven lettered cases are listed: 7 is not small
+    # the director's report, which stays inside the service, shows every figure
+    with clock.frozen(AS_OF):
+        director = build_report(session, audience="director", today=AS_OF, actor="test")
+    summary = dict(papers.report_context(director)["summary"])
+    assert summary["By level"] == "team manager 0, service manager 5, head of service 0, director 2"
+
+
+def test_the_boards_few_cases_are_neither_counted_nor_listed(session):
+    """Three young people (one aged 17): the total is withheld, with every figure built on
+    it and the list of cases, which would count them."""
+    with clock.frozen(AS_OF):
+        people = [_in_bnb(session, days=10), _in_bnb(session, days=10), _in_bnb(session, 3, 17)]
+    summary, context, html, csv, markdown = _board(session)
+    assert summary == {
+        "In unsuitable accommodation": "fewer than 5 (aged 16-17: not shown)",
+        "Management supervision within 4 weeks": "not shown (target 100%)",
+        "With an agreed exit plan": "not shown",
+        "Longest there": "not shown",
+        "By level": "team manager 0, service manager 0, head of service fewer than 5, "
+        "director fewer than 5",
+    }
+    assert context["rows"] == [] and context["cases_withheld"]
+    assert "too few young people" in html and "Cases in the report" not in html
+    assert csv.strip() == "case"  # the download lists no case either
+    assert "fewer than 5 (aged 16-17: not shown)" in markdown and "| case |" not in markdown
+    for person in people:
+        assert person.reference not in html + csv + markdown

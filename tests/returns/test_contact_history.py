@@ -81,3 +81,69 @@ def test_each_years_imported_oc3_row_is_kept_for_its_own_year(session, tmp_path:
     again = import_903(session, tmp_path, actor="cli:op")
     assert again.changed == 0
     assert len(session.exec(select(ContactRecord)).all()) == 2
+
+
+SSD_PERSON = "pers_person_id,pers_sex,pers_ethnicity,pers_dob\nS1,F,WBRI,2006-06-01\n"
+SSD_LEAVERS = (
+    "clea_person_id,clea_care_leaver_eligibility,clea_care_leaver_in_touch,"
+    "clea_care_leaver_latest_contact,clea_care_leaver_activity\n"
+)
+
+
+def _with_a_stay(session, reference: str) -> None:
+    person = session.exec(select(YoungPerson).where(YoungPerson.reference == reference)).one()
+    session.add(
+        Stay(young_person_id=person.id or 0, placement_type=PlacementType.independent_tenancy,
+             start_date=date(2024, 6, 1))
+    )  # fmt: skip
+    session.flush()
+
+
+def test_an_ssd_import_keeps_the_contact_it_carries_for_later_years(session, tmp_path: Path):
+    """In touch and in education by the extract of 30 November 2026, not in touch by the
+    extract of 1 September 2027: the 2027/28 return (21st birthday 1 June 2027) reads the
+    first extract, not the values now."""
+    from planner.returns.ssd import import_ssd
+
+    (tmp_path / "person.csv").write_text(SSD_PERSON)
+    (tmp_path / "leavers.csv").write_text(SSD_LEAVERS + "S1,Former Relevant,YES,2026-11-02,F2\n")
+    first = import_ssd(session, tmp_path, actor="cli:op")
+    assert first.created == 1 and first.contact_noted == 1
+    _with_a_stay(session, "S1")
+    rows = session.exec(select(ContactRecord)).all()
+    assert [(r.recorded_on, r.in_touch, r.activity, r.latest_contact_on) for r in rows] == [
+        (TODAY, "YES", "F2", date(2026, 11, 2))
+    ]
+    assert import_ssd(session, tmp_path, actor="cli:op").contact_noted == 0  # nothing new
+    later = date(2027, 9, 1)
+    (tmp_path / "leavers.csv").write_text(SSD_LEAVERS + "S1,Former Relevant,NO,,0\n")
+    with clock.frozen(later):
+        second = import_ssd(session, tmp_path, actor="cli:op")
+        assert second.updated == 1 and second.contact_noted == 1
+        assert _codes(session, 2028)["S1"] == ("YES", "F2")
+    days = session.exec(select(ContactRecord.recorded_on).order_by(ContactRecord.recorded_on))
+    assert list(days) == [TODAY, later]
+
+
+def test_a_records_template_import_keeps_the_contact_it_carries(session, tmp_path: Path):
+    """The young people template's in_touch, latest_contact_on and activity columns are
+    kept in the history with the import's day, as an edit's are."""
+    from planner.records.importing import import_file
+
+    path = tmp_path / "young_people.csv"
+    header = "reference,date_of_birth,legal_status,area,in_touch,latest_contact_on,activity\n"
+    path.write_text(header + "T1,2006-06-01,former_relevant,Weymouth,YES,2026-11-02,F2\n")
+    import_file(session, "young_people", path, actor="cli:op")
+    _with_a_stay(session, "T1")
+    import_file(session, "young_people", path, actor="cli:op")  # the same again: no new row
+    assert len(session.exec(select(ContactRecord)).all()) == 1
+    later = date(2027, 9, 1)
+    path.write_text(header + "T1,2006-06-01,former_relevant,Weymouth,NO,,0\n")
+    with clock.frozen(later):
+        import_file(session, "young_people", path, actor="cli:op")
+        assert _codes(session, 2028)["T1"] == ("YES", "F2")
+    rows = session.exec(select(ContactRecord).order_by(ContactRecord.recorded_on)).all()
+    assert [(r.recorded_on, r.in_touch, r.activity) for r in rows] == [
+        (TODAY, "YES", "F2"),
+        (later, "NO", "0"),
+    ]
