@@ -552,6 +552,9 @@ class StageA:
         for p, v in self.where.items():
             self.holders.setdefault(v, []).append(p)
         self._unforced: dict[int, int | None] = {}  # vacancy -> dropped, for p outside S
+        # step 1 for the last young person forced (`_drop` only reads it): the alternatives
+        # of one young person come one after another, and step 1 is the same for each
+        self._refilled: tuple[int, dict[int, int], dict[int, list[int]]] | None = None
 
     def force(self, person: int, vacancy: int) -> int | None:
         """The young person moved out today who would stay in unsuitable accommodation if
@@ -560,11 +563,14 @@ class StageA:
             if vacancy not in self._unforced:
                 self._unforced[vacancy] = self._drop(vacancy, self.where, self.holders)
             return self._unforced[vacancy]
-        where = dict(self.where)
-        holders = {v: list(h) for v, h in self.holders.items()}
-        freed = where.pop(person)
-        holders[freed].remove(person)
-        self._refill(freed, person, where, holders)
+        if self._refilled is None or self._refilled[0] != person:
+            where = dict(self.where)
+            holders = {v: list(h) for v, h in self.holders.items()}
+            freed = where.pop(person)
+            holders[freed].remove(person)
+            self._refill(freed, person, where, holders)
+            self._refilled = (person, where, holders)
+        _, where, holders = self._refilled
         dropped = self._drop(vacancy, where, holders)
         # the one who joined in step 1 may be the one who leaves in step 2: nobody moved
         # out today loses out then
