@@ -28,7 +28,9 @@ from __future__ import annotations
 
 import datetime as dt
 import time
+from collections.abc import Mapping
 from dataclasses import replace
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -72,7 +74,7 @@ PLACE_VALUE_COLUMNS: tuple[str, ...] = (
 )
 
 
-def _profile_text(row: pd.Series) -> str:
+def _profile_text(row: Mapping[str, Any]) -> str:
     """The profile in words, for people: the rules that differ from an open place."""
     parts = [f"ages {row['min_age']}-{row['max_age']}"]
     if row["gender"] != "any":
@@ -324,11 +326,12 @@ def place_values_inputs(
         copy_lots = extended.vacancies["lot"].to_numpy()[len(original) :]
         affected = touched[len(original) :] | np.isin(copy_lots, list(with_minimum))
     rows = []
-    for k in range(len(copies)):
+    # the rows as plain records, read once: a row of a frame per kind of place costs more
+    # than the kind's own check at council size
+    for k, row in enumerate(representatives.to_dict(orient="records")):
         moved_out, met = base_out, base_met
         if affected[k]:
             moved_out, met, _ = first_stages(own | (vacancy == len(original) + k))
-        row = representatives.iloc[k]
         rows.append(
             {
                 "placement_type": row["placement_type"],
