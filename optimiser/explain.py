@@ -531,8 +531,8 @@ class StageA:
 
     def __init__(self, explainer: Explainer):
         unsuitable = explainer.need == NEED_UNSUITABLE
-        self.rank = explainer.urgency_rank
-        self.capacity = explainer.capacity
+        self.rank: list[int] = explainer.urgency_rank.tolist()  # plain ints: read per step
+        self.capacity: list[int] = explainer.capacity.tolist()
         self.adjacent: dict[int, list[int]] = {}  # person -> vacancies
         self.candidates: dict[int, list[int]] = {}  # vacancy -> unsuitable people
         work = int(unsuitable[explainer.edge_person].sum()) * int(explainer.moved_out.sum())
@@ -555,6 +555,7 @@ class StageA:
         # step 1 for the last young person forced (`_drop` only reads it): the alternatives
         # of one young person come one after another, and step 1 is the same for each
         self._refilled: tuple[int, dict[int, int], dict[int, list[int]]] | None = None
+        self._moves: dict[int, list[tuple[int, int | None, int]]] = {}  # step 1, by person
 
     def force(self, person: int, vacancy: int) -> int | None:
         """The young person moved out today who would stay in unsuitable accommodation if
@@ -568,7 +569,13 @@ class StageA:
             holders = {v: list(h) for v, h in self.holders.items()}
             freed = where.pop(person)
             holders[freed].remove(person)
-            self._refill(freed, person, where, holders)
+            if person not in self._moves:
+                self._moves[person] = self._refill(freed, person, where)
+            for who, source, target in self._moves[person]:
+                if source is not None:
+                    holders[source].remove(who)
+                where[who] = target
+                holders.setdefault(target, []).append(who)
             self._refilled = (person, where, holders)
         _, where, holders = self._refilled
         dropped = self._drop(vacancy, where, holders)
@@ -577,14 +584,16 @@ class StageA:
         return dropped if dropped in self.where else None
 
     def _refill(
-        self, freed: int, person: int, where: dict[int, int], holders: dict[int, list[int]]
-    ) -> None:
+        self, freed: int, person: int, where: dict[int, int]
+    ) -> list[tuple[int, int | None, int]]:
         """Step 1: the most urgent young person outside the matching who can reach the
-        freed place along an alternating path joins it; the path's holders shift along."""
+        freed place along an alternating path joins it; the path's holders shift along.
+        Returns the moves (who, from where or None for the one who joins, to where)."""
         parent: dict[int, tuple[int, int]] = {}  # vacancy freed -> (who moves, to where)
         seen = {freed}
         frontier = [freed]
         best: tuple[int, int] | None = None  # (person, vacancy they take)
+        rank = self.rank
         while frontier:
             nxt = []
             for w in frontier:
@@ -592,7 +601,7 @@ class StageA:
                     if x == person:
                         continue
                     if x not in where:
-                        if best is None or self.rank[x] < self.rank[best[0]]:
+                        if best is None or rank[x] < rank[best[0]]:
                             best = (x, w)
                         continue
                     u = where[x]
@@ -602,16 +611,14 @@ class StageA:
                         nxt.append(u)
             frontier = nxt
         if best is None:
-            return
+            return []
         joiner, w = best
-        where[joiner] = w
-        holders.setdefault(w, []).append(joiner)
+        moves: list[tuple[int, int | None, int]] = [(joiner, None, w)]
         while w != freed:
             x, to = parent[w]
-            holders[w].remove(x)
-            where[x] = to
-            holders.setdefault(to, []).append(x)
+            moves.append((x, w, to))
             w = to
+        return moves
 
     def _drop(
         self, vacancy: int, where: dict[int, int], holders: dict[int, list[int]]
