@@ -30,7 +30,8 @@ class _PlannerApp(typer.Typer):
         try:
             # `planner match ARGS` in its plain forms runs without building every command's
             # parameters (planner.matching.cli.quick_match_arguments): a fifth of its time
-            argv = list(args[0] if args else kwargs.get("args") or sys.argv[1:])
+            given = args[0] if args else kwargs.get("args")
+            argv = list(sys.argv[1:] if given is None else given)
             if argv[:1] == ["match"]:
                 from planner.matching.cli import run_quick_match
 

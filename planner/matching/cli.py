@@ -584,4 +584,7 @@ def run_quick_match(args: Sequence[str]) -> bool:
         match_command(**arguments)  # type: ignore[arg-type]
     except typer.Exit as exit_:
         raise SystemExit(exit_.exit_code) from None
+    except (KeyboardInterrupt, EOFError):
+        typer.echo("\nAborted!", err=True)  # as typer (click) ends an interrupted command
+        raise SystemExit(1) from None
     raise SystemExit(0)
