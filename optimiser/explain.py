@@ -204,6 +204,8 @@ class Explainer:
             return pd.DataFrame(columns=PROPOSAL_COLUMNS)
         chosen["stage"] = [self.secured_stage(p) for p in chosen["person"]]
         sentences = []
+        total = int((self.needs["urgency_rank"] >= 0).sum())
+        deadlines = self.needs["deadline"].tolist()
         for edge in chosen.to_dict(orient="records"):
             person = edge["person"]
             need = self.need[person]
@@ -212,14 +214,10 @@ class Explainer:
                 f" {edge['vacancy_area']} from {day_words(edge['available_on'])}"
             )
             if edge["stage"] == "a":
-                total = int((self.needs["urgency_rank"] >= 0).sum())
                 rank = int(self.urgency_rank[person]) + 1
                 why = f"moves out of unsuitable accommodation (number {rank} of {total} by urgency)"
             elif edge["stage"] == "b":
-                why = (
-                    f"meets the need by {day_words(self.needs.at[person, 'deadline'])}"
-                    " (earliest deadline first)"
-                )
+                why = f"meets the need by {day_words(deadlines[person])} (earliest deadline first)"
             elif need == NEED_IMMINENT:
                 why = "a move, but the place is free only after the deadline (best fit)"
             else:
