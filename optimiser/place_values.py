@@ -105,7 +105,11 @@ def profile_representatives(vacancies: pd.DataFrame) -> pd.DataFrame:
     open_ = vacancies[vacancies["reserved_for"].isna()]
     if open_.empty:
         return open_.copy()
-    key = open_[list(PROFILE_COLUMNS)].astype(str).agg("|".join, axis=1)
+    # the profile as one text per vacancy, column by column (not row by row)
+    texts = open_[list(PROFILE_COLUMNS)].astype(str)
+    key = texts[PROFILE_COLUMNS[0]]
+    for column in PROFILE_COLUMNS[1:]:
+        key = key + "|" + texts[column]
     order = open_.assign(
         _key=key,
         _from=open_["available_from"].fillna(pd.Timestamp.min),
