@@ -105,16 +105,19 @@ def profile_representatives(vacancies: pd.DataFrame) -> pd.DataFrame:
     open_ = vacancies[vacancies["reserved_for"].isna()]
     if open_.empty:
         return open_.copy()
-    # the profile as one text per vacancy, column by column (not row by row)
-    texts = open_[list(PROFILE_COLUMNS)].astype(str)
-    key = texts[PROFILE_COLUMNS[0]]
-    for column in PROFILE_COLUMNS[1:]:
-        key = key + "|" + texts[column]
-    order = open_.assign(
-        _key=key,
-        _from=open_["available_from"].fillna(pd.Timestamp.min),
-    ).sort_values(["_key", "_from", "vacancy_id"], kind="stable")
-    return order.drop_duplicates("_key").drop(columns=["_key", "_from"]).reset_index(drop=True)
+    # the profile as one text per vacancy; the order and the choice in plain Python (a
+    # frame sort and de-duplication cost more than the work at council size)
+    texts = [open_[column].astype(str).tolist() for column in PROFILE_COLUMNS]
+    keys = ["|".join(parts) for parts in zip(*texts, strict=True)]
+    starts = open_["available_from"].fillna(pd.Timestamp.min).tolist()
+    ids = open_["vacancy_id"].tolist()
+    seen: set[str] = set()
+    chosen = []
+    for k in sorted(range(len(keys)), key=lambda k: (keys[k], starts[k], ids[k])):
+        if keys[k] not in seen:
+            seen.add(keys[k])
+            chosen.append(k)
+    return open_.iloc[chosen].reset_index(drop=True)
 
 
 def _solve_first_stages(
