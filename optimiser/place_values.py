@@ -109,7 +109,9 @@ def profile_representatives(vacancies: pd.DataFrame) -> pd.DataFrame:
     # frame sort and de-duplication cost more than the work at council size)
     texts = [open_[column].astype(str).tolist() for column in PROFILE_COLUMNS]
     keys = ["|".join(parts) for parts in zip(*texts, strict=True)]
-    starts = open_["available_from"].fillna(pd.Timestamp.min).tolist()
+    starts = [  # free now (no date) comes first
+        pd.Timestamp.min if day is pd.NaT else day for day in open_["available_from"].tolist()
+    ]
     ids = open_["vacancy_id"].tolist()
     seen: set[str] = set()
     chosen = []
