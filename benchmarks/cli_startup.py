@@ -2,6 +2,8 @@
 
     .venv/bin/python benchmarks/cli_startup.py                      # this tree, 7 runs each
     .venv/bin/python benchmarks/cli_startup.py --tree /tmp/cli-before --runs 7
+    .venv/bin/python benchmarks/cli_startup.py --only "council size)" --runs 5 \
+        --against /tmp/cli-before    # this tree and another in turn, under the same load
 
 An analyst types ``planner --help`` or ``planner match ...`` many times a day, and tab
 completion and CI scripts start the command even more often; every module imported at start
@@ -185,6 +187,11 @@ def main() -> None:
     parser.add_argument("--runs", type=int, default=7)
     parser.add_argument("--python", default=sys.executable)
     parser.add_argument("--only", help="run only the cases whose name contains this text")
+    parser.add_argument(
+        "--against",
+        type=Path,
+        help="then run the council-size default alternately in --tree and this tree",
+    )
     options = parser.parse_args()
     tree = options.tree.resolve()
     env = dict(os.environ, PYTHONPATH=str(tree), COLUMNS="100")
@@ -226,6 +233,38 @@ def main() -> None:
         print(
             f"{TARGET_CASE}: {wall:.2f} s wall, {cpu:.2f} s CPU (median of {options.runs}); "
             f"the {TARGET_SECONDS:.0f}-second target is {met}"
+        )
+    if options.against:
+        args = dict(_cases(tree, str(Path(scratch) / "out"), council))[TARGET_CASE]
+        _alternate(options.python, [tree, options.against.resolve()], args, env, options.runs)
+
+
+def _alternate(
+    python: str, trees: list[Path], args: list[str], env: dict[str, str], runs: int
+) -> None:
+    """The same command from each tree in turn, so both trees run under the same load."""
+    envs = {tree: dict(env, PYTHONPATH=str(tree)) for tree in trees}
+    for tree in trees:  # warm-up: the file cache and the .pyc files
+        _once(python, args, envs[tree])
+    found: dict[Path, list[tuple[float, float]]] = {tree: [] for tree in trees}
+    loads = []
+    for _ in range(runs):
+        for tree in trees:
+            result = _once(python, args, envs[tree])
+            if result is not None:
+                found[tree].append(result)
+        loads.append(os.getloadavg()[0])
+    low, high = min(loads), max(loads)
+    print(f"\n{TARGET_CASE}, the trees in turn, {runs} runs each, load {low:.2f}-{high:.2f}:")
+    print("| tree | wall ms (median, min) | CPU ms (median, min) |\n|---|---|---|")
+    for tree, results in found.items():
+        walls, cpus = [r[0] * 1000 for r in results], [r[1] * 1000 for r in results]
+        if not results:
+            print(f"| {tree} | n/a | n/a |")
+            continue
+        print(
+            f"| {tree} | {statistics.median(walls):.0f}, {min(walls):.0f} | "
+            f"{statistics.median(cpus):.0f}, {min(cpus):.0f} |"
         )
 
 
