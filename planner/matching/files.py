@@ -22,7 +22,7 @@ from planner.core.errors import InvalidInput
 from planner.records.spreadsheets import FORMULA_STARTS, safe_cell
 
 FIRST_DATA_LINE = 2  # header is line 1
-_RISKY_FIRST = frozenset(FORMULA_STARTS) | {"'"}  # a cell safe_cell may change starts so
+_RISKY_FIRST = frozenset(FORMULA_STARTS) | {"'"}  # the first characters safe_cell looks at
 OUTPUT_FILES = (
     "proposals.csv",
     "unmatched.csv",
