@@ -235,6 +235,7 @@ def place_values_inputs(
     *,
     time_limit_seconds: float | None = None,
     proposals: pd.DataFrame | None = None,
+    needs: pd.DataFrame | None = None,
 ) -> pd.DataFrame:
     """One row per vacancy profile, most valuable first (see the module's docstring).
 
@@ -242,7 +243,9 @@ def place_values_inputs(
     `proposals`, the proposals of an *optimal* match of the same inputs (person_id,
     vacancy_id, stage), saves solving the run as it is again: its stage a and b proposals
     are the first stages' sets, and the pairs they use are a matching of them on the
-    first stages' pairs (stage c keeps those young people on such pairs).
+    first stages' pairs (stage c keeps those young people on such pairs). `needs`, the
+    run's own `assess_needs` of the same inputs, saves working them out again: they depend
+    on the young people and the settings only, not on the vacancies.
     """
     started = time.perf_counter()
     if inputs.has_side_constraints:  # only the side-constraint re-solves use HiGHS
@@ -256,7 +259,8 @@ def place_values_inputs(
     like = representatives["vacancy_id"].to_numpy()
     # the copies go after the vacancies: positions below len(original) are the run's own
     extended = replace(inputs, vacancies=pd.concat([original, copies], ignore_index=True))
-    needs = assess_needs(extended)
+    if needs is None:
+        needs = assess_needs(extended)
     areas = build_area_index(extended)
     compatibility = assess_pairs(extended, needs, areas)
     person, vacancy = compatibility.person, compatibility.vacancy

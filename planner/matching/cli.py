@@ -450,7 +450,9 @@ def match_command(
     if place_values:
         try:
             optimal = result.status == "optimal"
-            values = place_values_inputs(inputs, proposals=result.proposals if optimal else None)
+            values = place_values_inputs(
+                inputs, proposals=result.proposals if optimal else None, needs=result.needs
+            )
         except PlaceValueError as error:
             values_note = f"place_values.csv not written: {error}"
     else:

@@ -173,3 +173,22 @@ def test_each_kind_of_place_is_represented_by_its_open_vacancy_free_soonest_then
     assert sorted(chosen["vacancy_id"]) == ["V1", "V4", "V5"]
     assert list(chosen.columns) == list(inputs.vacancies.columns)
     assert list(chosen.index) == [0, 1, 2]
+
+
+@pytest.mark.parametrize("seed", [4, 5])
+def test_the_run_s_own_needs_give_the_same_place_values(seed):
+    """`planner match` hands the run's needs to the place values (they do not depend on the
+    vacancies, to which the place values add their copies)."""
+    from optimiser import MatchSettings, match_inputs, prepare_inputs
+    from optimiser.place_values import place_values_inputs
+
+    people, places = _instance(seed)
+    inputs = prepare_inputs(
+        pd.DataFrame(people), pd.DataFrame(places), MatchSettings(as_of=AS_OF, backend="flow")
+    )
+    result = match_inputs(inputs)
+    assert result.status == "optimal" and result.needs is not None
+    given = place_values_inputs(inputs, proposals=result.proposals, needs=result.needs)
+    worked_out = place_values_inputs(inputs, proposals=result.proposals)
+    pd.testing.assert_frame_equal(given, worked_out)
+    assert given["more_moved_out"].sum() > 0  # a place would move someone out
