@@ -11,6 +11,7 @@ proposal the swap would undo), not a re-solve: that is what an officer weighs wh
 from __future__ import annotations
 
 from datetime import date
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -142,6 +143,7 @@ class Explainer:
         self.capacity = vacancies["capacity"].to_numpy(dtype=np.int64)
         self.side_constraints = side_constraints
         self._stage_a: StageA | None = None
+        self._rule_rows: dict[Any, dict[str, Any]] | None = None  # rule counts by person
         # The pairs that only a decision keeps apart, by young person: named in the reasons
         # and the alternatives, so an officer sees what lifting the exclusion would allow.
         self.decisions_of: dict[str, list[tuple[str, str]]] = {}
@@ -239,7 +241,9 @@ class Explainer:
         return f" Not proposed again because of a decision: {named}."
 
     def _rule_words(self, person_id: str) -> str:
-        counts = self.compatibility.rule_counts.loc[person_id]
+        if self._rule_rows is None:  # every row at once: a frame row per young person is slow
+            self._rule_rows = self.compatibility.rule_counts.to_dict(orient="index")
+        counts = self._rule_rows[person_id]
         parts = [f"{name} {int(n)}" for name, n in counts.items() if n]
         return ", ".join(parts)
 
