@@ -11,6 +11,7 @@ proposal the swap would undo), not a re-solve: that is what an officer weighs wh
 from __future__ import annotations
 
 from datetime import date
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -142,6 +143,7 @@ class Explainer:
         self.capacity = vacancies["capacity"].to_numpy(dtype=np.int64)
         self.side_constraints = side_constraints
         self._stage_a: StageA | None = None
+        self._rule_rows: dict[Any, dict[str, Any]] | None = None  # rule counts by person
         # The pairs that only a decision keeps apart, by young person: named in the reasons
         # and the alternatives, so an officer sees what lifting the exclusion would allow.
         self.decisions_of: dict[str, list[tuple[str, str]]] = {}
@@ -204,6 +206,8 @@ class Explainer:
             return pd.DataFrame(columns=PROPOSAL_COLUMNS)
         chosen["stage"] = [self.secured_stage(p) for p in chosen["person"]]
         sentences = []
+        total = int((self.needs["urgency_rank"] >= 0).sum())
+        deadlines = self.needs["deadline"].tolist()
         for edge in chosen.to_dict(orient="records"):
             person = edge["person"]
             need = self.need[person]
@@ -212,14 +216,10 @@ class Explainer:
                 f" {edge['vacancy_area']} from {day_words(edge['available_on'])}"
             )
             if edge["stage"] == "a":
-                total = int((self.needs["urgency_rank"] >= 0).sum())
                 rank = int(self.urgency_rank[person]) + 1
                 why = f"moves out of unsuitable accommodation (number {rank} of {total} by urgency)"
             elif edge["stage"] == "b":
-                why = (
-                    f"meets the need by {day_words(self.needs.at[person, 'deadline'])}"
-                    " (earliest deadline first)"
-                )
+                why = f"meets the need by {day_words(deadlines[person])} (earliest deadline first)"
             elif need == NEED_IMMINENT:
                 why = "a move, but the place is free only after the deadline (best fit)"
             else:
@@ -241,7 +241,9 @@ class Explainer:
         return f" Not proposed again because of a decision: {named}."
 
     def _rule_words(self, person_id: str) -> str:
-        counts = self.compatibility.rule_counts.loc[person_id]
+        if self._rule_rows is None:  # every row at once: a frame row per young person is slow
+            self._rule_rows = self.compatibility.rule_counts.to_dict(orient="index")
+        counts = self._rule_rows[person_id]
         parts = [f"{name} {int(n)}" for name, n in counts.items() if n]
         return ", ".join(parts)
 
@@ -531,8 +533,8 @@ class StageA:
 
     def __init__(self, explainer: Explainer):
         unsuitable = explainer.need == NEED_UNSUITABLE
-        self.rank = explainer.urgency_rank
-        self.capacity = explainer.capacity
+        self.rank: list[int] = explainer.urgency_rank.tolist()  # plain ints: read per step
+        self.capacity: list[int] = explainer.capacity.tolist()
         self.adjacent: dict[int, list[int]] = {}  # person -> vacancies
         self.candidates: dict[int, list[int]] = {}  # vacancy -> unsuitable people
         work = int(unsuitable[explainer.edge_person].sum()) * int(explainer.moved_out.sum())
@@ -552,6 +554,10 @@ class StageA:
         for p, v in self.where.items():
             self.holders.setdefault(v, []).append(p)
         self._unforced: dict[int, int | None] = {}  # vacancy -> dropped, for p outside S
+        # step 1 for the last young person forced (`_drop` only reads it): the alternatives
+        # of one young person come one after another, and step 1 is the same for each
+        self._refilled: tuple[int, dict[int, int], dict[int, list[int]]] | None = None
+        self._moves: dict[int, list[tuple[int, int | None, int]]] = {}  # step 1, by person
 
     def force(self, person: int, vacancy: int) -> int | None:
         """The young person moved out today who would stay in unsuitable accommodation if
@@ -560,25 +566,36 @@ class StageA:
             if vacancy not in self._unforced:
                 self._unforced[vacancy] = self._drop(vacancy, self.where, self.holders)
             return self._unforced[vacancy]
-        where = dict(self.where)
-        holders = {v: list(h) for v, h in self.holders.items()}
-        freed = where.pop(person)
-        holders[freed].remove(person)
-        self._refill(freed, person, where, holders)
+        if self._refilled is None or self._refilled[0] != person:
+            where = dict(self.where)
+            holders = {v: list(h) for v, h in self.holders.items()}
+            freed = where.pop(person)
+            holders[freed].remove(person)
+            if person not in self._moves:
+                self._moves[person] = self._refill(freed, person, where)
+            for who, source, target in self._moves[person]:
+                if source is not None:
+                    holders[source].remove(who)
+                where[who] = target
+                holders.setdefault(target, []).append(who)
+            self._refilled = (person, where, holders)
+        _, where, holders = self._refilled
         dropped = self._drop(vacancy, where, holders)
         # the one who joined in step 1 may be the one who leaves in step 2: nobody moved
         # out today loses out then
         return dropped if dropped in self.where else None
 
     def _refill(
-        self, freed: int, person: int, where: dict[int, int], holders: dict[int, list[int]]
-    ) -> None:
+        self, freed: int, person: int, where: dict[int, int]
+    ) -> list[tuple[int, int | None, int]]:
         """Step 1: the most urgent young person outside the matching who can reach the
-        freed place along an alternating path joins it; the path's holders shift along."""
+        freed place along an alternating path joins it; the path's holders shift along.
+        Returns the moves (who, from where or None for the one who joins, to where)."""
         parent: dict[int, tuple[int, int]] = {}  # vacancy freed -> (who moves, to where)
         seen = {freed}
         frontier = [freed]
         best: tuple[int, int] | None = None  # (person, vacancy they take)
+        rank = self.rank
         while frontier:
             nxt = []
             for w in frontier:
@@ -586,7 +603,7 @@ class StageA:
                     if x == person:
                         continue
                     if x not in where:
-                        if best is None or self.rank[x] < self.rank[best[0]]:
+                        if best is None or rank[x] < rank[best[0]]:
                             best = (x, w)
                         continue
                     u = where[x]
@@ -596,16 +613,14 @@ class StageA:
                         nxt.append(u)
             frontier = nxt
         if best is None:
-            return
+            return []
         joiner, w = best
-        where[joiner] = w
-        holders.setdefault(w, []).append(joiner)
+        moves: list[tuple[int, int | None, int]] = [(joiner, None, w)]
         while w != freed:
             x, to = parent[w]
-            holders[w].remove(x)
-            where[x] = to
-            holders.setdefault(to, []).append(x)
+            moves.append((x, w, to))
             w = to
+        return moves
 
     def _drop(
         self, vacancy: int, where: dict[int, int], holders: dict[int, list[int]]

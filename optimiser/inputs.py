@@ -230,6 +230,8 @@ class MatchInputs:
 
 
 def _is_blank(value: object) -> bool:
+    if value.__class__ is str:  # nearly every cell: the files are read as text
+        return not value.strip()  # type: ignore[attr-defined]
     if value is None:
         return True
     if isinstance(value, float) and math.isnan(value):
@@ -418,21 +420,21 @@ def parse_table(
 
 
 def _check_people(people: pd.DataFrame, problems: list[InputProblem]) -> None:
-    for row, person in people.iterrows():
-        if pd.isna(person["together_group"]):
-            continue
-        size = int((people["together_group"] == person["together_group"]).sum())
-        if size < 2:
-            problems.append(
-                InputProblem(
-                    "people",
-                    int(row),
-                    person["person_id"],
-                    "together_group",
-                    str(person["together_group"]),
-                    "a group shared with at least one other young person",
-                )
+    """A together group needs two members at least (rows in order; `people` as parsed)."""
+    groups = people["together_group"]
+    sizes = groups.map(groups.value_counts()).to_numpy()
+    alone = groups.notna().to_numpy() & (sizes < 2)
+    for row in np.flatnonzero(alone).tolist():
+        problems.append(
+            InputProblem(
+                "people",
+                int(row),
+                people["person_id"].iloc[row],
+                "together_group",
+                str(groups.iloc[row]),
+                "a group shared with at least one other young person",
             )
+        )
 
 
 def _check_vacancies(vacancies: pd.DataFrame, problems: list[InputProblem]) -> None:

@@ -43,6 +43,7 @@ class MatchResult:
     compatibility: Compatibility = field(repr=False)
     warnings: tuple[str, ...] = ()
     backend: str = "pulp"  # pulp | arrays | flow: how the stages were solved
+    needs: pd.DataFrame | None = field(default=None, repr=False)  # per young person
 
     def summary(self) -> dict[str, object]:
         """A JSON-ready digest: solver, status, timings per stage, counts, unmet need."""
@@ -221,4 +222,5 @@ def match_inputs(inputs: MatchInputs, *, validation_seconds: float = 0.0) -> Mat
         compatibility=compatibility,
         warnings=warnings,
         backend=backend,
+        needs=needs,
     )

@@ -28,7 +28,9 @@ from __future__ import annotations
 
 import datetime as dt
 import time
+from collections.abc import Mapping
 from dataclasses import replace
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -72,7 +74,7 @@ PLACE_VALUE_COLUMNS: tuple[str, ...] = (
 )
 
 
-def _profile_text(row: pd.Series) -> str:
+def _profile_text(row: Mapping[str, Any]) -> str:
     """The profile in words, for people: the rules that differ from an open place."""
     parts = [f"ages {row['min_age']}-{row['max_age']}"]
     if row["gender"] != "any":
@@ -103,12 +105,21 @@ def profile_representatives(vacancies: pd.DataFrame) -> pd.DataFrame:
     open_ = vacancies[vacancies["reserved_for"].isna()]
     if open_.empty:
         return open_.copy()
-    key = open_[list(PROFILE_COLUMNS)].astype(str).agg("|".join, axis=1)
-    order = open_.assign(
-        _key=key,
-        _from=open_["available_from"].fillna(pd.Timestamp.min),
-    ).sort_values(["_key", "_from", "vacancy_id"], kind="stable")
-    return order.drop_duplicates("_key").drop(columns=["_key", "_from"]).reset_index(drop=True)
+    # the profile as one text per vacancy; the order and the choice in plain Python (a
+    # frame sort and de-duplication cost more than the work at council size)
+    texts = [open_[column].astype(str).tolist() for column in PROFILE_COLUMNS]
+    keys = ["|".join(parts) for parts in zip(*texts, strict=True)]
+    starts = [  # free now (no date) comes first
+        pd.Timestamp.min if day is pd.NaT else day for day in open_["available_from"].tolist()
+    ]
+    ids = open_["vacancy_id"].tolist()
+    seen: set[str] = set()
+    chosen = []
+    for k in sorted(range(len(keys)), key=lambda k: (keys[k], starts[k], ids[k])):
+        if keys[k] not in seen:
+            seen.add(keys[k])
+            chosen.append(k)
+    return open_.iloc[chosen].reset_index(drop=True)
 
 
 def _solve_first_stages(
@@ -224,6 +235,7 @@ def place_values_inputs(
     *,
     time_limit_seconds: float | None = None,
     proposals: pd.DataFrame | None = None,
+    needs: pd.DataFrame | None = None,
 ) -> pd.DataFrame:
     """One row per vacancy profile, most valuable first (see the module's docstring).
 
@@ -231,7 +243,9 @@ def place_values_inputs(
     `proposals`, the proposals of an *optimal* match of the same inputs (person_id,
     vacancy_id, stage), saves solving the run as it is again: its stage a and b proposals
     are the first stages' sets, and the pairs they use are a matching of them on the
-    first stages' pairs (stage c keeps those young people on such pairs).
+    first stages' pairs (stage c keeps those young people on such pairs). `needs`, the
+    run's own `assess_needs` of the same inputs, saves working them out again: they depend
+    on the young people and the settings only, not on the vacancies.
     """
     started = time.perf_counter()
     if inputs.has_side_constraints:  # only the side-constraint re-solves use HiGHS
@@ -245,7 +259,8 @@ def place_values_inputs(
     like = representatives["vacancy_id"].to_numpy()
     # the copies go after the vacancies: positions below len(original) are the run's own
     extended = replace(inputs, vacancies=pd.concat([original, copies], ignore_index=True))
-    needs = assess_needs(extended)
+    if needs is None:
+        needs = assess_needs(extended)
     areas = build_area_index(extended)
     compatibility = assess_pairs(extended, needs, areas)
     person, vacancy = compatibility.person, compatibility.vacancy
@@ -324,11 +339,12 @@ def place_values_inputs(
         copy_lots = extended.vacancies["lot"].to_numpy()[len(original) :]
         affected = touched[len(original) :] | np.isin(copy_lots, list(with_minimum))
     rows = []
-    for k in range(len(copies)):
+    # the rows as plain records, read once: a row of a frame per kind of place costs more
+    # than the kind's own check at council size
+    for k, row in enumerate(representatives.to_dict(orient="records")):
         moved_out, met = base_out, base_met
         if affected[k]:
             moved_out, met, _ = first_stages(own | (vacancy == len(original) + k))
-        row = representatives.iloc[k]
         rows.append(
             {
                 "placement_type": row["placement_type"],

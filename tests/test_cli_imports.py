@@ -9,6 +9,7 @@ in a feature's ``cli.py`` would quietly bring that back, so these tests look at
 
 from __future__ import annotations
 
+import json
 import subprocess
 import sys
 from pathlib import Path
@@ -17,7 +18,8 @@ import pytest
 
 ROOT = Path(__file__).resolve().parent.parent
 # the web stack, the database and the numerical libraries: each command imports its own.
-# Not pydantic: typer itself imports it (typer._adapters) to build a command's parameters.
+# Not pydantic: typer itself imports it (typer._adapters) to build a command's parameters
+# (but not for a plain `planner match`: see NOT_FOR_A_PURE_MATCH).
 HEAVY = (
     "fastapi",
     "starlette",
@@ -48,9 +50,9 @@ print("IMPORTED:" + ",".join(sorted(m for m in {heavy!r} if m in sys.modules)))
 """
 
 
-def _heavy_modules_after(*args: str) -> list[str]:
+def _heavy_modules_after(*args: str, heavy: tuple[str, ...] = HEAVY) -> list[str]:
     done = subprocess.run(
-        [sys.executable, "-c", PROBE.format(heavy=HEAVY), *args],
+        [sys.executable, "-c", PROBE.format(heavy=heavy), *args],
         cwd=ROOT,
         capture_output=True,
         text=True,
@@ -86,3 +88,61 @@ def test_the_probe_sees_what_a_command_imports_when_it_runs(tmp_path):
     )
     assert {"optimiser", "pandas", "scipy"} <= set(seen)  # a pure run: the flow path, no PuLP
     assert not {"fastapi", "uvicorn", "api"} & set(seen)  # and still not the web stack
+
+
+# What a pure `planner match` (no side constraints: the default flow path) must not import:
+# the PuLP model and its solvers, HiGHS, SciPy's optimisers (linprog, milp), the database,
+# the web stack and the spreadsheet reader for .csv files. Each of these costs 0.1-0.6 s of
+# CPU at start; the default run needs only pandas and SciPy's sparse assignment
+# (docs/performance.md, "`planner match` at council size").
+NOT_FOR_A_PURE_MATCH = (
+    "pulp",
+    "highspy",
+    "scipy.optimize",
+    "sqlalchemy",
+    "sqlmodel",
+    "alembic",
+    "openpyxl",
+    "fastapi",
+    "uvicorn",
+    "api",
+    "planner.models",
+    # typer's parameter coercion: `planner match` in its plain forms is read without it
+    # (planner.matching.cli.quick_match_arguments)
+    "pydantic",
+)
+
+
+def test_a_pure_match_imports_no_lp_solver_database_or_web_stack(tmp_path):
+    """The example files without their together group: the default run takes the flow path.
+
+    The probe itself is checked by the pure run's summary (it ran to the end, on the flow
+    path) and by the same probe seeing HiGHS when the together group is kept."""
+    examples = ROOT / "docs" / "examples" / "matching"
+    people = (examples / "people.csv").read_text(encoding="utf-8").splitlines()
+    header = people[0].split(",")
+    assert header[-1] == "together_group"
+    pure = tmp_path / "people.csv"
+    pure.write_text(
+        "\n".join([people[0], *(line.rsplit(",", 1)[0] + "," for line in people[1:])]) + "\n",
+        encoding="utf-8",
+    )
+    watched = (*NOT_FOR_A_PURE_MATCH, "pandas", "optimiser")
+    common = ["--vacancies", str(examples / "vacancies.csv"), "--as-of", "2024-05-01"]
+    seen = _heavy_modules_after(
+        "match", "--people", str(pure), *common, "--out", str(tmp_path / "pure"), heavy=watched
+    )
+    summary = json.loads((tmp_path / "pure" / "summary.json").read_text(encoding="utf-8"))
+    assert summary["solver"] == "flow" and summary["counts"]["proposals"] > 0
+    assert {"pandas", "optimiser"} <= set(seen)
+    assert not set(NOT_FOR_A_PURE_MATCH) & set(seen), seen
+    side = _heavy_modules_after(
+        "match",
+        "--people",
+        str(examples / "people.csv"),
+        *common,
+        "--out",
+        str(tmp_path / "side"),
+        heavy=watched,
+    )
+    assert "highspy" in side  # the together group: HiGHS MIP steps, so the probe can see it

@@ -7,6 +7,7 @@ expected), exits with code 2 and writes nothing.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from enum import StrEnum
 from pathlib import Path
 from typing import Annotated
@@ -449,7 +450,9 @@ def match_command(
     if place_values:
         try:
             optimal = result.status == "optimal"
-            values = place_values_inputs(inputs, proposals=result.proposals if optimal else None)
+            values = place_values_inputs(
+                inputs, proposals=result.proposals if optimal else None, needs=result.needs
+            )
         except PlaceValueError as error:
             values_note = f"place_values.csv not written: {error}"
     else:
@@ -494,3 +497,96 @@ def match_command(
 
 
 app.command("match")(match_command)
+
+
+def quick_match_arguments(args: Sequence[str]) -> dict[str, object] | None:
+    """The arguments of ``planner match ARGS`` as typer would hand them to `match_command`,
+    read straight from its signature, or None for anything this reader does not settle.
+
+    Building every command's parameters (typer imports pydantic to coerce them) costs about
+    0.2-0.3 s of CPU per run, a fifth of a council-size match (docs/performance.md,
+    "`planner match` at council size"). This reader takes only the plain forms: each
+    option once, as ``--name VALUE`` or a ``--flag/--no-flag``, dates and paths as typed,
+    numbers as digits with an optional decimal part, within the option's limits, choices
+    spelt as their values. Anything else (``--help``, ``--name=VALUE``, an unknown or
+    repeated option, a missing required one, a value out of range) returns None and typer
+    reads the arguments itself, with its own messages. `tests/matching/test_match_command.py`
+    checks that whatever this returns equals what typer makes of the same arguments."""
+    import inspect
+    import re
+    import typing
+
+    hints = typing.get_type_hints(match_command)
+    values: dict[str, object] = {}
+    flags: dict[str, tuple[str, bool]] = {}
+    takes_value: dict[str, str] = {}
+    infos = {}
+    for name, parameter in inspect.signature(match_command).parameters.items():
+        info = parameter.default
+        infos[name] = info
+        values[name] = info.default
+        for declaration in info.param_decls:
+            on, _, off = declaration.partition("/")
+            if off:
+                flags[on], flags[off] = (name, True), (name, False)
+            else:
+                takes_value[on] = name
+    seen: set[str] = set()
+    position = 0
+    while position < len(args):
+        token = args[position]
+        if token in flags and flags[token][0] not in seen:
+            name, values[name] = flags[token]
+            seen.add(name)
+            position += 1
+            continue
+        name = takes_value.get(token, "")
+        if not name or name in seen or position + 1 >= len(args):
+            return None
+        raw = args[position + 1]
+        if not raw or raw.startswith("-"):
+            return None
+        kind, info = hints[name], infos[name]
+        kind = next((k for k in typing.get_args(kind) if k is not type(None)), kind)
+        value: object
+        if kind is float:
+            if not re.fullmatch(r"[0-9]+(\.[0-9]+)?", raw):
+                return None
+            value = float(raw)
+            if (info.min is not None and value < info.min) or (
+                info.max is not None and value > info.max
+            ):
+                return None
+        elif isinstance(kind, type) and issubclass(kind, StrEnum):
+            if raw not in {member.value for member in kind}:
+                return None
+            value = kind(raw)
+        elif kind is Path:
+            value = Path(raw)
+        elif kind is str:
+            value = raw
+        else:
+            return None
+        values[name] = value
+        seen.add(name)
+        position += 2
+    if any(value is ... for value in values.values()):
+        return None
+    return values
+
+
+def run_quick_match(args: Sequence[str]) -> bool:
+    """Run ``planner match ARGS`` without building the command line if
+    `quick_match_arguments` settles ARGS; False if it does not (typer runs it then).
+    Ends like typer does: SystemExit with the command's exit code (0 when it returns)."""
+    arguments = quick_match_arguments(args)
+    if arguments is None:
+        return False
+    try:
+        match_command(**arguments)  # type: ignore[arg-type]
+    except typer.Exit as exit_:
+        raise SystemExit(exit_.exit_code) from None
+    except (KeyboardInterrupt, EOFError):
+        typer.echo("\nAborted!", err=True)  # as typer (click) ends an interrupted command
+        raise SystemExit(1) from None
+    raise SystemExit(0)

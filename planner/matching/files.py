@@ -20,9 +20,10 @@ from optimiser import prepare_inputs as _prepare
 from optimiser.fit import fit_words, out_of_100
 from optimiser.place_values import place_value_table
 from planner.core.errors import InvalidInput
-from planner.records.spreadsheets import safe_cell
+from planner.records.spreadsheets import FORMULA_STARTS, safe_cell
 
 FIRST_DATA_LINE = 2  # header is line 1
+_RISKY_FIRST = frozenset(FORMULA_STARTS) | {"'"}  # the first characters safe_cell looks at
 OUTPUT_FILES = (
     "proposals.csv",
     "unmatched.csv",
@@ -171,10 +172,17 @@ def _csv(frame: pd.DataFrame, path: Path) -> None:
         if pd.api.types.is_datetime64_any_dtype(frame[column]):
             frame[column] = frame[column].dt.strftime("%Y-%m-%d")
     # formula-safe: a reference or a reason could start with = + - @ (see safe_cell); only
-    # text can, so only the text columns are looked at, cell by cell
+    # text can, so only the text columns are looked at, and only a cell whose first
+    # character could start a formula (or is not text) goes through safe_cell
     for column in frame.columns:
         if not pd.api.types.is_numeric_dtype(frame[column]):
-            frame[column] = frame[column].map(safe_cell)
+            cells = frame[column].tolist()
+            safe = [
+                safe_cell(v) if v.__class__ is not str or v[:1] in _RISKY_FIRST else v
+                for v in cells
+            ]
+            if any(a is not b for a, b in zip(safe, cells, strict=True)):
+                frame[column] = frame[column].map(safe_cell)
     frame.to_csv(path, index=False, lineterminator="\n")
 
 

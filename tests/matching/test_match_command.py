@@ -212,3 +212,106 @@ def test_side_constraint_files_bind_and_a_bad_one_is_refused_by_line(app, tmp_pa
     assert result.exit_code == 2
     assert "lot_limits.csv line 2" in result.output and "max_young_people" in result.output
     assert not (tmp_path / "bad").exists()
+
+
+# `planner match` in its plain forms skips building the command line (its quick reader,
+# planner.matching.cli.quick_match_arguments): the reader must agree with typer exactly, and
+# leave everything else to typer.
+QUICK_CASES = {
+    "required only": ["--people", "p.csv", "--vacancies", "v.csv", "--out", "o"],
+    "every option": [
+        "--out", "o", "--vacancies", "v.csv", "--people", "p.csv", "--as-of", "2024-05-01",
+        "--solver", "highs", "--time-limit", "5", "--travel-times", "t.csv",
+        "--backend", "arrays", "--mix-limits", "m.csv", "--lot-limits", "l.csv",
+        "--max-travel-minutes", "45.5", "--no-place-values", "--alternatives",
+    ],
+    "flags the other way": [
+        "--people", "p.csv", "--vacancies", "v.csv", "--out", "o", "--place-values",
+        "--no-alternatives", "--backend", "flow", "--solver", "cbc",
+    ],
+}  # fmt: skip
+LEFT_TO_TYPER = {
+    "help": ["--help"],
+    "equals form": ["--people=p.csv", "--vacancies", "v.csv", "--out", "o"],
+    "missing --out": ["--people", "p.csv", "--vacancies", "v.csv"],
+    "repeated": ["--people", "p.csv", "--people", "q.csv", "--vacancies", "v.csv", "--out", "o"],
+    "unknown option": ["--people", "p.csv", "--vacancies", "v.csv", "--out", "o", "--fast"],
+    "below the limit": ["--people", "p", "--vacancies", "v", "--out", "o", "--time-limit", "0.5"],
+    "not digits": ["--people", "p", "--vacancies", "v", "--out", "o", "--time-limit", "1e3"],
+    "unknown choice": ["--people", "p", "--vacancies", "v", "--out", "o", "--solver", "CBC"],
+    "value missing": ["--people", "p", "--vacancies", "v", "--out"],
+    "a dash value": ["--people", "-", "--vacancies", "v", "--out", "o"],
+}
+
+
+def _typer_reads(args: list[str]) -> dict:
+    import typer.main
+
+    from planner.matching.cli import app as matching_app
+
+    command = typer.main.get_command(matching_app).commands["match"]  # type: ignore[attr-defined]
+    return command.make_context("match", list(args)).params
+
+
+@pytest.mark.parametrize("name", sorted(QUICK_CASES))
+def test_the_quick_reader_reads_what_typer_reads(name):
+    from planner.matching.cli import quick_match_arguments
+
+    args = QUICK_CASES[name]
+    quick = quick_match_arguments(args)
+    assert quick is not None
+    typed = _typer_reads(args)
+    assert quick == typed
+    assert {k: type(v) for k, v in quick.items()} == {k: type(v) for k, v in typed.items()}
+
+
+@pytest.mark.parametrize("name", sorted(LEFT_TO_TYPER))
+def test_anything_else_is_left_to_typer(name):
+    from planner.matching.cli import quick_match_arguments
+
+    assert quick_match_arguments(LEFT_TO_TYPER[name]) is None
+
+
+def _run_planner(*args: str) -> int:
+    """`planner ARGS` as the installed command runs it (through the root app's __call__)."""
+    try:
+        planner_app(list(args), prog_name="planner")
+    except SystemExit as exit_:
+        return int(exit_.code or 0)
+    raise AssertionError("the command line always ends with SystemExit")
+
+
+def _without_timings(path: Path) -> dict:
+    summary = json.loads(path.read_text(encoding="utf-8"))
+    summary.pop("timings_seconds")
+    for stage in summary["stages"]:
+        for key in [k for k in stage if k.endswith("_seconds")]:
+            stage.pop(key)
+    return summary
+
+
+def test_the_quick_path_writes_what_the_typer_path_writes(tmp_path):
+    assert _run_planner("match", *example_args(tmp_path / "quick")) == 0
+    assert invoke(planner_app, *example_args(tmp_path / "typer")).exit_code == 0
+    files = sorted(p.name for p in (tmp_path / "typer").iterdir())
+    assert sorted(p.name for p in (tmp_path / "quick").iterdir()) == files
+    for name in files:
+        quick, typed = tmp_path / "quick" / name, tmp_path / "typer" / name
+        if name == "summary.json":
+            assert _without_timings(quick) == _without_timings(typed)
+        else:
+            assert quick.read_bytes() == typed.read_bytes(), name
+
+
+def test_the_quick_path_refuses_a_bad_date_and_a_bad_file_like_typer(tmp_path, capsys):
+    args = example_args(tmp_path / "run")[:-2]
+    assert _run_planner("match", *args, "--as-of", "1 May 2024") == 2
+    assert "--as-of" in capsys.readouterr().err
+    bad = tmp_path / "people.csv"
+    bad.write_text("person_id,date_of_birth\nYP1,not a date\n", encoding="utf-8")
+    assert _run_planner("match", *example_args(tmp_path / "run", people=bad)) == 2
+    assert "Nothing written" in capsys.readouterr().err
+    assert not (tmp_path / "run").exists()
+    # a form the quick reader leaves to typer still runs, through typer
+    assert _run_planner("match", *args, "--as-of=2024-05-01") == 0
+    assert (tmp_path / "run" / "proposals.csv").exists()

@@ -87,3 +87,20 @@ def test_a_reservation_for_someone_not_listed_is_a_warning_not_an_error():
     result = run([person("YP1")], [vacancy("V1", reserved_for="YP77")])
     assert result.warnings == ("vacancy V1 is reserved for YP77, who is not in the people list",)
     assert result.proposals.empty
+
+
+def test_a_together_group_of_one_is_refused_by_row_and_a_pair_is_accepted():
+    found = problems_of(
+        [
+            person("YP1", together_group="sisters"),
+            person("YP2"),
+            person("YP3", together_group="twins"),
+            person("YP4", together_group="sisters"),
+            person("YP5", together_group="  "),  # blank: in no group
+        ],
+        [vacancy("V1")],
+    )
+    assert [(p.row, p.record, p.field, p.value) for p in found] == [
+        (2, "YP3", "together_group", "twins")
+    ]
+    assert found[0].expected == "a group shared with at least one other young person"

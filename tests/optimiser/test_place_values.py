@@ -148,3 +148,47 @@ def test_with_side_constraints_the_figures_agree_too(seed):
         ]
     )
     _check(people, places, exact_who=False, lot_limits=lots)
+
+
+def test_each_kind_of_place_is_represented_by_its_open_vacancy_free_soonest_then_by_id():
+    from optimiser import MatchSettings, prepare_inputs
+    from optimiser.place_values import profile_representatives
+
+    inputs = prepare_inputs(
+        pd.DataFrame([person("YP1")]),
+        pd.DataFrame(
+            [
+                vacancy("V3", available_from=day(1)),
+                vacancy("V2", available_from=day(2)),
+                vacancy("V1", available_from=day(1)),
+                vacancy("V0", available_from=day(1), reserved_for="YP1"),  # not a kind of place
+                vacancy("V4", available_from=day(5), area="Portland"),
+                vacancy("V5", step_free=True),  # free now: sooner than any date
+                vacancy("V6", available_from=day(0), step_free=True),
+            ]
+        ),
+        MatchSettings(as_of=AS_OF),
+    )
+    chosen = profile_representatives(inputs.vacancies)
+    assert sorted(chosen["vacancy_id"]) == ["V1", "V4", "V5"]
+    assert list(chosen.columns) == list(inputs.vacancies.columns)
+    assert list(chosen.index) == [0, 1, 2]
+
+
+@pytest.mark.parametrize("seed", [4, 5])
+def test_the_run_s_own_needs_give_the_same_place_values(seed):
+    """`planner match` hands the run's needs to the place values (they do not depend on the
+    vacancies, to which the place values add their copies)."""
+    from optimiser import MatchSettings, match_inputs, prepare_inputs
+    from optimiser.place_values import place_values_inputs
+
+    people, places = _instance(seed)
+    inputs = prepare_inputs(
+        pd.DataFrame(people), pd.DataFrame(places), MatchSettings(as_of=AS_OF, backend="flow")
+    )
+    result = match_inputs(inputs)
+    assert result.status == "optimal" and result.needs is not None
+    given = place_values_inputs(inputs, proposals=result.proposals, needs=result.needs)
+    worked_out = place_values_inputs(inputs, proposals=result.proposals)
+    pd.testing.assert_frame_equal(given, worked_out)
+    assert given["more_moved_out"].sum() > 0  # a place would move someone out
