@@ -1047,6 +1047,8 @@ class RecordsBacktest:
     rows: pd.DataFrame
     by_state: pd.DataFrame
     overall: pd.DataFrame
+    # per type, the forecast used at the latest origin (forecasts.selection): model, reason
+    choices: pd.DataFrame | None = None
 
 
 def backtest_records(
@@ -1120,6 +1122,8 @@ def backtest_frames(
     except ValueError as exc:
         raise CannotForecast() from exc
     rows = rows[~rows["state"].eq(LEFT)]
+    latest = rows[rows["origin"] == rows["origin"].max()]
+    choices = latest.drop_duplicates("state")[["state", "model", "reason"]].reset_index(drop=True)
     return RecordsBacktest(
         origins=[p.date() for p in points],
         horizon=horizon,
@@ -1127,7 +1131,24 @@ def backtest_frames(
         rows=rows,
         by_state=stays_accuracy_by_state(rows),
         overall=stays_accuracy(rows),
+        choices=choices,
     )
+
+
+def forecast_used_words(model: str) -> str:
+    """The forecast used for a type, in plain words (``forecasts.selection.PLAIN_WORDS``)."""
+    from forecasts.selection import PLAIN_WORDS
+
+    return PLAIN_WORDS.get(model, model)
+
+
+def forecast_reason_words(reason: str) -> str:
+    """Why that forecast was used for a type, in plain words."""
+    return {
+        "won": "it was the most accurate on this council's past forecasts",
+        "lost": "nothing beat the count now on this council's past forecasts",
+        "thin": "too little history to check anything else against",
+    }.get(reason, "")
 
 
 def backtest_summary(result: RecordsBacktest) -> dict[str, Any]:
@@ -1139,4 +1160,7 @@ def backtest_summary(result: RecordsBacktest) -> dict[str, Any]:
         "runs": result.runs,
         "overall": json.loads(result.overall.to_json(orient="records")),
         "by_state": json.loads(result.by_state.to_json(orient="records")),
+        "choices": json.loads(result.choices.to_json(orient="records"))
+        if result.choices is not None
+        else [],
     }
