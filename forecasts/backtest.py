@@ -189,7 +189,14 @@ def backtest_stays(
     for the state from forecasts scored before the origin, see :mod:`forecasts.selection`;
     without it the microsimulation's demand), the microsimulation's own median
     (``microsim``), CRPS and P(shortfall > 0) against the planned places."""
-    from forecasts.selection import INNER_ORIGINS, QUANTILE_NAMES, Choice, apply_choice, choose
+    from forecasts.selection import (
+        INNER_ORIGINS,
+        QUANTILE_NAMES,
+        Choice,
+        apply_choice,
+        choose,
+        with_combined,
+    )
 
     settings = settings or ForecastSettings(runs=200)
     settings = replace(settings, months=3 * quarters, constrained=True)
@@ -202,14 +209,16 @@ def backtest_stays(
             ladder |= {o - pd.offsets.QuarterEnd(k) for k in range(1, inner + 1)}
     ladder = {o.normalize() for o in ladder if o in outer or o >= earliest}
     cache = {
-        o: _forecast_at(
-            stays,
-            o,
-            capacity=capacity,
-            child_population=child_population,
-            quarters=quarters,
-            settings=settings,
-            scenario=scenario,
+        o: with_combined(
+            _forecast_at(
+                stays,
+                o,
+                capacity=capacity,
+                child_population=child_population,
+                quarters=quarters,
+                settings=settings,
+                scenario=scenario,
+            )
         )
         for o in sorted(ladder)
     }
@@ -218,9 +227,7 @@ def backtest_stays(
         known = stays_known_at(stays, origin)
         here = cache[origin.normalize()]
         if select:
-            past = [
-                f[f["target"] <= origin] for o, f in cache.items() if o < origin.normalize()
-            ]
+            past = [f[f["target"] <= origin] for o, f in cache.items() if o < origin.normalize()]
             scored = pd.concat(past, ignore_index=True) if past else here.iloc[:0]
             if len(scored):
                 actual_at = {t: stock_at(known, t) for t in scored["target"].unique()}

@@ -60,9 +60,7 @@ class EstimationSettings:
     half_life_years: float | None = None
 
 
-def recency_weight(
-    age_days: np.ndarray | pd.Series, half_life_years: float | None
-) -> np.ndarray:
+def recency_weight(age_days: np.ndarray | pd.Series, half_life_years: float | None) -> np.ndarray:
     """exp(-ln 2 * age / half-life): the weight of something ``age_days`` before the
     forecast date (1 without a half-life)."""
     age = np.clip(np.asarray(age_days, dtype=float), 0, None)
@@ -229,7 +227,9 @@ def estimate_transitions(
     as_of_d = (data.as_of - dob).dt.days.to_numpy(float)
     mid = np.clip((lower + upper) / 2, 0, None)
     weighted_exposure = np.zeros((n_s, n_a, n_d))
-    np.add.at(weighted_exposure, state_idx, piece * recency_weight(as_of_d[:, None, None] - mid, hl))
+    np.add.at(
+        weighted_exposure, state_idx, piece * recency_weight(as_of_d[:, None, None] - mid, hl)
+    )
     event_weight = recency_weight(as_of_d - hi_d, hl)
 
     closed = (

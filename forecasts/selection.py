@@ -43,8 +43,9 @@ CANDIDATES: tuple[str, ...] = (
     "trend",
     "microsim",
     "microsim_constrained",
+    "combined",
 )
-SIMPLE: frozenset[str] = frozenset({"naive", "recent_mean", "trend"})
+SIMPLE: frozenset[str] = frozenset({"naive", "recent_mean", "trend", "combined"})
 QUANTILES: tuple[float, ...] = (0.025, 0.10, 0.25, 0.50, 0.75, 0.90, 0.975)
 QUANTILE_NAMES: tuple[str, ...] = ("lo_95", "lo_80", "lo_50", "median", "hi_50", "hi_80", "hi_95")
 INNER_ORIGINS = 8  # earlier forecast dates, a quarter apart, whose errors choose and calibrate
@@ -55,7 +56,9 @@ TREND_QUARTERS = 8  # quarter-ends the trend's slope is fitted on
 RECENT_QUARTERS = 4  # quarter-ends the recent mean averages
 DAMPING = 0.85  # each quarter ahead the trend adds this share of the previous quarter's step
 BIAS_CORRECT = True  # the median carries the past errors' median (their bias) out
-MARGIN = 0.9  # a candidate replaces the count now only if its past error is this share or less
+MARGIN = 0.95  # a candidate replaces the count now only if its past error is this share or less
+LOSE_MARGIN = 1.1  # a type falls back to the count now where the common choice erred this much more
+SWITCH_MARGIN = 0.7  # a type takes another candidate only where it erred this share or less
 
 PLAIN_WORDS: dict[str, str] = {
     "microsim": "the forecast model",
@@ -113,6 +116,23 @@ def simple_forecasts(series: pd.DataFrame, horizons: int) -> dict[str, np.ndarra
     }
 
 
+COMBINED_OF: tuple[str, ...] = ("microsim", "trend", "recent_mean", "naive")
+
+
+def with_combined(candidates: pd.DataFrame) -> pd.DataFrame:
+    """Add the ``combined`` candidate: the mean of :data:`COMBINED_OF`'s points (averaging
+    forecasts that err differently is often better than any one of them)."""
+    part = candidates[candidates["candidate"].isin(COMBINED_OF)]
+    if part.empty:
+        return candidates
+    keys = ["origin", "h", "state"]
+    mean = part.groupby(keys, sort=False)["point"].mean().rename("point").reset_index()
+    first = part[part["candidate"] == "microsim"].drop(columns=["point", "candidate"])
+    first = first.drop(columns=[c for c in first.columns if c.startswith("q_")])
+    combined = first.merge(mean, on=keys).assign(candidate="combined")
+    return pd.concat([candidates, combined], ignore_index=True)
+
+
 def standardiser(level: np.ndarray | pd.Series | float) -> np.ndarray:
     """The scale an error is divided by: the square root of the count at the forecast date
     (at least 1), as for a count whose spread grows like a Poisson count's."""
@@ -131,15 +151,36 @@ class Choice:
         return str(row["model"].iloc[0]) if len(row) else "naive"
 
 
-def choose(
-    scored: pd.DataFrame, states: list[str], history_quarters: dict[str, int]
-) -> Choice:
+def choose(scored: pd.DataFrame, states: list[str], history_quarters: dict[str, int]) -> Choice:
     """Choose per state from past forecasts already scored (``scored``: one row per past
     forecast date, state, horizon and candidate with ``point``, ``actual`` and ``level``,
     the count at that forecast date). ``history_quarters``: quarter-ends with records of
-    the state up to the forecast date (fewer than :data:`MIN_QUARTERS`: too thin)."""
+    the state up to the forecast date (fewer than :data:`MIN_QUARTERS`: too thin).
+
+    Two steps, because a type's own past is a few dozen errors and choosing on it alone
+    chases noise: first the candidate with the smallest error over all types together
+    (it must beat the count now by :data:`MARGIN`, else the count now); then per type, the
+    count now where the history is thin or where that candidate lost to it on the type's
+    own past by :data:`LOSE_MARGIN`, and another candidate where it beat the common one
+    on the type's own past by :data:`SWITCH_MARGIN`."""
     rows = []
     scored = scored.assign(abs_error=(scored["point"] - scored["actual"]).abs())
+    pooled = (
+        scored.groupby("candidate")["abs_error"].agg(["mean", "size"])
+        if len(scored)
+        else pd.DataFrame(columns=["mean", "size"])
+    )
+    # the candidates every type has (the constrained pass is made only for some)
+    common_ok = (
+        pooled[pooled["size"] >= pooled["size"].max()]["mean"]
+        if len(pooled)
+        else pd.Series(dtype=float)
+    )
+    common = "naive"
+    if len(common_ok):
+        best = str(common_ok.idxmin())
+        if common_ok[best] <= MARGIN * common_ok.get("naive", np.inf):
+            common = best
     by_state = dict(tuple(scored.groupby("state"))) if len(scored) else {}
     for state in states:
         part = by_state.get(state)
@@ -148,20 +189,26 @@ def choose(
             if part is not None
             else pd.DataFrame(columns=["mean", "size"])
         )
-        record: dict[str, object] = {"state": state}
+        record: dict[str, object] = {"state": state, "common": common}
         for name in CANDIDATES:
             record[f"mae_{name}"] = float(mae["mean"].get(name, np.nan))
         cases = int(mae["size"].get("naive", 0)) if len(mae) else 0
         record["cases"] = cases
         if history_quarters.get(state, 0) < MIN_QUARTERS or cases < MIN_CASES:
             record["model"], record["reason"] = "naive", "thin"
-        else:
-            usable = mae[mae["size"] >= MIN_CASES]["mean"]
-            best = str(usable.idxmin())
-            if usable[best] <= MARGIN * usable.get("naive", np.inf):
-                record["model"], record["reason"] = best, "won"
-            else:
-                record["model"], record["reason"] = "naive", "lost"
+            rows.append(record)
+            continue
+        usable = mae[mae["size"] >= MIN_CASES]["mean"]
+        naive = usable.get("naive", np.inf)
+        model, reason = common, "won" if common != "naive" else "lost"
+        own = usable.get(common, np.inf)
+        if common != "naive" and own > LOSE_MARGIN * naive:
+            model, reason = "naive", "lost"
+        best = str(usable.idxmin())
+        ref = usable.get(model, np.inf)
+        if best != model and usable[best] <= SWITCH_MARGIN * ref and usable[best] <= MARGIN * naive:
+            model, reason = best, "won"
+        record["model"], record["reason"] = model, reason
         rows.append(record)
     errors: dict[tuple[str, int], np.ndarray] = {}
     if len(scored):
@@ -180,6 +227,11 @@ def apply_choice(candidates: pd.DataFrame, choice: Choice) -> pd.DataFrame:
     candidates, its own quantiles (``q_<name>``) used when too few past errors exist."""
     chosen = choice.table.set_index("state")["model"]
     want = candidates["state"].map(chosen).fillna("naive")
+    # a candidate not made at this date (the constrained pass for a type no longer full):
+    # the forecast model's demand instead
+    offered = set(zip(candidates["state"], candidates["candidate"], strict=True))
+    missing = [(s, w) not in offered for s, w in zip(candidates["state"], want, strict=True)]
+    want = want.where(~np.array(missing), "microsim")
     picked = candidates[candidates["candidate"] == want].copy()
     out = []
     for _, row in picked.iterrows():

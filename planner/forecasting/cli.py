@@ -517,8 +517,10 @@ def forecast_backtest_command(
     wide = Console(width=max(console.width, 150))
     wide.print(grid)
     if result.choices is not None and len(result.choices):
-        used = Table(title="Forecast used for each type (chosen on forecasts scored before the "
-                     "latest origin; mase_microsim is the forecast model alone)")
+        used = Table(
+            title="Forecast used for each type (chosen on forecasts scored before the "
+            "latest origin; mase_microsim is the forecast model alone)"
+        )
         used.add_column("state")
         used.add_column("forecast used")
         used.add_column("why")
