@@ -176,8 +176,6 @@ class Engine:
         self.dur_key = np.searchsorted(np.array(DURATION_BAND_STARTS[1:]), durs, "right")
         self.dur_key = self.dur_key.astype(np.int16)
         # months until the next age band and time-in-placement band begin (NEVER past the last)
-        self.age_gap = _gaps(np.array(AGE_BAND_STARTS[1:]) * 12, ages)
-        self.age_gap[2**15 :] = NEVER  # the gone
         self.dur_gap = _gaps(np.array(DURATION_BAND_STARTS[1:]), durs)
         self.state_key = (np.arange(states.size) * self.n_a * n_d).astype(np.int16)
         self.max_months = np.full(states.size, NEVER, dtype=np.int32)
@@ -192,6 +190,10 @@ class Engine:
         self.leaving_age = round(rules.leaving_age * 12)
         self.review_age = round(rules.review_age * 12)
         self.care_age = round(rules.care_leaving_age * 12)
+        # the ages at which something happens: a new age band, leaving care, the review at 21
+        edges = sorted({*(a * 12 for a in AGE_BAND_STARTS[1:]), self.care_age, self.review_age})
+        self.age_gap = _gaps(np.array(edges), ages)
+        self.age_gap[2**15 :] = NEVER  # the gone
         self.row_offset = (np.arange(self.runs) * params.leave_probability.shape[1])[:, None]
         self.row_offset = self.row_offset.astype(np.int32)
         self.leave_flat = params.leave_probability.ravel()
@@ -231,23 +233,32 @@ class Engine:
         cols.filled[:] = n0
         return cols
 
-    def _refresh(self, cols: _Columns, m: int) -> None:
-        """Look up the move probability of the cells whose band or state changed (their
-        ``band_due`` has come), and when it next can change."""
+    def _refresh(self, cols: _Columns, m: int) -> np.ndarray:
+        """Look up the move probability of the cells whose ``band_due`` has come (a new age
+        or time-in-placement band, a birthday at which care ends or the review at 21, a stay
+        a rule ends, or the month after a move or arrival), and when it next can change.
+        Returns those cells (flat, in the ``runs x width`` view) that must have an event this
+        month whatever their draw: a rule's limit, 18 or 21."""
         w, full = cols.width, self.capacity_width
         flat = np.flatnonzero(cols.band_due[:, :w] <= m)
         if len(flat) == 0:
-            return
+            return flat
         r, c = np.divmod(flat, w)
         at = r * full + c
         st = cols.state.reshape(-1).take(at)
         ag = cols.age.reshape(-1).take(at).view(np.uint16)
         du = cols.dur.reshape(-1).take(at)
         key = self.state_key.take(st) + self.age_key.take(ag) + self.dur_key.take(du)
-        cols.prob.reshape(-1)[at] = self.leave_flat.take(key + self.row_offset[r, 0])
+        cols.prob.reshape(-1)[at] = self.leave_flat.take(key + self.row_offset.ravel().take(r))
         gap = np.minimum(self.age_gap.take(ag), self.dur_gap.take(du))
-        gap = np.where(st == self.states.left, NEVER, m + gap)
-        cols.band_due.reshape(-1)[at] = np.clip(gap, 0, NEVER).astype(np.int16)
+        due = cols.due.reshape(-1).take(at).astype(np.int32)
+        # next look: the next band, or the month a rule ends the stay (every month once due)
+        nxt = np.minimum(m + gap, np.maximum(due, m + 1))
+        nxt = np.where(st == self.states.left, NEVER, nxt)
+        cols.band_due.reshape(-1)[at] = np.clip(nxt, 0, NEVER).astype(np.int16)
+        age = ag.view(np.int16)
+        must = (due <= m) | (age == self.care_age) | (age == self.review_age)
+        return flat[must & (st != self.states.left)]
 
     def run(self, plan: CapacityPlan | None = None) -> SimulationResult:
         """Simulate every month; ``plan`` switches on the capacity-constrained pass."""
@@ -294,17 +305,14 @@ class Engine:
         runs, n_s, left = self.runs, self.states.size, self.states.left
         p = self.params
         w, full = cols.width, self.capacity_width
-        ag, du, due = cols.age[:, :w], cols.dur[:, :w], cols.due[:, :w]
+        ag, du = cols.age[:, :w], cols.dur[:, :w]
         rng = np.random.default_rng([self.seed, 2, m])
         ag += 1
         du += 1
-        self._refresh(cols, m)
-        prob = cols.prob[:, :w]
+        must = self._refresh(cols, m)
         u = rng.random((runs, w), dtype=np.float32)
-        event = u < prob
-        event |= due <= m
-        event |= ag == self.care_age
-        event |= ag == self.review_age
+        event = u < cols.prob[:, :w]
+        event.reshape(-1)[must] = True  # rules, 18 and 21 (found by the refresh)
         flat = np.flatnonzero(event)
         r, c = np.divmod(flat, w)
         at = r * full + c  # the same cells in the full (contiguous) arrays
