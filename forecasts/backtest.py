@@ -21,7 +21,7 @@ from forecasts.frames import CouncilData, with_state
 from forecasts.metrics import accuracy_table
 from forecasts.outputs import demand_by_quarter, quarter_months
 from forecasts.scenarios import Scenario
-from forecasts.vocabulary import FRAMEWORK, LEFT, state_name
+from forecasts.vocabulary import FRAMEWORK, LEFT, StateSpace, state_name
 
 
 def stays_known_at(stays: pd.DataFrame, when) -> pd.DataFrame:
@@ -123,6 +123,9 @@ def _forecast_at(
         as_of=origin,
         child_population=child_population,
     )
+    bound = capacity_bound(known, capacity, origin)
+    # the capacity-constrained pass only where it is a candidate (a type full at the origin)
+    settings = replace(settings, constrained=bool(bound))
     forecast = run_forecast(fit(data, settings), settings, scenario)
     table = demand_by_quarter(forecast)
     table["state"] = with_state(table)
@@ -134,7 +137,6 @@ def _forecast_at(
     series = census(known, [*back, origin], states)
     simple = simple_forecasts(series, len(targets))
     level = series.iloc[-1]
-    bound = capacity_bound(known, capacity, origin)
     rows = []
     for h, (quarter, target) in enumerate(zip(starts, targets, strict=True), start=1):
         part = table[table["quarter_start"] == quarter].set_index("state")
@@ -314,3 +316,61 @@ def stays_accuracy_by_state(rows: pd.DataFrame) -> pd.DataFrame:
 def stays_accuracy(rows: pd.DataFrame) -> pd.DataFrame:
     """Accuracy by horizon, pooled over origins and states."""
     return accuracy_table(rows, ["horizon_quarters"])
+
+
+def choose_at(
+    data: CouncilData,
+    settings: ForecastSettings,
+    *,
+    quarters: int = 4,
+    inner_origins: int | None = None,
+    runs: int = 50,
+):
+    """The forecast to use for each type at ``data.as_of`` (:mod:`forecasts.selection`):
+    forecasts made at the quarter-ends before it, each from only what the records held then
+    (``runs`` runs, ``quarters`` ahead), scored on quarter-ends up to ``as_of``. Returns the
+    choice and the quarter-end counts up to ``as_of`` (what the simple candidates read)."""
+    from forecasts.selection import INNER_ORIGINS, census, choose, with_combined
+
+    stays, as_of = data.stays, pd.Timestamp(data.as_of)
+    back = [as_of - pd.offsets.QuarterEnd(k) for k in range(TREND_QUARTERS_BACK, 0, -1)]
+    states = [s for s in StateSpace.standard(tuple(sorted(set(stays["state"])))).names]
+    states = [s for s in states if s != LEFT]
+    series = census(stays, [*back, as_of], states)
+    history = (series.cumsum() > 0).sum().to_dict()
+    inner = INNER_ORIGINS if inner_origins is None else inner_origins
+    usable = len(stays) and {"date_of_birth", "uasc"} <= set(stays.columns)
+    origins = []
+    if usable:
+        earliest = stays["start"].min() + pd.DateOffset(years=1)
+        origins = [
+            o
+            for o in (as_of - pd.offsets.QuarterEnd(k) for k in range(1, inner + 1))
+            if o >= earliest
+        ]
+    small = replace(settings, runs=min(settings.runs, runs), months=3 * quarters)
+    past = []
+    for origin in origins:
+        made = _forecast_at(
+            stays,
+            origin.normalize(),
+            capacity=data.capacity,
+            child_population=data.child_population,
+            quarters=quarters,
+            settings=replace(small, constrained=True),
+            scenario=None,
+        )
+        past.append(with_combined(made))
+    scored = pd.concat(past, ignore_index=True) if past else pd.DataFrame()
+    if len(scored):
+        scored = scored[scored["target"] <= as_of]
+        actual_at = {t: stock_at(stays, t) for t in scored["target"].unique()}
+        scored = scored.assign(
+            actual=[
+                float(actual_at[t].get(s, 0))
+                for t, s in zip(scored["target"], scored["state"], strict=True)
+            ]
+        )
+    else:
+        scored = pd.DataFrame(columns=["state", "h", "candidate", "point", "actual", "level"])
+    return choose(scored, states, history), series

@@ -65,7 +65,14 @@ PLAIN_WORDS: dict[str, str] = {
     "microsim_constrained": "the forecast model, held to the places planned",
     "trend": "the recent trend",
     "recent_mean": "the average of the last year",
+    "combined": "the average of the forecast model, the trend, the last year and the count now",
     "naive": "the count now",
+}
+
+REASON_WORDS: dict[str, str] = {
+    "won": "it was the most accurate on this council's past forecasts",
+    "lost": "nothing beat the count now on this council's past forecasts",
+    "thin": "too little history to check anything else against",
 }
 
 
@@ -257,3 +264,89 @@ def apply_choice(candidates: pd.DataFrame, choice: Choice) -> pd.DataFrame:
             }
         )
     return pd.DataFrame(out)
+
+
+def _interval(point: float, level: float, h: int, name: str, choice: Choice) -> np.ndarray | None:
+    """The seven quantiles around ``point`` from the past errors of ``name``: at horizon h,
+    or beyond the horizons scored at the last one, widened by sqrt(h / last)."""
+    scored = sorted(k for n, k in choice.errors if n == name)
+    if not scored:
+        return None
+    hq = max([k for k in scored if k <= h], default=scored[0])
+    q = choice.errors[(name, hq)]
+    widen = np.sqrt(h / hq) if h > hq else 1.0
+    return point + (q - q[3] * (not BIAS_CORRECT)) * float(standardiser(level)) * widen
+
+
+def apply_to_demand(
+    demand: pd.DataFrame,
+    choice: Choice,
+    series: pd.DataFrame,
+    central: pd.DataFrame | None = None,
+) -> pd.DataFrame:
+    """The forecast's demand table with each type's figures from the forecast chosen for it.
+
+    ``demand``: one scenario's table (:func:`forecasts.outputs.demand_by_quarter`);
+    ``series``: quarter-end counts up to the forecast date (last row = the date);
+    ``central``: the first scenario's table, so that a scenario's levers still move a type
+    whose forecast is a simple one (by the change they make to the model's median). Adds
+    ``forecast_used`` (the candidate) and ``model_demand_median`` (the model's own)."""
+    from forecasts.vocabulary import state_name
+
+    out = demand.copy()
+    out["model_demand_median"] = out["demand_median"]
+    out["forecast_used"] = "microsim"
+    if out.empty:
+        return out
+    states = [state_name(t, lot) for t, lot in zip(out["placement_type"], out["lot"], strict=True)]
+    quarters = sorted(out["quarter_start"].unique())
+    h_of = {q: i + 1 for i, q in enumerate(quarters)}
+    simple = simple_forecasts(series, len(quarters))
+    columns = list(series.columns)
+    shift = np.zeros(len(out))
+    if central is not None and len(central) == len(out):
+        shift = out["demand_median"].to_numpy(float) - central["demand_median"].to_numpy(float)
+    chosen = choice.table.set_index("state")["model"] if len(choice.table) else pd.Series()
+    for i, state in enumerate(states):
+        name = str(chosen.get(state, "microsim"))
+        if name == "microsim" or state not in columns:
+            continue
+        h = h_of[out["quarter_start"].iloc[i]]
+        k = columns.index(state)
+        level = float(series[state].iloc[-1])
+        model_median = float(out["demand_median"].iloc[i])
+        if name == "microsim_constrained":
+            if "placed_median" not in out:
+                continue
+            point = float(out["placed_median"].iloc[i])
+        elif name == "combined":
+            others = [simple[n][h - 1, k] + shift[i] for n in ("trend", "recent_mean", "naive")]
+            point = float(np.mean([model_median, *others]))
+        else:
+            point = float(simple[name][h - 1, k] + shift[i])
+        values = _interval(point, level, h, name, choice)
+        if values is None:
+            if name == "microsim_constrained":
+                values = np.array([out[f"placed_{n}"].iloc[i] for n in QUANTILE_NAMES], float)
+            else:
+                from statistics import NormalDist
+
+                z = np.array([NormalDist().inv_cdf(t) for t in QUANTILES])
+                values = point + z * float(standardiser(level)) * np.sqrt(h)
+        values = np.maximum.accumulate(np.clip(values, 0, None))
+        for n, v in zip(QUANTILE_NAMES, values, strict=True):
+            out.iloc[i, out.columns.get_loc(f"demand_{n}")] = float(v)
+        out.iloc[i, out.columns.get_loc("forecast_used")] = name
+    return out
+
+
+def choice_table(choice: Choice) -> pd.DataFrame:
+    """Per type: the forecast used and why, in plain words (the inputs page shows it)."""
+    reasons = REASON_WORDS
+    table = choice.table
+    if table.empty:
+        return pd.DataFrame(columns=["state", "model", "reason", "forecast_used", "why"])
+    return table[["state", "model", "reason", "cases"]].assign(
+        forecast_used=[PLAIN_WORDS.get(m, m) for m in table["model"]],
+        why=[reasons.get(r, "") for r in table["reason"]],
+    )

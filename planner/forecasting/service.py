@@ -353,6 +353,12 @@ def read_forecast(
     )
 
 
+# each type's forecast is the one that did best on the council's own history (forecasts made
+# at past quarter-ends and scored; forecasts.selection); the model's own median is kept as
+# model_demand_median in the demand table
+CHOOSE_BY_BACKTEST = True
+
+
 def compute_forecast(inputs: ForecastInputs, progress: Progress | None = None) -> ComputedForecast:
     """Run each scenario and make the report's tables: no database."""
     tell = progress or no_progress
@@ -362,6 +368,13 @@ def compute_forecast(inputs: ForecastInputs, progress: Progress | None = None) -
     per_table: dict[str, list[pd.DataFrame]] = {name: [] for name in TABLES}
     per_input: dict[str, list[pd.DataFrame]] = {}
     kept: list[tuple[Scenario, dict[str, pd.DataFrame]]] = []
+    choice = series = None
+    if CHOOSE_BY_BACKTEST:
+        from forecasts.backtest import choose_at
+
+        tell(1, steps, "Checking which forecast has done best on the council's history")
+        choice, series = choose_at(fitted.data, settings)
+    central_demand: pd.DataFrame | None = None
     for number, scenario in enumerate(chosen, start=1):
         tell(
             number + 1,
@@ -381,12 +394,20 @@ def compute_forecast(inputs: ForecastInputs, progress: Progress | None = None) -
             "move_on": move_on_by_year(result),
             "breakdown": breakdown_by_quarter(result),
         }
+        if choice is not None and series is not None:
+            from forecasts.selection import apply_to_demand, choice_table
+
+            raw = made["demand"]
+            made["demand"] = apply_to_demand(raw, choice, series, central_demand)
+            central_demand = raw if central_demand is None else central_demand
         if inputs.with_sensitivity and scenario is chosen[0]:
             made["sensitivity"] = sensitivity(fitted, settings, scenario)
             per_table.setdefault("sensitivity", [])
         for name, table in made.items():
             per_table[name].append(table)
         scenario_inputs = {f"inputs_{name}": table for name, table in result.inputs().items()}
+        if choice is not None:
+            scenario_inputs["inputs_forecast_used"] = choice_table(choice)
         scenario_inputs["inputs_data"] = scenario_inputs["inputs_data"].assign(
             child_population_source=child_population_source(inputs.child_population)
         )
@@ -1144,11 +1165,9 @@ def forecast_used_words(model: str) -> str:
 
 def forecast_reason_words(reason: str) -> str:
     """Why that forecast was used for a type, in plain words."""
-    return {
-        "won": "it was the most accurate on this council's past forecasts",
-        "lost": "nothing beat the count now on this council's past forecasts",
-        "thin": "too little history to check anything else against",
-    }.get(reason, "")
+    from forecasts.selection import REASON_WORDS
+
+    return REASON_WORDS.get(reason, "")
 
 
 def backtest_summary(result: RecordsBacktest) -> dict[str, Any]:
