@@ -179,3 +179,52 @@ def test_capacity_binds_only_a_type_full_now_and_never_above_its_places():
         stays, cap({"staying_close": 5, "supported_lodgings": 5, "council_flat": 10}), ORIGIN
     )
     assert bound == {"staying_close"}  # full; over its places; not full
+
+
+def test_the_forecast_itself_uses_the_chosen_forecast_and_keeps_the_models():
+    quarters = pd.date_range("2024-04-01", periods=3, freq="QS")
+    demand = pd.DataFrame(
+        {
+            "scenario": "central",
+            "placement_type": ["staying_put"] * 3 + ["council_flat"] * 3,
+            "lot": "",
+            "quarter_start": list(quarters) * 2,
+            **{
+                f"demand_{n}": [18.0, 17.0, 16.0, 30.0, 31.0, 32.0]
+                for n in selection.QUANTILE_NAMES
+            },
+        }
+    )
+    series = pd.DataFrame(
+        {"staying_put": np.linspace(14, 29, 12), "council_flat": np.full(12, 30.0)},
+        index=pd.date_range(end=ORIGIN, periods=12, freq="QE"),
+    )
+    choice = selection.Choice(
+        pd.DataFrame(
+            {
+                "state": ["staying_put", "council_flat"],
+                "model": ["trend", "microsim"],
+                "reason": ["won", "won"],
+                "cases": [24, 24],
+            }
+        ),
+        {},
+    )
+    out = selection.apply_to_demand(demand, choice, series)
+    put = out[out["placement_type"] == "staying_put"]
+    assert list(put["forecast_used"]) == ["trend"] * 3
+    assert list(put["model_demand_median"]) == [18.0, 17.0, 16.0]  # the model's, kept
+    assert (put["demand_median"] > 29).all() and put["demand_median"].is_monotonic_increasing
+    assert (put["demand_lo_80"] < put["demand_median"]).all()
+    assert (put["demand_hi_80"] > put["demand_median"]).all()
+    flat = out[out["placement_type"] == "council_flat"]
+    assert list(flat["demand_median"]) == [30.0, 31.0, 32.0]  # the model where it was chosen
+    # another scenario's levers still move a type with a simple forecast
+    more = demand.assign(
+        **{f"demand_{n}": demand[f"demand_{n}"] + 5 for n in selection.QUANTILE_NAMES}
+    )
+    moved = selection.apply_to_demand(more, choice, series, central=demand)
+    shift = moved["demand_median"].to_numpy() - out["demand_median"].to_numpy()
+    assert np.allclose(shift, 5.0)
+    words = selection.choice_table(choice)
+    assert set(words["forecast_used"]) == {"the recent trend", "the forecast model"}
