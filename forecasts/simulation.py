@@ -381,6 +381,10 @@ class Engine:
         self._record_flows(m, out, gone, r_go, before, s_go, cols.uasc[r_go, c_go])
         cols.state[r_go, c_go] = s_go
         cols.dur[r_go, c_go] = 0
+        # a move to "left" leaves the service: no longer in care (else a UASC young person
+        # who left before 18 would count towards the transfer threshold until their birthday)
+        went = s_go == left
+        cols.in_care[r_go[went], c_go[went]] = False
         cols.band_due[r_go, c_go] = m + 1  # a new state: its probability from next month
         cols.due[r_go, c_go] = self._due(m, s_go, cols.age[r_go, c_go], 0)
         if plan is not None:
