@@ -16,8 +16,13 @@ each made from only what the records held then, scored on quarter-ends up to the
 - ``trend``: the count now plus a damped straight-line trend of the last eight quarter-ends,
   its slope shrunk towards zero by its own standard error (a noisy slope counts for little);
 - ``recent_mean``: the mean of the last four quarter-ends (a count that wanders about a level);
+- ``combined``: the mean of the model, the trend, the recent mean and the count now;
 - ``naive``: the count now (the fall-back: chosen where the history is too thin to score
   anything, or where no other candidate beat it).
+
+How (:func:`choose`): first one candidate for all types together, then per type the count
+now where its history is thin or the common choice lost to it there, or another candidate
+where it did clearly better there.
 
 Intervals are empirical: the errors of the same candidate at the same horizon on those past
 forecasts (all types pooled, each error divided by the square root of its type's count at its

@@ -91,8 +91,7 @@ def test_the_count_now_is_used_where_history_is_thin_or_nothing_beat_it():
     choice = selection.choose(scored, ["a", "b", "new"], {"a": 12, "b": 12, "new": 3})
     table = choice.table.set_index("state")
     assert table.loc["a", "model"] == "trend" and table.loc["a", "reason"] == "won"
-    # b: trend and microsim are exact, naive misses by 2; but microsim is not 10% better than
-    # naive for a... for b every candidate but naive is exact: the best wins
+    # b: every candidate but the count now is exact, so the count now is not used
     assert table.loc["b", "model"] != "naive"
     assert table.loc["new", "model"] == "naive" and table.loc["new", "reason"] == "thin"
 
