@@ -98,6 +98,7 @@ def synthetic_part(seeds: int, runs: int) -> pd.DataFrame:
                 child_population=council.child_population,
                 quarters=8,
                 settings=ForecastSettings(runs=runs, seed=seed),
+                select=False,  # the model alone (the choice per type: forecast_accuracy.py)
             )
         )
     rows = pd.concat(rows, ignore_index=True)

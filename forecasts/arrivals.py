@@ -22,7 +22,7 @@ import pandas as pd
 
 from forecasts.ages import age_in_months
 from forecasts.frames import CouncilData
-from forecasts.rates import DAYS_PER_MONTH, GAP_DAYS, journey
+from forecasts.rates import DAYS_PER_MONTH, GAP_DAYS, journey, recency_weight
 from forecasts.vocabulary import FRAMEWORK, StateSpace, state_name
 
 STREAMS: tuple[str, ...] = ("new", "uasc", "returner")
@@ -51,14 +51,22 @@ class ArrivalStream:
     uasc: np.ndarray
     left_censored: int = 0  # first stays taken as recorded from the start of the records
     counted_from: pd.Timestamp | None = None  # arrivals counted from this date
+    # with a recency half-life: arrivals and months each weighted by how recent they are
+    weighted_arrivals: float | None = None
+    weighted_months: float | None = None
 
     @property
     def rate_shape(self) -> float:
-        return self.arrivals + 0.5
+        return (self.arrivals if self.weighted_arrivals is None else self.weighted_arrivals) + 0.5
+
+    @property
+    def exposure_months(self) -> float:
+        """The months the rate rests on (recency-weighted when a half-life is set)."""
+        return self.months if self.weighted_months is None else self.weighted_months
 
     @property
     def rate_per_month(self) -> float:
-        return self.rate_shape / max(self.months, 1e-9)
+        return self.rate_shape / max(self.exposure_months, 1e-9)
 
 
 def _default_profile(name: str, states: StateSpace) -> dict[str, np.ndarray]:
@@ -85,9 +93,14 @@ def _in_care_on_arrival(stays: pd.DataFrame, age_months: np.ndarray) -> np.ndarr
 
 
 def estimate_arrivals(
-    data: CouncilData, states: StateSpace, window: tuple[pd.Timestamp, pd.Timestamp]
+    data: CouncilData,
+    states: StateSpace,
+    window: tuple[pd.Timestamp, pd.Timestamp],
+    half_life_years: float | None = None,
 ) -> dict[str, ArrivalStream]:
-    """Arrivals per stream in the estimation window, with the profile of each arrival."""
+    """Arrivals per stream in the estimation window, with the profile of each arrival (with
+    a half-life, each arrival and each month weighted by how recent it is: a rising stream's
+    rate follows its recent level)."""
     stays = journey(data)
     stays = stays[stays["date_of_birth"].notna() & stays["state"].isin(states.names)]
     uasc_known = data.people.set_index("person_id")["uasc"]
@@ -123,6 +136,12 @@ def estimate_arrivals(
             from_ = censor_until
     in_window = (stays["start"] >= from_) & (stays["start"] <= window[1]) & ~suspect
     months = max((window[1] - from_).days / DAYS_PER_MONTH, 1e-9)
+    weighted_months = None
+    if half_life_years is not None:
+        # the integral of exp(-ln2 t / h) over the months counted, t back from the window end
+        h = half_life_years * 12
+        weighted_months = h / np.log(2) * (1 - np.exp(-np.log(2) * months / h))
+    weight = recency_weight((window[1] - stays["start"]).dt.days, half_life_years)
     stream_of = {
         "new": first & ~stays["uasc"],
         "uasc": first & stays["uasc"],
@@ -142,7 +161,16 @@ def estimate_arrivals(
         if count == 0:
             profile = _default_profile(name, states)
         streams[name] = ArrivalStream(
-            name, count, months, **profile, left_censored=censored, counted_from=from_
+            name,
+            count,
+            months,
+            **profile,
+            left_censored=censored,
+            counted_from=from_,
+            weighted_arrivals=float(weight[(mask & in_window).to_numpy()].sum())
+            if half_life_years is not None
+            else None,
+            weighted_months=weighted_months,
         )
     return streams
 

@@ -21,7 +21,7 @@ from forecasts.frames import CouncilData, with_state
 from forecasts.metrics import accuracy_table
 from forecasts.outputs import demand_by_quarter, quarter_months
 from forecasts.scenarios import Scenario
-from forecasts.vocabulary import FRAMEWORK, state_name
+from forecasts.vocabulary import FRAMEWORK, LEFT, StateSpace, state_name
 
 
 def stays_known_at(stays: pd.DataFrame, when) -> pd.DataFrame:
@@ -61,6 +61,119 @@ def stock_at(stays: pd.DataFrame, when) -> pd.Series:
     return with_state(open_).value_counts()
 
 
+def places_on(capacity: pd.DataFrame | None, when) -> pd.Series:
+    """Planned places per state on a date (the latest quarter's row on or before it, else
+    the earliest row), as the capacity-constrained pass reads them."""
+    if capacity is None or capacity.empty:
+        return pd.Series(dtype=float)
+    frame = capacity.assign(state=with_state(capacity))
+    frame["quarter_start"] = pd.to_datetime(frame["quarter_start"])
+    out = {}
+    for state, rows in frame.groupby("state"):
+        by_quarter = rows.groupby("quarter_start")["places"].sum().sort_index()
+        before = by_quarter[by_quarter.index <= pd.Timestamp(when)]
+        out[state] = float(before.iloc[-1] if len(before) else by_quarter.iloc[0])
+    return pd.Series(out, dtype=float)
+
+
+def capacity_bound(
+    known: pd.DataFrame, capacity: pd.DataFrame | None, origin, quarters: int = 8
+) -> set[str]:
+    """States whose records at ``origin`` were bounded by their places: full at the origin
+    (as many young people as places) and never above their places at the last ``quarters``
+    quarter-ends (else the records show demand, and the places did not bind them). Only what
+    was known at the origin is read."""
+    from forecasts.selection import census
+
+    origin = pd.Timestamp(origin)
+    dates = [origin - pd.offsets.QuarterEnd(k) for k in range(quarters, 0, -1)] + [origin]
+    counts = census(known, dates)
+    bound = set()
+    for state in counts.columns:
+        caps = [places_on(capacity, d).get(state, np.nan) for d in dates]
+        if np.isnan(caps[-1]) or caps[-1] <= 0:
+            continue
+        held = counts[state].to_numpy()
+        if held[-1] >= caps[-1] and all(h <= c for h, c in zip(held, caps, strict=True)):
+            bound.add(state)
+    return bound
+
+
+def _forecast_at(
+    stays: pd.DataFrame,
+    origin: pd.Timestamp,
+    *,
+    capacity: pd.DataFrame | None,
+    child_population: int,
+    quarters: int,
+    settings: ForecastSettings,
+    scenario: Scenario | None,
+) -> pd.DataFrame:
+    """Every candidate's forecast made at ``origin`` from what was known then: one row per
+    state, horizon and candidate (``point``, ``level`` = count at the origin, the
+    microsimulation's quantiles ``q_*``, ``target`` = the quarter-end scored), with the
+    microsimulation's P(shortfall) and planned places."""
+    from forecasts.selection import QUANTILE_NAMES, census, simple_forecasts
+
+    known = stays_known_at(stays, origin)
+    data = CouncilData.build(
+        people=people_at(known, origin),
+        stays=known,
+        capacity=capacity,
+        as_of=origin,
+        child_population=child_population,
+    )
+    bound = capacity_bound(known, capacity, origin)
+    # the capacity-constrained pass only where it is a candidate (a type full at the origin)
+    settings = replace(settings, constrained=bool(bound))
+    forecast = run_forecast(fit(data, settings), settings, scenario)
+    table = demand_by_quarter(forecast)
+    table["state"] = with_state(table)
+    ends = forecast.month_ends
+    starts, months = quarter_months(forecast)
+    targets = [ends[idx[-1]] for idx in months]
+    states = [s for s in forecast.states.names if s != LEFT]
+    back = [origin - pd.offsets.QuarterEnd(k) for k in range(TREND_QUARTERS_BACK, 0, -1)]
+    series = census(known, [*back, origin], states)
+    simple = simple_forecasts(series, len(targets))
+    level = series.iloc[-1]
+    rows = []
+    for h, (quarter, target) in enumerate(zip(starts, targets, strict=True), start=1):
+        part = table[table["quarter_start"] == quarter].set_index("state")
+        for k, state in enumerate(states):
+            row = part.loc[state]
+            common = {
+                "origin": origin,
+                "h": h,
+                "target": target,
+                "state": state,
+                "level": float(level[state]),
+                "p_shortfall": row["p_shortfall"],
+                "capacity": row["capacity"],
+            }
+            micro = {f"q_{n}": row["demand_" + n] for n in QUANTILE_NAMES}
+            rows.append({**common, "candidate": "microsim", "point": row["demand_median"], **micro})
+            if state in bound and "placed_median" in row:
+                placed = {f"q_{n}": row["placed_" + n] for n in QUANTILE_NAMES}
+                rows.append(
+                    {
+                        **common,
+                        "candidate": "microsim_constrained",
+                        "point": row["placed_median"],
+                        **placed,
+                    }
+                )
+            for name, values in simple.items():
+                rows.append({**common, "candidate": name, "point": float(values[h - 1, k])})
+    out = pd.DataFrame(rows)
+    # quarter-ends from the first that held anyone (of the last twelve): too few = thin
+    out["history_quarters"] = out["state"].map((series.cumsum() > 0).sum())
+    return out
+
+
+TREND_QUARTERS_BACK = 11  # quarter-ends before the origin read by the simple candidates
+
+
 def backtest_stays(
     stays: pd.DataFrame,
     origins: list,
@@ -70,71 +183,116 @@ def backtest_stays(
     quarters: int = 8,
     settings: ForecastSettings | None = None,
     scenario: Scenario | None = None,
+    select: bool = True,
+    inner_origins: int | None = None,
 ) -> pd.DataFrame:
-    """One row per (origin, horizon in quarters, state): actual, naive, median, intervals and
-    P(shortfall > 0) against the planned places (with whether a shortfall happened)."""
+    """One row per (origin, horizon in quarters, state): actual, naive, seasonal naive, the
+    forecast scored (``median``, intervals, ``model``: with ``select`` the candidate chosen
+    for the state from forecasts scored before the origin, see :mod:`forecasts.selection`;
+    without it the microsimulation's demand), the microsimulation's own median
+    (``microsim``), CRPS and P(shortfall > 0) against the planned places."""
+    from forecasts.selection import (
+        INNER_ORIGINS,
+        QUANTILE_NAMES,
+        Choice,
+        apply_choice,
+        choose,
+        with_combined,
+    )
+
     settings = settings or ForecastSettings(runs=200)
-    settings = replace(settings, months=3 * quarters, constrained=False)
-    rows = []
-    for origin in origins:
-        origin = pd.Timestamp(origin)
-        known = stays_known_at(stays, origin)
-        data = CouncilData.build(
-            people=people_at(known, origin),
-            stays=known,
-            capacity=capacity,
-            as_of=origin,
-            child_population=child_population,
+    settings = replace(settings, months=3 * quarters, constrained=True)
+    inner = INNER_ORIGINS if inner_origins is None else inner_origins
+    outer = [pd.Timestamp(o) for o in origins]
+    earliest = stays["start"].min() + pd.DateOffset(years=1)
+    ladder = set(outer)
+    if select:
+        for o in outer:
+            ladder |= {o - pd.offsets.QuarterEnd(k) for k in range(1, inner + 1)}
+    ladder = {o.normalize() for o in ladder if o in outer or o >= earliest}
+    cache = {
+        o: with_combined(
+            _forecast_at(
+                stays,
+                o,
+                capacity=capacity,
+                child_population=child_population,
+                quarters=quarters,
+                settings=settings,
+                scenario=scenario,
+            )
         )
-        forecast = run_forecast(fit(data, settings), settings, scenario)
-        table = demand_by_quarter(forecast)
-        table["state"] = with_state(table)
+        for o in sorted(ladder)
+    }
+    rows = []
+    for origin in outer:
+        known = stays_known_at(stays, origin)
+        here = cache[origin.normalize()]
+        if select:
+            past = [f[f["target"] <= origin] for o, f in cache.items() if o < origin.normalize()]
+            scored = pd.concat(past, ignore_index=True) if past else here.iloc[:0]
+            if len(scored):
+                actual_at = {t: stock_at(known, t) for t in scored["target"].unique()}
+                scored = scored.assign(
+                    actual=[
+                        float(actual_at[t].get(s, 0))
+                        for t, s in zip(scored["target"], scored["state"], strict=True)
+                    ]
+                )
+            else:
+                scored = scored.assign(actual=pd.Series(dtype=float))
+            quarters_of = here.drop_duplicates("state").set_index("state")["history_quarters"]
+            choice = choose(scored, list(quarters_of.index), quarters_of.to_dict())
+        else:
+            choice = Choice(
+                pd.DataFrame({"state": here["state"].unique(), "model": "microsim"}), {}
+            )
+        chosen = apply_choice(here, choice).set_index(["state", "h"])
+        reasons = choice.table.set_index("state")["reason"] if select else None
+        micro = here[here["candidate"] == "microsim"]
         naive = stock_at(known, origin)
         seasonal_cache: dict[pd.Timestamp, pd.Series] = {}
-        ends = forecast.month_ends
-        starts, months = quarter_months(forecast)
-        for h, (quarter, idx) in enumerate(zip(starts, months, strict=True), start=1):
-            actual = stock_at(stays, ends[idx[-1]])
-            # seasonal naive: the same quarter-end a whole number of years back, known at origin
-            back = ends[idx[-1]] - pd.DateOffset(years=int(np.ceil(h / 4)))
+        actual_cache: dict[pd.Timestamp, pd.Series] = {}
+        for _, row in micro.iterrows():
+            h, state, target = int(row["h"]), row["state"], row["target"]
+            if target not in actual_cache:
+                actual_cache[target] = stock_at(stays, target)
+            y = float(actual_cache[target].get(state, 0))
+            back = target - pd.DateOffset(years=int(np.ceil(h / 4)))
             if back not in seasonal_cache:
                 seasonal_cache[back] = stock_at(known, back)
-            seasonal = seasonal_cache[back]
-            part = table[table["quarter_start"] == quarter]
-            for _, row in part.iterrows():
-                y = float(actual.get(row["state"], 0))
-                rows.append(
-                    {
-                        "origin": origin,
-                        "horizon_quarters": h,
-                        "state": row["state"],
-                        "actual": y,
-                        "naive": float(naive.get(row["state"], 0)),
-                        "seasonal_naive": float(seasonal.get(row["state"], 0)),
-                        "crps": crps_from_quantiles(y, row),
-                        "median": row["demand_median"],
-                        **{
-                            f"{s}_{lv}": row[f"demand_{s}_{lv}"]
-                            for s in ("lo", "hi")
-                            for lv in (50, 80, 95)
-                        },
-                        "p_shortfall": row["p_shortfall"],
-                        "shortfall": float(y > row["capacity"])
-                        if not np.isnan(row["capacity"])
-                        else np.nan,
-                    }
-                )
+            pick = chosen.loc[(state, h)]
+            quantiles = {n: float(pick[n]) for n in QUANTILE_NAMES}
+            rows.append(
+                {
+                    "origin": origin,
+                    "horizon_quarters": h,
+                    "state": state,
+                    "model": pick["model"],
+                    "reason": reasons.get(state, "") if reasons is not None else "",
+                    "actual": y,
+                    "naive": float(naive.get(state, 0)),
+                    "seasonal_naive": float(seasonal_cache[back].get(state, 0)),
+                    "microsim": float(row["point"]),
+                    "crps": crps_from_quantiles(y, quantiles),
+                    **quantiles,
+                    "p_shortfall": row["p_shortfall"],
+                    "shortfall": float(y > row["capacity"])
+                    if not np.isnan(row["capacity"])
+                    else np.nan,
+                }
+            )
     return pd.DataFrame(rows)
 
 
 QUANTILE_COLUMNS = (
-    (0.025, "demand_lo_95"),
-    (0.10, "demand_lo_80"),
-    (0.25, "demand_lo_50"),
-    (0.50, "demand_median"),
-    (0.75, "demand_hi_50"),
-    (0.90, "demand_hi_80"),
-    (0.975, "demand_hi_95"),
+    (0.025, "lo_95"),
+    (0.10, "lo_80"),
+    (0.25, "lo_50"),
+    (0.50, "median"),
+    (0.75, "hi_50"),
+    (0.90, "hi_80"),
+    (0.975, "hi_95"),
 )
 
 
@@ -158,3 +316,61 @@ def stays_accuracy_by_state(rows: pd.DataFrame) -> pd.DataFrame:
 def stays_accuracy(rows: pd.DataFrame) -> pd.DataFrame:
     """Accuracy by horizon, pooled over origins and states."""
     return accuracy_table(rows, ["horizon_quarters"])
+
+
+def choose_at(
+    data: CouncilData,
+    settings: ForecastSettings,
+    *,
+    quarters: int = 4,
+    inner_origins: int | None = None,
+    runs: int = 50,
+):
+    """The forecast to use for each type at ``data.as_of`` (:mod:`forecasts.selection`):
+    forecasts made at the quarter-ends before it, each from only what the records held then
+    (``runs`` runs, ``quarters`` ahead), scored on quarter-ends up to ``as_of``. Returns the
+    choice and the quarter-end counts up to ``as_of`` (what the simple candidates read)."""
+    from forecasts.selection import INNER_ORIGINS, census, choose, with_combined
+
+    stays, as_of = data.stays, pd.Timestamp(data.as_of)
+    back = [as_of - pd.offsets.QuarterEnd(k) for k in range(TREND_QUARTERS_BACK, 0, -1)]
+    states = [s for s in StateSpace.standard(tuple(sorted(set(stays["state"])))).names]
+    states = [s for s in states if s != LEFT]
+    series = census(stays, [*back, as_of], states)
+    history = (series.cumsum() > 0).sum().to_dict()
+    inner = INNER_ORIGINS if inner_origins is None else inner_origins
+    usable = len(stays) and {"date_of_birth", "uasc"} <= set(stays.columns)
+    origins = []
+    if usable:
+        earliest = stays["start"].min() + pd.DateOffset(years=1)
+        origins = [
+            o
+            for o in (as_of - pd.offsets.QuarterEnd(k) for k in range(1, inner + 1))
+            if o >= earliest
+        ]
+    small = replace(settings, runs=min(settings.runs, runs), months=3 * quarters)
+    past = []
+    for origin in origins:
+        made = _forecast_at(
+            stays,
+            origin.normalize(),
+            capacity=data.capacity,
+            child_population=data.child_population,
+            quarters=quarters,
+            settings=replace(small, constrained=True),
+            scenario=None,
+        )
+        past.append(with_combined(made))
+    scored = pd.concat(past, ignore_index=True) if past else pd.DataFrame()
+    if len(scored):
+        scored = scored[scored["target"] <= as_of]
+        actual_at = {t: stock_at(stays, t) for t in scored["target"].unique()}
+        scored = scored.assign(
+            actual=[
+                float(actual_at[t].get(s, 0))
+                for t, s in zip(scored["target"], scored["state"], strict=True)
+            ]
+        )
+    else:
+        scored = pd.DataFrame(columns=["state", "h", "candidate", "point", "actual", "level"])
+    return choose(scored, states, history), series

@@ -263,10 +263,12 @@ def allocate(
     places = plan.places[np.minimum(np.arange(runs), plan.places.shape[0] - 1), month]
 
     # who is waiting (in unsuitable accommodation or where they are) and not otherwise moving
-    busy = np.zeros(state.shape, dtype=bool)
-    busy[r_mv, c_mv] = True
-    busy[r_ex, c_ex] = True
-    r_wt, c_wt = np.nonzero((wanted >= 0) & ~busy)
+    r_wt, c_wt = np.nonzero(wanted >= 0)
+    if len(r_wt):  # few wait: drop those moving or leaving this month by their cell number
+        width = state.shape[1]
+        busy = np.concatenate([r_mv * width + c_mv, r_ex * width + c_ex])
+        free_to_ask = ~np.isin(r_wt * width + c_wt, busy)
+        r_wt, c_wt = r_wt[free_to_ask], c_wt[free_to_ask]
     d_wt = wanted[r_wt, c_wt].astype(np.int16)
     wanted[r_ex, c_ex] = -1
     if wait_from is not None:

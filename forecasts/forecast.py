@@ -164,7 +164,9 @@ def fit(data: CouncilData, settings: ForecastSettings | None = None) -> Fitted:
     )
     states = StateSpace.standard(extra)
     transitions = estimate_transitions(data, states, settings.rules, settings.estimation)
-    streams = estimate_arrivals(data, states, transitions.window)
+    streams = estimate_arrivals(
+        data, states, transitions.window, settings.estimation.half_life_years
+    )
     return Fitted(data, states, transitions, streams, population_of(data, states))
 
 

@@ -70,6 +70,10 @@ def accuracy_table(rows: pd.DataFrame, by: list[str]) -> pd.DataFrame:
             out["mase_seasonal"] = mase_against_naive(
                 group["actual"], group["median"], group["seasonal_naive"]
             )
+        if "microsim" in group:  # the microsimulation alone, before any fall-back
+            out["mase_microsim"] = mase_against_naive(
+                group["actual"], group["microsim"], group["naive"]
+            )
         if "crps" in group:
             out["crps"] = float(group["crps"].mean())
             out["mae"] = float(np.abs(group["median"] - group["actual"]).mean())

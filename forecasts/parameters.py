@@ -72,7 +72,7 @@ def draw_parameters(
     rates = {}
     for name in STREAMS:
         stream = streams[name]
-        rate = rng.gamma(stream.rate_shape, 1.0 / max(stream.months, 1e-9), size=runs)
+        rate = rng.gamma(stream.rate_shape, 1.0 / max(stream.exposure_months, 1e-9), size=runs)
         for lever in scenario.of_kind("arrivals"):
             if lever.stream == name:
                 rate = rate * lever.draw(runs, rng)

@@ -54,6 +54,19 @@ class EstimationSettings:
     prior_months: float = 12.0  # weight of the pooled hazard, in months of exposure
     prior_moves: float = 2.0  # weight of the state's pooled destination shares, in moves
     floor_moves: float = 0.25  # mass spread over every allowed destination
+    # recency: a month lived (and a move made) ``half_life_years`` before the forecast date
+    # weighs half as much as one just before it; None = every month in the window alike.
+    # The backtest chooses it (``forecasts.selection``), not the user.
+    half_life_years: float | None = None
+
+
+def recency_weight(age_days: np.ndarray | pd.Series, half_life_years: float | None) -> np.ndarray:
+    """exp(-ln 2 * age / half-life): the weight of something ``age_days`` before the
+    forecast date (1 without a half-life)."""
+    age = np.clip(np.asarray(age_days, dtype=float), 0, None)
+    if half_life_years is None:
+        return np.ones_like(age)
+    return np.exp(-np.log(2) * age / (half_life_years * 365.25))
 
 
 @dataclass(frozen=True)
@@ -65,6 +78,10 @@ class TransitionEstimates:
     exposure: np.ndarray  # (S, A, D) months
     hazard_shape: np.ndarray  # (S, A, D) Gamma posterior shape
     hazard_rate: np.ndarray  # (S, A, D) Gamma posterior rate (months)
+    # the events and months the posteriors rest on: the counts above, each weighted by its
+    # recency (equal to them without a half-life)
+    weighted_events: np.ndarray  # (S, A, D)
+    weighted_exposure: np.ndarray  # (S, A, D)
     moves: np.ndarray  # (S, A, K) destinations counted (all moves, forced included)
     share_alpha: np.ndarray  # (S, A, K) Dirichlet posterior
     continue_21: tuple[float, float]  # Beta posterior of asking for support after 21
@@ -76,7 +93,9 @@ class TransitionEstimates:
         """One row per (state, age band, time band): counts, raw, prior and posterior rates."""
         s, a, d = np.indices(self.events.shape)
         with np.errstate(invalid="ignore", divide="ignore"):
-            prior = (self.hazard_shape - self.events) / (self.hazard_rate - self.exposure)
+            prior = (self.hazard_shape - self.weighted_events) / (
+                self.hazard_rate - self.weighted_exposure
+            )
             used = self.hazard_shape / self.hazard_rate
             raw = np.where(self.exposure > 0, self.events / self.exposure, np.nan)
         frame = pd.DataFrame(
@@ -182,7 +201,7 @@ def estimate_transitions(
     window_start = min(window_start, data.as_of)
     n_s, n_a, n_d = states.size, len(AGE_BAND_STARTS), len(DURATION_BAND_STARTS)
 
-    lo = np.maximum(stays["start"], window_start)
+    lo = stays["start"].clip(lower=pd.Timestamp(window_start))
     hi = stays["end_seen"]
     dob = stays["date_of_birth"]
     start = stays["start"]
@@ -203,6 +222,15 @@ def estimate_transitions(
     state_idx = states.indices(stays["state"].tolist()).astype(int)
     exposure = np.zeros((n_s, n_a, n_d))
     np.add.at(exposure, state_idx, piece)
+    # recency: each piece of exposure weighted at its midpoint, each move at its date
+    hl = settings.half_life_years
+    as_of_d = (data.as_of - dob).dt.days.to_numpy(float)
+    mid = np.clip((lower + upper) / 2, 0, None)
+    weighted_exposure = np.zeros((n_s, n_a, n_d))
+    np.add.at(
+        weighted_exposure, state_idx, piece * recency_weight(as_of_d[:, None, None] - mid, hl)
+    )
+    event_weight = recency_weight(as_of_d - hi_d, hl)
 
     closed = (
         stays["destination"].notna().to_numpy() & (stays["end_seen"] >= window_start).to_numpy()
@@ -218,26 +246,37 @@ def estimate_transitions(
     review_exit = to_left & (np.abs(age_end - b21) <= GAP_DAYS)
     hazard_event = closed & ~forced & ~review_exit
     events = np.zeros((n_s, n_a, n_d))
-    np.add.at(events, (state_idx[hazard_event], a_end[hazard_event], d_end[hazard_event]), 1)
+    cell = (state_idx[hazard_event], a_end[hazard_event], d_end[hazard_event])
+    np.add.at(events, cell, 1)
+    weighted_events = np.zeros((n_s, n_a, n_d))
+    np.add.at(weighted_events, cell, event_weight[hazard_event])
 
     dest_names = stays["destination"].fillna(LEFT).tolist()
     dest_idx = states.indices(dest_names).astype(int)
     counted = closed & ~review_exit & ~(to_left & (age_end >= (rules.leaving_age * 365.25 - 31)))
     moves = np.zeros((n_s, n_a, n_s))
     np.add.at(moves, (state_idx[counted], a_after[counted], dest_idx[counted]), 1)
+    weighted_moves = np.zeros((n_s, n_a, n_s))
+    np.add.at(
+        weighted_moves,
+        (state_idx[counted], a_after[counted], dest_idx[counted]),
+        event_weight[counted],
+    )
 
     # the review at 21: of those in the service at their 21st birthday, who carried on
     continued = int(np.sum((lo_d <= b21) & (hi_d > b21 + GAP_DAYS)))
     left21 = int(np.sum(review_exit & closed))
 
-    shape, rate = _shrunk_hazards(events, exposure, settings.prior_months)
-    alpha = _shrunk_shares(moves, states, rules, settings)
+    shape, rate = _shrunk_hazards(weighted_events, weighted_exposure, settings.prior_months)
+    alpha = _shrunk_shares(weighted_moves, states, rules, settings)
     return TransitionEstimates(
         states=states,
         events=events.astype(int),
         exposure=exposure,
         hazard_shape=shape,
         hazard_rate=rate,
+        weighted_events=weighted_events,
+        weighted_exposure=weighted_exposure,
         moves=moves.astype(int),
         share_alpha=alpha,
         continue_21=(continued + 1.0, left21 + 1.0),

@@ -89,7 +89,19 @@ class SimulationResult:
 class _Columns:
     """The arrays of one pass: runs x columns, one young person per cell."""
 
-    FIELDS = ("state", "age", "dur", "due", "in_care", "uasc", "known", "wanted", "wait_from")
+    FIELDS = (
+        "state",
+        "age",
+        "dur",
+        "due",
+        "in_care",
+        "uasc",
+        "known",
+        "wanted",
+        "wait_from",
+        "prob",
+        "band_due",
+    )
 
     def __init__(self, runs: int, width: int, left: int) -> None:
         self.state = np.full((runs, width), left, dtype=np.int16)
@@ -101,6 +113,11 @@ class _Columns:
         self.known = np.zeros((runs, width), dtype=bool)
         self.wanted = np.full((runs, width), -1, dtype=np.int16)
         self.wait_from = np.full((runs, width), NOT_WAITING, dtype=np.int16)
+        # the monthly probability of a move, kept per cell and looked up again only when it
+        # can change: in the month ``band_due`` (the next birthday or time in placement that
+        # starts a new band, or the month after the young person moved or arrived)
+        self.prob = np.zeros((runs, width), dtype=np.float32)
+        self.band_due = np.full((runs, width), NEVER, dtype=np.int16)
         self.filled = np.zeros(runs, dtype=np.int64)
         self.left = left
 
@@ -118,10 +135,14 @@ class _Columns:
             np.cumsum(alive, axis=1) - 1,
             count[:, None] + np.cumsum(~alive, axis=1) - 1,
         )
+        # one gather index for every field: cell (r, j) takes the young person whose new
+        # position is j (a stable partition: those still here first, in their order)
+        source = np.empty_like(position)
+        np.put_along_axis(source, position, np.arange(w)[None, :].repeat(len(position), 0), 1)
+        flat = (source + (np.arange(len(position)) * w)[:, None]).ravel()
         for name in self.FIELDS:
             array = getattr(self, name)
-            part = array[:, :w].copy()
-            np.put_along_axis(array[:, :w], position, part, axis=1)
+            array[:, :w] = array[:, :w].reshape(-1).take(flat).reshape(-1, w)
         self.filled = count.astype(np.int64)
 
 
@@ -154,6 +175,8 @@ class Engine:
         durs = np.arange(2**15)
         self.dur_key = np.searchsorted(np.array(DURATION_BAND_STARTS[1:]), durs, "right")
         self.dur_key = self.dur_key.astype(np.int16)
+        # months until the next age band and time-in-placement band begin (NEVER past the last)
+        self.dur_gap = _gaps(np.array(DURATION_BAND_STARTS[1:]), durs)
         self.state_key = (np.arange(states.size) * self.n_a * n_d).astype(np.int16)
         self.max_months = np.full(states.size, NEVER, dtype=np.int32)
         self.max_age = np.full(states.size, NEVER, dtype=np.int32)
@@ -167,6 +190,10 @@ class Engine:
         self.leaving_age = round(rules.leaving_age * 12)
         self.review_age = round(rules.review_age * 12)
         self.care_age = round(rules.care_leaving_age * 12)
+        # the ages at which something happens: a new age band, leaving care, the review at 21
+        edges = sorted({*(a * 12 for a in AGE_BAND_STARTS[1:]), self.care_age, self.review_age})
+        self.age_gap = _gaps(np.array(edges), ages)
+        self.age_gap[2**15 :] = NEVER  # the gone
         self.row_offset = (np.arange(self.runs) * params.leave_probability.shape[1])[:, None]
         self.row_offset = self.row_offset.astype(np.int32)
         self.leave_flat = params.leave_probability.ravel()
@@ -202,8 +229,36 @@ class Engine:
         cols.uasc[:, :n0] = pop.uasc
         cols.known[:, :n0] = True
         cols.due[:, :n0] = self._due(-1, pop.state, pop.age_months, pop.months_in_placement)
+        cols.band_due[:, :n0] = 0  # looked up in the first month
         cols.filled[:] = n0
         return cols
+
+    def _refresh(self, cols: _Columns, m: int) -> np.ndarray:
+        """Look up the move probability of the cells whose ``band_due`` has come (a new age
+        or time-in-placement band, a birthday at which care ends or the review at 21, a stay
+        a rule ends, or the month after a move or arrival), and when it next can change.
+        Returns those cells (flat, in the ``runs x width`` view) that must have an event this
+        month whatever their draw: a rule's limit, 18 or 21."""
+        w, full = cols.width, self.capacity_width
+        flat = np.flatnonzero(cols.band_due[:, :w] <= m)
+        if len(flat) == 0:
+            return flat
+        r, c = np.divmod(flat, w)
+        at = r * full + c
+        st = cols.state.reshape(-1).take(at)
+        ag = cols.age.reshape(-1).take(at).view(np.uint16)
+        du = cols.dur.reshape(-1).take(at)
+        key = self.state_key.take(st) + self.age_key.take(ag) + self.dur_key.take(du)
+        cols.prob.reshape(-1)[at] = self.leave_flat.take(key + self.row_offset.ravel().take(r))
+        gap = np.minimum(self.age_gap.take(ag), self.dur_gap.take(du))
+        due = cols.due.reshape(-1).take(at).astype(np.int32)
+        # next look: the next band, or the month a rule ends the stay (every month once due)
+        nxt = np.minimum(m + gap, np.maximum(due, m + 1))
+        nxt = np.where(st == self.states.left, NEVER, nxt)
+        cols.band_due.reshape(-1)[at] = np.clip(nxt, 0, NEVER).astype(np.int16)
+        age = ag.view(np.int16)
+        must = (due <= m) | (age == self.care_age) | (age == self.review_age)
+        return flat[must & (st != self.states.left)]
 
     def run(self, plan: CapacityPlan | None = None) -> SimulationResult:
         """Simulate every month; ``plan`` switches on the capacity-constrained pass."""
@@ -250,26 +305,20 @@ class Engine:
         runs, n_s, left = self.runs, self.states.size, self.states.left
         p = self.params
         w, full = cols.width, self.capacity_width
-        st, ag, du, due = cols.state[:, :w], cols.age[:, :w], cols.dur[:, :w], cols.due[:, :w]
+        ag, du = cols.age[:, :w], cols.dur[:, :w]
         rng = np.random.default_rng([self.seed, 2, m])
         ag += 1
         du += 1
-        ages = ag.view(np.uint16)
-        key = self.state_key.take(st)
-        key += self.age_key.take(ages)
-        key += self.dur_key.take(du)
-        prob = self.leave_flat.take(key + self.row_offset)
+        must = self._refresh(cols, m)
         u = rng.random((runs, w), dtype=np.float32)
-        event = u < prob
-        event |= due <= m
-        event |= ag == self.care_age
-        event |= ag == self.review_age
+        event = u < cols.prob[:, :w]
+        event.reshape(-1)[must] = True  # rules, 18 and 21 (found by the refresh)
         flat = np.flatnonzero(event)
         r, c = np.divmod(flat, w)
         at = r * full + c  # the same cells in the full (contiguous) arrays
         s_e = cols.state.reshape(-1).take(at)
         a_e = cols.age.reshape(-1).take(at).astype(np.int32)
-        u_e, p_e = u.reshape(-1).take(flat), prob.reshape(-1).take(flat)
+        u_e, p_e = u.reshape(-1).take(flat), cols.prob.reshape(-1).take(at)
         forced = cols.due.reshape(-1).take(at) <= m
         turning = (a_e == self.care_age) & cols.in_care.reshape(-1).take(at)
         known = cols.known.reshape(-1).take(at)
@@ -325,11 +374,18 @@ class Engine:
         cols.in_care[r_ex, c_ex] = False
         cols.wanted[r_ex, c_ex] = -1
         cols.wait_from[r_ex, c_ex] = NOT_WAITING
+        cols.prob[r_ex, c_ex] = 0.0
+        cols.band_due[r_ex, c_ex] = NEVER
         before = cols.state[r_go, c_go]
         stock = stock - _count(r_go, before, runs, n_s) + _count(r_go, s_go, runs, n_s)
         self._record_flows(m, out, gone, r_go, before, s_go, cols.uasc[r_go, c_go])
         cols.state[r_go, c_go] = s_go
         cols.dur[r_go, c_go] = 0
+        # a move to "left" leaves the service: no longer in care (else a UASC young person
+        # who left before 18 would count towards the transfer threshold until their birthday)
+        went = s_go == left
+        cols.in_care[r_go[went], c_go[went]] = False
+        cols.band_due[r_go, c_go] = m + 1  # a new state: its probability from next month
         cols.due[r_go, c_go] = self._due(m, s_go, cols.age[r_go, c_go], 0)
         if plan is not None:
             self._record_waits(m, cols, plan, out)
@@ -407,6 +463,14 @@ class Engine:
             empty = np.zeros(0, dtype=np.int64)
             return empty, empty, empty.astype(np.int16)
         return tuple(np.concatenate([piece[i] for piece in pieces]) for i in range(3))
+
+
+def _gaps(edges: np.ndarray, values: np.ndarray) -> np.ndarray:
+    """For each value, how many months until it reaches the next edge above it (NEVER if
+    none): the month a band changes."""
+    pos = np.searchsorted(edges, values, side="right")
+    nxt = np.append(edges, NEVER)[pos]
+    return np.where(pos < len(edges), nxt - values, NEVER).astype(np.int32)
 
 
 def _count(runs_of: np.ndarray, states_of: np.ndarray, runs: int, n_states: int) -> np.ndarray:

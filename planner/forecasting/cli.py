@@ -542,6 +542,7 @@ BACKTEST_COLUMNS = (
     "forecasts",
     "mase",
     "mase_seasonal",
+    "mase_microsim",
     "bias",
     "coverage_50",
     "coverage_80",
@@ -593,6 +594,8 @@ def forecast_backtest_command(
         out.mkdir(parents=True, exist_ok=True)
         result.rows.to_csv(out / "backtest_rows.csv", index=False)
         table[columns].to_csv(out / "accuracy.csv", index=False)
+        if result.choices is not None:
+            result.choices.to_csv(out / "forecast_used.csv", index=False)
     if output != OutputFormat.table:
         print_listing(output, [Field(c, c) for c in columns], table[columns].to_dict("records"))
         return
@@ -616,7 +619,23 @@ def forecast_backtest_command(
             else:
                 cells.append(f"{value:.2f}" if value == value else "-")
         grid.add_row(*cells)
-    Console(width=max(console.width, 150)).print(grid)
+    wide = Console(width=max(console.width, 150))
+    wide.print(grid)
+    if result.choices is not None and len(result.choices):
+        used = Table(
+            title="Forecast used for each type (chosen on forecasts scored before the "
+            "latest origin; mase_microsim is the forecast model alone)"
+        )
+        used.add_column("state")
+        used.add_column("forecast used")
+        used.add_column("why")
+        for rec in result.choices.to_dict("records"):
+            used.add_row(
+                forecasting.model_state_label(rec["state"]),
+                forecasting.forecast_used_words(rec["model"]),
+                forecasting.forecast_reason_words(rec["reason"]),
+            )
+        wide.print(used)
 
 
 def pd_concat(frames):  # type: ignore[no-untyped-def]

@@ -354,6 +354,12 @@ def read_forecast(
     )
 
 
+# each type's forecast is the one that did best on the council's own history (forecasts made
+# at past quarter-ends and scored; forecasts.selection); the model's own median is kept as
+# model_demand_median in the demand table
+CHOOSE_BY_BACKTEST = True
+
+
 def compute_forecast(inputs: ForecastInputs, progress: Progress | None = None) -> ComputedForecast:
     """Run each scenario and make the report's tables: no database."""
     tell = progress or no_progress
@@ -363,6 +369,13 @@ def compute_forecast(inputs: ForecastInputs, progress: Progress | None = None) -
     per_table: dict[str, list[pd.DataFrame]] = {name: [] for name in TABLES}
     per_input: dict[str, list[pd.DataFrame]] = {}
     kept: list[tuple[Scenario, dict[str, pd.DataFrame]]] = []
+    choice = series = None
+    if CHOOSE_BY_BACKTEST:
+        from forecasts.backtest import choose_at
+
+        tell(1, steps, "Checking which forecast has done best on the council's history")
+        choice, series = choose_at(fitted.data, settings)
+    central_demand: pd.DataFrame | None = None
     for number, scenario in enumerate(chosen, start=1):
         tell(
             number + 1,
@@ -382,12 +395,20 @@ def compute_forecast(inputs: ForecastInputs, progress: Progress | None = None) -
             "move_on": move_on_by_year(result),
             "breakdown": breakdown_by_quarter(result),
         }
+        if choice is not None and series is not None:
+            from forecasts.selection import apply_to_demand, choice_table
+
+            raw = made["demand"]
+            made["demand"] = apply_to_demand(raw, choice, series, central_demand)
+            central_demand = raw if central_demand is None else central_demand
         if inputs.with_sensitivity and scenario is chosen[0]:
             made["sensitivity"] = sensitivity(fitted, settings, scenario)
             per_table.setdefault("sensitivity", [])
         for name, table in made.items():
             per_table[name].append(table)
         scenario_inputs = {f"inputs_{name}": table for name, table in result.inputs().items()}
+        if choice is not None:
+            scenario_inputs["inputs_forecast_used"] = choice_table(choice)
         scenario_inputs["inputs_data"] = scenario_inputs["inputs_data"].assign(
             child_population_source=child_population_source(inputs.child_population)
         )
@@ -1081,6 +1102,8 @@ class RecordsBacktest:
     rows: pd.DataFrame
     by_state: pd.DataFrame
     overall: pd.DataFrame
+    # per type, the forecast used at the latest origin (forecasts.selection): model, reason
+    choices: pd.DataFrame | None = None
 
 
 def backtest_records(
@@ -1154,6 +1177,8 @@ def backtest_frames(
     except ValueError as exc:
         raise CannotForecast() from exc
     rows = rows[~rows["state"].eq(LEFT)]
+    latest = rows[rows["origin"] == rows["origin"].max()]
+    choices = latest.drop_duplicates("state")[["state", "model", "reason"]].reset_index(drop=True)
     return RecordsBacktest(
         origins=[p.date() for p in points],
         horizon=horizon,
@@ -1161,7 +1186,22 @@ def backtest_frames(
         rows=rows,
         by_state=stays_accuracy_by_state(rows),
         overall=stays_accuracy(rows),
+        choices=choices,
     )
+
+
+def forecast_used_words(model: str) -> str:
+    """The forecast used for a type, in plain words (``forecasts.selection.PLAIN_WORDS``)."""
+    from forecasts.selection import PLAIN_WORDS
+
+    return PLAIN_WORDS.get(model, model)
+
+
+def forecast_reason_words(reason: str) -> str:
+    """Why that forecast was used for a type, in plain words."""
+    from forecasts.selection import REASON_WORDS
+
+    return REASON_WORDS.get(reason, "")
 
 
 def backtest_summary(result: RecordsBacktest) -> dict[str, Any]:
@@ -1173,4 +1213,7 @@ def backtest_summary(result: RecordsBacktest) -> dict[str, Any]:
         "runs": result.runs,
         "overall": json.loads(result.overall.to_json(orient="records")),
         "by_state": json.loads(result.by_state.to_json(orient="records")),
+        "choices": json.loads(result.choices.to_json(orient="records"))
+        if result.choices is not None
+        else [],
     }

@@ -8,7 +8,9 @@ what the records held then are scored against what the records show happened
 forecast-backtest``), done on the work queue (``planner.work``, kind ``forecast_accuracy``)
 and kept on its work item: the page shows the latest and offers to check again. Where the
 model's error is not below the recent count's ("naive": as
-at the forecast date), the page says to read the recent count for that type instead.
+at the forecast date), the page says to read the recent count for that type instead; and it
+lists, per type, the forecast the check chose (``forecasts.selection``: the forecast model,
+the recent trend, the average of the last year or the count now) and why, in plain words.
 """
 
 from __future__ import annotations
@@ -69,14 +71,30 @@ def accuracy_view(kept: dict[str, Any]) -> dict[str, Any]:
         rows = {int(r["horizon_quarters"]): _row(r) for r in forecasting.table_records(part)}
         first, last = rows.get(1), rows.get(max(rows))
         types.append({"label": forecasting.state_label(ptype, lot), "first": first, "last": last})
+    used = []
+    for rec in kept.get("choices") or []:
+        ptype, _, lot = str(rec["state"]).partition("/")
+        used.append(
+            {
+                "label": forecasting.state_label(ptype, lot),
+                "model": forecasting.forecast_used_words(str(rec["model"])),
+                "why": forecasting.forecast_reason_words(str(rec["reason"])),
+                "fall_back": rec["model"] == "naive",
+            }
+        )
     return {
         "problem": None,
+        "used": used,
         "origins": [date.fromisoformat(d) for d in kept["origins"]],
         "horizon": int(kept["horizon"]),
         "runs": int(kept["runs"]),
         "overall": overall,
         "types": types,
-        "fall_back": [
+        # the types whose forecast is the count now: chosen so by the check itself where it
+        # chose (older checks: where the model's error was not below the recent count's)
+        "fall_back": [u["label"] for u in used if u["fall_back"]]
+        if used
+        else [
             t["label"] for t in types if t["last"] and t["last"]["verdict"].startswith("The recent")
         ],
     }

@@ -58,16 +58,22 @@ def _chart_section(
     demand = saved.tables["demand"]
     mine = demand[(demand["placement_type"] == ptype) & (demand["lot"] == lot)]
     shortfall = [
-        {k: (v if k == "quarter_start" else _value(v)) for k, v in row.items() if k != "target"}
+        {
+            k: (v if k == "quarter_start" else _value(v))
+            for k, v in row.items()
+            if k not in ("target", "forecast_used")
+        }
         for row in mine.drop(columns=["scenario", "placement_type", "lot", "thin_data"]).to_dict(
             orient="records"
         )
     ]
     planned = [r for r in shortfall if r["capacity"] is not None]
     short = [r for r in planned if (r["places_needed"] or 0) > (r["capacity"] or 0)]
+    used = mine["forecast_used"].iloc[0] if "forecast_used" in mine and len(mine) else None
     return {
         "id": anchor,
         "label": label,
+        "forecast_used": forecasting.forecast_used_words(str(used)) if used else None,
         "placement_type": ptype,
         "lot": lot,
         "svg": fan_chart_svg(chart),
@@ -144,6 +150,10 @@ def run_context(session: Session, *, run_id: int, made_with: int | None = None) 
         ],
         "arrivals": _records(saved.tables.get("inputs_arrivals")),
         "review": _records(saved.tables.get("inputs_review_at_21")),
+        "forecast_used": [
+            r | {"state": forecasting.model_state_label(str(r["state"]))}
+            for r in _records(saved.tables.get("inputs_forecast_used"))
+        ],
         "levers": _records(saved.tables.get("inputs_scenario")),
         "rates": [
             r | {"state": forecasting.model_state_label(str(r["state"]))} for r in _records(rates)

@@ -53,3 +53,37 @@ def test_a_backtest_kept_as_json_reads_back_as_the_pages_tables():
     assert lodgings["last"]["bias"] == "2.4"
     assert view["fall_back"] == [lodgings["label"]]
     assert accuracy_view({"problem": "Too short"}) == {"problem": "Too short"}
+
+
+def test_the_forecast_used_for_each_type_is_said_in_plain_words():
+    """Where the check chose the count now for a type (too little history, or nothing beat
+    it), the page says so for that type, in words, and lists the forecast used for each."""
+    measures = {
+        "forecasts": [4],
+        "mase": [0.8],
+        "bias": [0.1],
+        "coverage_50": [0.5],
+        "coverage_80": [0.75],
+        "coverage_95": [1.0],
+        "horizon_quarters": [1],
+    }
+    result = RecordsBacktest(
+        origins=[date(2025, 3, 31)],
+        horizon=1,
+        runs=100,
+        rows=pd.DataFrame(),
+        by_state=pd.DataFrame({"state": ["staying_put"], **measures}),
+        overall=pd.DataFrame(measures),
+        choices=pd.DataFrame(
+            {
+                "state": ["staying_put", "staying_close"],
+                "model": ["trend", "naive"],
+                "reason": ["won", "thin"],
+            }
+        ),
+    )
+    view = accuracy_view(json.loads(json.dumps(backtest_summary(result))))
+    put, close = view["used"]
+    assert put["model"] == "the recent trend" and "most accurate" in put["why"]
+    assert close["model"] == "the count now" and "too little history" in close["why"]
+    assert view["fall_back"] == [close["label"]]  # the MASE verdict alone would name none
