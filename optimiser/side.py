@@ -83,6 +83,11 @@ def side_rows(graph: Graph) -> SideRows:
             for a, b in zip(members[:-1], members[1:], strict=True):
                 pos_a = here[graph.person[here] == a]
                 pos_b = here[graph.person[here] == b]
+                if len(pos_a) == 0 or len(pos_b) == 0:
+                    # one member cannot go here, so neither can the other: a bound, not a row
+                    rows.zero[pos_a] = True
+                    rows.zero[pos_b] = True
+                    continue
                 positions = np.concatenate([pos_a, pos_b])
                 coefficients = np.concatenate([np.ones(len(pos_a)), -np.ones(len(pos_b))])
                 rows.add("together", positions, coefficients, 0.0, 0.0)
@@ -173,6 +178,18 @@ def augment(
     return repair(graph, rows, grown, protected=chosen)
 
 
+def seed_columns(graph: Graph, score: np.ndarray, chosen: np.ndarray, per_person: int = 3):
+    """The pairs the column generation starts from: a solution's and each person's best few."""
+    n = len(graph.person)
+    order = np.lexsort((-score, graph.person))
+    person = graph.person[order]
+    firsts = np.flatnonzero(np.r_[True, person[1:] != person[:-1]]) if n else np.zeros(0, int)
+    run_start = np.repeat(firsts, np.diff(np.r_[firsts, n]))
+    best = np.zeros(n, dtype=bool)
+    best[order[(np.arange(n) - run_start) < per_person]] = True
+    return np.flatnonzero(best | chosen)
+
+
 @dataclass
 class StepOutcome:
     status: str
@@ -180,57 +197,125 @@ class StepOutcome:
     objective: float | None
     gap: float | None
     seconds: float
+    columns: int = 0  # pairs in the step's MIP after reduced-cost fixing (0: proven by bound)
+    lp_columns: int = 0  # pairs the column-generated LP needed
+    bound: float | None = None  # the proven upper bound on the step's value
+
+
+# A bound is compared with whole-number step values; float sums of ~10^6 terms carry far less
+# error than this margin, so a pair is left out only when it provably cannot help.
+MARGIN = 1e-3
 
 
 class SideModel:
-    """One HiGHS MIP over every edge with the side rows; steps change objective and floors."""
+    """The side-constrained steps: column generation for the bound, a small MIP for the value.
 
-    def __init__(self, graph: Graph, rows: SideRows):
+    Every step's weights are whole numbers. For any row prices y (signed as the row's sense
+    allows), `bound(y) = sum_r y_r * rhs_r + sum_j max(0, w_j - y.A_j)` bounds every feasible
+    solution, and a solution using pair j is worth at most `bound(y) + min(0, d_j)`
+    (d_j = w_j - y.A_j, the reduced cost). So with an incumbent worth z, a pair with
+    `bound + d_j < z + 1` is in no solution better than the incumbent: it is left out of the
+    step's MIP, and the MIP's optimum over the remaining pairs is the optimum of the whole
+    step (reduced-cost fixing; the bound is computed here in numpy from the prices, so it does
+    not rest on the LP solver's tolerances). When `bound < z + 1` the incumbent is optimal
+    and no MIP runs at all.
+
+    The prices come from the LP relaxation solved by column generation: an LP over the pairs
+    that seem to matter (the incumbent's, the lot minimums', each young person's best few),
+    priced over all pairs with numpy, the pairs with a positive reduced cost added, until none
+    is left; that LP's optimum is then the optimum of the LP over all pairs (11.5 s for the
+    first county step as one LP over 600,000 pairs, 0.4 s this way).
+    """
+
+    def __init__(self, graph: Graph, rows: SideRows, seed_columns: np.ndarray):
         import highspy
+        import scipy.sparse as sp
 
         from optimiser.solve import quiet_highs_banner
 
         quiet_highs_banner()
         self.highspy = highspy
+        self.sp = sp
         n = len(graph.person)
         self.n = n
-        h = highspy.Highs()
+        self.person = graph.person
+        count = len(rows.lower)
+        lengths = np.array([len(p) for p in rows.positions], dtype=np.int64)
+        indptr = np.zeros(count + 1, dtype=np.int64)
+        np.cumsum(lengths, out=indptr[1:])
+        index = np.concatenate(rows.positions) if count else np.zeros(0, dtype=np.int64)
+        values = np.concatenate(rows.coefficients) if count else np.zeros(0)
+        self.matrix = sp.csr_matrix((values, index, indptr), shape=(count, n))
+        self.columns_matrix = self.matrix.tocsc()
+        self.lower = np.asarray(rows.lower, dtype=float)
+        self.upper = np.asarray(rows.upper, dtype=float)
+        self.column_upper = np.where(rows.zero, 0.0, 1.0)
+        self.rows = count
+        self.floors: list[tuple[np.ndarray, float]] = []
+        # the LP of the column generation: every row, the pairs that were priced in
+        self.lp = self._highs()
+        self.lp.addRows(
+            count,
+            self.lower,
+            self.upper,
+            0,
+            np.zeros(count, dtype=np.int32),
+            np.zeros(0, dtype=np.int32),
+            np.zeros(0),
+        )
+        self.in_lp = np.zeros(n, dtype=bool)
+        self.lp_order = np.zeros(0, dtype=np.int64)  # LP column -> pair
+        must = self.lower > 0  # rows with a minimum (lot minimums): their pairs from the start
+        seed = np.zeros(n, dtype=bool)
+        seed[seed_columns] = True
+        if must.any():
+            seed[self.matrix[np.flatnonzero(must)].indices] = True
+        self._add_lp_columns(np.flatnonzero(seed & (self.column_upper > 0)), np.zeros(n))
+
+    def _highs(self):
+        h = self.highspy.Highs()
         h.setOptionValue("output_flag", False)
         h.setOptionValue("threads", 1)
         h.setOptionValue("random_seed", 0)
-        h.setOptionValue("presolve", "off")  # HiGHS's MIP presolve stalls on large matchings
-        h.setOptionValue("mip_rel_gap", 0.0)
-        # Symmetry detection and the feasibility jump took 2.5 s before the first node on every
-        # step at council size (33,000 pairs) and found nothing the warm start had not given.
-        h.setOptionValue("mip_detect_symmetry", False)
-        h.setOptionValue("mip_heuristic_run_feasibility_jump", False)
-        upper = np.where(rows.zero, 0.0, 1.0)
-        h.addVars(n, np.zeros(n), upper)
-        h.changeColsIntegrality(n, np.arange(n, dtype=np.int32), np.ones(n, dtype=np.uint8))
-        h.changeObjectiveSense(highspy.ObjSense.kMaximize)
-        count = len(rows.lower)
-        if count:
-            lengths = np.array([len(p) for p in rows.positions], dtype=np.int64)
-            starts = np.zeros(count, dtype=np.int32)
-            np.cumsum(lengths[:-1], out=starts[1:])
-            index = np.concatenate(rows.positions).astype(np.int32)
-            values = np.concatenate(rows.coefficients)
-            h.addRows(
-                count,
-                np.asarray(rows.lower, dtype=float),
-                np.asarray(rows.upper, dtype=float),
-                len(index),
-                starts,
-                index,
-                values,
-            )
-        self.h = h
-        self.rows = count
-        self.floors: list[tuple[np.ndarray, float]] = []
+        h.changeObjectiveSense(self.highspy.ObjSense.kMaximize)
+        import os
+
+        if os.environ.get("SIDE_SIMPLEX"):
+            h.setOptionValue("simplex_strategy", int(os.environ["SIDE_SIMPLEX"]))
+        return h
+
+    def _add_lp_columns(self, new: np.ndarray, weights: np.ndarray) -> None:
+        new = new[~self.in_lp[new]]
+        if len(new) == 0:
+            return
+        part = self.columns_matrix[:, new]
+        self.lp.addCols(
+            len(new),
+            weights[new].astype(float),
+            np.zeros(len(new)),
+            self.column_upper[new],
+            part.nnz,
+            part.indptr[:-1].astype(np.int32),
+            part.indices.astype(np.int32),
+            part.data,
+        )
+        self.in_lp[new] = True
+        self.lp_order = np.concatenate([self.lp_order, new])
 
     def add_floor(self, weights: np.ndarray, value: float) -> None:
-        positions = np.flatnonzero(weights).astype(np.int32)
-        self.h.addRow(value, np.inf, len(positions), positions, weights[positions])
+        """Keep an earlier step's optimum: sum(weights * x) >= value, in the LP and the MIPs."""
+        sp = self.sp
+        row = sp.csr_matrix(weights.astype(float)[None, :])
+        row.eliminate_zeros()
+        self.matrix = sp.vstack([self.matrix, row], format="csr")
+        self.columns_matrix = self.matrix.tocsc()
+        self.lower = np.append(self.lower, value)
+        self.upper = np.append(self.upper, np.inf)
+        in_lp = weights[self.lp_order] != 0
+        positions = np.flatnonzero(in_lp).astype(np.int32)
+        self.lp.addRow(
+            value, np.inf, len(positions), positions, weights[self.lp_order][in_lp].astype(float)
+        )
         self.rows += 1
         self.floors.append((weights, value))
 
@@ -238,22 +323,209 @@ class SideModel:
         """Whether a solution that meets the side rows also keeps every earlier optimum."""
         return all(float(weights[chosen].sum()) >= value for weights, value in self.floors)
 
+    def _prices(self, y: np.ndarray) -> np.ndarray:
+        """Row prices with the sign each row allows (a `<=` row's price is not negative)."""
+        y = np.where(y > 0, np.where(np.isfinite(self.upper), y, 0.0), y)
+        return np.where(y < 0, np.where(np.isfinite(self.lower), y, 0.0), y)
+
+    def _bound(self, weights: np.ndarray, y: np.ndarray) -> tuple[float, np.ndarray]:
+        """The Lagrangian bound for prices `y` and the reduced cost of every pair."""
+        reduced = weights - self.matrix.T @ y
+        rhs = np.where(y > 0, self.upper, np.where(y < 0, self.lower, 0.0))
+        with np.errstate(invalid="ignore"):
+            rows = float(np.where(y != 0, y * rhs, 0.0).sum())
+        return rows + float((self.column_upper * np.maximum(reduced, 0.0)).sum()), reduced
+
+    def relaxation(
+        self, weights: np.ndarray, deadline: float
+    ) -> tuple[bool, tuple[float, np.ndarray] | None]:
+        """The LP bound of a step over every pair, by column generation, and the reduced costs.
+
+        Returns (feasible, (bound, reduced costs) or None when time ran out first)."""
+        lp = self.lp
+        # HiGHS's simplex fails on costs near 10^9 (the tie-break's hashes); the LP only gives
+        # prices, so it sees the weights scaled by a power of two and the prices are scaled back
+        top = float(np.abs(weights).max()) if len(weights) else 0.0
+        scale = 2.0 ** max(0, int(np.ceil(np.log2(top / 1e6)))) if top > 1e6 else 1.0
+        lp.changeColsCost(
+            len(self.lp_order),
+            np.arange(len(self.lp_order), dtype=np.int32),
+            weights[self.lp_order] / scale,
+        )
+        best: tuple[float, np.ndarray] | None = None
+        while True:
+            lp.setOptionValue("time_limit", max(0.1, deadline - time.perf_counter()))
+            lp.run()
+            statuses = self.highspy.HighsModelStatus
+            status = lp.getModelStatus()
+            if status == statuses.kInfeasible:
+                missing = np.flatnonzero(~self.in_lp & (self.column_upper > 0))
+                if len(missing) == 0:
+                    return False, None
+                self._add_lp_columns(missing, weights / scale)  # the LP lacked pairs
+                continue
+            if status != statuses.kOptimal:
+                import os
+
+                if os.environ.get("SIDE_DEBUG"):
+                    print("LP status", status)
+                return True, best
+            y = self._prices(np.asarray(lp.getSolution().row_dual, dtype=float) * scale)
+            bound, reduced = self._bound(weights, y)
+            if best is None or bound < best[0]:
+                best = (bound, reduced)
+            entering = np.flatnonzero((reduced > 1e-9) & ~self.in_lp & (self.column_upper > 0))
+            import os
+
+            if os.environ.get("SIDE_DEBUG"):
+                print("    cg", len(self.lp_order), "entering", len(entering), "bound", bound,
+                      "lp obj", lp.getInfo().objective_function_value * scale,
+                      "iters", lp.getInfo().simplex_iteration_count)
+            if len(entering) == 0 or time.perf_counter() >= deadline:
+                return True, best
+            self._add_lp_columns(self._best_entering(entering, reduced), weights / scale)
+
+    def _best_entering(self, entering: np.ndarray, reduced: np.ndarray) -> np.ndarray:
+        """At most `ENTERING_PER_PERSON` pairs per young person, best reduced cost first:
+        adding every priced-out pair at once made the LP slower than the whole LP."""
+        import os
+
+        per = int(os.environ.get("SIDE_PER", "2"))
+        cap = int(os.environ.get("SIDE_CAP", "1000000"))
+        order = entering[np.lexsort((-reduced[entering], self.person[entering]))]
+        person = self.person[order]
+        firsts = np.flatnonzero(np.r_[True, person[1:] != person[:-1]])
+        run_start = np.repeat(firsts, np.diff(np.r_[firsts, len(order)]))
+        chosen = order[(np.arange(len(order)) - run_start) < per]
+        if len(chosen) > cap:
+            chosen = chosen[np.argsort(-reduced[chosen], kind="stable")[:cap]]
+        return np.sort(chosen)
+
     def solve(
         self, weights: np.ndarray, start: np.ndarray | None, time_limit: float
     ) -> StepOutcome:
+        """One step: its bound, a MIP over the LP's pairs, then over every pair that could help.
+
+        A step proven optimal also fixes at 0, for every later step, the pairs that cannot be
+        in any solution keeping its value (`bound + d_j < value`): later steps keep this
+        step's value as a floor, so those pairs are in none of their solutions either."""
+        from optimiser.solve import INFEASIBLE, NO_SOLUTION, OPTIMAL, TIME_LIMIT
+
+        started = time.perf_counter()
+        deadline = started + max(0.5, float(time_limit))
+        feasible, relaxed = self.relaxation(weights, deadline)
+        lp_columns = len(self.lp_order)
+
+        def done(outcome: StepOutcome) -> StepOutcome:
+            outcome.seconds = time.perf_counter() - started
+            outcome.lp_columns = lp_columns
+            return outcome
+
+        if not feasible:
+            return done(StepOutcome(INFEASIBLE, None, None, None, 0.0))
+        incumbent = None if start is None else float(weights[start].sum())
+        if relaxed is None:  # out of time before the bound
+            if start is None:
+                return done(StepOutcome(NO_SOLUTION, None, None, None, 0.0))
+            return done(StepOutcome(TIME_LIMIT, start.astype(float), incumbent, None, 0.0))
+        bound, reduced = relaxed
+        usable = self.column_upper > 0
+        outcome = StepOutcome(OPTIMAL, None, incumbent, 0.0, 0.0, bound=bound)
+        if start is not None:
+            outcome.values = start.astype(float)
+        if incumbent is None or bound >= incumbent + 1 - MARGIN:
+            # first the MIP over the pairs the LP priced in with no loss: usually the optimum
+            # or close to it, it gives the fixing below an incumbent that leaves most pairs out
+            core = usable & self.in_lp & (reduced >= -MARGIN)
+            if start is not None:
+                core |= start
+            outcome = self._mip(weights, np.flatnonzero(core), start, deadline)
+            if outcome.values is not None:
+                start = outcome.values > 0.5
+                incumbent = outcome.objective
+            keep = usable.copy()
+            if incumbent is not None:
+                keep &= (bound + reduced >= incumbent + 1 - MARGIN) | start
+            import os
+
+            if os.environ.get("SIDE_DEBUG"):
+                print("  core", core.sum(), outcome.status, outcome.objective, "bound", bound,
+                      "keep", keep.sum(), "beyond", (keep & ~core).sum(),
+                      round(time.perf_counter() - started, 2))
+            if outcome.status != OPTIMAL or (keep & ~core).any():
+                outcome = self._mip(weights, np.flatnonzero(keep), start, deadline)
+        if outcome.status == OPTIMAL and outcome.objective is not None:
+            self._fix(bound + reduced < outcome.objective - MARGIN)
+            outcome.bound = outcome.objective
+            outcome.gap = 0.0
+        elif outcome.status == TIME_LIMIT and outcome.objective is not None:
+            proven = bound
+            if outcome.bound is not None:
+                proven = min(bound, max(outcome.bound, incumbent or -np.inf))
+            outcome.bound = proven
+            outcome.gap = max(0.0, proven - outcome.objective) / max(abs(proven), 1.0)
+        elif outcome.status == NO_SOLUTION and start is not None:
+            outcome = StepOutcome(TIME_LIMIT, start.astype(float), incumbent, None, 0.0)
+            outcome.bound = bound
+            outcome.gap = max(0.0, bound - float(incumbent or 0)) / max(abs(bound), 1.0)
+        return done(outcome)
+
+    def _fix(self, never: np.ndarray) -> None:
+        """Fix at 0 the pairs no later solution can use (see `solve`)."""
+        never &= self.column_upper > 0
+        if not never.any():
+            return
+        self.column_upper[never] = 0.0
+        in_lp = np.flatnonzero(never[self.lp_order]).astype(np.int32)
+        if len(in_lp):
+            self.lp.changeColsBounds(len(in_lp), in_lp, np.zeros(len(in_lp)), np.zeros(len(in_lp)))
+
+    def _mip(
+        self, weights: np.ndarray, columns: np.ndarray, start: np.ndarray | None, deadline: float
+    ) -> StepOutcome:
+        """The step's MIP over `columns` only (every row, the other pairs fixed at 0)."""
         from optimiser.solve import INFEASIBLE, NO_SOLUTION, OPTIMAL, TIME_LIMIT
 
         highspy = self.highspy
-        h = self.h
-        started = time.perf_counter()
-        h.changeColsCost(self.n, np.arange(self.n, dtype=np.int32), weights.astype(float))
-        h.setOptionValue("time_limit", max(0.5, float(time_limit)))
+        h = self._highs()
+        h.setOptionValue("mip_rel_gap", 0.0)
+        import os
+
+        if os.environ.get("SIDE_PRESOLVE"):
+            h.setOptionValue("presolve", os.environ["SIDE_PRESOLVE"])
+        # Symmetry detection and the feasibility jump cost seconds before the first node and
+        # found nothing the warm start had not given.
+        h.setOptionValue("mip_detect_symmetry", False)
+        h.setOptionValue("mip_heuristic_run_feasibility_jump", False)
+        count = self.rows
+        h.addRows(
+            count,
+            self.lower,
+            self.upper,
+            0,
+            np.zeros(count, dtype=np.int32),
+            np.zeros(0, dtype=np.int32),
+            np.zeros(0),
+        )
+        part = self.columns_matrix[:, columns]
+        k = len(columns)
+        h.addCols(
+            k,
+            weights[columns].astype(float),
+            np.zeros(k),
+            self.column_upper[columns],
+            part.nnz,
+            part.indptr[:-1].astype(np.int32),
+            part.indices.astype(np.int32),
+            part.data,
+        )
+        h.changeColsIntegrality(k, np.arange(k, dtype=np.int32), np.ones(k, dtype=np.uint8))
+        h.setOptionValue("time_limit", max(0.1, deadline - time.perf_counter()))
         if start is not None:
             solution = highspy.HighsSolution()
-            solution.col_value = start.astype(float).tolist()
+            solution.col_value = start[columns].astype(float).tolist()
             h.setSolution(solution)
         h.run()
-        seconds = time.perf_counter() - started
         status = h.getModelStatus()
         info = h.getInfo()
         statuses = highspy.HighsModelStatus
@@ -267,8 +539,10 @@ class SideModel:
         else:
             verdict = NO_SOLUTION
         if verdict in (OPTIMAL, TIME_LIMIT):
-            values = np.rint(np.asarray(h.getSolution().col_value, dtype=float))
+            values = np.zeros(self.n)
+            values[columns] = np.rint(np.asarray(h.getSolution().col_value, dtype=float))
             objective = float(weights @ values)
-            gap = 0.0 if verdict == OPTIMAL else float(info.mip_gap)
-            return StepOutcome(verdict, values, objective, gap, seconds)
-        return StepOutcome(verdict, None, None, None, seconds)
+            bound = objective if verdict == OPTIMAL else float(info.mip_dual_bound)
+            gap = 0.0 if verdict == OPTIMAL else None
+            return StepOutcome(verdict, values, objective, gap, 0.0, k, 0, bound)
+        return StepOutcome(verdict, None, None, None, 0.0, k)
