@@ -21,7 +21,7 @@ flow solve and every step.
 from __future__ import annotations
 
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
 
@@ -40,6 +40,7 @@ class SideRows:
     upper: list[float]
     families: dict[str, int]
     zero: np.ndarray  # per edge: upper bound 0 (a together group that cannot all be placed)
+    kinds: list[str] = field(default_factory=list)  # per row: its family
 
     def add(self, family: str, positions, coefficients, lower: float, upper: float) -> None:
         self.positions.append(np.asarray(positions, dtype=np.int64))
@@ -47,6 +48,7 @@ class SideRows:
         self.lower.append(lower)
         self.upper.append(upper)
         self.families[family] = self.families.get(family, 0) + 1
+        self.kinds.append(family)
 
 
 def side_rows(graph: Graph) -> SideRows:
@@ -91,10 +93,35 @@ def side_rows(graph: Graph) -> SideRows:
                 positions = np.concatenate([pos_a, pos_b])
                 coefficients = np.concatenate([np.ones(len(pos_a)), -np.ones(len(pos_b))])
                 rows.add("together", positions, coefficients, 0.0, 0.0)
+            _group_fits(graph, rows, members, here)
         covered = set(graph.person[edges_of_group].tolist())
         if any(int(m) not in covered for m in members):
             rows.zero[edges_of_group] = True
     return rows
+
+
+def _group_fits(graph: Graph, rows: SideRows, members: np.ndarray, here: np.ndarray) -> None:
+    """A tighter row for a group in one provision: it fills a vacancy at most to capacity.
+
+    `sum over members of x[member, v] <= capacity(v) * (first member in this provision)` for
+    each vacancy v with fewer places than the group has members. Every solution meets it (a
+    group is placed in the provision whole, or not at all), so no answer changes; but without
+    it the LP relaxation places a pair as two halves in one single place and twice elsewhere,
+    which at county size left the fit step's bound 212 above its optimum (0.1 %, but every pair
+    with a reduced cost within that of its best was then a candidate for the MIP)."""
+    person = graph.person[here]
+    first = here[person == members[0]]
+    for vacancy, positions in positions_by_key(graph.vacancy[here]):
+        pairs = here[positions]
+        capacity = int(graph.capacity[vacancy])
+        if len(np.unique(graph.person[pairs])) <= capacity:
+            continue
+        index = np.concatenate([pairs, first])
+        values = np.concatenate([np.ones(len(pairs)), -capacity * np.ones(len(first))])
+        unique, inverse = np.unique(index, return_inverse=True)
+        summed = np.bincount(inverse, weights=values)
+        nonzero = summed != 0
+        rows.add("together_fits", unique[nonzero], summed[nonzero], -np.inf, 0.0)
 
 
 def repair(
@@ -205,6 +232,10 @@ class StepOutcome:
 # A bound is compared with whole-number step values; float sums of ~10^6 terms carry far less
 # error than this margin, so a pair is left out only when it provably cannot help.
 MARGIN = 1e-3
+# The most pairs an intermediate MIP of a step takes before the one that proves the optimum.
+CORE_PAIRS = 50_000
+# The most pairs one round of the column generation adds to the restricted LP.
+ENTERING_PAIRS = 5_000
 
 
 class SideModel:
@@ -250,8 +281,11 @@ class SideModel:
         self.lower = np.asarray(rows.lower, dtype=float)
         self.upper = np.asarray(rows.upper, dtype=float)
         self.column_upper = np.where(rows.zero, 0.0, 1.0)
+        self.column_lower = np.zeros(n)
+        self.whole_rows = np.ones(count, dtype=bool)  # whole-number rows (not the floors)
         self.rows = count
         self.floors: list[tuple[np.ndarray, float]] = []
+        self.lp_point: np.ndarray | None = None
         # the LP of the column generation: every row, the pairs that were priced in
         self.lp = self._highs()
         self.lp.addRows(
@@ -278,10 +312,9 @@ class SideModel:
         h.setOptionValue("threads", 1)
         h.setOptionValue("random_seed", 0)
         h.changeObjectiveSense(self.highspy.ObjSense.kMaximize)
-        import os
-
-        if os.environ.get("SIDE_SIMPLEX"):
-            h.setOptionValue("simplex_strategy", int(os.environ["SIDE_SIMPLEX"]))
+        # primal simplex: the column generation adds columns to an optimal basis, which stays
+        # primal feasible (the dual simplex took 2-3 times as long per round at county size)
+        h.setOptionValue("simplex_strategy", 4)
         return h
 
     def _add_lp_columns(self, new: np.ndarray, weights: np.ndarray) -> None:
@@ -292,7 +325,7 @@ class SideModel:
         self.lp.addCols(
             len(new),
             weights[new].astype(float),
-            np.zeros(len(new)),
+            self.column_lower[new],
             self.column_upper[new],
             part.nnz,
             part.indptr[:-1].astype(np.int32),
@@ -311,6 +344,7 @@ class SideModel:
         self.columns_matrix = self.matrix.tocsc()
         self.lower = np.append(self.lower, value)
         self.upper = np.append(self.upper, np.inf)
+        self.whole_rows = np.append(self.whole_rows, False)
         in_lp = weights[self.lp_order] != 0
         positions = np.flatnonzero(in_lp).astype(np.int32)
         self.lp.addRow(
@@ -318,6 +352,14 @@ class SideModel:
         )
         self.rows += 1
         self.floors.append((weights, value))
+
+    def feasible(self, chosen: np.ndarray) -> bool:
+        """Whether a 0/1 solution meets every row and bound (floors included), exactly."""
+        x = chosen.astype(float)
+        if (x < self.column_lower).any() or (x > self.column_upper).any():
+            return False
+        ax = self.matrix @ x
+        return bool(((ax >= self.lower - 1e-9) & (ax <= self.upper + 1e-9)).all())
 
     def keeps_floors(self, chosen: np.ndarray) -> bool:
         """Whether a solution that meets the side rows also keeps every earlier optimum."""
@@ -334,11 +376,12 @@ class SideModel:
         rhs = np.where(y > 0, self.upper, np.where(y < 0, self.lower, 0.0))
         with np.errstate(invalid="ignore"):
             rows = float(np.where(y != 0, y * rhs, 0.0).sum())
-        return rows + float((self.column_upper * np.maximum(reduced, 0.0)).sum()), reduced
+        columns = np.where(reduced > 0, self.column_upper, self.column_lower) * reduced
+        return rows + float(columns.sum()), reduced
 
     def relaxation(
-        self, weights: np.ndarray, deadline: float
-    ) -> tuple[bool, tuple[float, np.ndarray] | None]:
+        self, weights: np.ndarray, deadline: float, start: np.ndarray | None = None
+    ) -> tuple[bool, tuple[float, np.ndarray, np.ndarray] | None]:
         """The LP bound of a step over every pair, by column generation, and the reduced costs.
 
         Returns (feasible, (bound, reduced costs) or None when time ran out first)."""
@@ -352,7 +395,14 @@ class SideModel:
             np.arange(len(self.lp_order), dtype=np.int32),
             weights[self.lp_order] / scale,
         )
-        best: tuple[float, np.ndarray] | None = None
+        # a feasible solution's pairs keep the restricted LP feasible (rows made full by
+        # `_tighten` need them), and so do the pairs every solution uses
+        needed = self.column_lower > 0
+        if start is not None:
+            needed |= start
+        self._add_lp_columns(np.flatnonzero(needed), weights / scale)
+        best: tuple[float, np.ndarray, np.ndarray] | None = None
+        self.lp_point = None
         while True:
             lp.setOptionValue("time_limit", max(0.1, deadline - time.perf_counter()))
             lp.run()
@@ -365,41 +415,29 @@ class SideModel:
                 self._add_lp_columns(missing, weights / scale)  # the LP lacked pairs
                 continue
             if status != statuses.kOptimal:
-                import os
-
-                if os.environ.get("SIDE_DEBUG"):
-                    print("LP status", status)
                 return True, best
-            y = self._prices(np.asarray(lp.getSolution().row_dual, dtype=float) * scale)
+            solution = lp.getSolution()
+            y = self._prices(np.asarray(solution.row_dual, dtype=float) * scale)
+            self.lp_point = np.zeros(self.n)
+            self.lp_point[self.lp_order] = np.asarray(solution.col_value, dtype=float)
             bound, reduced = self._bound(weights, y)
             if best is None or bound < best[0]:
-                best = (bound, reduced)
+                best = (bound, reduced, y)
             entering = np.flatnonzero((reduced > 1e-9) & ~self.in_lp & (self.column_upper > 0))
-            import os
-
-            if os.environ.get("SIDE_DEBUG"):
-                print("    cg", len(self.lp_order), "entering", len(entering), "bound", bound,
-                      "lp obj", lp.getInfo().objective_function_value * scale,
-                      "iters", lp.getInfo().simplex_iteration_count)
             if len(entering) == 0 or time.perf_counter() >= deadline:
                 return True, best
             self._add_lp_columns(self._best_entering(entering, reduced), weights / scale)
 
     def _best_entering(self, entering: np.ndarray, reduced: np.ndarray) -> np.ndarray:
-        """At most `ENTERING_PER_PERSON` pairs per young person, best reduced cost first:
-        adding every priced-out pair at once made the LP slower than the whole LP."""
-        import os
+        """The `ENTERING_PAIRS` priced-out pairs with the largest reduced costs (ties by pair).
 
-        per = int(os.environ.get("SIDE_PER", "2"))
-        cap = int(os.environ.get("SIDE_CAP", "1000000"))
-        order = entering[np.lexsort((-reduced[entering], self.person[entering]))]
-        person = self.person[order]
-        firsts = np.flatnonzero(np.r_[True, person[1:] != person[:-1]])
-        run_start = np.repeat(firsts, np.diff(np.r_[firsts, len(order)]))
-        chosen = order[(np.arange(len(order)) - run_start) < per]
-        if len(chosen) > cap:
-            chosen = chosen[np.argsort(-reduced[chosen], kind="stable")[:cap]]
-        return np.sort(chosen)
+        Adding every priced-out pair at once (74,000 in the first imminent-needs round at
+        county size) made one restricted LP slower than the LP over all pairs; one pair per
+        young person took a hundred rounds, as the priced-out pairs sit with few people."""
+        if len(entering) <= ENTERING_PAIRS:
+            return entering
+        order = np.lexsort((entering, -reduced[entering]))
+        return np.sort(entering[order[:ENTERING_PAIRS]])
 
     def solve(
         self, weights: np.ndarray, start: np.ndarray | None, time_limit: float
@@ -413,7 +451,7 @@ class SideModel:
 
         started = time.perf_counter()
         deadline = started + max(0.5, float(time_limit))
-        feasible, relaxed = self.relaxation(weights, deadline)
+        feasible, relaxed = self.relaxation(weights, deadline, start)
         lp_columns = len(self.lp_order)
 
         def done(outcome: StepOutcome) -> StepOutcome:
@@ -428,34 +466,46 @@ class SideModel:
             if start is None:
                 return done(StepOutcome(NO_SOLUTION, None, None, None, 0.0))
             return done(StepOutcome(TIME_LIMIT, start.astype(float), incumbent, None, 0.0))
-        bound, reduced = relaxed
+        bound, reduced, prices = relaxed
         usable = self.column_upper > 0
         outcome = StepOutcome(OPTIMAL, None, incumbent, 0.0, 0.0, bound=bound)
         if start is not None:
             outcome.values = start.astype(float)
-        if incumbent is None or bound >= incumbent + 1 - MARGIN:
-            # first the MIP over the pairs the LP priced in with no loss: usually the optimum
-            # or close to it, it gives the fixing below an incumbent that leaves most pairs out
-            core = usable & self.in_lp & (reduced >= -MARGIN)
+        point = self.lp_point
+        if point is not None and np.abs(point - np.rint(point)).max() < 1e-9:
+            # the LP's own point is whole: a solution if it meets every row exactly
+            candidate = np.rint(point) > 0.5
+            if self.feasible(candidate) and (
+                incumbent is None or float(weights[candidate].sum()) > incumbent
+            ):
+                start, incumbent = candidate, float(weights[candidate].sum())
+                outcome = StepOutcome(OPTIMAL, start.astype(float), incumbent, 0.0, 0.0)
+        # MIPs over growing sets of pairs: first the LP's own (reduced cost 0), then those
+        # within `delta` of it, until the set holds every pair that could beat the incumbent
+        # (`bound + d_j >= incumbent + 1`): that MIP's optimum is the step's.
+        delta = 0.0
+        while incumbent is None or bound >= incumbent + 1 - MARGIN:
+            needed = np.inf if incumbent is None else bound - incumbent - 1
+            core = usable & (reduced >= -min(delta, needed) - MARGIN)
+            if delta == 0:
+                core &= self.in_lp
             if start is not None:
                 core |= start
             outcome = self._mip(weights, np.flatnonzero(core), start, deadline)
             if outcome.values is not None:
                 start = outcome.values > 0.5
                 incumbent = outcome.objective
-            keep = usable.copy()
-            if incumbent is not None:
-                keep &= (bound + reduced >= incumbent + 1 - MARGIN) | start
-            import os
-
-            if os.environ.get("SIDE_DEBUG"):
-                print("  core", core.sum(), outcome.status, outcome.objective, "bound", bound,
-                      "keep", keep.sum(), "beyond", (keep & ~core).sum(),
-                      round(time.perf_counter() - started, 2))
-            if outcome.status != OPTIMAL or (keep & ~core).any():
-                outcome = self._mip(weights, np.flatnonzero(keep), start, deadline)
+            if outcome.status != OPTIMAL or incumbent is None:
+                break
+            needed = bound - incumbent - 1
+            if needed <= delta + MARGIN:
+                break
+            # the next set: every pair that could help, or the best CORE_PAIRS if that is fewer
+            ranked = np.sort(-reduced[usable])
+            widest = ranked[min(CORE_PAIRS, len(ranked) - 1)] if len(ranked) else 0.0
+            delta = float(min(needed, max(widest, delta * 2 + 1)))
         if outcome.status == OPTIMAL and outcome.objective is not None:
-            self._fix(bound + reduced < outcome.objective - MARGIN)
+            self._tighten(bound - outcome.objective, reduced, prices)
             outcome.bound = outcome.objective
             outcome.gap = 0.0
         elif outcome.status == TIME_LIMIT and outcome.objective is not None:
@@ -470,15 +520,36 @@ class SideModel:
             outcome.gap = max(0.0, bound - float(incumbent or 0)) / max(abs(bound), 1.0)
         return done(outcome)
 
-    def _fix(self, never: np.ndarray) -> None:
-        """Fix at 0 the pairs no later solution can use (see `solve`)."""
-        never &= self.column_upper > 0
-        if not never.any():
-            return
+    def _tighten(self, gap: float, reduced: np.ndarray, prices: np.ndarray) -> None:
+        """What every later solution must do, from a proven step's bound and prices.
+
+        Later solutions keep this step's value z, and every solution x satisfies
+        `z <= w.x = bound - sum_r |y_r| slack_r(x) - sum_j |d_j| (distance of x_j from the
+        bound the reduced cost prefers)`, so no term may exceed gap = bound - z. A pair with
+        `d_j < -gap` is never used and one with `d_j > gap` always is; a whole-number row
+        (slack 0 or at least 1) with `|y_r| > gap` is full in every later solution. These are
+        the lexicographic floors said pair by pair and row by row: the later steps' LPs get
+        tighter (they are what keeps the fit step's LP bound close to its optimum)."""
+        limit = gap + MARGIN
+        never = (reduced < -limit) & (self.column_upper > 0) & (self.column_lower == 0)
+        always = (reduced > limit) & (self.column_lower == 0) & (self.column_upper > 0)
         self.column_upper[never] = 0.0
-        in_lp = np.flatnonzero(never[self.lp_order]).astype(np.int32)
-        if len(in_lp):
-            self.lp.changeColsBounds(len(in_lp), in_lp, np.zeros(len(in_lp)), np.zeros(len(in_lp)))
+        self.column_lower[always] = 1.0
+        changed = np.flatnonzero((never | always)[self.lp_order]).astype(np.int32)
+        if len(changed):
+            pairs = self.lp_order[changed]
+            self.lp.changeColsBounds(
+                len(changed), changed, self.column_lower[pairs], self.column_upper[pairs]
+            )
+        full_upper = self.whole_rows & (prices > limit) & np.isfinite(self.upper)
+        full_lower = self.whole_rows & (prices < -limit) & np.isfinite(self.lower)
+        full_upper &= self.lower < self.upper
+        full_lower &= self.lower < self.upper
+        self.lower[full_upper] = self.upper[full_upper]
+        self.upper[full_lower] = self.lower[full_lower]
+        rows = np.flatnonzero(full_upper | full_lower).astype(np.int32)
+        if len(rows):
+            self.lp.changeRowsBounds(len(rows), rows, self.lower[rows], self.upper[rows])
 
     def _mip(
         self, weights: np.ndarray, columns: np.ndarray, start: np.ndarray | None, deadline: float
@@ -489,10 +560,7 @@ class SideModel:
         highspy = self.highspy
         h = self._highs()
         h.setOptionValue("mip_rel_gap", 0.0)
-        import os
-
-        if os.environ.get("SIDE_PRESOLVE"):
-            h.setOptionValue("presolve", os.environ["SIDE_PRESOLVE"])
+        h.setOptionValue("presolve", "off")  # HiGHS's MIP presolve stalls on large matchings
         # Symmetry detection and the feasibility jump cost seconds before the first node and
         # found nothing the warm start had not given.
         h.setOptionValue("mip_detect_symmetry", False)
@@ -512,7 +580,7 @@ class SideModel:
         h.addCols(
             k,
             weights[columns].astype(float),
-            np.zeros(k),
+            self.column_lower[columns],
             self.column_upper[columns],
             part.nnz,
             part.indptr[:-1].astype(np.int32),
