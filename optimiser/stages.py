@@ -588,9 +588,26 @@ def _run_with_floors(s: StageInputs) -> StagedSolution:
         if not outcome.has_solution:
             break
         chosen = outcome.values > 0.5
-        if stage != "c":
-            add_floor(model, f"{stage}_{k}", weights, float(weights[chosen].sum()) - 0.5)
+        add_floor(model, f"{stage}_{k}", weights, float(weights[chosen].sum()) - 0.5)
         last_weights = weights
+    if records and records[-1].stage == "c" and status == OPTIMAL:
+        # the same tie-break as the array path (`_side_tie_break`), so both give one answer
+        _, _, hashes = _side_tie_break(s)
+        started = time.perf_counter()
+        budget = min(clock.remaining(), TIE_BREAK_SHARE * clock.limit)
+        verdict = "skipped: out of time"
+        if budget > 0.5:
+            set_objective(model, hashes)
+            tie = solve_stage(model, s.solver, as_lp=False, time_limit=budget)
+            verdict = f"skipped: tie-break {tie.status}"
+            if tie.status == OPTIMAL:
+                chosen, verdict = tie.values > 0.5, "hash"
+        records[-1] = replace(
+            records[-1],
+            tie_break=verdict,
+            tie_break_variables=len(model.variables),
+            tie_break_seconds=time.perf_counter() - started,
+        )
     placed = np.zeros(people, dtype=bool)
     placed[p[chosen]] = True
     moved_out = placed & unsuitable
