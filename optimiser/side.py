@@ -286,6 +286,8 @@ class SideModel:
         self.rows = count
         self.floors: list[tuple[np.ndarray, float]] = []
         self.lp_point: np.ndarray | None = None
+        # per MIP: pairs, status, objective, the step's bound, seconds (for benchmarks)
+        self.trace: list[tuple[int, str, float | None, float, float]] = []
         # the LP of the column generation: every row, the pairs that were priced in
         self.lp = self._highs()
         self.lp.addRows(
@@ -480,26 +482,45 @@ class SideModel:
             ):
                 start, incumbent = candidate, float(weights[candidate].sum())
                 outcome = StepOutcome(OPTIMAL, start.astype(float), incumbent, 0.0, 0.0)
-        # MIPs over growing sets of pairs: first the LP's own (reduced cost 0), then those
-        # within `delta` of it, until the set holds every pair that could beat the incumbent
-        # (`bound + d_j >= incumbent + 1`): that MIP's optimum is the step's.
-        delta = 0.0
+        # MIPs over growing sets of pairs: the LP point's own, then all the LP priced with no
+        # loss (reduced cost 0), then those within `delta`, until the set holds every pair
+        # that could beat the incumbent (`bound + d_j >= incumbent + 1`): that MIP's optimum
+        # is the step's, and the loop stops only when it is proven so.
+        support = np.zeros(self.n, dtype=bool) if point is None else point > 1e-9
+        delta, round_ = 0.0, 0
         while incumbent is None or bound >= incumbent + 1 - MARGIN:
             needed = np.inf if incumbent is None else bound - incumbent - 1
-            core = usable & (reduced >= -min(delta, needed) - MARGIN)
-            if delta == 0:
-                core &= self.in_lp
+            if round_ == 0:
+                core = usable & support
+            elif round_ == 1:
+                core = usable & self.in_lp & (reduced >= -MARGIN)
+            else:
+                core = usable & (reduced >= -min(delta, needed) - MARGIN)
             if start is not None:
                 core |= start
+            round_ += 1
+            began = time.perf_counter()
             outcome = self._mip(weights, np.flatnonzero(core), start, deadline)
+            self.trace.append(
+                (
+                    int(core.sum()),
+                    outcome.status,
+                    outcome.objective,
+                    bound,
+                    time.perf_counter() - began,
+                )
+            )
             if outcome.values is not None:
                 start = outcome.values > 0.5
                 incumbent = outcome.objective
             if outcome.status != OPTIMAL or incumbent is None:
                 break
             needed = bound - incumbent - 1
-            if needed <= delta + MARGIN:
-                break
+            required = usable & (reduced >= -needed - MARGIN)
+            if not (required & ~core).any():
+                break  # every pair that could beat this optimum was in the MIP: proven
+            if round_ < 2:
+                continue
             # the next set: every pair that could help, or the best CORE_PAIRS if that is fewer
             ranked = np.sort(-reduced[usable])
             widest = ranked[min(CORE_PAIRS, len(ranked) - 1)] if len(ranked) else 0.0

@@ -307,6 +307,9 @@ TIE_BREAK_STEP = "tie-break: a fixed hash of the pairs among the optima"
 # most this share of the run's limit, so that a run whose tie-break cannot finish still ends
 # well inside the limit with optimal step values (the record says the tie-break was skipped).
 TIE_BREAK_SHARE = 0.25
+# ... and it stops this share of the limit before the limit, which leaves the rest of the match
+# (proposals, explanations) time to finish inside it.
+TIE_BREAK_RESERVE = 0.15
 
 
 def _side_tie_break(s: StageInputs) -> tuple[str, str, np.ndarray]:
@@ -326,7 +329,7 @@ def _side_tie_break(s: StageInputs) -> tuple[str, str, np.ndarray]:
 
 def _side_tie_break_solve(model, record: StageRecord, weights, chosen, clock):
     """Stage (c)'s record with the tie-break's verdict, and the proposals it leaves."""
-    budget = min(clock.remaining(), TIE_BREAK_SHARE * clock.limit)
+    budget = min(clock.remaining() - TIE_BREAK_RESERVE * clock.limit, TIE_BREAK_SHARE * clock.limit)
     if budget <= 0.5:
         return replace(record, tie_break="skipped: out of time"), chosen
     outcome = model.solve(weights, chosen, budget)
@@ -594,7 +597,9 @@ def _run_with_floors(s: StageInputs) -> StagedSolution:
         # the same tie-break as the array path (`_side_tie_break`), so both give one answer
         _, _, hashes = _side_tie_break(s)
         started = time.perf_counter()
-        budget = min(clock.remaining(), TIE_BREAK_SHARE * clock.limit)
+        budget = min(
+            clock.remaining() - TIE_BREAK_RESERVE * clock.limit, TIE_BREAK_SHARE * clock.limit
+        )
         verdict = "skipped: out of time"
         if budget > 0.5:
             set_objective(model, hashes)
