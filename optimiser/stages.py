@@ -306,7 +306,7 @@ TIE_BREAK_STEP = "tie-break: a fixed hash of the pairs among the optima"
 # The tie-break of a side-constrained run is a MIP as large as the fit step's; it may use at
 # most this share of the run's limit, so that a run whose tie-break cannot finish still ends
 # well inside the limit with optimal step values (the record says the tie-break was skipped).
-TIE_BREAK_SHARE = 0.25
+TIE_BREAK_SHARE = 0.1
 # ... and it stops this share of the limit before the limit, which leaves the rest of the match
 # (proposals, explanations) time to finish inside it.
 TIE_BREAK_RESERVE = 0.15
