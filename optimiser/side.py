@@ -1,21 +1,27 @@
-"""Side constraints on arrays: the lexicographic MIP steps in HiGHS, bounded, warm-started.
+"""Side constraints on arrays: exact lexicographic MIP steps that never solve the whole model.
 
-Mix limits, lot limits and together groups break the matroid structure, so their stages are
-MIPs (`stages._run_with_floors` is the PuLP reference of the same steps). Here the same rows
-are built with numpy and passed to one `highspy.Highs` object; each step changes the objective,
-adds the previous step's optimum as a `stage_floor` row and starts from the previous step's
-solution (`setSolution`), so the MIP starts with an incumbent instead of searching for one.
+Mix limits, lot limits and together groups break the matroid structure, so their steps are
+MIPs (`stages._run_with_floors` is the PuLP reference of the same steps, on the whole model).
+Here each step is solved without ever handing HiGHS all the pairs (`SideModel`):
+
+* its LP bound comes from column generation (a restricted LP, every pair priced with numpy);
+* the bound is recomputed here from the LP's prices, so the proof does not rest on the
+  solver's tolerances, and a pair whose reduced cost shows it cannot beat the incumbent is
+  left out of the step's MIP (reduced-cost fixing): the MIP over the rest has the step's
+  optimum;
+* a proven step's prices also fix pairs and fill rows for every later step (its floor said
+  pair by pair), and the together rows are tightened by a row every whole solution meets.
 
 Before the first step the run is solved without side constraints on the flow path, and that
 solution is repaired into a feasible one by dropping proposals (mix limits and lot maximums:
 the last proposals in the set; together groups: every member unless all are placed at one
 provision). Dropping never breaks a `<=` row, so the repaired solution is feasible whenever no
-lot minimum is missed. It is the first step's warm start, and the answer of last resort: a run
+lot minimum is missed. It is the first step's incumbent, and the answer of last resort: a run
 whose time runs out returns the best solution found so far, with its gap and `time_limit`,
 never nothing after the limit while a feasible solution is known.
 
 The clock covers building as well as solving: the run's limit is shared by the build, the
-flow solve and every step.
+flow solve and every step. docs/optimiser.md ("With side constraints") has the argument.
 """
 
 from __future__ import annotations
