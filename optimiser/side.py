@@ -519,6 +519,11 @@ class SideModel:
             if outcome.values is not None:
                 start = outcome.values > 0.5
                 incumbent = outcome.objective
+            if outcome.status == INFEASIBLE and (usable & ~core).any():
+                # no whole solution among these pairs (only possible without an incumbent):
+                # that says nothing of the others, so the next MIP takes every pair
+                delta, round_ = np.inf, max(round_, 2)
+                continue
             if outcome.status != OPTIMAL or incumbent is None:
                 break
             needed = bound - incumbent - 1
