@@ -480,11 +480,17 @@ def main() -> int:
                 print(f"|  |  |  | gaps per step: {project['gaps']} |||||||")
             if kind == "side":
                 theirs = reference["values"] if reference else []
-                print("\nstep | project | reference | agree")
+                their_gaps = (reference.get("gaps") or []) if reference else []
+                mine_gaps = project.get("gaps") or []
+                print("\nstep | project (gap) | reference (gap) | agree")
                 for k, value in enumerate(project["values"]):
                     other = theirs[k] if k < len(theirs) else None
                     same = "n/a" if other is None else ("yes" if other == value else "NO")
-                    print(f"{k + 1} | {value} | {other} | {same}")
+                    gap = mine_gaps[k] if k < len(mine_gaps) else None
+                    other_gap = their_gaps[k] if k < len(their_gaps) else None
+                    if same == "yes" and (gap or other_gap):
+                        same = "same value, not both proven"
+                    print(f"{k + 1} | {value} ({gap}) | {other} ({other_gap}) | {same}")
                 print()
             rows.append({"size": size, "kind": kind, "project": project, "reference": reference})
     print(f"\nload average at the end: {os.getloadavg()[0]:.1f} (2 cores, shared)")
