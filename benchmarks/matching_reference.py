@@ -22,10 +22,18 @@ The ratio is of CPU seconds: whole run / reference, then the stages alone (the p
 `run_stages`, i.e. building, solving and the tie-break of the three stages, against the
 reference's three min-cost flows after loading the arrays).
 
-* **reference, side**: the PuLP reference model (`backend="pulp"`, CBC), an independent
-  build of the same rows, solved as MIPs step by step; bounded by `--reference-limit` seconds,
-  because at county size it does not finish (docs/performance.md); by default only at
-  council size (`--side-reference-sizes`). Elsewhere the project's own gaps are the check.
+* **reference, side**: an independent MIP (`run_side_mip`): every row written in this file
+  from the per-pair arrays the project's rules produced, the whole model (every pair, no
+  column generation, no reduced-cost fixing, no tightened rows, no warm start) solved by
+  HiGHS step by step with each optimum kept by a floor row; bounded by `--reference-limit`
+  seconds for the whole run. `--side-reference pulp` uses the project's PuLP model with CBC
+  instead (minutes to build at county size). It runs at the sizes given by
+  `--side-reference-sizes` (council by default; county takes it about ten minutes):
+
+      .venv/bin/python benchmarks/matching_reference.py --sizes county --kinds side \
+          --limit 60 --side-reference-sizes county --reference-limit 1800
+
+  A table of every step's objective, project against reference, follows each side row.
 
 Every process's peak memory is its own (ru_maxrss). The table gives CPU seconds (user +
 system of the process, the figure least disturbed by other work on a shared machine) and wall
@@ -108,15 +116,38 @@ def run_project(size: str, kind: str, dump: Path | None, backend: str, limit: fl
     stages = result.stages
     if dump is not None:
         s = captured["inputs"]
+        g = s.graph
+        side = {}
+        if kind == "side":
+            # what the independent side MIP needs, as plain codes (no project objects)
+            _, provision = np.unique(g.provision_ids.astype(str), return_inverse=True)
+            names = np.unique(g.provision_ids.astype(str))
+            mix = g.mix_limits
+            side = {
+                "provision": provision,
+                "lot": np.array([str(x) for x in g.lots]),
+                "mix_provision": np.searchsorted(names, mix["provision_id"].astype(str)),
+                "mix_limit": mix["max_young_people"].to_numpy(dtype=np.int64),
+                "mix_flagged": np.array(
+                    [[flag in flags for flags in g.risk_flags] for flag in mix["risk_flag"]],
+                    dtype=bool,
+                ).reshape(len(mix), len(g.person_ids)),
+                "lot_name": np.array([str(x) for x in g.lot_limits["lot"]], dtype=str),
+                "lot_min": g.lot_limits["min_young_people"].fillna(0).to_numpy(dtype=float),
+                "lot_max": g.lot_limits["max_young_people"].astype(float).to_numpy(),
+                "group": np.array([str(x) if isinstance(x, str) else "" for x in g.together_group]),
+                "tier": s.tier,
+            }
         np.savez(
             dump,
-            person=s.graph.person,
-            vacancy=s.graph.vacancy,
-            capacity=s.graph.capacity,
+            person=g.person,
+            vacancy=g.vacancy,
+            capacity=g.capacity,
             urgency_rank=s.urgency_rank,
             deadline_rank=s.deadline_rank,
             on_time=s.on_time,
             score=s.score,
+            **side,
         )
     stage_seconds = float(
         stages["build_seconds"].sum()
@@ -221,6 +252,124 @@ def run_ortools(dump: Path) -> dict:
     }
 
 
+def run_side_mip(dump: Path, limit: float) -> dict:
+    """The side-constrained steps as one plain MIP over every pair, written here from the arrays.
+
+    Independent of `optimiser.side`: every row is built here (no column generation, no
+    reduced-cost fixing, no tightened group rows, no warm start), each step's optimum is kept
+    by a floor row, and HiGHS (with its presolve) solves the whole MIP of each step. It is
+    slow at county size, hence its own time limit (`--reference-limit`, for the whole run)."""
+    import highspy
+    import numpy as np
+
+    data = dict(np.load(dump))
+    cpu, wall = _cpu(), time.perf_counter()
+    person, vacancy = data["person"], data["vacancy"]
+    n = len(person)
+    people = len(data["urgency_rank"])
+    provision = data["provision"][vacancy]
+    lot = data["lot"][vacancy]
+    rows: list[tuple[np.ndarray, np.ndarray, float, float]] = []
+    zero = np.zeros(n, dtype=bool)
+    for key, bound in ((person, np.ones(people)), (vacancy, data["capacity"])):
+        order = np.argsort(key, kind="stable")
+        cuts = np.flatnonzero(np.diff(key[order])) + 1
+        for part in np.split(order, cuts):
+            if len(part):
+                rows.append((part, np.ones(len(part)), -np.inf, float(bound[key[part[0]]])))
+    for k, (where, most) in enumerate(zip(data["mix_provision"], data["mix_limit"], strict=True)):
+        part = np.flatnonzero((provision == where) & data["mix_flagged"][k][person])
+        rows.append((part, np.ones(len(part)), -np.inf, float(most)))
+    for name, least, most in zip(data["lot_name"], data["lot_min"], data["lot_max"], strict=True):
+        part = np.flatnonzero(lot == name)
+        upper = float(most) if most == most else np.inf
+        rows.append((part, np.ones(len(part)), float(least) if least else -np.inf, upper))
+    group = data["group"]
+    for name in sorted(set(group) - {""}):
+        members = np.flatnonzero(group == name)
+        mine = np.flatnonzero(group[person] == name)
+        if any(not (person[mine] == m).any() for m in members):
+            zero[mine] = True  # a member with no possible place: nobody of the group moves
+        for a, b in zip(members[:-1], members[1:], strict=True):
+            for where in np.unique(provision[mine]):
+                pa = mine[(person[mine] == a) & (provision[mine] == where)]
+                pb = mine[(person[mine] == b) & (provision[mine] == where)]
+                rows.append((np.r_[pa, pb], np.r_[np.ones(len(pa)), -np.ones(len(pb))], 0.0, 0.0))
+    h = highspy.Highs()
+    h.setOptionValue("output_flag", False)
+    h.setOptionValue("threads", 1)
+    h.setOptionValue("mip_rel_gap", 0.0)
+    h.changeObjectiveSense(highspy.ObjSense.kMaximize)
+    h.addVars(n, np.zeros(n), np.where(zero, 0.0, 1.0))
+    h.changeColsIntegrality(n, np.arange(n, dtype=np.int32), np.ones(n, dtype=np.uint8))
+    lengths = np.array([len(r[0]) for r in rows])
+    starts = np.r_[0, np.cumsum(lengths)[:-1]].astype(np.int32)
+    h.addRows(
+        len(rows),
+        np.array([r[2] for r in rows]),
+        np.array([r[3] for r in rows]),
+        int(lengths.sum()),
+        starts,
+        np.concatenate([r[0] for r in rows]).astype(np.int32),
+        np.concatenate([r[1] for r in rows]),
+    )
+    urgency, deadline, tier = data["urgency_rank"], data["deadline_rank"], data["tier"]
+    unsuitable, imminent = (urgency >= 0)[person], (deadline >= 0)[person]
+
+    def ranks(rank):
+        return np.where(rank >= 0, int((rank >= 0).sum()) - rank, 0).astype(float)
+
+    on_time = (imminent & data["on_time"].astype(bool)).astype(float)
+    steps = [unsuitable * 1.0]
+    steps += [(unsuitable & (tier[person] >= 0) & (tier[person] <= t)) * 1.0 for t in range(3)]
+    steps += [ranks(urgency)[person], on_time, on_time * ranks(deadline)[person]]
+    steps.append(data["score"].astype(float))
+    values: list[float | None] = []
+    gaps: list[float | None] = []
+    proposals = 0
+    status = "optimal"
+    last = None
+    for k, weights in enumerate(steps):
+        final = k == len(steps) - 1
+        if (not final and not weights.any()) or (last is not None and (weights == last).all()):
+            continue
+        left = limit - (time.perf_counter() - wall)
+        if left <= 0:
+            status = "time_limit"
+            break
+        h.changeColsCost(n, np.arange(n, dtype=np.int32), weights)
+        h.setOptionValue("time_limit", left)
+        h.run()
+        info = h.getInfo()
+        if h.getModelStatus() != highspy.HighsModelStatus.kOptimal:
+            status = "time_limit" if info.primal_solution_status == 2 else "no_solution"
+            if info.primal_solution_status == 2:
+                values.append(float(round(info.objective_function_value)))
+                gaps.append(float(info.mip_gap))
+            break
+        x = np.rint(np.asarray(h.getSolution().col_value))
+        value = float(weights @ x)
+        proposals = int(x.sum())
+        values.append(value)
+        gaps.append(0.0)
+        positions = np.flatnonzero(weights).astype(np.int32)
+        h.addRow(value - 0.5, np.inf, len(positions), positions, weights[positions])
+        last = weights
+    cpu = _cpu() - cpu
+    return {
+        "who": "independent MIP (HiGHS, whole model, written in the benchmark)",
+        "status": status,
+        "proposals": proposals,
+        "cpu_s": cpu,
+        "wall_s": time.perf_counter() - wall,
+        "stages_s": time.perf_counter() - wall,
+        "stages_cpu_s": cpu,
+        "values": values,
+        "gaps": gaps,
+        "peak_mb": _peak_mb(),
+    }
+
+
 def _child(args: list[str], env: dict[str, str] | None = None) -> dict | str:
     done = subprocess.run(
         [sys.executable, __file__, *args], capture_output=True, text=True, env=env, check=False
@@ -255,6 +404,13 @@ def main() -> int:
         choices=SIZES,
         help="sizes at which the PuLP reference MIP runs (it builds 1M pairs in minutes)",
     )
+    parser.add_argument(
+        "--side-reference",
+        choices=("mip", "pulp"),
+        default="mip",
+        help="the independent reference for side constraints: a whole-model HiGHS MIP written"
+        " in this file (mip), or the project's PuLP model with CBC (pulp)",
+    )
     parser.add_argument("--json", type=Path)
     parser.add_argument("--one", nargs="+", help=argparse.SUPPRESS)
     args = parser.parse_args()
@@ -262,6 +418,8 @@ def main() -> int:
         what = args.one[0]
         if what == "ortools":
             print(json.dumps(run_ortools(Path(args.one[1]))))
+        elif what == "side-mip":
+            print(json.dumps(run_side_mip(Path(args.one[1]), float(args.one[2]))))
         else:
             size, kind, backend, limit = args.one[1:5]
             dump = Path(args.one[5]) if len(args.one) > 5 else None
@@ -281,13 +439,15 @@ def main() -> int:
             with tempfile.TemporaryDirectory() as scratch:
                 dump = Path(scratch) / "pairs.npz"
                 for _ in range(args.runs):
-                    one = ["--one", "project", size, kind, "auto", str(args.limit)]
-                    projects.append(_child(one + ([str(dump)] if kind == "pure" else [])))
+                    one = ["--one", "project", size, kind, "auto", str(args.limit), str(dump)]
+                    projects.append(_child(one))
+                    limit = str(args.reference_limit)
                     if kind == "pure":
                         references.append(_child(["--one", "ortools", str(dump)], env))
-                    elif size in args.side_reference_sizes:
-                        limit = str(args.reference_limit)
+                    elif size in args.side_reference_sizes and args.side_reference == "pulp":
                         references.append(_child(["--one", "project", size, kind, "pulp", limit]))
+                    elif size in args.side_reference_sizes:
+                        references.append(_child(["--one", "side-mip", str(dump), limit]))
             for label, runs in (("project", projects), ("reference", references)):
                 failed = [r for r in runs if isinstance(r, str)]
                 if failed:
@@ -300,7 +460,7 @@ def main() -> int:
             reference = (
                 sorted(good_r, key=lambda r: r["cpu_s"])[len(good_r) // 2] if good_r else None
             )
-            if reference is not None and kind == "side":
+            if reference is not None and kind == "side" and args.side_reference == "pulp":
                 reference["who"] = "reference MIP (PuLP model, CBC)"
             ratio = f"{project['cpu_s'] / max(reference['cpu_s'], 1e-9):.1f}x" if reference else ""
             agree = _agree(project, reference, kind) if reference else "n/a"
@@ -318,6 +478,20 @@ def main() -> int:
                 )
             if project.get("gaps") and any(g for g in project["gaps"] if g):
                 print(f"|  |  |  | gaps per step: {project['gaps']} |||||||")
+            if kind == "side":
+                theirs = reference["values"] if reference else []
+                their_gaps = (reference.get("gaps") or []) if reference else []
+                mine_gaps = project.get("gaps") or []
+                print("\nstep | project (gap) | reference (gap) | agree")
+                for k, value in enumerate(project["values"]):
+                    other = theirs[k] if k < len(theirs) else None
+                    same = "n/a" if other is None else ("yes" if other == value else "NO")
+                    gap = mine_gaps[k] if k < len(mine_gaps) else None
+                    other_gap = their_gaps[k] if k < len(their_gaps) else None
+                    if same == "yes" and (gap or other_gap):
+                        same = "same value, not both proven"
+                    print(f"{k + 1} | {value} ({gap}) | {other} ({other_gap}) | {same}")
+                print()
             rows.append({"size": size, "kind": kind, "project": project, "reference": reference})
     print(f"\nload average at the end: {os.getloadavg()[0]:.1f} (2 cores, shared)")
     if args.json:

@@ -108,6 +108,7 @@ def match_inputs(inputs: MatchInputs, *, validation_seconds: float = 0.0) -> Mat
     """Run the staged match on already validated inputs (what a database service would call)."""
     timings = {"validate": validation_seconds}
     clock = time.perf_counter()
+    began = clock - validation_seconds  # the run's limit counts from validation on
     needs = assess_needs(inputs)
     areas = build_area_index(inputs)
     compatibility = assess_pairs(inputs, needs, areas)
@@ -148,7 +149,8 @@ def match_inputs(inputs: MatchInputs, *, validation_seconds: float = 0.0) -> Mat
             score=edges["score"].to_numpy(),
             side_constraints=inputs.has_side_constraints,
             solver=solver,
-            time_limit=settings.time_limit_seconds,
+            # what is left of the limit after validation, rules and scores (at least 1 s)
+            time_limit=max(1.0, settings.time_limit_seconds - (time.perf_counter() - began)),
             backend=backend,
         )
     )

@@ -209,12 +209,14 @@ def _side_steps(s: StageInputs) -> list[tuple[str, str, np.ndarray]]:
 
 
 def _run_side_arrays(s: StageInputs) -> StagedSolution:
-    """The side-constrained steps in HiGHS on arrays, warm-started, inside the run's clock.
+    """The side-constrained steps on arrays, warm-started, inside the run's clock.
 
-    See `optimiser.side`: the flow solution without side constraints, repaired, is the first
-    incumbent and the answer of last resort; every later step starts from the one before.
+    See `optimiser.side`: each step's bound comes from a column-generated LP over all pairs,
+    its MIP keeps only the pairs that can beat the incumbent (reduced-cost fixing), and the
+    flow solution without side constraints, repaired, is the first incumbent and the answer
+    of last resort; every later step starts from the one before.
     """
-    from optimiser.side import SideModel, augment, repair, side_rows
+    from optimiser.side import SideModel, augment, repair, seed_columns, side_rows
 
     graph = s.graph
     people = len(graph.person_ids)
@@ -223,7 +225,8 @@ def _run_side_arrays(s: StageInputs) -> StagedSolution:
     rows = side_rows(graph)
     pure = _run_pure(replace(s, side_constraints=False, backend=FLOW))
     incumbent = repair(graph, rows, pure.chosen.copy())
-    model = SideModel(graph, rows)
+    seed = seed_columns(graph, s.score, pure.chosen)
+    model = SideModel(graph, rows, seed)
     built = time.perf_counter() - started
     p = graph.person
     unsuitable = s.urgency_rank >= 0
@@ -232,9 +235,14 @@ def _run_side_arrays(s: StageInputs) -> StagedSolution:
     status = OPTIMAL
     chosen = incumbent if incumbent is not None else np.zeros(len(p), dtype=bool)
     last_weights: np.ndarray | None = None
-    steps = _side_steps(s)
-    for k, (stage, text, weights) in enumerate(steps):
+    for stage, text, weights in _side_steps(s) + [_side_tie_break(s)]:
         if stage > s.stop_after:
+            break
+        if text == TIE_BREAK_STEP:
+            if records and records[-1].stage == "c" and status == OPTIMAL:
+                records[-1], chosen = _side_tie_break_solve(
+                    model, records[-1], weights, chosen, clock
+                )
             break
         if stage != "c" and not weights.any():
             continue
@@ -253,23 +261,17 @@ def _run_side_arrays(s: StageInputs) -> StagedSolution:
             ):
                 start = candidate
         if clock.remaining() <= 0.5:
-            outcome = None
-        else:
-            outcome = model.solve(weights, start, clock.remaining())
-        if outcome is None or (outcome.values is None and outcome.status == NO_SOLUTION):
-            # out of time: keep the best solution known (the last step's, or the repaired flow
-            # solution) and say how far it may be from this step's optimum
             if start is None:
                 status = max(status, NO_SOLUTION, key=SEVERITY.__getitem__)
-                records.append(_side_record(stage, text, None, NO_SOLUTION, None, model, built))
+                records.append(_side_record(stage, text, None, NO_SOLUTION, None, 0, built))
                 chosen = np.zeros(len(p), dtype=bool)
                 break
-            value = float(weights[chosen].sum())
-            bound = float(weights[pure.chosen].sum()) if stage == "a" and k == 0 else None
-            gap = None if bound is None else (bound - value) / max(abs(bound), 1.0)
-            records.append(_side_record(stage, text, value, TIME_LIMIT, gap, model, built))
+            value = float(weights[start].sum())
+            records.append(_side_record(stage, text, value, TIME_LIMIT, None, 0, built))
             status = max(status, TIME_LIMIT, key=SEVERITY.__getitem__)
+            chosen = start
             break
+        outcome = model.solve(weights, start, clock.remaining())
         records.append(
             _side_record(
                 stage,
@@ -277,20 +279,20 @@ def _run_side_arrays(s: StageInputs) -> StagedSolution:
                 outcome.objective,
                 outcome.status,
                 outcome.gap,
-                model,
+                outcome.columns or outcome.lp_columns,
                 built if not records else 0.0,
                 outcome.seconds,
+                model.rows,
             )
         )
         status = max(status, outcome.status, key=SEVERITY.__getitem__)
-        if outcome.values is None:  # infeasible
+        if outcome.values is None:  # infeasible, or no solution known
             chosen = np.zeros(len(p), dtype=bool)
             break
         chosen = outcome.values > 0.5
         if outcome.status != OPTIMAL:
             break
-        if stage != "c":
-            model.add_floor(weights, float(weights[chosen].sum()) - 0.5)
+        model.add_floor(weights, float(weights[chosen].sum()) - 0.5)
         last_weights = weights
     placed = np.zeros(people, dtype=bool)
     placed[p[chosen]] = True
@@ -300,15 +302,59 @@ def _run_side_arrays(s: StageInputs) -> StagedSolution:
     return StagedSolution(chosen, tuple(records), status, moved_out, deadline_met)
 
 
+TIE_BREAK_STEP = "tie-break: a fixed hash of the pairs among the optima"
+# The tie-break of a side-constrained run is a MIP as large as the fit step's; it may use at
+# most this share of the run's limit, so that a run whose tie-break cannot finish still ends
+# well inside the limit with optimal step values (the record says the tie-break was skipped).
+TIE_BREAK_SHARE = 0.1
+# ... and it stops this share of the limit before the limit, which leaves the rest of the match
+# (proposals, explanations) time to finish inside it.
+TIE_BREAK_RESERVE = 0.15
+
+
+def _side_tie_break(s: StageInputs) -> tuple[str, str, np.ndarray]:
+    """The last step of a side-constrained run: among all optima of every step, the largest
+    sum of a fixed hash of the pairs' ids (`pure.tie_break_weights`).
+
+    The earlier steps' optima are kept as floors, so the step values do not change; the hash
+    weights are distinct per pair and fixed by the ids, so any two solvers that prove this
+    step optimal return the same proposals (CBC and HiGHS alike), which a solver's own choice
+    among equal optima would not give."""
+    from optimiser.pure import tie_break_weights
+
+    graph = s.graph
+    hashes = tie_break_weights(graph.person_ids, graph.vacancy_ids, graph.person, graph.vacancy)
+    return ("c", TIE_BREAK_STEP, hashes.astype(float))
+
+
+def _side_tie_break_solve(model, record: StageRecord, weights, chosen, clock):
+    """Stage (c)'s record with the tie-break's verdict, and the proposals it leaves."""
+    budget = min(clock.remaining() - TIE_BREAK_RESERVE * clock.limit, TIE_BREAK_SHARE * clock.limit)
+    if budget <= 0.5:
+        return replace(record, tie_break="skipped: out of time"), chosen
+    outcome = model.solve(weights, chosen, budget)
+    if outcome.status != OPTIMAL or outcome.values is None:
+        verdict = f"skipped: tie-break {outcome.status}"
+        return replace(record, tie_break=verdict, tie_break_seconds=outcome.seconds), chosen
+    tied = replace(
+        record,
+        tie_break="hash",
+        tie_break_variables=outcome.columns or outcome.lp_columns,
+        tie_break_seconds=outcome.seconds,
+    )
+    return tied, outcome.values > 0.5
+
+
 def _side_record(
     stage: str,
     text: str,
     value: float | None,
     status: str,
     gap: float | None,
-    model,
+    variables: int,
     built: float,
     seconds: float = 0.0,
+    constraints: int = 0,
 ) -> StageRecord:
     return StageRecord(
         stage=stage,
@@ -316,8 +362,8 @@ def _side_record(
         value=value,
         status=status,
         model="mip",
-        variables=model.n,
-        constraints=model.rows,
+        variables=variables,
+        constraints=constraints,
         build_seconds=built,
         solve_seconds=seconds,
         gap=gap,
@@ -545,9 +591,28 @@ def _run_with_floors(s: StageInputs) -> StagedSolution:
         if not outcome.has_solution:
             break
         chosen = outcome.values > 0.5
-        if stage != "c":
-            add_floor(model, f"{stage}_{k}", weights, float(weights[chosen].sum()) - 0.5)
+        add_floor(model, f"{stage}_{k}", weights, float(weights[chosen].sum()) - 0.5)
         last_weights = weights
+    if records and records[-1].stage == "c" and status == OPTIMAL:
+        # the same tie-break as the array path (`_side_tie_break`), so both give one answer
+        _, _, hashes = _side_tie_break(s)
+        started = time.perf_counter()
+        budget = min(
+            clock.remaining() - TIE_BREAK_RESERVE * clock.limit, TIE_BREAK_SHARE * clock.limit
+        )
+        verdict = "skipped: out of time"
+        if budget > 0.5:
+            set_objective(model, hashes)
+            tie = solve_stage(model, s.solver, as_lp=False, time_limit=budget)
+            verdict = f"skipped: tie-break {tie.status}"
+            if tie.status == OPTIMAL:
+                chosen, verdict = tie.values > 0.5, "hash"
+        records[-1] = replace(
+            records[-1],
+            tie_break=verdict,
+            tie_break_variables=len(model.variables),
+            tie_break_seconds=time.perf_counter() - started,
+        )
     placed = np.zeros(people, dtype=bool)
     placed[p[chosen]] = True
     moved_out = placed & unsuitable
