@@ -355,3 +355,32 @@ def choice_table(choice: Choice) -> pd.DataFrame:
         forecast_used=[PLAIN_WORDS.get(m, m) for m in table["model"]],
         why=[reasons.get(r, "") for r in table["reason"]],
     )
+
+
+CHECK_QUARTERS = 4  # the horizons the choice was scored on (planner forecast-backtest)
+
+
+def with_check(
+    demand: pd.DataFrame,
+    choice: Choice,
+    series: pd.DataFrame,
+    central: pd.DataFrame | None = None,
+    quarters: int = CHECK_QUARTERS,
+) -> pd.DataFrame:
+    """The model's demand table, unchanged, with the forecast the backtest chose for each type
+    beside it as a check (``forecast_used``, ``check_median``, ``check_lo_80``,
+    ``check_hi_80``) for the first ``quarters`` quarters only.
+
+    Why beside and not instead: the shortfalls, places needed, costs and breakdowns all come
+    from the model's runs, so a demand figure replaced by a simpler forecast would disagree
+    with the chance of a shortfall printed next to it; and the choice was scored one to four
+    quarters ahead, so it says nothing about year five. The page says where the check did
+    better and gives its figures, so a commissioner sees both."""
+    chosen = apply_to_demand(demand, choice, series, central)
+    out = demand.copy()
+    out["forecast_used"] = chosen["forecast_used"].to_numpy()
+    first = sorted(out["quarter_start"].unique())[:quarters] if len(out) else []
+    shown = out["quarter_start"].isin(first).to_numpy() & (out["forecast_used"] != "microsim")
+    for name in ("median", "lo_80", "hi_80"):
+        out[f"check_{name}"] = np.where(shown, chosen[f"demand_{name}"].to_numpy(float), np.nan)
+    return out

@@ -354,9 +354,9 @@ def read_forecast(
     )
 
 
-# each type's forecast is the one that did best on the council's own history (forecasts made
-# at past quarter-ends and scored; forecasts.selection); the model's own median is kept as
-# model_demand_median in the demand table
+# each type's demand carries, beside the model's figures, the forecast that did best on the
+# council's own history one to four quarters ahead (forecasts made at past quarter-ends and
+# scored; forecasts.selection.with_check)
 CHOOSE_BY_BACKTEST = True
 
 
@@ -396,10 +396,10 @@ def compute_forecast(inputs: ForecastInputs, progress: Progress | None = None) -
             "breakdown": breakdown_by_quarter(result),
         }
         if choice is not None and series is not None:
-            from forecasts.selection import apply_to_demand, choice_table
+            from forecasts.selection import choice_table, with_check
 
             raw = made["demand"]
-            made["demand"] = apply_to_demand(raw, choice, series, central_demand)
+            made["demand"] = with_check(raw, choice, series, central_demand)
             central_demand = raw if central_demand is None else central_demand
         if inputs.with_sensitivity and scenario is chosen[0]:
             made["sensitivity"] = sensitivity(fitted, settings, scenario)

@@ -19,6 +19,7 @@ from sqlmodel import Session
 from planner.core import audit
 from planner.core.errors import InvalidInput
 from planner.forecasting import service as forecasting
+from planner.forecasting.places_needed import quarter_words
 from planner.reports.charts import FanChart, describe_fan, fan_chart_svg
 from planner.reports.papers import pdf_from_html
 from planner.reports.templating import render_template
@@ -61,7 +62,7 @@ def _chart_section(
         {
             k: (v if k == "quarter_start" else _value(v))
             for k, v in row.items()
-            if k not in ("target", "forecast_used")
+            if k not in ("target", "forecast_used") and not k.startswith("check_")
         }
         for row in mine.drop(columns=["scenario", "placement_type", "lot", "thin_data"]).to_dict(
             orient="records"
@@ -70,10 +71,21 @@ def _chart_section(
     planned = [r for r in shortfall if r["capacity"] is not None]
     short = [r for r in planned if (r["places_needed"] or 0) > (r["capacity"] or 0)]
     used = mine["forecast_used"].iloc[0] if "forecast_used" in mine and len(mine) else None
+    check = [
+        {
+            "quarter": quarter_words(pd.Timestamp(row["quarter_start"]).date()),
+            "median": row["check_median"],
+            "lo": row["check_lo_80"],
+            "hi": row["check_hi_80"],
+        }
+        for row in mine.to_dict(orient="records")
+        if "check_median" in row and pd.notna(row["check_median"])
+    ]
     return {
         "id": anchor,
         "label": label,
         "forecast_used": forecasting.forecast_used_words(str(used)) if used else None,
+        "check": check,
         "placement_type": ptype,
         "lot": lot,
         "svg": fan_chart_svg(chart),

@@ -180,7 +180,7 @@ def test_capacity_binds_only_a_type_full_now_and_never_above_its_places():
     assert bound == {"staying_close"}  # full; over its places; not full
 
 
-def test_the_forecast_itself_uses_the_chosen_forecast_and_keeps_the_models():
+def test_the_chosen_forecast_replaces_the_models_where_the_backtest_scores_it():
     quarters = pd.date_range("2024-04-01", periods=3, freq="QS")
     demand = pd.DataFrame(
         {
@@ -227,3 +227,47 @@ def test_the_forecast_itself_uses_the_chosen_forecast_and_keeps_the_models():
     assert np.allclose(shift, 5.0)
     words = selection.choice_table(choice)
     assert set(words["forecast_used"]) == {"the recent trend", "the forecast model"}
+
+
+def test_a_forecast_shows_the_chosen_check_beside_the_models_figures_for_four_quarters():
+    """The forecast's own demand stays the model's (so it agrees with the shortfall and places
+    needed worked out from the same runs); the forecast that did better on the council's
+    history is beside it, for the four quarters it was scored on, and only for its type."""
+    quarters = pd.date_range("2024-04-01", periods=6, freq="QS")
+    model = [18.0, 17.0, 16.0, 15.0, 14.0, 13.0]
+    demand = pd.DataFrame(
+        {
+            "scenario": "central",
+            "placement_type": ["staying_put"] * 6 + ["council_flat"] * 6,
+            "lot": "",
+            "quarter_start": list(quarters) * 2,
+            **{f"demand_{n}": model + [30.0] * 6 for n in selection.QUANTILE_NAMES},
+        }
+    )
+    series = pd.DataFrame(
+        {"staying_put": np.linspace(14, 29, 12), "council_flat": np.full(12, 30.0)},
+        index=pd.date_range(end=ORIGIN, periods=12, freq="QE"),
+    )
+    choice = selection.Choice(
+        pd.DataFrame(
+            {
+                "state": ["staying_put", "council_flat"],
+                "model": ["naive", "microsim"],
+                "reason": ["lost", "won"],
+                "cases": [24, 24],
+            }
+        ),
+        {},
+    )
+    out = selection.with_check(demand, choice, series)
+    for n in selection.QUANTILE_NAMES:  # the model's figures, untouched
+        assert list(out[f"demand_{n}"]) == list(demand[f"demand_{n}"])
+    put = out[out["placement_type"] == "staying_put"]
+    assert list(put["forecast_used"]) == ["naive"] * 6
+    checked = put["check_median"].notna().tolist()
+    assert checked == [True] * 4 + [False] * 2  # the horizons the choice was scored on
+    assert (put["check_median"].iloc[:4] > 25).all()  # the count now (29), not the model's 18
+    assert (put["check_lo_80"].iloc[:4] < put["check_median"].iloc[:4]).all()
+    assert (put["check_hi_80"].iloc[:4] > put["check_median"].iloc[:4]).all()
+    flat = out[out["placement_type"] == "council_flat"]
+    assert flat["check_median"].isna().all()  # the model did best: nothing beside it
