@@ -361,7 +361,8 @@ def describe_fan(
     ]
     if recorded:
         q, v = recorded[-1]
-        sentences.append(f"Recorded: {_n(v)} young people at the end of {quarter_label(q)}.")
+        people = "young person" if _n(v) == "1" else "young people"
+        sentences.append(f"Recorded: {_n(v)} {people} at the end of {quarter_label(q)}.")
     ahead = [i for i, v in enumerate(rows["demand_median"]) if _present(v)]
     if ahead:
         parts = []

@@ -140,4 +140,6 @@ def test_the_text_alternative_says_what_the_chart_shows():
         "places: 35 in 2026 Q1, 35 in 2026 Q2. Places needed exceed planned places in 1 of 2 "
         "quarters, first in 2026 Q2."
     )
+    one = describe_fan("Bed and breakfast", QUARTERS, rows | {"recorded": [2.0, 1.0, None, None]})
+    assert one.startswith("Bed and breakfast. Recorded: 1 young person at the end of 2025 Q4.")
     assert quarter_label(date(2027, 4, 1)) == "2027 Q2"
