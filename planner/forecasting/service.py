@@ -13,6 +13,8 @@ from __future__ import annotations
 import hashlib
 import json
 import re
+import threading
+from collections import OrderedDict
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from pathlib import Path
@@ -359,6 +361,36 @@ def read_forecast(
 # scored; forecasts.selection.with_check)
 CHOOSE_BY_BACKTEST = True
 
+# the choice for the same records, day and settings, kept for the next forecast in this
+# process: it is a pure function of them (forecasts.backtest.choose_at, seeded), and it costs
+# about 8 past forecasts, so a commissioner making the four scenarios one after another, or a
+# worker making several forecasts of one day, pays for it once. Any process may hold its own
+# copy; none is ever stale, because the key is a digest of the records themselves.
+_CHOICES: OrderedDict[str, tuple[Any, pd.DataFrame]] = OrderedDict()
+_CHOICES_KEPT = 8
+_CHOICES_LOCK = threading.Lock()
+
+
+def backtest_choice(report: ForecastReport, data: CouncilData) -> tuple[Any, pd.DataFrame]:
+    """Which forecast did best for each type on the council's own history, and the
+    quarter-end counts it was scored on (:func:`forecasts.backtest.choose_at`), once per
+    records, day and settings."""
+    from forecasts.backtest import choose_at
+
+    key = hashlib.sha256(
+        repr((report.fingerprint, data.as_of, data.child_population, report.settings)).encode()
+    ).hexdigest()
+    with _CHOICES_LOCK:
+        if key in _CHOICES:
+            _CHOICES.move_to_end(key)
+            return _CHOICES[key]
+    made = choose_at(data, report.settings)
+    with _CHOICES_LOCK:
+        _CHOICES[key] = made
+        while len(_CHOICES) > _CHOICES_KEPT:
+            _CHOICES.popitem(last=False)
+    return made
+
 
 def compute_forecast(inputs: ForecastInputs, progress: Progress | None = None) -> ComputedForecast:
     """Run each scenario and make the report's tables: no database."""
@@ -371,10 +403,8 @@ def compute_forecast(inputs: ForecastInputs, progress: Progress | None = None) -
     kept: list[tuple[Scenario, dict[str, pd.DataFrame]]] = []
     choice = series = None
     if CHOOSE_BY_BACKTEST:
-        from forecasts.backtest import choose_at
-
         tell(1, steps, "Checking which forecast has done best on the council's history")
-        choice, series = choose_at(fitted.data, settings)
+        choice, series = backtest_choice(report, fitted.data)
     central_demand: pd.DataFrame | None = None
     for number, scenario in enumerate(chosen, start=1):
         tell(

@@ -178,3 +178,38 @@ def test_every_table_is_exported_formula_safe_and_audited(session):
 def test_a_page_may_ask_only_for_bounded_forecasts(scenarios, months, runs, fields):
     asked = check_forecast_request(scenarios=scenarios, months=months, runs=runs, as_of=AS_OF)
     assert set(asked.errors) == fields
+
+
+def test_the_backtest_choice_is_made_once_per_records_and_again_when_they_change(
+    session, council, monkeypatch
+):
+    """The check behind each forecast (which forecast did best on the council's history) is
+    eight past forecasts; a second forecast of the same records reuses it, and a changed
+    record makes it again, so it is never stale."""
+    import forecasts.backtest
+    from planner.forecasting import service
+
+    made = []
+    real = forecasts.backtest.choose_at
+
+    def counted(data, settings):
+        made.append(data.as_of)
+        return real(data, settings)
+
+    monkeypatch.setattr(forecasts.backtest, "choose_at", counted)
+    service._CHOICES.clear()
+    load_council(session, council, actor="demo")
+    first = _forecast(session, ["central"], save_trace=False).run_ids[0]
+    second = _forecast(session, ["central"], save_trace=False).run_ids[0]
+    assert len(made) == 1
+    used = [
+        get_forecast_run_or_raise(session, run_id=r).tables["demand"]["forecast_used"].tolist()
+        for r in (first, second)
+    ]
+    assert used[0] == used[1]
+    stay = session.exec(select(Stay).where(Stay.end_date.is_(None))).first()  # type: ignore[union-attr]
+    stay.end_date = date(2024, 3, 30)
+    session.add(stay)
+    session.flush()
+    _forecast(session, ["central"], save_trace=False)
+    assert len(made) == 2
