@@ -28,6 +28,7 @@ sys.path.insert(0, str(HERE))
 import pandas as pd  # noqa: E402
 
 from forecasts.metrics import mase_against_naive  # noqa: E402
+from planner.forecasting.cli import BACKTEST_COLUMNS  # noqa: E402
 from planner.forecasting.service import backtest_frames  # noqa: E402
 
 DEMO_AS_OF = date(2026, 11, 30)
@@ -84,19 +85,7 @@ def main() -> None:
     args = parser.parse_args()
     tables = [score(n, args.runs, args.seed, args.origins, args.horizon) for n in args.councils]
     table = pd.concat(tables, ignore_index=True)
-    show = [
-        "council",
-        "horizon_quarters",
-        "forecasts",
-        "mase",
-        "mase_seasonal",
-        "mase_microsim",
-        "bias",
-        "coverage_50",
-        "coverage_80",
-        "coverage_95",
-        "crps",
-    ]
+    show = ["council", *(c for c in BACKTEST_COLUMNS if c not in ("state", "mae"))]
     print()
     print(table[show].round(2).to_string(index=False))
     print()

@@ -303,15 +303,7 @@ class SideModel:
         self.trace: list[tuple[int, str, float | None, float, float]] = []
         # the LP of the column generation: every row, the pairs that were priced in
         self.lp = self._highs()
-        self.lp.addRows(
-            count,
-            self.lower,
-            self.upper,
-            0,
-            np.zeros(count, dtype=np.int32),
-            np.zeros(0, dtype=np.int32),
-            np.zeros(0),
-        )
+        self._add_rows(self.lp)
         self.in_lp = np.zeros(n, dtype=bool)
         self.lp_order = np.zeros(0, dtype=np.int64)  # LP column -> pair
         must = self.lower > 0  # rows with a minimum (lot minimums): their pairs from the start
@@ -320,6 +312,19 @@ class SideModel:
         if must.any():
             seed[self.matrix[np.flatnonzero(must)].indices] = True
         self._add_lp_columns(np.flatnonzero(seed & (self.column_upper > 0)), np.zeros(n))
+
+    def _add_rows(self, h) -> None:  # type: ignore[no-untyped-def]
+        """Every side row, empty (the pairs' columns bring their coefficients)."""
+        count = self.rows
+        h.addRows(
+            count,
+            self.lower,
+            self.upper,
+            0,
+            np.zeros(count, dtype=np.int32),
+            np.zeros(0, dtype=np.int32),
+            np.zeros(0),
+        )
 
     def _highs(self):
         h = self.highspy.Highs()
@@ -604,16 +609,7 @@ class SideModel:
         # found nothing the warm start had not given.
         h.setOptionValue("mip_detect_symmetry", False)
         h.setOptionValue("mip_heuristic_run_feasibility_jump", False)
-        count = self.rows
-        h.addRows(
-            count,
-            self.lower,
-            self.upper,
-            0,
-            np.zeros(count, dtype=np.int32),
-            np.zeros(0, dtype=np.int32),
-            np.zeros(0),
-        )
+        self._add_rows(h)
         part = self.columns_matrix[:, columns]
         k = len(columns)
         h.addCols(
