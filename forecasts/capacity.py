@@ -244,7 +244,8 @@ def allocate(
     overflowed: np.ndarray,
     age: np.ndarray | None = None,
     wait_from: np.ndarray | None = None,
-) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    waiting: tuple[np.ndarray, np.ndarray] | None = None,
+) -> tuple[np.ndarray, np.ndarray, np.ndarray, tuple[np.ndarray, np.ndarray]]:
     """Apply the overflow rule to this month's moves; returns who goes where.
 
     ``state``, ``wanted``, ``age`` (months) and ``wait_from`` (the month each wait began)
@@ -253,7 +254,9 @@ def allocate(
     types they may enter) waits: those who must move (a rule ended their stay, or they have
     just arrived) in unsuitable accommodation, those who chose to move where they are. Both
     keep asking each month for the type they wanted. Young people who stay where they are
-    are left out of the result.
+    are left out of the result; its last item is who waits after this month, (run, column)
+    in row-major order, which the caller may pass back as ``waiting`` next month (valid
+    while the columns do not move) to save a scan of ``wanted``.
     """
     r_mv, c_mv, s_mv, d_mv, forced_mv = movers
     r_ex, c_ex = leavers
@@ -263,11 +266,13 @@ def allocate(
     places = plan.places[np.minimum(np.arange(runs), plan.places.shape[0] - 1), month]
 
     # who is waiting (in unsuitable accommodation or where they are) and not otherwise moving
-    r_wt, c_wt = np.nonzero(wanted >= 0)
+    r_wt, c_wt = np.nonzero(wanted >= 0) if waiting is None else waiting
+    width = state.shape[1]
     if len(r_wt):  # few wait: drop those moving or leaving this month by their cell number
-        width = state.shape[1]
-        busy = np.concatenate([r_mv * width + c_mv, r_ex * width + c_ex])
-        free_to_ask = ~np.isin(r_wt * width + c_wt, busy)
+        busy = np.zeros(runs * width, dtype=bool)
+        busy[r_mv * width + c_mv] = True
+        busy[r_ex * width + c_ex] = True
+        free_to_ask = ~busy[r_wt * width + c_wt]
         r_wt, c_wt = r_wt[free_to_ask], c_wt[free_to_ask]
     d_wt = wanted[r_wt, c_wt].astype(np.int16)
     wanted[r_ex, c_ex] = -1
@@ -349,4 +354,8 @@ def allocate(
         wait_from[r[done], c[done]] = NOT_WAITING
         new = waits & (wait_from[r, c] == NOT_WAITING)
         wait_from[r[new], c[new]] = month
-    return r[going], c[going], final[going]
+    # everyone who waits now is among this month's requests (a waiter who moved is a mover,
+    # one who left was cleared above)
+    r_w, c_w = r[waits], c[waits]
+    order = np.argsort(r_w.astype(np.int64) * width + c_w)
+    return r[going], c[going], final[going], (r_w[order], c_w[order])

@@ -86,6 +86,18 @@ class SimulationResult:
     stock_uasc: np.ndarray | None = None  # (M, R, S) UASC and former UASC young people
 
 
+# what a column holds once its young person has left the service
+_GONE = (
+    ("age", AGE_GONE),
+    ("due", NEVER),
+    ("in_care", False),
+    ("wanted", -1),
+    ("wait_from", NOT_WAITING),
+    ("prob", 0.0),
+    ("band_due", NEVER),
+)
+
+
 class _Columns:
     """The arrays of one pass: runs x columns, one young person per cell."""
 
@@ -291,9 +303,11 @@ class Engine:
         self.uasc_stock = _count(
             np.arange(runs).repeat(len(uasc_now)), np.tile(uasc_now, runs), runs, n_s
         )
+        self.waiters: tuple[np.ndarray, np.ndarray] | None = None
         for m in range(months):
             if m and m % COMPACT_EVERY == 0:
                 cols.compact()
+                self.waiters = None  # the columns moved: find the waiters by a scan
             stock = self._month(m, cols, stock, plan, out)
             stock[:, self.states.left] = 0
             out.stock[m] = stock
@@ -349,7 +363,7 @@ class Engine:
             c_go = np.concatenate([c_mv, c_ar])
             s_go = np.concatenate([dest, s_ar])
         else:
-            r_go, c_go, s_go = allocate(
+            r_go, c_go, s_go, self.waiters = allocate(
                 plan=plan,
                 month=m,
                 rng=rng,
@@ -362,31 +376,31 @@ class Engine:
                 overflowed=out.overflowed[m],
                 age=cols.age[:, : cols.width],
                 wait_from=cols.wait_from[:, : cols.width],
+                waiting=self.waiters,
             )
-        s_ex = cols.state[r_ex, c_ex]
+        # cells by their index in the full (contiguous) arrays: a flat take or put is several
+        # times cheaper than indexing by (run, column) pairs
+        at_ex = r_ex * full + c_ex
+        at_go = r_go * full + c_go
+        s_ex = cols.state.reshape(-1).take(at_ex)
         gone = _count(r_ex, s_ex, runs, n_s)
         stock = stock - gone
-        u_ex = cols.uasc[r_ex, c_ex]
+        u_ex = cols.uasc.reshape(-1).take(at_ex)
         self.uasc_stock -= _count(r_ex[u_ex], s_ex[u_ex], runs, n_s)
-        cols.state[r_ex, c_ex] = left
-        cols.age[r_ex, c_ex] = AGE_GONE
-        cols.due[r_ex, c_ex] = NEVER
-        cols.in_care[r_ex, c_ex] = False
-        cols.wanted[r_ex, c_ex] = -1
-        cols.wait_from[r_ex, c_ex] = NOT_WAITING
-        cols.prob[r_ex, c_ex] = 0.0
-        cols.band_due[r_ex, c_ex] = NEVER
-        before = cols.state[r_go, c_go]
+        cols.state.reshape(-1)[at_ex] = left
+        for name, value in _GONE:
+            getattr(cols, name).reshape(-1)[at_ex] = value
+        before = cols.state.reshape(-1).take(at_go)
         stock = stock - _count(r_go, before, runs, n_s) + _count(r_go, s_go, runs, n_s)
-        self._record_flows(m, out, gone, r_go, before, s_go, cols.uasc[r_go, c_go])
-        cols.state[r_go, c_go] = s_go
-        cols.dur[r_go, c_go] = 0
+        self._record_flows(m, out, gone, r_go, before, s_go, cols.uasc.reshape(-1).take(at_go))
+        cols.state.reshape(-1)[at_go] = s_go
+        cols.dur.reshape(-1)[at_go] = 0
         # a move to "left" leaves the service: no longer in care (else a UASC young person
         # who left before 18 would count towards the transfer threshold until their birthday)
         went = s_go == left
-        cols.in_care[r_go[went], c_go[went]] = False
-        cols.band_due[r_go, c_go] = m + 1  # a new state: its probability from next month
-        cols.due[r_go, c_go] = self._due(m, s_go, cols.age[r_go, c_go], 0)
+        cols.in_care.reshape(-1)[at_go[went]] = False
+        cols.band_due.reshape(-1)[at_go] = m + 1  # a new state: its probability from next month
+        cols.due.reshape(-1)[at_go] = self._due(m, s_go, cols.age.reshape(-1).take(at_go), 0)
         if plan is not None:
             self._record_waits(m, cols, plan, out)
         return stock
@@ -411,9 +425,8 @@ class Engine:
         """Who waits for a place at the month-end: in unsuitable accommodation (``waiting``,
         as before), anywhere (``queued``), past the set wait (``waited_long``), how long."""
         runs, n_s = self.runs, self.states.size
-        w = cols.width
-        wanted = cols.wanted[:, :w]
-        r_w, c_w = np.nonzero(wanted >= 0)
+        wanted = cols.wanted
+        r_w, c_w = self.waiters if self.waiters is not None else np.nonzero(wanted >= 0)
         d_w = wanted[r_w, c_w]
         where = cols.state[r_w, c_w]
         unsuitable = (
