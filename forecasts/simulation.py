@@ -209,9 +209,12 @@ class Engine:
         self.row_offset = (np.arange(self.runs) * params.leave_probability.shape[1])[:, None]
         self.row_offset = self.row_offset.astype(np.int32)
         self.leave_flat = params.leave_probability.ravel()
-        self.destinations = np.concatenate(
+        destinations = np.concatenate(
             [params.destination_cumulative, params.forced_cumulative], axis=1
         )
+        # one row per run and (state, age band, forced or not): rows are taken by a flat index
+        self.destination_rows = destinations.shape[1]
+        self.destinations = destinations.reshape(-1, destinations.shape[2])
         self.forced_rows = params.destination_cumulative.shape[1]
         rng = np.random.default_rng([seed, 1])
         self.arrival_counts = {
@@ -350,8 +353,9 @@ class Engine:
         v = np.where(f_mv, u_mv, u_mv / np.maximum(p_e[moving], 1e-12))
         row = s_mv.astype(np.int64) * self.n_a + self.band_of_age.take(a_e[moving])
         row += f_mv * self.forced_rows
-        table = self.destinations[r_mv, row]
-        dest = np.minimum((table < v[:, None]).sum(axis=1), n_s - 1).astype(np.int16)
+        table = self.destinations.take(r_mv * self.destination_rows + row, axis=0)
+        below = (table < v[:, None]).view(np.uint8).sum(axis=1, dtype=np.int16)
+        dest = np.minimum(below, n_s - 1)
         limit = self.max_months.take(s_mv)
         expired = f_mv & (limit < NEVER) & (cols.dur.reshape(-1).take(at[moving]) >= limit)
         out.expiries[m] = _count(r_mv[expired], s_mv[expired], runs, n_s)
