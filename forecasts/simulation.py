@@ -142,19 +142,14 @@ class _Columns:
         w = self.width
         alive = self.state[:, :w] != self.left
         count = alive.sum(axis=1)
-        position = np.where(
-            alive,
-            np.cumsum(alive, axis=1) - 1,
-            count[:, None] + np.cumsum(~alive, axis=1) - 1,
-        )
-        # one gather index for every field: cell (r, j) takes the young person whose new
-        # position is j (a stable partition: those still here first, in their order)
-        source = np.empty_like(position)
-        np.put_along_axis(source, position, np.arange(w)[None, :].repeat(len(position), 0), 1)
-        flat = (source + (np.arange(len(position)) * w)[:, None]).ravel()
+        # one gather index for every field: cell (r, j) takes the young person who comes j-th
+        # in a stable partition of run r (those still here first, in their order)
+        source = np.argsort(~alive, axis=1, kind="stable")
+        full = self.state.shape[1]
+        flat = (source + (np.arange(len(source)) * full)[:, None]).ravel()
         for name in self.FIELDS:
             array = getattr(self, name)
-            array[:, :w] = array[:, :w].reshape(-1).take(flat).reshape(-1, w)
+            array[:, :w] = array.reshape(-1).take(flat).reshape(-1, w)
         self.filled = count.astype(np.int64)
 
 
