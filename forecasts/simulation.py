@@ -218,6 +218,9 @@ class Engine:
         }
         total = np.sum([c.astype(np.int64) for c in self.arrival_counts.values()], axis=(0, 1))
         self.capacity_width = len(population.state) + int(total.max(initial=0))
+        # per pass: who waits for a place (see ``allocate``), and UASC in care per run
+        self.waiters: tuple[np.ndarray, np.ndarray] | None = None
+        self.uasc_care = np.zeros(self.runs, dtype=np.int64)
 
     def _due(self, month: int, state: np.ndarray, age: np.ndarray, dur) -> np.ndarray:
         """The month in which a rule will force this stay to end."""
@@ -301,7 +304,10 @@ class Engine:
         self.uasc_stock = _count(
             np.arange(runs).repeat(len(uasc_now)), np.tile(uasc_now, runs), runs, n_s
         )
-        self.waiters: tuple[np.ndarray, np.ndarray] | None = None
+        self.waiters = None
+        pop = self.population
+        in_care_now = pop.in_care & (pop.age_months < self.care_age) & pop.uasc
+        self.uasc_care = np.full(runs, int(in_care_now.sum()), dtype=np.int64)
         for m in range(months):
             if m and m % COMPACT_EVERY == 0:
                 cols.compact()
@@ -336,6 +342,7 @@ class Engine:
         known = cols.known.reshape(-1).take(at)
         out.turning_18_known[m] = np.bincount(r[turning & known], minlength=runs)
         out.turning_18_assumed[m] = np.bincount(r[turning & ~known], minlength=runs)
+        self._uasc_care_less(r[turning], at[turning], cols)
         cols.in_care.reshape(-1)[at[turning]] = False
         aged_out = forced & (a_e >= self.leaving_age)
         review = (a_e == self.review_age) & ~forced
@@ -386,6 +393,7 @@ class Engine:
         stock = stock - gone
         u_ex = cols.uasc.reshape(-1).take(at_ex)
         self.uasc_stock -= _count(r_ex[u_ex], s_ex[u_ex], runs, n_s)
+        self._uasc_care_less(r_ex, at_ex, cols)
         cols.state.reshape(-1)[at_ex] = left
         for name, value in _GONE:
             getattr(cols, name).reshape(-1)[at_ex] = value
@@ -397,12 +405,19 @@ class Engine:
         # a move to "left" leaves the service: no longer in care (else a UASC young person
         # who left before 18 would count towards the transfer threshold until their birthday)
         went = s_go == left
+        self._uasc_care_less(r_go[went], at_go[went], cols)
         cols.in_care.reshape(-1)[at_go[went]] = False
         cols.band_due.reshape(-1)[at_go] = m + 1  # a new state: its probability from next month
         cols.due.reshape(-1)[at_go] = self._due(m, s_go, cols.age.reshape(-1).take(at_go), 0)
         if plan is not None:
             self._record_waits(m, cols, plan, out)
         return stock
+
+    def _uasc_care_less(self, r: np.ndarray, at: np.ndarray, cols: _Columns) -> None:
+        """Keep the count of UASC in care per run (the transfer threshold's measure) as these
+        cells stop being in care: cheaper than counting every cell each month."""
+        lost = cols.in_care.reshape(-1).take(at) & cols.uasc.reshape(-1).take(at)
+        self.uasc_care -= np.bincount(r[lost], minlength=self.runs)
 
     def _record_flows(self, m, out, gone, r_go, before, s_go, uasc) -> None:
         """Where the month's change in each state's stock came from (moves to the same type
@@ -448,8 +463,7 @@ class Engine:
         for k, name in enumerate(STREAMS):
             counts = self.arrival_counts[name][m].astype(np.int64)
             if name == "uasc":
-                w = cols.width
-                held = (cols.in_care[:, :w] & cols.uasc[:, :w]).sum(axis=1)
+                held = self.uasc_care
                 out.uasc_in_care[m] = held
                 counts = np.minimum(counts, np.clip(self.params.nts_threshold - held, 0, None))
             out.arrivals[m, :, k] = counts
@@ -463,13 +477,20 @@ class Engine:
             stream = self.streams[name]
             pick = rng.integers(0, len(stream.state), size=total)
             age = stream.age_months[pick].astype(np.int16)
-            cols.age[r, c] = age
-            cols.dur[r, c] = 0
-            cols.in_care[r, c] = stream.in_care[pick] & (age < self.care_age)
-            cols.uasc[r, c] = stream.uasc[pick]
-            cols.known[r, c] = False
-            cols.wanted[r, c] = -1
-            cols.wait_from[r, c] = NOT_WAITING
+            at = r * self.capacity_width + c  # flat, in the full arrays
+            in_care = stream.in_care[pick] & (age < self.care_age)
+            uasc = stream.uasc[pick]
+            self.uasc_care += np.bincount(r[in_care & uasc], minlength=self.runs)
+            for name, value in (
+                ("age", age),
+                ("dur", 0),
+                ("in_care", in_care),
+                ("uasc", uasc),
+                ("known", False),
+                ("wanted", -1),
+                ("wait_from", NOT_WAITING),
+            ):
+                getattr(cols, name).reshape(-1)[at] = value
             pieces.append((r, c, stream.state[pick].astype(np.int16)))
         if not pieces:
             empty = np.zeros(0, dtype=np.int64)
