@@ -374,14 +374,14 @@ class Engine:
                 month=m,
                 rng=rng,
                 stock=stock,
-                state=cols.state[:, : cols.width],
-                wanted=cols.wanted[:, : cols.width],
+                state=cols.state,
+                wanted=cols.wanted,
                 movers=(r_mv, c_mv, s_mv, dest, f_mv),
                 leavers=(r_ex, c_ex),
                 arrivals=(r_ar, c_ar, s_ar),
                 overflowed=out.overflowed[m],
-                age=cols.age[:, : cols.width],
-                wait_from=cols.wait_from[:, : cols.width],
+                age=cols.age,
+                wait_from=cols.wait_from,
                 waiting=self.waiters,
             )
         # cells by their index in the full (contiguous) arrays: a flat take or put is several
