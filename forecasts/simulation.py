@@ -256,8 +256,8 @@ class Engine:
         flat = np.flatnonzero(cols.band_due[:, :w] <= m)
         if len(flat) == 0:
             return flat
-        r, c = np.divmod(flat, w)
-        at = r * full + c
+        r = flat // w
+        at = flat + r * (full - w)  # the same cells in the full (contiguous) arrays
         st = cols.state.reshape(-1).take(at)
         ag = cols.age.reshape(-1).take(at).view(np.uint16)
         du = cols.dur.reshape(-1).take(at)
@@ -266,9 +266,9 @@ class Engine:
         gap = np.minimum(self.age_gap.take(ag), self.dur_gap.take(du))
         due = cols.due.reshape(-1).take(at).astype(np.int32)
         # next look: the next band, or the month a rule ends the stay (every month once due)
-        nxt = np.minimum(m + gap, np.maximum(due, m + 1))
-        nxt = np.where(st == self.states.left, NEVER, nxt)
-        cols.band_due.reshape(-1)[at] = np.clip(nxt, 0, NEVER).astype(np.int16)
+        nxt = np.minimum(np.minimum(m + gap, np.maximum(due, m + 1)), NEVER)  # at least m + 1
+        nxt[st == self.states.left] = NEVER
+        cols.band_due.reshape(-1)[at] = nxt
         age = ag.view(np.int16)
         must = (due <= m) | (age == self.care_age) | (age == self.review_age)
         return flat[must & (st != self.states.left)]
@@ -332,8 +332,9 @@ class Engine:
         event = u < cols.prob[:, :w]
         event.reshape(-1)[must] = True  # rules, 18 and 21 (found by the refresh)
         flat = np.flatnonzero(event)
-        r, c = np.divmod(flat, w)
-        at = r * full + c  # the same cells in the full (contiguous) arrays
+        r = flat // w
+        c = flat - r * w
+        at = flat + r * (full - w)  # the same cells in the full (contiguous) arrays
         s_e = cols.state.reshape(-1).take(at)
         a_e = cols.age.reshape(-1).take(at).astype(np.int32)
         u_e, p_e = u.reshape(-1).take(flat), cols.prob.reshape(-1).take(at)
