@@ -229,7 +229,7 @@ class Engine:
             self.max_months[state] - dur,
             np.minimum(self.max_age[state], self.leaving_age) - age,
         )
-        return np.clip(month + months_left, -1, NEVER).astype(np.int16)
+        return np.clip(month + months_left, -1, NEVER, dtype=np.int32).astype(np.int16)
 
     def _start(self) -> _Columns:
         pop = self.population
@@ -399,8 +399,8 @@ class Engine:
         for name, value in _GONE:
             getattr(cols, name).reshape(-1)[at_ex] = value
         before = cols.state.reshape(-1).take(at_go)
-        stock = stock - _count(r_go, before, runs, n_s) + _count(r_go, s_go, runs, n_s)
-        self._record_flows(m, out, gone, r_go, before, s_go, cols.uasc.reshape(-1).take(at_go))
+        uasc_go = cols.uasc.reshape(-1).take(at_go)
+        stock = stock + self._record_flows(m, out, gone, r_go, before, s_go, uasc_go)
         cols.state.reshape(-1)[at_go] = s_go
         cols.dur.reshape(-1)[at_go] = 0
         # a move to "left" leaves the service: no longer in care (else a UASC young person
@@ -420,21 +420,29 @@ class Engine:
         lost = cols.in_care.reshape(-1).take(at) & cols.uasc.reshape(-1).take(at)
         self.uasc_care -= np.bincount(r[lost], minlength=self.runs)
 
-    def _record_flows(self, m, out, gone, r_go, before, s_go, uasc) -> None:
+    def _record_flows(self, m, out, gone, r_go, before, s_go, uasc) -> np.ndarray:
         """Where the month's change in each state's stock came from (moves to the same type
-        are left out: they change neither count), and the UASC part of the stock."""
+        are left out: they change neither count), and the UASC part of the stock. Returns
+        the change in each run's stock from these moves and arrivals."""
         runs, n_s, left = self.runs, self.states.size, self.states.left
         came = before == left
         went = (s_go == left) & ~came
         moved = ~came & ~went & (before != s_go)
-        out.arrived[m] = _count(r_go[came], s_go[came], runs, n_s)
-        out.exited[m] = gone + _count(r_go[went], before[went], runs, n_s)
-        out.moved_in[m] = _count(r_go[moved], s_go[moved], runs, n_s)
-        out.moved_out[m] = _count(r_go[moved], before[moved], runs, n_s)
         on = moved & self.move_on_type[s_go]
-        out.move_on[m] = _count(r_go[on], before[on], runs, n_s)
-        self.uasc_stock += _count(r_go[uasc], s_go[uasc], runs, n_s)
-        self.uasc_stock -= _count(r_go[uasc], before[uasc], runs, n_s)
+        # every flow in one count of (flow, run, state)
+        to = r_go.astype(np.int64) * n_s + s_go
+        fro = r_go.astype(np.int64) * n_s + before
+        block = runs * n_s
+        parts = (to, fro, to[came], fro[went], to[moved], fro[moved], fro[on], to[uasc], fro[uasc])
+        index = np.concatenate([part + k * block for k, part in enumerate(parts)])
+        counts = np.bincount(index, minlength=len(parts) * block).reshape(len(parts), runs, n_s)
+        out.arrived[m] = counts[2]
+        out.exited[m] = gone + counts[3]
+        out.moved_in[m] = counts[4]
+        out.moved_out[m] = counts[5]
+        out.move_on[m] = counts[6]
+        self.uasc_stock += counts[7] - counts[8]
+        return counts[0] - counts[1]
 
     def _record_waits(self, m, cols: _Columns, plan: CapacityPlan, out) -> None:
         """Who waits for a place at the month-end: in unsuitable accommodation (``waiting``,
