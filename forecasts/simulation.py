@@ -184,7 +184,6 @@ class Engine:
         self.dur_key = self.dur_key.astype(np.int16)
         # months until the next age band and time-in-placement band begin (NEVER past the last)
         self.dur_gap = _gaps(np.array(DURATION_BAND_STARTS[1:]), durs)
-        self.state_key = (np.arange(states.size) * self.n_a * n_d).astype(np.int16)
         self.max_months = np.full(states.size, NEVER, dtype=np.int32)
         self.max_age = np.full(states.size, NEVER, dtype=np.int32)
         for i, name in enumerate(states.names):
@@ -201,8 +200,8 @@ class Engine:
         edges = sorted({*(a * 12 for a in AGE_BAND_STARTS[1:]), self.care_age, self.review_age})
         self.age_gap = _gaps(np.array(edges), ages)
         self.age_gap[2**15 :] = NEVER  # the gone
-        self.row_offset = (np.arange(self.runs) * params.leave_probability.shape[1])[:, None]
-        self.row_offset = self.row_offset.astype(np.int32)
+        self.row_stride = params.leave_probability.shape[1]  # one row of rates per run
+        self.state_stride = self.n_a * n_d
         self.leave_flat = params.leave_probability.ravel()
         destinations = np.concatenate(
             [params.destination_cumulative, params.forced_cumulative], axis=1
@@ -261,8 +260,9 @@ class Engine:
         st = cols.state.reshape(-1).take(at)
         ag = cols.age.reshape(-1).take(at).view(np.uint16)
         du = cols.dur.reshape(-1).take(at)
-        key = self.state_key.take(st) + self.age_key.take(ag) + self.dur_key.take(du)
-        cols.prob.reshape(-1)[at] = self.leave_flat.take(key + self.row_offset.ravel().take(r))
+        key = r * self.row_stride + self.age_key.take(ag) + self.dur_key.take(du)
+        key += st * self.state_stride
+        cols.prob.reshape(-1)[at] = self.leave_flat.take(key)
         gap = np.minimum(self.age_gap.take(ag), self.dur_gap.take(du))
         due = cols.due.reshape(-1).take(at).astype(np.int32)
         # next look: the next band, or the month a rule ends the stay (every month once due)
