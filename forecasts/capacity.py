@@ -230,6 +230,14 @@ def _rank_within(groups: np.ndarray, priority: np.ndarray, tie: np.ndarray) -> n
     return rank
 
 
+def _flat(array: np.ndarray) -> np.ndarray:
+    """A 1-D view of a (runs x columns) array, for writes by flat cell index (a copy would
+    lose them silently, so the array must be contiguous)."""
+    if not array.flags.c_contiguous:
+        raise ValueError("allocate needs the engine's full, contiguous arrays")
+    return array.reshape(-1)
+
+
 def allocate(
     *,
     plan: CapacityPlan,
@@ -244,7 +252,8 @@ def allocate(
     overflowed: np.ndarray,
     age: np.ndarray | None = None,
     wait_from: np.ndarray | None = None,
-) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    waiting: tuple[np.ndarray, np.ndarray] | None = None,
+) -> tuple[np.ndarray, np.ndarray, np.ndarray, tuple[np.ndarray, np.ndarray]]:
     """Apply the overflow rule to this month's moves; returns who goes where.
 
     ``state``, ``wanted``, ``age`` (months) and ``wait_from`` (the month each wait began)
@@ -253,7 +262,9 @@ def allocate(
     types they may enter) waits: those who must move (a rule ended their stay, or they have
     just arrived) in unsuitable accommodation, those who chose to move where they are. Both
     keep asking each month for the type they wanted. Young people who stay where they are
-    are left out of the result.
+    are left out of the result; its last item is who waits after this month, (run, column)
+    in row-major order, which the caller may pass back as ``waiting`` next month (valid
+    while the columns do not move) to save a scan of ``wanted``.
     """
     r_mv, c_mv, s_mv, d_mv, forced_mv = movers
     r_ex, c_ex = leavers
@@ -263,33 +274,43 @@ def allocate(
     places = plan.places[np.minimum(np.arange(runs), plan.places.shape[0] - 1), month]
 
     # who is waiting (in unsuitable accommodation or where they are) and not otherwise moving
-    r_wt, c_wt = np.nonzero(wanted >= 0)
+    r_wt, c_wt = np.nonzero(wanted >= 0) if waiting is None else waiting
+    width = state.shape[1]
+    # (run, column) as one index into the flattened arrays: a flat take or put is several
+    # times cheaper than indexing by pairs
+    state_f, wanted_f = _flat(state), _flat(wanted)
+    at_ex = r_ex * width + c_ex
     if len(r_wt):  # few wait: drop those moving or leaving this month by their cell number
-        width = state.shape[1]
-        busy = np.concatenate([r_mv * width + c_mv, r_ex * width + c_ex])
-        free_to_ask = ~np.isin(r_wt * width + c_wt, busy)
+        busy = np.zeros(runs * width, dtype=bool)
+        busy[r_mv * width + c_mv] = True
+        busy[at_ex] = True
+        free_to_ask = ~busy[r_wt * width + c_wt]
         r_wt, c_wt = r_wt[free_to_ask], c_wt[free_to_ask]
-    d_wt = wanted[r_wt, c_wt].astype(np.int16)
-    wanted[r_ex, c_ex] = -1
+    d_wt = wanted_f.take(r_wt * width + c_wt).astype(np.int16)
+    wanted_f[at_ex] = -1
     if wait_from is not None:
-        wait_from[r_ex, c_ex] = NOT_WAITING
+        _flat(wait_from)[at_ex] = NOT_WAITING
     in_unsuitable = (
-        plan.is_unsuitable[state[r_wt, c_wt]]
+        plan.is_unsuitable[state_f.take(r_wt * width + c_wt)]
         if plan.is_unsuitable is not None
         else np.ones(len(r_wt), dtype=bool)
     )
 
     voluntary_mv = ~forced_mv
     certain = forced_mv | ~limited[d_mv]
-    vacated = np.zeros((runs, n_states), dtype=np.int64)
-    np.add.at(vacated, (r_ex, state[r_ex, c_ex]), 1)
-    np.add.at(vacated, (r_mv[certain], s_mv[certain]), 1)
+    vacated = np.bincount(
+        np.concatenate(
+            [r_ex * n_states + state_f.take(at_ex), r_mv[certain] * n_states + s_mv[certain]]
+        ),
+        minlength=runs * n_states,
+    ).reshape(runs, n_states)
     free = np.where(limited, places - stock + vacated, UNLIMITED)
 
     r = np.concatenate([r_wt, r_mv, r_ar])
     c = np.concatenate([c_wt, c_mv, c_ar])
+    cells = r * width + c
     first_choice = np.concatenate([d_wt, d_mv, d_ar]).astype(np.int16)
-    ages = age[r, c].astype(np.int32) if age is not None else None
+    ages = _flat(age).take(cells).astype(np.int32) if age is not None else None
     if ages is not None:  # a type the young person may no longer enter: the next one they may
         first_choice = plan.first_eligible(first_choice, ages)
     # waiting in unsuitable accommodation first, then those who must move and arrivals, then
@@ -339,14 +360,16 @@ def allocate(
 
     going = final >= 0
     # everyone placed stops waiting; everyone refused waits for the type they wanted
-    wanted[r[going], c[going]] = -1
     refused_all = ~going | (nowhere & ~is_waiting)
     waits = refused_all & (first_choice >= 0) & limited[np.maximum(first_choice, 0)]
-    wanted[r[waits], c[waits]] = first_choice[waits]
-    done = (going & ~waits) | (refused_all & ~waits)
-    wanted[r[done], c[done]] = -1
-    if wait_from is not None:
-        wait_from[r[done], c[done]] = NOT_WAITING
-        new = waits & (wait_from[r, c] == NOT_WAITING)
-        wait_from[r[new], c[new]] = month
-    return r[going], c[going], final[going]
+    wanted_f[cells] = np.where(waits, first_choice, -1)
+    if wait_from is not None:  # a wait that goes on keeps the month it began
+        wait_from_f = _flat(wait_from)
+        since = wait_from_f.take(cells)
+        wait_from_f[cells] = np.where(waits & (since == NOT_WAITING), month, since)
+        wait_from_f[cells[~waits]] = NOT_WAITING
+    # everyone who waits now is among this month's requests (a waiter who moved is a mover,
+    # one who left was cleared above)
+    r_w, c_w = r[waits], c[waits]
+    order = np.argsort(r_w.astype(np.int64) * width + c_w)
+    return r[going], c[going], final[going], (r_w[order], c_w[order])

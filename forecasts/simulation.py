@@ -86,6 +86,18 @@ class SimulationResult:
     stock_uasc: np.ndarray | None = None  # (M, R, S) UASC and former UASC young people
 
 
+# what a column holds once its young person has left the service
+_GONE = (
+    ("age", AGE_GONE),
+    ("due", NEVER),
+    ("in_care", False),
+    ("wanted", -1),
+    ("wait_from", NOT_WAITING),
+    ("prob", 0.0),
+    ("band_due", NEVER),
+)
+
+
 class _Columns:
     """The arrays of one pass: runs x columns, one young person per cell."""
 
@@ -130,19 +142,14 @@ class _Columns:
         w = self.width
         alive = self.state[:, :w] != self.left
         count = alive.sum(axis=1)
-        position = np.where(
-            alive,
-            np.cumsum(alive, axis=1) - 1,
-            count[:, None] + np.cumsum(~alive, axis=1) - 1,
-        )
-        # one gather index for every field: cell (r, j) takes the young person whose new
-        # position is j (a stable partition: those still here first, in their order)
-        source = np.empty_like(position)
-        np.put_along_axis(source, position, np.arange(w)[None, :].repeat(len(position), 0), 1)
-        flat = (source + (np.arange(len(position)) * w)[:, None]).ravel()
+        # one gather index for every field: cell (r, j) takes the young person who comes j-th
+        # in a stable partition of run r (those still here first, in their order)
+        source = np.argsort(~alive, axis=1, kind="stable")
+        full = self.state.shape[1]
+        flat = (source + (np.arange(len(source)) * full)[:, None]).ravel()
         for name in self.FIELDS:
             array = getattr(self, name)
-            array[:, :w] = array[:, :w].reshape(-1).take(flat).reshape(-1, w)
+            array[:, :w] = array.reshape(-1).take(flat).reshape(-1, w)
         self.filled = count.astype(np.int64)
 
 
@@ -177,7 +184,6 @@ class Engine:
         self.dur_key = self.dur_key.astype(np.int16)
         # months until the next age band and time-in-placement band begin (NEVER past the last)
         self.dur_gap = _gaps(np.array(DURATION_BAND_STARTS[1:]), durs)
-        self.state_key = (np.arange(states.size) * self.n_a * n_d).astype(np.int16)
         self.max_months = np.full(states.size, NEVER, dtype=np.int32)
         self.max_age = np.full(states.size, NEVER, dtype=np.int32)
         for i, name in enumerate(states.names):
@@ -194,12 +200,15 @@ class Engine:
         edges = sorted({*(a * 12 for a in AGE_BAND_STARTS[1:]), self.care_age, self.review_age})
         self.age_gap = _gaps(np.array(edges), ages)
         self.age_gap[2**15 :] = NEVER  # the gone
-        self.row_offset = (np.arange(self.runs) * params.leave_probability.shape[1])[:, None]
-        self.row_offset = self.row_offset.astype(np.int32)
+        self.row_stride = params.leave_probability.shape[1]  # one row of rates per run
+        self.state_stride = self.n_a * n_d
         self.leave_flat = params.leave_probability.ravel()
-        self.destinations = np.concatenate(
+        destinations = np.concatenate(
             [params.destination_cumulative, params.forced_cumulative], axis=1
         )
+        # one row per run and (state, age band, forced or not): rows are taken by a flat index
+        self.destination_rows = destinations.shape[1]
+        self.destinations = destinations.reshape(-1, destinations.shape[2])
         self.forced_rows = params.destination_cumulative.shape[1]
         rng = np.random.default_rng([seed, 1])
         self.arrival_counts = {
@@ -208,6 +217,9 @@ class Engine:
         }
         total = np.sum([c.astype(np.int64) for c in self.arrival_counts.values()], axis=(0, 1))
         self.capacity_width = len(population.state) + int(total.max(initial=0))
+        # per pass: who waits for a place (see ``allocate``), and UASC in care per run
+        self.waiters: tuple[np.ndarray, np.ndarray] | None = None
+        self.uasc_care = np.zeros(self.runs, dtype=np.int64)
 
     def _due(self, month: int, state: np.ndarray, age: np.ndarray, dur) -> np.ndarray:
         """The month in which a rule will force this stay to end."""
@@ -216,7 +228,7 @@ class Engine:
             self.max_months[state] - dur,
             np.minimum(self.max_age[state], self.leaving_age) - age,
         )
-        return np.clip(month + months_left, -1, NEVER).astype(np.int16)
+        return np.clip(month + months_left, -1, NEVER, dtype=np.int32).astype(np.int16)
 
     def _start(self) -> _Columns:
         pop = self.population
@@ -243,19 +255,20 @@ class Engine:
         flat = np.flatnonzero(cols.band_due[:, :w] <= m)
         if len(flat) == 0:
             return flat
-        r, c = np.divmod(flat, w)
-        at = r * full + c
+        r = flat // w
+        at = flat + r * (full - w)  # the same cells in the full (contiguous) arrays
         st = cols.state.reshape(-1).take(at)
         ag = cols.age.reshape(-1).take(at).view(np.uint16)
         du = cols.dur.reshape(-1).take(at)
-        key = self.state_key.take(st) + self.age_key.take(ag) + self.dur_key.take(du)
-        cols.prob.reshape(-1)[at] = self.leave_flat.take(key + self.row_offset.ravel().take(r))
+        key = r * self.row_stride + self.age_key.take(ag) + self.dur_key.take(du)
+        key += st * self.state_stride
+        cols.prob.reshape(-1)[at] = self.leave_flat.take(key)
         gap = np.minimum(self.age_gap.take(ag), self.dur_gap.take(du))
         due = cols.due.reshape(-1).take(at).astype(np.int32)
         # next look: the next band, or the month a rule ends the stay (every month once due)
-        nxt = np.minimum(m + gap, np.maximum(due, m + 1))
-        nxt = np.where(st == self.states.left, NEVER, nxt)
-        cols.band_due.reshape(-1)[at] = np.clip(nxt, 0, NEVER).astype(np.int16)
+        nxt = np.minimum(np.minimum(m + gap, np.maximum(due, m + 1)), NEVER)  # at least m + 1
+        nxt[st == self.states.left] = NEVER
+        cols.band_due.reshape(-1)[at] = nxt
         age = ag.view(np.int16)
         must = (due <= m) | (age == self.care_age) | (age == self.review_age)
         return flat[must & (st != self.states.left)]
@@ -291,9 +304,14 @@ class Engine:
         self.uasc_stock = _count(
             np.arange(runs).repeat(len(uasc_now)), np.tile(uasc_now, runs), runs, n_s
         )
+        self.waiters = None
+        pop = self.population
+        in_care_now = pop.in_care & (pop.age_months < self.care_age) & pop.uasc
+        self.uasc_care = np.full(runs, int(in_care_now.sum()), dtype=np.int64)
         for m in range(months):
             if m and m % COMPACT_EVERY == 0:
                 cols.compact()
+                self.waiters = None  # the columns moved: find the waiters by a scan
             stock = self._month(m, cols, stock, plan, out)
             stock[:, self.states.left] = 0
             out.stock[m] = stock
@@ -314,8 +332,9 @@ class Engine:
         event = u < cols.prob[:, :w]
         event.reshape(-1)[must] = True  # rules, 18 and 21 (found by the refresh)
         flat = np.flatnonzero(event)
-        r, c = np.divmod(flat, w)
-        at = r * full + c  # the same cells in the full (contiguous) arrays
+        r = flat // w
+        c = flat - r * w
+        at = flat + r * (full - w)  # the same cells in the full (contiguous) arrays
         s_e = cols.state.reshape(-1).take(at)
         a_e = cols.age.reshape(-1).take(at).astype(np.int32)
         u_e, p_e = u.reshape(-1).take(flat), cols.prob.reshape(-1).take(at)
@@ -324,6 +343,7 @@ class Engine:
         known = cols.known.reshape(-1).take(at)
         out.turning_18_known[m] = np.bincount(r[turning & known], minlength=runs)
         out.turning_18_assumed[m] = np.bincount(r[turning & ~known], minlength=runs)
+        self._uasc_care_less(r[turning], at[turning], cols)
         cols.in_care.reshape(-1)[at[turning]] = False
         aged_out = forced & (a_e >= self.leaving_age)
         review = (a_e == self.review_age) & ~forced
@@ -331,15 +351,17 @@ class Engine:
         natural = (u_e < p_e) & ~forced & ~review
         moving = natural | (forced & ~aged_out)
 
-        r_mv, c_mv, s_mv = r[moving], c[moving], s_e[moving]
-        f_mv, u_mv = forced[moving], u_e[moving]
-        v = np.where(f_mv, u_mv, u_mv / np.maximum(p_e[moving], 1e-12))
-        row = s_mv.astype(np.int64) * self.n_a + self.band_of_age.take(a_e[moving])
+        mv = np.flatnonzero(moving)  # one index, then takes (cheaper than a mask per array)
+        r_mv, c_mv, s_mv = r.take(mv), c.take(mv), s_e.take(mv)
+        f_mv, u_mv = forced.take(mv), u_e.take(mv)
+        v = np.where(f_mv, u_mv, u_mv / np.maximum(p_e.take(mv), 1e-12))
+        row = s_mv.astype(np.int64) * self.n_a + self.band_of_age.take(a_e.take(mv))
         row += f_mv * self.forced_rows
-        table = self.destinations[r_mv, row]
-        dest = np.minimum((table < v[:, None]).sum(axis=1), n_s - 1).astype(np.int16)
+        table = self.destinations.take(r_mv * self.destination_rows + row, axis=0)
+        below = (table < v[:, None]).view(np.uint8).sum(axis=1, dtype=np.int16)
+        dest = np.minimum(below, n_s - 1)
         limit = self.max_months.take(s_mv)
-        expired = f_mv & (limit < NEVER) & (cols.dur.reshape(-1).take(at[moving]) >= limit)
+        expired = f_mv & (limit < NEVER) & (cols.dur.reshape(-1).take(at.take(mv)) >= limit)
         out.expiries[m] = _count(r_mv[expired], s_mv[expired], runs, n_s)
 
         r_ex, c_ex = r[exits], c[exits]
@@ -349,71 +371,86 @@ class Engine:
             c_go = np.concatenate([c_mv, c_ar])
             s_go = np.concatenate([dest, s_ar])
         else:
-            r_go, c_go, s_go = allocate(
+            r_go, c_go, s_go, self.waiters = allocate(
                 plan=plan,
                 month=m,
                 rng=rng,
                 stock=stock,
-                state=cols.state[:, : cols.width],
-                wanted=cols.wanted[:, : cols.width],
+                state=cols.state,
+                wanted=cols.wanted,
                 movers=(r_mv, c_mv, s_mv, dest, f_mv),
                 leavers=(r_ex, c_ex),
                 arrivals=(r_ar, c_ar, s_ar),
                 overflowed=out.overflowed[m],
-                age=cols.age[:, : cols.width],
-                wait_from=cols.wait_from[:, : cols.width],
+                age=cols.age,
+                wait_from=cols.wait_from,
+                waiting=self.waiters,
             )
-        s_ex = cols.state[r_ex, c_ex]
+        # cells by their index in the full (contiguous) arrays: a flat take or put is several
+        # times cheaper than indexing by (run, column) pairs
+        at_ex = r_ex * full + c_ex
+        at_go = r_go * full + c_go
+        s_ex = cols.state.reshape(-1).take(at_ex)
         gone = _count(r_ex, s_ex, runs, n_s)
         stock = stock - gone
-        u_ex = cols.uasc[r_ex, c_ex]
+        u_ex = cols.uasc.reshape(-1).take(at_ex)
         self.uasc_stock -= _count(r_ex[u_ex], s_ex[u_ex], runs, n_s)
-        cols.state[r_ex, c_ex] = left
-        cols.age[r_ex, c_ex] = AGE_GONE
-        cols.due[r_ex, c_ex] = NEVER
-        cols.in_care[r_ex, c_ex] = False
-        cols.wanted[r_ex, c_ex] = -1
-        cols.wait_from[r_ex, c_ex] = NOT_WAITING
-        cols.prob[r_ex, c_ex] = 0.0
-        cols.band_due[r_ex, c_ex] = NEVER
-        before = cols.state[r_go, c_go]
-        stock = stock - _count(r_go, before, runs, n_s) + _count(r_go, s_go, runs, n_s)
-        self._record_flows(m, out, gone, r_go, before, s_go, cols.uasc[r_go, c_go])
-        cols.state[r_go, c_go] = s_go
-        cols.dur[r_go, c_go] = 0
+        self._uasc_care_less(r_ex, at_ex, cols)
+        cols.state.reshape(-1)[at_ex] = left
+        for name, value in _GONE:
+            getattr(cols, name).reshape(-1)[at_ex] = value
+        before = cols.state.reshape(-1).take(at_go)
+        uasc_go = cols.uasc.reshape(-1).take(at_go)
+        stock = stock + self._record_flows(m, out, gone, r_go, before, s_go, uasc_go)
+        cols.state.reshape(-1)[at_go] = s_go
+        cols.dur.reshape(-1)[at_go] = 0
         # a move to "left" leaves the service: no longer in care (else a UASC young person
         # who left before 18 would count towards the transfer threshold until their birthday)
         went = s_go == left
-        cols.in_care[r_go[went], c_go[went]] = False
-        cols.band_due[r_go, c_go] = m + 1  # a new state: its probability from next month
-        cols.due[r_go, c_go] = self._due(m, s_go, cols.age[r_go, c_go], 0)
+        self._uasc_care_less(r_go[went], at_go[went], cols)
+        cols.in_care.reshape(-1)[at_go[went]] = False
+        cols.band_due.reshape(-1)[at_go] = m + 1  # a new state: its probability from next month
+        cols.due.reshape(-1)[at_go] = self._due(m, s_go, cols.age.reshape(-1).take(at_go), 0)
         if plan is not None:
             self._record_waits(m, cols, plan, out)
         return stock
 
-    def _record_flows(self, m, out, gone, r_go, before, s_go, uasc) -> None:
+    def _uasc_care_less(self, r: np.ndarray, at: np.ndarray, cols: _Columns) -> None:
+        """Keep the count of UASC in care per run (the transfer threshold's measure) as these
+        cells stop being in care: cheaper than counting every cell each month."""
+        lost = cols.in_care.reshape(-1).take(at) & cols.uasc.reshape(-1).take(at)
+        self.uasc_care -= np.bincount(r[lost], minlength=self.runs)
+
+    def _record_flows(self, m, out, gone, r_go, before, s_go, uasc) -> np.ndarray:
         """Where the month's change in each state's stock came from (moves to the same type
-        are left out: they change neither count), and the UASC part of the stock."""
+        are left out: they change neither count), and the UASC part of the stock. Returns
+        the change in each run's stock from these moves and arrivals."""
         runs, n_s, left = self.runs, self.states.size, self.states.left
         came = before == left
         went = (s_go == left) & ~came
         moved = ~came & ~went & (before != s_go)
-        out.arrived[m] = _count(r_go[came], s_go[came], runs, n_s)
-        out.exited[m] = gone + _count(r_go[went], before[went], runs, n_s)
-        out.moved_in[m] = _count(r_go[moved], s_go[moved], runs, n_s)
-        out.moved_out[m] = _count(r_go[moved], before[moved], runs, n_s)
         on = moved & self.move_on_type[s_go]
-        out.move_on[m] = _count(r_go[on], before[on], runs, n_s)
-        self.uasc_stock += _count(r_go[uasc], s_go[uasc], runs, n_s)
-        self.uasc_stock -= _count(r_go[uasc], before[uasc], runs, n_s)
+        # every flow in one count of (flow, run, state)
+        to = r_go.astype(np.int64) * n_s + s_go
+        fro = r_go.astype(np.int64) * n_s + before
+        block = runs * n_s
+        parts = (to, fro, to[came], fro[went], to[moved], fro[moved], fro[on], to[uasc], fro[uasc])
+        index = np.concatenate([part + k * block for k, part in enumerate(parts)])
+        counts = np.bincount(index, minlength=len(parts) * block).reshape(len(parts), runs, n_s)
+        out.arrived[m] = counts[2]
+        out.exited[m] = gone + counts[3]
+        out.moved_in[m] = counts[4]
+        out.moved_out[m] = counts[5]
+        out.move_on[m] = counts[6]
+        self.uasc_stock += counts[7] - counts[8]
+        return counts[0] - counts[1]
 
     def _record_waits(self, m, cols: _Columns, plan: CapacityPlan, out) -> None:
         """Who waits for a place at the month-end: in unsuitable accommodation (``waiting``,
         as before), anywhere (``queued``), past the set wait (``waited_long``), how long."""
         runs, n_s = self.runs, self.states.size
-        w = cols.width
-        wanted = cols.wanted[:, :w]
-        r_w, c_w = np.nonzero(wanted >= 0)
+        wanted = cols.wanted
+        r_w, c_w = self.waiters if self.waiters is not None else np.nonzero(wanted >= 0)
         d_w = wanted[r_w, c_w]
         where = cols.state[r_w, c_w]
         unsuitable = (
@@ -436,8 +473,7 @@ class Engine:
         for k, name in enumerate(STREAMS):
             counts = self.arrival_counts[name][m].astype(np.int64)
             if name == "uasc":
-                w = cols.width
-                held = (cols.in_care[:, :w] & cols.uasc[:, :w]).sum(axis=1)
+                held = self.uasc_care
                 out.uasc_in_care[m] = held
                 counts = np.minimum(counts, np.clip(self.params.nts_threshold - held, 0, None))
             out.arrivals[m, :, k] = counts
@@ -451,13 +487,20 @@ class Engine:
             stream = self.streams[name]
             pick = rng.integers(0, len(stream.state), size=total)
             age = stream.age_months[pick].astype(np.int16)
-            cols.age[r, c] = age
-            cols.dur[r, c] = 0
-            cols.in_care[r, c] = stream.in_care[pick] & (age < self.care_age)
-            cols.uasc[r, c] = stream.uasc[pick]
-            cols.known[r, c] = False
-            cols.wanted[r, c] = -1
-            cols.wait_from[r, c] = NOT_WAITING
+            at = r * self.capacity_width + c  # flat, in the full arrays
+            in_care = stream.in_care[pick] & (age < self.care_age)
+            uasc = stream.uasc[pick]
+            self.uasc_care += np.bincount(r[in_care & uasc], minlength=self.runs)
+            for name, value in (
+                ("age", age),
+                ("dur", 0),
+                ("in_care", in_care),
+                ("uasc", uasc),
+                ("known", False),
+                ("wanted", -1),
+                ("wait_from", NOT_WAITING),
+            ):
+                getattr(cols, name).reshape(-1)[at] = value
             pieces.append((r, c, stream.state[pick].astype(np.int16)))
         if not pieces:
             empty = np.zeros(0, dtype=np.int64)
