@@ -318,13 +318,16 @@ def stays_accuracy(rows: pd.DataFrame) -> pd.DataFrame:
     return accuracy_table(rows, ["horizon_quarters"])
 
 
+CHOICE_RUNS = 50  # runs of each past forecast behind the choice
+
+
 def choose_at(
     data: CouncilData,
     settings: ForecastSettings,
     *,
     quarters: int = 4,
     inner_origins: int | None = None,
-    runs: int = 50,
+    runs: int = CHOICE_RUNS,
 ):
     """The forecast to use for each type at ``data.as_of`` (:mod:`forecasts.selection`):
     forecasts made at the quarter-ends before it, each from only what the records held then

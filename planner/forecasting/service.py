@@ -375,16 +375,24 @@ def backtest_choice(report: ForecastReport, data: CouncilData) -> tuple[Any, pd.
     """Which forecast did best for each type on the council's own history, and the
     quarter-end counts it was scored on (:func:`forecasts.backtest.choose_at`), once per
     records, day and settings."""
-    from forecasts.backtest import choose_at
+    from dataclasses import replace
 
+    from forecasts.backtest import CHOICE_RUNS, choose_at
+
+    # what the check reads of the settings: its past forecasts run at most CHOICE_RUNS runs a
+    # year ahead, on seed 0, whatever this forecast's seed, runs and months (which forecast
+    # did best on the council's history is a fact about the history, not about this run)
+    settings = replace(
+        report.settings, seed=0, runs=min(report.settings.runs, CHOICE_RUNS), months=12
+    )
     key = hashlib.sha256(
-        repr((report.fingerprint, data.as_of, data.child_population, report.settings)).encode()
+        repr((report.fingerprint, data.as_of, data.child_population, settings)).encode()
     ).hexdigest()
     with _CHOICES_LOCK:
         if key in _CHOICES:
             _CHOICES.move_to_end(key)
             return _CHOICES[key]
-    made = choose_at(data, report.settings)
+    made = choose_at(data, settings)
     with _CHOICES_LOCK:
         _CHOICES[key] = made
         while len(_CHOICES) > _CHOICES_KEPT:

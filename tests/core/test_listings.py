@@ -54,7 +54,7 @@ LISTINGS = [
     ),  # fmt: skip
     (
         ["scenario", "list"],
-        ["name", "kind", "lever", "low_central_high", "from", "description"],
+        ["name", "title", "kind", "lever", "low_central_high", "from", "description"],
         "name",
     ),  # fmt: skip
     (["user", "list"], ["username", "role", "display_name", "enabled"], "username"),
