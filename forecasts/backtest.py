@@ -231,16 +231,11 @@ def backtest_stays(
         if select:
             past = [f[f["target"] <= origin] for o, f in cache.items() if o < origin.normalize()]
             scored = pd.concat(past, ignore_index=True) if past else here.iloc[:0]
-            if len(scored):
-                actual_at = {t: stock_at(known, t) for t in scored["target"].unique()}
-                scored = scored.assign(
-                    actual=[
-                        float(actual_at[t].get(s, 0))
-                        for t, s in zip(scored["target"], scored["state"], strict=True)
-                    ]
-                )
-            else:
-                scored = scored.assign(actual=pd.Series(dtype=float))
+            scored = (
+                with_actual(scored, known)
+                if len(scored)
+                else scored.assign(actual=pd.Series(dtype=float))
+            )
             quarters_of = here.drop_duplicates("state").set_index("state")["history_quarters"]
             choice = choose(scored, list(quarters_of.index), quarters_of.to_dict())
         else:
@@ -318,6 +313,18 @@ def stays_accuracy(rows: pd.DataFrame) -> pd.DataFrame:
     return accuracy_table(rows, ["horizon_quarters"])
 
 
+def with_actual(scored: pd.DataFrame, stays: pd.DataFrame) -> pd.DataFrame:
+    """Past forecasts with, beside each, the count the records hold for its state on its
+    target day (what the choice of forecast is scored against)."""
+    actual_at = {t: stock_at(stays, t) for t in scored["target"].unique()}
+    return scored.assign(
+        actual=[
+            float(actual_at[t].get(s, 0))
+            for t, s in zip(scored["target"], scored["state"], strict=True)
+        ]
+    )
+
+
 CHOICE_RUNS = 50  # runs of each past forecast behind the choice
 
 
@@ -366,14 +373,7 @@ def choose_at(
         past.append(with_combined(made))
     scored = pd.concat(past, ignore_index=True) if past else pd.DataFrame()
     if len(scored):
-        scored = scored[scored["target"] <= as_of]
-        actual_at = {t: stock_at(stays, t) for t in scored["target"].unique()}
-        scored = scored.assign(
-            actual=[
-                float(actual_at[t].get(s, 0))
-                for t, s in zip(scored["target"], scored["state"], strict=True)
-            ]
-        )
+        scored = with_actual(scored[scored["target"] <= as_of], stays)
     else:
         scored = pd.DataFrame(columns=["state", "h", "candidate", "point", "actual", "level"])
     return choose(scored, states, history), series
