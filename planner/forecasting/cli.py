@@ -596,6 +596,8 @@ def forecast_backtest_command(
         table[columns].to_csv(out / "accuracy.csv", index=False)
         if result.choices is not None:
             result.choices.to_csv(out / "forecast_used.csv", index=False)
+        if result.targets is not None:
+            result.targets.to_csv(out / "targets.csv", index=False)
     if output != OutputFormat.table:
         print_listing(output, [Field(c, c) for c in columns], table[columns].to_dict("records"))
         return
@@ -636,6 +638,29 @@ def forecast_backtest_command(
                 forecasting.forecast_reason_words(rec["reason"]),
             )
         wide.print(used)
+    if result.targets is not None and len(result.targets):
+        wide.print(targets_text(result.targets))
+
+
+def targets_text(targets) -> str:  # type: ignore[no-untyped-def]
+    """The backtest against the targets (MASE below 0.9, the 80% range holding 75-85% of
+    the counts), one line per horizon, with why where a target is missed."""
+    from forecasts.backtest import COVERAGE_TOLERANCE, MASE_TARGET
+
+    lines = [
+        f"Against the targets (MASE below {MASE_TARGET}; the 80% range holding "
+        f"{0.8 - COVERAGE_TOLERANCE:.0%} to {0.8 + COVERAGE_TOLERANCE:.0%} of the counts):"
+    ]
+    for rec in targets.to_dict("records"):
+        h = int(rec["horizon_quarters"])
+        ahead = f"{h} quarter{'s' if h > 1 else ''} ahead"
+        if rec["met"]:
+            lines.append(
+                f"  {ahead}: met (MASE {rec['mase']:.2f}, 80% range held {rec['coverage_80']:.0%})"
+            )
+        else:
+            lines.append(f"  {ahead}: not met. {rec['why']}.")
+    return "\n".join(lines)
 
 
 def pd_concat(frames):  # type: ignore[no-untyped-def]

@@ -1142,6 +1142,8 @@ class RecordsBacktest:
     overall: pd.DataFrame
     # per type, the forecast used at the latest origin (forecasts.selection): model, reason
     choices: pd.DataFrame | None = None
+    # per horizon, against issue 15's targets and why not where missed (targets_verdict)
+    targets: pd.DataFrame | None = None
 
 
 def backtest_records(
@@ -1185,7 +1187,12 @@ def backtest_frames(
     child_population: int,
 ) -> RecordsBacktest:
     """:func:`backtest_records` on records already read: no database (the long part)."""
-    from forecasts.backtest import backtest_stays, stays_accuracy, stays_accuracy_by_state
+    from forecasts.backtest import (
+        backtest_stays,
+        stays_accuracy,
+        stays_accuracy_by_state,
+        targets_verdict,
+    )
 
     day = as_of
     stays = frames["stays"]
@@ -1225,6 +1232,7 @@ def backtest_frames(
         by_state=stays_accuracy_by_state(rows),
         overall=stays_accuracy(rows),
         choices=choices,
+        targets=targets_verdict(rows),
     )
 
 
@@ -1253,5 +1261,8 @@ def backtest_summary(result: RecordsBacktest) -> dict[str, Any]:
         "by_state": json.loads(result.by_state.to_json(orient="records")),
         "choices": json.loads(result.choices.to_json(orient="records"))
         if result.choices is not None
+        else [],
+        "targets": json.loads(result.targets.to_json(orient="records"))
+        if result.targets is not None
         else [],
     }

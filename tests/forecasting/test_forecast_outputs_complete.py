@@ -84,5 +84,12 @@ def test_forecast_backtest_command_on_the_demo(sqlite_url, tmp_path):
     assert (overall["forecasts"] > 0).all()
     rows = pd.read_csv(tmp_path / "backtest_rows.csv")
     assert set(rows["origin"]) == {"2023-06-30", "2023-09-30"}
+    # against the targets, one line per horizon, why where missed (in the CSV and printed)
+    targets = pd.read_csv(tmp_path / "targets.csv")
+    assert list(targets["horizon_quarters"]) == [1, 2]
+    assert {"mase", "mase_hindsight", "coverage_80", "met", "why"} <= set(targets.columns)
+    assert (targets["why"].fillna("") != "").eq(~targets["met"]).all()
+    assert "Against the targets" in result.output
+    assert "1 quarter ahead:" in result.output and "2 quarters ahead:" in result.output
     as_json = runner.invoke(app, [*args, "--as-of", "2024-03-31", "--format", "json"], env=env)
     assert as_json.exit_code == 0 and '"crps"' in as_json.output
