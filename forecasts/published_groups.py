@@ -284,6 +284,7 @@ def _apply_naive(
             out[column] = ranked[:, i]
     out["median"] = c
     out["method"] = NAIVE
+    out["calibrated"] = nearest == h  # else borrowed from a shorter horizon's record
     return out
 
 
@@ -315,9 +316,11 @@ def _forecast(
                 scale = factors(mine, MODEL, nearest)
                 if scale is not None:
                     break
-            parts.append(_apply(rows, MODEL, scale))
+            parts.append(
+                _apply(rows, MODEL, scale).assign(calibrated=scale is not None and nearest == h)
+            )
     out = pd.concat(parts, ignore_index=True)
-    out = out[[*KEYS, *COLUMNS, "method"]]
+    out = out[[*KEYS, *COLUMNS, "method", "calibrated"]]
     return out.sort_values(KEYS).reset_index(drop=True), choices
 
 
@@ -355,6 +358,63 @@ def backtest_by_group(
     groups = [g for g in groups if g[1] in {"total", "unsuitable"}]
     choices[years[-1]] = choose(_past_cases(runs, counts, years[-1]), groups)
     return pd.concat(rows, ignore_index=True), choices
+
+
+COVERAGE_TOLERANCE = 0.05  # each interval within 5 points of its nominal level, per group
+
+
+def _coverage(g: pd.DataFrame, level: int) -> float:
+    y = g["actual"].to_numpy(float)
+    inside = (y >= g[f"lo_{level}"].to_numpy(float)) & (y <= g[f"hi_{level}"].to_numpy(float))
+    return float(np.average(inside, weights=g["weight"].to_numpy(float)))
+
+
+def group_targets(rows: pd.DataFrame) -> pd.DataFrame:
+    """Per age group, measure and horizon, the per-group targets (MASE at most 1: the model
+    beat naive or naive was used; each interval within :data:`COVERAGE_TOLERANCE` of its
+    level) and, where an interval misses, why: its coverage by origin, with the method used
+    there and whether the interval was calibrated on a record at that horizon or is the
+    1-year interval widened (as for a random walk) for want of one."""
+    out = []
+    table = group_accuracy(rows)
+    for line in table.to_dict("records"):
+        g = rows[
+            (rows["age_group"] == line["age_group"])
+            & (rows["measure"] == line["measure"])
+            & (rows["horizon"] == line["horizon"])
+        ]
+        missed = [
+            level
+            for level in LEVELS
+            if abs(line[f"coverage_{level}"] - level / 100) > COVERAGE_TOLERANCE + 1e-9
+        ]
+        why = ""
+        if missed:
+            levels = "/".join(str(level) for level in missed)
+            shown = "/".join(f"{line[f'coverage_{level}']:.0%}" for level in missed)
+            by_origin = []
+            for origin, part in g.groupby("origin"):
+                held = "/".join(f"{_coverage(part, level):.0%}" for level in missed)
+                method = "same as last year" if (part["method"] == NAIVE).all() else "the model"
+                how = (
+                    f"calibrated on its record {int(line['horizon'])} years ahead"
+                    if part["calibrated"].all()
+                    else "no record this far ahead: the 1-year interval, widened"
+                )
+                by_origin.append(f"made in {int(origin)} ({method}, {how}) {held}")
+            why = f"the {levels}% intervals held {shown}; by origin: " + ", ".join(by_origin)
+        out.append(
+            {
+                "age_group": line["age_group"],
+                "measure": line["measure"],
+                "horizon": int(line["horizon"]),
+                "mase": line["mase"],
+                "mase_met": bool(line["mase"] <= 1 + 1e-9),
+                "coverage_met": not missed,
+                "why": why,
+            }
+        )
+    return pd.DataFrame(out)
 
 
 def group_accuracy(rows: pd.DataFrame) -> pd.DataFrame:

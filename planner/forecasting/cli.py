@@ -381,6 +381,7 @@ def forecast_published_command(
         fail(f"--origin must leave at least two years of data; the data start in {years[0]}")
     try:
         table, choices = forecast_by_group(counts[counts["year"] <= origin], origin, horizon)
+        table = table.drop(columns="calibrated")  # how the backtest explains a miss
     except ValueError as exc:
         fail(str(exc))
     if not out.parent.exists():
@@ -480,6 +481,7 @@ def forecast_backtest_published_command(
     for _, row in per_group.iterrows():
         table.add_row(*(_backtest_cell(col, row[col]) for col in GROUP_COLUMNS))
     wide.print(table)
+    wide.print(group_targets_text(per_group.attrs["targets"]))
     latest = max(choices)
     wide.print(f"Forecasts from {latest} (planner forecast-published) use, for each group:")
     for choice in choices[latest].values():
@@ -489,10 +491,11 @@ def forecast_backtest_published_command(
 def _per_group(counts):  # type: ignore[no-untyped-def]
     """The per-group backtest's table (with the methods each origin used, in words) and each
     origin's choices."""
-    from forecasts.published_groups import backtest_by_group, group_accuracy
+    from forecasts.published_groups import backtest_by_group, group_accuracy, group_targets
 
     rows, choices = backtest_by_group(counts)
     per_group = group_accuracy(rows)
+    per_group.attrs["targets"] = group_targets(rows)
     per_group["methods"] = [
         _methods_in_words(choices, age, measure, horizon, rows)
         for age, measure, horizon in zip(
@@ -500,6 +503,26 @@ def _per_group(counts):  # type: ignore[no-untyped-def]
         )
     ]
     return per_group, choices
+
+
+def group_targets_text(targets) -> str:  # type: ignore[no-untyped-def]
+    """The per-group targets in words: met everywhere, or each miss and why."""
+    lines = [
+        "Against the per-group targets (MASE at most 1; each interval within 5 points of "
+        "its level):"
+    ]
+    for rec in targets.to_dict("records"):
+        if rec["mase_met"] and rec["coverage_met"]:
+            continue
+        ahead = f"{rec['horizon']} year{'s' if rec['horizon'] > 1 else ''} ahead"
+        parts = [] if rec["mase_met"] else [f"MASE {rec['mase']:.3f}"]
+        parts += [rec["why"]] if rec["why"] else []
+        lines.append(f"  {rec['age_group']}, {rec['measure']}, {ahead}: " + "; ".join(parts))
+    if len(lines) == 1:
+        lines.append("  met by every age group, measure and horizon")
+    else:
+        lines.append("  met elsewhere")
+    return "\n".join(lines)
 
 
 def _backtest_cell(col: str, value: object) -> str:

@@ -16,6 +16,7 @@ from forecasts.published_groups import (
     backtest_by_group,
     forecast_by_group,
     group_accuracy,
+    group_targets,
 )
 
 AGES = ("17 to 18 years", "19 to 21 years")
@@ -145,3 +146,24 @@ def test_each_groups_intervals_are_within_five_points_of_nominal_a_year_ahead(df
             # made in 2021 have no two-year record (naive's one-year spread times sqrt(2)),
             # which over-covers (docs/forecasts.md); the bound there is 9 points
             assert gap <= (0.05 if line["horizon"] == 1 else 0.09), (level, line)
+
+
+def test_the_per_group_targets_name_each_miss_and_why(dfe_backtest):
+    _, rows, _, accuracy = dfe_backtest
+    targets = group_targets(rows)
+    assert len(targets) == len(accuracy)
+    assert targets["mase_met"].all()
+    for _, line in targets.merge(accuracy).iterrows():
+        misses = [
+            level for level in (50, 80, 95) if abs(line[f"coverage_{level}"] - level / 100) > 0.05
+        ]
+        # a verdict exactly where an interval is more than 5 points off its level
+        assert line["coverage_met"] == (not misses), line
+        assert bool(line["why"]) == bool(misses)
+        if misses:
+            # why: per origin, how the interval was made and what it held
+            assert "by origin: made in 2021 (same as last year" in line["why"]
+            assert "no record this far ahead" in line["why"]
+    # a year ahead every interval is calibrated on its own horizon's record
+    assert rows.loc[rows["horizon"] == 1, "calibrated"].all()
+    assert not rows.loc[rows["horizon"] == 2, "calibrated"].any()
