@@ -61,19 +61,34 @@ def stock_at(stays: pd.DataFrame, when) -> pd.Series:
     return with_state(open_).value_counts()
 
 
-def places_on(capacity: pd.DataFrame | None, when) -> pd.Series:
-    """Planned places per state on a date (the latest quarter's row on or before it, else
-    the earliest row), as the capacity-constrained pass reads them."""
+def places_by_quarter(capacity: pd.DataFrame | None) -> pd.DataFrame:
+    """Planned places per quarter (rows, from its start) and state (columns): one table,
+    built once, that every date of a backtest reads (building it per date was most of the
+    time of choosing a forecast on a small council)."""
     if capacity is None or capacity.empty:
+        return pd.DataFrame(dtype=float)
+    frame = capacity.assign(
+        state=with_state(capacity), quarter_start=pd.to_datetime(capacity["quarter_start"])
+    )
+    table = frame.pivot_table(
+        index="quarter_start", columns="state", values="places", aggfunc="sum"
+    )
+    return table.sort_index().astype(float)
+
+
+def places_on(table: pd.DataFrame, when) -> pd.Series:
+    """Planned places per state on a date (the latest quarter's row on or before it, else
+    the earliest row), as the capacity-constrained pass reads them; ``table`` from
+    :func:`places_by_quarter`. A state with no row on or before the date takes its
+    earliest row."""
+    if table.empty:
         return pd.Series(dtype=float)
-    frame = capacity.assign(state=with_state(capacity))
-    frame["quarter_start"] = pd.to_datetime(frame["quarter_start"])
-    out = {}
-    for state, rows in frame.groupby("state"):
-        by_quarter = rows.groupby("quarter_start")["places"].sum().sort_index()
-        before = by_quarter[by_quarter.index <= pd.Timestamp(when)]
-        out[state] = float(before.iloc[-1] if len(before) else by_quarter.iloc[0])
-    return pd.Series(out, dtype=float)
+    before = table[table.index <= pd.Timestamp(when)]
+    first = table.apply(lambda column: column.dropna().iloc[0] if column.notna().any() else np.nan)
+    if before.empty:
+        return first.astype(float)
+    latest = before.ffill().iloc[-1]
+    return latest.fillna(first).astype(float)
 
 
 def capacity_bound(
@@ -88,9 +103,11 @@ def capacity_bound(
     origin = pd.Timestamp(origin)
     dates = [origin - pd.offsets.QuarterEnd(k) for k in range(quarters, 0, -1)] + [origin]
     counts = census(known, dates)
+    table = places_by_quarter(capacity)
+    planned = [places_on(table, d) for d in dates]
     bound = set()
     for state in counts.columns:
-        caps = [places_on(capacity, d).get(state, np.nan) for d in dates]
+        caps = [p.get(state, np.nan) for p in planned]
         if np.isnan(caps[-1]) or caps[-1] <= 0:
             continue
         held = counts[state].to_numpy()
