@@ -43,7 +43,6 @@ from planner.core.cli_support import (
     progress_bar,
 )
 from planner.core.errors import PlannerError
-from planner.domain import PlacementType
 
 if TYPE_CHECKING:
     from planner.forecasting.scenarios import LeverSpec
@@ -105,8 +104,7 @@ def forecast_command(
         for q in quarters:
             text = f"{need[q]:.0f}/{have[q]:.0f}"
             cells.append(f"[red]{text}[/red]" if need[q] > have[q] else text)
-        label = PlacementType(ptype).label + (f" ({lot})" if lot else "")
-        table.add_row(label, *cells)
+        table.add_row(forecasting.state_label(ptype, lot), *cells)
     console.print(table)
     data = report.tables.get("inputs_data")
     if data is not None and len(data):
