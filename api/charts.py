@@ -10,5 +10,4 @@ from planner.reports.charts import (  # noqa: F401 - re-exported
     fan_chart_svg,
     fan_geometry,
     nice_ceiling,
-    quarter_label,
 )

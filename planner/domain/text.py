@@ -26,6 +26,16 @@ def day_words(day: date) -> str:
     return f"{day.day} {day:%B %Y}"
 
 
+def quarter_words(day: date, *, short: bool = False) -> str:
+    """The calendar quarter holding ``day`` as people write it: "January to March 2027", or
+    "Jan to Mar 2027" where room is short (a table's row, a chart's axis). Never "2027 Q1":
+    in a council "Q1" is April to June, the first quarter of the financial year."""
+    first = date(day.year, 3 * ((day.month - 1) // 3) + 1, 1)
+    last = date(day.year, first.month + 2, 1)
+    style = "%b" if short else "%B"
+    return f"{first.strftime(style)} to {last.strftime(style)} {day.year}"
+
+
 # The days a form may record: a date outside them is a typing slip (a year 0226 or 20266).
 EARLIEST, LATEST = date(2000, 1, 1), date(2100, 12, 31)
 

@@ -130,11 +130,13 @@ def forecast_command(
 
 
 def pd_quarter(value) -> str:  # type: ignore[no-untyped-def]
-    """A quarter as commissioners write it, e.g. 2027 Q2."""
+    """A quarter as people write it, e.g. Apr to Jun 2027 (never "2027 Q2": a council's Q1
+    is April to June)."""
     import pandas as pd
 
-    stamp = pd.Timestamp(value)
-    return f"{stamp.year} Q{stamp.quarter}"
+    from planner.domain.text import quarter_words
+
+    return quarter_words(pd.Timestamp(value).date(), short=True)
 
 
 scenario_app = typer.Typer(

@@ -18,7 +18,7 @@ from sqlmodel import Session
 from planner.core import audit, clock
 from planner.core.errors import InvalidInput
 from planner.core.progress import Progress, no_progress
-from planner.domain.text import day_words
+from planner.domain.text import day_words, quarter_words
 from planner.forecasting import service as forecasting
 from planner.forecasting.inputs import frames_from_database
 from planner.forecasting.scenarios import model_states
@@ -97,28 +97,6 @@ class PlacesNeeded:
             f"{day_words(self.through)} at {_pct(self.p_shortfall_after)} (target {target}); "
             f"with the planned places it is {_pct(self.p_shortfall_before)}."
         )
-
-
-MONTHS = (
-    "January",
-    "February",
-    "March",
-    "April",
-    "May",
-    "June",
-    "July",
-    "August",
-    "September",
-    "October",
-    "November",
-    "December",
-)
-
-
-def quarter_words(day: date) -> str:
-    """A calendar quarter in people's words: ``January to March 2027``."""
-    first = 3 * ((day.month - 1) // 3)
-    return f"{MONTHS[first]} to {MONTHS[first + 2]} {day.year}"
 
 
 def _pct(share: float) -> str:

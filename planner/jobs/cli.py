@@ -101,3 +101,8 @@ def log_to_stderr() -> None:
     )
     for name in ("planner.jobs", "apscheduler"):
         logging.getLogger(name).setLevel(logging.INFO)
+    # APScheduler's executor logs two lines per run of every job, and the work queue's poll
+    # runs every few seconds: tens of thousands of lines a day that bury the ones that matter
+    # (planner.jobs says when a real job starts, ends or fails; the executor still logs a
+    # job that raises or is missed, at WARNING and above)
+    logging.getLogger("apscheduler.executors").setLevel(logging.WARNING)

@@ -23,6 +23,8 @@ from typing import TypeGuard
 
 from markupsafe import Markup, escape
 
+from planner.domain.text import quarter_words
+
 WIDTH = 720
 HEIGHT = 360
 LEFT, RIGHT, TOP, BOTTOM = 56, 16, 72, 44
@@ -34,11 +36,6 @@ DARK_BLUE = "#003078"
 BLUE = "#1d70b8"
 BANDS = (("95", "lo_95", "hi_95"), ("80", "lo_80", "hi_80"), ("50", "lo_50", "hi_50"))
 Number = float | None
-
-
-def quarter_label(day: date) -> str:
-    """``2027 Q2``: a quarter as commissioners write it."""
-    return f"{day.year} Q{(day.month - 1) // 3 + 1}"
 
 
 @dataclass(frozen=True)
@@ -293,7 +290,11 @@ def fan_chart_svg(chart: FanChart) -> Markup:
         if i in years:
             axis.append(_text(x, s.bottom + 20, str(q.year), anchor="middle"))
     if not years and chart.quarters:  # under a year shown: name the first quarter instead
-        axis.append(_text(s.x(0), s.bottom + 20, quarter_label(chart.quarters[0]), anchor="middle"))
+        axis.append(
+            _text(
+                s.x(0), s.bottom + 20, quarter_words(chart.quarters[0], short=True), anchor="middle"
+            )
+        )
     out.append(f'<g class="app-chart__axis">{"".join(axis)}</g>')
     if g.forecast_starts is not None:
         x = s.x(g.forecast_starts) - (s.x(1) - s.x(0)) / 2 if len(chart.quarters) > 1 else s.left
@@ -362,13 +363,14 @@ def describe_fan(
     if recorded:
         q, v = recorded[-1]
         people = "young person" if _n(v) == "1" else "young people"
-        sentences.append(f"Recorded: {_n(v)} {people} at the end of {quarter_label(q)}.")
+        month_end = date(q.year, q.month + 2, 1)  # the quarter's last month
+        sentences.append(f"Recorded: {_n(v)} {people} at the end of {month_end:%B %Y}.")
     ahead = [i for i, v in enumerate(rows["demand_median"]) if _present(v)]
     if ahead:
         parts = []
         for i in (ahead[0], ahead[-1]) if len(ahead) > 1 else (ahead[0],):
             parts.append(
-                f"{_n(rows['demand_median'][i])} in {quarter_label(chart_quarters[i])} (95% "
+                f"{_n(rows['demand_median'][i])} in {quarter_words(chart_quarters[i])} (95% "
                 f"interval {_n(rows['demand_lo_95'][i])} to {_n(rows['demand_hi_95'][i])})"
             )
         sentences.append(f"Forecast median: {' and '.join(parts)}.")
@@ -377,8 +379,8 @@ def describe_fan(
             first, last = planned[0], planned[-1]
             sentences.append(
                 f"Planned places: {_n(rows['capacity'][first])} in "
-                f"{quarter_label(chart_quarters[first])}, {_n(rows['capacity'][last])} in "
-                f"{quarter_label(chart_quarters[last])}."
+                f"{quarter_words(chart_quarters[first])}, {_n(rows['capacity'][last])} in "
+                f"{quarter_words(chart_quarters[last])}."
             )
             short = [
                 i
@@ -388,7 +390,7 @@ def describe_fan(
             ]
             sentences.append(
                 f"Places needed exceed planned places in {len(short)} of {len(planned)} quarters"
-                + (f", first in {quarter_label(chart_quarters[short[0]])}." if short else ".")
+                + (f", first in {quarter_words(chart_quarters[short[0]])}." if short else ".")
             )
         else:
             sentences.append("No places of this type are planned.")
@@ -526,7 +528,8 @@ def comparison_chart_svg(chart: ComparisonChart) -> Markup:
     every = max(1, math.ceil(len(chart.quarters) / 8))
     for i, day in enumerate(chart.quarters):
         if i % every == 0:
-            out.append(_text(s.x(i), s.bottom + 18, quarter_label(day), anchor="middle", size=11))
+            label = quarter_words(day, short=True)
+            out.append(_text(s.x(i), s.bottom + 18, label, anchor="middle", size=11))
     for n, values in enumerate((chart.first, chart.second)):
         colour = DARK_BLUE if n == 0 else INK
         dash = "" if n == 0 else ' stroke-dasharray="8 4"'

@@ -18,8 +18,8 @@ from sqlmodel import Session
 
 from planner.core import audit
 from planner.core.errors import InvalidInput
+from planner.domain.text import quarter_words
 from planner.forecasting import service as forecasting
-from planner.forecasting.places_needed import quarter_words
 from planner.reports.charts import FanChart, describe_fan, fan_chart_svg
 from planner.reports.papers import pdf_from_html
 from planner.reports.templating import render_template

@@ -297,7 +297,7 @@ def _last_full(rows: pd.DataFrame) -> pd.Series:
 
 
 def _quarter(value: Any) -> str:
-    from planner.forecasting.places_needed import quarter_words
+    from planner.domain.text import quarter_words
 
     return quarter_words(pd.Timestamp(value).date())
 

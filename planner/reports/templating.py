@@ -30,7 +30,7 @@ from jinja2 import (
 from jinja2.runtime import Context
 
 from planner.core import clock
-from planner.domain.text import plain_words
+from planner.domain.text import plain_words, quarter_words
 from planner.forecasting.scenarios import scenario_words
 
 TEMPLATES = Path(__file__).resolve().parent / "templates"
@@ -116,7 +116,7 @@ def _quarter(value: Any) -> str:
     if _missing(value) or value == "":
         return ""
     day = value if isinstance(value, date) else date.fromisoformat(str(value)[:10])
-    return f"{day.year} Q{(day.month - 1) // 3 + 1}"
+    return quarter_words(day, short=True)
 
 
 def _cell(value: Any) -> str:

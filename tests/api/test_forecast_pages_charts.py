@@ -15,8 +15,8 @@ from api.charts import (
     fan_chart_svg,
     fan_geometry,
     nice_ceiling,
-    quarter_label,
 )
+from planner.domain.text import quarter_words
 
 SVG = "{http://www.w3.org/2000/svg}"
 QUARTERS = [date(2025, 7, 1), date(2025, 10, 1), date(2026, 1, 1), date(2026, 4, 1)]
@@ -135,11 +135,17 @@ def test_the_text_alternative_says_what_the_chart_shows():
     }
     text = describe_fan("Staying put", QUARTERS, rows)
     assert text == (
-        "Staying put. Recorded: 30 young people at the end of 2025 Q4. Forecast median: 31 in "
-        "2026 Q1 (95% interval 27.5 to 34) and 33 in 2026 Q2 (95% interval 27 to 40). Planned "
-        "places: 35 in 2026 Q1, 35 in 2026 Q2. Places needed exceed planned places in 1 of 2 "
-        "quarters, first in 2026 Q2."
+        "Staying put. Recorded: 30 young people at the end of December 2025. Forecast median: "
+        "31 in January to March 2026 (95% interval 27.5 to 34) and 33 in April to June 2026 "
+        "(95% interval 27 to 40). Planned places: 35 in January to March 2026, 35 in April to "
+        "June 2026. Places needed exceed planned places in 1 of 2 quarters, first in April to "
+        "June 2026."
     )
     one = describe_fan("Bed and breakfast", QUARTERS, rows | {"recorded": [2.0, 1.0, None, None]})
-    assert one.startswith("Bed and breakfast. Recorded: 1 young person at the end of 2025 Q4.")
-    assert quarter_label(date(2027, 4, 1)) == "2027 Q2"
+    assert one.startswith(
+        "Bed and breakfast. Recorded: 1 young person at the end of December 2025."
+    )
+    # never "2027 Q2": in a council Q1 is April to June, the financial year's first quarter
+    assert quarter_words(date(2027, 5, 17)) == "April to June 2027"
+    assert quarter_words(date(2027, 12, 31), short=True) == "Oct to Dec 2027"
+    assert quarter_words(date(2028, 1, 1), short=True) == "Jan to Mar 2028"
