@@ -37,22 +37,30 @@ def _number(value: Any) -> float | None:
     return None if value is None or pd.isna(value) else float(value)
 
 
+def run_labels(first: Any, second: Any, titles: dict[str, str] | None) -> dict[str, str]:
+    """What the page calls the two forecasts compared: their scenarios' names, each with its
+    forecast number when the scenarios are the same (two central forecasts made on different
+    days would otherwise both be "Central"). ``first``/``second`` are the runs (``id``,
+    ``scenario``); ``*_within`` is the form used inside a sentence."""
+    out = {}
+    same = first.scenario == second.scenario
+    for key, run in (("first", first), ("second", second)):
+        extra = f" (forecast {run.id})" if same else ""
+        out[key] = scenario_words(run.scenario, False, titles) + extra
+        out[f"{key}_within"] = scenario_words(run.scenario, True, titles) + extra
+    return out
+
+
 def places_needed_chart(
     section_id: str,
     label: str,
-    first: str,
-    second: str,
+    labels: dict[str, str],
     rows: list[dict[str, Any]],
-    titles: dict[str, str] | None = None,
 ) -> Markup:
-    """The places needed each quarter under each scenario, as an accessible SVG
-    (``titles``: saved scenarios' names as typed)."""
-    first_words, second_words = (
-        scenario_words(first, False, titles),
-        scenario_words(second, False, titles),
-    )
-    first_within = scenario_words(first, True, titles)
-    second_within = scenario_words(second, True, titles)
+    """The places needed each quarter under each forecast, as an accessible SVG (``labels``
+    from :func:`run_labels`)."""
+    first_words, second_words = labels["first"], labels["second"]
+    first_within, second_within = labels["first_within"], labels["second_within"]
     values = [(r["places_needed_first"], r["places_needed_second"]) for r in rows]
     most = max((abs((b or 0) - (a or 0)) for a, b in values), default=0)
     return comparison_chart_svg(

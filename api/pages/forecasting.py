@@ -27,7 +27,7 @@ from api.deps import (
     see_other,
 )
 from api.listing import Listing, read_list
-from api.pages.comparison import places_needed_chart
+from api.pages.comparison import places_needed_chart, run_labels
 from api.pages.work import time_words
 from api.templating import render
 from planner.core import clock
@@ -153,6 +153,7 @@ def compare(
     differing = []
     saved = forecasting.get_forecast_run_or_raise(db, run_id=first)
     titles = forecasting.scenario_titles(db)
+    labels = run_labels(comparison.first, comparison.second, titles)
     for ptype, lot in saved.states():
         rows = table[(table["placement_type"] == ptype) & (table["lot"] == lot)]
         if rows.empty:
@@ -178,12 +179,7 @@ def compare(
                 "differs": differs,
                 "planned": any(r["capacity_first"] is not None for r in records),
                 "chart": places_needed_chart(
-                    f"{ptype}-{lot}" if lot else ptype,
-                    label,
-                    comparison.first.scenario,
-                    comparison.second.scenario,
-                    records,
-                    titles,
+                    f"{ptype}-{lot}" if lot else ptype, label, labels, records
                 ),
             }
         )
@@ -191,9 +187,9 @@ def compare(
         request,
         "forecast_compare.html",
         {
-            "title": f"Compare {scenario_words(comparison.first.scenario, False, titles)} and "
-            f"{scenario_words(comparison.second.scenario, True, titles)}",
+            "title": f"Compare {labels['first']} and {labels['second_within']}",
             "c": comparison,
+            "labels": labels,
             "scenario_titles": titles,
             "sections": sections,
             "differing": differing,

@@ -24,9 +24,31 @@ def record(
     return event
 
 
+CLI = "cli:"  # an actor that is a command: "cli:" and the operating-system account
+ACTOR_WORDS = {
+    "scheduler": "the scheduled jobs",
+    "demo": "the demo",
+    "anonymous": "someone not signed in",
+    "cli:unknown": "a command (account unknown)",
+}
+
+
 def cli_actor() -> str:
     """The operating-system account running a command, as the actor for CLI changes."""
     try:
-        return f"cli:{getpass.getuser()}"
+        return f"{CLI}{getpass.getuser()}"
     except (KeyError, OSError):
-        return "cli:unknown"
+        return f"{CLI}unknown"
+
+
+def actor_words(actor: str | None) -> str:
+    """Who did something, as a page says it: a user's username as it is, a command as
+    "root, from the command line", the scheduler as "the scheduled jobs" (the stored form,
+    e.g. ``cli:root``, is a code people should not have to read)."""
+    if not actor:
+        return ""
+    if actor in ACTOR_WORDS:
+        return ACTOR_WORDS[actor]
+    if actor.startswith(CLI):
+        return f"{actor.removeprefix(CLI)}, from the command line"
+    return actor

@@ -130,7 +130,14 @@ def _cell(value: Any) -> str:
     return "" if value is None else str(value)
 
 
+def _actor(value: Any) -> str:
+    from planner.core.audit import actor_words
+
+    return actor_words(None if _missing(value) else str(value))
+
+
 FILTERS: dict[str, Callable[..., str]] = {
+    "actor": _actor,
     "date": _date,
     "cell": _cell,
     "yes_no": _yes_no,

@@ -190,6 +190,30 @@ def test_runs_from_different_data_are_not_compared(client, web_db):
     assert client.get("/forecasts/compare?first=1&second=999999").status_code == 404
 
 
+def test_two_forecasts_of_one_scenario_are_told_apart_and_a_command_is_named_in_words(
+    client, web_db
+):
+    first = web_db.council.forecast_runs[0]
+    with unit_of_work(get_engine(web_db.url)) as session:
+        other = session.get(ForecastRun, first)
+        again = ForecastRun(**{k: getattr(other, k) for k in ForecastRun.model_fields if k != "id"})
+        again.created_by = "cli:analyst"
+        session.add(again)
+        session.flush()
+        again_id = again.id
+    _as(client, web_db, "commissioner")
+    page = client.get(f"/forecasts/compare?first={first}&second={again_id}").text
+    # the same scenario twice: each named with its forecast number, never "Central" twice
+    assert f"Central (forecast {first}) compared with central (forecast {again_id})" in page
+    assert f"<title>Compare Central (forecast {first}) and central (forecast {again_id}) " in page
+    # the cost table's two columns, one per forecast
+    assert f">Central (forecast {first})</th>" in page
+    assert f">Central (forecast {again_id})</th>" in page
+    # who made it: a command in words, not the stored code "cli:analyst"
+    assert "analyst, from the command line" in page and "cli:analyst" not in page
+    assert "fingerprint" not in page
+
+
 def test_a_forecast_on_a_council_with_no_records_is_a_clear_422(tmp_path):
     """A new council has users but no young people yet: asking for a forecast or the places
     needed says what to do, not a server error or the model's own words."""
