@@ -86,6 +86,8 @@ def _fit_words(edge: pd.Series) -> str:
     else:
         parts.append("not in a preferred or home area")
     parts.append(f"{edge['travel_minutes']} minutes to education, work or network")
+    if not edge.get("travel_recorded", True):
+        parts[-1] += " (assumed: the travel table has no time between these areas)"
     parts.append(_support_words(str(edge["support_level"]), str(edge["support_need"])))
     if not pd.isna(edge["weekly_cost"]):
         parts.append(f"£{edge['weekly_cost']:,.0f} a week")

@@ -76,6 +76,11 @@ def score_pairs(
         axis=1,
     )
     minutes = areas.minutes[anchors[person], v_area[:, np.newaxis]].mean(axis=1)
+    recorded = (
+        areas.recorded[anchors[person], v_area[:, np.newaxis]].all(axis=1)
+        if areas.recorded is not None
+        else np.ones(len(person), dtype=bool)
+    )
     travel = np.rint(TRAVEL_POINTS * np.clip(1 - minutes / TRAVEL_ZERO_AT_MINUTES, 0, 1))
 
     need = people["support_need"].map(SUPPORT_LEVELS.index).to_numpy()[person]
@@ -99,6 +104,7 @@ def score_pairs(
             "score_support": support.astype(np.int16),
             "score_cost": cost_points[vacancy].astype(np.int16),
             "travel_minutes": np.rint(minutes).astype(np.int32),
+            "travel_recorded": recorded,
             "in_preferred_area": in_preferred,
         }
     )

@@ -49,6 +49,9 @@ class AreaIndex:
 
     names: tuple[str, ...]
     minutes: np.ndarray  # (areas x areas)
+    # (areas x areas): the minutes come from the council's travel table (or are the same
+    # area); elsewhere they are the run's default, which an explanation must say it assumed
+    recorded: np.ndarray | None = None
 
     def code(self, values: pd.Series) -> np.ndarray:
         lookup = {name: i for i, name in enumerate(self.names)}
@@ -89,7 +92,9 @@ def build_area_index(inputs: MatchInputs) -> AreaIndex:
     # A table listing only one direction is read as the same time both ways.
     one_way = given & ~given.T
     minutes.T[one_way] = minutes[one_way]
-    return AreaIndex(ordered, minutes)
+    recorded = given | given.T
+    np.fill_diagonal(recorded, True)
+    return AreaIndex(ordered, minutes, recorded)
 
 
 @dataclass(frozen=True)

@@ -232,7 +232,9 @@ class Snapshot:
                     if row["travel_minutes"]
                     else "no travel"
                 )
-                + f" to education, work or friends and family: {components['travel']} of 30 points",
+                + " to education, work or friends and family"
+                + ("" if row["travel_recorded"] else " (assumed: no travel time recorded)")
+                + f": {components['travel']} of 30 points",
                 (
                     f"{offered} support, as needed"
                     if offered == need

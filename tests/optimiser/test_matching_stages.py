@@ -161,6 +161,25 @@ def test_travel_time_to_education_counts_in_the_fit():
     )
     assert pairs(result) == {("YP1", "V2")}
     assert result.proposals.iloc[0]["travel_minutes"] == 20
+    # a time from the travel table is stated as it is
+    reasons = result.proposals.iloc[0]["reasons"]
+    assert "20 minutes to education, work or network;" in reasons
+    assert "assumed" not in reasons
+
+
+def test_a_travel_time_not_in_the_table_is_said_to_be_assumed():
+    # no travel table: between Dorchester and Weymouth the run's default (45 minutes)
+    student = person(
+        "YP1", education_area="Dorchester", work_area="Dorchester", network_area="Dorchester"
+    )
+    result = run([student], [vacancy("V1", area="Weymouth")])
+    reasons = result.proposals.iloc[0]["reasons"]
+    assert "45 minutes to education, work or network (assumed: the travel table has no time" in (
+        reasons
+    )
+    # the same area needs no table: no travel, nothing assumed
+    local = run([person("YP1")], [vacancy("V1", area="Weymouth")])
+    assert "0 minutes to education, work or network;" in local.proposals.iloc[0]["reasons"]
 
 
 def test_capacity_is_respected_and_shared_places_are_used():
