@@ -20,6 +20,8 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass
 
+NOT_SHOWN = "not shown"  # withheld only so that a small count cannot be worked out
+
 
 def is_small(count: int | None, threshold: int) -> bool:
     """A count that could single someone out: 1 to ``threshold`` - 1."""

@@ -27,6 +27,7 @@ from typing import TYPE_CHECKING, Any
 
 from planner.domain import MOST_URGENT_TYPES, PlacementType, age_on
 from planner.domain.small_numbers import (
+    NOT_SHOWN,
     fewer_than,
     is_small,
     share_withheld,
@@ -129,7 +130,6 @@ def closure_words(closure: str) -> str:
 
 # -- an exception report's figures, as each audience reads them ---------------------------------
 
-NOT_SHOWN = "not shown"
 CASES_WITHHELD = (
     "The cases are not listed: there are too few young people to show them without "
     "singling someone out."

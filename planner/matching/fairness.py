@@ -38,7 +38,14 @@ from sqlmodel import Session, select
 
 from planner.core import clock
 from planner.domain.dates import age_on
-from planner.domain.small_numbers import is_small, shown_count
+from planner.domain.small_numbers import (
+    NOT_SHOWN,
+    fewer_than,
+    is_small,
+    share_withheld,
+    shown_count,
+    withhold_group,
+)
 from planner.domain.suitability import is_unsuitable
 from planner.models import MatchRun, Proposal, Stay, Vacancy, YoungPerson
 
@@ -75,6 +82,8 @@ class Measure:
     ratio: float | None
     statistic: float | None  # z or Welch's t
     flagged: bool
+    rest_count: int = 0  # everyone else's count and base (the total less the group's)
+    rest_base: int = 0
 
 
 @dataclass(frozen=True)
@@ -114,29 +123,86 @@ class FairnessAudit:
         return shown_count(count, self.min_count)
 
     def records(self) -> list[dict[str, Any]]:
-        """One record per group for CSV, JSON and the page: suppressed cells as words."""
+        """One record per group for CSV, JSON and the page: withheld cells as words.
+
+        A count of 1 to N-1 reads "fewer than N". Every dimension splits the same young
+        people, so its groups add up to a total any other dimension gives away: in each
+        dimension, further counts are withheld ("not shown") until no withheld one can be
+        worked out by subtraction (:func:`planner.domain.small_numbers.withhold_group`). A
+        rate is not shown where its count or base is withheld or its share would give a small
+        number away, and the rate of everyone else not where the group's own count or base is
+        withheld (everyone else is the total less the group)."""
         label = dict(DIMENSIONS)
+        n = self.min_count
+        withheld = {
+            (dimension, name): withhold_group(
+                cells := {r.group: get(r) for r in self.rows if r.dimension == dimension},
+                sum(cells.values()),
+                n,
+            ).cells
+            for dimension, _ in DIMENSIONS
+            for name, get in COUNTS.items()
+        }
+
+        def hidden(r: GroupRow, name: str) -> bool:
+            return r.group in withheld[(r.dimension, name)]
+
+        def count(r: GroupRow, name: str) -> str:
+            value = COUNTS[name](r)
+            if not hidden(r, name):
+                return f"{value:,}"
+            return fewer_than(n) if is_small(value, n) else NOT_SHOWN
+
+        def rates(r: GroupRow, measure: Measure, part: str, whole: str) -> tuple[str, str]:
+            mine_hidden = hidden(r, part) or hidden(r, whole)
+            own = (
+                None
+                if mine_hidden or share_withheld(measure.count, measure.base, n)
+                else measure.value
+            )
+            rest_count = measure.rest_count
+            rest = (
+                None
+                if mine_hidden or share_withheld(rest_count, measure.rest_base, n)
+                else measure.rest_value
+            )
+            return _percent(own), _percent(rest)
+
         out = []
         for r in self.rows:
+            proposed_rate, others_proposed = rates(r, r.proposed, "proposed", "needing")
+            moved_rate, others_moved = rates(r, r.moved, "moved", "people_needing")
             out.append(
                 {
                     "dimension": label[r.dimension],
                     "group": r.group,
-                    "needing_a_move": self.shown(r.proposed.base),
-                    "proposed": self.shown(r.proposed.count),
-                    "proposed_rate": _percent(r.proposed.value),
-                    "others_proposed_rate": _percent(r.proposed.rest_value),
-                    "people_needing_a_move": self.shown(r.moved.base),
-                    "moved": self.shown(r.moved.count),
-                    "moved_rate": _percent(r.moved.value),
-                    "others_moved_rate": _percent(r.moved.rest_value),
-                    "unsuitable_stays": self.shown(r.waiting.count),
-                    "average_days_waiting": _days(r.waiting.value),
-                    "others_average_days_waiting": _days(r.waiting.rest_value),
+                    "needing_a_move": count(r, "needing"),
+                    "proposed": count(r, "proposed"),
+                    "proposed_rate": proposed_rate,
+                    "others_proposed_rate": others_proposed,
+                    "people_needing_a_move": count(r, "people_needing"),
+                    "moved": count(r, "moved"),
+                    "moved_rate": moved_rate,
+                    "others_moved_rate": others_moved,
+                    "unsuitable_stays": count(r, "stays"),
+                    "average_days_waiting": "" if hidden(r, "stays") else _days(r.waiting.value),
+                    "others_average_days_waiting": ""
+                    if hidden(r, "stays")
+                    else _days(r.waiting.rest_value),
                     "flags": "; ".join(r.flags),
                 }
             )
         return out
+
+
+# the counts each group shows, each withheld by the rules of small numbers
+COUNTS: dict[str, Any] = {
+    "needing": lambda r: r.proposed.base,
+    "proposed": lambda r: r.proposed.count,
+    "people_needing": lambda r: r.moved.base,
+    "moved": lambda r: r.moved.count,
+    "stays": lambda r: r.waiting.count,
+}
 
 
 def _percent(value: float | None) -> str:
@@ -163,14 +229,13 @@ def _rate_measure(flags: pd.Series, inside: pd.Series, min_count: int) -> Measur
     x1, n1 = int(flags[inside].sum()), int(inside.sum())
     x2, n2 = int(flags[~inside].sum()), int((~inside).sum())
     if n1 < min_count or n2 < min_count:
-        return Measure(x1, n1, None, None, None, None, False)
+        return Measure(x1, n1, None, None, None, None, False, x2, n2)
     rate, rest = x1 / n1, x2 / n2
     ratio = rate / rest if rest > 0 else (None if rate == 0 else math.inf)
     z = _two_proportions(x1, n1, x2, n2)
     flagged = _outside(ratio) and z is not None and abs(z) >= Z_CRITICAL
-    # a rate is not shown where its count is suppressed: it would give the count away
-    shown = None if is_small(x1, min_count) else rate
-    return Measure(x1, n1, shown, rest, ratio, z, flagged)
+    # whether a rate may be shown is decided with the other cells (FairnessAudit.records)
+    return Measure(x1, n1, rate, rest, ratio, z, flagged, x2, n2)
 
 
 def _mean_measure(days: pd.Series, inside: pd.Series, min_count: int) -> Measure:
@@ -230,11 +295,16 @@ def audit(
     return FairnessAudit(min_count=min_count, as_of=as_of, match_runs=match_runs, rows=rows)
 
 
+def _code_words(code: object) -> str:
+    """A recorded code as a page's group reads it: "non_binary" is "Non binary"."""
+    return str(code).replace("_", " ").capitalize()
+
+
 def _describe(person: YoungPerson, day: date) -> dict[str, str]:
     return {
-        "gender": str(person.gender).replace("_", " "),
-        "ethnicity": str(person.ethnicity).replace("_", " "),
-        "uasc": "yes" if person.uasc else "no",
+        "gender": _code_words(person.gender),
+        "ethnicity": _code_words(person.ethnicity),
+        "uasc": "Yes" if person.uasc else "No",
         "age_group": age_group(age_on(person.date_of_birth, day)),
         "area": person.area or "not recorded",
     }

@@ -96,6 +96,33 @@ def test_small_groups_are_suppressed_and_never_flagged():
     assert [r for r in bigger.records() if r["group"] == "yes"][0]["needing_a_move"] == "3"
 
 
+def test_a_withheld_count_cannot_be_worked_out_from_the_other_figures():
+    # 12 young people needing a move, 3 of them UASC (a small group): "fewer than 5"
+    observations, stays = _council(skewed=True, runs=1, people=12)
+    result = audit(observations, stays, min_count=5, as_of=AS_OF, match_runs=1)
+    rows = {(r["dimension"], r["group"]): r for r in result.records()}
+    uasc, rest = (
+        rows[("Unaccompanied asylum-seeking", "yes")],
+        rows[("Unaccompanied asylum-seeking", "no")],
+    )
+    assert uasc["people_needing_a_move"] == "fewer than 5"
+    # every other dimension adds up to 12, so "9 not UASC" would give the 3 away: withheld too
+    genders = [rows[("Gender", g)]["people_needing_a_move"] for g in ("female", "male")]
+    assert genders == ["6", "6"]
+    assert rest["people_needing_a_move"] == "not shown"
+    # nor can the small group's rate be read off everyone else's (the total less the group)
+    assert uasc["others_moved_rate"] == "" and rest["moved_rate"] == ""
+    # a share that gives a small number away is withheld: 1 of 6 proposed, or 5 of 6
+    for record in result.records():
+        for count, base, rate in (
+            ("proposed", "needing_a_move", "proposed_rate"),
+            ("moved", "people_needing_a_move", "moved_rate"),
+        ):
+            if record[rate]:
+                shown, whole = int(record[count]), int(record[base])
+                assert shown == 0 or shown >= 5 and whole - shown >= 5 or shown == whole
+
+
 def test_age_groups():
     assert [age_group(a) for a in (15, 16, 17, 18, 20, 21, 25, 26)] == [
         "other ages", "16-17", "16-17", "18-20", "18-20", "21-25", "21-25", "other ages"
@@ -123,7 +150,8 @@ def test_the_audit_reads_match_runs_and_stays_from_the_records(session):
     run_matching(session, actor="officer", as_of=AS_OF)
     result = fairness_audit(session, as_of=AS_OF, min_count=5)
     assert result.match_runs == 1
-    (uasc,) = [r for r in result.rows if r.dimension == "uasc" and r.group == "yes"]
+    (uasc,) = [r for r in result.rows if r.dimension == "uasc" and r.group == "Yes"]
+    assert {r.group for r in result.rows if r.dimension == "gender"} == {"Not stated"}
     assert uasc.proposed.base == 6 and uasc.waiting.count == 6
     total = sum(r.proposed.count for r in result.rows if r.dimension == "uasc")
     assert total == 6  # six vacancies, twelve young people
