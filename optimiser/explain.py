@@ -78,6 +78,11 @@ def _support_words(offered: str, need: str) -> str:
     return f"{offered} support where they need {need}"
 
 
+# said of a travel time the council's table does not hold (the run's default was used);
+# pages read it back from a saved proposal's reasons (planner.matching.words.fit_parts)
+TRAVEL_ASSUMED = "assumed: the travel table has no time"
+
+
 def _fit_words(edge: pd.Series) -> str:
     """What makes up the fit, in words (the points of each part are in the score columns)."""
     parts = []
@@ -87,7 +92,7 @@ def _fit_words(edge: pd.Series) -> str:
         parts.append("not in a preferred or home area")
     parts.append(f"{edge['travel_minutes']} minutes to education, work or network")
     if not edge.get("travel_recorded", True):
-        parts[-1] += " (assumed: the travel table has no time between these areas)"
+        parts[-1] += f" ({TRAVEL_ASSUMED} between these areas)"
     parts.append(_support_words(str(edge["support_level"]), str(edge["support_need"])))
     if not pd.isna(edge["weekly_cost"]):
         parts.append(f"£{edge['weekly_cost']:,.0f} a week")

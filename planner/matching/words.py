@@ -15,6 +15,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
+from optimiser.explain import TRAVEL_ASSUMED
 from optimiser.fit import (
     AREA_POINTS,
     COST_POINTS,
@@ -113,8 +114,9 @@ def _share(value: Any, most: int) -> float:
         return 0.0
 
 
-def fit_parts(components: dict[str, Any]) -> list[str]:
-    """What makes up a fit, in words, from its score components (the model's points)."""
+def fit_parts(components: dict[str, Any], reasons: str = "") -> list[str]:
+    """What makes up a fit, in words, from its score components (the model's points);
+    ``reasons`` (the proposal's sentence) says whether its travel time was assumed."""
     parts: list[str] = []
     if "area" in components:
         area = _share(components["area"], AREA_POINTS)
@@ -134,6 +136,8 @@ def fit_parts(components: dict[str, Any]) -> list[str]:
             if travel >= 0.35
             else "A long journey to their education, work or support network"
         )
+        if TRAVEL_ASSUMED in (reasons or ""):
+            parts[-1] += " (assumed: no travel time is recorded between these areas)"
     if "support" in components:
         support = _share(components["support"], SUPPORT_POINTS)
         parts.append(

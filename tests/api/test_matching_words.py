@@ -47,6 +47,17 @@ def test_a_fit_reads_as_words_and_points_out_of_100():
         "One of the higher-cost places",
     ]
     assert fit_parts({"area": 15})[0] == "In their home area"
+    # a travel time the council's table does not hold is said to be assumed, read from the
+    # proposal's own reasons (the optimiser writes them so: tests/optimiser, travel)
+    from optimiser.explain import TRAVEL_ASSUMED
+
+    components = {"travel": 15}
+    reasons = f"Fit 45 points out of 100: 45 minutes to education ({TRAVEL_ASSUMED} between)"
+    assert fit_parts(components, reasons) == [
+        "A moderate journey to their education, work or support network (assumed: no travel "
+        "time is recorded between these areas)"
+    ]
+    assert "assumed" not in fit_parts(components, "")[0]
     assert group_words("a") == "Moved out of unsuitable accommodation"
     assert group_words("b") == "Needed a move by a date"
     assert group_words("c") == "Best fit"
