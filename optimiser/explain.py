@@ -237,7 +237,14 @@ class Explainer:
             )
         chosen["reasons"] = sentences
         chosen["need"] = self.needs["need"].to_numpy()[chosen["person"]]
-        return chosen[PROPOSAL_COLUMNS].sort_values(["stage", "person_id"]).reset_index(drop=True)
+        # in the order the pages promise: out of unsuitable accommodation the most urgent
+        # first, then by deadline, then everyone else (by reference within each)
+        chosen["_order"] = [
+            self._priority(p)[1] if stage != "c" else 0
+            for p, stage in zip(chosen["person"], chosen["stage"], strict=True)
+        ]
+        ordered = chosen.sort_values(["stage", "_order", "person_id"], kind="stable")
+        return ordered[PROPOSAL_COLUMNS].reset_index(drop=True)
 
     def _decision_words(self, person_id: str) -> str:
         """The vacancies only a decision keeps from this young person, each named by it."""

@@ -78,6 +78,9 @@ def test_longer_in_unsuitable_accommodation_comes_before_shorter():
     )
     result = run([short, long], [vacancy("V1")])
     assert pairs(result) == {("YP2", "V1")}
+    # with a place each, the proposals are listed most urgent first, as the pages say
+    both = run([short, long], [vacancy("V1"), vacancy("V2")])
+    assert list(both.proposals["person_id"]) == ["YP2", "YP1"]
 
 
 def test_a_declared_unsuitable_placement_counts_as_unsuitable():
