@@ -20,7 +20,7 @@ from starlette.responses import HTMLResponse
 from planner.domain import Role
 from planner.domain.permissions import MATRIX, Permission
 from planner.matching import words as matching_words
-from planner.reports.templating import COUNCIL_NAME, SERVICE_NAME  # noqa: F401 - re-exported
+from planner.reports.templating import SERVICE_NAME  # noqa: F401 - re-exported
 from planner.reports.templating import make_environment as make_environment_shared
 
 TEMPLATES = Path(__file__).resolve().parent / "templates"

@@ -59,6 +59,10 @@ class Settings(BaseSettings):
     # The council's population aged 0-17 (ONS mid-year estimate): the UASC National
     # Transfer Scheme asks a council to hold up to 0.1% of it. The default is the demo's.
     child_population: int = 67_300
+    # The council's name as its pages and papers carry it ("Dorset Council"), in their
+    # header, title and footer (PLANNER_COUNCIL_NAME). Unset, they name no council: a board
+    # paper must never carry another council's name, nor an example's.
+    council_name: str = Field(default="", max_length=80)
     # The council's own SSDA903 code mapping (ACCOM letters and PLACE codes to placement
     # types) for `planner import-903`; unset: planner/returns/mapping.csv (docs/returns.md).
     ssda903_mapping: Path | None = None

@@ -35,7 +35,6 @@ from planner.forecasting.scenarios import scenario_words
 
 TEMPLATES = Path(__file__).resolve().parent / "templates"
 SERVICE_NAME = "Care leaver accommodation planner"
-COUNCIL_NAME = "Example Council"
 
 
 def _date(value: date | datetime | None) -> str:
@@ -170,8 +169,16 @@ def make_environment(front: Sequence[BaseLoader] = ()) -> Environment:
         lstrip_blocks=True,
     )
     env.filters.update(FILTERS)
-    env.globals.update(serviceName=SERVICE_NAME, councilName=COUNCIL_NAME)
+    env.globals.update(serviceName=SERVICE_NAME, councilName=council_name())
     return env
+
+
+def council_name() -> str:
+    """The council's name from the settings (PLANNER_COUNCIL_NAME), or "" when unset: the
+    templates then name no council."""
+    from planner.core.settings import Settings
+
+    return Settings().council_name.strip()
 
 
 @lru_cache
