@@ -682,7 +682,8 @@ def targets_text(targets) -> str:  # type: ignore[no-untyped-def]
                 f"  {ahead}: met (MASE {rec['mase']:.2f}, 80% range held {rec['coverage_80']:.0%})"
             )
         else:
-            lines.append(f"  {ahead}: not met. {rec['why']}.")
+            why = str(rec["why"])
+            lines.append(f"  {ahead}: not met. {why[:1].upper()}{why[1:]}.")
     return "\n".join(lines)
 
 
