@@ -82,6 +82,7 @@ def _list_page(
         {
             "title": "Forecasts",
             "runs": forecasting.list_forecast_runs(db),
+            "records_sets": forecasting.records_sets(db),
             "scenario_titles": forecasting.scenario_titles(db),
             "saved": Listing("/forecasts", params, found),
             "catalogue": _catalogue(db),

@@ -879,6 +879,20 @@ def list_forecast_runs(
     return [_summary(run, cache) for run in session.exec(query)]
 
 
+def records_sets(session: Session) -> dict[str, int]:
+    """Each snapshot of the records forecasts were made from (its data fingerprint), as a
+    number people can read: 1 for the records the first saved forecast read, 2 for the next
+    different ones, and so on. Forecasts with the same number read the same records and can
+    be compared; the fingerprint itself is a code nobody should have to read."""
+    first: dict[str, int] = {}
+    rows = session.exec(
+        select(ForecastRun.data_fingerprint, ForecastRun.id).order_by(ForecastRun.id)  # type: ignore[arg-type]
+    )
+    for fingerprint, _ in rows:
+        first.setdefault(fingerprint, len(first) + 1)
+    return first
+
+
 # the columns the saved forecasts list can be sorted by (the keys of its ``sort`` parameter)
 FORECAST_RUN_SORTS = ("made", "scenario", "by", "as_of", "months", "runs")
 

@@ -139,6 +139,8 @@ def run_context(session: Session, *, run_id: int, made_with: int | None = None) 
     rates = saved.tables.get("inputs_rates")
     return {
         "run": saved.run,
+        # which records it read, as people can tell them apart (not the fingerprint's code)
+        "records_set": forecasting.records_sets(session).get(saved.run.data_fingerprint),
         # saved scenarios' names as typed, for the ``scenario`` filter on the page and paper
         "scenario_titles": forecasting.scenario_titles(session),
         "sections": sections,

@@ -212,6 +212,12 @@ def test_two_forecasts_of_one_scenario_are_told_apart_and_a_command_is_named_in_
     # who made it: a command in words, not the stored code "cli:analyst"
     assert "analyst, from the command line" in page and "cli:analyst" not in page
     assert "fingerprint" not in page
+    # the two read the same records: the same records set, named by number, not by a code
+    assert page.count("Both from the same records") == 1
+    listing = client.get("/forecasts").text
+    assert "fingerprint" not in listing and "records set 1" in listing
+    run_page = client.get(f"/forecasts/{again_id}").text
+    assert "(records set 1)" in run_page and "fingerprint" not in run_page
 
 
 def test_a_forecast_on_a_council_with_no_records_is_a_clear_422(tmp_path):
