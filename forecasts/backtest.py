@@ -339,7 +339,7 @@ def stays_accuracy(rows: pd.DataFrame) -> pd.DataFrame:
     return accuracy_table(rows, ["horizon_quarters"])
 
 
-MASE_TARGET = 0.9  # issue 15's targets for the backtest on a council's own records
+MASE_TARGET = 0.9  # the targets the backtest on a council's own records is held to
 COVERAGE_TOLERANCE = 0.05  # the 80% range must hold 75-85% of the recorded counts
 
 
