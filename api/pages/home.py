@@ -16,6 +16,7 @@ from api.templating import render
 from planner.accounts import service as accounts
 from planner.domain.permissions import Permission as P
 from planner.domain.permissions import allows
+from planner.escalations import queries as escalations
 from planner.inventory import queries as inventory
 from planner.young_people import queries as young_people
 
@@ -46,6 +47,14 @@ def home(
         figures["vacancies"] = len(inventory.list_vacancies(db, viewer=user))
     if allows(user.role, P.view_overview):
         figures["in_unsuitable_all"] = inventory.overview(db, viewer=user).figures["unsuitable"]
+    if allows(user.role, P.manage_escalations):
+        # what a manager must act on today: supervision overdue, no agreed exit plan, or an
+        # exit plan's target passed (the queue's own flags, within the manager's scope)
+        queue = escalations.escalation_queue(db, viewer=user)
+        figures["escalations"] = len(queue)
+        figures["supervision_overdue"] = sum(i.supervision_overdue for i in queue)
+        figures["no_exit_plan"] = sum(i.exit_plan_agreed_on is None for i in queue)
+        figures["exit_plan_overdue"] = sum(i.exit_plan_overdue for i in queue)
     if allows(user.role, P.manage_users):
         figures["users"] = len(accounts.list_users(db))
     return render(request, "home.html", {"title": "Home", "figures": figures, "role": user.role})
