@@ -14,10 +14,12 @@ from api.deps import (
 )
 from api.templating import render
 from planner.accounts import service as accounts
+from planner.domain import ProposalStatus
 from planner.domain.permissions import Permission as P
 from planner.domain.permissions import allows
 from planner.escalations import queries as escalations
 from planner.inventory import queries as inventory
+from planner.matching import service as matching
 from planner.young_people import queries as young_people
 
 router = APIRouter(include_in_schema=False)
@@ -47,6 +49,11 @@ def home(
         figures["vacancies"] = len(inventory.list_vacancies(db, viewer=user))
     if allows(user.role, P.view_overview):
         figures["in_unsuitable_all"] = inventory.overview(db, viewer=user).figures["unsuitable"]
+    if allows(user.role, P.decide_proposals):
+        # the latest match run's proposals nobody has decided yet: a housing officer's queue
+        figures["undecided"] = sum(
+            p.status == ProposalStatus.proposed for p in matching.list_proposals(db)
+        )
     if allows(user.role, P.manage_escalations):
         # what a manager must act on today: supervision overdue, no agreed exit plan, or an
         # exit plan's target passed (the queue's own flags, within the manager's scope)

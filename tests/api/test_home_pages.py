@@ -43,3 +43,16 @@ def test_a_personal_adviser_sees_no_managers_to_do_list(client, web_db):
     username = web_db.council.by_role["personal_adviser"]
     sign_in(client, username, web_db.council.passwords[username])
     assert 'id="manager-to-do"' not in client.get("/").text
+
+
+def test_a_housing_officers_home_counts_the_proposals_waiting_for_a_decision(client, web_db):
+    from planner.domain import ProposalStatus
+    from planner.matching.service import list_proposals
+
+    with Session(get_engine(web_db.url)) as session:
+        waiting = sum(p.status == ProposalStatus.proposed for p in list_proposals(session))
+    username = web_db.council.by_role["housing_officer"]
+    sign_in(client, username, web_db.council.passwords[username])
+    page = client.get("/").text
+    assert f'(<span id="undecided">{waiting}</span> waiting for a decision)' in page
+    assert 'href="/matching">Matching' in page
