@@ -93,7 +93,7 @@ _GONE = (
     ("in_care", False),
     ("wanted", -1),
     ("wait_from", NOT_WAITING),
-    ("prob", 0.0),
+    ("cut", 0),
     ("band_due", NEVER),
 )
 
@@ -111,7 +111,7 @@ class _Columns:
         "known",
         "wanted",
         "wait_from",
-        "prob",
+        "cut",
         "band_due",
     )
 
@@ -125,10 +125,11 @@ class _Columns:
         self.known = np.zeros((runs, width), dtype=bool)
         self.wanted = np.full((runs, width), -1, dtype=np.int16)
         self.wait_from = np.full((runs, width), NOT_WAITING, dtype=np.int16)
-        # the monthly probability of a move, kept per cell and looked up again only when it
-        # can change: in the month ``band_due`` (the next birthday or time in placement that
-        # starts a new band, or the month after the young person moved or arrived)
-        self.prob = np.zeros((runs, width), dtype=np.float32)
+        # the monthly probability of a move as a cut-off for 32 random bits (see ``_cuts``),
+        # kept per cell and looked up again only when it can change: in the month
+        # ``band_due`` (the next birthday or time in placement that starts a new band, or the
+        # month after the young person moved or arrived)
+        self.cut = np.zeros((runs, width), dtype=np.uint32)
         self.band_due = np.full((runs, width), NEVER, dtype=np.int16)
         self.filled = np.zeros(runs, dtype=np.int64)
         self.left = left
@@ -203,6 +204,7 @@ class Engine:
         self.row_stride = params.leave_probability.shape[1]  # one row of rates per run
         self.state_stride = self.n_a * n_d
         self.leave_flat = params.leave_probability.ravel()
+        self.cut_flat = _cuts(self.leave_flat)
         destinations = np.concatenate(
             [params.destination_cumulative, params.forced_cumulative], axis=1
         )
@@ -241,7 +243,8 @@ class Engine:
         cols.uasc[:, :n0] = pop.uasc
         cols.known[:, :n0] = True
         cols.due[:, :n0] = self._due(-1, pop.state, pop.age_months, pop.months_in_placement)
-        cols.band_due[:, :n0] = 0  # looked up in the first month
+        # looked up in the first month (never for anyone recorded as having left)
+        cols.band_due[:, :n0] = np.where(pop.state == self.states.left, NEVER, 0)
         cols.filled[:] = n0
         return cols
 
@@ -262,16 +265,15 @@ class Engine:
         du = cols.dur.reshape(-1).take(at)
         key = r * self.row_stride + self.age_key.take(ag) + self.dur_key.take(du)
         key += st * self.state_stride
-        cols.prob.reshape(-1)[at] = self.leave_flat.take(key)
+        cols.cut.reshape(-1)[at] = self.cut_flat.take(key)
         gap = np.minimum(self.age_gap.take(ag), self.dur_gap.take(du))
         due = cols.due.reshape(-1).take(at).astype(np.int32)
         # next look: the next band, or the month a rule ends the stay (every month once due)
         nxt = np.minimum(np.minimum(m + gap, np.maximum(due, m + 1)), NEVER)  # at least m + 1
-        nxt[st == self.states.left] = NEVER
         cols.band_due.reshape(-1)[at] = nxt
         age = ag.view(np.int16)
         must = (due <= m) | (age == self.care_age) | (age == self.review_age)
-        return flat[must & (st != self.states.left)]
+        return flat[must]
 
     def run(self, plan: CapacityPlan | None = None) -> SimulationResult:
         """Simulate every month; ``plan`` switches on the capacity-constrained pass."""
@@ -328,16 +330,19 @@ class Engine:
         ag += 1
         du += 1
         must = self._refresh(cols, m)
-        u = rng.random((runs, w), dtype=np.float32)
-        event = u < cols.prob[:, :w]
-        event.reshape(-1)[must] = True  # rules, 18 and 21 (found by the refresh)
+        bits = _random_bits(rng, runs * w)
+        # a superset of the moves by draw (exact but for a draw of 0 where the probability is
+        # 0, which ``natural`` below leaves out), plus rules, 18 and 21 (found by the refresh)
+        event = bits.reshape(runs, w) <= cols.cut[:, :w]
+        event.reshape(-1)[must] = True
         flat = np.flatnonzero(event)
         r = flat // w
         c = flat - r * w
         at = flat + r * (full - w)  # the same cells in the full (contiguous) arrays
         s_e = cols.state.reshape(-1).take(at)
         a_e = cols.age.reshape(-1).take(at).astype(np.int32)
-        u_e, p_e = u.reshape(-1).take(flat), cols.prob.reshape(-1).take(at)
+        bits_e, cut_e = bits.take(flat), cols.cut.reshape(-1).take(at)
+        u_e = _uniform(bits_e)
         forced = cols.due.reshape(-1).take(at) <= m
         turning = (a_e == self.care_age) & cols.in_care.reshape(-1).take(at)
         known = cols.known.reshape(-1).take(at)
@@ -348,20 +353,24 @@ class Engine:
         aged_out = forced & (a_e >= self.leaving_age)
         review = (a_e == self.review_age) & ~forced
         exits = aged_out | (review & (u_e >= p.continue_21.take(r)))
-        natural = (u_e < p_e) & ~forced & ~review
+        natural = (bits_e <= cut_e) & (cut_e > 0) & ~forced & ~review
         moving = natural | (forced & ~aged_out)
 
         mv = np.flatnonzero(moving)  # one index, then takes (cheaper than a mask per array)
         r_mv, c_mv, s_mv = r.take(mv), c.take(mv), s_e.take(mv)
-        f_mv, u_mv = forced.take(mv), u_e.take(mv)
-        v = np.where(f_mv, u_mv, u_mv / np.maximum(p_e.take(mv), 1e-12))
-        row = s_mv.astype(np.int64) * self.n_a + self.band_of_age.take(a_e.take(mv))
+        f_mv, u_mv, a_mv = forced.take(mv), u_e.take(mv), a_e.take(mv)
+        d_mv = cols.dur.reshape(-1).take(at.take(mv))
+        # the move probability again (the one the cut came from: its band has not changed)
+        key = r_mv * self.row_stride + s_mv * self.state_stride
+        key += self.age_key.take(a_mv) + self.dur_key.take(d_mv)
+        v = np.where(f_mv, u_mv, u_mv / np.maximum(self.leave_flat.take(key), 1e-12))
+        row = s_mv.astype(np.int64) * self.n_a + self.band_of_age.take(a_mv)
         row += f_mv * self.forced_rows
         table = self.destinations.take(r_mv * self.destination_rows + row, axis=0)
         below = (table < v[:, None]).view(np.uint8).sum(axis=1, dtype=np.int16)
         dest = np.minimum(below, n_s - 1)
         limit = self.max_months.take(s_mv)
-        expired = f_mv & (limit < NEVER) & (cols.dur.reshape(-1).take(at.take(mv)) >= limit)
+        expired = f_mv & (limit < NEVER) & (d_mv >= limit)
         out.expiries[m] = _count(r_mv[expired], s_mv[expired], runs, n_s)
 
         r_ex, c_ex = r[exits], c[exits]
@@ -408,9 +417,11 @@ class Engine:
         # who left before 18 would count towards the transfer threshold until their birthday)
         went = s_go == left
         self._uasc_care_less(r_go[went], at_go[went], cols)
-        cols.in_care.reshape(-1)[at_go[went]] = False
         cols.band_due.reshape(-1)[at_go] = m + 1  # a new state: its probability from next month
         cols.due.reshape(-1)[at_go] = self._due(m, s_go, cols.age.reshape(-1).take(at_go), 0)
+        at_went = at_go[went]  # their column is as good as empty: nothing more can happen
+        for name, value in _GONE:
+            getattr(cols, name).reshape(-1)[at_went] = value
         if plan is not None:
             self._record_waits(m, cols, plan, out)
         return stock
@@ -506,6 +517,32 @@ class Engine:
             empty = np.zeros(0, dtype=np.int64)
             return empty, empty, empty.astype(np.int16)
         return tuple(np.concatenate([piece[i] for piece in pieces]) for i in range(3))
+
+
+def _cuts(probability: np.ndarray) -> np.ndarray:
+    """Each float32 probability ``p`` as the cut-off ``c`` for 32 random bits ``b`` with
+    ``b <= c`` exactly when the float32 uniform numpy makes of ``b``, ``(b >> 8) / 2**24``,
+    is below ``p`` (``c = 256 * ceil(p * 2**24) - 1``; 0 for ``p = 0``, where a draw of 0
+    also passes and is left out by the caller). Comparing the bits with the cut-off gives the
+    same moves as drawing float32 uniforms, with half the work of making them."""
+    steps = np.ceil(probability.astype(np.float64) * 2.0**24).astype(np.int64)
+    return np.maximum(steps * 256 - 1, 0).astype(np.uint32)
+
+
+def _random_bits(rng: np.random.Generator, n: int) -> np.ndarray:
+    """``n`` draws of 32 random bits: the ones ``rng.random(n, dtype=np.float32)`` would turn
+    into uniforms (two per 64-bit output, low half first), leaving ``rng`` where it would."""
+    raw = rng.bit_generator.random_raw((n + 1) // 2)
+    if n % 2:  # the generator keeps the unused high half for its next 32-bit draw
+        state = rng.bit_generator.state
+        state["has_uint32"], state["uinteger"] = 1, int(raw[-1] >> np.uint64(32))
+        rng.bit_generator.state = state
+    return raw.view(np.uint32)[:n]
+
+
+def _uniform(bits: np.ndarray) -> np.ndarray:
+    """The float32 uniforms numpy makes of these 32-bit draws (``Generator.random``)."""
+    return (bits >> 8).astype(np.float32) * np.float32(2.0**-24)
 
 
 def _gaps(edges: np.ndarray, values: np.ndarray) -> np.ndarray:
