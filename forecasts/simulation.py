@@ -534,7 +534,7 @@ def _random_bits(rng: np.random.Generator, n: int) -> np.ndarray:
     into uniforms (two per 64-bit output, low half first), leaving ``rng`` where it would."""
     raw = rng.bit_generator.random_raw((n + 1) // 2)
     if n % 2:  # the generator keeps the unused high half for its next 32-bit draw
-        state = rng.bit_generator.state
+        state = dict(rng.bit_generator.state)
         state["has_uint32"], state["uinteger"] = 1, int(raw[-1] >> np.uint64(32))
         rng.bit_generator.state = state
     return raw.view(np.uint32)[:n]
