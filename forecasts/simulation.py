@@ -325,10 +325,11 @@ class Engine:
         runs, n_s, left = self.runs, self.states.size, self.states.left
         p = self.params
         w, full = cols.width, self.capacity_width
-        ag, du = cols.age[:, :w], cols.dur[:, :w]
         rng = np.random.default_rng([self.seed, 2, m])
-        ag += 1
-        du += 1
+        # every column ages, in use or not (one contiguous pass is cheaper than the first
+        # ``w`` columns of each run; an empty column's age and time are never read)
+        cols.age += 1
+        cols.dur += 1
         must = self._refresh(cols, m)
         bits = _random_bits(rng, runs * w)
         # a superset of the moves by draw (exact but for a draw of 0 where the probability is
@@ -366,9 +367,8 @@ class Engine:
         v = np.where(f_mv, u_mv, u_mv / np.maximum(self.leave_flat.take(key), 1e-12))
         row = s_mv.astype(np.int64) * self.n_a + self.band_of_age.take(a_mv)
         row += f_mv * self.forced_rows
-        table = self.destinations.take(r_mv * self.destination_rows + row, axis=0)
-        below = (table < v[:, None]).view(np.uint8).sum(axis=1, dtype=np.int16)
-        dest = np.minimum(below, n_s - 1)
+        below = _count_below(self.destinations, r_mv * self.destination_rows + row, v)
+        dest = np.minimum(below, n_s - 1).astype(np.int16)
         limit = self.max_months.take(s_mv)
         expired = f_mv & (limit < NEVER) & (d_mv >= limit)
         out.expiries[m] = _count(r_mv[expired], s_mv[expired], runs, n_s)
@@ -441,20 +441,28 @@ class Engine:
         went = (s_go == left) & ~came
         moved = ~came & ~went & (before != s_go)
         on = moved & self.move_on_type[s_go]
-        # every flow in one count of (flow, run, state)
-        to = r_go.astype(np.int64) * n_s + s_go
-        fro = r_go.astype(np.int64) * n_s + before
+        # every flow in one count of (kind, run, state): each move counts once where it goes,
+        # as came / moved / neither (0-2), and once where it comes from, as went / moved on /
+        # moved otherwise / neither (3-6), each split by UASC status (kind = 2 x that + UASC)
         block = runs * n_s
-        parts = (to, fro, to[came], fro[went], to[moved], fro[moved], fro[on], to[uasc], fro[uasc])
-        index = np.concatenate([part + k * block for k, part in enumerate(parts)])
-        counts = np.bincount(index, minlength=len(parts) * block).reshape(len(parts), runs, n_s)
-        out.arrived[m] = counts[2]
-        out.exited[m] = gone + counts[3]
-        out.moved_in[m] = counts[4]
-        out.moved_out[m] = counts[5]
-        out.move_on[m] = counts[6]
-        self.uasc_stock += counts[7] - counts[8]
-        return counts[0] - counts[1]
+        uasc = uasc.view(np.int8)
+        to_kind = (2 - 2 * came - moved) * 2 + uasc
+        from_kind = (6 - 3 * went - 2 * on - (moved & ~on)) * 2 + uasc
+        to = r_go.astype(np.int64) * n_s + s_go + to_kind.astype(np.int64) * block
+        fro = r_go.astype(np.int64) * n_s + before + from_kind.astype(np.int64) * block
+        counts = np.bincount(np.concatenate([to, fro]), minlength=14 * block)
+        c = counts.reshape(14, runs, n_s)
+        arrived, moved_in = c[0] + c[1], c[2] + c[3]
+        went_from, move_on = c[6] + c[7], c[8] + c[9]
+        moved_out = move_on + c[10] + c[11]
+        out.arrived[m] = arrived
+        out.exited[m] = gone + went_from
+        out.moved_in[m] = moved_in
+        out.moved_out[m] = moved_out
+        out.move_on[m] = move_on
+        self.uasc_stock += c[1] + c[3] + c[5] - c[7] - c[9] - c[11] - c[13]
+        # the change in each state's stock; the column of "left" is not kept (set to 0)
+        return arrived + moved_in - moved_out - went_from
 
     def _record_waits(self, m, cols: _Columns, plan: CapacityPlan, out) -> None:
         """Who waits for a place at the month-end: in unsuitable accommodation (``waiting``,
@@ -498,25 +506,28 @@ class Engine:
             stream = self.streams[name]
             pick = rng.integers(0, len(stream.state), size=total)
             age = stream.age_months[pick].astype(np.int16)
-            at = r * self.capacity_width + c  # flat, in the full arrays
             in_care = stream.in_care[pick] & (age < self.care_age)
             uasc = stream.uasc[pick]
             self.uasc_care += np.bincount(r[in_care & uasc], minlength=self.runs)
-            for name, value in (
-                ("age", age),
-                ("dur", 0),
-                ("in_care", in_care),
-                ("uasc", uasc),
-                ("known", False),
-                ("wanted", -1),
-                ("wait_from", NOT_WAITING),
-            ):
-                getattr(cols, name).reshape(-1)[at] = value
-            pieces.append((r, c, stream.state[pick].astype(np.int16)))
+            pieces.append((r, c, stream.state[pick].astype(np.int16), age, in_care, uasc))
         if not pieces:
             empty = np.zeros(0, dtype=np.int64)
             return empty, empty, empty.astype(np.int16)
-        return tuple(np.concatenate([piece[i] for piece in pieces]) for i in range(3))
+        r, c, state, age, in_care, uasc = (
+            np.concatenate([piece[i] for piece in pieces]) for i in range(6)
+        )
+        at = r * self.capacity_width + c  # flat, in the full arrays: every stream at once
+        for name, value in (
+            ("age", age),
+            ("dur", 0),
+            ("in_care", in_care),
+            ("uasc", uasc),
+            ("known", False),
+            ("wanted", -1),
+            ("wait_from", NOT_WAITING),
+        ):
+            getattr(cols, name).reshape(-1)[at] = value
+        return r, c, state
 
 
 def _cuts(probability: np.ndarray) -> np.ndarray:
@@ -543,6 +554,24 @@ def _random_bits(rng: np.random.Generator, n: int) -> np.ndarray:
 def _uniform(bits: np.ndarray) -> np.ndarray:
     """The float32 uniforms numpy makes of these 32-bit draws (``Generator.random``)."""
     return (bits >> 8).astype(np.float32) * np.float32(2.0**-24)
+
+
+def _count_below(table: np.ndarray, rows: np.ndarray, v: np.ndarray) -> np.ndarray:
+    """How many entries of each given row of ``table`` (non-decreasing along each row) are
+    below the matching ``v``: a binary search, one probe per row and halving, which reads
+    about five entries of a row of seventeen instead of the whole row."""
+    k = table.shape[1]
+    flat = table.reshape(-1)
+    base = rows.astype(np.int64) * k - 1
+    below = np.zeros(len(rows), dtype=np.int64)
+    step = 1 << (k.bit_length() - 1)
+    while step:
+        probe = below + step
+        fits = probe <= k
+        hit = flat.take(base + np.minimum(probe, k)) < v
+        below += np.where(fits & hit, step, 0)
+        step >>= 1
+    return below
 
 
 def _gaps(edges: np.ndarray, values: np.ndarray) -> np.ndarray:
