@@ -275,6 +275,22 @@ class Engine:
         must = (due <= m) | (age == self.care_age) | (age == self.review_age)
         return flat[must]
 
+    def _look_ahead(self, cols: _Columns, m: int, at, r, st, ag, due) -> None:
+        """For young people who have just moved or arrived: what the refresh would find for
+        them in month ``m`` (the next), looked up now while their state, age and stay are at
+        hand (saves gathering them again): their cut-off and the month it next can change.
+        Those with a rule, 18 or 21 in month ``m`` are left to that month's refresh."""
+        ag = ag.view(np.uint16)  # the age in month m; the stay is then 1 month long
+        key = r * self.row_stride + st * self.state_stride + self.age_key.take(ag)
+        key += self.dur_key[1]
+        cols.cut.reshape(-1)[at] = self.cut_flat.take(key)
+        gap = np.minimum(self.age_gap.take(ag), self.dur_gap[1])
+        due = due.astype(np.int32)
+        nxt = np.minimum(np.minimum(m + gap, np.maximum(due, m + 1)), NEVER)
+        age = ag.view(np.int16)
+        must = (due <= m) | (age == self.care_age) | (age == self.review_age)
+        cols.band_due.reshape(-1)[at] = np.where(must, m, nxt)
+
     def run(self, plan: CapacityPlan | None = None) -> SimulationResult:
         """Simulate every month; ``plan`` switches on the capacity-constrained pass."""
         runs, months, n_s = self.runs, self.months, self.states.size
@@ -367,8 +383,9 @@ class Engine:
         v = np.where(f_mv, u_mv, u_mv / np.maximum(self.leave_flat.take(key), 1e-12))
         row = s_mv.astype(np.int64) * self.n_a + self.band_of_age.take(a_mv)
         row += f_mv * self.forced_rows
-        below = _count_below(self.destinations, r_mv * self.destination_rows + row, v)
-        dest = np.minimum(below, n_s - 1).astype(np.int16)
+        table = self.destinations.take(r_mv * self.destination_rows + row, axis=0)
+        below = (table < v[:, None]).view(np.uint8).sum(axis=1, dtype=np.int16)
+        dest = np.minimum(below, n_s - 1)
         limit = self.max_months.take(s_mv)
         expired = f_mv & (limit < NEVER) & (d_mv >= limit)
         out.expiries[m] = _count(r_mv[expired], s_mv[expired], runs, n_s)
@@ -417,8 +434,10 @@ class Engine:
         # who left before 18 would count towards the transfer threshold until their birthday)
         went = s_go == left
         self._uasc_care_less(r_go[went], at_go[went], cols)
-        cols.band_due.reshape(-1)[at_go] = m + 1  # a new state: its probability from next month
-        cols.due.reshape(-1)[at_go] = self._due(m, s_go, cols.age.reshape(-1).take(at_go), 0)
+        age_go = cols.age.reshape(-1).take(at_go)
+        due_go = self._due(m, s_go, age_go, 0)
+        cols.due.reshape(-1)[at_go] = due_go
+        self._look_ahead(cols, m + 1, at_go, r_go, s_go, age_go + 1, due_go)
         at_went = at_go[went]  # their column is as good as empty: nothing more can happen
         for name, value in _GONE:
             getattr(cols, name).reshape(-1)[at_went] = value
@@ -554,24 +573,6 @@ def _random_bits(rng: np.random.Generator, n: int) -> np.ndarray:
 def _uniform(bits: np.ndarray) -> np.ndarray:
     """The float32 uniforms numpy makes of these 32-bit draws (``Generator.random``)."""
     return (bits >> 8).astype(np.float32) * np.float32(2.0**-24)
-
-
-def _count_below(table: np.ndarray, rows: np.ndarray, v: np.ndarray) -> np.ndarray:
-    """How many entries of each given row of ``table`` (non-decreasing along each row) are
-    below the matching ``v``: a binary search, one probe per row and halving, which reads
-    about five entries of a row of seventeen instead of the whole row."""
-    k = table.shape[1]
-    flat = table.reshape(-1)
-    base = rows.astype(np.int64) * k - 1
-    below = np.zeros(len(rows), dtype=np.int64)
-    step = 1 << (k.bit_length() - 1)
-    while step:
-        probe = below + step
-        fits = probe <= k
-        hit = flat.take(base + np.minimum(probe, k)) < v
-        below += np.where(fits & hit, step, 0)
-        step >>= 1
-    return below
 
 
 def _gaps(edges: np.ndarray, values: np.ndarray) -> np.ndarray:
