@@ -46,6 +46,8 @@ from forecasts.vocabulary import (
 NEVER = 32000  # a rule that never fires
 AGE_GONE = -30000  # the age stored for a column whose young person has left
 COMPACT_EVERY = 12  # months between compactions of the columns of leavers
+# the bits of a cell's ``flags``: in care now, UASC (or former UASC), in care at the start
+IN_CARE, UASC, KNOWN = 1, 2, 4
 
 
 @dataclass(frozen=True)
@@ -90,7 +92,7 @@ class SimulationResult:
 _GONE = (
     ("age", AGE_GONE),
     ("due", NEVER),
-    ("in_care", False),
+    ("flags", 0),
     ("wanted", -1),
     ("wait_from", NOT_WAITING),
     ("cut", 0),
@@ -106,9 +108,7 @@ class _Columns:
         "age",
         "dur",
         "due",
-        "in_care",
-        "uasc",
-        "known",
+        "flags",
         "wanted",
         "wait_from",
         "cut",
@@ -120,9 +120,8 @@ class _Columns:
         self.age = np.full((runs, width), AGE_GONE, dtype=np.int16)
         self.dur = np.zeros((runs, width), dtype=np.int16)
         self.due = np.full((runs, width), NEVER, dtype=np.int16)
-        self.in_care = np.zeros((runs, width), dtype=bool)
-        self.uasc = np.zeros((runs, width), dtype=bool)
-        self.known = np.zeros((runs, width), dtype=bool)
+        # in care, UASC and known now as bits of one array: one read or write for all three
+        self.flags = np.zeros((runs, width), dtype=np.uint8)
         self.wanted = np.full((runs, width), -1, dtype=np.int16)
         self.wait_from = np.full((runs, width), NOT_WAITING, dtype=np.int16)
         # the monthly probability of a move as a cut-off for 32 random bits (see ``_cuts``),
@@ -239,9 +238,8 @@ class Engine:
         cols.state[:, :n0] = pop.state
         cols.age[:, :n0] = pop.age_months
         cols.dur[:, :n0] = pop.months_in_placement
-        cols.in_care[:, :n0] = pop.in_care & (pop.age_months < self.care_age)
-        cols.uasc[:, :n0] = pop.uasc
-        cols.known[:, :n0] = True
+        in_care = pop.in_care & (pop.age_months < self.care_age)
+        cols.flags[:, :n0] = in_care * IN_CARE | pop.uasc * UASC | KNOWN
         cols.due[:, :n0] = self._due(-1, pop.state, pop.age_months, pop.months_in_placement)
         # looked up in the first month (never for anyone recorded as having left)
         cols.band_due[:, :n0] = np.where(pop.state == self.states.left, NEVER, 0)
@@ -361,12 +359,13 @@ class Engine:
         bits_e, cut_e = bits.take(flat), cols.cut.reshape(-1).take(at)
         u_e = _uniform(bits_e)
         forced = cols.due.reshape(-1).take(at) <= m
-        turning = (a_e == self.care_age) & cols.in_care.reshape(-1).take(at)
-        known = cols.known.reshape(-1).take(at)
+        fl = cols.flags.reshape(-1).take(at)
+        turning = (a_e == self.care_age) & ((fl & IN_CARE) != 0)
+        known = (fl & KNOWN) != 0
         out.turning_18_known[m] = np.bincount(r[turning & known], minlength=runs)
         out.turning_18_assumed[m] = np.bincount(r[turning & ~known], minlength=runs)
-        self._uasc_care_less(r[turning], at[turning], cols)
-        cols.in_care.reshape(-1)[at[turning]] = False
+        self._uasc_care_less(r[turning], fl[turning])
+        cols.flags.reshape(-1)[at[turning]] = fl[turning] & ~np.uint8(IN_CARE)
         aged_out = forced & (a_e >= self.leaving_age)
         review = (a_e == self.review_age) & ~forced
         exits = aged_out | (review & (u_e >= p.continue_21.take(r)))
@@ -419,21 +418,23 @@ class Engine:
         s_ex = cols.state.reshape(-1).take(at_ex)
         gone = _count(r_ex, s_ex, runs, n_s)
         stock = stock - gone
-        u_ex = cols.uasc.reshape(-1).take(at_ex)
+        f_ex = cols.flags.reshape(-1).take(at_ex)
+        u_ex = (f_ex & UASC) != 0
         self.uasc_stock -= _count(r_ex[u_ex], s_ex[u_ex], runs, n_s)
-        self._uasc_care_less(r_ex, at_ex, cols)
+        self._uasc_care_less(r_ex, f_ex)
         cols.state.reshape(-1)[at_ex] = left
         for name, value in _GONE:
             getattr(cols, name).reshape(-1)[at_ex] = value
         before = cols.state.reshape(-1).take(at_go)
-        uasc_go = cols.uasc.reshape(-1).take(at_go)
+        f_go = cols.flags.reshape(-1).take(at_go)
+        uasc_go = (f_go & UASC) != 0
         stock = stock + self._record_flows(m, out, gone, r_go, before, s_go, uasc_go)
         cols.state.reshape(-1)[at_go] = s_go
         cols.dur.reshape(-1)[at_go] = 0
         # a move to "left" leaves the service: no longer in care (else a UASC young person
         # who left before 18 would count towards the transfer threshold until their birthday)
         went = s_go == left
-        self._uasc_care_less(r_go[went], at_go[went], cols)
+        self._uasc_care_less(r_go[went], f_go[went])
         age_go = cols.age.reshape(-1).take(at_go)
         due_go = self._due(m, s_go, age_go, 0)
         cols.due.reshape(-1)[at_go] = due_go
@@ -445,10 +446,10 @@ class Engine:
             self._record_waits(m, cols, plan, out)
         return stock
 
-    def _uasc_care_less(self, r: np.ndarray, at: np.ndarray, cols: _Columns) -> None:
+    def _uasc_care_less(self, r: np.ndarray, flags: np.ndarray) -> None:
         """Keep the count of UASC in care per run (the transfer threshold's measure) as these
-        cells stop being in care: cheaper than counting every cell each month."""
-        lost = cols.in_care.reshape(-1).take(at) & cols.uasc.reshape(-1).take(at)
+        cells (with these flags) stop being in care: cheaper than counting every cell."""
+        lost = (flags & (IN_CARE | UASC)) == (IN_CARE | UASC)
         self.uasc_care -= np.bincount(r[lost], minlength=self.runs)
 
     def _record_flows(self, m, out, gone, r_go, before, s_go, uasc) -> np.ndarray:
@@ -539,9 +540,7 @@ class Engine:
         for name, value in (
             ("age", age),
             ("dur", 0),
-            ("in_care", in_care),
-            ("uasc", uasc),
-            ("known", False),
+            ("flags", in_care * IN_CARE | uasc * UASC),  # not known: an assumed arrival
             ("wanted", -1),
             ("wait_from", NOT_WAITING),
         ):
