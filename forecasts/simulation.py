@@ -261,7 +261,7 @@ class Engine:
         the full arrays, state, age, bits, cut-off, due month, months in placement."""
         w, full = cols.width, self.capacity_width
         look = cols.band_due[:, :w] <= m
-        cand = np.flatnonzero(look | (bits.reshape(-1, w) <= cols.cut[:, :w]))
+        cand = np.flatnonzero(look | (bits.reshape(look.shape) <= cols.cut[:, :w]))
         r = cand // w
         at = cand + r * (full - w)  # the same cells in the full (contiguous) arrays
         st = cols.state.reshape(-1).take(at)
