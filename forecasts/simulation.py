@@ -278,13 +278,14 @@ class Engine:
             key += self.dur_key.take(du_l) + st.take(lk) * self.state_stride
             cut_l = self.cut_flat.take(key)
             cut[lk] = cut_l
-            cols.cut.reshape(-1)[at.take(lk)] = cut_l
+            at_l = at.take(lk)
+            cols.cut.reshape(-1)[at_l] = cut_l
             gap = np.minimum(self.age_gap.take(ag_l), self.dur_gap.take(du_l))
             due_l = due_l.astype(np.int32)
             # next look: the next band, or the month a rule ends the stay (every month once
             # due), at least next month
             nxt = np.minimum(np.minimum(m + gap, np.maximum(due_l, m + 1)), NEVER)
-            cols.band_due.reshape(-1)[at.take(lk)] = nxt
+            cols.band_due.reshape(-1)[at_l] = nxt
             age_l = ag_l.view(np.int16)
             must = (due_l <= m) | (age_l == self.care_age) | (age_l == self.review_age)
             event[lk] = (b.take(lk) <= cut_l) | must
