@@ -246,61 +246,48 @@ class Engine:
         cols.filled[:] = n0
         return cols
 
-    def _events(self, cols: _Columns, m: int, bits: np.ndarray) -> tuple[np.ndarray, ...]:
-        """The cells with an event this month, and what the month needs of them.
-
-        First the move probability (as a cut-off for the draw's bits) is looked up again for
-        the cells whose ``band_due`` has come (a new age or time-in-placement band, a birthday
-        at which care ends or the review at 21, a stay a rule ends, or the month after a move
-        or arrival), with the month it next can change. A cell has an event if its draw
-        passes its cut-off or it must move or leave whatever its draw (a rule's limit, 18 or
-        21). Both kinds of cell are found in one scan and read in one gather per field: the
-        cells read are few (about a seventh) but spread over every run, so each gather costs
-        about a pass over the whole field, and one gather for both saves four.
-        Returns, for the event cells: flat index (``runs x width`` view), run, flat index in
-        the full arrays, state, age, bits, cut-off, due month, months in placement."""
+    def _refresh(self, cols: _Columns, m: int) -> np.ndarray:
+        """Look up the move probability of the cells whose ``band_due`` has come (a new age
+        or time-in-placement band, a birthday at which care ends or the review at 21, a stay
+        a rule ends, or the month after a move or arrival), and when it next can change.
+        Returns those cells (flat, in the ``runs x width`` view) that must have an event this
+        month whatever their draw: a rule's limit, 18 or 21."""
         w, full = cols.width, self.capacity_width
-        look = cols.band_due[:, :w] <= m
-        cand = np.flatnonzero(look | (bits.reshape(look.shape) <= cols.cut[:, :w]))
-        r = cand // w
-        at = cand + r * (full - w)  # the same cells in the full (contiguous) arrays
+        flat = np.flatnonzero(cols.band_due[:, :w] <= m)
+        if len(flat) == 0:
+            return flat
+        r = flat // w
+        at = flat + r * (full - w)  # the same cells in the full (contiguous) arrays
         st = cols.state.reshape(-1).take(at)
-        ag = cols.age.reshape(-1).take(at)
+        ag = cols.age.reshape(-1).take(at).view(np.uint16)
         du = cols.dur.reshape(-1).take(at)
-        due = cols.due.reshape(-1).take(at)
-        cut = cols.cut.reshape(-1).take(at)
-        b = bits.take(cand)
-        event = b <= cut  # (a superset: see ``natural`` in ``_month``)
-        lk = np.flatnonzero(look.reshape(-1).take(cand))
-        if len(lk):
-            ag_l, du_l, due_l = ag.take(lk).view(np.uint16), du.take(lk), due.take(lk)
-            key = r.take(lk) * self.row_stride + self.age_key.take(ag_l)
-            key += self.dur_key.take(du_l) + st.take(lk) * self.state_stride
-            cut_l = self.cut_flat.take(key)
-            cut[lk] = cut_l
-            at_l = at.take(lk)
-            cols.cut.reshape(-1)[at_l] = cut_l
-            gap = np.minimum(self.age_gap.take(ag_l), self.dur_gap.take(du_l))
-            due_l = due_l.astype(np.int32)
-            # next look: the next band, or the month a rule ends the stay (every month once
-            # due), at least next month
-            nxt = np.minimum(np.minimum(m + gap, np.maximum(due_l, m + 1)), NEVER)
-            cols.band_due.reshape(-1)[at_l] = nxt
-            age_l = ag_l.view(np.int16)
-            must = (due_l <= m) | (age_l == self.care_age) | (age_l == self.review_age)
-            event[lk] = (b.take(lk) <= cut_l) | must
-        ev = np.flatnonzero(event)
-        return (
-            cand.take(ev),
-            r.take(ev),
-            at.take(ev),
-            st.take(ev),
-            ag.take(ev).astype(np.int32),
-            b.take(ev),
-            cut.take(ev),
-            due.take(ev),
-            du.take(ev),
-        )
+        key = r * self.row_stride + self.age_key.take(ag) + self.dur_key.take(du)
+        key += st * self.state_stride
+        cols.cut.reshape(-1)[at] = self.cut_flat.take(key)
+        gap = np.minimum(self.age_gap.take(ag), self.dur_gap.take(du))
+        due = cols.due.reshape(-1).take(at).astype(np.int32)
+        # next look: the next band, or the month a rule ends the stay (every month once due)
+        nxt = np.minimum(np.minimum(m + gap, np.maximum(due, m + 1)), NEVER)  # at least m + 1
+        cols.band_due.reshape(-1)[at] = nxt
+        age = ag.view(np.int16)
+        must = (due <= m) | (age == self.care_age) | (age == self.review_age)
+        return flat[must]
+
+    def _look_ahead(self, cols: _Columns, m: int, at, r, st, ag, due) -> None:
+        """For young people who have just moved or arrived: what the refresh would find for
+        them in month ``m`` (the next), looked up now while their state, age and stay are at
+        hand (saves gathering them again): their cut-off and the month it next can change.
+        Those with a rule, 18 or 21 in month ``m`` are left to that month's refresh."""
+        ag = ag.view(np.uint16)  # the age in month m; the stay is then 1 month long
+        key = r * self.row_stride + st * self.state_stride + self.age_key.take(ag)
+        key += self.dur_key[1]
+        cols.cut.reshape(-1)[at] = self.cut_flat.take(key)
+        gap = np.minimum(self.age_gap.take(ag), self.dur_gap[1])
+        due = due.astype(np.int32)
+        nxt = np.minimum(np.minimum(m + gap, np.maximum(due, m + 1)), NEVER)
+        age = ag.view(np.int16)
+        must = (due <= m) | (age == self.care_age) | (age == self.review_age)
+        cols.band_due.reshape(-1)[at] = np.where(must, m, nxt)
 
     def run(self, plan: CapacityPlan | None = None) -> SimulationResult:
         """Simulate every month; ``plan`` switches on the capacity-constrained pass."""
@@ -357,11 +344,21 @@ class Engine:
         # ``w`` columns of each run; an empty column's age and time are never read)
         cols.age += 1
         cols.dur += 1
+        must = self._refresh(cols, m)
         bits = _random_bits(rng, runs * w)
-        flat, r, at, s_e, a_e, bits_e, cut_e, due_e, dur_e = self._events(cols, m, bits)
+        # a superset of the moves by draw (exact but for a draw of 0 where the probability is
+        # 0, which ``natural`` below leaves out), plus rules, 18 and 21 (found by the refresh)
+        event = bits.reshape(runs, w) <= cols.cut[:, :w]
+        event.reshape(-1)[must] = True
+        flat = np.flatnonzero(event)
+        r = flat // w
         c = flat - r * w
+        at = flat + r * (full - w)  # the same cells in the full (contiguous) arrays
+        s_e = cols.state.reshape(-1).take(at)
+        a_e = cols.age.reshape(-1).take(at).astype(np.int32)
+        bits_e, cut_e = bits.take(flat), cols.cut.reshape(-1).take(at)
         u_e = _uniform(bits_e)
-        forced = due_e <= m
+        forced = cols.due.reshape(-1).take(at) <= m
         fl = cols.flags.reshape(-1).take(at)
         turning = (a_e == self.care_age) & ((fl & IN_CARE) != 0)
         known = (fl & KNOWN) != 0
@@ -378,7 +375,7 @@ class Engine:
         mv = np.flatnonzero(moving)  # one index, then takes (cheaper than a mask per array)
         r_mv, c_mv, s_mv = r.take(mv), c.take(mv), s_e.take(mv)
         f_mv, u_mv, a_mv = forced.take(mv), u_e.take(mv), a_e.take(mv)
-        d_mv = dur_e.take(mv)
+        d_mv = cols.dur.reshape(-1).take(at.take(mv))
         # the move probability again (the one the cut came from: its band has not changed)
         key = r_mv * self.row_stride + s_mv * self.state_stride
         key += self.age_key.take(a_mv) + self.dur_key.take(d_mv)
@@ -438,8 +435,10 @@ class Engine:
         # who left before 18 would count towards the transfer threshold until their birthday)
         went = s_go == left
         self._uasc_care_less(r_go[went], f_go[went])
-        cols.band_due.reshape(-1)[at_go] = m + 1  # a new state: its probability from next month
-        cols.due.reshape(-1)[at_go] = self._due(m, s_go, cols.age.reshape(-1).take(at_go), 0)
+        age_go = cols.age.reshape(-1).take(at_go)
+        due_go = self._due(m, s_go, age_go, 0)
+        cols.due.reshape(-1)[at_go] = due_go
+        self._look_ahead(cols, m + 1, at_go, r_go, s_go, age_go + 1, due_go)
         at_went = at_go[went]  # their column is as good as empty: nothing more can happen
         for name, value in _GONE:
             getattr(cols, name).reshape(-1)[at_went] = value
