@@ -46,7 +46,8 @@ from forecasts.vocabulary import (
 NEVER = 32000  # a rule that never fires
 AGE_GONE = -30000  # the age stored for a column whose young person has left
 COMPACT_EVERY = 12  # months between compactions of the columns of leavers
-# the bits of a cell's ``flags``: in care now, UASC (or former UASC), in care at the start
+# the bits of a cell's ``flags``: in care now, UASC (or former UASC), and known (in the
+# service at the start, not an assumed arrival)
 IN_CARE, UASC, KNOWN = 1, 2, 4
 
 
