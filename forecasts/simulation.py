@@ -46,6 +46,9 @@ from forecasts.vocabulary import (
 NEVER = 32000  # a rule that never fires
 AGE_GONE = -30000  # the age stored for a column whose young person has left
 COMPACT_EVERY = 12  # months between compactions of the columns of leavers
+# the bits of a cell's ``flags``: in care now, UASC (or former UASC), and known (in the
+# service at the start, not an assumed arrival)
+IN_CARE, UASC, KNOWN = 1, 2, 4
 
 
 @dataclass(frozen=True)
@@ -90,10 +93,10 @@ class SimulationResult:
 _GONE = (
     ("age", AGE_GONE),
     ("due", NEVER),
-    ("in_care", False),
+    ("flags", 0),
     ("wanted", -1),
     ("wait_from", NOT_WAITING),
-    ("prob", 0.0),
+    ("cut", 0),
     ("band_due", NEVER),
 )
 
@@ -106,12 +109,10 @@ class _Columns:
         "age",
         "dur",
         "due",
-        "in_care",
-        "uasc",
-        "known",
+        "flags",
         "wanted",
         "wait_from",
-        "prob",
+        "cut",
         "band_due",
     )
 
@@ -120,15 +121,15 @@ class _Columns:
         self.age = np.full((runs, width), AGE_GONE, dtype=np.int16)
         self.dur = np.zeros((runs, width), dtype=np.int16)
         self.due = np.full((runs, width), NEVER, dtype=np.int16)
-        self.in_care = np.zeros((runs, width), dtype=bool)
-        self.uasc = np.zeros((runs, width), dtype=bool)
-        self.known = np.zeros((runs, width), dtype=bool)
+        # in care, UASC and known now as bits of one array: one read or write for all three
+        self.flags = np.zeros((runs, width), dtype=np.uint8)
         self.wanted = np.full((runs, width), -1, dtype=np.int16)
         self.wait_from = np.full((runs, width), NOT_WAITING, dtype=np.int16)
-        # the monthly probability of a move, kept per cell and looked up again only when it
-        # can change: in the month ``band_due`` (the next birthday or time in placement that
-        # starts a new band, or the month after the young person moved or arrived)
-        self.prob = np.zeros((runs, width), dtype=np.float32)
+        # the monthly probability of a move as a cut-off for 32 random bits (see ``_cuts``),
+        # kept per cell and looked up again only when it can change: in the month
+        # ``band_due`` (the next birthday or time in placement that starts a new band, or the
+        # month after the young person moved or arrived)
+        self.cut = np.zeros((runs, width), dtype=np.uint32)
         self.band_due = np.full((runs, width), NEVER, dtype=np.int16)
         self.filled = np.zeros(runs, dtype=np.int64)
         self.left = left
@@ -203,6 +204,7 @@ class Engine:
         self.row_stride = params.leave_probability.shape[1]  # one row of rates per run
         self.state_stride = self.n_a * n_d
         self.leave_flat = params.leave_probability.ravel()
+        self.cut_flat = _cuts(self.leave_flat)
         destinations = np.concatenate(
             [params.destination_cumulative, params.forced_cumulative], axis=1
         )
@@ -237,11 +239,11 @@ class Engine:
         cols.state[:, :n0] = pop.state
         cols.age[:, :n0] = pop.age_months
         cols.dur[:, :n0] = pop.months_in_placement
-        cols.in_care[:, :n0] = pop.in_care & (pop.age_months < self.care_age)
-        cols.uasc[:, :n0] = pop.uasc
-        cols.known[:, :n0] = True
+        in_care = pop.in_care & (pop.age_months < self.care_age)
+        cols.flags[:, :n0] = in_care * IN_CARE | pop.uasc * UASC | KNOWN
         cols.due[:, :n0] = self._due(-1, pop.state, pop.age_months, pop.months_in_placement)
-        cols.band_due[:, :n0] = 0  # looked up in the first month
+        # looked up in the first month (never for anyone recorded as having left)
+        cols.band_due[:, :n0] = np.where(pop.state == self.states.left, NEVER, 0)
         cols.filled[:] = n0
         return cols
 
@@ -262,16 +264,31 @@ class Engine:
         du = cols.dur.reshape(-1).take(at)
         key = r * self.row_stride + self.age_key.take(ag) + self.dur_key.take(du)
         key += st * self.state_stride
-        cols.prob.reshape(-1)[at] = self.leave_flat.take(key)
+        cols.cut.reshape(-1)[at] = self.cut_flat.take(key)
         gap = np.minimum(self.age_gap.take(ag), self.dur_gap.take(du))
         due = cols.due.reshape(-1).take(at).astype(np.int32)
         # next look: the next band, or the month a rule ends the stay (every month once due)
         nxt = np.minimum(np.minimum(m + gap, np.maximum(due, m + 1)), NEVER)  # at least m + 1
-        nxt[st == self.states.left] = NEVER
         cols.band_due.reshape(-1)[at] = nxt
         age = ag.view(np.int16)
         must = (due <= m) | (age == self.care_age) | (age == self.review_age)
-        return flat[must & (st != self.states.left)]
+        return flat[must]
+
+    def _look_ahead(self, cols: _Columns, m: int, at, r, st, ag, due) -> None:
+        """For young people who have just moved or arrived: what the refresh would find for
+        them in month ``m`` (the next), looked up now while their state, age and stay are at
+        hand (saves gathering them again): their cut-off and the month it next can change.
+        Those with a rule, 18 or 21 in month ``m`` are left to that month's refresh."""
+        ag = ag.view(np.uint16)  # the age in month m; the stay is then 1 month long
+        key = r * self.row_stride + st * self.state_stride + self.age_key.take(ag)
+        key += self.dur_key[1]
+        cols.cut.reshape(-1)[at] = self.cut_flat.take(key)
+        gap = np.minimum(self.age_gap.take(ag), self.dur_gap[1])
+        due = due.astype(np.int32)
+        nxt = np.minimum(np.minimum(m + gap, np.maximum(due, m + 1)), NEVER)
+        age = ag.view(np.int16)
+        must = (due <= m) | (age == self.care_age) | (age == self.review_age)
+        cols.band_due.reshape(-1)[at] = np.where(must, m, nxt)
 
     def run(self, plan: CapacityPlan | None = None) -> SimulationResult:
         """Simulate every month; ``plan`` switches on the capacity-constrained pass."""
@@ -323,45 +340,54 @@ class Engine:
         runs, n_s, left = self.runs, self.states.size, self.states.left
         p = self.params
         w, full = cols.width, self.capacity_width
-        ag, du = cols.age[:, :w], cols.dur[:, :w]
         rng = np.random.default_rng([self.seed, 2, m])
-        ag += 1
-        du += 1
+        # every column ages, in use or not (one contiguous pass is cheaper than the first
+        # ``w`` columns of each run; an empty column's age and time are never read)
+        cols.age += 1
+        cols.dur += 1
         must = self._refresh(cols, m)
-        u = rng.random((runs, w), dtype=np.float32)
-        event = u < cols.prob[:, :w]
-        event.reshape(-1)[must] = True  # rules, 18 and 21 (found by the refresh)
+        bits = _random_bits(rng, runs * w)
+        # a superset of the moves by draw (exact but for a draw of 0 where the probability is
+        # 0, which ``natural`` below leaves out), plus rules, 18 and 21 (found by the refresh)
+        event = bits.reshape(runs, w) <= cols.cut[:, :w]
+        event.reshape(-1)[must] = True
         flat = np.flatnonzero(event)
         r = flat // w
         c = flat - r * w
         at = flat + r * (full - w)  # the same cells in the full (contiguous) arrays
         s_e = cols.state.reshape(-1).take(at)
         a_e = cols.age.reshape(-1).take(at).astype(np.int32)
-        u_e, p_e = u.reshape(-1).take(flat), cols.prob.reshape(-1).take(at)
+        bits_e, cut_e = bits.take(flat), cols.cut.reshape(-1).take(at)
+        u_e = _uniform(bits_e)
         forced = cols.due.reshape(-1).take(at) <= m
-        turning = (a_e == self.care_age) & cols.in_care.reshape(-1).take(at)
-        known = cols.known.reshape(-1).take(at)
+        fl = cols.flags.reshape(-1).take(at)
+        turning = (a_e == self.care_age) & ((fl & IN_CARE) != 0)
+        known = (fl & KNOWN) != 0
         out.turning_18_known[m] = np.bincount(r[turning & known], minlength=runs)
         out.turning_18_assumed[m] = np.bincount(r[turning & ~known], minlength=runs)
-        self._uasc_care_less(r[turning], at[turning], cols)
-        cols.in_care.reshape(-1)[at[turning]] = False
+        self._uasc_care_less(r[turning], fl[turning])
+        cols.flags.reshape(-1)[at[turning]] = fl[turning] & ~np.uint8(IN_CARE)
         aged_out = forced & (a_e >= self.leaving_age)
         review = (a_e == self.review_age) & ~forced
         exits = aged_out | (review & (u_e >= p.continue_21.take(r)))
-        natural = (u_e < p_e) & ~forced & ~review
+        natural = (bits_e <= cut_e) & (cut_e > 0) & ~forced & ~review
         moving = natural | (forced & ~aged_out)
 
         mv = np.flatnonzero(moving)  # one index, then takes (cheaper than a mask per array)
         r_mv, c_mv, s_mv = r.take(mv), c.take(mv), s_e.take(mv)
-        f_mv, u_mv = forced.take(mv), u_e.take(mv)
-        v = np.where(f_mv, u_mv, u_mv / np.maximum(p_e.take(mv), 1e-12))
-        row = s_mv.astype(np.int64) * self.n_a + self.band_of_age.take(a_e.take(mv))
+        f_mv, u_mv, a_mv = forced.take(mv), u_e.take(mv), a_e.take(mv)
+        d_mv = cols.dur.reshape(-1).take(at.take(mv))
+        # the move probability again (the one the cut came from: its band has not changed)
+        key = r_mv * self.row_stride + s_mv * self.state_stride
+        key += self.age_key.take(a_mv) + self.dur_key.take(d_mv)
+        v = np.where(f_mv, u_mv, u_mv / np.maximum(self.leave_flat.take(key), 1e-12))
+        row = s_mv.astype(np.int64) * self.n_a + self.band_of_age.take(a_mv)
         row += f_mv * self.forced_rows
         table = self.destinations.take(r_mv * self.destination_rows + row, axis=0)
         below = (table < v[:, None]).view(np.uint8).sum(axis=1, dtype=np.int16)
         dest = np.minimum(below, n_s - 1)
         limit = self.max_months.take(s_mv)
-        expired = f_mv & (limit < NEVER) & (cols.dur.reshape(-1).take(at.take(mv)) >= limit)
+        expired = f_mv & (limit < NEVER) & (d_mv >= limit)
         out.expiries[m] = _count(r_mv[expired], s_mv[expired], runs, n_s)
 
         r_ex, c_ex = r[exits], c[exits]
@@ -393,32 +419,38 @@ class Engine:
         s_ex = cols.state.reshape(-1).take(at_ex)
         gone = _count(r_ex, s_ex, runs, n_s)
         stock = stock - gone
-        u_ex = cols.uasc.reshape(-1).take(at_ex)
+        f_ex = cols.flags.reshape(-1).take(at_ex)
+        u_ex = (f_ex & UASC) != 0
         self.uasc_stock -= _count(r_ex[u_ex], s_ex[u_ex], runs, n_s)
-        self._uasc_care_less(r_ex, at_ex, cols)
+        self._uasc_care_less(r_ex, f_ex)
         cols.state.reshape(-1)[at_ex] = left
         for name, value in _GONE:
             getattr(cols, name).reshape(-1)[at_ex] = value
         before = cols.state.reshape(-1).take(at_go)
-        uasc_go = cols.uasc.reshape(-1).take(at_go)
+        f_go = cols.flags.reshape(-1).take(at_go)
+        uasc_go = (f_go & UASC) != 0
         stock = stock + self._record_flows(m, out, gone, r_go, before, s_go, uasc_go)
         cols.state.reshape(-1)[at_go] = s_go
         cols.dur.reshape(-1)[at_go] = 0
         # a move to "left" leaves the service: no longer in care (else a UASC young person
         # who left before 18 would count towards the transfer threshold until their birthday)
         went = s_go == left
-        self._uasc_care_less(r_go[went], at_go[went], cols)
-        cols.in_care.reshape(-1)[at_go[went]] = False
-        cols.band_due.reshape(-1)[at_go] = m + 1  # a new state: its probability from next month
-        cols.due.reshape(-1)[at_go] = self._due(m, s_go, cols.age.reshape(-1).take(at_go), 0)
+        self._uasc_care_less(r_go[went], f_go[went])
+        age_go = cols.age.reshape(-1).take(at_go)
+        due_go = self._due(m, s_go, age_go, 0)
+        cols.due.reshape(-1)[at_go] = due_go
+        self._look_ahead(cols, m + 1, at_go, r_go, s_go, age_go + 1, due_go)
+        at_went = at_go[went]  # their column is as good as empty: nothing more can happen
+        for name, value in _GONE:
+            getattr(cols, name).reshape(-1)[at_went] = value
         if plan is not None:
             self._record_waits(m, cols, plan, out)
         return stock
 
-    def _uasc_care_less(self, r: np.ndarray, at: np.ndarray, cols: _Columns) -> None:
+    def _uasc_care_less(self, r: np.ndarray, flags: np.ndarray) -> None:
         """Keep the count of UASC in care per run (the transfer threshold's measure) as these
-        cells stop being in care: cheaper than counting every cell each month."""
-        lost = cols.in_care.reshape(-1).take(at) & cols.uasc.reshape(-1).take(at)
+        cells (with these flags) stop being in care: cheaper than counting every cell."""
+        lost = (flags & (IN_CARE | UASC)) == (IN_CARE | UASC)
         self.uasc_care -= np.bincount(r[lost], minlength=self.runs)
 
     def _record_flows(self, m, out, gone, r_go, before, s_go, uasc) -> np.ndarray:
@@ -430,20 +462,28 @@ class Engine:
         went = (s_go == left) & ~came
         moved = ~came & ~went & (before != s_go)
         on = moved & self.move_on_type[s_go]
-        # every flow in one count of (flow, run, state)
-        to = r_go.astype(np.int64) * n_s + s_go
-        fro = r_go.astype(np.int64) * n_s + before
+        # every flow in one count of (kind, run, state): each move counts once where it goes,
+        # as came / moved / neither (0-2), and once where it comes from, as went / moved on /
+        # moved otherwise / neither (3-6), each split by UASC status (kind = 2 x that + UASC)
         block = runs * n_s
-        parts = (to, fro, to[came], fro[went], to[moved], fro[moved], fro[on], to[uasc], fro[uasc])
-        index = np.concatenate([part + k * block for k, part in enumerate(parts)])
-        counts = np.bincount(index, minlength=len(parts) * block).reshape(len(parts), runs, n_s)
-        out.arrived[m] = counts[2]
-        out.exited[m] = gone + counts[3]
-        out.moved_in[m] = counts[4]
-        out.moved_out[m] = counts[5]
-        out.move_on[m] = counts[6]
-        self.uasc_stock += counts[7] - counts[8]
-        return counts[0] - counts[1]
+        uasc = uasc.view(np.int8)
+        to_kind = (2 - 2 * came - moved) * 2 + uasc
+        from_kind = (6 - 3 * went - 2 * on - (moved & ~on)) * 2 + uasc
+        to = r_go.astype(np.int64) * n_s + s_go + to_kind.astype(np.int64) * block
+        fro = r_go.astype(np.int64) * n_s + before + from_kind.astype(np.int64) * block
+        counts = np.bincount(np.concatenate([to, fro]), minlength=14 * block)
+        c = counts.reshape(14, runs, n_s)
+        arrived, moved_in = c[0] + c[1], c[2] + c[3]
+        went_from, move_on = c[6] + c[7], c[8] + c[9]
+        moved_out = move_on + c[10] + c[11]
+        out.arrived[m] = arrived
+        out.exited[m] = gone + went_from
+        out.moved_in[m] = moved_in
+        out.moved_out[m] = moved_out
+        out.move_on[m] = move_on
+        self.uasc_stock += c[1] + c[3] + c[5] - c[7] - c[9] - c[11] - c[13]
+        # the change in each state's stock; the column of "left" is not kept (set to 0)
+        return arrived + moved_in - moved_out - went_from
 
     def _record_waits(self, m, cols: _Columns, plan: CapacityPlan, out) -> None:
         """Who waits for a place at the month-end: in unsuitable accommodation (``waiting``,
@@ -487,25 +527,52 @@ class Engine:
             stream = self.streams[name]
             pick = rng.integers(0, len(stream.state), size=total)
             age = stream.age_months[pick].astype(np.int16)
-            at = r * self.capacity_width + c  # flat, in the full arrays
             in_care = stream.in_care[pick] & (age < self.care_age)
             uasc = stream.uasc[pick]
             self.uasc_care += np.bincount(r[in_care & uasc], minlength=self.runs)
-            for name, value in (
-                ("age", age),
-                ("dur", 0),
-                ("in_care", in_care),
-                ("uasc", uasc),
-                ("known", False),
-                ("wanted", -1),
-                ("wait_from", NOT_WAITING),
-            ):
-                getattr(cols, name).reshape(-1)[at] = value
-            pieces.append((r, c, stream.state[pick].astype(np.int16)))
+            pieces.append((r, c, stream.state[pick].astype(np.int16), age, in_care, uasc))
         if not pieces:
             empty = np.zeros(0, dtype=np.int64)
             return empty, empty, empty.astype(np.int16)
-        return tuple(np.concatenate([piece[i] for piece in pieces]) for i in range(3))
+        r, c, state, age, in_care, uasc = (
+            np.concatenate([piece[i] for piece in pieces]) for i in range(6)
+        )
+        at = r * self.capacity_width + c  # flat, in the full arrays: every stream at once
+        for name, value in (
+            ("age", age),
+            ("dur", 0),
+            ("flags", in_care * IN_CARE | uasc * UASC),  # not known: an assumed arrival
+            ("wanted", -1),
+            ("wait_from", NOT_WAITING),
+        ):
+            getattr(cols, name).reshape(-1)[at] = value
+        return r, c, state
+
+
+def _cuts(probability: np.ndarray) -> np.ndarray:
+    """Each float32 probability ``p`` as the cut-off ``c`` for 32 random bits ``b`` with
+    ``b <= c`` exactly when the float32 uniform numpy makes of ``b``, ``(b >> 8) / 2**24``,
+    is below ``p`` (``c = 256 * ceil(p * 2**24) - 1``; 0 for ``p = 0``, where a draw of 0
+    also passes and is left out by the caller). Comparing the bits with the cut-off gives the
+    same moves as drawing float32 uniforms, with half the work of making them."""
+    steps = np.ceil(probability.astype(np.float64) * 2.0**24).astype(np.int64)
+    return np.maximum(steps * 256 - 1, 0).astype(np.uint32)
+
+
+def _random_bits(rng: np.random.Generator, n: int) -> np.ndarray:
+    """``n`` draws of 32 random bits: the ones ``rng.random(n, dtype=np.float32)`` would turn
+    into uniforms (two per 64-bit output, low half first), leaving ``rng`` where it would."""
+    raw = rng.bit_generator.random_raw((n + 1) // 2)
+    if n % 2:  # the generator keeps the unused high half for its next 32-bit draw
+        state = dict(rng.bit_generator.state)
+        state["has_uint32"], state["uinteger"] = 1, int(raw[-1] >> np.uint64(32))
+        rng.bit_generator.state = state
+    return raw.view(np.uint32)[:n]
+
+
+def _uniform(bits: np.ndarray) -> np.ndarray:
+    """The float32 uniforms numpy makes of these 32-bit draws (``Generator.random``)."""
+    return (bits >> 8).astype(np.float32) * np.float32(2.0**-24)
 
 
 def _gaps(edges: np.ndarray, values: np.ndarray) -> np.ndarray:
