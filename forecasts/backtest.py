@@ -18,7 +18,7 @@ import pandas as pd
 from forecasts.ages import age_in_years
 from forecasts.forecast import ForecastSettings, fit, run_forecast
 from forecasts.frames import CouncilData, with_state
-from forecasts.metrics import accuracy_table, mase_against_naive
+from forecasts.metrics import accuracy_table, coverage, mase_against_naive
 from forecasts.outputs import demand_by_quarter, quarter_months
 from forecasts.scenarios import Scenario
 from forecasts.vocabulary import FRAMEWORK, LEFT, StateSpace, state_name
@@ -64,7 +64,8 @@ def stock_at(stays: pd.DataFrame, when) -> pd.Series:
 def places_by_quarter(capacity: pd.DataFrame | None) -> pd.DataFrame:
     """Planned places per quarter (rows, from its start) and state (columns): one table,
     built once, that every date of a backtest reads (building it per date was most of the
-    time of choosing a forecast on a small council)."""
+    time of choosing a forecast on a small council). Each state's latest row carries forward
+    and, before its first, its earliest row stands, so a date reads one row."""
     if capacity is None or capacity.empty:
         return pd.DataFrame(dtype=float)
     frame = capacity.assign(
@@ -73,22 +74,17 @@ def places_by_quarter(capacity: pd.DataFrame | None) -> pd.DataFrame:
     table = frame.pivot_table(
         index="quarter_start", columns="state", values="places", aggfunc="sum"
     )
-    return table.sort_index().astype(float)
+    return table.sort_index().astype(float).ffill().bfill()
 
 
 def places_on(table: pd.DataFrame, when) -> pd.Series:
     """Planned places per state on a date (the latest quarter's row on or before it, else
     the earliest row), as the capacity-constrained pass reads them; ``table`` from
-    :func:`places_by_quarter`. A state with no row on or before the date takes its
-    earliest row."""
+    :func:`places_by_quarter`."""
     if table.empty:
         return pd.Series(dtype=float)
     before = table[table.index <= pd.Timestamp(when)]
-    first = table.apply(lambda column: column.dropna().iloc[0] if column.notna().any() else np.nan)
-    if before.empty:
-        return first.astype(float)
-    latest = before.ffill().iloc[-1]
-    return latest.fillna(first).astype(float)
+    return before.iloc[-1] if len(before) else table.iloc[0]
 
 
 def capacity_bound(
@@ -375,7 +371,7 @@ def targets_verdict(rows: pd.DataFrame) -> pd.DataFrame:
     out = []
     for h, g in rows.groupby("horizon_quarters"):
         mase = mase_against_naive(g["actual"], g["median"], g["naive"])
-        inside = float(((g["actual"] >= g["lo_80"]) & (g["actual"] <= g["hi_80"])).mean())
+        inside = coverage(g["actual"], g["lo_80"], g["hi_80"])
         above = float((g["actual"] > g["hi_80"]).mean())
         below = float((g["actual"] < g["lo_80"]).mean())
         naive_share = float((g["model"] == "naive").mean()) if "model" in g else 0.0

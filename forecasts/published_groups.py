@@ -329,9 +329,11 @@ def forecast_by_group(
 ) -> tuple[pd.DataFrame, dict[tuple[str, str], GroupChoice]]:
     """The published forecast as users get it: each group on the model or on naive, chosen by
     its record up to ``origin``, with per-group intervals. Returns the table (with a ``method``
-    column) and the choice for each group."""
+    column) and the choice for each group. (``calibrated``, which says how the backtest
+    explains a miss, is not part of it.)"""
     known = counts[counts["year"] <= origin]
-    return _forecast(_Runs(known), known, origin, horizon)
+    table, choices = _forecast(_Runs(known), known, origin, horizon)
+    return table.drop(columns="calibrated"), choices
 
 
 def backtest_by_group(
@@ -435,9 +437,6 @@ def group_accuracy(rows: pd.DataFrame) -> pd.DataFrame:
             "bias": float(np.average(g["median"].to_numpy(float) - y, weights=w)),
         }
         for level in LEVELS:
-            inside = (y >= g[f"lo_{level}"].to_numpy(float)) & (
-                y <= g[f"hi_{level}"].to_numpy(float)
-            )
-            line[f"coverage_{level}"] = float(np.average(inside, weights=w))
+            line[f"coverage_{level}"] = _coverage(g, level)
         out.append(line)
     return pd.DataFrame(out)

@@ -14,7 +14,6 @@ from api.deps import (
 )
 from api.templating import render
 from planner.accounts import service as accounts
-from planner.domain import ProposalStatus
 from planner.domain.permissions import Permission as P
 from planner.domain.permissions import allows
 from planner.escalations import queries as escalations
@@ -50,18 +49,13 @@ def home(
     if allows(user.role, P.view_overview):
         figures["in_unsuitable_all"] = inventory.overview(db, viewer=user).figures["unsuitable"]
     if allows(user.role, P.decide_proposals):
-        # the latest match run's proposals nobody has decided yet: a housing officer's queue
-        figures["undecided"] = sum(
-            p.status == ProposalStatus.proposed for p in matching.list_proposals(db)
-        )
+        figures["undecided"] = matching.undecided_proposals(db)
     if allows(user.role, P.manage_escalations):
-        # what a manager must act on today: supervision overdue, no agreed exit plan, or an
-        # exit plan's target passed (the queue's own flags, within the manager's scope)
-        queue = escalations.escalation_queue(db, viewer=user)
-        figures["escalations"] = len(queue)
-        figures["supervision_overdue"] = sum(i.supervision_overdue for i in queue)
-        figures["no_exit_plan"] = sum(i.exit_plan_agreed_on is None for i in queue)
-        figures["exit_plan_overdue"] = sum(i.exit_plan_overdue for i in queue)
+        to_do = escalations.to_do(db, viewer=user)
+        figures["escalations"] = to_do.open
+        figures["supervision_overdue"] = to_do.supervision_overdue
+        figures["no_exit_plan"] = to_do.no_exit_plan
+        figures["exit_plan_overdue"] = to_do.exit_plan_overdue
     if allows(user.role, P.manage_users):
         figures["users"] = len(accounts.list_users(db))
     return render(request, "home.html", {"title": "Home", "figures": figures, "role": user.role})

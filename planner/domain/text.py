@@ -57,6 +57,11 @@ def check_choice(value: str, choices: type[StrEnum], field: str, what: str) -> s
     return value
 
 
+def code_words(code: object) -> str:
+    """A recorded code as a label reads it: "non_binary" is "Non binary"."""
+    return str(code).replace("_", " ").capitalize()
+
+
 _CODE = re.compile(r"\b[a-z][a-z0-9]*(?:_[a-z0-9]+)+\b")
 _ISO_DAY = re.compile(r"\b(\d{4})-(\d{2})-(\d{2})\b")
 

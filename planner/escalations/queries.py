@@ -154,6 +154,27 @@ def escalation_queue(
     return [i for i in queue(session, today=today) if i.young_person_id in visible]
 
 
+@dataclass(frozen=True)
+class ToDo:
+    """What a manager must act on today among the open escalations they may see."""
+
+    open: int
+    supervision_overdue: int
+    no_exit_plan: int
+    exit_plan_overdue: int
+
+
+def to_do(session: Session, *, viewer: User, today: date | None = None) -> ToDo:
+    """The queue's own flags counted (a manager's home page starts from them)."""
+    items = escalation_queue(session, viewer=viewer, today=today)
+    return ToDo(
+        open=len(items),
+        supervision_overdue=sum(i.supervision_overdue for i in items),
+        no_exit_plan=sum(i.exit_plan_agreed_on is None for i in items),
+        exit_plan_overdue=sum(i.exit_plan_overdue for i in items),
+    )
+
+
 # the queue's sortable columns: the level (with the days there: the default, descending, is
 # the queue's own order, most urgent first), then each column the page shows
 ESCALATION_SORTS = (

@@ -381,7 +381,6 @@ def forecast_published_command(
         fail(f"--origin must leave at least two years of data; the data start in {years[0]}")
     try:
         table, choices = forecast_by_group(counts[counts["year"] <= origin], origin, horizon)
-        table = table.drop(columns="calibrated")  # how the backtest explains a miss
     except ValueError as exc:
         fail(str(exc))
     if not out.parent.exists():

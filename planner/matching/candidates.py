@@ -41,6 +41,7 @@ from planner.domain.permissions import RecordScope, record_scope
 from planner.domain.stays import planned_on
 from planner.domain.text import day_words
 from planner.matching.rules import no_place_words, rule_words, would_fit_words
+from planner.matching.words import TRAVEL_ASSUMED_WORDS
 from planner.models import Place, Provision, Stay, User, Vacancy, YoungPerson
 from planner.young_people.scope import scope_condition
 
@@ -233,7 +234,7 @@ class Snapshot:
                     else "no travel"
                 )
                 + " to education, work or friends and family"
-                + ("" if row["travel_recorded"] else " (assumed: no travel time recorded)")
+                + ("" if row["travel_recorded"] else f" ({TRAVEL_ASSUMED_WORDS})")
                 + f": {components['travel']} of 30 points",
                 (
                     f"{offered} support, as needed"

@@ -47,6 +47,7 @@ from planner.domain.small_numbers import (
     withhold_group,
 )
 from planner.domain.suitability import is_unsuitable
+from planner.domain.text import code_words
 from planner.models import MatchRun, Proposal, Stay, Vacancy, YoungPerson
 
 DIMENSIONS: tuple[tuple[str, str], ...] = (
@@ -295,15 +296,10 @@ def audit(
     return FairnessAudit(min_count=min_count, as_of=as_of, match_runs=match_runs, rows=rows)
 
 
-def _code_words(code: object) -> str:
-    """A recorded code as a page's group reads it: "non_binary" is "Non binary"."""
-    return str(code).replace("_", " ").capitalize()
-
-
 def _describe(person: YoungPerson, day: date) -> dict[str, str]:
     return {
-        "gender": _code_words(person.gender),
-        "ethnicity": _code_words(person.ethnicity),
+        "gender": code_words(person.gender),
+        "ethnicity": code_words(person.ethnicity),
         "uasc": "Yes" if person.uasc else "No",
         "age_group": age_group(age_on(person.date_of_birth, day)),
         "area": person.area or "not recorded",

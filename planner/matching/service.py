@@ -20,7 +20,7 @@ from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
 import pandas as pd
-from sqlalchemy import update
+from sqlalchemy import func, update
 from sqlmodel import Session, col, select
 
 from optimiser import InputError, match
@@ -494,12 +494,26 @@ def save_match_run(
 def list_proposals(session: Session, *, match_run_id: int | None = None) -> list[Proposal]:
     """The proposals of a run (the latest if none is given), best stage first."""
     if match_run_id is None:
-        latest = session.exec(select(MatchRun.id).order_by(MatchRun.id.desc()).limit(1)).first()  # type: ignore[union-attr]
-        if latest is None:
+        match_run_id = _latest_run_id(session)
+        if match_run_id is None:
             return []
-        match_run_id = latest
     query = select(Proposal).where(Proposal.match_run_id == match_run_id)
     return list(session.exec(query.order_by(col(Proposal.stage), col(Proposal.id))))
+
+
+def _latest_run_id(session: Session) -> int | None:
+    return session.exec(select(MatchRun.id).order_by(MatchRun.id.desc()).limit(1)).first()  # type: ignore[union-attr]
+
+
+def undecided_proposals(session: Session) -> int:
+    """How many of the latest match run's proposals nobody has decided yet."""
+    latest = _latest_run_id(session)
+    if latest is None:
+        return 0
+    query = select(func.count()).where(
+        Proposal.match_run_id == latest, Proposal.status == ProposalStatus.proposed
+    )
+    return int(session.exec(query).one())
 
 
 def get_proposal_or_raise(session: Session, proposal_id: int) -> Proposal:

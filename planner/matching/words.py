@@ -114,6 +114,10 @@ def _share(value: Any, most: int) -> float:
         return 0.0
 
 
+# how a page says a fit's travel time was the run's default, not the council's table
+TRAVEL_ASSUMED_WORDS = "assumed: no travel time is recorded between these areas"
+
+
 def fit_parts(components: dict[str, Any], reasons: str = "") -> list[str]:
     """What makes up a fit, in words, from its score components (the model's points);
     ``reasons`` (the proposal's sentence) says whether its travel time was assumed."""
@@ -137,7 +141,7 @@ def fit_parts(components: dict[str, Any], reasons: str = "") -> list[str]:
             else "A long journey to their education, work or support network"
         )
         if TRAVEL_ASSUMED in (reasons or ""):
-            parts[-1] += " (assumed: no travel time is recorded between these areas)"
+            parts[-1] += f" ({TRAVEL_ASSUMED_WORDS})"
     if "support" in components:
         support = _share(components["support"], SUPPORT_POINTS)
         parts.append(

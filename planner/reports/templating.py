@@ -30,7 +30,7 @@ from jinja2 import (
 from jinja2.runtime import Context
 
 from planner.core import clock
-from planner.domain.text import plain_words, quarter_words
+from planner.domain.text import code_words, plain_words, quarter_words
 from planner.forecasting.scenarios import scenario_words
 
 TEMPLATES = Path(__file__).resolve().parent / "templates"
@@ -47,10 +47,6 @@ def _date(value: date | datetime | None) -> str:
 
 def _yes_no(value: bool | None) -> str:
     return "" if value is None else ("Yes" if value else "No")
-
-
-def _words(value: str) -> str:
-    return str(value).replace("_", " ").capitalize()
 
 
 def _missing(value: Any) -> bool:
@@ -140,7 +136,7 @@ FILTERS: dict[str, Callable[..., str]] = {
     "date": _date,
     "cell": _cell,
     "yes_no": _yes_no,
-    "words": _words,
+    "words": code_words,
     "plain": plain_words,
     "count": _count,
     "whole": _whole,

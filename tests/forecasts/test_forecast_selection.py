@@ -180,6 +180,27 @@ def test_capacity_binds_only_a_type_full_now_and_never_above_its_places():
     assert bound == {"staying_close"}  # full; over its places; not full
 
 
+def _staying_put_rising_chosen(model: str, reason: str):
+    """Quarter-end counts with staying put rising 14 to 29 and council flats flat at 30, and a
+    choice of ``model`` for staying put (the forecast model for council flats)."""
+    series = pd.DataFrame(
+        {"staying_put": np.linspace(14, 29, 12), "council_flat": np.full(12, 30.0)},
+        index=pd.date_range(end=ORIGIN, periods=12, freq="QE"),
+    )
+    choice = selection.Choice(
+        pd.DataFrame(
+            {
+                "state": ["staying_put", "council_flat"],
+                "model": [model, "microsim"],
+                "reason": [reason, "won"],
+                "cases": [24, 24],
+            }
+        ),
+        {},
+    )
+    return series, choice
+
+
 def test_the_chosen_forecast_replaces_the_models_where_the_backtest_scores_it():
     quarters = pd.date_range("2024-04-01", periods=3, freq="QS")
     demand = pd.DataFrame(
@@ -194,21 +215,7 @@ def test_the_chosen_forecast_replaces_the_models_where_the_backtest_scores_it():
             },
         }
     )
-    series = pd.DataFrame(
-        {"staying_put": np.linspace(14, 29, 12), "council_flat": np.full(12, 30.0)},
-        index=pd.date_range(end=ORIGIN, periods=12, freq="QE"),
-    )
-    choice = selection.Choice(
-        pd.DataFrame(
-            {
-                "state": ["staying_put", "council_flat"],
-                "model": ["trend", "microsim"],
-                "reason": ["won", "won"],
-                "cases": [24, 24],
-            }
-        ),
-        {},
-    )
+    series, choice = _staying_put_rising_chosen("trend", "won")
     out = selection.apply_to_demand(demand, choice, series)
     put = out[out["placement_type"] == "staying_put"]
     assert list(put["forecast_used"]) == ["trend"] * 3
@@ -244,21 +251,7 @@ def test_a_forecast_shows_the_chosen_check_beside_the_models_figures_for_four_qu
             **{f"demand_{n}": model + [30.0] * 6 for n in selection.QUANTILE_NAMES},
         }
     )
-    series = pd.DataFrame(
-        {"staying_put": np.linspace(14, 29, 12), "council_flat": np.full(12, 30.0)},
-        index=pd.date_range(end=ORIGIN, periods=12, freq="QE"),
-    )
-    choice = selection.Choice(
-        pd.DataFrame(
-            {
-                "state": ["staying_put", "council_flat"],
-                "model": ["naive", "microsim"],
-                "reason": ["lost", "won"],
-                "cases": [24, 24],
-            }
-        ),
-        {},
-    )
+    series, choice = _staying_put_rising_chosen("naive", "lost")
     out = selection.with_check(demand, choice, series)
     for n in selection.QUANTILE_NAMES:  # the model's figures, untouched
         assert list(out[f"demand_{n}"]) == list(demand[f"demand_{n}"])
