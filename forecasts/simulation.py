@@ -34,6 +34,7 @@ import numpy as np
 
 from forecasts.arrivals import STREAMS, ArrivalStream
 from forecasts.capacity import NOT_WAITING, CapacityPlan, allocate
+from forecasts.kernels import month_cells, settle_month
 from forecasts.parameters import RunParameters
 from forecasts.vocabulary import (
     AGE_BAND_STARTS,
@@ -212,6 +213,28 @@ class Engine:
         self.destination_rows = destinations.shape[1]
         self.destinations = destinations.reshape(-1, destinations.shape[2])
         self.forced_rows = params.destination_cumulative.shape[1]
+        # the month's compiled passes read their look-ups as one table (rows: age key, age
+        # gap, band of age, time-in-placement key and gap, by age or time as stored) and
+        # their strides and ages as one vector (``forecasts.kernels``)
+        self.tables = np.zeros((5, len(ages)), dtype=np.int32)
+        self.tables[0], self.tables[1] = self.age_key, self.age_gap
+        self.tables[2] = self.band_of_age
+        self.tables[3, : len(durs)], self.tables[4, : len(durs)] = self.dur_key, self.dur_gap
+        self.sizes = np.array(
+            [
+                self.row_stride,
+                self.state_stride,
+                self.n_a,
+                states.size,
+                self.destination_rows,
+                self.forced_rows,
+                self.care_age,
+                self.review_age,
+                self.leaving_age,
+                states.left,
+            ],
+            dtype=np.int64,
+        )
         rng = np.random.default_rng([seed, 1])
         self.arrival_counts = {
             name: rng.poisson(params.arrival_rate[name][None, :], size=(months, self.runs))
@@ -246,49 +269,6 @@ class Engine:
         cols.band_due[:, :n0] = np.where(pop.state == self.states.left, NEVER, 0)
         cols.filled[:] = n0
         return cols
-
-    def _refresh(self, cols: _Columns, m: int) -> np.ndarray:
-        """Look up the move probability of the cells whose ``band_due`` has come (a new age
-        or time-in-placement band, a birthday at which care ends or the review at 21, a stay
-        a rule ends, or the month after a move or arrival), and when it next can change.
-        Returns those cells (flat, in the ``runs x width`` view) that must have an event this
-        month whatever their draw: a rule's limit, 18 or 21."""
-        w, full = cols.width, self.capacity_width
-        flat = np.flatnonzero(cols.band_due[:, :w] <= m)
-        if len(flat) == 0:
-            return flat
-        r = flat // w
-        at = flat + r * (full - w)  # the same cells in the full (contiguous) arrays
-        st = cols.state.reshape(-1).take(at)
-        ag = cols.age.reshape(-1).take(at).view(np.uint16)
-        du = cols.dur.reshape(-1).take(at)
-        key = r * self.row_stride + self.age_key.take(ag) + self.dur_key.take(du)
-        key += st * self.state_stride
-        cols.cut.reshape(-1)[at] = self.cut_flat.take(key)
-        gap = np.minimum(self.age_gap.take(ag), self.dur_gap.take(du))
-        due = cols.due.reshape(-1).take(at).astype(np.int32)
-        # next look: the next band, or the month a rule ends the stay (every month once due)
-        nxt = np.minimum(np.minimum(m + gap, np.maximum(due, m + 1)), NEVER)  # at least m + 1
-        cols.band_due.reshape(-1)[at] = nxt
-        age = ag.view(np.int16)
-        must = (due <= m) | (age == self.care_age) | (age == self.review_age)
-        return flat[must]
-
-    def _look_ahead(self, cols: _Columns, m: int, at, r, st, ag, due) -> None:
-        """For young people who have just moved or arrived: what the refresh would find for
-        them in month ``m`` (the next), looked up now while their state, age and stay are at
-        hand (saves gathering them again): their cut-off and the month it next can change.
-        Those with a rule, 18 or 21 in month ``m`` are left to that month's refresh."""
-        ag = ag.view(np.uint16)  # the age in month m; the stay is then 1 month long
-        key = r * self.row_stride + st * self.state_stride + self.age_key.take(ag)
-        key += self.dur_key[1]
-        cols.cut.reshape(-1)[at] = self.cut_flat.take(key)
-        gap = np.minimum(self.age_gap.take(ag), self.dur_gap[1])
-        due = due.astype(np.int32)
-        nxt = np.minimum(np.minimum(m + gap, np.maximum(due, m + 1)), NEVER)
-        age = ag.view(np.int16)
-        must = (due <= m) | (age == self.care_age) | (age == self.review_age)
-        cols.band_due.reshape(-1)[at] = np.where(must, m, nxt)
 
     def run(self, plan: CapacityPlan | None = None) -> SimulationResult:
         """Simulate every month; ``plan`` switches on the capacity-constrained pass."""
@@ -337,60 +317,48 @@ class Engine:
         return out
 
     def _month(self, m, cols: _Columns, stock, plan, out) -> np.ndarray:
-        runs, n_s, left = self.runs, self.states.size, self.states.left
+        runs, n_s = self.runs, self.states.size
         p = self.params
-        w, full = cols.width, self.capacity_width
+        w = cols.width
         rng = np.random.default_rng([self.seed, 2, m])
-        # every column ages, in use or not (one contiguous pass is cheaper than the first
-        # ``w`` columns of each run; an empty column's age and time are never read)
-        cols.age += 1
-        cols.dur += 1
-        must = self._refresh(cols, m)
         bits = _random_bits(rng, runs * w)
-        # a superset of the moves by draw (exact but for a draw of 0 where the probability is
-        # 0, which ``natural`` below leaves out), plus rules, 18 and 21 (found by the refresh)
-        event = bits.reshape(runs, w) <= cols.cut[:, :w]
-        event.reshape(-1)[must] = True
-        flat = np.flatnonzero(event)
-        r = flat // w
-        c = flat - r * w
-        at = flat + r * (full - w)  # the same cells in the full (contiguous) arrays
-        s_e = cols.state.reshape(-1).take(at)
-        a_e = cols.age.reshape(-1).take(at).astype(np.int32)
-        bits_e, cut_e = bits.take(flat), cols.cut.reshape(-1).take(at)
-        u_e = _uniform(bits_e)
-        forced = cols.due.reshape(-1).take(at) <= m
-        fl = cols.flags.reshape(-1).take(at)
-        turning = (a_e == self.care_age) & ((fl & IN_CARE) != 0)
-        known = (fl & KNOWN) != 0
-        out.turning_18_known[m] = np.bincount(r[turning & known], minlength=runs)
-        out.turning_18_assumed[m] = np.bincount(r[turning & ~known], minlength=runs)
-        self._uasc_care_less(r[turning], fl[turning])
-        cols.flags.reshape(-1)[at[turning]] = fl[turning] & ~np.uint8(IN_CARE)
-        aged_out = forced & (a_e >= self.leaving_age)
-        review = (a_e == self.review_age) & ~forced
-        exits = aged_out | (review & (u_e >= p.continue_21.take(r)))
-        natural = (bits_e <= cut_e) & (cut_e > 0) & ~forced & ~review
-        moving = natural | (forced & ~aged_out)
+        # one compiled pass over the cells (``forecasts.kernels.month_cells``): ageing, the
+        # move probability looked up again where it can have changed, and each cell with an
+        # event resolved as it is found: turning 18, exits, and moves with their destination
+        exits = np.empty((2, runs * w), dtype=np.int64)  # pages are touched only as written
+        moves = np.empty((4, runs * w), dtype=np.int64)
+        forced_moves = np.empty(runs * w, dtype=bool)
+        n_ex, n_mv = month_cells(
+            m,
+            w,
+            bits,
+            cols.state,
+            cols.age,
+            cols.dur,
+            cols.due,
+            cols.flags,
+            cols.cut,
+            cols.band_due,
+            self.tables,
+            self.cut_flat,
+            self.leave_flat,
+            p.continue_21,
+            self.destinations,
+            self.max_months,
+            self.sizes,
+            out.turning_18_known[m],
+            out.turning_18_assumed[m],
+            self.uasc_care,
+            out.expiries[m],
+            exits,
+            moves,
+            forced_moves,
+        )
+        r_ex, c_ex = exits[0, :n_ex], exits[1, :n_ex]
+        r_mv, c_mv = moves[0, :n_mv], moves[1, :n_mv]
+        s_mv, dest = moves[2, :n_mv].astype(np.int16), moves[3, :n_mv].astype(np.int16)
+        f_mv = forced_moves[:n_mv]
 
-        mv = np.flatnonzero(moving)  # one index, then takes (cheaper than a mask per array)
-        r_mv, c_mv, s_mv = r.take(mv), c.take(mv), s_e.take(mv)
-        f_mv, u_mv, a_mv = forced.take(mv), u_e.take(mv), a_e.take(mv)
-        d_mv = cols.dur.reshape(-1).take(at.take(mv))
-        # the move probability again (the one the cut came from: its band has not changed)
-        key = r_mv * self.row_stride + s_mv * self.state_stride
-        key += self.age_key.take(a_mv) + self.dur_key.take(d_mv)
-        v = np.where(f_mv, u_mv, u_mv / np.maximum(self.leave_flat.take(key), 1e-12))
-        row = s_mv.astype(np.int64) * self.n_a + self.band_of_age.take(a_mv)
-        row += f_mv * self.forced_rows
-        table = self.destinations.take(r_mv * self.destination_rows + row, axis=0)
-        below = (table < v[:, None]).view(np.uint8).sum(axis=1, dtype=np.int16)
-        dest = np.minimum(below, n_s - 1)
-        limit = self.max_months.take(s_mv)
-        expired = f_mv & (limit < NEVER) & (d_mv >= limit)
-        out.expiries[m] = _count(r_mv[expired], s_mv[expired], runs, n_s)
-
-        r_ex, c_ex = r[exits], c[exits]
         r_ar, c_ar, s_ar = self._arrivals(m, rng, cols, out)
         if plan is None:
             r_go = np.concatenate([r_mv, r_ar])
@@ -412,78 +380,43 @@ class Engine:
                 wait_from=cols.wait_from,
                 waiting=self.waiters,
             )
-        # cells by their index in the full (contiguous) arrays: a flat take or put is several
-        # times cheaper than indexing by (run, column) pairs
-        at_ex = r_ex * full + c_ex
-        at_go = r_go * full + c_go
-        s_ex = cols.state.reshape(-1).take(at_ex)
-        gone = _count(r_ex, s_ex, runs, n_s)
-        stock = stock - gone
-        f_ex = cols.flags.reshape(-1).take(at_ex)
-        u_ex = (f_ex & UASC) != 0
-        self.uasc_stock -= _count(r_ex[u_ex], s_ex[u_ex], runs, n_s)
-        self._uasc_care_less(r_ex, f_ex)
-        cols.state.reshape(-1)[at_ex] = left
-        for name, value in _GONE:
-            getattr(cols, name).reshape(-1)[at_ex] = value
-        before = cols.state.reshape(-1).take(at_go)
-        f_go = cols.flags.reshape(-1).take(at_go)
-        uasc_go = (f_go & UASC) != 0
-        stock = stock + self._record_flows(m, out, gone, r_go, before, s_go, uasc_go)
-        cols.state.reshape(-1)[at_go] = s_go
-        cols.dur.reshape(-1)[at_go] = 0
-        # a move to "left" leaves the service: no longer in care (else a UASC young person
-        # who left before 18 would count towards the transfer threshold until their birthday)
-        went = s_go == left
-        self._uasc_care_less(r_go[went], f_go[went])
-        age_go = cols.age.reshape(-1).take(at_go)
-        due_go = self._due(m, s_go, age_go, 0)
-        cols.due.reshape(-1)[at_go] = due_go
-        self._look_ahead(cols, m + 1, at_go, r_go, s_go, age_go + 1, due_go)
-        at_went = at_go[went]  # their column is as good as empty: nothing more can happen
-        for name, value in _GONE:
-            getattr(cols, name).reshape(-1)[at_went] = value
+        # the exits and moves written into the cells, and the month's flows counted, in one
+        # compiled pass (``forecasts.kernels.settle_month``)
+        arrived, moved_in, moved_out, went_from, move_on = np.zeros((5, runs, n_s), np.int64)
+        gone = np.zeros((runs, n_s), dtype=np.int64)
+        settle_month(
+            m,
+            cols.state,
+            cols.age,
+            cols.dur,
+            cols.due,
+            cols.flags,
+            cols.cut,
+            cols.band_due,
+            cols.wanted,
+            cols.wait_from,
+            np.stack([r_ex, c_ex]),
+            np.stack([r_go, c_go, s_go.astype(np.int64)]),
+            self.max_months,
+            self.max_age,
+            self.move_on_type,
+            self.sizes,
+            self.uasc_care,
+            self.uasc_stock,
+            gone,
+            arrived,
+            moved_in,
+            moved_out,
+            went_from,
+            move_on,
+        )
+        out.arrived[m], out.moved_in[m], out.moved_out[m] = arrived, moved_in, moved_out
+        out.exited[m], out.move_on[m] = gone + went_from, move_on
+        # the change in each state's stock; the column of "left" is not kept (set to 0)
+        stock = stock - gone + arrived + moved_in - moved_out - went_from
         if plan is not None:
             self._record_waits(m, cols, plan, out)
         return stock
-
-    def _uasc_care_less(self, r: np.ndarray, flags: np.ndarray) -> None:
-        """Keep the count of UASC in care per run (the transfer threshold's measure) as these
-        cells (with these flags) stop being in care: cheaper than counting every cell."""
-        lost = (flags & (IN_CARE | UASC)) == (IN_CARE | UASC)
-        self.uasc_care -= np.bincount(r[lost], minlength=self.runs)
-
-    def _record_flows(self, m, out, gone, r_go, before, s_go, uasc) -> np.ndarray:
-        """Where the month's change in each state's stock came from (moves to the same type
-        are left out: they change neither count), and the UASC part of the stock. Returns
-        the change in each run's stock from these moves and arrivals."""
-        runs, n_s, left = self.runs, self.states.size, self.states.left
-        came = before == left
-        went = (s_go == left) & ~came
-        moved = ~came & ~went & (before != s_go)
-        on = moved & self.move_on_type[s_go]
-        # every flow in one count of (kind, run, state): each move counts once where it goes,
-        # as came / moved / neither (0-2), and once where it comes from, as went / moved on /
-        # moved otherwise / neither (3-6), each split by UASC status (kind = 2 x that + UASC)
-        block = runs * n_s
-        uasc = uasc.view(np.int8)
-        to_kind = (2 - 2 * came - moved) * 2 + uasc
-        from_kind = (6 - 3 * went - 2 * on - (moved & ~on)) * 2 + uasc
-        to = r_go.astype(np.int64) * n_s + s_go + to_kind.astype(np.int64) * block
-        fro = r_go.astype(np.int64) * n_s + before + from_kind.astype(np.int64) * block
-        counts = np.bincount(np.concatenate([to, fro]), minlength=14 * block)
-        c = counts.reshape(14, runs, n_s)
-        arrived, moved_in = c[0] + c[1], c[2] + c[3]
-        went_from, move_on = c[6] + c[7], c[8] + c[9]
-        moved_out = move_on + c[10] + c[11]
-        out.arrived[m] = arrived
-        out.exited[m] = gone + went_from
-        out.moved_in[m] = moved_in
-        out.moved_out[m] = moved_out
-        out.move_on[m] = move_on
-        self.uasc_stock += c[1] + c[3] + c[5] - c[7] - c[9] - c[11] - c[13]
-        # the change in each state's stock; the column of "left" is not kept (set to 0)
-        return arrived + moved_in - moved_out - went_from
 
     def _record_waits(self, m, cols: _Columns, plan: CapacityPlan, out) -> None:
         """Who waits for a place at the month-end: in unsuitable accommodation (``waiting``,
