@@ -24,6 +24,7 @@ latest ``quarter_start`` on or before it (the earliest row before the first quar
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import cached_property
 
 import numpy as np
 import pandas as pd
@@ -102,15 +103,35 @@ class CapacityPlan:
 
     def first_eligible(self, choice: np.ndarray, age_months: np.ndarray) -> np.ndarray:
         """The choice itself if the young person may enter it, else the next type along the
-        fallback chain they may enter, else -1."""
-        choice = choice.astype(np.int16).copy()
-        for _ in range(len(self.fallback) + 1):
-            bad = (choice >= 0) & ~self.eligible(choice, age_months)
-            if not bad.any():
-                break
-            choice[bad] = self.fallback[choice[bad]]
-        choice[(choice >= 0) & ~self.eligible(choice, age_months)] = -1
-        return choice
+        fallback chain they may enter, else -1 (read from ``first_eligible_table``)."""
+        choice = np.asarray(choice)
+        if self.entry_min is None or self.entry_max is None:
+            return choice.astype(np.int16)
+        table = self.first_eligible_table
+        age = np.clip(age_months, 0, table.shape[1] - 1)
+        return np.where(choice >= 0, table[np.maximum(choice, 0), age], -1).astype(np.int16)
+
+    @cached_property
+    def first_eligible_table(self) -> np.ndarray:
+        """For each state and age in months, the first type along the fallback chain from
+        that state that a young person of that age may enter (-1: none). Every age at or
+        above the highest entry age behaves as that age, so the table stops there; worked
+        out once per plan instead of walking the chain for every request every month."""
+        assert self.entry_min is not None and self.entry_max is not None
+        top = int(max(self.entry_min.max(initial=0), self.entry_max.max(initial=0))) + 1
+        ages = np.arange(top + 1)
+        n = len(self.fallback)
+        table = np.full((n, len(ages)), -1, dtype=np.int16)
+        for state in range(n):
+            choice = np.full(len(ages), state, dtype=np.int16)
+            for _ in range(n + 1):
+                bad = (choice >= 0) & ~self.eligible(choice, ages)
+                if not bad.any():
+                    break
+                choice[bad] = self.fallback[choice[bad]]
+            choice[(choice >= 0) & ~self.eligible(choice, ages)] = -1
+            table[state] = choice
+        return table
 
 
 def month_ends(as_of: pd.Timestamp, months: int) -> pd.DatetimeIndex:

@@ -16,7 +16,7 @@ folder is read-only), so only the first forecast after an install pays the compi
 from __future__ import annotations
 
 import numpy as np
-from numba import njit
+from numba import literal_unroll, njit
 
 NEVER = 32000  # a rule that never fires (as in forecasts.simulation)
 
@@ -83,7 +83,7 @@ def month_cells(  # noqa: PLR0913, PLR0915 - the engine's arrays, passed once ea
     n_mv = 0
     for r in range(runs):
         if _warm(r, row_stride, destination_rows, cut_flat, leave_flat, destinations):
-            n_ex += 0  # never true: the reads must not be optimised away
+            n_ex += 1  # never happens (the sum is not negative); the reads must stay
         for c in range(w):
             a = age[r, c] + 1
             d = dur[r, c] + 1
@@ -263,3 +263,30 @@ def _clear(r, c, state, age, due, flags, cut, band_due, wanted, wait_from, left)
     wait_from[r, c] = NOT_WAITING
     cut[r, c] = 0
     band_due[r, c] = NEVER
+
+
+@njit(cache=True, nogil=True)
+def compact_columns(fields, w, left, state, filled):
+    """Move each run's young people still in the service (``state`` not ``left``) to its
+    first columns, in their order, and those who have left after them, in theirs (a stable
+    partition of the first ``w`` columns), in every one of ``fields`` (2-D arrays of the
+    same shape, ``state`` among them); ``filled`` gets each run's count of the first."""
+    runs = state.shape[0]
+    order = np.empty(w, np.int64)
+    for r in range(runs):
+        n = 0
+        for c in range(w):
+            if state[r, c] != left:
+                order[n] = c
+                n += 1
+        filled[r] = n
+        k = n
+        for c in range(w):
+            if state[r, c] == left:
+                order[k] = c
+                k += 1
+        for field in literal_unroll(fields):
+            row = field[r]
+            before = row[:w].copy()
+            for j in range(w):
+                row[j] = before[order[j]]

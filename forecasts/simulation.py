@@ -34,7 +34,7 @@ import numpy as np
 
 from forecasts.arrivals import STREAMS, ArrivalStream
 from forecasts.capacity import NOT_WAITING, CapacityPlan, allocate
-from forecasts.kernels import month_cells, settle_month
+from forecasts.kernels import compact_columns, month_cells, settle_month
 from forecasts.parameters import RunParameters
 from forecasts.vocabulary import (
     AGE_BAND_STARTS,
@@ -141,18 +141,13 @@ class _Columns:
 
     def compact(self) -> None:
         """Move each run's young people still in the service to its first columns."""
-        w = self.width
-        alive = self.state[:, :w] != self.left
-        count = alive.sum(axis=1)
-        # one gather index for every field: cell (r, j) takes the young person who comes j-th
-        # in a stable partition of run r (those still here first, in their order)
-        source = np.argsort(~alive, axis=1, kind="stable")
-        full = self.state.shape[1]
-        flat = (source + (np.arange(len(source)) * full)[:, None]).ravel()
-        for name in self.FIELDS:
-            array = getattr(self, name)
-            array[:, :w] = array.reshape(-1).take(flat).reshape(-1, w)
-        self.filled = count.astype(np.int64)
+        compact_columns(
+            tuple(getattr(self, name) for name in self.FIELDS),
+            self.width,
+            self.left,
+            self.state,
+            self.filled,
+        )
 
 
 class Engine:
