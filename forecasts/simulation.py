@@ -24,6 +24,9 @@ who have left are compacted away (a stable partition per run), so the arrays sta
 wide as the number of young people in the service, not as wide as everyone who ever was.
 Both passes use the same random numbers month by month (common random numbers), so the
 difference between demand and the constrained outcome is not blurred by noise.
+
+Steps 1-3 and the writing of each month's moves are compiled passes over the cells
+(:mod:`forecasts.kernels`); the arrivals and the overflow rule are numpy.
 """
 
 from __future__ import annotations
