@@ -15,8 +15,40 @@ folder is read-only), so only the first forecast after an install pays the compi
 
 from __future__ import annotations
 
+import os
+import tempfile
+from pathlib import Path
+
+import numba
 import numpy as np
 from numba import literal_unroll, njit
+
+
+def _cache_folder() -> str | None:
+    """Where numba keeps the compiled passes when this package's folder is read-only (an
+    installed package run by a service account): numba itself would then try the user's
+    cache folder and, if there is none (no writable home), refuse to import this module at
+    all. So a folder is chosen here: the user's cache folder, else the temporary folder
+    (compiled again after a reboot: a few seconds once). None when numba's own choice works
+    (a writable package folder) or the operator set ``NUMBA_CACHE_DIR``."""
+    if numba.config.CACHE_DIR or os.access(Path(__file__).parent, os.W_OK):
+        return None
+    home = os.environ.get("XDG_CACHE_HOME") or os.path.expanduser("~/.cache")
+    user = str(os.getuid()) if hasattr(os, "getuid") else "user"
+    for folder in (
+        Path(home) / "care-leaver-planner" / "numba",
+        Path(tempfile.gettempdir()) / f"care-leaver-planner-numba-{user}",
+    ):
+        try:
+            folder.mkdir(parents=True, exist_ok=True)
+        except OSError:
+            continue
+        if os.access(folder, os.W_OK):
+            return str(folder)
+    return None
+
+
+numba.config.CACHE_DIR = _cache_folder() or numba.config.CACHE_DIR
 
 NEVER = 32000  # a rule that never fires (as in forecasts.simulation)
 

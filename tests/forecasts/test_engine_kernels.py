@@ -1,11 +1,18 @@
 """The engine's compiled steps against plain numpy statements of what they must do.
 
-The yearly compaction keeps every young person (only their column moves), and the table of
-the first type a young person may enter along the fallback chain gives what walking the
-chain gives, for every state and age.
+The yearly compaction keeps every young person (only their column moves), the table of the
+first type a young person may enter along the fallback chain gives what walking the chain
+gives, for every state and age, and the compiled passes work from a read-only install.
 """
 
 from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+import sys
+import tempfile
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -67,3 +74,58 @@ def test_first_eligible_type_is_the_chain_walked_for_every_state_and_age():
         got = plan.first_eligible(np.full(len(ages), state), ages)
         expected = [_walk(plan, state, int(a)) if a >= 0 else _walk(plan, state, 0) for a in ages]
         np.testing.assert_array_equal(got, expected, err_msg=f"state {state}")
+
+
+def test_forecasts_import_and_run_from_a_read_only_install_with_no_home():
+    """An installed package run by a service account: the package folder is read-only and
+    there is no writable home. numba alone would refuse to import the engine; the engine
+    keeps its compiled passes in the temporary folder instead, and a forecast runs."""
+    root = Path(__file__).resolve().parents[2]
+    # not pytest's tmp_path: its parent is private to the user running the tests, and the
+    # forecast below runs as another user when the tests run as root
+    with tempfile.TemporaryDirectory() as folder:
+        base = Path(folder)
+        base.chmod(0o755)
+        install, temp = base / "site", base / "tmp"
+        shutil.copytree(
+            root / "forecasts",
+            install / "forecasts",
+            ignore=shutil.ignore_patterns("__pycache__"),
+        )
+        for path in [install, *install.rglob("*")]:
+            path.chmod(0o555 if path.is_dir() else 0o444)
+        temp.mkdir()
+        temp.chmod(0o777)
+        script = (
+            "from datetime import date\n"
+            "import numba, forecasts\n"
+            "from forecasts.synthetic import generate_council\n"
+            "from forecasts.forecast import ForecastSettings, forecast\n"
+            "c = generate_council(1, date(2024, 3, 31))\n"
+            "f = forecast(people=c.people, stays=c.stays, capacity=c.capacity, as_of=c.as_of,\n"
+            "    child_population=c.child_population,\n"
+            "    settings=ForecastSettings(runs=5, months=13))\n"
+            "print('FROM', forecasts.__file__)\n"
+            "print('CACHE', numba.config.CACHE_DIR, f.demand.stock.shape)\n"
+        )
+        env = {
+            "PATH": os.environ.get("PATH", ""),
+            "PYTHONPATH": str(install),
+            "HOME": "/nonexistent",
+            "TMPDIR": str(temp),
+        }
+        command = [sys.executable, "-c", script]
+        if os.geteuid() == 0:  # root may write anywhere: run as an unprivileged user instead
+            runuser = shutil.which("runuser")
+            assert runuser, "runuser is needed to run this test as root"
+            command = [runuser, "-u", "nobody", "--", *command]
+        done = subprocess.run(
+            command, env=env, capture_output=True, text=True, cwd=base, timeout=600
+        )
+        assert done.returncode == 0, done.stderr[-2000:]
+        assert f"FROM {install / 'forecasts'}" in done.stdout
+        assert f"CACHE {temp}" in done.stdout
+        assert "(13, 5," in done.stdout
+        assert any(temp.rglob("*.nbi")), "the compiled passes were not kept"
+        for path in [install, *install.rglob("*")]:
+            path.chmod(0o755)  # so the folder can be removed
