@@ -18,10 +18,14 @@ from __future__ import annotations
 import os
 import tempfile
 from pathlib import Path
+from typing import Any
 
 import numba
 import numpy as np
 from numba import literal_unroll, njit
+
+# numba's settings (read from NUMBA_* variables when numba is imported); untyped
+_NUMBA_CONFIG: Any = numba.config
 
 
 def _cache_folder() -> str | None:
@@ -31,7 +35,7 @@ def _cache_folder() -> str | None:
     all. So a folder is chosen here: the user's cache folder, else the temporary folder
     (compiled again after a reboot: a few seconds once). None when numba's own choice works
     (a writable package folder) or the operator set ``NUMBA_CACHE_DIR``."""
-    if numba.config.CACHE_DIR or os.access(Path(__file__).parent, os.W_OK):
+    if _NUMBA_CONFIG.CACHE_DIR or os.access(Path(__file__).parent, os.W_OK):
         return None
     home = os.environ.get("XDG_CACHE_HOME") or os.path.expanduser("~/.cache")
     user = str(os.getuid()) if hasattr(os, "getuid") else "user"
@@ -48,7 +52,7 @@ def _cache_folder() -> str | None:
     return None
 
 
-numba.config.CACHE_DIR = _cache_folder() or numba.config.CACHE_DIR
+_NUMBA_CONFIG.CACHE_DIR = _cache_folder() or _NUMBA_CONFIG.CACHE_DIR
 
 NEVER = 32000  # a rule that never fires (as in forecasts.simulation)
 
