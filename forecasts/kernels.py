@@ -67,13 +67,7 @@ def month_cells(  # noqa: PLR0913, PLR0915 - the engine's arrays, passed once ea
     m,
     w,
     bits,
-    state,
-    age,
-    dur,
-    due,
-    flags,
-    cut,
-    band_due,
+    cells,
     tables,
     cut_flat,
     leave_flat,
@@ -113,6 +107,7 @@ def month_cells(  # noqa: PLR0913, PLR0915 - the engine's arrays, passed once ea
     care_age, review_age, leaving_age = sizes[6], sizes[7], sizes[8]
     age_key, age_gap, band_of_age = tables[0], tables[1], tables[2]
     dur_key, dur_gap = tables[3], tables[4]
+    state, age, dur, due, flags, cut, band_due = cells[:7]
     runs = state.shape[0]
     width = destinations.shape[1]
     n_ex = 0
@@ -210,15 +205,7 @@ NOT_WAITING = 32000  # as in forecasts.capacity: the wait_from of a young person
 @njit(cache=True, nogil=True)
 def settle_month(  # noqa: PLR0913 - the engine's arrays, passed once each
     m,
-    state,
-    age,
-    dur,
-    due,
-    flags,
-    cut,
-    band_due,
-    wanted,
-    wait_from,
+    cells,
     exits,
     goers,
     max_months,
@@ -243,6 +230,7 @@ def settle_month(  # noqa: PLR0913 - the engine's arrays, passed once each
     ``move_on`` if into a move-on type), ``went_from`` (to "left"); a move to the same type
     changes neither. The goer starts a stay (time 0, the month a rule will end it, its move
     probability looked up next month). A goer to "left" is cleared like an exit."""
+    state, age, dur, due, flags, cut, band_due, wanted, wait_from = cells
     left, leaving_age = sizes[9], sizes[8]
     for k in range(exits.shape[1]):
         r, c = exits[0, k], exits[1, k]
@@ -302,11 +290,12 @@ def _clear(r, c, state, age, due, flags, cut, band_due, wanted, wait_from, left)
 
 
 @njit(cache=True, nogil=True)
-def compact_columns(fields, w, left, state, filled):
+def compact_columns(cells, w, left, filled):
     """Move each run's young people still in the service (``state`` not ``left``) to its
     first columns, in their order, and those who have left after them, in theirs (a stable
-    partition of the first ``w`` columns), in every one of ``fields`` (2-D arrays of the
-    same shape, ``state`` among them); ``filled`` gets each run's count of the first."""
+    partition of the first ``w`` columns), in every array of ``cells`` (``state`` first);
+    ``filled`` gets each run's count of the first."""
+    state = cells[0]
     runs = state.shape[0]
     order = np.empty(w, np.int64)
     for r in range(runs):
@@ -321,7 +310,7 @@ def compact_columns(fields, w, left, state, filled):
             if state[r, c] == left:
                 order[k] = c
                 k += 1
-        for field in literal_unroll(fields):
+        for field in literal_unroll(cells):
             row = field[r]
             before = row[:w].copy()
             for j in range(w):

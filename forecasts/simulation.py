@@ -108,16 +108,17 @@ _GONE = (
 class _Columns:
     """The arrays of one pass: runs x columns, one young person per cell."""
 
+    # in the order the compiled passes unpack them (``forecasts.kernels``)
     FIELDS = (
         "state",
         "age",
         "dur",
         "due",
         "flags",
-        "wanted",
-        "wait_from",
         "cut",
         "band_due",
+        "wanted",
+        "wait_from",
     )
 
     def __init__(self, runs: int, width: int, left: int) -> None:
@@ -142,15 +143,13 @@ class _Columns:
     def width(self) -> int:
         return int(self.filled.max(initial=0))
 
+    def cells(self) -> tuple[np.ndarray, ...]:
+        """The arrays as the compiled passes take them (in ``FIELDS`` order)."""
+        return tuple(getattr(self, name) for name in self.FIELDS)
+
     def compact(self) -> None:
         """Move each run's young people still in the service to its first columns."""
-        compact_columns(
-            tuple(getattr(self, name) for name in self.FIELDS),
-            self.width,
-            self.left,
-            self.state,
-            self.filled,
-        )
+        compact_columns(self.cells(), self.width, self.left, self.filled)
 
 
 class Engine:
@@ -330,13 +329,7 @@ class Engine:
             m,
             w,
             bits,
-            cols.state,
-            cols.age,
-            cols.dur,
-            cols.due,
-            cols.flags,
-            cols.cut,
-            cols.band_due,
+            cols.cells(),
             self.tables,
             self.cut_flat,
             self.leave_flat,
@@ -384,15 +377,7 @@ class Engine:
         gone = np.zeros((runs, n_s), dtype=np.int64)
         settle_month(
             m,
-            cols.state,
-            cols.age,
-            cols.dur,
-            cols.due,
-            cols.flags,
-            cols.cut,
-            cols.band_due,
-            cols.wanted,
-            cols.wait_from,
+            cols.cells(),
             np.stack([r_ex, c_ex]),
             np.stack([r_go, c_go, s_go.astype(np.int64)]),
             self.max_months,
