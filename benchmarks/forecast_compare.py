@@ -3,6 +3,8 @@
     git archive main forecasts benchmarks planner | tar -x -C /tmp/engine-before
     .venv/bin/python benchmarks/forecast_compare.py --other /tmp/engine-before
     .venv/bin/python benchmarks/forecast_compare.py --other /tmp/engine-before --seeds 1 2 3 4
+    .venv/bin/python benchmarks/forecast_compare.py --other /tmp/engine-before --seeds 3 \
+        --runs 200 --child-population 6000     # the UASC transfer threshold binds
 
 Why: a change to the engine made for speed must not change what it forecasts. For each seed,
 each tree runs the whole forecast (demand and capacity-constrained pass) in its own process
@@ -30,13 +32,17 @@ MONTHS = (12, 36, 60)
 QUANTILES = (0.1, 0.5, 0.9)
 
 
-def dump(out: str, seed: int, runs: int) -> None:
-    """Run the demo's forecast in this process's tree and save every output array."""
+def dump(out: str, seed: int, runs: int, child_population: int | None = None) -> None:
+    """Run the demo's forecast in this process's tree and save every output array
+    (``child_population`` in place of the demo's: a small one makes the UASC transfer
+    threshold bind, so the running count of UASC in care is compared too)."""
     sys.path.insert(0, str(Path.cwd()))
     from benchmarks.forecast import demo_frames
     from forecasts.forecast import ForecastSettings, fit, run_forecast
 
     data, _ = demo_frames(1)
+    if child_population is not None:
+        data = dataclasses.replace(data, child_population=child_population)
     settings = ForecastSettings(runs=runs, months=max(MONTHS), seed=seed)
     forecast = run_forecast(fit(data, settings), settings)
     arrays = {"states": np.array(forecast.states.names)}
@@ -49,10 +55,14 @@ def dump(out: str, seed: int, runs: int) -> None:
     np.savez(out, **arrays)
 
 
-def run_tree(tree: Path, seed: int, runs: int, folder: Path) -> dict[str, np.ndarray]:
+def run_tree(
+    tree: Path, seed: int, runs: int, folder: Path, child_population: int | None
+) -> dict[str, np.ndarray]:
     out = folder / f"{tree.name}-{seed}.npz"
     cmd = [sys.executable, str(HERE / "forecast_compare.py"), "--dump", str(out)]
     cmd += ["--seeds", str(seed), "--runs", str(runs)]
+    if child_population is not None:
+        cmd += ["--child-population", str(child_population)]
     subprocess.run(cmd, cwd=tree, check=True)
     with np.load(out) as arrays:
         return {key: arrays[key] for key in arrays.files}
@@ -67,10 +77,15 @@ def main() -> None:
     parser.add_argument("--other", type=Path, help="the tree to compare with (git archive)")
     parser.add_argument("--seeds", type=int, nargs="+", default=[1, 2, 3])
     parser.add_argument("--runs", type=int, default=1000)
+    parser.add_argument(
+        "--child-population",
+        type=int,
+        help="in place of the demo's (e.g. 6000: the UASC transfer threshold then binds)",
+    )
     parser.add_argument("--dump", help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.dump:
-        dump(args.dump, args.seeds[0], args.runs)
+        dump(args.dump, args.seeds[0], args.runs, args.child_population)
         return
     if args.other is None:
         parser.error("--other is required")
@@ -79,8 +94,8 @@ def main() -> None:
         folder = Path(tmp)
         results = {
             seed: (
-                run_tree(args.other.resolve(), seed, args.runs, folder),
-                run_tree(this, seed, args.runs, folder),
+                run_tree(args.other.resolve(), seed, args.runs, folder, args.child_population),
+                run_tree(this, seed, args.runs, folder, args.child_population),
             )
             for seed in args.seeds
         }

@@ -214,23 +214,21 @@ def settle_month(  # noqa: PLR0913 - the engine's arrays, passed once each
     sizes,
     uasc_care,
     uasc_stock,
-    gone,
-    arrived,
-    moved_in,
-    moved_out,
-    went_from,
-    move_on,
+    flows,
 ):
     """Write the month's exits and moves (and arrivals) into the cells, and count its flows.
 
-    Exits (``exits``: run, column) leave the service: counted in ``gone`` by the state they
-    leave, off the UASC stock and the UASC in care, and their cell is cleared. Each goer
+    The counts go to ``flows``: (gone, arrived, moved_in, moved_out, went_from, move_on),
+    runs x states each. Exits (``exits``: run, column) leave the service: counted in
+    ``gone`` by the state they leave, off the UASC stock and the UASC in care, and their
+    cell is cleared. Each goer
     (``goers``: run, column, new state) is counted once where it goes and once where it comes
     from: ``arrived`` (new to the service), ``moved_in``/``moved_out`` (from another state,
     ``move_on`` if into a move-on type), ``went_from`` (to "left"); a move to the same type
     changes neither. The goer starts a stay (time 0, the month a rule will end it, its move
     probability looked up next month). A goer to "left" is cleared like an exit."""
     state, age, dur, due, flags, cut, band_due, wanted, wait_from = cells
+    gone, arrived, moved_in, moved_out, went_from, move_on = flows
     left, leaving_age = sizes[9], sizes[8]
     for k in range(exits.shape[1]):
         r, c = exits[0, k], exits[1, k]

@@ -386,12 +386,7 @@ class Engine:
             self.sizes,
             self.uasc_care,
             self.uasc_stock,
-            gone,
-            arrived,
-            moved_in,
-            moved_out,
-            went_from,
-            move_on,
+            (gone, arrived, moved_in, moved_out, went_from, move_on),
         )
         out.arrived[m], out.moved_in[m], out.moved_out[m] = arrived, moved_in, moved_out
         out.exited[m], out.move_on[m] = gone + went_from, move_on
