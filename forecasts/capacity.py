@@ -30,6 +30,7 @@ import numpy as np
 import pandas as pd
 
 from forecasts.frames import ForecastInputError
+from forecasts.kernels import overflow_admit, overflow_requests
 from forecasts.scenarios import Scenario
 from forecasts.vocabulary import (
     FRAMEWORK,
@@ -240,25 +241,6 @@ def build_plan(
     )
 
 
-def _rank_within(groups: np.ndarray, priority: np.ndarray, tie: np.ndarray) -> np.ndarray:
-    """Rank of each request within its group: by priority, then at random."""
-    order = np.argsort(groups * 8.0 + priority + tie, kind="stable")
-    sorted_groups = groups[order]
-    starts = np.r_[0, np.flatnonzero(np.diff(sorted_groups)) + 1]
-    first = np.repeat(starts, np.diff(np.r_[starts, len(order)]))
-    rank = np.empty(len(order), dtype=np.int64)
-    rank[order] = np.arange(len(order)) - first
-    return rank
-
-
-def _flat(array: np.ndarray) -> np.ndarray:
-    """A 1-D view of a (runs x columns) array, for writes by flat cell index (a copy would
-    lose them silently, so the array must be contiguous)."""
-    if not array.flags.c_contiguous:
-        raise ValueError("allocate needs the engine's full, contiguous arrays")
-    return array.reshape(-1)
-
-
 def allocate(
     *,
     plan: CapacityPlan,
@@ -267,12 +249,12 @@ def allocate(
     stock: np.ndarray,
     state: np.ndarray,
     wanted: np.ndarray,
+    age: np.ndarray,
+    wait_from: np.ndarray,
     movers: tuple[np.ndarray, ...],
     leavers: tuple[np.ndarray, np.ndarray],
     arrivals: tuple[np.ndarray, np.ndarray, np.ndarray],
     overflowed: np.ndarray,
-    age: np.ndarray | None = None,
-    wait_from: np.ndarray | None = None,
     waiting: tuple[np.ndarray, np.ndarray] | None = None,
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray, tuple[np.ndarray, np.ndarray]]:
     """Apply the overflow rule to this month's moves; returns who goes where.
@@ -282,115 +264,57 @@ def allocate(
     Every young person who asks for a limited type and finds no place (after the fallback
     types they may enter) waits: those who must move (a rule ended their stay, or they have
     just arrived) in unsuitable accommodation, those who chose to move where they are. Both
-    keep asking each month for the type they wanted. Young people who stay where they are
-    are left out of the result; its last item is who waits after this month, (run, column)
-    in row-major order, which the caller may pass back as ``waiting`` next month (valid
-    while the columns do not move) to save a scan of ``wanted``.
+    keep asking each month for the type they wanted. Places go first to those waiting in
+    unsuitable accommodation, then to those who must move and arrivals, then to those who
+    choose to move (and those waiting where they are), at random within each. Young people
+    who stay where they are are left out of the result; its last item is who waits after
+    this month, (run, column) in row-major order, which the caller may pass back as
+    ``waiting`` next month (valid while the columns do not move) to save a scan of
+    ``wanted``. The steps are compiled (``forecasts.kernels.overflow_requests`` and
+    ``overflow_admit``); the random tie-breaks are drawn here, one per request.
     """
     r_mv, c_mv, s_mv, d_mv, forced_mv = movers
-    r_ex, c_ex = leavers
-    r_ar, c_ar, d_ar = arrivals
-    runs, n_states = stock.shape
-    limited = plan.limited
+    runs = stock.shape[0]
     places = plan.places[np.minimum(np.arange(runs), plan.places.shape[0] - 1), month]
-
-    # who is waiting (in unsuitable accommodation or where they are) and not otherwise moving
-    r_wt, c_wt = np.nonzero(wanted >= 0) if waiting is None else waiting
-    width = state.shape[1]
-    # (run, column) as one index into the flattened arrays: a flat take or put is several
-    # times cheaper than indexing by pairs
-    state_f, wanted_f = _flat(state), _flat(wanted)
-    at_ex = r_ex * width + c_ex
-    if len(r_wt):  # few wait: drop those moving or leaving this month by their cell number
-        busy = np.zeros(runs * width, dtype=bool)
-        busy[r_mv * width + c_mv] = True
-        busy[at_ex] = True
-        free_to_ask = ~busy[r_wt * width + c_wt]
-        r_wt, c_wt = r_wt[free_to_ask], c_wt[free_to_ask]
-    d_wt = wanted_f.take(r_wt * width + c_wt).astype(np.int16)
-    wanted_f[at_ex] = -1
-    if wait_from is not None:
-        _flat(wait_from)[at_ex] = NOT_WAITING
-    in_unsuitable = (
-        plan.is_unsuitable[state_f.take(r_wt * width + c_wt)]
+    unsuitable = (
+        plan.is_unsuitable
         if plan.is_unsuitable is not None
-        else np.ones(len(r_wt), dtype=bool)
+        else np.ones(len(plan.limited), dtype=bool)
     )
-
-    voluntary_mv = ~forced_mv
-    certain = forced_mv | ~limited[d_mv]
-    vacated = np.bincount(
-        np.concatenate(
-            [r_ex * n_states + state_f.take(at_ex), r_mv[certain] * n_states + s_mv[certain]]
-        ),
-        minlength=runs * n_states,
-    ).reshape(runs, n_states)
-    free = np.where(limited, places - stock + vacated, UNLIMITED)
-
-    r = np.concatenate([r_wt, r_mv, r_ar])
-    c = np.concatenate([c_wt, c_mv, c_ar])
-    cells = r * width + c
-    first_choice = np.concatenate([d_wt, d_mv, d_ar]).astype(np.int16)
-    ages = _flat(age).take(cells).astype(np.int32) if age is not None else None
-    if ages is not None:  # a type the young person may no longer enter: the next one they may
-        first_choice = plan.first_eligible(first_choice, ages)
-    # waiting in unsuitable accommodation first, then those who must move and arrivals, then
-    # those who choose to move (and those waiting where they are for the type they chose)
-    priority = np.concatenate(
-        [np.where(in_unsuitable, 0, 2), np.where(forced_mv, 1, 2), np.ones(len(r_ar))]
-    ).astype(np.int8)
-    is_waiting = np.r_[np.ones(len(r_wt), bool), np.zeros(len(r_mv) + len(r_ar), bool)]
-    voluntary = np.r_[~in_unsuitable, voluntary_mv, np.zeros(len(r_ar), bool)]
-    tie = rng.random(len(r)) * 0.99
-
-    final = np.full(len(r), -1, dtype=np.int16)
-    choice = first_choice.copy()
-    open_ = np.ones(len(r), dtype=bool)
-    for attempt in range(plan.max_tries + 1):
-        unlimited = open_ & (choice >= 0) & ~limited[np.maximum(choice, 0)]
-        final[unlimited] = choice[unlimited]
-        open_ &= ~unlimited
-        asking = np.flatnonzero(open_ & (choice >= 0))
-        if len(asking) == 0:
-            break
-        groups = r[asking].astype(np.int64) * n_states + choice[asking]
-        room = free.reshape(-1)[groups]
-        asked = np.bincount(groups, minlength=free.size)[groups]
-        admitted = asked <= room  # enough places for everyone asking: no queue to sort
-        crowded = np.flatnonzero(~admitted)
-        if len(crowded):
-            rank = _rank_within(groups[crowded], priority[asking][crowded], tie[asking][crowded])
-            admitted[crowded] = rank < room[crowded]
-        got = asking[admitted]
-        final[got] = choice[got]
-        np.subtract.at(free, (r[got], choice[got]), 1)
-        open_[got] = False
-        refused = asking[~admitted]
-        stays = refused[voluntary[refused] | (is_waiting[refused] & (attempt >= plan.max_tries))]
-        open_[stays] = False
-        onward = refused[~voluntary[refused]]
-        if attempt < plan.max_tries:
-            step = plan.fallback[choice[onward]]
-            choice[onward] = plan.first_eligible(step, ages[onward]) if ages is not None else step
-        else:
-            choice[onward] = -1
-    nowhere = open_ | ((final < 0) & ~voluntary & ~is_waiting)
-    nowhere &= final < 0
-    final[nowhere & ~is_waiting] = plan.unsuitable
-    np.add.at(overflowed, r[nowhere & ~is_waiting], 1)
-
-    going = final >= 0
-    # everyone placed stops waiting; everyone refused waits for the type they wanted
-    refused_all = ~going | (nowhere & ~is_waiting)
-    waits = refused_all & (first_choice >= 0) & limited[np.maximum(first_choice, 0)]
-    wanted_f[cells] = np.where(waits, first_choice, -1)
-    if wait_from is not None:  # a wait that goes on keeps the month it began
-        wait_from_f = _flat(wait_from)
-        since = wait_from_f.take(cells)
-        wait_from_f[cells] = np.where(waits & (since == NOT_WAITING), month, since)
-        wait_from_f[cells[~waits]] = NOT_WAITING
-    # everyone who waits now is among this month's requests (a waiter who moved is a mover,
-    # one who left was cleared above)
-    r_w, c_w = r[waits], c[waits]
-    order = np.argsort(r_w.astype(np.int64) * width + c_w)
-    return r[going], c[going], final[going], (r_w[order], c_w[order])
+    none = np.zeros(0, dtype=np.int64)
+    r_wt, c_wt = waiting if waiting is not None else (none, none)
+    requests = overflow_requests(
+        state,
+        wanted,
+        age,
+        wait_from,
+        waiting is None,
+        r_wt,
+        c_wt,
+        np.stack([r_mv, c_mv, s_mv.astype(np.int64), d_mv.astype(np.int64)]),
+        forced_mv,
+        np.stack(leavers).astype(np.int64, copy=False),
+        np.stack([arrivals[0], arrivals[1], arrivals[2].astype(np.int64)]),
+        plan.limited,
+        unsuitable,
+        places,
+        stock,
+    )
+    tie = rng.random(len(requests[0])) * 0.99
+    has_entry_rules = plan.entry_min is not None and plan.entry_max is not None
+    table = plan.first_eligible_table if has_entry_rules else np.zeros((1, 1), dtype=np.int16)
+    go, r_w, c_w = overflow_admit(
+        month,
+        requests,
+        tie,
+        plan.limited,
+        plan.fallback,
+        table,
+        has_entry_rules,
+        plan.max_tries,
+        plan.unsuitable,
+        overflowed,
+        wanted,
+        wait_from,
+    )
+    return go[0], go[1], go[2].astype(np.int16), (r_w, c_w)

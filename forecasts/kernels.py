@@ -313,3 +313,250 @@ def compact_columns(cells, w, left, filled):
             before = row[:w].copy()
             for j in range(w):
                 row[j] = before[order[j]]
+
+
+UNLIMITED = 1_000_000  # as in forecasts.capacity: the room of a type with no planned places
+
+
+@njit(cache=True, nogil=True)
+def overflow_requests(  # noqa: PLR0913 - the overflow rule's inputs, passed once each
+    state,
+    wanted,
+    age,
+    wait_from,
+    scan_waiters,
+    r_wt,
+    c_wt,
+    movers,
+    forced_mv,
+    exits,
+    arrivals,
+    limited,
+    is_unsuitable,
+    places,
+    stock,
+):
+    """The requests of the overflow rule (``forecasts.capacity.allocate``), in its order:
+    those waiting (not moving or leaving this month), then the movers, then the arrivals.
+
+    Waiters are ``r_wt, c_wt`` or, with ``scan_waiters``, every cell with ``wanted >= 0``
+    in row-major order. Exits stop waiting (``wanted`` and ``wait_from`` cleared). Returns
+    the requests' run, column, first choice, age, priority (0 waiting in unsuitable
+    accommodation, 1 a rule ends the stay or an arrival, 2 a chosen move or waiting
+    elsewhere), whether each waits already and chose to move (``voluntary``), and each run
+    and state's free places: planned places less the stock plus those left by exits and by
+    moves that will happen whatever the capacity (forced, or to a type with no limit)."""
+    runs, width = state.shape
+    n_states = places.shape[1]
+    n_mv, n_ex, n_ar = movers.shape[1], exits.shape[1], arrivals.shape[1]
+    if scan_waiters:
+        n = 0
+        for r in range(runs):
+            for c in range(width):
+                if wanted[r, c] >= 0:
+                    n += 1
+        r_wt = np.empty(n, np.int64)
+        c_wt = np.empty(n, np.int64)
+        n = 0
+        for r in range(runs):
+            for c in range(width):
+                if wanted[r, c] >= 0:
+                    r_wt[n] = r
+                    c_wt[n] = c
+                    n += 1
+    keep = np.ones(len(r_wt), np.bool_)
+    if len(r_wt):  # drop those moving or leaving this month
+        busy = np.zeros(runs * width, np.bool_)
+        for k in range(n_mv):
+            busy[movers[0, k] * width + movers[1, k]] = True
+        for k in range(n_ex):
+            busy[exits[0, k] * width + exits[1, k]] = True
+        for k in range(len(r_wt)):
+            keep[k] = not busy[r_wt[k] * width + c_wt[k]]
+    n_wt = int(keep.sum())
+    total = n_wt + n_mv + n_ar
+    r = np.empty(total, np.int64)
+    c = np.empty(total, np.int64)
+    first = np.empty(total, np.int16)
+    priority = np.empty(total, np.int8)
+    is_waiting = np.zeros(total, np.bool_)
+    voluntary = np.zeros(total, np.bool_)
+    i = 0
+    for k in range(len(r_wt)):
+        if keep[k]:
+            r[i], c[i] = r_wt[k], c_wt[k]
+            first[i] = wanted[r[i], c[i]]
+            unsuitable = is_unsuitable[state[r[i], c[i]]]
+            priority[i] = 0 if unsuitable else 2
+            is_waiting[i] = True
+            voluntary[i] = not unsuitable
+            i += 1
+    vacated = np.zeros((runs, n_states), np.int64)
+    for k in range(n_ex):
+        rr, cc = exits[0, k], exits[1, k]
+        wanted[rr, cc] = -1
+        wait_from[rr, cc] = NOT_WAITING
+        vacated[rr, state[rr, cc]] += 1
+    for k in range(n_mv):
+        r[i], c[i], first[i] = movers[0, k], movers[1, k], movers[3, k]
+        priority[i] = 1 if forced_mv[k] else 2
+        voluntary[i] = not forced_mv[k]
+        if forced_mv[k] or not limited[movers[3, k]]:
+            vacated[movers[0, k], movers[2, k]] += 1
+        i += 1
+    for k in range(n_ar):
+        r[i], c[i], first[i] = arrivals[0, k], arrivals[1, k], arrivals[2, k]
+        priority[i] = 1
+        i += 1
+    ages = np.empty(total, np.int32)
+    for k in range(total):
+        ages[k] = age[r[k], c[k]]
+    free = np.empty((runs, n_states), np.int64)
+    for rr in range(runs):
+        for s in range(n_states):
+            if limited[s]:
+                free[rr, s] = places[rr, s] - stock[rr, s] + vacated[rr, s]
+            else:
+                free[rr, s] = UNLIMITED
+    return r, c, first, ages, priority, is_waiting, voluntary, free
+
+
+@njit(cache=True, nogil=True)
+def _first_eligible(choice, age, table):
+    """The first type along the fallback chain from ``choice`` that a young person of this
+    age may enter (``CapacityPlan.first_eligible_table``), or -1."""
+    if choice < 0:
+        return -1
+    return table[choice, min(max(age, 0), table.shape[1] - 1)]
+
+
+@njit(cache=True, nogil=True)
+def overflow_admit(  # noqa: PLR0912, PLR0913, PLR0915 - the rule's loop, as in capacity.allocate
+    month,
+    requests,
+    tie,
+    limited,
+    fallback,
+    table,
+    has_entry_rules,
+    max_tries,
+    unsuitable,
+    overflowed,
+    wanted,
+    wait_from,
+):
+    """The overflow rule's attempts (``forecasts.capacity.allocate``) over the requests of
+    ``overflow_requests``, and who waits after them.
+
+    Each attempt: a choice with no limit is taken; for a limited one, everyone asking for
+    the same run and type gets a place if there is room for them all, else the places go
+    by priority and then at random (``tie``); whoever is refused and did not choose to move
+    tries the next type along the fallback chain they may enter (none after the last
+    attempt); who chose to move, or waits already (at the last attempt), stays. Who must
+    move and found nowhere goes to unsuitable accommodation (counted in ``overflowed``).
+    Everyone refused a limited first choice waits for it (``wanted``; ``wait_from`` keeps
+    the month a wait began). Returns those who go (run, column, state, in request order)
+    and those who wait (run, column, in row-major order)."""
+    r, c, first, ages, priority, is_waiting, voluntary, free = requests
+    n = len(r)
+    n_states = free.shape[1]
+    free_flat = free.reshape(-1)
+    first_choice = first.copy()
+    if has_entry_rules:
+        for k in range(n):
+            first_choice[k] = _first_eligible(first[k], ages[k], table)
+    final = np.full(n, -1, np.int16)
+    choice = first_choice.copy()
+    is_open = np.ones(n, np.bool_)
+    asked = np.zeros(free_flat.shape[0], np.int64)
+    asking = np.empty(n, np.int64)
+    groups = np.empty(n, np.int64)
+    admitted = np.empty(n, np.bool_)
+    crowded = np.empty(n, np.int64)
+    for attempt in range(max_tries + 1):
+        n_ask = 0
+        for k in range(n):
+            if is_open[k] and choice[k] >= 0:
+                if not limited[choice[k]]:
+                    final[k] = choice[k]
+                    is_open[k] = False
+                else:
+                    asking[n_ask] = k
+                    groups[n_ask] = r[k] * n_states + choice[k]
+                    n_ask += 1
+        if n_ask == 0:
+            break
+        for q in range(n_ask):
+            asked[groups[q]] += 1
+        n_crowded = 0
+        for q in range(n_ask):
+            admitted[q] = asked[groups[q]] <= free_flat[groups[q]]
+            if not admitted[q]:
+                crowded[n_crowded] = q
+                n_crowded += 1
+        if n_crowded:
+            keys = np.empty(n_crowded, np.float64)
+            for j in range(n_crowded):
+                q = crowded[j]
+                keys[j] = groups[q] * 8.0 + priority[asking[q]] + tie[asking[q]]
+            order = np.argsort(keys, kind="mergesort")
+            start = 0
+            for j in range(n_crowded):
+                q = crowded[order[j]]
+                if j > 0 and groups[q] != groups[crowded[order[j - 1]]]:
+                    start = j
+                admitted[q] = j - start < free_flat[groups[q]]
+        for q in range(n_ask):
+            asked[groups[q]] = 0
+        for q in range(n_ask):
+            if admitted[q]:
+                k = asking[q]
+                final[k] = choice[k]
+                free_flat[groups[q]] -= 1
+                is_open[k] = False
+        for q in range(n_ask):
+            if admitted[q]:
+                continue
+            k = asking[q]
+            if voluntary[k] or (is_waiting[k] and attempt >= max_tries):
+                is_open[k] = False
+            if not voluntary[k]:
+                if attempt < max_tries:
+                    step = fallback[choice[k]]
+                    if has_entry_rules:
+                        step = _first_eligible(step, ages[k], table)
+                    choice[k] = step
+                else:
+                    choice[k] = -1
+    n_go = 0
+    go = np.empty((3, n), np.int64)
+    waits = np.zeros(n, np.bool_)
+    for k in range(n):
+        nowhere = (is_open[k] or (final[k] < 0 and not voluntary[k] and not is_waiting[k])) and (
+            final[k] < 0
+        )
+        sent = nowhere and not is_waiting[k]
+        if sent:
+            final[k] = unsuitable
+            overflowed[r[k]] += 1
+        refused = final[k] < 0 or sent
+        waits[k] = refused and first_choice[k] >= 0 and limited[first_choice[k]]
+        rr, cc = r[k], c[k]
+        wanted[rr, cc] = first_choice[k] if waits[k] else -1
+        if not waits[k]:
+            wait_from[rr, cc] = NOT_WAITING
+        elif wait_from[rr, cc] == NOT_WAITING:
+            wait_from[rr, cc] = month
+        if final[k] >= 0:
+            go[0, n_go], go[1, n_go], go[2, n_go] = rr, cc, final[k]
+            n_go += 1
+    width = wanted.shape[1]
+    n_w = int(waits.sum())
+    cells = np.empty(n_w, np.int64)
+    j = 0
+    for k in range(n):
+        if waits[k]:
+            cells[j] = r[k] * width + c[k]
+            j += 1
+    cells = cells[np.argsort(cells)]
+    return go[:, :n_go], cells // width, cells % width
