@@ -560,3 +560,36 @@ def overflow_admit(  # noqa: PLR0912, PLR0913, PLR0915 - the rule's loop, as in 
             j += 1
     cells = cells[np.argsort(cells)]
     return go[:, :n_go], cells // width, cells % width
+
+
+@njit(cache=True, nogil=True)
+def place_arrivals(counts, pick, stream, care_age, filled, cells, uasc_care):
+    """Put one stream's arrivals this month in each run's next free columns: ``counts`` per
+    run, ``pick`` the recorded arrival each copies (``stream``: their state, age in months,
+    in care, UASC). An arrival is in care only under the age care ends; not known now (an
+    assumed arrival). Returns their run, column and state, run by run."""
+    stream_state, stream_age, stream_in_care, stream_uasc = stream
+    state, age, dur, due, flags, cut, band_due, wanted, wait_from = cells
+    total = len(pick)
+    runs_of = np.empty(total, np.int64)
+    columns = np.empty(total, np.int64)
+    states = np.empty(total, np.int16)
+    i = 0
+    for r in range(len(counts)):
+        for j in range(counts[r]):
+            p = pick[i]
+            c = filled[r] + j
+            a = np.int16(stream_age[p])
+            in_care = stream_in_care[p] and a < care_age
+            uasc = stream_uasc[p]
+            if in_care and uasc:
+                uasc_care[r] += 1
+            age[r, c] = a
+            dur[r, c] = 0
+            flags[r, c] = (IN_CARE if in_care else 0) | (UASC if uasc else 0)
+            wanted[r, c] = -1
+            wait_from[r, c] = NOT_WAITING
+            runs_of[i], columns[i], states[i] = r, c, stream_state[p]
+            i += 1
+        filled[r] += counts[r]
+    return runs_of, columns, states

@@ -37,7 +37,7 @@ import numpy as np
 
 from forecasts.arrivals import STREAMS, ArrivalStream
 from forecasts.capacity import NOT_WAITING, CapacityPlan, allocate
-from forecasts.kernels import compact_columns, month_cells, settle_month
+from forecasts.kernels import compact_columns, month_cells, place_arrivals, settle_month
 from forecasts.parameters import RunParameters
 from forecasts.vocabulary import (
     AGE_BAND_STARTS,
@@ -431,32 +431,23 @@ class Engine:
             total = int(counts.sum())
             if total == 0:
                 continue
-            r = np.repeat(np.arange(self.runs), counts)
-            offset = np.arange(total) - np.repeat(np.cumsum(counts) - counts, counts)
-            c = np.repeat(cols.filled, counts) + offset
-            cols.filled += counts
             stream = self.streams[name]
             pick = rng.integers(0, len(stream.state), size=total)
-            age = stream.age_months[pick].astype(np.int16)
-            in_care = stream.in_care[pick] & (age < self.care_age)
-            uasc = stream.uasc[pick]
-            self.uasc_care += np.bincount(r[in_care & uasc], minlength=self.runs)
-            pieces.append((r, c, stream.state[pick].astype(np.int16), age, in_care, uasc))
+            pieces.append(
+                place_arrivals(
+                    counts,
+                    pick,
+                    (stream.state, stream.age_months, stream.in_care, stream.uasc),
+                    self.care_age,
+                    cols.filled,
+                    cols.cells(),
+                    self.uasc_care,
+                )
+            )
         if not pieces:
             empty = np.zeros(0, dtype=np.int64)
             return empty, empty, empty.astype(np.int16)
-        r, c, state, age, in_care, uasc = (
-            np.concatenate([piece[i] for piece in pieces]) for i in range(6)
-        )
-        at = r * self.capacity_width + c  # flat, in the full arrays: every stream at once
-        for name, value in (
-            ("age", age),
-            ("dur", 0),
-            ("flags", in_care * IN_CARE | uasc * UASC),  # not known: an assumed arrival
-            ("wanted", -1),
-            ("wait_from", NOT_WAITING),
-        ):
-            getattr(cols, name).reshape(-1)[at] = value
+        r, c, state = (np.concatenate([piece[i] for piece in pieces]) for i in range(3))
         return r, c, state
 
 
