@@ -76,7 +76,7 @@ SHOW_MODULES = (
 )
 
 
-def _council_files(folder: Path) -> dict[str, str]:
+def council_files(folder: Path) -> dict[str, str]:
     """The council instance of the matching benchmark as the templates' CSV files."""
     sys.path.insert(0, str(HERE.parent))
     import pandas as pd
@@ -206,7 +206,7 @@ def main() -> None:
     print(f"load average before: {os.getloadavg()[0]:.2f}")
     print("| command | wall ms | CPU ms | load average | heavy modules imported |")
     print("|---|---|---|---|---|")
-    council = _council_files(Path(scratch) / "council")
+    council = council_files(Path(scratch) / "council")
     cases = _cases(tree, str(Path(scratch) / "out"), council)
     if options.only:
         cases = [case for case in cases if options.only in case[0]]

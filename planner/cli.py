@@ -13,6 +13,7 @@ level, and the services (with pandas, PuLP, SQLAlchemy...) inside the command fu
 
 from __future__ import annotations
 
+import os
 import sys
 from typing import Annotated
 
@@ -33,6 +34,7 @@ class _PlannerApp(typer.Typer):
             given = args[0] if args else kwargs.get("args")
             argv = list(sys.argv[1:] if given is None else given)
             if argv[:1] == ["match"]:
+                _one_blas_thread()
                 from planner.matching.cli import run_quick_match
 
                 run_quick_match(argv[1:])
@@ -48,6 +50,24 @@ class _PlannerApp(typer.Typer):
 
             err.print(f"[red]Error:[/red] {refused.message}", highlight=False, markup=True)
             raise SystemExit(2) from None
+
+
+def _one_blas_thread() -> None:
+    """Keep numpy's BLAS (OpenBLAS) to one thread in a `planner match` process.
+
+    OpenBLAS starts a pool of busy-waiting threads when numpy is imported, one per core. A
+    match run does no large matrix products (its arrays are sparse pairs, its solvers plain
+    Python or compiled single-threaded code), so on a shared 2-core machine the pool only
+    burns CPU beside the command: with it, a council-size run cost about 0.3 s more CPU and
+    0.2 s more wall time (docs/performance.md). Only this command's process is affected: the
+    web application and the scheduled jobs (forecasts included) run in `planner serve` and
+    `planner scheduler`, which keep the pool; a thread count set by the user is kept
+    (setdefault). It must be set before numpy is imported, so it is skipped when numpy
+    already is (in tests, which run the command in their own process)."""
+    if "numpy" in sys.modules:
+        return
+    for name in ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS"):
+        os.environ.setdefault(name, "1")
 
 
 app = _PlannerApp(
