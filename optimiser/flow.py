@@ -83,7 +83,8 @@ def assign(problem: PureProblem) -> np.ndarray | None:
 def _assign_plain(problem: PureProblem) -> np.ndarray | None:
     """`assign` by `optimiser.augment` on the pairs whose rows are open."""
     values = np.zeros(problem.size)
-    if problem.size and float(problem.weights.max()) * len(problem.person_rhs) >= 2.0**62:
+    # the bonused weights of `optimiser.augment` reach about 2 * weight * people (int64)
+    if problem.size and float(problem.weights.max()) * (2 * len(problem.person_rhs) + 2) >= 2.0**62:
         raise ValueError("weights too large for exact assignment")
     open_rows = (problem.person_rhs[problem.person] > 0) & (
         problem.vacancy_rhs[problem.vacancy] > 0
