@@ -19,23 +19,39 @@ from typing import Annotated
 
 import typer
 
-from planner.core.cli_support import console, migrated_engine
-
 
 class _PlannerApp(typer.Typer):
     """The root command: a refusal no command caught itself (the database stayed busy past
     PLANNER_SQLITE_BUSY_TIMEOUT, even while migrating; a deadlock that outlasted its
-    retries...) prints its message and exits 2, like every other refusal, never a traceback."""
+    retries...) prints its message and exits 2, like every other refusal, never a traceback.
+
+    The features' commands join the first time typer reads `registered_groups` (building the
+    command line: `app()`, typer's CliRunner, `typer.main.get_command`), not when this module
+    is imported: a plain ``planner match ARGS`` runs before that (`__call__`) and so never
+    imports the features' command modules, rich or the database layer (about 0.05 s)."""
+
+    _features_joined = False
+
+    @property  # type: ignore[override]
+    def registered_groups(self) -> list[typer.models.TyperInfo]:
+        if not self._features_joined:
+            self._features_joined = True
+            _register_commands()
+        return self._registered_groups
+
+    @registered_groups.setter
+    def registered_groups(self, groups: list[typer.models.TyperInfo]) -> None:
+        self._registered_groups = groups
 
     def __call__(self, *args, **kwargs):  # type: ignore[no-untyped-def]
         try:
             # `planner match ARGS` in its plain forms runs without building every command's
-            # parameters (planner.matching.cli.quick_match_arguments): a fifth of its time
+            # parameters (planner.matching.match_cli.quick_match_arguments): a fifth of its time
             given = args[0] if args else kwargs.get("args")
             argv = list(sys.argv[1:] if given is None else given)
             if argv[:1] == ["match"]:
                 _one_blas_thread()
-                from planner.matching.cli import run_quick_match
+                from planner.matching.match_cli import run_quick_match
 
                 run_quick_match(argv[1:])
             return super().__call__(*args, **kwargs)
@@ -85,6 +101,7 @@ def init() -> None:
 
     With no settings the database is a SQLite file in your data folder (see the README's
     settings); PLANNER_DATA_DIR or PLANNER_DATABASE_URL choose another."""
+    from planner.core.cli_support import console, migrated_engine
     from planner.core.settings import Settings
 
     migrated_engine(create=True)
@@ -99,6 +116,7 @@ def serve(
     """Serve the web application and JSON API (health at /health, docs at /docs)."""
     import uvicorn
 
+    from planner.core.cli_support import console, migrated_engine
     from planner.core.settings import Settings
 
     settings = Settings()
@@ -165,6 +183,3 @@ def _register_commands() -> None:
         accounts,
     ):
         app.add_typer(feature.app)
-
-
-_register_commands()

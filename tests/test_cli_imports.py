@@ -110,8 +110,14 @@ NOT_FOR_A_PURE_MATCH = (
     "api",
     "planner.models",
     # typer's parameter coercion: `planner match` in its plain forms is read without it
-    # (planner.matching.cli.quick_match_arguments)
+    # (planner.matching.match_cli.quick_match_arguments)
     "pydantic",
+    # the rest of the command line: a plain `planner match` runs before the root command
+    # builds it (planner.cli: the features join when typer first reads their groups)
+    "rich",
+    "planner.core.cli_support",
+    "planner.matching.cli",
+    "planner.accounts.cli",
 )
 
 
