@@ -13,6 +13,7 @@ level, and the services (with pandas, PuLP, SQLAlchemy...) inside the command fu
 
 from __future__ import annotations
 
+import gc
 import os
 import sys
 from typing import Annotated
@@ -50,7 +51,7 @@ class _PlannerApp(typer.Typer):
             given = args[0] if args else kwargs.get("args")
             argv = list(sys.argv[1:] if given is None else given)
             if argv[:1] == ["match"]:
-                _one_blas_thread()
+                _match_process()
                 from planner.matching.match_cli import run_quick_match
 
                 run_quick_match(argv[1:])
@@ -68,22 +69,32 @@ class _PlannerApp(typer.Typer):
             raise SystemExit(2) from None
 
 
-def _one_blas_thread() -> None:
-    """Keep numpy's BLAS (OpenBLAS) to one thread in a `planner match` process.
+def _match_process() -> None:
+    """Set up a process that runs `planner match`: one BLAS thread and no cyclic collector.
 
     OpenBLAS starts a pool of busy-waiting threads when numpy is imported, one per core. A
     match run does no large matrix products (its arrays are sparse pairs, its solvers plain
     Python or compiled single-threaded code), so on a shared 2-core machine the pool only
     burns CPU beside the command: with it, a council-size run cost about 0.3 s more CPU and
-    0.2 s more wall time (docs/performance.md). Only this command's process is affected: the
-    web application and the scheduled jobs (forecasts included) run in `planner serve` and
-    `planner scheduler`, which keep the pool; a thread count set by the user is kept
-    (setdefault). It must be set before numpy is imported, so it is skipped when numpy
-    already is (in tests, which run the command in their own process)."""
+    0.2 s more wall time (docs/performance.md).
+
+    Python's cyclic garbage collector walks every container object each time enough of them
+    have been made: about 340 collections in a council-size run, 0.1 s in all. A match run
+    leaves under a thousand objects in reference cycles, at council and at county size
+    alike (the rest is freed by reference counting as usual), so the walks find next to
+    nothing; the collector stays off until the process ends, which it does after the one
+    command.
+
+    Only this command's process is affected: the web application and the scheduled jobs
+    (forecasts included) run in `planner serve` and `planner scheduler`, which keep both; a
+    thread count set by the user is kept (setdefault). Both must be set before numpy is
+    imported, so nothing is changed when numpy already is (a test running the command in
+    its own process)."""
     if "numpy" in sys.modules:
         return
     for name in ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS"):
         os.environ.setdefault(name, "1")
+    gc.disable()
 
 
 app = _PlannerApp(
