@@ -567,6 +567,9 @@ class StageA:
         self.holders: dict[int, list[int]] = {}
         for p, v in self.where.items():
             self.holders.setdefault(v, []).append(p)
+        # the young people in unsuitable accommodation stage a leaves there (with a pair):
+        # step 1 looks for one of them, so with none (everyone moved out) it finds nobody
+        self.outside = [p for p in self.adjacent if p not in self.where]
         self._unforced: dict[int, int | None] = {}  # vacancy -> dropped, for p outside S
         # step 1 for the last young person forced (`_drop` only reads it): the alternatives
         # of one young person come one after another, and step 1 is the same for each
@@ -605,6 +608,8 @@ class StageA:
         """Step 1: the most urgent young person outside the matching who can reach the
         freed place along an alternating path joins it; the path's holders shift along.
         Returns the moves (who, from where or None for the one who joins, to where)."""
+        if not self.outside:
+            return []  # nobody left to join: the search could only come back empty
         parent: dict[int, tuple[int, int]] = {}  # vacancy freed -> (who moves, to where)
         seen = {freed}
         frontier = [freed]

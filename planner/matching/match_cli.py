@@ -121,7 +121,10 @@ def match_command(
         try:
             optimal = result.status == "optimal"
             values = place_values_inputs(
-                inputs, proposals=result.proposals if optimal else None, needs=result.needs
+                inputs,
+                proposals=result.proposals if optimal else None,
+                needs=result.needs,
+                compatibility=result.compatibility,
             )
         except PlaceValueError as error:
             values_note = f"place_values.csv not written: {error}"
