@@ -177,11 +177,11 @@ def _csv(frame: pd.DataFrame, path: Path) -> None:
     for column in frame.columns:
         if not pd.api.types.is_numeric_dtype(frame[column]):
             cells = frame[column].tolist()
-            safe = [
-                safe_cell(v) if v.__class__ is not str or v[:1] in _RISKY_FIRST else v
+            if any(
+                safe_cell(v) is not v
                 for v in cells
-            ]
-            if any(a is not b for a, b in zip(safe, cells, strict=True)):
+                if v.__class__ is not str or v[:1] in _RISKY_FIRST
+            ):
                 frame[column] = frame[column].map(safe_cell)
     frame.to_csv(path, index=False, lineterminator="\n")
 
