@@ -353,10 +353,16 @@ def place_values_inputs(
     rows = []
     # the rows as plain records, read once: a row of a frame per kind of place costs more
     # than the kind's own check at council size
+    base_out_count, base_met_count = int(base_out.sum()), int(base_met.sum())
     for k, row in enumerate(representatives.to_dict(orient="records")):
-        moved_out, met = base_out, base_met
+        # a kind of place nobody unplaced can reach changes nothing: no re-solve, no counting
+        more_out, more_met, who_out, who_met = 0, 0, (), ()
         if affected[k]:
             moved_out, met, _ = first_stages(own | (vacancy == len(original) + k))
+            more_out = int(moved_out.sum()) - base_out_count
+            more_met = int(met.sum()) - base_met_count
+            who_out = tuple(sorted(ids[moved_out & ~base_out]))
+            who_met = tuple(sorted(ids[met & ~base_met]))
         rows.append(
             {
                 "placement_type": row["placement_type"],
@@ -364,10 +370,10 @@ def place_values_inputs(
                 "lot": row["lot"],
                 "like_vacancy": like[k],
                 "profile": _profile_text(row),
-                "more_moved_out": int(moved_out.sum() - base_out.sum()),
-                "more_on_time": int(met.sum() - base_met.sum()),
-                "who_moved_out": tuple(sorted(ids[moved_out & ~base_out])),
-                "who_on_time": tuple(sorted(ids[met & ~base_met])),
+                "more_moved_out": more_out,
+                "more_on_time": more_met,
+                "who_moved_out": who_out,
+                "who_on_time": who_met,
             }
         )
     frame = pd.DataFrame(rows, columns=list(PLACE_VALUE_COLUMNS))
