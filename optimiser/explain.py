@@ -11,6 +11,7 @@ proposal the swap would undo), not a re-solve: that is what an officer weighs wh
 from __future__ import annotations
 
 from datetime import date
+from functools import lru_cache
 from typing import Any
 
 import numpy as np
@@ -32,7 +33,13 @@ STAGE_OF_NEED = {NEED_UNSUITABLE: "a", NEED_IMMINENT: "b", NEED_ASKED: "c"}
 def day_words(day: pd.Timestamp | date) -> str:
     """A day as people write it ("3 December 2026"): explanations are read on pages and in
     letters, never as ISO dates."""
-    return f"{day.day} {day.strftime('%B')} {day.year}"
+    return _day_words(day.year, day.month, day.day)
+
+
+@lru_cache(maxsize=4096)
+def _day_words(year: int, month: int, day: int) -> str:
+    """`day_words` once per day: a run writes the same few dates hundreds of times."""
+    return f"{day} {date(year, month, 1):%B} {year}"
 
 
 def situation(row: pd.Series) -> str:
