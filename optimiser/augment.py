@@ -191,8 +191,9 @@ def _augment(
     written out in one function, on lists: this is the stage's inner loop."""
     n_vacancies = len(capacity)
     settled = [-1] * n_vacancies  # distance of a settled vacancy, -1 if not settled
-    tentative: dict[int, int] = {}
-    came_from: dict[int, tuple[int, int]] = {}  # vacancy: (young person, pair id) reaching it
+    tentative = [value[start] + 1] * n_vacancies  # beyond the first end: "not reached yet"
+    came_person = [0] * n_vacancies  # the young person reaching each vacancy...
+    came_pair = [0] * n_vacancies  # ... by this pair
     order: list[int] = []  # settled vacancies
     reached = [(start, 0)]  # young people in the tree, with their distance
     heap: list[tuple[int, int]] = []
@@ -207,9 +208,9 @@ def _augment(
             if settled[v] >= 0:
                 continue
             length = base + price[v] - w
-            if length < end_distance and length < tentative.get(v, end_distance):
+            if length < end_distance and length < tentative[v]:
                 tentative[v] = length
-                came_from[v] = (person, a)
+                came_person[v], came_pair[v] = person, a
                 if load[v] < capacity[v]:
                     end_distance, end_vacancy, end_person = length, v, -1
                 else:
@@ -252,7 +253,7 @@ def _augment(
         v = end_vacancy
         load[v] += 1
     while True:
-        person, pair = came_from[v]
+        person, pair = came_person[v], came_pair[v]
         previous = place[person]
         if previous >= 0:
             holders[previous].remove(person)
