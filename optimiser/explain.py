@@ -562,12 +562,14 @@ class StageA:
         self.exact = work <= CONSEQUENCE_PAIR_LIMIT
         if not self.exact:
             return
+        stage_a = unsuitable[explainer.edge_person]  # stage a's pairs, in the same order
         for person, vacancy in zip(
-            explainer.edge_person.tolist(), explainer.edge_vacancy.tolist(), strict=True
+            explainer.edge_person[stage_a].tolist(),
+            explainer.edge_vacancy[stage_a].tolist(),
+            strict=True,
         ):
-            if unsuitable[person]:
-                self.adjacent.setdefault(person, []).append(vacancy)
-                self.candidates.setdefault(vacancy, []).append(person)
+            self.adjacent.setdefault(person, []).append(vacancy)
+            self.candidates.setdefault(vacancy, []).append(person)
         moved = explainer.moved_out
         self.where = {p: int(explainer.edge_vacancy[e]) for p, e in explainer.proposal_of.items()}
         self.where = {p: v for p, v in self.where.items() if moved[p]}

@@ -382,7 +382,8 @@ def parse_table(
         parse = _parser(column)
         parsed: list[object] = []
         for row, value in enumerate(values):
-            if _is_blank(value):
+            # `_is_blank`, its text case written out: this loop reads every cell
+            if (not value.strip()) if value.__class__ is str else _is_blank(value):
                 if column.not_blank:
                     problems.append(
                         InputProblem(table, row, ids[row], column.name, "", "a value (blank)")
