@@ -354,7 +354,9 @@ def place_values_inputs(
     # the rows as plain records, read once: a row of a frame per kind of place costs more
     # than the kind's own check at council size
     base_out_count, base_met_count = int(base_out.sum()), int(base_met.sum())
-    for k, row in enumerate(representatives.to_dict(orient="records")):
+    # only the profile's columns (what a row shows): the dates would be boxed one by one
+    profiles = representatives[list(PROFILE_COLUMNS)].to_dict(orient="records")
+    for k, row in enumerate(profiles):
         # a kind of place nobody unplaced can reach changes nothing: no re-solve, no counting
         more_out, more_met, who_out, who_met = 0, 0, (), ()
         if affected[k]:
