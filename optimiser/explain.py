@@ -42,6 +42,16 @@ def _day_words(year: int, month: int, day: int) -> str:
     return f"{day} {date(year, month, 1):%B} {year}"
 
 
+SITUATION_COLUMNS = (
+    "current_accommodation",
+    "need",
+    "days_unsuitable",
+    "age",
+    "deadline",
+    "deadline_reason",
+)
+
+
 def situation(row: pd.Series) -> str:
     """A few words on where a young person is and why they need a move."""
     place = PLACEMENT_TYPE_LABELS[row["current_accommodation"]]
@@ -135,9 +145,9 @@ class Explainer:
         self.imminent_weeks = imminent_weeks
         self.moved_out = moved_out
         self.deadline_met = deadline_met
-        self.situations = np.array(
-            [situation(row) for row in self.needs.to_dict(orient="records")], dtype=object
-        )
+        # only the columns a situation reads: a record of every column boxes them all
+        read = self.needs[list(SITUATION_COLUMNS)].to_dict(orient="records")
+        self.situations = np.array([situation(row) for row in read], dtype=object)
         self.need = self.needs["need"].to_numpy()
         self.urgency_rank = self.needs["urgency_rank"].to_numpy()
         self.deadline_rank = self.needs["deadline_rank"].to_numpy()
