@@ -67,9 +67,9 @@ def assign(problem: PureProblem) -> np.ndarray | None:
 
     Up to `PLAIN_MAX_PAIRS` pairs by plain shortest augmenting paths (`optimiser.augment`, no
     import beyond numpy), above it by SciPy's compiled sparse assignment, imported only then;
-    once it is imported (a larger stage, the side constraints' path, a web process) SciPy
-    takes every stage, being quicker once paid for. Both are exact, so the choice changes
-    the time, never the proposals."""
+    once anything in the process has imported it (a larger stage, the side constraints'
+    path) SciPy takes every stage, being quicker once paid for. Both are exact, so the
+    choice changes the time, never the proposals."""
     weights = problem.weights
     if problem.size and (weights.min() < 0 or not np.array_equal(weights, np.rint(weights))):
         raise ValueError("the flow path needs whole, non-negative weights")
