@@ -159,10 +159,13 @@ def with_fit_words(frame: pd.DataFrame) -> pd.DataFrame:
         return frame
     shown = frame.copy()
     known = shown["score"].notna()
-    points = shown["score"].where(known, 0).map(out_of_100)
+    scores = shown["score"].where(known, 0)
+    # the scale once per distinct score (a few dozen), not once per row (thousands)
+    points = scores.map({score: out_of_100(score) for score in set(scores.tolist())})
     at = list(shown.columns).index("score") + 1
     shown.insert(at, "fit_points", points.where(known).astype("Int64"))
-    shown.insert(at + 1, "fit_words", points.map(fit_words).where(known, ""))
+    words = {p: fit_words(p) for p in set(points.tolist())}
+    shown.insert(at + 1, "fit_words", points.map(words).where(known, ""))
     return shown
 
 
