@@ -28,8 +28,8 @@ system, from ``getrusage(RUSAGE_CHILDREN)``) of each process, with the one-minut
 average when the case finished (other work on the machine inflates both). The independent
 reference, in the same run and on the same machine load, is the floor no command can go
 below: an empty ``python -c pass``, ``python -c "import typer"`` (the command-line library
-itself) and the libraries a default ``planner match`` imports (typer, rich, pandas and
-SciPy's sparse graph routines). For each case the heavy libraries found in ``sys.modules``
+itself) and the libraries a default ``planner match`` imports (typer and pandas, with
+numpy). For each case the heavy libraries found in ``sys.modules``
 after the command are listed too. The last line says whether the council-size run met issue
 13's target: under 1 s, wall and CPU.
 """
@@ -60,9 +60,11 @@ HEAVY = (
     "highspy",
     "scipy",
 )
-# what a default `planner match` cannot do without today: the command line, the optimiser's
-# frames and SciPy's sparse assignment (the flow path)
-LIBRARIES = "import typer, rich.console, pandas, scipy.sparse.csgraph"
+# what a default `planner match` cannot do without today: the command line (typer) and the
+# optimiser's frames (pandas, with numpy). Since issue 13's lean path a council-size run
+# imports neither rich nor SciPy (tests/test_cli_imports.py); the floor before it was
+# "import typer, rich.console, pandas, scipy.sparse.csgraph"
+LIBRARIES = "import typer, pandas"
 TARGET_CASE, TARGET_SECONDS = "planner match (council size)", 1.0
 RUN_CLI = "from planner.cli import app; app()"
 # the same, then print which heavy libraries the command imported (typer exits via SystemExit)
@@ -76,7 +78,7 @@ SHOW_MODULES = (
 )
 
 
-def _council_files(folder: Path) -> dict[str, str]:
+def council_files(folder: Path) -> dict[str, str]:
     """The council instance of the matching benchmark as the templates' CSV files."""
     sys.path.insert(0, str(HERE.parent))
     import pandas as pd
@@ -206,7 +208,7 @@ def main() -> None:
     print(f"load average before: {os.getloadavg()[0]:.2f}")
     print("| command | wall ms | CPU ms | load average | heavy modules imported |")
     print("|---|---|---|---|---|")
-    council = _council_files(Path(scratch) / "council")
+    council = council_files(Path(scratch) / "council")
     cases = _cases(tree, str(Path(scratch) / "out"), council)
     if options.only:
         cases = [case for case in cases if options.only in case[0]]

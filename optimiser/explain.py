@@ -11,6 +11,7 @@ proposal the swap would undo), not a re-solve: that is what an officer weighs wh
 from __future__ import annotations
 
 from datetime import date
+from functools import lru_cache
 from typing import Any
 
 import numpy as np
@@ -32,7 +33,23 @@ STAGE_OF_NEED = {NEED_UNSUITABLE: "a", NEED_IMMINENT: "b", NEED_ASKED: "c"}
 def day_words(day: pd.Timestamp | date) -> str:
     """A day as people write it ("3 December 2026"): explanations are read on pages and in
     letters, never as ISO dates."""
-    return f"{day.day} {day.strftime('%B')} {day.year}"
+    return _day_words(day.year, day.month, day.day)
+
+
+@lru_cache(maxsize=4096)
+def _day_words(year: int, month: int, day: int) -> str:
+    """`day_words` once per day: a run writes the same few dates hundreds of times."""
+    return f"{day} {date(year, month, 1):%B} {year}"
+
+
+SITUATION_COLUMNS = (
+    "current_accommodation",
+    "need",
+    "days_unsuitable",
+    "age",
+    "deadline",
+    "deadline_reason",
+)
 
 
 def situation(row: pd.Series) -> str:
@@ -128,9 +145,9 @@ class Explainer:
         self.imminent_weeks = imminent_weeks
         self.moved_out = moved_out
         self.deadline_met = deadline_met
-        self.situations = np.array(
-            [situation(row) for row in self.needs.to_dict(orient="records")], dtype=object
-        )
+        # only the columns a situation reads: a record of every column boxes them all
+        read = self.needs[list(SITUATION_COLUMNS)].to_dict(orient="records")
+        self.situations = np.array([situation(row) for row in read], dtype=object)
         self.need = self.needs["need"].to_numpy()
         self.urgency_rank = self.needs["urgency_rank"].to_numpy()
         self.deadline_rank = self.needs["deadline_rank"].to_numpy()
@@ -555,18 +572,23 @@ class StageA:
         self.exact = work <= CONSEQUENCE_PAIR_LIMIT
         if not self.exact:
             return
+        stage_a = unsuitable[explainer.edge_person]  # stage a's pairs, in the same order
         for person, vacancy in zip(
-            explainer.edge_person.tolist(), explainer.edge_vacancy.tolist(), strict=True
+            explainer.edge_person[stage_a].tolist(),
+            explainer.edge_vacancy[stage_a].tolist(),
+            strict=True,
         ):
-            if unsuitable[person]:
-                self.adjacent.setdefault(person, []).append(vacancy)
-                self.candidates.setdefault(vacancy, []).append(person)
+            self.adjacent.setdefault(person, []).append(vacancy)
+            self.candidates.setdefault(vacancy, []).append(person)
         moved = explainer.moved_out
         self.where = {p: int(explainer.edge_vacancy[e]) for p, e in explainer.proposal_of.items()}
         self.where = {p: v for p, v in self.where.items() if moved[p]}
         self.holders: dict[int, list[int]] = {}
         for p, v in self.where.items():
             self.holders.setdefault(v, []).append(p)
+        # the young people in unsuitable accommodation stage a leaves there (with a pair):
+        # step 1 looks for one of them, so with none (everyone moved out) it finds nobody
+        self.outside = [p for p in self.adjacent if p not in self.where]
         self._unforced: dict[int, int | None] = {}  # vacancy -> dropped, for p outside S
         # step 1 for the last young person forced (`_drop` only reads it): the alternatives
         # of one young person come one after another, and step 1 is the same for each
@@ -605,6 +627,8 @@ class StageA:
         """Step 1: the most urgent young person outside the matching who can reach the
         freed place along an alternating path joins it; the path's holders shift along.
         Returns the moves (who, from where or None for the one who joins, to where)."""
+        if not self.outside:
+            return []  # nobody left to join: the search could only come back empty
         parent: dict[int, tuple[int, int]] = {}  # vacancy freed -> (who moves, to where)
         seen = {freed}
         frontier = [freed]

@@ -1,8 +1,12 @@
 """The flow path: a pure stage solved exactly as an assignment problem, with no LP solver.
 
-A pure stage (no side constraints) is a bipartite b-matching, i.e. a min-cost flow. Here it is
-solved by scipy's sparse Jonker-Volgenant assignment (`min_weight_full_bipartite_matching`,
-LAPJVsp, compiled code), after two exact reductions:
+A pure stage (no side constraints) is a bipartite b-matching, i.e. a min-cost flow. Up to
+`PLAIN_MAX_PAIRS` pairs (a council's stages) it is solved in plain Python by shortest
+augmenting paths on the b-matching itself (`optimiser.augment`, which needs no reduction and
+whose answer carries its own dual certificate): importing SciPy's sparse graph routines costs
+more than those stages take. Above that it is solved by scipy's sparse Jonker-Volgenant
+assignment (`min_weight_full_bipartite_matching`, LAPJVsp, compiled code), after two exact
+reductions:
 
 * **Places become slots.** A vacancy with capacity c becomes c slots with the same pairs, so
   every row has right-hand side 1.
@@ -29,15 +33,21 @@ same proposals as the LP path (the hash optimum over the face is unique but by c
 
 from __future__ import annotations
 
+import sys
 import time
 
 import numpy as np
 
+from optimiser.augment import max_weight_b_matching
 from optimiser.pure import PureProblem
 from optimiser.solve import INFEASIBLE, OPTIMAL, SolveOutcome
 
 SOLVER = "flow"
 EXACT = 2.0**53
+# Up to this many pairs a stage is solved in plain Python (`optimiser.augment`): at council
+# size that is quicker than importing SciPy's sparse graph routines, which cost about 0.3 s
+# of CPU before they solve anything (docs/performance.md, "`planner match` at council size").
+PLAIN_MAX_PAIRS = 100_000
 
 
 def _slots(problem: PureProblem) -> tuple[np.ndarray, np.ndarray, np.ndarray, int]:
@@ -53,14 +63,54 @@ def _slots(problem: PureProblem) -> tuple[np.ndarray, np.ndarray, np.ndarray, in
 
 
 def assign(problem: PureProblem) -> np.ndarray | None:
-    """The 0/1 values of an optimal solution of `problem`, or None if it is infeasible."""
+    """The 0/1 values of an optimal solution of `problem`, or None if it is infeasible.
+
+    Up to `PLAIN_MAX_PAIRS` pairs by plain shortest augmenting paths (`optimiser.augment`, no
+    import beyond numpy), above it by SciPy's compiled sparse assignment, imported only then;
+    once anything in the process has imported it (a larger stage, the side constraints'
+    path) SciPy takes every stage, being quicker once paid for. Both are exact, so the
+    choice changes the time, never the proposals."""
+    weights = problem.weights
+    if problem.size and (weights.min() < 0 or not np.array_equal(weights, np.rint(weights))):
+        raise ValueError("the flow path needs whole, non-negative weights")
+    if (problem.person_rhs > 1).any():
+        raise ValueError("the flow path places each young person at most once")
+    if problem.size <= PLAIN_MAX_PAIRS and "scipy.sparse.csgraph" not in sys.modules:
+        return _assign_plain(problem)
+    return _assign_scipy(problem)
+
+
+def _assign_plain(problem: PureProblem) -> np.ndarray | None:
+    """`assign` by `optimiser.augment` on the pairs whose rows are open."""
+    values = np.zeros(problem.size)
+    # the bonused weights of `optimiser.augment` reach about 2 * weight * people (int64)
+    if problem.size and float(problem.weights.max()) * (2 * len(problem.person_rhs) + 2) >= 2.0**62:
+        raise ValueError("weights too large for exact assignment")
+    open_rows = (problem.person_rhs[problem.person] > 0) & (
+        problem.vacancy_rhs[problem.vacancy] > 0
+    )
+    pairs = np.flatnonzero(open_rows)
+    chosen = max_weight_b_matching(
+        problem.person[pairs],
+        problem.vacancy[pairs],
+        problem.weights[pairs].astype(np.int64),
+        np.maximum(problem.vacancy_rhs, 0).astype(np.int64),
+        problem.person_eq & (problem.person_rhs > 0),
+        problem.vacancy_eq & (problem.vacancy_rhs > 0),
+    )
+    if chosen is None:
+        return None
+    values[pairs[chosen]] = 1.0
+    return values
+
+
+def _assign_scipy(problem: PureProblem) -> np.ndarray | None:
+    """`assign` by SciPy's sparse Jonker-Volgenant solver on slots, dummies and mirrors."""
     from scipy.sparse import csr_matrix
     from scipy.sparse.csgraph import min_weight_full_bipartite_matching
 
     values = np.zeros(problem.size)
     weights = problem.weights
-    if problem.size and (weights.min() < 0 or not np.array_equal(weights, np.rint(weights))):
-        raise ValueError("the flow path needs whole, non-negative weights")
     people = np.flatnonzero(problem.person_rhs > 0)
     required_people = problem.person_eq & (problem.person_rhs > 0)
     required_slots = problem.vacancy_eq & (problem.vacancy_rhs > 0)

@@ -242,6 +242,13 @@ def _is_blank(value: object) -> bool:
 
 
 def _parse_bool(value: object) -> bool:
+    if value.__class__ is str:  # nearly every cell (the files are read as text): as below
+        word = value.strip().lower()  # type: ignore[attr-defined]
+        if word in TRUE_WORDS:
+            return True
+        if word in FALSE_WORDS:
+            return False
+        raise ValueError(word)
     if isinstance(value, bool | np.bool_):
         return bool(value)
     if isinstance(value, int | np.integer) and value in (0, 1):
@@ -257,13 +264,15 @@ def _parse_bool(value: object) -> bool:
 
 
 def _parse_date(value: object) -> pd.Timestamp:
-    if isinstance(value, pd.Timestamp):
-        return value.normalize()
-    if isinstance(value, dt.datetime):
-        return pd.Timestamp(value.date())
-    if isinstance(value, dt.date):
-        return pd.Timestamp(value)
-    text = str(value).strip()
+    if value.__class__ is not str:  # a spreadsheet's own dates; text is nearly every cell
+        if isinstance(value, pd.Timestamp):
+            return value.normalize()
+        if isinstance(value, dt.datetime):
+            return pd.Timestamp(value.date())
+        if isinstance(value, dt.date):
+            return pd.Timestamp(value)
+        value = str(value)
+    text = value.strip()  # type: ignore[attr-defined]
     parsed = dt.date.fromisoformat(text[:10]) if len(text) >= 10 else dt.date.fromisoformat(text)
     if len(text) > 10 and text[10] not in "T ":
         raise ValueError(text)
@@ -373,7 +382,8 @@ def parse_table(
         parse = _parser(column)
         parsed: list[object] = []
         for row, value in enumerate(values):
-            if _is_blank(value):
+            # `_is_blank`, its text case written out: this loop reads every cell
+            if (not value.strip()) if value.__class__ is str else _is_blank(value):
                 if column.not_blank:
                     problems.append(
                         InputProblem(table, row, ids[row], column.name, "", "a value (blank)")
@@ -389,6 +399,9 @@ def parse_table(
                 parsed.append(column.default)
                 continue
             low, high = column.minimum, column.maximum
+            if low is None and high is None:
+                parsed.append(result)
+                continue
             numeric = isinstance(result, int | float) and not isinstance(result, bool)
             size = cast(float, result)
             if numeric and ((low is not None and size < low) or (high is not None and size > high)):

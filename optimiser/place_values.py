@@ -38,7 +38,7 @@ import pandas as pd
 from optimiser.graph import Graph
 from optimiser.inputs import MatchInputs, MatchSettings, prepare_inputs
 from optimiser.needs import assess_needs
-from optimiser.rules import assess_pairs, build_area_index, vacancy_dates
+from optimiser.rules import Compatibility, assess_pairs, build_area_index, vacancy_dates
 from optimiser.solve import quiet_highs_banner
 from optimiser.stages import ARRAYS, FLOW, StageInputs, run_stages
 from optimiser.vocabulary import PLACEMENT_TYPE_LABELS
@@ -236,6 +236,7 @@ def place_values_inputs(
     time_limit_seconds: float | None = None,
     proposals: pd.DataFrame | None = None,
     needs: pd.DataFrame | None = None,
+    compatibility: Compatibility | None = None,
 ) -> pd.DataFrame:
     """One row per vacancy profile, most valuable first (see the module's docstring).
 
@@ -245,7 +246,11 @@ def place_values_inputs(
     are the first stages' sets, and the pairs they use are a matching of them on the
     first stages' pairs (stage c keeps those young people on such pairs). `needs`, the
     run's own `assess_needs` of the same inputs, saves working them out again: they depend
-    on the young people and the settings only, not on the vacancies.
+    on the young people and the settings only, not on the vacancies. `compatibility`, the
+    run's own `assess_pairs` of the same inputs (with those needs), saves applying the rules
+    to the run's own vacancies again: every rule reads one young person and one vacancy, so
+    only the copies are assessed and their pairs merged in, in the order `assess_pairs`
+    gives (young person, then vacancy).
     """
     started = time.perf_counter()
     if inputs.has_side_constraints:  # only the side-constraint re-solves use HiGHS
@@ -262,8 +267,15 @@ def place_values_inputs(
     if needs is None:
         needs = assess_needs(extended)
     areas = build_area_index(extended)
-    compatibility = assess_pairs(extended, needs, areas)
-    person, vacancy = compatibility.person, compatibility.vacancy
+    if compatibility is None:
+        compatibility = assess_pairs(extended, needs, areas)
+        person, vacancy = compatibility.person, compatibility.vacancy
+    else:
+        added = assess_pairs(replace(inputs, vacancies=copies), needs, areas)
+        person = np.concatenate([compatibility.person, added.person])
+        vacancy = np.concatenate([compatibility.vacancy, added.vacancy + len(original)])
+        order = np.lexsort((vacancy, person))
+        person, vacancy = person[order], vacancy[order]
     dates = vacancy_dates(extended).to_numpy(dtype="datetime64[ns]")
     deadline = needs["deadline"].to_numpy(dtype="datetime64[ns]")[person]
     on_time = ~np.isnat(deadline) & (dates[vacancy] <= deadline)
@@ -341,10 +353,18 @@ def place_values_inputs(
     rows = []
     # the rows as plain records, read once: a row of a frame per kind of place costs more
     # than the kind's own check at council size
-    for k, row in enumerate(representatives.to_dict(orient="records")):
-        moved_out, met = base_out, base_met
+    base_out_count, base_met_count = int(base_out.sum()), int(base_met.sum())
+    # only the profile's columns (what a row shows): the dates would be boxed one by one
+    profiles = representatives[list(PROFILE_COLUMNS)].to_dict(orient="records")
+    for k, row in enumerate(profiles):
+        # a kind of place nobody unplaced can reach changes nothing: no re-solve, no counting
+        more_out, more_met, who_out, who_met = 0, 0, (), ()
         if affected[k]:
             moved_out, met, _ = first_stages(own | (vacancy == len(original) + k))
+            more_out = int(moved_out.sum()) - base_out_count
+            more_met = int(met.sum()) - base_met_count
+            who_out = tuple(sorted(ids[moved_out & ~base_out]))
+            who_met = tuple(sorted(ids[met & ~base_met]))
         rows.append(
             {
                 "placement_type": row["placement_type"],
@@ -352,10 +372,10 @@ def place_values_inputs(
                 "lot": row["lot"],
                 "like_vacancy": like[k],
                 "profile": _profile_text(row),
-                "more_moved_out": int(moved_out.sum() - base_out.sum()),
-                "more_on_time": int(met.sum() - base_met.sum()),
-                "who_moved_out": tuple(sorted(ids[moved_out & ~base_out])),
-                "who_on_time": tuple(sorted(ids[met & ~base_met])),
+                "more_moved_out": more_out,
+                "more_on_time": more_met,
+                "who_moved_out": who_out,
+                "who_on_time": who_met,
             }
         )
     frame = pd.DataFrame(rows, columns=list(PLACE_VALUE_COLUMNS))

@@ -86,19 +86,21 @@ def test_the_probe_sees_what_a_command_imports_when_it_runs(tmp_path):
         "--out",
         str(tmp_path),
     )
-    assert {"optimiser", "pandas", "scipy"} <= set(seen)  # a pure run: the flow path, no PuLP
+    assert {"optimiser", "pandas"} <= set(seen)  # a pure run: the flow path, no PuLP, no SciPy
     assert not {"fastapi", "uvicorn", "api"} & set(seen)  # and still not the web stack
 
 
 # What a pure `planner match` (no side constraints: the default flow path) must not import:
-# the PuLP model and its solvers, HiGHS, SciPy's optimisers (linprog, milp), the database,
-# the web stack and the spreadsheet reader for .csv files. Each of these costs 0.1-0.6 s of
-# CPU at start; the default run needs only pandas and SciPy's sparse assignment
+# the PuLP model and its solvers, HiGHS, SciPy (its sparse assignment too: below
+# optimiser.flow.PLAIN_MAX_PAIRS pairs a stage is solved in plain Python), numba (the
+# forecast engine's), the database, the web stack and the spreadsheet reader for .csv
+# files. Each of these costs 0.1-0.6 s of CPU at start; the default run needs only pandas
 # (docs/performance.md, "`planner match` at council size").
 NOT_FOR_A_PURE_MATCH = (
     "pulp",
     "highspy",
-    "scipy.optimize",
+    "scipy",
+    "numba",
     "sqlalchemy",
     "sqlmodel",
     "alembic",
@@ -108,8 +110,14 @@ NOT_FOR_A_PURE_MATCH = (
     "api",
     "planner.models",
     # typer's parameter coercion: `planner match` in its plain forms is read without it
-    # (planner.matching.cli.quick_match_arguments)
+    # (planner.matching.match_cli.quick_match_arguments)
     "pydantic",
+    # the rest of the command line: a plain `planner match` runs before the root command
+    # builds it (planner.cli: the features join when typer first reads their groups)
+    "rich",
+    "planner.core.cli_support",
+    "planner.matching.cli",
+    "planner.accounts.cli",
 )
 
 
@@ -146,3 +154,35 @@ def test_a_pure_match_imports_no_lp_solver_database_or_web_stack(tmp_path):
         heavy=watched,
     )
     assert "highspy" in side  # the together group: HiGHS MIP steps, so the probe can see it
+
+
+@pytest.fixture(scope="module")
+def council_files(tmp_path_factory: pytest.TempPathFactory) -> dict[str, str]:
+    """The council instance of the matching benchmark (600 young people, 250 vacancies)."""
+    from benchmarks.cli_startup import council_files
+
+    return council_files(tmp_path_factory.mktemp("council"))
+
+
+def test_a_council_size_match_imports_no_scipy(council_files, tmp_path):
+    """A default run at council size (about 50,000 pairs) stays on the plain assignment: the
+    size where importing SciPy's sparse graph routines would cost more than they save."""
+    seen = _heavy_modules_after(
+        "match",
+        "--people",
+        council_files["people"],
+        "--vacancies",
+        council_files["vacancies"],
+        "--travel-times",
+        council_files["travel_times"],
+        "--as-of",
+        "2024-05-01",
+        "--out",
+        str(tmp_path),
+        heavy=(*NOT_FOR_A_PURE_MATCH, "pandas", "optimiser"),
+    )
+    summary = json.loads((tmp_path / "summary.json").read_text(encoding="utf-8"))
+    assert summary["solver"] == "flow" and summary["counts"]["possible_pairs"] > 40_000
+    assert summary["counts"]["proposals"] > 300
+    assert {"pandas", "optimiser"} <= set(seen)
+    assert not set(NOT_FOR_A_PURE_MATCH) & set(seen), seen

@@ -159,10 +159,13 @@ def with_fit_words(frame: pd.DataFrame) -> pd.DataFrame:
         return frame
     shown = frame.copy()
     known = shown["score"].notna()
-    points = shown["score"].where(known, 0).map(out_of_100)
+    scores = shown["score"].where(known, 0)
+    # the scale once per distinct score (a few dozen), not once per row (thousands)
+    points = scores.map({score: out_of_100(score) for score in set(scores.tolist())})
     at = list(shown.columns).index("score") + 1
     shown.insert(at, "fit_points", points.where(known).astype("Int64"))
-    shown.insert(at + 1, "fit_words", points.map(fit_words).where(known, ""))
+    words = {p: fit_words(p) for p in set(points.tolist())}
+    shown.insert(at + 1, "fit_words", points.map(words).where(known, ""))
     return shown
 
 
@@ -177,11 +180,11 @@ def _csv(frame: pd.DataFrame, path: Path) -> None:
     for column in frame.columns:
         if not pd.api.types.is_numeric_dtype(frame[column]):
             cells = frame[column].tolist()
-            safe = [
-                safe_cell(v) if v.__class__ is not str or v[:1] in _RISKY_FIRST else v
+            if any(
+                safe_cell(v) is not v
                 for v in cells
-            ]
-            if any(a is not b for a, b in zip(safe, cells, strict=True)):
+                if v.__class__ is not str or v[:1] in _RISKY_FIRST
+            ):
                 frame[column] = frame[column].map(safe_cell)
     frame.to_csv(path, index=False, lineterminator="\n")
 

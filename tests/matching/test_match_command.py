@@ -215,7 +215,7 @@ def test_side_constraint_files_bind_and_a_bad_one_is_refused_by_line(app, tmp_pa
 
 
 # `planner match` in its plain forms skips building the command line (its quick reader,
-# planner.matching.cli.quick_match_arguments): the reader must agree with typer exactly, and
+# planner.matching.match_cli.quick_match_arguments): the reader must agree with typer exactly, and
 # leave everything else to typer.
 QUICK_CASES = {
     "required only": ["--people", "p.csv", "--vacancies", "v.csv", "--out", "o"],
@@ -255,7 +255,7 @@ def _typer_reads(args: list[str]) -> dict:
 
 @pytest.mark.parametrize("name", sorted(QUICK_CASES))
 def test_the_quick_reader_reads_what_typer_reads(name):
-    from planner.matching.cli import quick_match_arguments
+    from planner.matching.match_cli import quick_match_arguments
 
     args = QUICK_CASES[name]
     quick = quick_match_arguments(args)
@@ -267,7 +267,7 @@ def test_the_quick_reader_reads_what_typer_reads(name):
 
 @pytest.mark.parametrize("name", sorted(LEFT_TO_TYPER))
 def test_anything_else_is_left_to_typer(name):
-    from planner.matching.cli import quick_match_arguments
+    from planner.matching.match_cli import quick_match_arguments
 
     assert quick_match_arguments(LEFT_TO_TYPER[name]) is None
 
