@@ -36,6 +36,7 @@ HEAVY = (
     "planner.models",
     "optimiser",
     "forecasts",
+    "numba",  # the forecast engine's compiler: 0.3-0.5 s to import, only for forecasts
 )
 
 PROBE = """
