@@ -30,7 +30,12 @@ import numpy as np
 import pandas as pd
 
 from forecasts.frames import ForecastInputError
-from forecasts.kernels import overflow_admit, overflow_requests
+from forecasts.kernels import (  # the engine's constants live with its compiled passes
+    UNLIMITED,
+    first_eligible_of,
+    overflow_admit,
+    overflow_requests,
+)
 from forecasts.scenarios import Scenario
 from forecasts.vocabulary import (
     FRAMEWORK,
@@ -41,9 +46,7 @@ from forecasts.vocabulary import (
     state_name,
 )
 
-UNLIMITED = 1_000_000
 WEEKS_PER_MONTH = 365.25 / 12 / 7
-NOT_WAITING = 32000  # wait_from of a young person who is not waiting
 
 DEFAULT_FALLBACK: dict[str, str] = {
     "staying_close": "supported_lodgings",
@@ -104,22 +107,24 @@ class CapacityPlan:
 
     def first_eligible(self, choice: np.ndarray, age_months: np.ndarray) -> np.ndarray:
         """The choice itself if the young person may enter it, else the next type along the
-        fallback chain they may enter, else -1 (read from ``first_eligible_table``)."""
-        choice = np.asarray(choice)
-        if self.entry_min is None or self.entry_max is None:
-            return choice.astype(np.int16)
-        table = self.first_eligible_table
-        age = np.clip(age_months, 0, table.shape[1] - 1)
-        return np.where(choice >= 0, table[np.maximum(choice, 0), age], -1).astype(np.int16)
+        fallback chain they may enter, else -1 (read from ``first_eligible_table``, as the
+        overflow rule reads it)."""
+        return first_eligible_of(
+            np.asarray(choice, dtype=np.int64),
+            np.asarray(age_months, dtype=np.int64),
+            self.first_eligible_table,
+        )
 
     @cached_property
     def first_eligible_table(self) -> np.ndarray:
         """For each state and age in months, the first type along the fallback chain from
         that state that a young person of that age may enter (-1: none). Every age at or
-        above the highest entry age behaves as that age, so the table stops there; worked
-        out once per plan instead of walking the chain for every request every month."""
-        assert self.entry_min is not None and self.entry_max is not None
-        top = int(max(self.entry_min.max(initial=0), self.entry_max.max(initial=0))) + 1
+        above the highest entry age behaves as that age, so the table stops there (one
+        column when the plan has no entry rules); worked out once per plan instead of
+        walking the chain for every request every month."""
+        top = 0
+        if self.entry_min is not None and self.entry_max is not None:
+            top = int(max(self.entry_min.max(initial=0), self.entry_max.max(initial=0))) + 1
         ages = np.arange(top + 1)
         n = len(self.fallback)
         table = np.full((n, len(ages)), -1, dtype=np.int16)
@@ -301,16 +306,13 @@ def allocate(
         stock,
     )
     tie = rng.random(len(requests[0])) * 0.99
-    has_entry_rules = plan.entry_min is not None and plan.entry_max is not None
-    table = plan.first_eligible_table if has_entry_rules else np.zeros((1, 1), dtype=np.int16)
     go, r_w, c_w = overflow_admit(
         month,
         requests,
         tie,
         plan.limited,
         plan.fallback,
-        table,
-        has_entry_rules,
+        plan.first_eligible_table,
         plan.max_tries,
         plan.unsuitable,
         overflowed,

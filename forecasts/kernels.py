@@ -54,12 +54,53 @@ def _cache_folder() -> str | None:
 
 _NUMBA_CONFIG.CACHE_DIR = _cache_folder() or _NUMBA_CONFIG.CACHE_DIR
 
-NEVER = 32000  # a rule that never fires (as in forecasts.simulation)
-
-
-IN_CARE, UASC, KNOWN = 1, 2, 4  # the bits of a cell's flags (as in forecasts.simulation)
+# The engine's constants live here, where the compiled code reads them as constants;
+# forecasts.simulation and forecasts.capacity import them.
+NEVER = 32000  # a rule that never fires
+AGE_GONE = -30000  # the age stored for a column whose young person has left
+NOT_WAITING = 32000  # the wait_from of a young person who is not waiting
+UNLIMITED = 1_000_000  # the room of a type with no planned places
+# the bits of a cell's ``flags``: in care now, UASC (or former UASC), and known (in the
+# service at the start, not an assumed arrival)
+IN_CARE, UASC, KNOWN = 1, 2, 4
 TINY = np.float32(1e-12)  # a move probability never divides by less
 SCALE = np.float32(2.0**-24)  # numpy's float32 uniform is (bits >> 8) * 2**-24
+
+
+@njit(cache=True, nogil=True, inline="always")
+def _uniform(b):
+    """The float32 uniform numpy's ``Generator.random`` makes of 32 random bits ``b``."""
+    return np.float32(b >> 8) * SCALE
+
+
+@njit(cache=True, nogil=True)
+def uniforms(bits):
+    """``_uniform`` of each of ``bits`` (the engine's own formula, for tests)."""
+    out = np.empty(len(bits), np.float32)
+    for k in range(len(bits)):
+        out[k] = _uniform(bits[k])
+    return out
+
+
+@njit(cache=True, nogil=True, inline="always")
+def _stay_ends(m, state, age, dur, max_months, max_age, leaving_age):
+    """The month in which a rule will end this stay (in month ``m`` the young person is
+    ``age`` months old and ``dur`` months into it): its maximum months, the state's
+    maximum age or the leaving age, whichever comes first; -1 if already past, NEVER if no
+    rule applies."""
+    months_left = min(max_months[state] - dur, min(max_age[state], leaving_age) - age)
+    return min(max(m + months_left, -1), NEVER)
+
+
+@njit(cache=True, nogil=True)
+def stays_end(m, states, ages, durs, max_months, max_age, leaving_age):
+    """``_stay_ends`` for each young person (the starting population)."""
+    out = np.empty(len(states), np.int16)
+    for k in range(len(states)):
+        out[k] = _stay_ends(
+            m, states[k], np.int64(ages[k]), np.int64(durs[k]), max_months, max_age, leaving_age
+        )
+    return out
 
 
 @njit(cache=True, nogil=True)
@@ -134,7 +175,7 @@ def month_cells(  # noqa: PLR0913, PLR0915 - the engine's arrays, passed once ea
             ct = cut[r, c]
             if not (must or b <= ct):
                 continue
-            u = np.float32(b >> 8) * SCALE
+            u = _uniform(b)
             fl = flags[r, c]
             if a == care_age and (fl & IN_CARE) != 0:  # turns 18 in care
                 if fl & KNOWN:
@@ -196,10 +237,6 @@ def _warm(r, row_stride, destination_rows, cut_flat, leave_flat, destinations):
     for q in range(destination_rows * r, destination_rows * (r + 1)):
         total += destinations[q, 0]
     return seen == 1 and total < 0
-
-
-AGE_GONE = -30000  # as in forecasts.simulation: the age stored for a column that has left
-NOT_WAITING = 32000  # as in forecasts.capacity: the wait_from of a young person not waiting
 
 
 @njit(cache=True, nogil=True)
@@ -264,10 +301,7 @@ def settle_month(  # noqa: PLR0913 - the engine's arrays, passed once each
             _clear(r, c, state, age, due, flags, cut, band_due, wanted, wait_from, left)
             continue
         state[r, c] = to
-        a = np.int64(age[r, c])
-        months_left = min(max_months[to], min(max_age[to], leaving_age) - a)
-        end = min(max(m + months_left, -1), NEVER)
-        due[r, c] = end
+        due[r, c] = _stay_ends(m, to, np.int64(age[r, c]), 0, max_months, max_age, leaving_age)
         # the move probability of the new stay is looked up in next month's pass, where
         # the run's rates are at hand (a look-up now would wait on memory for each goer)
         band_due[r, c] = m + 1
@@ -275,8 +309,9 @@ def settle_month(  # noqa: PLR0913 - the engine's arrays, passed once each
 
 @njit(cache=True, nogil=True, inline="always")
 def _clear(r, c, state, age, due, flags, cut, band_due, wanted, wait_from, left):
-    """A column whose young person has left: nothing more can happen to it (as
-    ``forecasts.simulation._GONE``; the time in placement is left as it is)."""
+    """A column whose young person has left: nothing more can happen to it (as a column
+    never filled, ``forecasts.simulation._Columns``; the time in placement is left as it
+    is)."""
     state[r, c] = left
     age[r, c] = AGE_GONE
     due[r, c] = NEVER
@@ -313,9 +348,6 @@ def compact_columns(cells, w, left, filled):
             before = row[:w].copy()
             for j in range(w):
                 row[j] = before[order[j]]
-
-
-UNLIMITED = 1_000_000  # as in forecasts.capacity: the room of a type with no planned places
 
 
 @njit(cache=True, nogil=True)
@@ -421,13 +453,22 @@ def overflow_requests(  # noqa: PLR0913 - the overflow rule's inputs, passed onc
     return r, c, first, ages, priority, is_waiting, voluntary, free
 
 
-@njit(cache=True, nogil=True)
+@njit(cache=True, nogil=True, inline="always")
 def _first_eligible(choice, age, table):
     """The first type along the fallback chain from ``choice`` that a young person of this
     age may enter (``CapacityPlan.first_eligible_table``), or -1."""
     if choice < 0:
         return -1
     return table[choice, min(max(age, 0), table.shape[1] - 1)]
+
+
+@njit(cache=True, nogil=True)
+def first_eligible_of(choices, ages, table):
+    """``_first_eligible`` of each choice, for a young person of each age."""
+    out = np.empty(len(choices), np.int16)
+    for k in range(len(choices)):
+        out[k] = _first_eligible(choices[k], ages[k], table)
+    return out
 
 
 @njit(cache=True, nogil=True)
@@ -438,7 +479,6 @@ def overflow_admit(  # noqa: PLR0912, PLR0913, PLR0915 - the rule's loop, as in 
     limited,
     fallback,
     table,
-    has_entry_rules,
     max_tries,
     unsuitable,
     overflowed,
@@ -461,10 +501,7 @@ def overflow_admit(  # noqa: PLR0912, PLR0913, PLR0915 - the rule's loop, as in 
     n = len(r)
     n_states = free.shape[1]
     free_flat = free.reshape(-1)
-    first_choice = first.copy()
-    if has_entry_rules:
-        for k in range(n):
-            first_choice[k] = _first_eligible(first[k], ages[k], table)
+    first_choice = first_eligible_of(first, ages, table)
     final = np.full(n, -1, np.int16)
     choice = first_choice.copy()
     is_open = np.ones(n, np.bool_)
@@ -522,10 +559,7 @@ def overflow_admit(  # noqa: PLR0912, PLR0913, PLR0915 - the rule's loop, as in 
                 is_open[k] = False
             if not voluntary[k]:
                 if attempt < max_tries:
-                    step = fallback[choice[k]]
-                    if has_entry_rules:
-                        step = _first_eligible(step, ages[k], table)
-                    choice[k] = step
+                    choice[k] = _first_eligible(fallback[choice[k]], ages[k], table)
                 else:
                     choice[k] = -1
     n_go = 0

@@ -13,8 +13,9 @@ import numpy as np
 import pandas as pd
 
 from forecasts.arrivals import STREAMS
-from forecasts.capacity import UNLIMITED, quarter_of
+from forecasts.capacity import quarter_of
 from forecasts.forecast import Forecast
+from forecasts.kernels import UNLIMITED
 from forecasts.vocabulary import LEFT, UNSUITABLE_TYPES, split_state
 
 LEVELS = (0.50, 0.80, 0.95)

@@ -25,8 +25,8 @@ wide as the number of young people in the service, not as wide as everyone who e
 Both passes use the same random numbers month by month (common random numbers), so the
 difference between demand and the constrained outcome is not blurred by noise.
 
-Steps 1-3 and the writing of each month's moves are compiled passes over the cells
-(:mod:`forecasts.kernels`); the arrivals and the overflow rule are numpy.
+The month's work over the cells (steps 1-5 and the writing of each month's moves) is
+compiled (:mod:`forecasts.kernels`); the random numbers are drawn here, with numpy.
 """
 
 from __future__ import annotations
@@ -36,8 +36,20 @@ from dataclasses import dataclass
 import numpy as np
 
 from forecasts.arrivals import STREAMS, ArrivalStream
-from forecasts.capacity import NOT_WAITING, CapacityPlan, allocate
-from forecasts.kernels import compact_columns, month_cells, place_arrivals, settle_month
+from forecasts.capacity import CapacityPlan, allocate
+from forecasts.kernels import (
+    AGE_GONE,
+    IN_CARE,
+    KNOWN,
+    NEVER,
+    NOT_WAITING,
+    UASC,
+    compact_columns,
+    month_cells,
+    place_arrivals,
+    settle_month,
+    stays_end,
+)
 from forecasts.parameters import RunParameters
 from forecasts.vocabulary import (
     AGE_BAND_STARTS,
@@ -47,12 +59,7 @@ from forecasts.vocabulary import (
     StateSpace,
 )
 
-NEVER = 32000  # a rule that never fires
-AGE_GONE = -30000  # the age stored for a column whose young person has left
 COMPACT_EVERY = 12  # months between compactions of the columns of leavers
-# the bits of a cell's ``flags``: in care now, UASC (or former UASC), and known (in the
-# service at the start, not an assumed arrival)
-IN_CARE, UASC, KNOWN = 1, 2, 4
 
 
 @dataclass(frozen=True)
@@ -91,18 +98,6 @@ class SimulationResult:
     exited: np.ndarray | None = None  # (M, R, S) left the service from the state
     move_on: np.ndarray | None = None  # (M, R, S) moves from the state into a move-on type
     stock_uasc: np.ndarray | None = None  # (M, R, S) UASC and former UASC young people
-
-
-# what a column holds once its young person has left the service
-_GONE = (
-    ("age", AGE_GONE),
-    ("due", NEVER),
-    ("flags", 0),
-    ("wanted", -1),
-    ("wait_from", NOT_WAITING),
-    ("cut", 0),
-    ("band_due", NEVER),
-)
 
 
 class _Columns:
@@ -243,15 +238,6 @@ class Engine:
         self.waiters: tuple[np.ndarray, np.ndarray] | None = None
         self.uasc_care = np.zeros(self.runs, dtype=np.int64)
 
-    def _due(self, month: int, state: np.ndarray, age: np.ndarray, dur) -> np.ndarray:
-        """The month in which a rule will force this stay to end."""
-        age = age.astype(np.int32)
-        months_left = np.minimum(
-            self.max_months[state] - dur,
-            np.minimum(self.max_age[state], self.leaving_age) - age,
-        )
-        return np.clip(month + months_left, -1, NEVER, dtype=np.int32).astype(np.int16)
-
     def _start(self) -> _Columns:
         pop = self.population
         n0 = len(pop.state)
@@ -261,7 +247,15 @@ class Engine:
         cols.dur[:, :n0] = pop.months_in_placement
         in_care = pop.in_care & (pop.age_months < self.care_age)
         cols.flags[:, :n0] = in_care * IN_CARE | pop.uasc * UASC | KNOWN
-        cols.due[:, :n0] = self._due(-1, pop.state, pop.age_months, pop.months_in_placement)
+        cols.due[:, :n0] = stays_end(
+            -1,
+            pop.state,
+            pop.age_months,
+            pop.months_in_placement,
+            self.max_months,
+            self.max_age,
+            self.leaving_age,
+        )
         # looked up in the first month (never for anyone recorded as having left)
         cols.band_due[:, :n0] = np.where(pop.state == self.states.left, NEVER, 0)
         cols.filled[:] = n0
@@ -470,11 +464,6 @@ def _random_bits(rng: np.random.Generator, n: int) -> np.ndarray:
         state["has_uint32"], state["uinteger"] = 1, int(raw[-1] >> np.uint64(32))
         rng.bit_generator.state = state
     return raw.view(np.uint32)[:n]
-
-
-def _uniform(bits: np.ndarray) -> np.ndarray:
-    """The float32 uniforms numpy makes of these 32-bit draws (``Generator.random``)."""
-    return (bits >> 8).astype(np.float32) * np.float32(2.0**-24)
 
 
 def _gaps(edges: np.ndarray, values: np.ndarray) -> np.ndarray:

@@ -8,7 +8,8 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from forecasts.simulation import _cuts, _random_bits, _uniform
+from forecasts.kernels import uniforms as _uniform
+from forecasts.simulation import _cuts, _random_bits
 
 
 @pytest.mark.parametrize("n", [1, 10, 11, 1001])
