@@ -1,6 +1,6 @@
 """``python -m planner``: the same command as ``planner``, for machines where the script
 directory is not on PATH (a council laptop's user install)."""
 
-from planner.cli import app
+from planner.entry import main
 
-app(prog_name="planner")
+main()

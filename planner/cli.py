@@ -13,12 +13,11 @@ level, and the services (with pandas, PuLP, SQLAlchemy...) inside the command fu
 
 from __future__ import annotations
 
-import gc
-import os
-import sys
 from typing import Annotated
 
 import typer
+
+from planner.entry import end_refused
 
 
 class _PlannerApp(typer.Typer):
@@ -28,8 +27,8 @@ class _PlannerApp(typer.Typer):
 
     The features' commands join the first time typer reads `registered_groups` (building the
     command line: `app()`, typer's CliRunner, `typer.main.get_command`), not when this module
-    is imported: a plain ``planner match ARGS`` runs before that (`__call__`) and so never
-    imports the features' command modules, rich or the database layer (about 0.05 s)."""
+    is imported. (A plain ``planner match ARGS`` never gets here: the command's entry point,
+    `planner.entry`, runs it without typer.)"""
 
     _features_joined = False
 
@@ -46,55 +45,10 @@ class _PlannerApp(typer.Typer):
 
     def __call__(self, *args, **kwargs):  # type: ignore[no-untyped-def]
         try:
-            # `planner match ARGS` in its plain forms runs without building every command's
-            # parameters (planner.matching.match_cli.quick_match_arguments): a fifth of its time
-            given = args[0] if args else kwargs.get("args")
-            argv = list(sys.argv[1:] if given is None else given)
-            if argv[:1] == ["match"]:
-                _match_process()
-                from planner.matching.match_cli import run_quick_match
-
-                run_quick_match(argv[1:])
             return super().__call__(*args, **kwargs)
         except Exception as exc:
-            from planner.core.db import as_planner_error
-            from planner.core.errors import PlannerError
-
-            refused = exc if isinstance(exc, PlannerError) else as_planner_error(exc)
-            if refused is None:
-                raise
-            from planner.core.cli_support import err
-
-            err.print(f"[red]Error:[/red] {refused.message}", highlight=False, markup=True)
-            raise SystemExit(2) from None
-
-
-def _match_process() -> None:
-    """Set up a process that runs `planner match`: one BLAS thread and no cyclic collector.
-
-    OpenBLAS starts a pool of busy-waiting threads when numpy is imported, one per core. A
-    match run does no large matrix products (its arrays are sparse pairs, its solvers plain
-    Python or compiled single-threaded code), so on a shared 2-core machine the pool only
-    burns CPU beside the command: with it, a council-size run cost about 0.3 s more CPU and
-    0.2 s more wall time (docs/performance.md).
-
-    Python's cyclic garbage collector walks every container object each time enough of them
-    have been made: about 340 collections in a council-size run, 0.1 s in all. A match run
-    leaves under a thousand objects in reference cycles, at council and at county size
-    alike (the rest is freed by reference counting as usual), so the walks find next to
-    nothing; the collector stays off until the process ends, which it does after the one
-    command.
-
-    Only this command's process is affected: the web application and the scheduled jobs
-    (forecasts included) run in `planner serve` and `planner scheduler`, which keep both; a
-    thread count set by the user is kept (setdefault). Both must be set before numpy is
-    imported, so nothing is changed when numpy already is (a test running the command in
-    its own process)."""
-    if "numpy" in sys.modules:
-        return
-    for name in ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS"):
-        os.environ.setdefault(name, "1")
-    gc.disable()
+            end_refused(exc)
+            raise
 
 
 app = _PlannerApp(

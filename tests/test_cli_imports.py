@@ -39,14 +39,17 @@ HEAVY = (
     "numba",  # the forecast engine's compiler: 0.3-0.5 s to import, only for forecasts
 )
 
+# the installed command's entry point (pyproject's [project.scripts]), as `planner ARGS` runs it
 PROBE = """
 import sys
-from planner.cli import app
-if len(sys.argv) > 1:  # with no arguments, only import the command
+from planner.entry import main
+if len(sys.argv) > 1:  # with no arguments, only import the root command
     try:
-        app(sys.argv[1:], prog_name="planner")
+        main(sys.argv[1:])
     except SystemExit as exit:
         assert exit.code in (0, None), exit.code
+else:
+    import planner.cli
 print("IMPORTED:" + ",".join(sorted(m for m in {heavy!r} if m in sys.modules)))
 """
 
@@ -110,11 +113,14 @@ NOT_FOR_A_PURE_MATCH = (
     "uvicorn",
     "api",
     "planner.models",
-    # typer's parameter coercion: `planner match` in its plain forms is read without it
-    # (planner.matching.match_cli.quick_match_arguments)
+    # the command-line library and its parameter coercion: the entry point reads
+    # `planner match` in its plain forms itself (planner.entry,
+    # planner.matching.match_cli.quick_match_arguments)
+    "typer",
+    "click",
     "pydantic",
-    # the rest of the command line: a plain `planner match` runs before the root command
-    # builds it (planner.cli: the features join when typer first reads their groups)
+    # the rest of the command line: a plain `planner match` never builds it
+    "planner.cli",
     "rich",
     "planner.core.cli_support",
     "planner.matching.cli",

@@ -1,10 +1,13 @@
 """Matching commands: ``planner propose|proposals|decide`` on the planner's records, and
 ``planner match`` on two spreadsheets (for analysts and for testing), which lives in
-`planner.matching.match_cli` so that it can run without the rest of the command line.
+`planner.matching.match_cli` so that it can run without the command-line library; its typer
+command is built here from the same options.
 """
 
 from __future__ import annotations
 
+import inspect
+from collections.abc import Callable
 from typing import Annotated
 
 import typer
@@ -24,7 +27,7 @@ from planner.core.cli_support import (
     print_listing,
 )
 from planner.core.errors import PlannerError
-from planner.matching.match_cli import match_command
+from planner.matching.match_cli import OPTIONS, run_match
 
 app = typer.Typer()
 
@@ -348,4 +351,29 @@ def lift_command(
     )
 
 
-app.command("match")(match_command)
+def _match_command() -> Callable[..., None]:
+    """`planner match` as typer reads it: the parameters of `run_match` declared from
+    `planner.matching.match_cli.OPTIONS`, the one home of the options' names, kinds,
+    defaults, limits and help (its quick reader reads the same table)."""
+    parameters = [
+        inspect.Parameter(
+            name,
+            inspect.Parameter.KEYWORD_ONLY,
+            default=typer.Option(option.default, option.flag, help=option.help, min=option.min),
+            annotation=option.kind,
+        )
+        for name, option in OPTIONS.items()
+    ]
+
+    def match(**values: object) -> None:
+        code = run_match(**values)  # type: ignore[arg-type]
+        if code:
+            raise typer.Exit(code)
+
+    match.__signature__ = inspect.Signature(parameters)  # type: ignore[attr-defined]
+    match.__annotations__ = {p.name: p.annotation for p in parameters} | {"return": None}
+    match.__doc__ = run_match.__doc__
+    return match
+
+
+app.command("match")(_match_command())

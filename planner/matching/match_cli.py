@@ -1,11 +1,14 @@
 """``planner match``: the matching model on spreadsheets, for analysts and for testing.
 
-Apart from the feature's other commands (`planner.matching.cli`, which registers this one)
-because a plain ``planner match ARGS`` runs from here without the root command line being
-built: the root command (`planner.cli`) sends those arguments to `run_quick_match` before it
-imports any feature's commands, rich or the database layer. This module imports typer and
-the standard library only; the optimiser and pandas are imported when the command runs
-(docs/performance.md, "`planner match` at council size").
+This module does not import the command-line library: a plain ``planner match ARGS`` (each
+option once, as ``--name VALUE`` or a switch) is read here (`quick_match_arguments`) and run
+straight from the command's entry point (`planner.entry`), before typer, rich, the database
+layer or any other feature's commands are imported, about a tenth of a council-size run
+(docs/performance.md, "`planner match` at council size"). Everything else (``--help``, an
+unusual form, a mistake) goes to typer, whose command is built from the same `OPTIONS` in
+`planner.matching.cli`, so the two readers cannot drift apart
+(tests/matching/test_match_command.py checks that they read alike). The optimiser and
+pandas are imported when the command runs.
 
 On bad input ``planner match`` prints every bad cell (file, line, column, value, what was
 expected), exits with code 2 and writes nothing.
@@ -14,11 +17,12 @@ expected), exits with code 2 and writes nothing.
 from __future__ import annotations
 
 import datetime as dt
+import re
+import sys
 from collections.abc import Sequence
+from dataclasses import dataclass
 from enum import StrEnum
 from pathlib import Path
-
-import typer
 
 from planner.core import clock
 
@@ -39,52 +43,93 @@ class Backend(StrEnum):
     flow = "flow"
 
 
-def match_command(
-    people: Path = typer.Option(..., "--people", help="People template (.csv or .xlsx)."),
-    vacancies: Path = typer.Option(..., "--vacancies", help="Vacancies template (.csv or .xlsx)."),
-    out: Path = typer.Option(..., "--out", help="Directory for the results."),
-    as_of: str = typer.Option(None, "--as-of", help="Run date, YYYY-MM-DD (default today)."),
-    solver: Solver = typer.Option(Solver.cbc, "--solver", help="cbc (default) or highs."),
-    time_limit: float = typer.Option(60.0, "--time-limit", min=1, help="Seconds for the solve."),
-    travel_times: Path = typer.Option(
-        None, "--travel-times", help="Optional area-to-area minutes (.csv or .xlsx)."
+REQUIRED = ...  # the default of an option that must be given (typer's spelling)
+
+
+@dataclass(frozen=True)
+class MatchOption:
+    """One option of ``planner match``: how it is typed, its default and its help.
+
+    `flag` is ``--name`` for an option that takes a value, ``--name/--no-name`` for a switch;
+    `kind` is what its value becomes (Path, str, float, bool or a StrEnum of choices)."""
+
+    flag: str
+    kind: type
+    default: object
+    help: str
+    min: float | None = None
+
+
+OPTIONS: dict[str, MatchOption] = {
+    "people": MatchOption("--people", Path, REQUIRED, "People template (.csv or .xlsx)."),
+    "vacancies": MatchOption("--vacancies", Path, REQUIRED, "Vacancies template (.csv or .xlsx)."),
+    "out": MatchOption("--out", Path, REQUIRED, "Directory for the results."),
+    "as_of": MatchOption("--as-of", str, None, "Run date, YYYY-MM-DD (default today)."),
+    "solver": MatchOption("--solver", Solver, Solver.cbc, "cbc (default) or highs."),
+    "time_limit": MatchOption("--time-limit", float, 60.0, "Seconds for the solve.", min=1),
+    "travel_times": MatchOption(
+        "--travel-times", Path, None, "Optional area-to-area minutes (.csv or .xlsx)."
     ),
-    backend: Backend = typer.Option(
-        Backend.auto,
+    "backend": MatchOption(
         "--backend",
-        help="auto (the flow path without side constraints, HiGHS on arrays with them), "
+        Backend,
+        Backend.auto,
+        "auto (the flow path without side constraints, HiGHS on arrays with them), "
         "pulp (the reference model, the chosen solver through PuLP), arrays or flow.",
     ),
-    mix_limits: Path = typer.Option(
-        None,
+    "mix_limits": MatchOption(
         "--mix-limits",
-        help="Optional side constraints: at most N young people with a risk flag per provision "
+        Path,
+        None,
+        "Optional side constraints: at most N young people with a risk flag per provision "
         "(.csv or .xlsx: provision_id, risk_flag, max_young_people).",
     ),
-    lot_limits: Path = typer.Option(
-        None,
+    "lot_limits": MatchOption(
         "--lot-limits",
-        help="Optional side constraints: proposals per lot (.csv or .xlsx: lot, "
+        Path,
+        None,
+        "Optional side constraints: proposals per lot (.csv or .xlsx: lot, "
         "min_young_people, max_young_people).",
     ),
-    max_travel: float = typer.Option(
-        None,
+    "max_travel": MatchOption(
         "--max-travel-minutes",
+        float,
+        None,
+        "Optional hard limit on the travel time to education, work and network areas.",
         min=1,
-        help="Optional hard limit on the travel time to education, work and network areas.",
     ),
-    place_values: bool = typer.Option(
-        True,
+    "place_values": MatchOption(
         "--place-values/--no-place-values",
-        help="Work out what one more place of each kind would change (place_values.csv).",
-    ),
-    alternatives: bool = typer.Option(
+        bool,
         True,
+        "Work out what one more place of each kind would change (place_values.csv).",
+    ),
+    "alternatives": MatchOption(
         "--alternatives/--no-alternatives",
-        help="Work out the alternatives for each vacancy and young person (alternatives.csv),"
+        bool,
+        True,
+        "Work out the alternatives for each vacancy and young person (alternatives.csv),"
         " the slowest explanation.",
     ),
-) -> None:
+}
+
+
+def run_match(
+    *,
+    people: Path,
+    vacancies: Path,
+    out: Path,
+    as_of: str | None = None,
+    solver: Solver = Solver.cbc,
+    time_limit: float = 60.0,
+    travel_times: Path | None = None,
+    backend: Backend = Backend.auto,
+    mix_limits: Path | None = None,
+    lot_limits: Path | None = None,
+    max_travel: float | None = None,
+    place_values: bool = True,
+    alternatives: bool = True,
+) -> int:
     """Propose vacancies to young people: out of unsuitable accommodation first, then deadlines,
     then best fit. Writes proposals.csv, unmatched.csv, alternatives.csv, unmet_need.csv,
     exclusions.csv, place_values.csv (what one more place of each kind would change) and
@@ -111,10 +156,10 @@ def match_command(
             lot_limits_path=lot_limits,
         )
     except MatchFileError as error:
-        typer.echo(f"Nothing written: {len(error.problems)} problem(s) in the input.", err=True)
+        _say(f"Nothing written: {len(error.problems)} problem(s) in the input.", err=True)
         for problem in error.problems:
-            typer.echo(f"  {problem}", err=True)
-        raise typer.Exit(BAD_INPUT) from None
+            _say(f"  {problem}", err=True)
+        return BAD_INPUT
     result = match_inputs(inputs)
     values, values_note = None, None
     if place_values:
@@ -152,7 +197,7 @@ def match_command(
         },
     )
     counts = result.counts
-    typer.echo(
+    _say(
         f"Match run {result.status} ({result.solver}): {counts['proposals']} proposals; "
         f"{counts['moved_out_of_unsuitable']} of {counts['in_unsuitable_accommodation']} moved "
         f"out of unsuitable accommodation; {counts['imminent_needs_met_on_time']} of "
@@ -160,18 +205,25 @@ def match_command(
         f"{counts['unmatched_needing_a_move']} needing a move left unmatched."
     )
     for warning in result.warnings:
-        typer.echo(f"Warning: {warning}", err=True)
+        _say(f"Warning: {warning}", err=True)
     if values_note and place_values:
-        typer.echo(f"Warning: {values_note}", err=True)
-    typer.echo(f"Wrote {', '.join(p.name for p in written)} to {out}")
+        _say(f"Warning: {values_note}", err=True)
+    _say(f"Wrote {', '.join(p.name for p in written)} to {out}")
     solved = any(status in ("optimal", "time_limit") for status in result.stages.get("status", []))
     if len(result.stages) and not solved:
-        raise typer.Exit(1)  # infeasible side constraints or no solution in time: say so
+        return 1  # infeasible side constraints or no solution in time: say so
+    return 0
+
+
+def _say(text: str, *, err: bool = False) -> None:
+    """A line to stdout (or stderr), flushed as typer's echo does: a script reading the
+    command's output sees each line when it is written."""
+    print(text, file=sys.stderr if err else sys.stdout, flush=True)
 
 
 def _as_of(text: str | None) -> dt.date | None:
     """`planner.core.cli_support.parse_day`, which imports only when the date is bad (its
-    home has rich's console, which a good run never needs)."""
+    home has rich's console and typer, which a good run never needs)."""
     try:
         return dt.date.fromisoformat(text) if text else None
     except ValueError:
@@ -181,37 +233,26 @@ def _as_of(text: str | None) -> dt.date | None:
 
 
 def quick_match_arguments(args: Sequence[str]) -> dict[str, object] | None:
-    """The arguments of ``planner match ARGS`` as typer would hand them to `match_command`,
-    read straight from its signature, or None for anything this reader does not settle.
+    """The arguments of ``planner match ARGS`` as typer would hand them to `run_match`, read
+    from `OPTIONS`, or None for anything this reader does not settle.
 
-    Building every command's parameters (typer imports pydantic to coerce them) costs about
-    0.2-0.3 s of CPU per run, a fifth of a council-size match (docs/performance.md,
-    "`planner match` at council size"). This reader takes only the plain forms: each
-    option once, as ``--name VALUE`` or a ``--flag/--no-flag``, dates and paths as typed,
-    numbers as digits with an optional decimal part, within the option's limits, choices
-    spelt as their values. Anything else (``--help``, ``--name=VALUE``, an unknown or
-    repeated option, a missing required one, a value out of range) returns None and typer
-    reads the arguments itself, with its own messages. `tests/matching/test_match_command.py`
-    checks that whatever this returns equals what typer makes of the same arguments."""
-    import inspect
-    import re
-    import typing
-
-    hints = typing.get_type_hints(match_command)
-    values: dict[str, object] = {}
+    Building the command line costs about 0.1 s at every start (typer and click imported,
+    typer's parameter coercion through pydantic: docs/performance.md, "`planner match` at
+    council size"). This reader takes only the plain forms: each option once, as
+    ``--name VALUE`` or a ``--flag/--no-flag``, dates and paths as typed, numbers as digits
+    with an optional decimal part, within the option's limits, choices spelt as their
+    values. Anything else (``--help``, ``--name=VALUE``, an unknown or repeated option, a
+    missing required one, a value out of range) returns None and typer reads the arguments
+    itself, with its own messages."""
+    values: dict[str, object] = {name: option.default for name, option in OPTIONS.items()}
     flags: dict[str, tuple[str, bool]] = {}
     takes_value: dict[str, str] = {}
-    infos = {}
-    for name, parameter in inspect.signature(match_command).parameters.items():
-        info = parameter.default
-        infos[name] = info
-        values[name] = info.default
-        for declaration in info.param_decls:
-            on, _, off = declaration.partition("/")
-            if off:
-                flags[on], flags[off] = (name, True), (name, False)
-            else:
-                takes_value[on] = name
+    for name, option in OPTIONS.items():
+        on, _, off = option.flag.partition("/")
+        if off:
+            flags[on], flags[off] = (name, True), (name, False)
+        else:
+            takes_value[on] = name
     seen: set[str] = set()
     position = 0
     while position < len(args):
@@ -227,47 +268,44 @@ def quick_match_arguments(args: Sequence[str]) -> dict[str, object] | None:
         raw = args[position + 1]
         if not raw or raw.startswith("-"):
             return None
-        kind, info = hints[name], infos[name]
-        kind = next((k for k in typing.get_args(kind) if k is not type(None)), kind)
+        option = OPTIONS[name]
         value: object
-        if kind is float:
+        if option.kind is float:
             if not re.fullmatch(r"[0-9]+(\.[0-9]+)?", raw):
                 return None
             value = float(raw)
-            if (info.min is not None and value < info.min) or (
-                info.max is not None and value > info.max
-            ):
+            if option.min is not None and value < option.min:
                 return None
-        elif isinstance(kind, type) and issubclass(kind, StrEnum):
-            if raw not in {member.value for member in kind}:
+        elif issubclass(option.kind, StrEnum):
+            if raw not in {member.value for member in option.kind}:
                 return None
-            value = kind(raw)
-        elif kind is Path:
+            value = option.kind(raw)
+        elif option.kind is Path:
             value = Path(raw)
-        elif kind is str:
+        elif option.kind is str:
             value = raw
         else:
             return None
         values[name] = value
         seen.add(name)
         position += 2
-    if any(value is ... for value in values.values()):
+    if any(value is REQUIRED for value in values.values()):
         return None
     return values
 
 
-def run_quick_match(args: Sequence[str]) -> bool:
-    """Run ``planner match ARGS`` without building the command line if
-    `quick_match_arguments` settles ARGS; False if it does not (typer runs it then).
-    Ends like typer does: SystemExit with the command's exit code (0 when it returns)."""
-    arguments = quick_match_arguments(args)
-    if arguments is None:
-        return False
+def run_quick_match(arguments: dict[str, object]) -> None:
+    """Run ``planner match`` on arguments `quick_match_arguments` read, and end as typer
+    ends a command: SystemExit with the command's exit code."""
     try:
-        match_command(**arguments)  # type: ignore[arg-type]
-    except typer.Exit as exit_:
-        raise SystemExit(exit_.exit_code) from None
+        code = run_match(**arguments)  # type: ignore[arg-type]
     except (KeyboardInterrupt, EOFError):
-        typer.echo("\nAborted!", err=True)  # as typer (click) ends an interrupted command
+        _say("\nAborted!", err=True)  # as typer (click) ends an interrupted command
         raise SystemExit(1) from None
-    raise SystemExit(0)
+    except Exception as exc:
+        import typer  # only a refusal that ended the command (a bad date) gets here
+
+        if not isinstance(exc, typer.Exit):
+            raise
+        raise SystemExit(exc.exit_code) from None
+    raise SystemExit(code)

@@ -273,9 +273,11 @@ def test_anything_else_is_left_to_typer(name):
 
 
 def _run_planner(*args: str) -> int:
-    """`planner ARGS` as the installed command runs it (through the root app's __call__)."""
+    """`planner ARGS` as the installed command runs it (its entry point, planner.entry)."""
+    from planner.entry import main
+
     try:
-        planner_app(list(args), prog_name="planner")
+        main(list(args))
     except SystemExit as exit_:
         return int(exit_.code or 0)
     raise AssertionError("the command line always ends with SystemExit")
