@@ -68,6 +68,12 @@ HEAVY = (
 # "import typer, rich.console, pandas, scipy.sparse.csgraph", then "import typer, pandas"
 LIBRARIES = "import pandas"
 TARGET_CASE, TARGET_SECONDS = "planner match (council size)", 1.0
+# The machine's own speed, run in turn with the target case: a fixed loop of plain Python, no
+# imports. This machine is a shared virtual one whose speed drifts by half from one quarter
+# of an hour to the next with nothing else running on it (the loop took 330-420 ms in fast
+# spells and 520-730 ms in slow ones on 30 November 2026), so a figure means little without
+# the speed it was measured at (docs/performance.md).
+SPEED_LOOP = "total = 0\nfor number in range(3_000_000):\n    total += number"
 # the installed command's entry point; an older tree without planner.entry: its root app (each
 # process runs in its tree; the editable install would find this tree's planner.entry)
 RUN_CLI = (
@@ -234,9 +240,15 @@ def main() -> None:
             print(f"| {name} | n/a | n/a | | |")
         else:
             supported.append((name, args))
-    target = None
+    target, speed = None, []
     for name, args in supported:
-        runs = [r for r in (_once(options.python, args, env) for _ in range(options.runs)) if r]
+        runs = []
+        for _ in range(options.runs):
+            result = _once(options.python, args, env)
+            if result is not None:
+                runs.append(result)
+            if name == TARGET_CASE:  # the machine's speed, in turn with the target's runs
+                speed.append(_once(options.python, ["-c", SPEED_LOOP], env) or (0.0, 0.0))
         wall, cpu = statistics.median(r[0] for r in runs), statistics.median(r[1] for r in runs)
         print(
             f"| {name} | {wall * 1000:.0f} | {cpu * 1000:.0f} | {os.getloadavg()[0]:.2f} | "
@@ -251,6 +263,12 @@ def main() -> None:
         print(
             f"{TARGET_CASE}: {wall:.2f} s wall, {cpu:.2f} s CPU (median of {options.runs}); "
             f"the {TARGET_SECONDS:.0f}-second target is {met}"
+        )
+        loops = [run[1] * 1000 for run in speed]
+        print(
+            f"the machine's speed meanwhile: the fixed loop took {statistics.median(loops):.0f}"
+            f" ms of CPU (median; {min(loops):.0f}-{max(loops):.0f}), the match "
+            f"{cpu * 1000 / statistics.median(loops):.1f} times as long"
         )
     if options.against:
         args = dict(_cases(tree, str(Path(scratch) / "out"), council))[TARGET_CASE]
