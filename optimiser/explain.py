@@ -49,6 +49,7 @@ SITUATION_COLUMNS = (
     "age",
     "deadline",
     "deadline_reason",
+    "overdue",
 )
 
 
@@ -59,9 +60,10 @@ def situation(row: pd.Series) -> str:
         days = int(row["days_unsuitable"])
         return f"aged {row['age']}, in {place} for {days} day{'s' if days != 1 else ''}"
     if row["need"] == NEED_IMMINENT:
+        passed = "passed: " if row["overdue"] else ""
         return (
             f"aged {row['age']}, in {place}, needed by {day_words(row['deadline'])}"
-            f" ({row['deadline_reason'].replace('_', ' ')})"
+            f" ({passed}{row['deadline_reason'].replace('_', ' ')})"
         )
     if row["need"] == NEED_ASKED:
         return f"aged {row['age']}, in {place}, asked to move"
@@ -151,6 +153,7 @@ class Explainer:
         self.need = self.needs["need"].to_numpy()
         self.urgency_rank = self.needs["urgency_rank"].to_numpy()
         self.deadline_rank = self.needs["deadline_rank"].to_numpy()
+        self.overdue = self.needs["overdue"].to_numpy(dtype=bool)
         self.pids = people["person_id"].to_numpy()
         self.edge_person = edges["person"].to_numpy()
         self.edge_vacancy = edges["vacancy"].to_numpy()
@@ -242,8 +245,15 @@ class Explainer:
             if edge["stage"] == "a":
                 rank = int(self.urgency_rank[person]) + 1
                 why = f"moves out of unsuitable accommodation (number {rank} of {total} by urgency)"
+            elif edge["stage"] == "b" and self.overdue[person]:
+                why = (
+                    f"needed by {day_words(deadlines[person])}, a date already passed: a place"
+                    " free now (earliest deadline first)"
+                )
             elif edge["stage"] == "b":
                 why = f"meets the need by {day_words(deadlines[person])} (earliest deadline first)"
+            elif need == NEED_IMMINENT and self.overdue[person]:
+                why = "a move, overdue, but the place is free only later (best fit)"
             elif need == NEED_IMMINENT:
                 why = "a move, but the place is free only after the deadline (best fit)"
             else:
@@ -277,6 +287,13 @@ class Explainer:
         counts = self._rule_rows[person_id]
         parts = [f"{name} {int(n)}" for name, n in counts.items() if n]
         return ", ".join(parts)
+
+    def _rule_sentence(self, person_id: str) -> str:
+        """`_rule_words` as people read it: each rule's description with its count of
+        vacancies ("support offered below the support needed: 5"); the codes stay in the
+        `excluded_by_rule` column for files and scripts."""
+        counts = self._rule_rows[person_id]  # type: ignore[index]
+        return "; ".join(f"{RULES[name]}: {int(n)}" for name, n in counts.items() if n)
 
     def unmatched(self) -> pd.DataFrame:
         rows = []
@@ -313,10 +330,11 @@ class Explainer:
                 continue
             count = int(possible[person])
             excluded = self._rule_words(pid)
+            ruled_out = self._rule_sentence(pid)
             if count == 0:
                 reason = (
                     f"No possible vacancy among {vacancies_total}: the rules excluded them"
-                    f" ({excluded})."
+                    f" ({ruled_out})."
                     if vacancies_total
                     else "No vacancies in this run."
                 )
@@ -334,7 +352,7 @@ class Explainer:
                 + self._why_not_words(person)
             )
             if excluded:
-                reason += f" Rules excluded the other vacancies: {excluded}."
+                reason += f" Rules excluded the other vacancies ({ruled_out})."
             reason += self._decision_words(pid)
             rows.append((pid, need, count, excluded, taken, reason))
         return pd.DataFrame(rows, columns=UNMATCHED_COLUMNS)

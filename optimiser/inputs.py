@@ -106,6 +106,12 @@ PEOPLE_COLUMNS: tuple[Column, ...] = (
     Column("network_area", "text"),
     Column("together_group", "text"),
     Column("seeking_type", "choice", choices=OFFERABLE_TYPES),
+    Column(
+        "needed_by_reason",
+        "text",
+        description="why the move is needed by `needed_by`, in words (default: the date"
+        " recorded as needed by)",
+    ),
     # The time limit of the current provision (a framework lot: 18 months), counted across
     # its places: moving rooms within one scheme never restarts it (docs/optimiser.md).
     Column("current_provision_id", "text", description="the provision they live in now"),

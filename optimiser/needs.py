@@ -8,6 +8,8 @@ and deadlines among young people with an imminent need (earliest first, then the
 
 from __future__ import annotations
 
+import datetime as dt
+
 import numpy as np
 import pandas as pd
 
@@ -18,6 +20,7 @@ NEED_UNSUITABLE = "unsuitable"
 NEED_IMMINENT = "imminent"
 NEED_ASKED = "asked_to_move"
 NEED_NONE = "no_move_needed"
+RECORDED_DATE = "date recorded as needed by"
 
 
 def _birthday(dob: pd.Series, years: int) -> pd.Series:
@@ -69,7 +72,7 @@ def assess_needs(inputs: MatchInputs) -> pd.DataFrame:
     age = age_on(people["date_of_birth"], as_of)
 
     candidates = {
-        "date recorded as needed by": people["needed_by"],
+        RECORDED_DATE: people["needed_by"],
         "staying put ends at 21": _birthday(
             people["date_of_birth"], settings.staying_put_end_age
         ).where(accommodation.eq("staying_put")),
@@ -82,6 +85,10 @@ def assess_needs(inputs: MatchInputs) -> pd.DataFrame:
     reason = pd.Series("", index=people.index, dtype=object)
     if has_deadline.any():
         reason[has_deadline] = deadlines[has_deadline].idxmin(axis=1)
+    # the caller's own words for a recorded date (the planner: "turns 18 and leaves care")
+    told = people["needed_by_reason"]
+    own_words = reason.eq(RECORDED_DATE) & told.notna() & told.astype(str).str.strip().ne("")
+    reason[own_words] = told[own_words].astype(str).str.strip()
     horizon = as_of + pd.Timedelta(weeks=settings.imminent_weeks)
     imminent = has_deadline & (deadline <= horizon)
     wants = people["wants_move"].astype(bool)
@@ -101,6 +108,8 @@ def assess_needs(inputs: MatchInputs) -> pd.DataFrame:
             "days_unsuitable": days.astype(int),
             "deadline": deadline,
             "deadline_reason": reason,
+            # a deadline already passed: the move is overdue (see `free_in_time`)
+            "overdue": (has_deadline & (deadline < as_of)).to_numpy(),
         }
     )
     needs["tier"] = np.where(
@@ -129,6 +138,19 @@ def assess_needs(inputs: MatchInputs) -> pd.DataFrame:
         for given, made, use in zip(people["cohorts"], derived, explicit, strict=True)
     ]
     return needs
+
+
+def free_in_time(deadline: np.ndarray, available: np.ndarray, as_of: dt.date) -> np.ndarray:
+    """Per pair: the vacancy is free in time for the young person's deadline (stage b).
+
+    Free on or before the deadline; for a deadline already passed (overdue: a provision's
+    time limit reached, staying put ended, a release date gone by), free on the run's day,
+    the earliest any move can be. Without this, an overdue young person could never be met
+    "on time" and would wait behind everyone whose deadline is still to come, when they
+    need a place most (deadlines rank earliest first, so the longest overdue come first).
+    `deadline` and `available` are datetime64 arrays per pair (NaT: no deadline)."""
+    due = np.maximum(deadline, np.datetime64(as_of, "ns"))
+    return ~np.isnat(deadline) & (available <= due)
 
 
 def _rank(frame: pd.DataFrame, mask: pd.Series, by: list[str], ascending: list[bool]) -> np.ndarray:

@@ -37,7 +37,7 @@ import pandas as pd
 
 from optimiser.graph import Graph
 from optimiser.inputs import MatchInputs, MatchSettings, prepare_inputs
-from optimiser.needs import assess_needs
+from optimiser.needs import assess_needs, free_in_time
 from optimiser.rules import Compatibility, assess_pairs, build_area_index, vacancy_dates
 from optimiser.solve import quiet_highs_banner
 from optimiser.stages import ARRAYS, FLOW, StageInputs, run_stages
@@ -278,7 +278,7 @@ def place_values_inputs(
         person, vacancy = person[order], vacancy[order]
     dates = vacancy_dates(extended).to_numpy(dtype="datetime64[ns]")
     deadline = needs["deadline"].to_numpy(dtype="datetime64[ns]")[person]
-    on_time = ~np.isnat(deadline) & (dates[vacancy] <= deadline)
+    on_time = free_in_time(deadline, dates[vacancy], inputs.settings.as_of)
     capacity = extended.vacancies["capacity"].to_numpy(dtype=np.int64)
     own = vacancy < len(original)
 

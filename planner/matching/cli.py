@@ -27,6 +27,7 @@ from planner.core.cli_support import (
     print_listing,
 )
 from planner.core.errors import PlannerError
+from planner.domain.text import code_words
 from planner.matching.match_cli import OPTIONS, run_match
 
 app = typer.Typer()
@@ -60,7 +61,7 @@ def propose_command(
             details = matching.run_details(run)
     except PlannerError as exc:
         fail(exc.message)
-    table = Table(title=f"Match run {run.id}: {run.status} ({run.solver})")
+    table = Table(title=f"Match run {run.id}: {words.run_status_words(run.status)}")
     for col in ("Proposal", "Young person", "Urgency", "Fit (of 100)", "Why"):
         table.add_column(col)
     for p in proposals:
@@ -108,8 +109,8 @@ def proposals_command(
         fail("no match run yet; run `planner propose` first")
     if unmatched:
         rows = [
-            {"match_run": run.id, "young_person": r["person_id"], "need": r["need"],
-             "why": r["reasons"]}
+            {"match_run": run.id, "young_person": r["person_id"],
+             "need": code_words(r["need"]), "why": r["reasons"]}
             for r in matching.run_details(run)["unmatched"]
             if r["need"] != "no_move_needed"
         ]  # fmt: skip
@@ -128,7 +129,7 @@ def proposals_command(
             "vacancy": f"V{p.vacancy_id}",
             "urgency": words.group_words(p.stage),
             "stage": p.stage,
-            "status": p.status,
+            "status": code_words(p.status),
             "version": p.version,
         }
         for p in proposals
@@ -146,7 +147,8 @@ PROPOSAL_FIELDS = (
     Field("urgency", "Urgency"),
     Field("stage", "Stage", in_table=False),  # the model's letter, for files only
     Field("status", "Status"),
-    Field("version", "Version", justify="right"),
+    # the record's version, for a script that decides through the API (its stale check)
+    Field("version", "Version", justify="right", in_table=False),
 )
 UNMATCHED_FIELDS = (
     Field("match_run", "Run", in_table=False),
@@ -164,22 +166,25 @@ def decide_command(
     reason: Annotated[str | None, typer.Option(help="Why it was declined (decline)")] = None,
     note: Annotated[str, typer.Option(help="A note kept on the proposal")] = "",
 ) -> None:
-    """Record a decision on a proposal: accept (moves the young person) or decline.
-
-    Run as one transaction that is done again (reading the proposal afresh) if the database
-    refused it because another decision was being made at the same moment; a refusal that
-    remains is printed as the pages word it, never as a traceback."""
+    """Record a decision on a proposal: accept (moves the young person) or decline (with
+    --reason: why, e.g. provider_declined; a reason it does not know lists them all)."""
+    # One transaction, done again (reading the proposal afresh) if the database refused it
+    # because another decision was being made at the same moment; a refusal that remains is
+    # printed as the pages word it, never as a traceback.
     from planner.core import audit
     from planner.core.db import run_in_transaction
+    from planner.domain import DeclineReason
     from planner.domain.text import day_words
     from planner.matching import queries as matching_queries
     from planner.matching import service as matching
+    from planner.matching.rules import decision_words
 
     if decision not in ("accept", "decline"):
         fail(f"decision {decision!r} is not valid; expected accept or decline")
-    if decision == "decline" and not reason:
-        fail("a decline needs --reason")
-    move_in = parse_day(start) or clock.today()
+    if decision == "decline" and reason not in {r.value for r in DeclineReason}:
+        choices = ", ".join(r.value for r in DeclineReason)
+        fail(f"a decline needs --reason, one of: {choices}")
+    move_in = parse_day(start, "--start") or clock.today()
 
     def decide(session) -> str:  # type: ignore[no-untyped-def]
         proposal = matching.get_proposal_or_raise(session, proposal_id)
@@ -206,7 +211,7 @@ def decide_command(
             reason=reason or "",
             note=note,
         )
-        return f"Proposal {proposal_id} declined ({reason})."
+        return f"Proposal {proposal_id} declined: {decision_words(reason or '', clock.today())}."
 
     try:
         message = run_in_transaction(decide, migrated_engine())
@@ -296,6 +301,7 @@ def exclusions_command(
     or the records of either side change in a way that matters (docs/matching-workflow.md)."""
     if ctx.invoked_subcommand is not None:
         return
+    from planner.core import audit
     from planner.core.db import unit_of_work
     from planner.matching import service as matching
 
@@ -327,7 +333,8 @@ def exclusions_command(
         table.add_column(col)
     for e in exclusions:
         vacancy = f"V{e.vacancy_id}" if e.vacancy_id else "every vacancy (withdrawn)"
-        table.add_row(str(e.proposal_id), e.young_person, vacancy, e.words, e.decided_by)
+        by = audit.actor_words(e.decided_by)
+        table.add_row(str(e.proposal_id), e.young_person, vacancy, e.words, by)
     console.print(table)
 
 

@@ -82,9 +82,11 @@ def _planned_moves(session: Session, day: date) -> set[int]:
 def people_frame(session: Session, as_of: date, references: set[str] | None = None) -> pd.DataFrame:
     """Everyone the service supports today, in the optimiser's people template.
 
-    Needs the model cannot see by itself are filled in here: a 16-17 year old in care with
-    no place after 18 (no staying put place tied to them) must move by their 18th birthday;
-    a custody stay's release date is when they are free to move.
+    Needs the model cannot see by itself are filled in here, with their reasons in words: a
+    16-17 year old in foster or residential care, or in a place that takes no one over 17,
+    with no place tied to them after 18 (no staying put agreed), must move by their 18th
+    birthday (`_ends_at_18`); the agreed end of staying put; a custody stay's release date is
+    when they are free to move.
 
     A young person with a planned move (a proposal accepted for a later day) is where they
     are until that day, but is not offered other places: the planned move meets their need.
@@ -101,6 +103,11 @@ def people_frame(session: Session, as_of: date, references: set[str] | None = No
         )
         stays = {k: v for k, v in stays.items() if k in ids}
     on_provision = _time_on_provisions(session, stays.values())
+    takes_until = dict(
+        session.exec(
+            select(Place.id, Provision.max_age).join(Provision, Provision.id == Place.provision_id)  # type: ignore[arg-type]
+        ).all()
+    )
     rows = []
     query = select(YoungPerson).where(YoungPerson.left_service_on.is_(None))  # type: ignore[union-attr]
     if references is not None:
@@ -112,28 +119,31 @@ def people_frame(session: Session, as_of: date, references: set[str] | None = No
             continue
         provision_ref, since, limit = on_provision.get(stay.id, (None, None, None))  # type: ignore[arg-type]
         ptype = PlacementType(stay.placement_type)
-        needed_by = None
-        if person.in_care and person.id not in reserved:
-            needed_by = birthday(person.date_of_birth, 18)
+        needed_by, needed_because = None, None
+        eighteenth = birthday(person.date_of_birth, 18)
+        if (
+            person.in_care
+            and person.id not in reserved
+            and eighteenth >= as_of  # an in-care flag past 18 is out of date, not a deadline
+            and _ends_at_18(ptype, takes_until.get(stay.place_id))  # type: ignore[arg-type]
+        ):
+            needed_by, needed_because = eighteenth, "turns 18 and leaves care"
         if ptype == PlacementType.staying_put and stay.expected_end:
-            needed_by = stay.expected_end
+            needed_by, needed_because = stay.expected_end, "staying put agreed to end"
         rows.append(
             {
                 "person_id": person.reference,
                 "date_of_birth": person.date_of_birth,
                 "gender": str(person.gender),
                 "uasc": person.uasc,
-                # the model's vocabulary has no "in care": a foster or residential
-                # placement is suitable accommodation it need not move anyone out of
-                "current_accommodation": (
-                    "other_suitable" if ptype == PlacementType.in_care_other else ptype.value
-                ),
+                "current_accommodation": ptype.value,
                 "suitable": is_suitable(stay.placement_type, stay.suitable),
                 "unsuitable_since": stay.start_date
                 if is_unsuitable(stay.placement_type, stay.suitable)
                 else None,
                 "free_from": stay.expected_end if ptype == PlacementType.custody else None,
                 "needed_by": needed_by,
+                "needed_by_reason": needed_because,
                 "support_need": str(person.support_need),
                 "area": person.area,
                 "preferred_areas": person.preferred_areas,
@@ -153,6 +163,17 @@ def people_frame(session: Session, as_of: date, references: set[str] | None = No
             }
         )
     return pd.DataFrame(rows)
+
+
+def _ends_at_18(placement_type: PlacementType, takes_until: int | None) -> bool:
+    """Whether a placement in care ends on the 18th birthday: foster or residential care
+    (staying put, which would continue it, is a place reserved for them and is checked by
+    the caller), or a place whose provision takes no one aged 18 (its maximum age is 17).
+    Supported lodgings, the framework's supported accommodation and staying close take young
+    people on after 18, so leaving care alone is no reason to move out of them."""
+    if placement_type == PlacementType.in_care_other:
+        return True
+    return takes_until is not None and takes_until < 18
 
 
 def _provision_months(provision: Provision) -> int:

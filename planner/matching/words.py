@@ -64,6 +64,21 @@ BY_STAGE = {g.stage: g for g in GROUPS}
 BY_SLUG = {g.slug: g for g in GROUPS}
 
 
+# A match run's status as a title reads it (the solver's own word stays in the run's
+# technical details and summary.json).
+RUN_STATUS_WORDS = {
+    "optimal": "the best proposals",
+    "time_limit": "stopped at the time limit, the best proposals found in time",
+    "infeasible": "no proposals: the limits set cannot all be met",
+    "no_solution": "no proposals found in the time",
+}
+
+
+def run_status_words(status: str) -> str:
+    """'optimal' -> 'the best proposals': a match run's status in a title."""
+    return RUN_STATUS_WORDS.get(status, status.replace("_", " "))
+
+
 def group_of(stage: str) -> Group:
     """The group of a proposal's stage (an unknown stage reads as best fit)."""
     return BY_STAGE.get(stage, GROUPS[-1])

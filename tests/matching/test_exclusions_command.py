@@ -34,9 +34,16 @@ def test_decline_list_and_lift_from_the_command_line(sqlite_url):
     assert _run(sqlite_url, "demo", "--as-of", AS_OF).exit_code == 0
     assert _run(sqlite_url, "propose", "--as-of", AS_OF).exit_code == 0
     first = _first_proposal(sqlite_url)
+    # refusals name the option and list the reasons a decline can give
+    bad_day = _run(sqlite_url, "decide", first, "accept", "--start", "03/12/2026")
+    assert bad_day.exit_code == 2 and "--start: value '03/12/2026'" in bad_day.output
+    no_reason = _run(sqlite_url, "decide", first, "decline")
+    assert no_reason.exit_code == 2 and "provider_declined" in no_reason.output
     with clock.frozen(date(2024, 3, 31)):
         declined = _run(sqlite_url, "decide", first, "decline", "--reason", "provider_declined")
     assert declined.exit_code == 0, declined.output
+    assert "declined: declined by the provider on 31 March 2024" in declined.output
+    assert "By" in (table := _run(sqlite_url, "exclusions").output) and "cli:" not in table
     assert "nothing" not in _run(sqlite_url, "exclusions").output.lower()
 
     rows = list(

@@ -61,7 +61,8 @@ def test_the_alternatives_name_the_decision_but_not_a_pair_another_rule_excludes
     assert DECLINED in named["consequence"].iloc[0]
     # YP2 has a pet and V1 allows none: the rule, not the decision, keeps them apart
     unmatched = result.unmatched.set_index("person_id").at["YP2", "reasons"]
-    assert "declined by the young person" not in unmatched and "pets 2" in unmatched
+    assert "declined by the young person" not in unmatched
+    assert "has a pet and pets are not allowed: 2" in unmatched
 
 
 def test_an_exclusion_naming_a_vacancy_not_in_the_run_changes_nothing():
@@ -102,7 +103,10 @@ def test_only_the_same_scheme_offers_nothing_and_the_reason_says_so():
     result = run([_reaching_the_limit()], [vacancy("V1", provision_id="RIV")])
 
     assert result.proposals.empty
-    assert "same_provision 1" in result.unmatched.at[0, "reasons"]
+    assert "a place in the provision whose time limit they are reaching: 1" in (
+        result.unmatched.at[0, "reasons"]
+    )
+    assert result.unmatched.at[0, "excluded_by_rule"] == "same_provision 1"  # files keep codes
 
 
 def test_time_on_the_provision_counts_from_the_first_room_not_the_second():

@@ -112,6 +112,37 @@ def test_imminent_needs_earliest_deadline_first_on_places_free_in_time():
     assert result.counts["imminent_needs_met_on_time"] == 2
 
 
+def test_an_overdue_deadline_comes_first_among_imminent_needs():
+    """A deadline already passed (here the framework's 18 months, reached in March) cannot be
+    met "on time" by any place; the young person needs one now, before anyone whose deadline
+    is still to come. They used to drop to the best-fit stage and wait behind them."""
+    overdue = person(
+        "YP1", current_accommodation="supported_accommodation", stay_started="2022-09-01"
+    )
+    coming = person("YP2", needed_by="2024-05-20")
+    result = run([coming, overdue], [vacancy("V1")])
+    assert pairs(result) == {("YP1", "V1")}
+    reasons = result.proposals.set_index("person_id").loc["YP1", "reasons"]
+    assert "needed by 1 March 2024, a date already passed: a place free now" in reasons
+    assert "(passed: time limit of the provision reached)" in reasons
+    assert result.counts["imminent_needs_met_on_time"] == 1
+    # a place free only later is still a place for them, but not before one free now
+    later = run([coming, overdue], [vacancy("V1", available_from="2024-05-15"), vacancy("V2")])
+    assert pairs(later) == {("YP1", "V2"), ("YP2", "V1")}
+
+
+def test_a_recorded_deadline_is_explained_in_the_callers_words():
+    in_care = person(
+        "YP1", date_of_birth="2006-06-01", needed_by="2024-06-01",
+        needed_by_reason="turns 18 and leaves care",
+    )  # fmt: skip
+    recorded = person("YP2", needed_by="2024-06-10")
+    result = run([in_care, recorded], [vacancy("V1"), vacancy("V2")])
+    reasons = result.proposals.set_index("person_id")["reasons"]
+    assert "needed by 1 June 2024 (turns 18 and leaves care)" in reasons["YP1"]
+    assert "needed by 10 June 2024 (date recorded as needed by)" in reasons["YP2"]
+
+
 def test_deadlines_are_derived_from_staying_put_and_the_framework_limit():
     turning_21 = person("YP1", current_accommodation="staying_put", date_of_birth="2003-06-15")
     framework = person(
@@ -254,3 +285,16 @@ def test_highs_gives_the_same_staged_optimum_as_cbc():
     assert cbc.counts["moved_out_of_unsuitable"] == highs.counts["moved_out_of_unsuitable"]
     assert list(cbc.stages["value"]) == list(highs.stages["value"])
     assert highs.status == "optimal"
+
+
+def test_unmatched_reasons_name_the_rules_in_words_not_codes():
+    """The reasons are read on the matching page and in `planner proposals --unmatched`; the
+    rule codes ("parent_and_child 1", "not_free 1") stay in the excluded_by_rule column."""
+    import re
+
+    parent = person("YP1", has_child=True, has_pet=True)
+    result = run([parent], [vacancy("V1"), vacancy("V2", gender="male")])
+    row = result.unmatched.set_index("person_id").loc["YP1"]
+    assert "has a pet and pets are not allowed: 2" in row["reasons"]
+    assert not re.search(r"\b[a-z]+_[a-z_]+\b", row["reasons"]), row["reasons"]
+    assert "pets 2" in row["excluded_by_rule"]
