@@ -248,12 +248,15 @@ class Explainer:
             elif edge["stage"] == "b" and self.overdue[person]:
                 why = (
                     f"needed by {day_words(deadlines[person])}, a date already passed: a place"
-                    " free now (earliest deadline first)"
+                    f" within {self.imminent_weeks} weeks (earliest deadline first)"
                 )
             elif edge["stage"] == "b":
                 why = f"meets the need by {day_words(deadlines[person])} (earliest deadline first)"
             elif need == NEED_IMMINENT and self.overdue[person]:
-                why = "a move, overdue, but the place is free only later (best fit)"
+                why = (
+                    f"a move, overdue, but the place is free only after {self.imminent_weeks}"
+                    " weeks (best fit)"
+                )
             elif need == NEED_IMMINENT:
                 why = "a move, but the place is free only after the deadline (best fit)"
             else:

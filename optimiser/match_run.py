@@ -100,7 +100,9 @@ def _edge_frame(
     edges.insert(1, "vacancy", vacancy)
     deadline = needs["deadline"].to_numpy(dtype="datetime64[ns]")[person]
     available = dates.to_numpy(dtype="datetime64[ns]")[vacancy]
-    edges["on_time"] = free_in_time(deadline, available, inputs.settings.as_of)
+    edges["on_time"] = free_in_time(
+        deadline, available, inputs.settings.as_of, inputs.settings.imminent_weeks
+    )
     return edges
 
 

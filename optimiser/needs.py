@@ -140,16 +140,22 @@ def assess_needs(inputs: MatchInputs) -> pd.DataFrame:
     return needs
 
 
-def free_in_time(deadline: np.ndarray, available: np.ndarray, as_of: dt.date) -> np.ndarray:
+def free_in_time(
+    deadline: np.ndarray, available: np.ndarray, as_of: dt.date, window_weeks: int
+) -> np.ndarray:
     """Per pair: the vacancy is free in time for the young person's deadline (stage b).
 
-    Free on or before the deadline; for a deadline already passed (overdue: a provision's
-    time limit reached, staying put ended, a release date gone by), free on the run's day,
-    the earliest any move can be. Without this, an overdue young person could never be met
-    "on time" and would wait behind everyone whose deadline is still to come, when they
-    need a place most (deadlines rank earliest first, so the longest overdue come first).
+    Free on or before the deadline. A deadline already passed (overdue: a provision's time
+    limit reached, staying put ended, a release date gone by) can no longer be met on the
+    day, so the move is needed as soon as possible: any vacancy free within the planning
+    window (`window_weeks`, the weeks that make a need imminent) counts, and earliest
+    deadline first puts the longest overdue first. Without this no place could ever be "in
+    time" for an overdue young person: they fell to the best-fit stage and waited behind
+    everyone whose deadline was still to come, when they need a place most.
     `deadline` and `available` are datetime64 arrays per pair (NaT: no deadline)."""
-    due = np.maximum(deadline, np.datetime64(as_of, "ns"))
+    today = np.datetime64(as_of, "ns")
+    soon = today + np.timedelta64(7 * window_weeks, "D")
+    due = np.where(deadline < today, soon, deadline)
     return ~np.isnat(deadline) & (available <= due)
 
 

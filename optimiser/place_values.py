@@ -278,7 +278,9 @@ def place_values_inputs(
         person, vacancy = person[order], vacancy[order]
     dates = vacancy_dates(extended).to_numpy(dtype="datetime64[ns]")
     deadline = needs["deadline"].to_numpy(dtype="datetime64[ns]")[person]
-    on_time = free_in_time(deadline, dates[vacancy], inputs.settings.as_of)
+    on_time = free_in_time(
+        deadline, dates[vacancy], inputs.settings.as_of, inputs.settings.imminent_weeks
+    )
     capacity = extended.vacancies["capacity"].to_numpy(dtype=np.int64)
     own = vacancy < len(original)
 

@@ -103,8 +103,9 @@ def test_only_the_same_scheme_offers_nothing_and_the_reason_says_so():
     result = run([_reaching_the_limit()], [vacancy("V1", provision_id="RIV")])
 
     assert result.proposals.empty
-    assert "a place in the provision whose time limit they are reaching: 1" in (
-        result.unmatched.at[0, "reasons"]
+    assert (
+        "a place in the provision whose time limit they are reaching: 1"
+        in (result.unmatched.at[0, "reasons"])
     )
     assert result.unmatched.at[0, "excluded_by_rule"] == "same_provision 1"  # files keep codes
 

@@ -123,12 +123,15 @@ def test_an_overdue_deadline_comes_first_among_imminent_needs():
     result = run([coming, overdue], [vacancy("V1")])
     assert pairs(result) == {("YP1", "V1")}
     reasons = result.proposals.set_index("person_id").loc["YP1", "reasons"]
-    assert "needed by 1 March 2024, a date already passed: a place free now" in reasons
+    assert "needed by 1 March 2024, a date already passed: a place within 12 weeks" in reasons
     assert "(passed: time limit of the provision reached)" in reasons
     assert result.counts["imminent_needs_met_on_time"] == 1
-    # a place free only later is still a place for them, but not before one free now
+    # any place within the planning window meets an overdue need, so with a second place
+    # free before YP2's deadline both are met; one free after the window does not count
     later = run([coming, overdue], [vacancy("V1", available_from="2024-05-15"), vacancy("V2")])
-    assert pairs(later) == {("YP1", "V2"), ("YP2", "V1")}
+    assert set(later.proposals["stage"]) == {"b"} and len(later.proposals) == 2
+    beyond = run([overdue], [vacancy("V1", available_from="2024-08-15")])
+    assert list(beyond.proposals["stage"]) == ["c"]
 
 
 def test_a_recorded_deadline_is_explained_in_the_callers_words():
