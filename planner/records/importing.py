@@ -30,6 +30,7 @@ from planner.core.errors import InvalidInput
 from planner.domain import PlacementType, VacancyStatus
 from planner.domain.dates import age_on
 from planner.domain.suitability import is_unsuitable
+from planner.domain.text import day_words
 from planner.models import Place, Provision, Stay, User, Vacancy, YoungPerson, utcnow
 from planner.records import contact
 from planner.records.spreadsheets import Row, read_rows
@@ -331,17 +332,36 @@ def _check_stays(items: list[_Parsed], lookup: _Lookup, errors: list[RowError]) 
         for before, after in zip(stays, stays[1:], strict=False):
             end = before.values.get("end_date")
             if end is None or end > after.values["start_date"]:
-                where = f"line {before.line}" if before.line else "the database"
-                culprit = after if after.line else before
-                errors.append(
-                    RowError(
-                        culprit.line,
-                        "start_date",
-                        culprit.values["start_date"].isoformat(),
-                        f"no overlap with the stay on {where} and the one it follows "
-                        "(a young person lives in one place at a time)",
-                    )
-                )
+                errors.append(_overlap(before, after))
+
+
+def _overlap(before: _Parsed, after: _Parsed) -> RowError:
+    """Two stays of one young person that overlap, reported on the file's line. A stay
+    already in the planner (line 0: recorded there, by a move or an earlier import) is named
+    by the day it began, never as a line of this file."""
+    one_place = "(a young person lives in one place at a time)"
+    if after.line:  # the later stay is in the file: its start is the problem
+        earlier = (
+            f"the stay on line {before.line}"
+            if before.line
+            else "the stay already recorded in the planner from "
+            + day_words(before.values["start_date"])
+        )
+        return RowError(
+            after.line,
+            "start_date",
+            after.values["start_date"].isoformat(),
+            f"a start after {earlier} has ended {one_place}",
+        )
+    end = before.values.get("end_date")
+    return RowError(
+        before.line,
+        "end_date",
+        end.isoformat() if end else "",
+        "an end on or before "
+        + day_words(after.values["start_date"])
+        + f", when the stay already recorded in the planner begins {one_place}",
+    )
 
 
 def _check_vacancies(items: list[_Parsed], lookup: _Lookup, errors: list[RowError]) -> None:

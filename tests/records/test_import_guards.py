@@ -159,7 +159,26 @@ def test_overlapping_stays_in_one_file_are_refused(session, tmp_path):
     ]
     refused = _refused(session, "stays", _csv(tmp_path / "s.csv", header, rows))
     assert [(e.line, e.column) for e in refused.errors] == [(3, "start_date")]
-    assert "no overlap with the stay on line 2" in str(refused)
+    assert "a start after the stay on line 2 has ended" in str(refused)
+
+
+def test_a_stay_overlapping_one_recorded_in_the_planner_names_that_stay(session, tmp_path):
+    """Found by a new council importing its stays file again after a move was recorded in
+    the planner: the refusal named "the stay on line 9" for line 9 itself."""
+    _records(session, tmp_path)
+    header = ["young_person", "placement_type", "start_date", "end_date"]
+    moved = [["YP1", "council_flat", "2024-05-01", ""]]
+    assert import_file(session, "stays", _csv(tmp_path / "m.csv", header, moved), actor="t")
+    old = [["YP1", "supported_lodgings", "2024-01-01", ""]]  # still open in the old file
+    refused = _refused(session, "stays", _csv(tmp_path / "s.csv", header, old))
+    assert [(e.line, e.column) for e in refused.errors] == [(2, "end_date")]
+    assert "an end on or before 1 May 2024, when the stay already recorded in the planner" in (
+        str(refused)
+    )
+    assert "line 2 and" not in str(refused)
+    later = [["YP1", "supported_lodgings", "2024-06-01", ""]]  # begins while the flat goes on
+    refused = _refused(session, "stays", _csv(tmp_path / "l.csv", header, later))
+    assert "the stay already recorded in the planner from 1 May 2024 has ended" in str(refused)
 
 
 # (d) personal advisers who are not users ----------------------------------------------------
