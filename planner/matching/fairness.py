@@ -97,14 +97,22 @@ class GroupRow:
 
     @property
     def flags(self) -> list[str]:
+        return self.flag_words()
+
+    def flag_words(self, withheld: frozenset[str] = frozenset()) -> list[str]:
+        """The differences flagged, in words; a measure named in `withheld` (its rates are
+        not shown, for small numbers) says so, so a flag never points at figures nobody
+        can read without saying why."""
         words = []
         for measure, what in ((self.proposed, "proposed"), (self.moved, "moved")):
             if measure.flagged and measure.ratio is not None:
                 more = "more" if measure.ratio > 1 else "less"
-                words.append(f"{what} {more} often than others")
+                note = " (the rates are not shown: small numbers)" if what in withheld else ""
+                words.append(f"{what} {more} often than others{note}")
         if self.waiting.flagged and self.waiting.ratio is not None:
             longer = "longer" if self.waiting.ratio > 1 else "shorter"
-            words.append(f"waits {longer} in unsuitable accommodation than others")
+            note = " (the averages are not shown: small numbers)" if "waiting" in withheld else ""
+            words.append(f"waits {longer} in unsuitable accommodation than others{note}")
         return words
 
 
@@ -190,7 +198,19 @@ class FairnessAudit:
                     "others_average_days_waiting": ""
                     if hidden(r, "stays")
                     else _days(r.waiting.rest_value),
-                    "flags": "; ".join(r.flags),
+                    "flags": "; ".join(
+                        r.flag_words(
+                            frozenset(
+                                what
+                                for what, shown in (
+                                    ("proposed", proposed_rate and others_proposed),
+                                    ("moved", moved_rate and others_moved),
+                                    ("waiting", not hidden(r, "stays")),
+                                )
+                                if not shown
+                            )
+                        )
+                    ),
                 }
             )
         return out

@@ -205,3 +205,18 @@ class _no_database:
 
     def __exit__(self, *_args) -> None:
         return None
+
+
+def test_a_flag_whose_rates_are_withheld_says_why_they_are_not_shown():
+    """Found on a new council's first use: "proposed more often than others" beside blank
+    rates and a count shown as "fewer than 5", with nothing to say why."""
+    observations, stays = _council(skewed=False, runs=1, people=120)
+    uasc = observations["uasc"] == "yes"  # 24 young people, one run each
+    observations.loc[uasc, "proposed"] = False
+    observations.loc[uasc & (observations.index < 20), "proposed"] = True  # 4 of 24 proposed
+    observations.loc[~uasc, "proposed"] = True  # everyone else, 96 of 96
+    result = audit(observations, stays, min_count=5, as_of=AS_OF, match_runs=1)
+    (row,) = [r for r in result.records() if r["group"] == "yes" and r["proposed"]]
+    assert row["proposed"] == "fewer than 5" and row["proposed_rate"] == ""
+    assert row["flags"].startswith("proposed less often than others")
+    assert "(the rates are not shown: small numbers)" in row["flags"]
