@@ -105,6 +105,7 @@ def proposals_command(
         if run is None and proposals:
             run = matching_queries.get_match_run_or_raise(session, proposals[0].match_run_id)
         refs = matching_queries.young_person_references(session)
+        labels = matching_queries.vacancy_labels(session, {p.vacancy_id for p in proposals})
     if run is None:
         fail("no match run yet; run `planner propose` first")
     if unmatched:
@@ -127,6 +128,9 @@ def proposals_command(
             "match_run": p.match_run_id,
             "young_person": refs[p.young_person_id],
             "vacancy": f"V{p.vacancy_id}",
+            "place": f"{labels[p.vacancy_id].provision}, {labels[p.vacancy_id].place}"
+            if p.vacancy_id in labels
+            else "",
             "urgency": words.group_words(p.stage),
             "stage": p.stage,
             "status": code_words(p.status),
@@ -144,6 +148,7 @@ PROPOSAL_FIELDS = (
     Field("match_run", "Run", in_table=False),
     Field("young_person", "Young person", ref=True),
     Field("vacancy", "Vacancy", ref=True),
+    Field("place", "Place"),
     Field("urgency", "Urgency"),
     Field("stage", "Stage", in_table=False),  # the model's letter, for files only
     Field("status", "Status"),

@@ -25,6 +25,7 @@ LISTINGS = [
             "match_run",
             "young_person",
             "vacancy",
+            "place",
             "urgency",
             "stage",
             "status",
