@@ -17,6 +17,7 @@ from api.deps import (
 from api.listing import Listing, read_list
 from api.pages.records import DONE
 from api.templating import render
+from planner.core import clock
 from planner.core.errors import InvalidInput
 from planner.domain import ACTIVITY_CODES, IN_TOUCH_CODES, PlacementType, Role
 from planner.domain.permissions import Permission as P
@@ -103,5 +104,6 @@ def young_person(
             "can_edit": allows(role, P.edit_young_people),
             "contact_codes": {"in_touch": IN_TOUCH_CODES, "activity": ACTIVITY_CODES},
             "can_manage": allows(role, P.manage_inventory),
+            "today": clock.today(),  # an expected end already passed is pointed out
         },
     )

@@ -251,8 +251,15 @@ def record_move(
             f"A move is already planned for {day_words(planned.start_date)}; "
             "cancel or re-date it first.",
         )
-    if any(s.start_date >= start for s in later):
-        raise FieldInvalid("start", "A later stay is already recorded; a move cannot go before it.")
+    blocking = [s for s in later if s.start_date >= start]
+    if blocking:
+        first = min(blocking, key=lambda s: s.start_date)
+        raise FieldInvalid(
+            "start",
+            f"A stay from {day_words(first.start_date)}"
+            f" ({PlacementType(first.placement_type).label.lower()}) is already recorded; the"
+            " move must be after it begins.",
+        )
     ending = later[0] if later else None
     place = provision = vacancy = None
     if place_id is not None:

@@ -267,3 +267,24 @@ def test_a_stay_is_ended_and_someone_leaves_the_service(client, web_db):
     listed = client.get(left.headers["location"]).text
     assert "left the service" in listed and "YP0001" not in listed
     assert client.get(f"/young-people/{own}").status_code == 404
+
+
+def test_an_expected_end_already_passed_is_pointed_out(client, web_db):
+    """A new council's staying put arrangement read "Now, expected to end 19 September
+    2026" in November, with nothing to say the date had gone by."""
+    from sqlmodel import select
+
+    from planner.core.db import get_engine, unit_of_work
+    from planner.domain.stays import current_on
+    from planner.models import Stay
+
+    own = web_db.council.own_young_person
+    with unit_of_work(get_engine(web_db.url)) as session:
+        stay = session.exec(
+            select(Stay).where(Stay.young_person_id == own, current_on(Stay, TODAY))
+        ).one()
+        stay.expected_end = TODAY - timedelta(days=30)
+        session.add(stay)
+    _as(client, web_db, "housing_officer")
+    record = client.get(f"/young-people/{own}")
+    assert "(a date already passed: record the move or a new end date)" in record.text

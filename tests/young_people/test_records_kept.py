@@ -134,6 +134,23 @@ def test_a_move_before_the_vacancy_is_free_names_the_start(session):
     assert refused.value.fields == ["start"] and "4 December 2026" in refused.value.message
 
 
+def test_a_move_before_a_recorded_stay_names_that_stay(session):
+    """A new council's first use: "A later stay is already recorded" did not say which."""
+    person = factories.young_person(session)
+    factories.stay(
+        session,
+        young_person=person,
+        placement_type=PlacementType.council_flat,
+        start_date=TODAY - timedelta(days=10),
+    )
+    with pytest.raises(FieldInvalid) as refused:
+        _move(session, person, placement_type_code="with_family", start=TODAY - timedelta(days=20))
+    assert refused.value.fields == ["start"]
+    assert "A stay from 21 November 2026 (council flat) is already recorded" in (
+        refused.value.message
+    )
+
+
 def test_a_stale_version_is_refused_and_two_edits_at_once_keep_one(session):
     person = factories.young_person(session)
     seen = person.version
