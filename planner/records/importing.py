@@ -188,6 +188,22 @@ def _check_young_people(
                     "(the ages the service is for), or left_service_on for someone who has left",
                 )
             )
+        if (
+            v.get("in_care")
+            and dob
+            and dob <= today
+            and (left is None or left > today)
+            and age_on(dob, today) >= 18
+        ):
+            errors.append(
+                RowError(
+                    item.line,
+                    "in_care",
+                    "yes",
+                    "no for someone aged 18 or over (care ends at 18: they are a care leaver, "
+                    "and legal_status says which kind)",
+                )
+            )
     for username, lines in missing.items():  # one error per adviser, not one per young person
         also = f" (also on line(s) {', '.join(map(str, lines[1:]))})" if len(lines) > 1 else ""
         errors.append(

@@ -130,6 +130,22 @@ def test_young_people_younger_than_14_or_older_than_25_today_are_refused(session
     assert import_file(session, "young_people", _csv(tmp_path / "ok.csv", header, rows), actor="t")
 
 
+def test_in_care_for_someone_already_18_is_refused(session, tmp_path):
+    """Care ends at 18; a new council's file marked people of 18 and 19 as still in care,
+    and the planner then treated their 18th birthdays as missed deadlines."""
+    header = ["reference", "date_of_birth", "legal_status", "in_care"]
+    rows = [
+        ["YP1", "2008-01-01", "eligible", "yes"],  # 18 today (15 June 2026)
+        ["YP2", "2009-01-01", "eligible", "yes"],  # 17: fine
+        ["YP3", "2007-01-01", "former_relevant", "no"],  # 19, not in care: fine
+    ]
+    refused = _refused(session, "young_people", _csv(tmp_path / "yp.csv", header, rows))
+    assert [(e.line, e.column) for e in refused.errors] == [(2, "in_care")]
+    assert "care ends at 18" in str(refused)
+    rows[0][3] = "no"
+    assert import_file(session, "young_people", _csv(tmp_path / "ok.csv", header, rows), actor="t")
+
+
 def test_a_stay_outside_the_ages_of_the_service_is_refused(session, tmp_path):
     _records(session, tmp_path)  # YP1 born 2005-04-01, YP2 born 2008-09-30
     header = ["young_person", "placement_type", "start_date", "end_date"]
