@@ -97,6 +97,10 @@ def level_of_stay(
 
 
 def supervision_due(esc: Escalation) -> date:
+    """Management supervision is due every 4 weeks: 28 days after the last one or, before
+    the first, after the day the escalation was opened (the day the planner first saw the
+    stay, never back-dated to the stay's start, so a council's first day does not find every
+    long stay already overdue)."""
     return (esc.last_supervision_on or esc.opened_on) + timedelta(days=SUPERVISION_DAYS)
 
 

@@ -133,9 +133,10 @@ def _reconcile(
     for stay_id, esc in closing.items():
         stay = ended_stays.get(stay_id)
         now = living_now.get(esc.young_person_id)
-        # the day the stay ended, never a day still to come
+        # the day the stay ended, never a day still to come, nor one before the planner
+        # opened the escalation (a stay recorded late as ended earlier)
         ended = stay.end_date if stay and stay_state(stay, day) == "ended" else None
-        esc.closed_on = ended or day
+        esc.closed_on = max(ended or day, esc.opened_on)
         if now is None:
             esc.closure = "left the service"
         elif is_suitable(now.placement_type, now.suitable):
@@ -156,10 +157,14 @@ def _reconcile(
     for stay in unsuitable.values():
         found = open_escalations.get(stay.id)  # type: ignore[arg-type]
         if found is None:
+            # opened the day the planner first sees the stay, not back-dated to its start:
+            # supervision falls due 4 weeks after the service could first have supervised
+            # (rules.supervision_due), and a report never counts the escalation as open on
+            # days before it existed; days there still count from the stay's start
             esc = Escalation(
                 stay_id=stay.id,  # type: ignore[arg-type]
                 young_person_id=stay.young_person_id,
-                opened_on=stay.start_date,
+                opened_on=day,
             )
             session.add(esc)
             session.flush()

@@ -100,13 +100,23 @@ def trend_charts(points: list[TrendPoint], *, period_word: str) -> list[Markup]:
     """The four trend charts of a paper, each described in words."""
     labels = [p.label for p in points]
 
-    def chart(key: str, title: str, values: list[int | None], unit: str = "") -> Markup:
+    def chart(
+        key: str,
+        title: str,
+        values: list[int | None],
+        unit: str = "",
+        none: frozenset[int] = frozenset(),
+    ) -> Markup:
         shown = [(p.label, v) for p, v in zip(points, values, strict=True) if v is not None]
         said = (
             f"From {shown[0][1]}{unit} ({shown[0][0]}) to {shown[-1][1]}{unit} ({shown[-1][0]})."
             if shown
+            else "There is no figure to show."
+            if len(none) == len(points)
             else "Every figure is withheld as a small number."
         )
+        if none and shown:
+            said += f" No escalation was open at {len(none)} of the {period_word} ends."
         return bar_chart_svg(
             BarChart(
                 chart_id=f"trend-{key}",
@@ -116,6 +126,7 @@ def trend_charts(points: list[TrendPoint], *, period_word: str) -> list[Markup]:
                 labels=labels,
                 values=values,
                 unit=unit,
+                none=none,
             )
         )
 
@@ -131,8 +142,13 @@ def trend_charts(points: list[TrendPoint], *, period_word: str) -> list[Markup]:
             "Management supervision within 4 weeks",
             [p.supervision_percent for p in points],
             "%",
+            frozenset(i for i, p in enumerate(points) if p.none_open),
         ),
-        chart("exits", "Exits achieved (moves somewhere suitable)", [p.exits for p in points]),
+        chart(
+            "exits",
+            "Exits achieved (moves out of unsuitable accommodation somewhere suitable)",
+            [p.exits for p in points],
+        ),
     ]
 
 
