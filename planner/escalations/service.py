@@ -29,9 +29,8 @@ from planner.domain.stays import current_on, stay_state
 from planner.domain.suitability import is_suitable, unsuitable_condition
 from planner.escalations.queries import queue
 from planner.escalations.rules import (
-    CASES_WITHHELD,
     LEVELS,
-    cases_withheld,
+    board_cases,
     level_of_stay,
     report_summary,
     supervision_due,
@@ -375,9 +374,9 @@ def report_markdown(report: ExceptionReport) -> str:
         ),
         "",
     ]
-    if cases_withheld(totals, board=board, threshold=threshold):
-        rows = []
-        lines += [CASES_WITHHELD, ""]
+    rows, left_out = board_cases(totals, rows, board=board, threshold=threshold)
+    if left_out:
+        lines += [left_out, ""]
     if rows:
         header = list(rows[0])
         lines.append("| " + " | ".join(h.replace("_", " ") for h in header) + " |")
@@ -396,10 +395,11 @@ def export_report(session: Session, *, report_id: int, actor: str, fmt: str) -> 
     if report is None:
         raise ReportNotFound()
     content = json.loads(report.content)
-    rows = content["rows"]
     board = report.audience == "board"
-    if cases_withheld(content["totals"], board=board, threshold=get_settings().small_number):
-        rows = []  # the board's few cases would count what its summary withholds
+    # the board's cases without what would count what its summary withholds
+    rows, _ = board_cases(
+        content["totals"], content["rows"], board=board, threshold=get_settings().small_number
+    )
     columns = list(rows[0]) if rows else ["case" if board else "reference"]
     content = table_bytes(columns, rows, fmt, sheet=report.audience)
     audit.record(

@@ -309,7 +309,10 @@ def test_report_downloads_are_formula_safe_pseudonymised_for_the_board_and_audit
     )
     for text in (board_page, board_csv, board_pdf_text):
         assert "YP0001" not in text and reference not in text and "pa01" not in text
-    assert board_csv.startswith("case,age_band")
+    # five cases: the board's summary withholds aged 16-17 and the levels of so few, so the
+    # lettered cases leave out the age band and the level, which would count them
+    assert board_csv.startswith("case,placement_type,days,exit_plan,supervision_up_to_date")
+    assert "left out of the cases" in board_page
     with unit_of_work(get_engine(web_db.url)) as session:
         exports = session.exec(
             select(AuditEvent).where(

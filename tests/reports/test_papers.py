@@ -353,6 +353,33 @@ def test_the_boards_summary_withholds_small_counts_and_what_would_give_them_away
     assert summary["By level"] == "team manager 0, service manager 5, head of service 0, director 2"
 
 
+def test_the_boards_cases_leave_out_the_columns_that_would_count_a_withheld_figure(session):
+    """Six young people, one aged 17, all escalated today and none overdue: the summary
+    withholds "aged 16-17" (1) and the levels; the lettered cases, on the page, in the paper,
+    the Markdown and the CSV, then leave out the age band and the level, which would count
+    them, and say so; exit plans (0 of 6) and supervision (6 of 6) stay."""
+    with clock.frozen(AS_OF):
+        for _ in range(5):
+            _in_bnb(session, days=5)
+        _in_bnb(session, days=5, age=17)
+    summary, context, html, csv, markdown = _board(session)
+    assert summary["In unsuitable accommodation"] == "6 (aged 16-17: fewer than 5)"
+    assert context["columns"] == [
+        "case",
+        "placement_type",
+        "days",
+        "exit_plan",
+        "supervision_up_to_date",
+    ]
+    note = "Age band and level are left out of the cases"
+    for shown in (html, markdown):
+        assert note in shown and "16-17 |" not in shown and "18-20" not in shown
+        assert "Age band</th>" not in shown and "age band |" not in shown
+        assert "Level</th>" not in shown and "| level |" not in shown
+    assert csv.splitlines()[0] == "case,placement_type,days,exit_plan,supervision_up_to_date"
+    assert len(csv.splitlines()) == 7
+
+
 def test_the_boards_few_cases_are_neither_counted_nor_listed(session):
     """Three young people (one aged 17): the total is withheld, with every figure built on
     it and the list of cases, which would count them."""
