@@ -27,6 +27,7 @@ from planner.core.settings import get_settings
 from planner.domain import PlacementType
 from planner.domain.stays import current_on, stay_state
 from planner.domain.suitability import is_suitable, unsuitable_condition
+from planner.domain.text import cell_words, day_words
 from planner.escalations.queries import queue
 from planner.escalations.rules import (
     LEVELS,
@@ -366,7 +367,7 @@ def report_markdown(report: ExceptionReport) -> str:
     lines = [
         f"# {title}",
         "",
-        f"Young people in unsuitable accommodation on {report.as_of:%d %B %Y}.",
+        f"Young people in unsuitable accommodation on {day_words(report.as_of)}.",
         "",
         *(
             f"- {label}: {value}"
@@ -382,7 +383,8 @@ def report_markdown(report: ExceptionReport) -> str:
         lines.append("| " + " | ".join(h.replace("_", " ") for h in header) + " |")
         lines.append("|" + "---|" * len(header))
         for row in rows:
-            lines.append("| " + " | ".join(str(row[h]) for h in header) + " |")
+            # Markdown is read by people: dates in words (the CSV keeps them sortable)
+            lines.append("| " + " | ".join(cell_words(row[h]) for h in header) + " |")
     if report.audience == "board":
         lines += ["", "Cases are lettered for this report only; no young person is named."]
     return "\n".join(lines) + "\n"

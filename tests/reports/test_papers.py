@@ -400,3 +400,23 @@ def test_the_boards_few_cases_are_neither_counted_nor_listed(session):
     assert "fewer than 5 (aged 16-17: not shown)" in markdown and "| case |" not in markdown
     for person in people:
         assert person.reference not in html + csv + markdown
+
+
+def test_the_directors_markdown_writes_dates_in_words_and_the_csv_keeps_them_sortable(
+    session,
+):
+    """Markdown is read by people, like the paper: supervision due and the exit plan target
+    read "28 April 2024", never "2024-04-28"; the CSV (data) keeps the ISO day."""
+    import re
+
+    from planner.escalations.service import export_report, report_markdown
+
+    _council(session)
+    with clock.frozen(AS_OF):
+        report = build_report(session, audience="director", today=AS_OF, actor="test")
+        markdown = report_markdown(report)
+        _, csv = export_report(session, report_id=report.id, actor="test", fmt="csv")
+    due = AS_OF + timedelta(days=28)
+    assert not re.search(r"\d{4}-\d{2}-\d{2}", markdown), markdown
+    assert "| 28 April 2024 |" in markdown and "on 31 March 2024." in markdown
+    assert due.isoformat() in csv.decode()
