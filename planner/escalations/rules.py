@@ -135,6 +135,8 @@ def closure_words(closure: str) -> str:
 
 # -- an exception report's figures, as each audience reads them ---------------------------------
 
+NO_ONE = "none: no one in unsuitable accommodation"
+
 CASES_WITHHELD = (
     "The cases are not listed: there are too few young people to show them without "
     "singling someone out."
@@ -192,6 +194,8 @@ def report_summary(totals: dict[str, Any], *, board: bool, threshold: int) -> li
     supervision = f"{totals['supervision_within_4_weeks_percent']}%"
     exit_plan = f"{totals['with_exit_plan_percent']}%"
     longest = f"{totals['longest_days']} days"
+    if n == 0:  # a share of no one is no share: never "100%"
+        supervision, exit_plan, longest = NO_ONE, NO_ONE, NO_ONE
     by_level = {k: str(v) for k, v in levels.items()}
     total, aged = str(n), str(young)
     if board:
@@ -212,7 +216,10 @@ def report_summary(totals: dict[str, Any], *, board: bool, threshold: int) -> li
         exit_plan = NOT_SHOWN if withheld.exit_plan else exit_plan
     return [
         ("In unsuitable accommodation", f"{total} (aged 16-17: {aged})"),
-        ("Management supervision within 4 weeks", f"{supervision} (target 100%)"),
+        (
+            "Management supervision within 4 weeks",
+            supervision if n == 0 else f"{supervision} (target 100%)",
+        ),
         ("With an agreed exit plan", exit_plan),
         ("Longest there", longest),
         ("By level", ", ".join(f"{label} {value}" for label, value in by_level.items())),

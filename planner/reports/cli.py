@@ -83,12 +83,14 @@ def _exception_report(audience: str, out: Path, kind: str, day: date) -> None:
     except PlannerError as exc:
         fail(exc.message)
     totals = json.loads(report.content)["totals"]
-    console.print(
-        f"Exception report {report.id} for the {audience}: "
-        f"{totals['in_unsuitable_accommodation']} in unsuitable accommodation, "
-        f"supervision within 4 weeks {totals['supervision_within_4_weeks_percent']}%. "
-        f"Written to {out}."
+    n = totals["in_unsuitable_accommodation"]
+    figures = (
+        f"{n} in unsuitable accommodation, supervision within 4 weeks "
+        f"{totals['supervision_within_4_weeks_percent']}%"
+        if n
+        else "no one in unsuitable accommodation"  # no share of no one, never "100%"
     )
+    console.print(f"Exception report {report.id} for the {audience}: {figures}. Written to {out}.")
 
 
 def _forecast_paper(run: int | None, out: Path, kind: str) -> None:

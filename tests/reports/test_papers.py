@@ -420,3 +420,17 @@ def test_the_directors_markdown_writes_dates_in_words_and_the_csv_keeps_them_sor
     assert not re.search(r"\d{4}-\d{2}-\d{2}", markdown), markdown
     assert "| 28 April 2024 |" in markdown and "on 31 March 2024." in markdown
     assert due.isoformat() in csv.decode()
+
+
+def test_a_report_with_no_one_in_unsuitable_accommodation_shows_no_share(session):
+    """Nobody in unsuitable accommodation: supervision and exit plans have no share to show
+    (never "100%"), for the director and the board alike."""
+    with clock.frozen(AS_OF):
+        for audience in ("director", "board"):
+            report = build_report(session, audience=audience, today=AS_OF, actor="test")
+            summary = dict(papers.report_context(report)["summary"])
+            assert summary["In unsuitable accommodation"] == "0 (aged 16-17: 0)"
+            assert summary["Management supervision within 4 weeks"].startswith("none: no one")
+            assert summary["With an agreed exit plan"].startswith("none: no one")
+            html = papers.exception_paper_html(session, report)
+            assert "100% (target" not in html and "none: no one in unsuitable" in html
