@@ -396,7 +396,7 @@ class EscalationPublic(Public):
     exit_plan_target: date | None
     pathway_plan_updated_on: date | None
     last_supervision_on: date | None
-    supervision_due: date
+    supervision_due: date | None  # none once the escalation is closed
     supervision_overdue: bool
     personal_adviser: str
     history: list[EscalationActionPublic]

@@ -1077,13 +1077,18 @@ def seed_escalation_trail(session: Session, council: DemoCouncil) -> int:
     supervision (one overdue, as in a real week), exit plans for most, updated pathway
     plans. Returns how many escalations there are."""
     from planner.escalations import service as escalations
-    from planner.models import Escalation
+    from planner.models import Escalation, Stay
 
     rng = np.random.default_rng(council.seed + 1)
     day = council.as_of
     escalations.sweep(session, today=day, actor=DEMO_ACTOR)
     open_ones = session.exec(select(Escalation).where(col(Escalation.closed_on).is_(None))).all()
     for n, esc in enumerate(sorted(open_ones, key=lambda e: e.id or 0)):
+        # the demo's trail was recorded elsewhere, as if the service had tracked each stay
+        # from its first day: its escalation opened when the stay began
+        stay = session.get(Stay, esc.stay_id)
+        if stay is not None:
+            esc.opened_on = stay.start_date
         since = max(esc.opened_on, day - timedelta(days=int(rng.integers(3, 27))))
         esc.last_supervision_on = None if n == 0 else since  # the first one is overdue
         if n % 3 != 2:

@@ -26,6 +26,18 @@ def day_words(day: date) -> str:
     return f"{day.day} {day:%B %Y}"
 
 
+def cell_words(value: object) -> str:
+    """A saved report cell as a person reads it: a day kept as ``2024-03-14`` (so CSV and
+    Excel sort it) reads "14 March 2024" on the page, in the paper and in the Markdown;
+    anything else as it is, and nothing for none."""
+    if isinstance(value, str) and len(value) == 10 and value[4] == "-" and value[7] == "-":
+        try:
+            return day_words(date.fromisoformat(value))
+        except ValueError:
+            return value
+    return "" if value is None else str(value)
+
+
 def quarter_words(day: date, *, short: bool = False) -> str:
     """The calendar quarter holding ``day`` as people write it: "January to March 2027", or
     "Jan to Mar 2027" where room is short (a table's row, a chart's axis). Never "2027 Q1":

@@ -17,6 +17,7 @@ from planner.domain.stays import current_on
 from planner.escalations.rules import (
     LEVELS,
     closure_words,
+    days_counted,
     level_of_stay,
     next_action,
     release_date,
@@ -257,10 +258,18 @@ class EscalationView:
     exit_plan_target: date | None
     pathway_plan_updated_on: date | None
     last_supervision_on: date | None
-    supervision_due: date
+    supervision_due: date | None  # none once closed: no one is left to supervise
     personal_adviser: str
     item: QueueItem | None  # its queue row while open
+    days: int = 0  # days there (that count): to today while open, to the close once closed
     history: list[EscalationAction] = field(default_factory=list)
+
+
+def _closed_day(esc: Escalation, stay: Stay, today: date | None) -> date:
+    """The last day a closed escalation's stay counted: the day the young person moved out
+    (or the close, for a stay re-recorded as suitable), never a day to come."""
+    ends = [d for d in (esc.closed_on, stay.end_date) if d is not None]
+    return min(ends) if ends else today or clock.today()
 
 
 def get_escalation_or_raise(
@@ -297,10 +306,11 @@ def get_escalation_or_raise(
         exit_plan_target=esc.exit_plan_target,
         pathway_plan_updated_on=esc.pathway_plan_updated_on,
         last_supervision_on=esc.last_supervision_on,
-        supervision_due=supervision_due(esc),
+        supervision_due=None if esc.closed_on else supervision_due(esc),
         personal_adviser=pa.username if pa else "",
         item=item,
         history=history(session, esc.id),  # type: ignore[arg-type]
+        days=item.days if item else days_counted(stay, _closed_day(esc, stay, today)),
     )
 
 

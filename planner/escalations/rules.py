@@ -22,6 +22,7 @@ days before the release date rather than from the start of the sentence.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import date, timedelta
 from typing import TYPE_CHECKING, Any
 
@@ -97,6 +98,10 @@ def level_of_stay(
 
 
 def supervision_due(esc: Escalation) -> date:
+    """Management supervision is due every 4 weeks: 28 days after the last one or, before
+    the first, after the day the escalation was opened (the day the planner first saw the
+    stay, never back-dated to the stay's start, so a council's first day does not find every
+    long stay already overdue)."""
     return (esc.last_supervision_on or esc.opened_on) + timedelta(days=SUPERVISION_DAYS)
 
 
@@ -130,6 +135,8 @@ def closure_words(closure: str) -> str:
 
 # -- an exception report's figures, as each audience reads them ---------------------------------
 
+NO_ONE = "none: no one in unsuitable accommodation"
+
 CASES_WITHHELD = (
     "The cases are not listed: there are too few young people to show them without "
     "singling someone out."
@@ -145,6 +152,35 @@ def _count_of_share(totals: dict[str, Any], count_key: str, percent_key: str) ->
     return round(int(totals[percent_key]) * int(totals["in_unsuitable_accommodation"]) / 100)
 
 
+@dataclass(frozen=True)
+class _BoardWithheld:
+    """Which of the board's summary figures are withheld, decided once for the summary and
+    for the lettered cases (whose columns would count what the summary withholds)."""
+
+    levels: frozenset[str]
+    total: bool
+    aged: bool
+    supervision: bool
+    exit_plan: bool
+
+
+def _board_withheld(totals: dict[str, Any], threshold: int) -> _BoardWithheld:
+    n = int(totals["in_unsuitable_accommodation"])
+    young = int(totals["aged_16_17"])
+    levels: dict[str, int] = {k: int(v) for k, v in totals["by_level"].items()}
+    group = withhold_group(levels, n, threshold)
+    supervised = _count_of_share(totals, "supervised", "supervision_within_4_weeks_percent")
+    planned = _count_of_share(totals, "with_exit_plan", "with_exit_plan_percent")
+    return _BoardWithheld(
+        levels=group.cells,
+        total=group.total,
+        # aged 16-17 and the rest (18 and over) make the total: either small withholds it
+        aged=group.total or is_small(young, threshold) or is_small(n - young, threshold),
+        supervision=group.total or share_withheld(supervised, n, threshold),
+        exit_plan=group.total or share_withheld(planned, n, threshold),
+    )
+
+
 def report_summary(totals: dict[str, Any], *, board: bool, threshold: int) -> list[tuple[str, str]]:
     """The summary lines of an exception report (label, value), the same on the page, the
     paper and the printable page. The director's report shows every figure. The board's is
@@ -155,47 +191,72 @@ def report_summary(totals: dict[str, Any], *, board: bool, threshold: int) -> li
     n = int(totals["in_unsuitable_accommodation"])
     young = int(totals["aged_16_17"])
     levels: dict[str, int] = {k: int(v) for k, v in totals["by_level"].items()}
-    supervised = _count_of_share(totals, "supervised", "supervision_within_4_weeks_percent")
-    planned = _count_of_share(totals, "with_exit_plan", "with_exit_plan_percent")
     supervision = f"{totals['supervision_within_4_weeks_percent']}%"
     exit_plan = f"{totals['with_exit_plan_percent']}%"
     longest = f"{totals['longest_days']} days"
+    if n == 0:  # a share of no one is no share: never "100%"
+        supervision, exit_plan, longest = NO_ONE, NO_ONE, NO_ONE
     by_level = {k: str(v) for k, v in levels.items()}
     total, aged = str(n), str(young)
     if board:
-        group = withhold_group(levels, n, threshold)
+        withheld = _board_withheld(totals, threshold)
         by_level = {
             k: (fewer_than(threshold) if is_small(v, threshold) else NOT_SHOWN)
-            if k in group.cells
+            if k in withheld.levels
             else str(v)
             for k, v in levels.items()
         }
-        if group.total:  # the number of young people itself is withheld
+        if withheld.total:  # the number of young people itself is withheld
             total = fewer_than(threshold) if is_small(n, threshold) else NOT_SHOWN
-            aged = supervision = exit_plan = longest = NOT_SHOWN
-        else:
-            # aged 16-17 and the rest (18 and over) make the total: either small withholds it
-            aged = (
-                fewer_than(threshold)
-                if is_small(young, threshold)
-                else NOT_SHOWN
-                if is_small(n - young, threshold)
-                else aged
-            )
-            supervision = NOT_SHOWN if share_withheld(supervised, n, threshold) else supervision
-            exit_plan = NOT_SHOWN if share_withheld(planned, n, threshold) else exit_plan
+            longest = NOT_SHOWN
+        if withheld.aged:
+            small_young = is_small(young, threshold) and not withheld.total
+            aged = fewer_than(threshold) if small_young else NOT_SHOWN
+        supervision = NOT_SHOWN if withheld.supervision else supervision
+        exit_plan = NOT_SHOWN if withheld.exit_plan else exit_plan
     return [
         ("In unsuitable accommodation", f"{total} (aged 16-17: {aged})"),
-        ("Management supervision within 4 weeks", f"{supervision} (target 100%)"),
+        (
+            "Management supervision within 4 weeks",
+            supervision if n == 0 else f"{supervision} (target 100%)",
+        ),
         ("With an agreed exit plan", exit_plan),
         ("Longest there", longest),
         ("By level", ", ".join(f"{label} {value}" for label, value in by_level.items())),
     ]
 
 
-def cases_withheld(totals: dict[str, Any], *, board: bool, threshold: int) -> bool:
-    """Whether the board's lettered cases are left out: a list of them would count the young
-    people whose number the summary withholds."""
-    n = int(totals["in_unsuitable_accommodation"])
-    levels = {k: int(v) for k, v in totals["by_level"].items()}
-    return board and withhold_group(levels, n, threshold).total
+# the board's case columns, each with the summary figure whose count it would give away
+CASE_COLUMNS = {
+    "age_band": ("age band", "aged"),
+    "level": ("level", "levels"),
+    "exit_plan": ("exit plan", "exit_plan"),
+    "supervision_up_to_date": ("supervision up to date", "supervision"),
+}
+
+
+def board_cases(
+    totals: dict[str, Any], rows: list[dict[str, Any]], *, board: bool, threshold: int
+) -> tuple[list[dict[str, Any]], str]:
+    """The lettered cases as the board reads them, and a sentence saying what is left out.
+
+    Each case's age band, level, exit plan and supervision would let a reader count the
+    young people in each: so a column is left out whenever the summary withholds the figure
+    it would count (aged 16-17, any level, the exit plan or supervision share), and all the
+    cases when the number of young people is withheld. The director's rows are as saved."""
+    if not board:
+        return rows, ""
+    withheld = _board_withheld(totals, threshold)
+    if withheld.total:
+        return [], CASES_WITHHELD
+    out = [column for column, (_, figure) in CASE_COLUMNS.items() if getattr(withheld, figure)]
+    if not out:
+        return rows, ""
+    names = [CASE_COLUMNS[c][0] for c in out]
+    listed = names[0] if len(names) == 1 else ", ".join(names[:-1]) + " and " + names[-1]
+    note = (
+        f"{listed.capitalize()} {'is' if len(names) == 1 else 'are'} left out of the cases: "
+        "the summary withholds the matching figures as small numbers, and a list of cases "
+        "would count them."
+    )
+    return [{k: v for k, v in row.items() if k not in out} for row in rows], note

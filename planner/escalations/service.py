@@ -27,11 +27,11 @@ from planner.core.settings import get_settings
 from planner.domain import PlacementType
 from planner.domain.stays import current_on, stay_state
 from planner.domain.suitability import is_suitable, unsuitable_condition
+from planner.domain.text import cell_words, day_words
 from planner.escalations.queries import queue
 from planner.escalations.rules import (
-    CASES_WITHHELD,
     LEVELS,
-    cases_withheld,
+    board_cases,
     level_of_stay,
     report_summary,
     supervision_due,
@@ -133,9 +133,10 @@ def _reconcile(
     for stay_id, esc in closing.items():
         stay = ended_stays.get(stay_id)
         now = living_now.get(esc.young_person_id)
-        # the day the stay ended, never a day still to come
+        # the day the stay ended, never a day still to come, nor one before the planner
+        # opened the escalation (a stay recorded late as ended earlier)
         ended = stay.end_date if stay and stay_state(stay, day) == "ended" else None
-        esc.closed_on = ended or day
+        esc.closed_on = max(ended or day, esc.opened_on)
         if now is None:
             esc.closure = "left the service"
         elif is_suitable(now.placement_type, now.suitable):
@@ -156,10 +157,14 @@ def _reconcile(
     for stay in unsuitable.values():
         found = open_escalations.get(stay.id)  # type: ignore[arg-type]
         if found is None:
+            # opened the day the planner first sees the stay, not back-dated to its start:
+            # supervision falls due 4 weeks after the service could first have supervised
+            # (rules.supervision_due), and a report never counts the escalation as open on
+            # days before it existed; days there still count from the stay's start
             esc = Escalation(
                 stay_id=stay.id,  # type: ignore[arg-type]
                 young_person_id=stay.young_person_id,
-                opened_on=stay.start_date,
+                opened_on=day,
             )
             session.add(esc)
             session.flush()
@@ -362,7 +367,7 @@ def report_markdown(report: ExceptionReport) -> str:
     lines = [
         f"# {title}",
         "",
-        f"Young people in unsuitable accommodation on {report.as_of:%d %B %Y}.",
+        f"Young people in unsuitable accommodation on {day_words(report.as_of)}.",
         "",
         *(
             f"- {label}: {value}"
@@ -370,15 +375,16 @@ def report_markdown(report: ExceptionReport) -> str:
         ),
         "",
     ]
-    if cases_withheld(totals, board=board, threshold=threshold):
-        rows = []
-        lines += [CASES_WITHHELD, ""]
+    rows, left_out = board_cases(totals, rows, board=board, threshold=threshold)
+    if left_out:
+        lines += [left_out, ""]
     if rows:
         header = list(rows[0])
         lines.append("| " + " | ".join(h.replace("_", " ") for h in header) + " |")
         lines.append("|" + "---|" * len(header))
         for row in rows:
-            lines.append("| " + " | ".join(str(row[h]) for h in header) + " |")
+            # Markdown is read by people: dates in words (the CSV keeps them sortable)
+            lines.append("| " + " | ".join(cell_words(row[h]) for h in header) + " |")
     if report.audience == "board":
         lines += ["", "Cases are lettered for this report only; no young person is named."]
     return "\n".join(lines) + "\n"
@@ -391,10 +397,11 @@ def export_report(session: Session, *, report_id: int, actor: str, fmt: str) -> 
     if report is None:
         raise ReportNotFound()
     content = json.loads(report.content)
-    rows = content["rows"]
     board = report.audience == "board"
-    if cases_withheld(content["totals"], board=board, threshold=get_settings().small_number):
-        rows = []  # the board's few cases would count what its summary withholds
+    # the board's cases without what would count what its summary withholds
+    rows, _ = board_cases(
+        content["totals"], content["rows"], board=board, threshold=get_settings().small_number
+    )
     columns = list(rows[0]) if rows else ["case" if board else "reference"]
     content = table_bytes(columns, rows, fmt, sheet=report.audience)
     audit.record(

@@ -97,13 +97,29 @@ def _sections(summary: Summary, demo_only: bool) -> dict[str, list[dict[str, obj
             }
             for ptype, now, later in summary.vacancies
         ],
+        # free now and free later as in the vacancies table (one definition, status.py)
         "framework_lots": [
-            {"lot": lot, "places": n, "our_young_people": ours, "vacant": vac, "used_by_others": o}
-            for lot, n, ours, vac, o in summary.lots
+            {
+                "lot": lot,
+                "places": n,
+                "our_young_people": ours,
+                "free_now": now,
+                "free_later": later,
+                "used_by_others": o,
+            }
+            for lot, n, ours, now, later, o in summary.lots
         ],
         "council_flats": [
-            {"scheme": s, "area": a, "places": n, "occupied": occ, "vacant": vac, "opens": op}
-            for s, a, n, occ, vac, op in summary.flats
+            {
+                "scheme": s,
+                "area": a,
+                "places": n,
+                "occupied": occ,
+                "free_now": now,
+                "free_later": later,
+                "opens": op.isoformat() if op else "open",  # data: an ISO day
+            }
+            for s, a, n, occ, now, later, op in summary.flats
         ],
     }
     if demo_only:
@@ -157,7 +173,7 @@ def status(
             '(the README\'s "Loading your own data" says in which order), or try the demo '
             "council with `planner demo` on a test database."
         )
-    people = Table(title=f"Young people by where they live on {summary.as_of:%d %B %Y}")
+    people = Table(title=f"Young people by where they live on {day_words(summary.as_of)}")
     people.add_column("Placement type")
     people.add_column("SSDA903", justify="center")
     people.add_column("Suitable", justify="right")
@@ -169,7 +185,11 @@ def status(
     people.add_row("[b]All[/b]", "", f"[b]{total['suitable']}[/b]", f"[b]{total['unsuitable']}[/b]")
     console.print(people)
 
-    vac = Table(title="Open vacancies")
+    vac = Table(
+        title="Open vacancies",
+        caption="Free now: an open vacancy free today. Free later: one free from a later day "
+        "(in use or not open until then). The same in every table.",
+    )
     vac.add_column("Placement type")
     vac.add_column("Free now", justify="right")
     vac.add_column("Free later", justify="right")
@@ -178,7 +198,7 @@ def status(
     console.print(vac)
 
     lots = Table(title="Supported accommodation framework lots")
-    for col in ("Lot", "Places", "Our young people", "Vacant", "Used by others"):
+    for col in ("Lot", "Places", "Our young people", "Free now", "Free later", "Used by others"):
         lots.add_column(col, justify="left" if col == "Lot" else "right")
     for row in sections["framework_lots"]:
         cells = [str(x) for x in row.values()]
@@ -188,10 +208,11 @@ def status(
     console.print(lots)
 
     flats = Table(title="Council flats and houses")
-    for col in ("Scheme", "Area", "Places", "Occupied", "Vacant", "Opens"):
-        flats.add_column(col)
-    for row in sections["council_flats"]:
-        flats.add_row(*(str(x) for x in row.values()))
+    for col in ("Scheme", "Area", "Places", "Occupied", "Free now", "Free later", "Opens"):
+        flats.add_column(col, justify="left" if col in ("Scheme", "Area", "Opens") else "right")
+    for scheme, area, n, occupied, now, later, opens in summary.flats:
+        words = day_words(opens) if opens else "open"  # the table is read: a day in words
+        flats.add_row(scheme, area, str(n), str(occupied), str(now), str(later), words)
     console.print(flats)
     if demo_only:
         console.print(report_table(summary))

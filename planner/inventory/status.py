@@ -70,8 +70,10 @@ class Summary:
     figures: dict[str, int] = field(default_factory=dict)
     by_type: list[tuple[PlacementType, int, int]] = field(default_factory=list)
     vacancies: list[tuple[PlacementType, int, int]] = field(default_factory=list)
-    lots: list[tuple[str, int, int, int, int]] = field(default_factory=list)
-    flats: list[tuple[str, str, int, int, int, str]] = field(default_factory=list)
+    # (lot, places, our young people, free now, free later, used by others)
+    lots: list[tuple[str, int, int, int, int, int]] = field(default_factory=list)
+    # (scheme, area, places, occupied, free now, free later, opens on: None if open)
+    flats: list[tuple[str, str, int, int, int, int, date | None]] = field(default_factory=list)
 
 
 EET_CODES = frozenset({"F1", "P1", "F2", "P2", "F4", "P4", "F5", "P5"})
@@ -177,8 +179,12 @@ def summarise(session: Session, as_of: date | None = None) -> Summary:
         ids = [p.id for p in framework if p.cohort == cohort]
         places_n = sum(open_places[i] for i in ids)
         ours = sum(occupied[i] for i in ids)
-        vac = sum(vacant_now[i] + vacant_soon[i] for i in ids)
-        summary.lots.append((cohort.value, places_n, ours, vac, places_n - ours - vac))
+        # one definition of vacant for every table: "free now" is an open vacancy free today
+        # (inventory.rules.is_free_on), "free later" one free from a later day (its place is
+        # in use until then, so counted among our young people or those used by others)
+        now = sum(vacant_now[i] for i in ids)
+        later = sum(vacant_soon[i] for i in ids)
+        summary.lots.append((cohort.value, places_n, ours, now, later, places_n - ours - now))
         f[f"lot_{cohort.value}"] = places_n
     f["framework_places"] = sum(open_places[p.id] for p in framework)
 
@@ -187,9 +193,17 @@ def summarise(session: Session, as_of: date | None = None) -> Summary:
         key=lambda p: p.reference,
     )
     for p in flats:
-        opens = p.opens_on.isoformat() if p.opens_on and p.opens_on > today else "open"
+        opens = p.opens_on if p.opens_on and p.opens_on > today else None
         summary.flats.append(
-            (p.name, p.area, all_places[p.id], occupied[p.id], vacant_now[p.id], opens)
+            (
+                p.name,
+                p.area,
+                all_places[p.id],
+                occupied[p.id],
+                vacant_now[p.id],
+                vacant_soon[p.id],
+                opens,
+            )
         )
 
     def flats_named(*words: str, planned: bool = False) -> int:

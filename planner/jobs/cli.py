@@ -19,30 +19,6 @@ from planner.core.cli_support import (
 app = typer.Typer()
 
 
-_DAYS = {
-    "mon": "Mondays",
-    "tue": "Tuesdays",
-    "wed": "Wednesdays",
-    "thu": "Thursdays",
-    "fri": "Fridays",
-    "sat": "Saturdays",
-    "sun": "Sundays",
-}
-
-
-def _when_words(cron: dict[str, object]) -> str:
-    """A job's timetable as a person says it: "Mondays 08:00", "every 15 minutes"."""
-    minute = cron.get("minute", 0)
-    if isinstance(minute, str) and minute.startswith("*/"):
-        return f"every {minute[2:]} minutes"
-    at = f"{int(cron.get('hour', 0)):02d}:{int(minute):02d}"  # type: ignore[call-overload]
-    if "day_of_week" in cron:
-        return f"{_DAYS.get(str(cron['day_of_week']), cron['day_of_week'])} {at}"
-    if "day" in cron:
-        return f"day {cron['day']} of each month, {at}"
-    return f"daily {at}"
-
-
 @app.command("scheduler")
 def scheduler_command(
     run_now: Annotated[
@@ -59,7 +35,7 @@ def scheduler_command(
     if list_jobs:
         rows = []
         for spec in scheduler.JOBS:
-            when = _when_words(spec.cron)
+            when = spec.when
             rows.append({"id": spec.id, "when": when, "what": spec.description})
         fields = (Field("id", "Id", ref=True), Field("when", "When"), Field("what", "What"))
         print_listing(output, fields, rows, title="Scheduled jobs (Europe/London)")

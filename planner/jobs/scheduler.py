@@ -72,6 +72,41 @@ class JobSpec:
     # None: every firing is a run of its own (for jobs that are safe to repeat).
     every: Every | None = "day"
 
+    @property
+    def when(self) -> str:
+        """The timetable in words (the jobs page and ``planner scheduler --list``)."""
+        return when_words(self.cron)
+
+
+_DAYS = {
+    "mon": "Mondays",
+    "tue": "Tuesdays",
+    "wed": "Wednesdays",
+    "thu": "Thursdays",
+    "fri": "Fridays",
+    "sat": "Saturdays",
+    "sun": "Sundays",
+}
+
+
+def _ordinal(n: int) -> str:
+    suffix = "th" if 10 <= n % 100 <= 20 else {1: "st", 2: "nd", 3: "rd"}.get(n % 10, "th")
+    return f"{n}{suffix}"
+
+
+def when_words(cron: dict[str, Any]) -> str:
+    """A job's cron timetable as a person says it: "Mondays at 8:00", "every day at 7:00",
+    "the 1st of each month at 8:30", "every 15 minutes"; never the cron fields."""
+    minute = cron.get("minute", 0)
+    if isinstance(minute, str) and minute.startswith("*/"):
+        return f"Every {minute[2:]} minutes"
+    at = f"at {int(cron.get('hour', 0))}:{int(minute):02d}"
+    if "day_of_week" in cron:
+        return f"{_DAYS.get(str(cron['day_of_week']), cron['day_of_week'])} {at}"
+    if "day" in cron:
+        return f"The {_ordinal(int(cron['day']))} of each month {at}"
+    return f"Every day {at}"
+
 
 # Times avoid 01:00-02:00, which the clock changes skip or repeat in Europe/London.
 JOBS: tuple[JobSpec, ...] = (

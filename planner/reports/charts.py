@@ -402,7 +402,8 @@ def describe_fan(
 
 @dataclass(frozen=True)
 class BarChart:
-    """One trend: a bar per period (``None``: withheld, drawn as an empty slot marked "*")."""
+    """One trend: a bar per period (``None``: withheld, drawn as an empty slot marked "*";
+    or, for the periods in ``none``, a figure with nothing to measure, marked "none")."""
 
     chart_id: str
     title: str
@@ -410,6 +411,7 @@ class BarChart:
     labels: Sequence[str]
     values: Sequence[int | None]
     unit: str = ""
+    none: frozenset[int] = frozenset()
 
     def __post_init__(self) -> None:
         if len(self.labels) != len(self.values):
@@ -446,7 +448,8 @@ def bar_chart_svg(chart: BarChart, *, width: int = 640, height: int = 240) -> Ma
         x = s.x(i)
         out.append(_text(x, s.bottom + 16, label, anchor="middle", size=10))
         if value is None:
-            out.append(_text(x, s.bottom - 6, "*", anchor="middle", size=12))
+            mark = ("none", 10) if i in chart.none else ("*", 12)
+            out.append(_text(x, s.bottom - 6, mark[0], anchor="middle", size=mark[1]))
             continue
         y = s.y(value)
         out.append(

@@ -57,7 +57,6 @@ def _exception_report(audience: str, out: Path, kind: str, day: date) -> None:
     from planner.core import audit
     from planner.core.db import unit_of_work
     from planner.escalations import service as escalations
-    from planner.records.spreadsheets import write_rows
     from planner.reports import papers
 
     try:
@@ -73,18 +72,25 @@ def _exception_report(audience: str, out: Path, kind: str, day: date) -> None:
                 )
                 if kind == "md":
                     out.write_text(escalations.report_markdown(report))
-                else:
-                    rows = json.loads(report.content)["rows"]
-                    write_rows(out, list(rows[0]) if rows else ["case"], rows)
+                else:  # a spreadsheet: the rows as the CSV download has them
+                    _, content = escalations.export_report(
+                        session,
+                        report_id=report.id or 0,
+                        actor=audit.cli_actor(),
+                        fmt=kind,
+                    )
+                    out.write_bytes(content)
     except PlannerError as exc:
         fail(exc.message)
     totals = json.loads(report.content)["totals"]
-    console.print(
-        f"Exception report {report.id} for the {audience}: "
-        f"{totals['in_unsuitable_accommodation']} in unsuitable accommodation, "
-        f"supervision within 4 weeks {totals['supervision_within_4_weeks_percent']}%. "
-        f"Written to {out}."
+    n = totals["in_unsuitable_accommodation"]
+    figures = (
+        f"{n} in unsuitable accommodation, supervision within 4 weeks "
+        f"{totals['supervision_within_4_weeks_percent']}%"
+        if n
+        else "no one in unsuitable accommodation"  # no share of no one, never "100%"
     )
+    console.print(f"Exception report {report.id} for the {audience}: {figures}. Written to {out}.")
 
 
 def _forecast_paper(run: int | None, out: Path, kind: str) -> None:

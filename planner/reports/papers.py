@@ -28,7 +28,7 @@ from planner.core.errors import InvalidInput
 from planner.core.settings import get_settings
 from planner.escalations import queries as escalation_queries
 from planner.escalations import service as escalations
-from planner.escalations.rules import CASES_WITHHELD, cases_withheld, report_summary
+from planner.escalations.rules import board_cases, report_summary
 from planner.models import ExceptionReport
 from planner.reports.charts import BarChart, bar_chart_svg
 from planner.reports.templating import render_template
@@ -80,8 +80,9 @@ def report_context(report: ExceptionReport) -> dict[str, Any]:
     """What the page and the paper of one exception report show."""
     content = escalation_queries.report_content(report)
     board, threshold = report.audience == "board", get_settings().small_number
-    withheld = cases_withheld(content["totals"], board=board, threshold=threshold)
-    rows = [] if withheld else content["rows"]
+    rows, left_out = board_cases(
+        content["totals"], content["rows"], board=board, threshold=threshold
+    )
     return {
         "report": report,
         "audience": AUDIENCES.get(report.audience, report.audience),
@@ -90,7 +91,9 @@ def report_context(report: ExceptionReport) -> dict[str, Any]:
         # the summary as read: the board's small numbers withheld (one rule for page,
         # paper and printable page: planner.escalations.rules.report_summary)
         "summary": report_summary(content["totals"], board=board, threshold=threshold),
-        "cases_withheld": CASES_WITHHELD if withheld else "",
+        # all the board's cases withheld, or the columns left out of them, in a sentence
+        "cases_withheld": left_out if not rows else "",
+        "columns_left_out": left_out if rows else "",
         "rows": rows,
         "columns": list(rows[0]) if rows else [],
     }
@@ -100,13 +103,23 @@ def trend_charts(points: list[TrendPoint], *, period_word: str) -> list[Markup]:
     """The four trend charts of a paper, each described in words."""
     labels = [p.label for p in points]
 
-    def chart(key: str, title: str, values: list[int | None], unit: str = "") -> Markup:
+    def chart(
+        key: str,
+        title: str,
+        values: list[int | None],
+        unit: str = "",
+        none: frozenset[int] = frozenset(),
+    ) -> Markup:
         shown = [(p.label, v) for p, v in zip(points, values, strict=True) if v is not None]
         said = (
             f"From {shown[0][1]}{unit} ({shown[0][0]}) to {shown[-1][1]}{unit} ({shown[-1][0]})."
             if shown
+            else "There is no figure to show."
+            if len(none) == len(points)
             else "Every figure is withheld as a small number."
         )
+        if none and shown:
+            said += f" No escalation was open at {len(none)} of the {period_word} ends."
         return bar_chart_svg(
             BarChart(
                 chart_id=f"trend-{key}",
@@ -116,6 +129,7 @@ def trend_charts(points: list[TrendPoint], *, period_word: str) -> list[Markup]:
                 labels=labels,
                 values=values,
                 unit=unit,
+                none=none,
             )
         )
 
@@ -131,8 +145,13 @@ def trend_charts(points: list[TrendPoint], *, period_word: str) -> list[Markup]:
             "Management supervision within 4 weeks",
             [p.supervision_percent for p in points],
             "%",
+            frozenset(i for i, p in enumerate(points) if p.none_open),
         ),
-        chart("exits", "Exits achieved (moves somewhere suitable)", [p.exits for p in points]),
+        chart(
+            "exits",
+            "Exits achieved (moves out of unsuitable accommodation somewhere suitable)",
+            [p.exits for p in points],
+        ),
     ]
 
 

@@ -30,7 +30,7 @@ from jinja2 import (
 from jinja2.runtime import Context
 
 from planner.core import clock
-from planner.domain.text import code_words, plain_words, quarter_words
+from planner.domain.text import cell_words, code_words, plain_words, quarter_words
 from planner.forecasting.scenarios import scenario_words
 
 TEMPLATES = Path(__file__).resolve().parent / "templates"
@@ -115,14 +115,8 @@ def _quarter(value: Any) -> str:
 
 
 def _cell(value: Any) -> str:
-    """A report cell as a person reads it: a day stored as ``2024-03-14`` (so CSV and Excel
-    sort it) reads "14 March 2024" on the page and in the paper."""
-    if isinstance(value, str) and len(value) == 10 and value[4] == "-" and value[7] == "-":
-        try:
-            return _date(date.fromisoformat(value))
-        except ValueError:
-            return value
-    return "" if value is None else str(value)
+    """A report cell as a person reads it (:func:`planner.domain.text.cell_words`)."""
+    return cell_words(value)
 
 
 def _actor(value: Any) -> str:

@@ -13,8 +13,14 @@ The four trends:
   that was current and unsuitable at the period end;
 * **average days there**: their mean days in that stay at the period end;
 * **supervision within 4 weeks**: of the escalations open at the period end, the share
-  whose last supervision (or opening, if none yet) was at most 28 days before;
-* **exits achieved**: escalations closed in the period by a move somewhere suitable.
+  whose last supervision (or opening, if none yet) was at most 28 days before. An escalation
+  opens the day the planner first sees the stay (never back-dated), so the weeks before a
+  council started using the planner count neither way; a period end with no escalation open
+  has no share at all (``none_open``: "none open"), never 100%;
+* **exits achieved**: moves out of unsuitable accommodation in the period, read from the
+  stays: an unsuitable stay that ended in the period with the young person's next stay,
+  starting that day, somewhere suitable (whether or not the planner had an escalation open:
+  the stays are the record of where people lived).
 
 For the board, counts from 1 to N - 1 and averages and percentages of fewer than N cases are
 suppressed (``None``, shown as "fewer than N"), so a paper that leaves the service cannot
@@ -34,7 +40,7 @@ from sqlmodel import Session, col, select
 from planner.core.settings import get_settings
 from planner.domain.small_numbers import is_small, share_withheld
 from planner.domain.stays import is_current
-from planner.domain.suitability import unsuitable_condition
+from planner.domain.suitability import is_suitable, unsuitable_condition
 from planner.escalations.rules import SUPERVISION_DAYS
 from planner.models import Escalation, EscalationAction, Stay, YoungPerson
 
@@ -55,6 +61,8 @@ class TrendPoint:
     # give a small number away (None on the board's points: only the share is shown)
     supervised: int | None = None
     escalations_open: int | None = None
+    # no escalation open at the period end: there is no one to supervise, so no share
+    none_open: bool = False
 
 
 def week_ends(as_of: date, n: int = PERIODS) -> list[date]:
@@ -100,6 +108,17 @@ def trends(session: Session, *, audience: str, as_of: date) -> list[TrendPoint]:
             )
         )
     )
+    # where each young person went when an unsuitable stay ended: the stay starting that day
+    moved_to = {
+        (s.young_person_id, s.start_date): is_suitable(s.placement_type, s.suitable)
+        for s in session.exec(
+            select(Stay).where(
+                col(Stay.young_person_id).in_({s.young_person_id for s in stays}),
+                col(Stay.start_date) > first,
+                col(Stay.start_date) <= ends[-1],
+            )
+        )
+    }
     supervised: dict[int, list[date]] = defaultdict(list)
     for escalation_id, on in session.exec(
         select(col(EscalationAction.escalation_id), col(EscalationAction.on)).where(
@@ -129,10 +148,10 @@ def trends(session: Session, *, audience: str, as_of: date) -> list[TrendPoint]:
             within += (end - last).days <= SUPERVISION_DAYS
         exits = sum(
             1
-            for e in escalations
-            if e.closed_on is not None
-            and previous < e.closed_on <= end
-            and e.closure.startswith("moved to")
+            for s in stays
+            if s.end_date is not None
+            and previous < s.end_date <= end
+            and moved_to.get((s.young_person_id, s.end_date), False)
         )
         n = len({s.young_person_id for s in there})
         points.append(
@@ -143,10 +162,11 @@ def trends(session: Session, *, audience: str, as_of: date) -> list[TrendPoint]:
                 average_days=round(sum((end - s.start_date).days for s in there) / len(there))
                 if there
                 else 0,
-                supervision_percent=round(100 * within / len(open_then)) if open_then else 100,
+                supervision_percent=round(100 * within / len(open_then)) if open_then else None,
                 exits=exits,
                 supervised=within,
                 escalations_open=len(open_then),
+                none_open=not open_then,
             )
         )
         previous = end
@@ -168,4 +188,5 @@ def _suppressed(point: TrendPoint, threshold: int) -> TrendPoint:
         average_days=None if few else point.average_days,
         supervision_percent=None if few or share_small else point.supervision_percent,
         exits=None if is_small(point.exits, threshold) else point.exits,
+        none_open=point.none_open,
     )

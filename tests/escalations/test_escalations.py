@@ -8,7 +8,7 @@ from datetime import date, timedelta
 
 import factories
 import pytest
-from sqlmodel import select
+from sqlmodel import col, select
 
 from planner.core import clock
 from planner.core.errors import PlannerError
@@ -158,6 +158,26 @@ def test_moving_somewhere_suitable_closes_the_escalation(session):
     assert summary.open == 2  # the others are still tracked
 
 
+def test_an_escalation_opens_the_day_the_planner_sees_the_stay_not_its_start(session):
+    """A council's first day: a stay 100 days in bed and breakfast gets its escalation
+    today, with its first supervision due in 4 weeks, not overdue since long before the
+    planner existed; its days there still count from the stay's start."""
+    with clock.frozen(AS_OF):
+        stay = factories.stay(
+            session,
+            placement_type=PlacementType.bed_and_breakfast,
+            start_date=AS_OF - timedelta(days=100),
+        )
+        summary = sweep(session, today=AS_OF)
+        item = next(
+            i for i in queue(session, today=AS_OF) if i.young_person_id == stay.young_person_id
+        )
+    assert summary.supervision_overdue == 0
+    assert session.get(Escalation, item.escalation_id).opened_on == AS_OF
+    assert item.supervision_due == AS_OF + timedelta(days=28) and not item.supervision_overdue
+    assert item.days == 100
+
+
 def test_supervision_and_exit_plans_are_recorded_as_compare_and_set(session):
     _unsuitable_stays(session)
     sweep(session, today=AS_OF)
@@ -211,11 +231,14 @@ def test_supervision_and_exit_plans_are_recorded_as_compare_and_set(session):
 
 def test_board_report_is_pseudonymised_and_director_report_names_references(session):
     unsuitable = _unsuitable_stays(session)
+    sweep(session, today=AS_OF - timedelta(days=40))  # the custody stay is seen 40 days ago
     sweep(session, today=AS_OF)
-    escalations = session.exec(select(Escalation).order_by(Escalation.id)).all()
+    escalations = session.exec(
+        select(Escalation).where(col(Escalation.closed_on).is_(None)).order_by(Escalation.id)
+    ).all()
     for esc in escalations:
         if esc.stay_id == unsuitable[2].id:
-            continue  # in custody for 200 days and never supervised: overdue
+            continue  # escalated 40 days ago and never supervised: overdue
         record_action(
             session,
             escalation_id=esc.id,

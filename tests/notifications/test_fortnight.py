@@ -138,6 +138,18 @@ def test_a_fortnight_of_notices_once_each_surviving_a_day_without_the_mail_serve
             with clock.frozen(datetime(day.year, day.month, day.day, 8, 0)):
                 tasks.weekly_director_report(session)
         with clock.frozen(datetime(day.year, day.month, day.day, 9, 0)):
+            if day == START:
+                # the planner's first day: the B&B stay's escalation opens today, and the
+                # manager records its last supervision, on 10 February (so due on 9 March)
+                esc = _escalation_of(session, people["yp2"], day)
+                record_action(
+                    session,
+                    escalation_id=esc.escalation_id,
+                    expected_version=esc.version,
+                    kind="supervision",
+                    on=date(2024, 2, 10),
+                    actor="tm",
+                )
             if day == date(2024, 3, 5):
                 esc = _escalation_of(session, people["yp2"], day)
                 record_action(

@@ -105,13 +105,54 @@ def test_trends_are_recomputed_from_the_records_at_each_period_end(session):
     assert points[-2].in_unsuitable == 7 and points[-3].in_unsuitable == 6
     # the sofa surfer's move closed its escalation in the last week: one exit achieved
     assert points[-1].exits == 1 and points[-2].exits == 0
-    # nobody was supervised: the three escalations opened more than 28 days before are overdue
-    assert points[-1].supervision_percent == 50
+    # nobody was supervised, but the planner opened the escalations 20 days ago at the
+    # earliest (never back-dated to the stays' starts), so none is overdue yet
+    assert points[-1].supervision_percent == 100
     board = trends(session, audience="board", as_of=AS_OF)
     assert [p.period_end for p in board] == month_ends(AS_OF)
     assert board[-1].in_unsuitable == 6
     assert board[-1].exits is None  # 1 exit: a small number, withheld from the board
     assert board[-2].in_unsuitable is None  # 29 February: 4 young people, withheld
+
+
+def test_a_new_councils_trends_invent_no_history(session):
+    """A council starting today with long unsuitable stays and moves recorded in its past:
+    the weeks and months before its first day have no escalation open, so supervision reads
+    "none open" (never 100%, never 0% for weeks nobody could supervise); the exits are the
+    moves out of unsuitable accommodation the stays record, escalation or not."""
+    first_day = AS_OF
+    with clock.frozen(first_day):
+        for k in range(6):  # six long stays in B&B, 100 to 150 days
+            factories.stay(
+                session,
+                young_person=factories.young_person(session, age=19),
+                placement_type=PlacementType.bed_and_breakfast,
+                start_date=first_day - timedelta(days=100 + 10 * k),
+            )
+        for k in range(5):  # five moved from B&B to somewhere suitable 10 days ago
+            person = factories.young_person(session, age=19)
+            factories.stay(
+                session,
+                young_person=person,
+                placement_type=PlacementType.bed_and_breakfast,
+                start_date=first_day - timedelta(days=60),
+                end_date=first_day - timedelta(days=10),
+            )
+            factories.stay(session, young_person=person, start_date=first_day - timedelta(days=10))
+        sweep(session, today=first_day, actor="test")
+        director = trends(session, audience="director", as_of=first_day)
+        board = trends(session, audience="board", as_of=first_day)
+        report = build_report(session, audience="board", today=first_day, actor="test")
+        html = papers.exception_paper_html(session, report)
+    before = director[:-1]
+    assert all(p.none_open and p.supervision_percent is None for p in before)
+    assert director[-1].supervision_percent == 100 and not director[-1].none_open
+    assert [p.exits for p in director[-2:]] == [5, 0]
+    assert board[-1].exits == 5 and board[-2].in_unsuitable == 11
+    assert board[-2].none_open and board[-2].supervision_percent is None
+    assert "none open" in html and '<td class="govuk-table__cell--numeric">0%' not in html
+    rows = html.split("Trends by month end")[1]
+    assert rows.count("100%") == 1  # only today's month end, when 6 escalations are open
 
 
 def test_the_board_withholds_below_the_one_small_number_setting(session, monkeypatch):
@@ -136,6 +177,8 @@ def test_the_board_withholds_below_the_one_small_number_setting(session, monkeyp
 
 def test_supervision_in_the_trail_counts_from_its_day(session):
     people = _council(session)
+    with clock.frozen(AS_OF - timedelta(days=40)):  # two stays then: opened that day
+        sweep(session, today=AS_OF - timedelta(days=40), actor="test")
     with clock.frozen(AS_OF):
         sweep(session, today=AS_OF, actor="test")
         from planner.escalations.queries import queue
@@ -157,6 +200,8 @@ def test_supervision_in_the_trail_counts_from_its_day(session):
 
 def test_the_board_paper_is_a_tagged_pdf_with_the_page_figures_and_no_reference(session):
     people = _council(session)
+    with clock.frozen(AS_OF - timedelta(days=30)):  # the three longest stays escalated then
+        sweep(session, today=AS_OF - timedelta(days=30), actor="test")
     with clock.frozen(AS_OF):
         report = build_report(session, audience="board", today=AS_OF, actor="test")
         name, pdf = papers.export_exception_paper(
@@ -284,6 +329,8 @@ def test_the_boards_summary_withholds_small_counts_and_what_would_give_them_away
             _in_bnb(session, days=5)
         for _ in range(2):
             _in_bnb(session, days=60)
+    with clock.frozen(AS_OF - timedelta(days=50)):  # the two long stays escalated then
+        sweep(session, today=AS_OF - timedelta(days=50), actor="test")
     summary, context, html, csv, markdown = _board(session)
     assert context["totals"]["by_level"] == {
         "team manager": 0,
@@ -306,6 +353,33 @@ def test_the_boards_summary_withholds_small_counts_and_what_would_give_them_away
     assert summary["By level"] == "team manager 0, service manager 5, head of service 0, director 2"
 
 
+def test_the_boards_cases_leave_out_the_columns_that_would_count_a_withheld_figure(session):
+    """Six young people, one aged 17, all escalated today and none overdue: the summary
+    withholds "aged 16-17" (1) and the levels; the lettered cases, on the page, in the paper,
+    the Markdown and the CSV, then leave out the age band and the level, which would count
+    them, and say so; exit plans (0 of 6) and supervision (6 of 6) stay."""
+    with clock.frozen(AS_OF):
+        for _ in range(5):
+            _in_bnb(session, days=5)
+        _in_bnb(session, days=5, age=17)
+    summary, context, html, csv, markdown = _board(session)
+    assert summary["In unsuitable accommodation"] == "6 (aged 16-17: fewer than 5)"
+    assert context["columns"] == [
+        "case",
+        "placement_type",
+        "days",
+        "exit_plan",
+        "supervision_up_to_date",
+    ]
+    note = "Age band and level are left out of the cases"
+    for shown in (html, markdown):
+        assert note in shown and "16-17 |" not in shown and "18-20" not in shown
+        assert "Age band</th>" not in shown and "age band |" not in shown
+        assert "Level</th>" not in shown and "| level |" not in shown
+    assert csv.splitlines()[0] == "case,placement_type,days,exit_plan,supervision_up_to_date"
+    assert len(csv.splitlines()) == 7
+
+
 def test_the_boards_few_cases_are_neither_counted_nor_listed(session):
     """Three young people (one aged 17): the total is withheld, with every figure built on
     it and the list of cases, which would count them."""
@@ -326,3 +400,37 @@ def test_the_boards_few_cases_are_neither_counted_nor_listed(session):
     assert "fewer than 5 (aged 16-17: not shown)" in markdown and "| case |" not in markdown
     for person in people:
         assert person.reference not in html + csv + markdown
+
+
+def test_the_directors_markdown_writes_dates_in_words_and_the_csv_keeps_them_sortable(
+    session,
+):
+    """Markdown is read by people, like the paper: supervision due and the exit plan target
+    read "28 April 2024", never "2024-04-28"; the CSV (data) keeps the ISO day."""
+    import re
+
+    from planner.escalations.service import export_report, report_markdown
+
+    _council(session)
+    with clock.frozen(AS_OF):
+        report = build_report(session, audience="director", today=AS_OF, actor="test")
+        markdown = report_markdown(report)
+        _, csv = export_report(session, report_id=report.id, actor="test", fmt="csv")
+    due = AS_OF + timedelta(days=28)
+    assert not re.search(r"\d{4}-\d{2}-\d{2}", markdown), markdown
+    assert "| 28 April 2024 |" in markdown and "on 31 March 2024." in markdown
+    assert due.isoformat() in csv.decode()
+
+
+def test_a_report_with_no_one_in_unsuitable_accommodation_shows_no_share(session):
+    """Nobody in unsuitable accommodation: supervision and exit plans have no share to show
+    (never "100%"), for the director and the board alike."""
+    with clock.frozen(AS_OF):
+        for audience in ("director", "board"):
+            report = build_report(session, audience=audience, today=AS_OF, actor="test")
+            summary = dict(papers.report_context(report)["summary"])
+            assert summary["In unsuitable accommodation"] == "0 (aged 16-17: 0)"
+            assert summary["Management supervision within 4 weeks"].startswith("none: no one")
+            assert summary["With an agreed exit plan"].startswith("none: no one")
+            html = papers.exception_paper_html(session, report)
+            assert "100% (target" not in html and "none: no one in unsuitable" in html
