@@ -39,7 +39,7 @@ from forecasts.questions import (
     sensitivity,
     uasc_by_quarter,
 )
-from forecasts.scenarios import Scenario, standard_scenarios
+from forecasts.scenarios import Scenario
 from forecasts.vocabulary import LEFT, split_state
 from planner.core import audit, clock
 from planner.core.errors import InvalidInput, NotFound
@@ -96,8 +96,10 @@ class ForecastReport:
 
 def scenario_catalogue(as_of: date, session: Session | None = None) -> dict[str, Scenario]:
     """The named scenarios commissioners can run (see ``docs/forecasts.md``): the catalogue,
-    then, given a ``session``, the saved scenarios (``planner.forecasting.scenarios``) by name."""
-    catalogue = standard_scenarios(pd.Timestamp(as_of))
+    then, given a ``session``, the saved scenarios (``planner.forecasting.scenarios``) by name.
+    The catalogue's capacity scenarios are sized from the council's own places (given a
+    ``session``; without one only the scenarios of rates and arrivals are offered)."""
+    catalogue = saved.catalogue(as_of, session)
     if session is not None:
         for view in saved.saved_scenarios(session):
             catalogue.setdefault(view.name, view.to_model())
@@ -806,27 +808,33 @@ def model_state_label(state: str) -> str:
     return state_label(*split_state(state))
 
 
-def _describe(scenario: str, as_of: date, cache: dict[date, dict[str, Scenario]]) -> str:
-    if as_of not in cache:
-        cache[as_of] = scenario_catalogue(as_of)
-    found = cache[as_of].get(scenario) or cache.get(SAVED, {}).get(scenario)
-    return found.description if found is not None else ""
+@dataclass
+class _Descriptions:
+    """Scenario descriptions for a list of runs: the catalogue's as offered to this council
+    on each run's day (sized from its places), then the saved scenarios'."""
+
+    session: Session
+    saved: dict[str, Scenario]
+    by_day: dict[date, dict[str, Scenario]] = field(default_factory=dict)
+
+    def of(self, scenario: str, as_of: date) -> str:
+        if as_of not in self.by_day:
+            self.by_day[as_of] = saved.catalogue(as_of, self.session)
+        found = self.by_day[as_of].get(scenario) or self.saved.get(scenario)
+        return found.description if found is not None else ""
 
 
-SAVED = date.min  # the cache's key for saved scenarios' descriptions, by name
+def _description_cache(session: Session) -> _Descriptions:
+    return _Descriptions(session, {v.name: v.to_model() for v in saved.saved_scenarios(session)})
 
 
-def _description_cache(session: Session) -> dict[date, dict[str, Scenario]]:
-    return {SAVED: {v.name: v.to_model() for v in saved.saved_scenarios(session)}}
-
-
-def _summary(run: ForecastRun, cache: dict[date, dict[str, Scenario]]) -> ForecastRunSummary:
+def _summary(run: ForecastRun, cache: _Descriptions) -> ForecastRunSummary:
     return ForecastRunSummary(
         id=run.id,  # type: ignore[arg-type]
         created_at=run.created_at,
         created_by=run.created_by,
         scenario=run.scenario,
-        description=_describe(run.scenario, run.as_of, cache),
+        description=cache.of(run.scenario, run.as_of),
         as_of=run.as_of,
         months=run.months,
         runs=run.runs,
