@@ -46,6 +46,7 @@ from planner.core.errors import InvalidInput, NotFound
 from planner.core.listing import ListParams, Paged, page_query
 from planner.core.progress import Progress, no_progress
 from planner.domain import PlacementType
+from planner.domain.text import within_sentence
 from planner.forecasting import scenarios as saved
 from planner.forecasting.inputs import frames_from_database
 from planner.forecasting.scenarios import scenario_words
@@ -209,7 +210,7 @@ def data_notes(data: dict) -> list[str]:
         )
     ignored = data.get("capacity_ignored_unsuitable")
     if ignored:
-        labels = ", ".join(model_state_label(s).lower() for s in str(ignored).split(", "))
+        labels = ", ".join(model_state_label(s, within=True) for s in str(ignored).split(", "))
         notes.append(
             f"Places of unsuitable accommodation in the inventory ({labels}) are not planned "
             "for: the forecast never counts them as places to fill."
@@ -800,12 +801,12 @@ def state_label(placement_type: str, lot: str) -> str:
     return f"{label}: {LOT_LABELS.get(lot, lot)}" if lot else label
 
 
-def model_state_label(state: str) -> str:
+def model_state_label(state: str, within: bool = False) -> str:
     """The label of one of the model's states (``supported_accommodation/uasc``...),
-    including the state of having left the service."""
-    if state == LEFT:
-        return "Left the service"
-    return state_label(*split_state(state))
+    including the state of having left the service; ``within`` a sentence in lower case
+    ("4 extra places of council flat"), acronyms kept."""
+    label = "Left the service" if state == LEFT else state_label(*split_state(state))
+    return within_sentence(label) if within else label
 
 
 @dataclass

@@ -225,9 +225,11 @@ STREAM_WORDS = {"new": "new care leavers", "uasc": "UASC", "returner": "returner
 
 def lever_words(row: dict[str, Any]) -> str:
     """A lever in a commissioner's words, with its range: "Arrivals of UASC x1.2 to x2"."""
-    state = forecasting.model_state_label(row["state"]).lower() if row.get("state") else ""
+    state = forecasting.model_state_label(row["state"], within=True) if row.get("state") else ""
     dest = (
-        forecasting.model_state_label(row["destination"]).lower() if row.get("destination") else ""
+        forecasting.model_state_label(row["destination"], within=True)
+        if row.get("destination")
+        else ""
     )
     low, high = float(row["lever_low"]), float(row["lever_high"])
     times = f"x{low:g} to x{high:g}"

@@ -4,6 +4,7 @@ audited, and "how many places" answered on cases that can be checked by hand."""
 
 from __future__ import annotations
 
+import dataclasses
 import json
 from datetime import date
 
@@ -225,7 +226,7 @@ def test_goal_seek_on_hand_checkable_cases(session, council):
     )
     assert plenty.extra_places == 0 and plenty.p_shortfall_before == 0.0
     assert plenty.p_shortfall_after == 0.0
-    assert plenty.sentence().startswith("No extra places of supported_lodgings are needed")
+    assert plenty.sentence().startswith("No extra places of supported lodgings are needed")
     # every place closed: the places needed are the high (95%) quantile of the largest demand
     # over the months, so at least the demand's median and within the simulated range
     scenarios.create_scenario(
@@ -265,6 +266,39 @@ def test_goal_seek_on_hand_checkable_cases(session, council):
     assert central.p_shortfall_after <= 0.05
     events = session.exec(select(AuditEvent).where(AuditEvent.action == "goal_seek")).all()
     assert len(events) == 3 and "state=supported_lodgings" in events[0].detail
+    # bed and breakfast places in the inventory are never planned for: not offered, and asked
+    # anyway the refusal is in words
+    _places(session, PlacementType.bed_and_breakfast, 3)
+    session.flush()
+    offered = dict(places_needed.planned_states(session, AS_OF))
+    assert "bed_and_breakfast" not in offered and offered["council_flat"] == "Council flat"
+    with pytest.raises(InvalidInput) as refused:
+        places_needed.places_needed(
+            session, placement_type_state="bed_and_breakfast", **common | {"runs": 50}
+        )
+    assert "no planned places of bed and breakfast" in refused.value.message
+    assert "_" not in refused.value.message
+
+
+def test_the_places_needed_answer_reads_in_words():
+    """Placement types within a sentence in lower case, an acronym kept; no code."""
+    answer = places_needed.PlacesNeeded(
+        state="council_flat",
+        through=date(2027, 3, 31),
+        probability=0.05,
+        scenario="central",
+        as_of=AS_OF,
+        runs=500,
+        extra_places=4,
+        places_at_end=10,
+        p_shortfall_before=0.4,
+        p_shortfall_after=0.04,
+        for_want_of_a_place_mean_after=0.1,
+    )
+    assert answer.sentence().startswith("4 extra places of council flat (about 10 in all)")
+    assert answer.sentence("Council flat").startswith("4 extra places of council flat")
+    uasc = dataclasses.replace(answer, state="supported_accommodation/uasc")
+    assert "places of supported accommodation framework: UASC in care lot" in uasc.sentence()
 
 
 def test_goal_seek_refuses_what_it_cannot_answer(session, council):
