@@ -39,14 +39,14 @@ from forecasts.questions import (
     sensitivity,
     uasc_by_quarter,
 )
-from forecasts.scenarios import Scenario
+from forecasts.scenarios import LEVER_KINDS, Scenario
 from forecasts.vocabulary import LEFT, split_state
 from planner.core import audit, clock
 from planner.core.errors import InvalidInput, NotFound
 from planner.core.listing import ListParams, Paged, page_query
 from planner.core.progress import Progress, no_progress
 from planner.domain import PlacementType
-from planner.domain.text import within_sentence
+from planner.domain.text import day_words, within_sentence
 from planner.forecasting import scenarios as saved
 from planner.forecasting.inputs import frames_from_database
 from planner.forecasting.scenarios import scenario_words
@@ -807,6 +807,73 @@ def model_state_label(state: str, within: bool = False) -> str:
     ("4 extra places of council flat"), acronyms kept."""
     label = "Left the service" if state == LEFT else state_label(*split_state(state))
     return within_sentence(label) if within else label
+
+
+STREAM_WORDS = {"new": "new care leavers", "uasc": "UASC", "returner": "returners"}
+
+
+def lever_what(
+    kind: str, stream: str = "", state: str = "", destination: str = "", start: Any = None
+) -> str:
+    """What a lever acts on, in words: the one home for a lever's words, read by the forecast
+    page and paper, the scenarios page, the sensitivity table and ``planner scenario list``
+    ("Arrivals of UASC", "Moves into staying put from in care (other)", "Places added to
+    council flat from 30 November 2027")."""
+    state_words = model_state_label(state, within=True) if state else ""
+    if kind == "arrivals":
+        return f"Arrivals of {STREAM_WORDS.get(stream, 'young people')}"
+    if kind == "exit_rate":
+        return f"How fast young people leave {state_words}"
+    if kind == "move_share":
+        into = model_state_label(destination, within=True) if destination else "any type"
+        return f"Moves into {into}" + (f" from {state_words}" if state_words else "")
+    if kind == "places":
+        day = pd.Timestamp(start).date() if start is not None and not pd.isna(start) else None
+        return f"Places added to {state_words}" + (f" from {day_words(day)}" if day else "")
+    if kind == "nts_rate":
+        return "National Transfer Scheme threshold (share of the child population)"
+    return "No levers: rates and arrivals as in the data"
+
+
+def lever_value(kind: str, value: Any) -> str:
+    """One value of a lever as people read it: a multiplier as "x1.5", places as "+12" (or
+    "-4"), the transfer threshold as a percentage ("0.12%")."""
+    if value is None or pd.isna(value):
+        return "-"
+    number = float(value)
+    if kind == "places":
+        return f"{number:+g}" if number else "0"
+    if kind == "nts_rate":
+        return f"{number * 100:g}%"
+    return f"x{number:g}"
+
+
+def lever_rows(table: pd.DataFrame | None) -> list[dict[str, Any]]:
+    """A run's levers (its ``inputs_scenario`` table) in words, one row per lever: scenario
+    (its name, for the ``scenario`` filter), lever, lowest, most likely, highest."""
+    if table is None or table.empty:
+        return []
+    rows = []
+    for r in table.to_dict("records"):
+        kind = str(r.get("kind") or "")
+        blank = {k: ("" if v is None or (isinstance(v, float) and v != v) else v)
+                 for k, v in r.items()}  # fmt: skip
+        rows.append(
+            {
+                "scenario": str(r.get("scenario", "")),
+                "lever": lever_what(
+                    kind,
+                    str(blank.get("stream", "")),
+                    str(blank.get("state", "")),
+                    str(blank.get("destination", "")),
+                    r.get("start"),
+                ),
+                "low": lever_value(kind, r.get("low")) if kind in LEVER_KINDS else "",
+                "central": lever_value(kind, r.get("central")) if kind in LEVER_KINDS else "",
+                "high": lever_value(kind, r.get("high")) if kind in LEVER_KINDS else "",
+            }
+        )
+    return rows
 
 
 @dataclass

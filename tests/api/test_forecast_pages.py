@@ -19,7 +19,7 @@ from planner.core.db import get_engine, make_engine, unit_of_work
 from planner.core.migrate import upgrade
 from planner.core.settings import Settings
 from planner.domain import Role
-from planner.models import AuditEvent, ForecastRun
+from planner.models import AuditEvent, ForecastRun, WorkItem
 from planner.work import service as work
 
 ORIGIN = {"Origin": "https://testserver"}
@@ -255,3 +255,16 @@ def test_a_forecast_on_a_council_with_no_records_is_a_clear_422(tmp_path):
     with unit_of_work(get_engine(url)) as session:
         assert not session.exec(select(ForecastRun)).all()
     get_engine(url).dispose()
+
+
+@pytest.mark.reads_only
+def test_a_forecasts_levers_are_shown_in_words(client, web_db):
+    _first, second = web_db.council.forecast_runs  # more UASC
+    _as(client, web_db, "commissioner")
+    run = client.get(f"/forecasts/{second}").text
+    table = re.search(r"<caption[^>]*>Scenario levers.*?</table>", run, re.S)
+    assert table, "the levers table"
+    text = re.sub(r"<[^>]+>", " ", table.group(0))
+    assert "Arrivals of UASC" in text and "National Transfer Scheme threshold" in text
+    assert "x1.2" in text and "0.12%" in text and "More UASC" in text
+    assert not re.search(r"[a-z]_[a-z]|\d{4}-\d\d-\d\d", text), text
