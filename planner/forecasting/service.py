@@ -641,8 +641,10 @@ def check_forecast_request(
     errors: dict[str, str] = {}
     catalogue = scenario_catalogue(as_of, session)
     chosen = list(dict.fromkeys(scenarios))
-    if not chosen or len(chosen) > MAX_SCENARIOS:
-        errors["scenario"] = "Select one or two scenarios"
+    if not chosen:
+        errors["scenario"] = "Select a scenario"
+    elif len(chosen) > MAX_SCENARIOS:
+        errors["scenario"] = "Select no more than two scenarios"
     elif any(name not in catalogue for name in chosen):
         errors["scenario"] = "Select scenarios from the list"
     horizon = int(months) if re.fullmatch(r"[0-9]{1,3}", months) else 0
