@@ -56,6 +56,15 @@ def extra_places_for(excess: np.ndarray, probability: float) -> int:
     return int(max(excess[allowed], 0))
 
 
+class NoPlannedPlaces(ValueError):
+    """The state asked about has no planned places in the forecast (none in the inventory,
+    or a type of unsuitable accommodation, which is never planned for)."""
+
+    def __init__(self, state: str) -> None:
+        self.state = state
+        super().__init__(f"{state!r} has no planned places to add to")
+
+
 def places_to_keep_shortfall_under(
     fitted: Fitted,
     state: str,
@@ -73,7 +82,7 @@ def places_to_keep_shortfall_under(
     forecast = run_forecast(fitted, replace(settings, constrained=False), scenario)
     k = forecast.states.index(state)
     if not forecast.plan.limited[k]:
-        raise ValueError(f"{state!r} has no planned places to add to")
+        raise NoPlannedPlaces(state)
     horizon = np.flatnonzero(forecast.month_ends <= pd.Timestamp(through))
     if len(horizon) == 0:
         raise ValueError("the date is before the first simulated month")

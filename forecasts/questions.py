@@ -18,7 +18,7 @@ import pandas as pd
 
 from forecasts.forecast import Fitted, Forecast, ForecastSettings, run_forecast
 from forecasts.outputs import DAYS_PER_MONTH, _interval_columns, mark_partial, quarter_months
-from forecasts.scenarios import Lever, Scenario, standard_scenarios
+from forecasts.scenarios import Lever, Scenario, places_now, standard_scenarios
 from forecasts.vocabulary import LEFT, MOVE_ON_FROM, UNSUITABLE_TYPES, split_state
 
 HEADLINE_TYPES = ("supported_lodgings", "staying_close", "supported_accommodation", "council_flat")
@@ -171,11 +171,13 @@ def breakdown_by_year(quarters: pd.DataFrame, state: str, lot: str = "") -> pd.D
     return out.reset_index()
 
 
-def probe_levers(as_of: pd.Timestamp) -> list[Lever]:
+def probe_levers(as_of: pd.Timestamp, capacity: pd.DataFrame | None = None) -> list[Lever]:
     """The levers whose sensitivity a forecast reports: every lever of the catalogue's
-    scenarios once, plus new arrivals 20% either way."""
+    scenarios once (its capacity scenarios sized from ``capacity``, the council's planned
+    places), plus new arrivals 20% either way."""
     seen: dict[tuple, Lever] = {}
-    for scenario in standard_scenarios(as_of).values():
+    places = places_now(capacity, as_of) if capacity is not None else None
+    for scenario in standard_scenarios(as_of, places).values():
         for lever in scenario.levers:
             seen.setdefault(_lever_key(lever), lever)
     new = Lever("arrivals", 1.0, 0.8, 1.2, stream="new")
@@ -238,7 +240,7 @@ def sensitivity(
     lever on a type without planned places is left out. One row per
     lever and figure: ``low``, ``central`` (the scenario), ``high`` and ``swing`` (high - low).
     """
-    levers = levers if levers is not None else probe_levers(fitted.data.as_of)
+    levers = levers if levers is not None else probe_levers(fitted.data.as_of, fitted.data.capacity)
     planned = set(fitted.data.capacity["state"]) if len(fitted.data.capacity) else set()
     # places can only be added to a type with planned places (else the lever is an error)
     levers = [lv for lv in levers if lv.kind != "places" or lv.state in planned]

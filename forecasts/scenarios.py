@@ -21,6 +21,7 @@ A lever is one of:
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -105,10 +106,63 @@ class Scenario:
         return pd.DataFrame(rows)
 
 
-def standard_scenarios(as_of: pd.Timestamp) -> dict[str, Scenario]:
-    """The scenarios commissioners ask for, with illustrative ranges (edit them freely)."""
+# The catalogue's names, in its order. A capacity scenario is only offered to a council that
+# has places of its type now (adding to places it does not plan for means nothing).
+CATALOGUE_NAMES = (
+    "central",
+    "more_uasc",
+    "longer_stays",
+    "staying_put_take_up",
+    "staying_close_roll_out",
+    "host_recruitment",
+    "move_on_supply",
+    "new_framework_places",
+)
+FRAMEWORK_CARE_LEAVERS = "supported_accommodation/care_leavers"
+
+
+def places_now(capacity: pd.DataFrame, as_of: pd.Timestamp) -> dict[str, int]:
+    """The council's planned places per state in the quarter of ``as_of`` (the latest
+    ``quarter_start`` on or before it, else the earliest), from a capacity frame with
+    ``placement_type``, ``lot``, ``quarter_start`` and ``places``: what the catalogue's
+    capacity scenarios are sized from."""
+    if capacity is None or not len(capacity):
+        return {}
+    frame = capacity.copy()
+    frame["quarter_start"] = pd.to_datetime(frame["quarter_start"])
+    day = pd.Timestamp(as_of)
+    earlier = frame[frame["quarter_start"] <= day]
+    quarter = earlier["quarter_start"].max() if len(earlier) else frame["quarter_start"].min()
+    rows = frame[frame["quarter_start"] == quarter]
+    totals: dict[str, int] = {}
+    for ptype, lot, places in zip(rows["placement_type"], rows["lot"], rows["places"], strict=True):
+        name = f"{ptype}/{lot}" if lot else str(ptype)
+        totals[name] = totals.get(name, 0) + int(places)
+    return {name: n for name, n in totals.items() if n > 0}
+
+
+def _share(places: int, share: float) -> int:
+    """A share of a council's places as a whole number of places, at least one."""
+    return max(1, int(round(places * share)))
+
+
+def _places_word(n: int) -> str:
+    return f"{n} place" if n == 1 else f"{n} places"
+
+
+def standard_scenarios(
+    as_of: pd.Timestamp, places: Mapping[str, int] | None = None
+) -> dict[str, Scenario]:
+    """The scenarios commissioners ask for, with illustrative ranges (edit them freely).
+
+    The capacity scenarios are sized from the council's own planned places now (``places``,
+    by state, from :func:`places_now`), each a stated share of them, and offered only when the
+    council has places of that type: a council of 10 framework places is offered 10 more, not
+    the demo's 30. Without ``places`` only the scenarios that change rates and arrivals are
+    offered."""
     in_a_year = pd.Timestamp(as_of) + pd.DateOffset(months=12)
-    return {
+    have = {name: int(n) for name, n in (places or {}).items() if int(n) > 0}
+    catalogue = {
         "central": Scenario("central", description="rates and arrivals as in the data"),
         "more_uasc": Scenario(
             "more_uasc",
@@ -125,7 +179,7 @@ def standard_scenarios(as_of: pd.Timestamp) -> dict[str, Scenario]:
                 for s in (
                     "supported_lodgings",
                     "staying_close",
-                    "supported_accommodation/care_leavers",
+                    FRAMEWORK_CARE_LEAVERS,
                     "council_flat",
                 )
             ),
@@ -136,36 +190,47 @@ def standard_scenarios(as_of: pd.Timestamp) -> dict[str, Scenario]:
             (Lever("move_share", 1.3, 1.1, 1.5, state="in_care_other", destination="staying_put"),),
             "more young people stay with their foster carers at 18",
         ),
-        "staying_close_roll_out": Scenario(
+    }
+    n = have.get("staying_close", 0)
+    if n:  # as many places again as now (the demo's 12 more on its 12)
+        add = n
+        catalogue["staying_close_roll_out"] = Scenario(
             "staying_close_roll_out",
             (
                 Lever("move_share", 2.0, 1.5, 2.5, destination="staying_close"),
-                Lever("places", 12, 8, 12, state="staying_close", start=in_a_year),
-            ),
-            "staying close doubles its intake; +12 places within a year",
-        ),
-        "host_recruitment": Scenario(
-            "host_recruitment",
-            (Lever("places", 5, 2, 7, state="supported_lodgings", start=in_a_year),),
-            "five more supported lodgings hosts (2-7) recruited within a year",
-        ),
-        "move_on_supply": Scenario(
-            "move_on_supply",
-            (Lever("places", 9, 6, 9, state="council_flat", start=in_a_year),),
-            "two conversions add nine council flats",
-        ),
-        "new_framework_places": Scenario(
-            "new_framework_places",
-            (
                 Lever(
-                    "places",
-                    30,
-                    20,
-                    30,
-                    state="supported_accommodation/care_leavers",
-                    start=in_a_year,
+                    "places", add, _share(add, 2 / 3), add, state="staying_close", start=in_a_year
                 ),
             ),
-            "thirty framework places commissioned for next year",
-        ),
-    }
+            f"staying close doubles its intake; as many places again within a year: "
+            f"{add} more ({_share(add, 2 / 3)} to {add}) on the {n} now",
+        )
+    n = have.get("supported_lodgings", 0)
+    if n:  # a fifth more hosts
+        add, low, high = _share(n, 1 / 5), _share(_share(n, 1 / 5), 1 / 2), _share(n, 1 / 4)
+        high = max(high, add)
+        catalogue["host_recruitment"] = Scenario(
+            "host_recruitment",
+            (Lever("places", add, low, high, state="supported_lodgings", start=in_a_year),),
+            f"a fifth more supported lodgings hosts recruited within a year: {add} "
+            f"({low} to {high}) on the {_places_word(n)} now",
+        )
+    n = have.get("council_flat", 0)
+    if n:  # a quarter more council flats
+        add = _share(n, 1 / 4)
+        low = _share(add, 2 / 3)
+        catalogue["move_on_supply"] = Scenario(
+            "move_on_supply",
+            (Lever("places", add, low, add, state="council_flat", start=in_a_year),),
+            f"a quarter more council flats within a year: {add} ({low} to {add}) on the {n} now",
+        )
+    n = have.get(FRAMEWORK_CARE_LEAVERS, 0)
+    if n:  # as many framework places again (the demo's 30 more on its 30)
+        low = _share(n, 2 / 3)
+        catalogue["new_framework_places"] = Scenario(
+            "new_framework_places",
+            (Lever("places", n, low, n, state=FRAMEWORK_CARE_LEAVERS, start=in_a_year),),
+            f"as many framework places again in the care leavers lot from a year on: {n} "
+            f"more ({low} to {n}) on the {_places_word(n)} now",
+        )
+    return catalogue

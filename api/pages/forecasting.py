@@ -90,7 +90,8 @@ def _list_page(
             "runs_range": forecasting.RUNS_RANGE,
             "can_make": allows(principal.user.role, P.make_forecasts),
             "errors": errors or {},
-            "form": form or {"scenario": ["central"], "months": "24", "runs": "500"},
+            # nothing pre-ticked (GOV.UK: do not pre-select); none ticked is an error
+            "form": form or {"scenario": [], "months": "24", "runs": "500"},
         },
         status_code=status_code,
     )

@@ -89,6 +89,7 @@ def _scenarios_page(
             "rows": range(1, LEVER_ROWS + 1),
             "created": created,
             "state_label": forecasting.model_state_label,
+            "lever_what": forecasting.lever_what,
             "lever_words": scenarios.LEVER_WORDS,
             "lever_hints": scenarios.LEVER_HINTS,
             **_choices(),

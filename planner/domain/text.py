@@ -74,6 +74,15 @@ def code_words(code: object) -> str:
     return str(code).replace("_", " ").capitalize()
 
 
+def within_sentence(label: str) -> str:
+    """A label as it reads within a sentence: "Council flat" is "council flat", while a label
+    that opens with an acronym keeps it ("UASC in care lot")."""
+    text = str(label)
+    if len(text) > 1 and text[1].isupper():
+        return text
+    return text[:1].lower() + text[1:]
+
+
 _CODE = re.compile(r"\b[a-z][a-z0-9]*(?:_[a-z0-9]+)+\b")
 _ISO_DAY = re.compile(r"\b(\d{4})-(\d{2})-(\d{2})\b")
 

@@ -150,12 +150,12 @@ def _range(lv: LeverSpec) -> str:
 
 SCENARIO_FIELDS = (
     Field("name", "Name", ref=True),
-    Field("title", "Title"),
-    Field("kind", "Kind"),
-    Field("lever", "Lever"),
-    Field("low_central_high", "Low / central / high"),
-    Field("from", "From"),
-    Field("description", "Description"),
+    Field("title", "Title", in_table=False),
+    Field("kind", "Kind", in_table=False),
+    Field("lever", "Scenario and its levers"),
+    Field("low_central_high", "Range", ref=True),  # whole: "0.1% / 0.12% / 0.14%"
+    Field("from", "From", in_table=False),
+    Field("description", "Description", in_table=False),
 )
 
 
@@ -192,27 +192,39 @@ def list_command(output: Annotated[OutputFormat, FormatOption] = OutputFormat.ta
             ]
         )
         return
-    rows = []
+    from planner.forecasting.service import lever_value, lever_what
+
+    rows, cells = [], []
     for view in views:
         kind = "saved" if view.saved else "catalogue"
+        title = view.title or scenarios.scenario_words(view.name)
         for i, lv in enumerate(view.levers or [None]):
             first = i == 0 or output == OutputFormat.csv  # CSV repeats the name on every line
             rows.append(
                 {
                     "name": view.name if first else "",
-                    "title": (view.title or scenarios.scenario_words(view.name)) if first else "",
+                    "title": title if first else "",
                     "kind": kind if first else "",
-                    "lever": f"{lv.kind}:{lv.target}" if lv else "-",
+                    "lever": f"{lv.kind}:{lv.target}" if lv else "-",  # as --lever takes it
                     "low_central_high": _range(lv) if lv else "-",
                     "from": lv.start.isoformat() if lv and lv.start else "",
                     "description": view.description if first else "",
                 }
             )
+        # the table, for people: the scenario in words on its first line, then each lever
+        # in words with its range, so it reads whole in 80 columns
+        saved_words = " (saved)" if view.saved else ""
+        cells.append([view.name, f"{title}{saved_words}: {view.description}".rstrip(": "), ""])
+        for lv in view.levers:
+            what = lever_what(lv.kind, lv.stream, lv.state, lv.destination, lv.start)
+            values = " / ".join(lever_value(lv.kind, v) for v in (lv.low, lv.central, lv.high))
+            cells.append(["", f"- {what}", values])
     print_listing(
         output,
         SCENARIO_FIELDS,
         rows,
         title="Scenarios (levers: lowest / most likely / highest)",
+        cells=cells,
     )
 
 

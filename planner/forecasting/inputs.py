@@ -167,6 +167,20 @@ def frames_from_database(session: Session, as_of: date) -> dict[str, pd.DataFram
         columns=STAY_COLUMNS,
     )
     frames = forecast_frames(people, stays, as_of)
+    place_rows = _place_rows(provisions, places)
+    frames["capacity"] = capacity_frame(place_rows, as_of)
+    return frames
+
+
+def _place_rows(provisions: dict, places: dict) -> pd.DataFrame:
+    """One row per place of the inventory, as :func:`capacity_frame` reads them."""
+
+    def lot_of(place_id: int | None) -> str:
+        if place_id is None or place_id not in places:
+            return ""
+        cohort = str(provisions[places[place_id].provision_id].cohort)
+        return "" if cohort == "any" else cohort
+
     place_rows = pd.DataFrame(
         [
             {
@@ -182,5 +196,12 @@ def frames_from_database(session: Session, as_of: date) -> dict[str, pd.DataFram
         ],
         columns=["placement_type", "lot", "opens_on", "closes_on", "p_opens", "p_closes", "block"],
     )
-    frames["capacity"] = capacity_frame(place_rows, as_of)
-    return frames
+    return place_rows
+
+
+def capacity_now(session: Session, as_of: date) -> pd.DataFrame:
+    """The planned places from the inventory alone (no young person read): what the
+    scenario catalogue is sized from (``forecasts.scenarios.places_now``)."""
+    provisions = {p.id: p for p in session.exec(select(Provision))}
+    places = {p.id: p for p in session.exec(select(Place))}
+    return capacity_frame(_place_rows(provisions, places), as_of)

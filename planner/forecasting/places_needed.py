@@ -15,12 +15,13 @@ from typing import TYPE_CHECKING, Any
 import pandas as pd
 from sqlmodel import Session
 
+from forecasts.vocabulary import UNSUITABLE_TYPES
 from planner.core import audit, clock
 from planner.core.errors import InvalidInput
 from planner.core.progress import Progress, no_progress
-from planner.domain.text import day_words, quarter_words
+from planner.domain.text import day_words, plain_words, quarter_words, within_sentence
 from planner.forecasting import service as forecasting
-from planner.forecasting.inputs import frames_from_database
+from planner.forecasting.inputs import capacity_now
 from planner.forecasting.scenarios import model_states
 
 if TYPE_CHECKING:
@@ -82,7 +83,7 @@ class PlacesNeeded:
 
     def sentence(self, label: str | None = None) -> str:
         """The answer in words, for the page and the CLI."""
-        what = label or self.state
+        what = within_sentence(label or forecasting.model_state_label(self.state))
         target = f"{self.probability * 100:g}%"
         if self.extra_places == 0:
             return (
@@ -177,7 +178,7 @@ def read_places_needed(
 
 def compute_places_needed(inputs: GoalInputs, progress: Progress | None = None) -> PlacesNeeded:
     """Run the model and search for the extra places: no database (the long part)."""
-    from forecasts.planning import places_to_keep_shortfall_under
+    from forecasts.planning import NoPlannedPlaces, places_to_keep_shortfall_under
 
     (progress or no_progress)(2, 3, "Running the forecast and trying numbers of extra places")
     try:
@@ -189,8 +190,16 @@ def compute_places_needed(inputs: GoalInputs, progress: Progress | None = None) 
             inputs.settings,
             inputs.scenario,
         )
-    except ValueError as exc:  # no planned places, or a scenario the records cannot take
-        raise InvalidInput(f"The places needed could not be worked out: {exc}") from exc
+    except NoPlannedPlaces as exc:
+        what = forecasting.model_state_label(exc.state, within=True)
+        raise InvalidInput(
+            f"The places needed could not be worked out: there are no planned places of {what} "
+            "to add to. Choose a placement type with places in the inventory."
+        ) from exc
+    except ValueError as exc:  # a scenario the records cannot take
+        raise InvalidInput(
+            f"The places needed could not be worked out: {plain_words(str(exc))}"
+        ) from exc
     row = table.iloc[0]
     return PlacesNeeded(
         state=inputs.state,
@@ -302,11 +311,15 @@ QUARTERS_AHEAD = 20  # the quarter ends a commissioner may choose from
 
 def planned_states(session: Session, today: date) -> list[tuple[str, str]]:
     """The model states (placement type, and lot for the framework) that have planned
-    places on ``today``, with their labels: only these can be asked about."""
-    capacity = frames_from_database(session, today)["capacity"]
+    places in the forecast's quarters from ``today``, with their labels: only these can be
+    asked about. Unsuitable accommodation (bed and breakfast...) is never planned for, even
+    when the inventory lists places of it, so it is not offered."""
+    capacity = capacity_now(session, today)
+    capacity = capacity[capacity["places"] > 0]
     names = {
         f"{t}/{lot}" if lot else str(t)
         for t, lot in capacity[["placement_type", "lot"]].itertuples(index=False)
+        if t not in UNSUITABLE_TYPES
     }
     return [(s, forecasting.model_state_label(s)) for s in model_states() if s in names]
 

@@ -30,12 +30,13 @@ from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, select
 
 from forecasts.arrivals import STREAMS
-from forecasts.scenarios import LEVER_KINDS, Lever, standard_scenarios
+from forecasts.scenarios import CATALOGUE_NAMES, LEVER_KINDS, Lever, places_now, standard_scenarios
 from forecasts.scenarios import Scenario as ModelScenario
 from forecasts.vocabulary import LEFT, StateSpace
 from planner.core import audit, clock
 from planner.core.errors import Conflict, InvalidInput, NotFound
 from planner.domain.text import check_text
+from planner.forecasting.inputs import capacity_now
 from planner.models import Scenario, utcnow
 
 NAME = re.compile(r"^[a-z][a-z0-9_]{2,59}$")
@@ -309,8 +310,14 @@ def parse_lever(text: str) -> dict[str, str]:
 # -- saved scenarios: list, get, create, update, delete ----------------------------------------
 
 
-def _catalogue(as_of: date | None = None) -> dict[str, ModelScenario]:
-    return standard_scenarios(pd.Timestamp(as_of or clock.today()))
+def catalogue(
+    as_of: date | None = None, session: Session | None = None
+) -> dict[str, ModelScenario]:
+    """The catalogue for this council: its capacity scenarios sized from the places in its
+    inventory on ``as_of`` (none without a ``session``)."""
+    day = as_of or clock.today()
+    places = places_now(capacity_now(session, day), pd.Timestamp(day)) if session else None
+    return standard_scenarios(pd.Timestamp(day), places)
 
 
 def _from_model(scenario: ModelScenario) -> ScenarioView:
@@ -356,14 +363,15 @@ def saved_scenarios(session: Session) -> list[ScenarioView]:
 
 def list_scenarios(session: Session, *, as_of: date | None = None) -> list[ScenarioView]:
     """The catalogue (read-only, in its own order), then the saved scenarios by name."""
-    return [_from_model(s) for s in _catalogue(as_of).values()] + saved_scenarios(session)
+    views = [_from_model(s) for s in catalogue(as_of, session).values()]
+    return views + saved_scenarios(session)
 
 
 def get_scenario(session: Session, name: str, *, as_of: date | None = None) -> ScenarioView:
     """A catalogue or saved scenario by name, or :class:`NotFound`."""
-    catalogue = _catalogue(as_of)
-    if name in catalogue:
-        return _from_model(catalogue[name])
+    offered = catalogue(as_of, session)
+    if name in offered:
+        return _from_model(offered[name])
     row = session.exec(select(Scenario).where(Scenario.name == name)).first()
     if row is None:
         raise NotFound(f"There is no scenario called {name[:60]!r}.")
@@ -377,7 +385,7 @@ def _check_name(session: Session, name: str) -> str:
             "Name: use 3 to 60 lower-case letters, digits and underscores, starting with a "
             "letter (e.g. uasc_surge_2026)."
         )
-    if name in _catalogue():
+    if name in CATALOGUE_NAMES:
         raise Conflict(f"Name: {name!r} is a catalogue scenario; choose another name.")
     if session.exec(select(Scenario.id).where(Scenario.name == name)).first() is not None:
         raise Conflict(
@@ -409,7 +417,7 @@ def _check_description(description: str) -> str:
 
 
 def _saved_row(session: Session, name: str) -> Scenario:
-    if name in _catalogue():
+    if name in CATALOGUE_NAMES:
         raise InvalidInput(f"{name!r} is a catalogue scenario, which cannot be changed.")
     row = session.exec(select(Scenario).where(Scenario.name == name)).first()
     if row is None:

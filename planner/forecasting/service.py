@@ -39,13 +39,14 @@ from forecasts.questions import (
     sensitivity,
     uasc_by_quarter,
 )
-from forecasts.scenarios import Scenario, standard_scenarios
+from forecasts.scenarios import LEVER_KINDS, Scenario
 from forecasts.vocabulary import LEFT, split_state
 from planner.core import audit, clock
 from planner.core.errors import InvalidInput, NotFound
 from planner.core.listing import ListParams, Paged, page_query
 from planner.core.progress import Progress, no_progress
 from planner.domain import PlacementType
+from planner.domain.text import day_words, within_sentence
 from planner.forecasting import scenarios as saved
 from planner.forecasting.inputs import frames_from_database
 from planner.forecasting.scenarios import scenario_words
@@ -96,8 +97,10 @@ class ForecastReport:
 
 def scenario_catalogue(as_of: date, session: Session | None = None) -> dict[str, Scenario]:
     """The named scenarios commissioners can run (see ``docs/forecasts.md``): the catalogue,
-    then, given a ``session``, the saved scenarios (``planner.forecasting.scenarios``) by name."""
-    catalogue = standard_scenarios(pd.Timestamp(as_of))
+    then, given a ``session``, the saved scenarios (``planner.forecasting.scenarios``) by name.
+    The catalogue's capacity scenarios are sized from the council's own places (given a
+    ``session``; without one only the scenarios of rates and arrivals are offered)."""
+    catalogue = saved.catalogue(as_of, session)
     if session is not None:
         for view in saved.saved_scenarios(session):
             catalogue.setdefault(view.name, view.to_model())
@@ -207,7 +210,7 @@ def data_notes(data: dict) -> list[str]:
         )
     ignored = data.get("capacity_ignored_unsuitable")
     if ignored:
-        labels = ", ".join(model_state_label(s).lower() for s in str(ignored).split(", "))
+        labels = ", ".join(model_state_label(s, within=True) for s in str(ignored).split(", "))
         notes.append(
             f"Places of unsuitable accommodation in the inventory ({labels}) are not planned "
             "for: the forecast never counts them as places to fill."
@@ -638,8 +641,10 @@ def check_forecast_request(
     errors: dict[str, str] = {}
     catalogue = scenario_catalogue(as_of, session)
     chosen = list(dict.fromkeys(scenarios))
-    if not chosen or len(chosen) > MAX_SCENARIOS:
-        errors["scenario"] = "Select one or two scenarios"
+    if not chosen:
+        errors["scenario"] = "Select a scenario"
+    elif len(chosen) > MAX_SCENARIOS:
+        errors["scenario"] = "Select no more than two scenarios"
     elif any(name not in catalogue for name in chosen):
         errors["scenario"] = "Select scenarios from the list"
     horizon = int(months) if re.fullmatch(r"[0-9]{1,3}", months) else 0
@@ -798,35 +803,108 @@ def state_label(placement_type: str, lot: str) -> str:
     return f"{label}: {LOT_LABELS.get(lot, lot)}" if lot else label
 
 
-def model_state_label(state: str) -> str:
+def model_state_label(state: str, within: bool = False) -> str:
     """The label of one of the model's states (``supported_accommodation/uasc``...),
-    including the state of having left the service."""
-    if state == LEFT:
-        return "Left the service"
-    return state_label(*split_state(state))
+    including the state of having left the service; ``within`` a sentence in lower case
+    ("4 extra places of council flat"), acronyms kept."""
+    label = "Left the service" if state == LEFT else state_label(*split_state(state))
+    return within_sentence(label) if within else label
 
 
-def _describe(scenario: str, as_of: date, cache: dict[date, dict[str, Scenario]]) -> str:
-    if as_of not in cache:
-        cache[as_of] = scenario_catalogue(as_of)
-    found = cache[as_of].get(scenario) or cache.get(SAVED, {}).get(scenario)
-    return found.description if found is not None else ""
+STREAM_WORDS = {"new": "new care leavers", "uasc": "UASC", "returner": "returners"}
 
 
-SAVED = date.min  # the cache's key for saved scenarios' descriptions, by name
+def lever_what(
+    kind: str, stream: str = "", state: str = "", destination: str = "", start: Any = None
+) -> str:
+    """What a lever acts on, in words: the one home for a lever's words, read by the forecast
+    page and paper, the scenarios page, the sensitivity table and ``planner scenario list``
+    ("Arrivals of UASC", "Moves into staying put from in care (other)", "Places added to
+    council flat from 30 November 2027")."""
+    state_words = model_state_label(state, within=True) if state else ""
+    if kind == "arrivals":
+        return f"Arrivals of {STREAM_WORDS.get(stream, 'young people')}"
+    if kind == "exit_rate":
+        return f"How fast young people leave {state_words}"
+    if kind == "move_share":
+        into = model_state_label(destination, within=True) if destination else "any type"
+        return f"Moves into {into}" + (f" from {state_words}" if state_words else "")
+    if kind == "places":
+        day = pd.Timestamp(start).date() if start is not None and not pd.isna(start) else None
+        return f"Places added to {state_words}" + (f" from {day_words(day)}" if day else "")
+    if kind == "nts_rate":
+        return "National Transfer Scheme threshold (share of the child population)"
+    return "No levers: rates and arrivals as in the data"
 
 
-def _description_cache(session: Session) -> dict[date, dict[str, Scenario]]:
-    return {SAVED: {v.name: v.to_model() for v in saved.saved_scenarios(session)}}
+def lever_value(kind: str, value: Any) -> str:
+    """One value of a lever as people read it: a multiplier as "x1.5", places as "+12" (or
+    "-4"), the transfer threshold as a percentage ("0.12%")."""
+    if value is None or pd.isna(value):
+        return "-"
+    number = float(value)
+    if kind == "places":
+        return f"{number:+g}" if number else "0"
+    if kind == "nts_rate":
+        return f"{number * 100:g}%"
+    return f"x{number:g}"
 
 
-def _summary(run: ForecastRun, cache: dict[date, dict[str, Scenario]]) -> ForecastRunSummary:
+def lever_rows(table: pd.DataFrame | None) -> list[dict[str, Any]]:
+    """A run's levers (its ``inputs_scenario`` table) in words, one row per lever: scenario
+    (its name, for the ``scenario`` filter), lever, lowest, most likely, highest."""
+    if table is None or table.empty:
+        return []
+    rows = []
+    for r in table.to_dict("records"):
+        kind = str(r.get("kind") or "")
+        blank = {k: ("" if v is None or (isinstance(v, float) and v != v) else v)
+                 for k, v in r.items()}  # fmt: skip
+        rows.append(
+            {
+                "scenario": str(r.get("scenario", "")),
+                "lever": lever_what(
+                    kind,
+                    str(blank.get("stream", "")),
+                    str(blank.get("state", "")),
+                    str(blank.get("destination", "")),
+                    r.get("start"),
+                ),
+                "low": lever_value(kind, r.get("low")) if kind in LEVER_KINDS else "",
+                "central": lever_value(kind, r.get("central")) if kind in LEVER_KINDS else "",
+                "high": lever_value(kind, r.get("high")) if kind in LEVER_KINDS else "",
+            }
+        )
+    return rows
+
+
+@dataclass
+class _Descriptions:
+    """Scenario descriptions for a list of runs: the catalogue's as offered to this council
+    on each run's day (sized from its places), then the saved scenarios'."""
+
+    session: Session
+    saved: dict[str, Scenario]
+    by_day: dict[date, dict[str, Scenario]] = field(default_factory=dict)
+
+    def of(self, scenario: str, as_of: date) -> str:
+        if as_of not in self.by_day:
+            self.by_day[as_of] = saved.catalogue(as_of, self.session)
+        found = self.by_day[as_of].get(scenario) or self.saved.get(scenario)
+        return found.description if found is not None else ""
+
+
+def _description_cache(session: Session) -> _Descriptions:
+    return _Descriptions(session, {v.name: v.to_model() for v in saved.saved_scenarios(session)})
+
+
+def _summary(run: ForecastRun, cache: _Descriptions) -> ForecastRunSummary:
     return ForecastRunSummary(
         id=run.id,  # type: ignore[arg-type]
         created_at=run.created_at,
         created_by=run.created_by,
         scenario=run.scenario,
-        description=_describe(run.scenario, run.as_of, cache),
+        description=cache.of(run.scenario, run.as_of),
         as_of=run.as_of,
         months=run.months,
         runs=run.runs,

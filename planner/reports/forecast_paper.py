@@ -168,7 +168,7 @@ def run_context(session: Session, *, run_id: int, made_with: int | None = None) 
             r | {"state": forecasting.model_state_label(str(r["state"]))}
             for r in _records(saved.tables.get("inputs_forecast_used"))
         ],
-        "levers": _records(saved.tables.get("inputs_scenario")),
+        "levers": forecasting.lever_rows(saved.tables.get("inputs_scenario")),
         "rates": [
             r | {"state": forecasting.model_state_label(str(r["state"]))} for r in _records(rates)
         ],

@@ -220,28 +220,20 @@ def tornado_svg(
     return Markup("".join(out))  # noqa: S704
 
 
-STREAM_WORDS = {"new": "new care leavers", "uasc": "UASC", "returner": "returners"}
-
-
 def lever_words(row: dict[str, Any]) -> str:
-    """A lever in a commissioner's words, with its range: "Arrivals of UASC x1.2 to x2"."""
-    state = forecasting.model_state_label(row["state"]).lower() if row.get("state") else ""
-    dest = (
-        forecasting.model_state_label(row["destination"]).lower() if row.get("destination") else ""
-    )
-    low, high = float(row["lever_low"]), float(row["lever_high"])
-    times = f"x{low:g} to x{high:g}"
+    """A lever in a commissioner's words (:func:`planner.forecasting.service.lever_what`, the
+    one home), with its range: "Arrivals of UASC x1.2 to x2"."""
     kind = row["kind"]
-    if kind == "arrivals":
-        return f"Arrivals of {STREAM_WORDS.get(row['stream'], 'young people')} {times}"
-    if kind == "exit_rate":
-        return f"How fast young people leave {state} {times}"
-    if kind == "move_share":
-        source = f" from {state}" if state else ""
-        return f"Moves into {dest}{source} {times}"
+    what = forecasting.lever_what(
+        kind, str(row.get("stream") or ""), str(row.get("state") or ""),
+        str(row.get("destination") or ""),
+    )  # fmt: skip
+    low, high = float(row["lever_low"]), float(row["lever_high"])
     if kind == "places":
-        return f"Places added to {state}: {low:g} to {high:g}"
-    return f"Transfer scheme threshold {low * 100:g}% to {high * 100:g}% of children"
+        return f"{what}: {low:g} to {high:g}"
+    if kind == "nts_rate":
+        return f"Transfer scheme threshold {low * 100:g}% to {high * 100:g}% of children"
+    return f"{what} x{low:g} to x{high:g}"
 
 
 def sensitivity_sections(sensitivity: pd.DataFrame) -> list[dict[str, Any]]:

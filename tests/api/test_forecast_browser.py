@@ -32,7 +32,13 @@ def test_a_commissioner_makes_two_scenarios_reads_them_and_compares(browser, dem
         assert "No forecasts have been saved yet" in page.locator("main").inner_text()
         axe.check(page, "forecasts, none saved")
 
+        # nothing is pre-ticked, and none ticked is refused with an error summary
+        expect(page.get_by_label("Central")).not_to_be_checked()
+        page.get_by_role("button", name="Make forecast").click()
+        expect(page.get_by_text("There is a problem")).to_be_visible()
+        expect(page.locator("#scenario-error")).to_contain_text("Select a scenario")
         # three scenarios are refused with an error summary that keeps what was chosen
+        page.get_by_label("Central").check()
         page.get_by_label("More UASC").check()
         page.get_by_label("Longer stays").check()
         page.get_by_role("button", name="Make forecast").click()

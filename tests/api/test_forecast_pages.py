@@ -19,7 +19,7 @@ from planner.core.db import get_engine, make_engine, unit_of_work
 from planner.core.migrate import upgrade
 from planner.core.settings import Settings
 from planner.domain import Role
-from planner.models import AuditEvent, ForecastRun
+from planner.models import AuditEvent, ForecastRun, WorkItem
 from planner.work import service as work
 
 ORIGIN = {"Origin": "https://testserver"}
@@ -255,3 +255,39 @@ def test_a_forecast_on_a_council_with_no_records_is_a_clear_422(tmp_path):
     with unit_of_work(get_engine(url)) as session:
         assert not session.exec(select(ForecastRun)).all()
     get_engine(url).dispose()
+
+
+def test_making_a_forecast_with_no_scenario_ticked_is_a_gov_uk_error(client, web_db):
+    """No scenario is ticked for the user (GOV.UK: do not pre-select), and none ticked is an
+    error summary and a field error, with nothing queued."""
+    _as(client, web_db, "commissioner")
+    page = client.get("/forecasts").text
+    form = re.search(r'<form method="post" action="/forecasts".*?</form>', page, re.S)
+    assert form and " checked" not in form.group(0)
+    data = {"csrf_token": csrf_of(page), "months": "12", "runs": "100"}
+    refused = client.post("/forecasts", data=data, headers=ORIGIN, follow_redirects=False)
+    assert refused.status_code == 422
+    assert "There is a problem" in refused.text and 'href="#scenario"' in refused.text
+    assert 'id="scenario-error"' in refused.text and "Select a scenario" in refused.text
+    assert 'id="scenario"' in refused.text  # the summary's link lands on the first box
+    with unit_of_work(get_engine(web_db.url)) as session:
+        assert session.exec(select(WorkItem)).all() == []
+    three = client.post(
+        "/forecasts",
+        data=data | {"scenario": ["central", "more_uasc", "longer_stays"]},
+        headers=ORIGIN,
+    )
+    assert three.status_code == 422 and "Select no more than two scenarios" in three.text
+
+
+@pytest.mark.reads_only
+def test_a_forecasts_levers_are_shown_in_words(client, web_db):
+    _first, second = web_db.council.forecast_runs  # more UASC
+    _as(client, web_db, "commissioner")
+    run = client.get(f"/forecasts/{second}").text
+    table = re.search(r"<caption[^>]*>Scenario levers.*?</table>", run, re.S)
+    assert table, "the levers table"
+    text = re.sub(r"<[^>]+>", " ", table.group(0))
+    assert "Arrivals of UASC" in text and "National Transfer Scheme threshold" in text
+    assert "x1.2" in text and "0.12%" in text and "More UASC" in text
+    assert not re.search(r"[a-z]_[a-z]|\d{4}-\d\d-\d\d", text), text

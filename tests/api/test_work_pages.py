@@ -169,6 +169,10 @@ def test_places_needed_is_queued_joined_and_its_answer_shown_from_the_work_page(
     page = client.get(f"/places-needed?work={item_id}")
     assert page.status_code == 200 and "The answer" in page.text
     assert "Extra places needed" in page.text and "100 runs on records as on" in page.text
+    # the scenario by its title as the other pages show it, the type in lower case mid-sentence
+    assert "under the scenario “Central”" in page.text and "scenario central" not in page.text
+    answer = re.search(r'<p class="govuk-body-l">(.*?)</p>', page.text, re.S)
+    assert answer and re.search(r"(of|places of) [a-z]", answer.group(1)), answer.group(1)
     # the answer states its sampling uncertainty and from which quarter the places are needed
     assert "resamples of the runs" in page.text and "percentage points" in page.text
     assert re.search(r"Needed from</th><td[^>]*>(Not needed|\w+ to \w+ \d{4})</td>", page.text)

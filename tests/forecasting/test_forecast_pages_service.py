@@ -55,7 +55,7 @@ def test_saved_runs_keep_their_history_and_inputs_and_compare(session, council):
     first, second = report.run_ids
     listed = list_forecast_runs(session)
     assert [r.id for r in listed[:2]] == [second, first]  # newest first
-    assert listed[0].description.startswith("five more supported lodgings hosts")
+    assert listed[0].description.startswith("a fifth more supported lodgings hosts")
     saved = get_forecast_run_or_raise(session, run_id=first)
     assert {"history", "inputs_rates", "inputs_data", "demand"} <= set(saved.tables)
     history, kept = history_of(session, saved)

@@ -4,14 +4,19 @@ audited, and "how many places" answered on cases that can be checked by hand."""
 
 from __future__ import annotations
 
+import dataclasses
 import json
 from datetime import date
 
+import factories
+import pandas as pd
 import pytest
 from sqlmodel import select
 
+from forecasts.scenarios import standard_scenarios
 from planner.core.errors import Conflict, InvalidInput, NotFound
 from planner.demo.council import generate_council, load_council
+from planner.domain import Cohort, PlacementType
 from planner.forecasting import places_needed, scenarios
 from planner.forecasting.service import check_forecast_request, make_forecast, scenario_catalogue
 from planner.models import AuditEvent
@@ -221,7 +226,7 @@ def test_goal_seek_on_hand_checkable_cases(session, council):
     )
     assert plenty.extra_places == 0 and plenty.p_shortfall_before == 0.0
     assert plenty.p_shortfall_after == 0.0
-    assert plenty.sentence().startswith("No extra places of supported_lodgings are needed")
+    assert plenty.sentence().startswith("No extra places of supported lodgings are needed")
     # every place closed: the places needed are the high (95%) quantile of the largest demand
     # over the months, so at least the demand's median and within the simulated range
     scenarios.create_scenario(
@@ -261,6 +266,39 @@ def test_goal_seek_on_hand_checkable_cases(session, council):
     assert central.p_shortfall_after <= 0.05
     events = session.exec(select(AuditEvent).where(AuditEvent.action == "goal_seek")).all()
     assert len(events) == 3 and "state=supported_lodgings" in events[0].detail
+    # bed and breakfast places in the inventory are never planned for: not offered, and asked
+    # anyway the refusal is in words
+    _places(session, PlacementType.bed_and_breakfast, 3)
+    session.flush()
+    offered = dict(places_needed.planned_states(session, AS_OF))
+    assert "bed_and_breakfast" not in offered and offered["council_flat"] == "Council flat"
+    with pytest.raises(InvalidInput) as refused:
+        places_needed.places_needed(
+            session, placement_type_state="bed_and_breakfast", **common | {"runs": 50}
+        )
+    assert "no planned places of bed and breakfast" in refused.value.message
+    assert "_" not in refused.value.message
+
+
+def test_the_places_needed_answer_reads_in_words():
+    """Placement types within a sentence in lower case, an acronym kept; no code."""
+    answer = places_needed.PlacesNeeded(
+        state="council_flat",
+        through=date(2027, 3, 31),
+        probability=0.05,
+        scenario="central",
+        as_of=AS_OF,
+        runs=500,
+        extra_places=4,
+        places_at_end=10,
+        p_shortfall_before=0.4,
+        p_shortfall_after=0.04,
+        for_want_of_a_place_mean_after=0.1,
+    )
+    assert answer.sentence().startswith("4 extra places of council flat (about 10 in all)")
+    assert answer.sentence("Council flat").startswith("4 extra places of council flat")
+    uasc = dataclasses.replace(answer, state="supported_accommodation/uasc")
+    assert "places of supported accommodation framework: UASC in care lot" in uasc.sentence()
 
 
 def test_goal_seek_refuses_what_it_cannot_answer(session, council):
@@ -292,3 +330,69 @@ def test_levers_round_trip_through_json(session):
     assert json.loads(json.dumps(back.levers[0].as_json()))["stream"] == "uasc"
     model = back.to_model()
     assert model.levers[0].kind == "arrivals" and model.levers[0].high == 3.5
+
+
+def _places(session, placement_type, count, **rules):
+    owner = factories.provision(session, placement_type=placement_type, **rules)
+    for _ in range(count):
+        factories.place(session, provision=owner)
+
+
+def test_the_catalogue_is_sized_from_the_councils_own_places(session):
+    """A new council (10 framework places in the care leavers lot, 6 council flats, 7 hosts,
+    2 staying close places) is offered capacity scenarios sized from its own places, with the
+    figures in the description; never the demo's thirty framework places or nine flats."""
+    _places(session, PlacementType.supported_accommodation, 10, cohort=Cohort.care_leavers)
+    _places(session, PlacementType.council_flat, 6)
+    _places(session, PlacementType.supported_lodgings, 7)
+    _places(session, PlacementType.staying_close, 2)
+    session.flush()
+    offered = {v.name: v for v in scenarios.list_scenarios(session, as_of=AS_OF)}
+    framework = offered["new_framework_places"].levers[0]
+    assert (framework.low, framework.central, framework.high) == (7, 10, 10)
+    assert "10 more (7 to 10) on the 10 places now" in offered["new_framework_places"].description
+    flats = offered["move_on_supply"].levers[0]
+    assert (flats.low, flats.central, flats.high) == (1, 2, 2)
+    assert "a quarter more council flats" in offered["move_on_supply"].description
+    close = offered["staying_close_roll_out"].levers[1]
+    assert (close.low, close.central, close.high) == (1, 2, 2)
+    hosts = offered["host_recruitment"].levers[0]
+    assert (hosts.low, hosts.central, hosts.high) == (1, 1, 2)
+    words = " ".join(v.description for v in offered.values()).lower()
+    assert "thirty" not in words and "nine" not in words and "+12" not in words
+    # the run uses the same sizes as the list shows
+    run = scenario_catalogue(AS_OF, session)["new_framework_places"].levers[0]
+    assert (run.low, run.central, run.high) == (7, 10, 10)
+
+
+def test_a_council_without_places_of_a_type_is_not_offered_more_of_them(session):
+    _places(session, PlacementType.council_flat, 6)
+    session.flush()
+    offered = [v.name for v in scenarios.list_scenarios(session, as_of=AS_OF)]
+    assert "move_on_supply" in offered
+    for name in ("new_framework_places", "staying_close_roll_out", "host_recruitment"):
+        assert name not in offered
+    # the catalogue's names stay reserved whatever is offered
+    one = [{"kind": "exit_rate", "state": "council_flat", "central": 0.9}]
+    with pytest.raises(Conflict):
+        scenarios.create_scenario(session, name="new_framework_places", levers=one, actor="c")
+
+
+def test_the_demo_keeps_its_scenario_sizes():
+    """The README's demo walk-through: 20 to 30 framework places, 8 to 12 staying close
+    places, 2 to 7 hosts, on the demo's 30, 12 and 27 places now."""
+    places = {
+        "supported_accommodation/care_leavers": 30,
+        "staying_close": 12,
+        "supported_lodgings": 27,
+        "council_flat": 33,
+    }
+    catalogue = standard_scenarios(pd.Timestamp(AS_OF), places)
+    lever = catalogue["new_framework_places"].levers[0]
+    assert (lever.low, lever.central, lever.high) == (20, 30, 30)
+    lever = catalogue["staying_close_roll_out"].levers[1]
+    assert (lever.low, lever.central, lever.high) == (8, 12, 12)
+    lever = catalogue["host_recruitment"].levers[0]
+    assert (lever.low, lever.central, lever.high) == (2, 5, 7)
+    lever = catalogue["move_on_supply"].levers[0]
+    assert (lever.low, lever.central, lever.high) == (5, 8, 8)

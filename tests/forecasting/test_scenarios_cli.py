@@ -3,6 +3,8 @@ on a Typer app they are registered onto (as ``planner/cli.py`` registers them)."
 
 from __future__ import annotations
 
+import re
+
 import typer
 from typer.testing import CliRunner
 
@@ -42,9 +44,11 @@ def test_add_list_remove_and_errors_name_the_lever(sqlite_url):
     assert "Saved scenario uasc_surge with 2 lever(s)" in added.output
     listed = _run(sqlite_url, "scenario", "list")
     assert listed.exit_code == 0, listed.output
-    for text in ("more_uasc", "catalogue", "uasc_surge", "saved", "arrivals:uasc", "1.2 / 1.5 / 2"):
+    for text in ("more_uasc", "uasc_surge", "(saved)", "Arrivals of UASC", "x1.2 / x1.5 / x2"):
         assert text in listed.output, text
     assert "UASC surge (2026)" in listed.output and "More UASC" in listed.output  # titles
+    as_csv = _run(sqlite_url, "scenario", "list", "--format", "csv")
+    assert "arrivals:uasc" in as_csv.stdout  # scripts get the lever as --lever takes it
     bad = _run(sqlite_url, "scenario", "add", "bad_one", "--lever", "arrivals:uasc:2:1.5:3")
     assert bad.exit_code == 2 and "Lever 1, low" in bad.output
     syntax = _run(sqlite_url, "scenario", "add", "bad_two", "--lever", "arrivals:uasc")
@@ -54,6 +58,45 @@ def test_add_list_remove_and_errors_name_the_lever(sqlite_url):
     removed = _run(sqlite_url, "scenario", "remove", "uasc_surge")
     assert removed.exit_code == 0 and "Removed scenario uasc_surge" in removed.output
     assert "uasc_surge" not in _run(sqlite_url, "scenario", "list").output
+
+
+def _column(table: str, index: int) -> str:
+    """One column of a printed table, its wrapped lines joined with spaces."""
+    cells = [line.split("│")[index].strip() for line in table.splitlines() if "│" in line]
+    return " ".join(cell for cell in cells if cell)
+
+
+def test_the_scenario_list_reads_in_words_within_80_columns(sqlite_url):
+    """Levers in words (no codes, no ISO dates), and no word cut across lines at 80 columns."""
+    added = _run(
+        sqlite_url,
+        "scenario",
+        "add",
+        "flats_and_hosts",
+        "--lever",
+        "places:council_flat:6:9:9:2025-04-01",
+        "--lever",
+        "move_share:in_care_other>staying_put:1.1:1.3:1.5",
+        "--lever",
+        "nts_rate::0.001:0.0012:0.0014",
+    )
+    assert added.exit_code == 0, added.output
+    env = {"PLANNER_DATABASE_URL": sqlite_url, "COLUMNS": "80"}
+    table = runner.invoke(_app(), ["scenario", "list"], env=env).stdout
+    lines = table.splitlines()
+    assert all(len(line) <= 80 for line in lines), max(lines, key=len)
+    levers = _column(table, 2)
+    for words in (
+        "Places added to council flat from 1 April 2025",
+        "Moves into staying put from in care",
+        "National Transfer Scheme threshold (share of the child population)",
+        "Arrivals of UASC",
+    ):
+        assert words in levers, words
+    ranges = _column(table, 3)
+    assert "+6 / +9 / +9" in ranges and "0.1% / 0.12% / 0.14%" in ranges
+    assert not re.search(r"[a-z]_[a-z]|\d{4}-\d\d-\d\d", levers + ranges)
+    assert "Scenario and its levers" in table and "Name" in table
 
 
 def test_places_needed_prints_the_answer(sqlite_url):
