@@ -3,12 +3,12 @@ records that would break the domain's rules, whatever code wrote them."""
 
 from __future__ import annotations
 
-import uuid
 from datetime import date
 
 import pytest
 import sqlalchemy as sa
 from alembic.script import ScriptDirectory
+from migration_rows import scratch_postgres
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session
 
@@ -39,23 +39,12 @@ def test_migrations_downgrade_and_upgrade_again(tmp_path):
 
 
 def test_postgres_migrations_downgrade_and_upgrade_again(postgres_url):
-    engine = make_engine(postgres_url)
-    name = f"scratch_{uuid.uuid4().hex[:8]}"
-    admin = sa.create_engine(engine.url, isolation_level="AUTOCOMMIT")
-    with admin.connect() as conn:
-        conn.execute(sa.text(f'CREATE DATABASE "{name}"'))
-    scratch = make_engine(engine.url.set(database=name).render_as_string(hide_password=False))
-    try:
+    with scratch_postgres(postgres_url) as scratch:
         upgrade(scratch)
         downgrade(scratch)
         assert not TABLES & set(sa.inspect(scratch).get_table_names())
         upgrade(scratch)
         assert set(sa.inspect(scratch).get_table_names()) >= TABLES
-    finally:
-        scratch.dispose()
-        with admin.connect() as conn:
-            conn.execute(sa.text(f'DROP DATABASE "{name}"'))
-        admin.dispose()
 
 
 def _person(session: Session, ref: str = "YP1") -> YoungPerson:

@@ -3,10 +3,10 @@ move to the day their trail says the planner opened them; the demo's stay as the
 
 from __future__ import annotations
 
-import uuid
-from datetime import UTC, date, datetime
+from datetime import date
 
 import sqlalchemy as sa
+from migration_rows import insert_row, scratch_postgres
 
 from planner.core.db import make_engine
 from planner.core.migrate import upgrade
@@ -15,23 +15,7 @@ STAY_START, FIRST_DAY, MOVED = date(2026, 5, 14), date(2026, 11, 30), date(2026,
 
 
 def _insert(conn, name: str, **values) -> int:
-    """A row of ``name`` as the database stands at 0011, every other required column filled."""
-    table = sa.Table(name, sa.MetaData(), autoload_with=conn)
-    row = dict(values)
-    for column in table.columns:
-        if column.name in row or column.primary_key or column.nullable:
-            continue
-        if column.server_default is not None:
-            continue
-        kind = column.type.python_type if hasattr(column.type, "python_type") else str
-        row[column.name] = {
-            str: "x",
-            int: 1,
-            bool: False,
-            date: STAY_START,
-            datetime: datetime(2026, 11, 30, tzinfo=UTC),
-        }.get(kind, "x")
-    return conn.execute(table.insert().values(**row)).inserted_primary_key[0]
+    return insert_row(conn, name, day=STAY_START, number=1, **values)
 
 
 def _at_0011(engine) -> None:
@@ -85,16 +69,6 @@ def test_back_dated_escalations_move_to_the_day_the_planner_opened_them(tmp_path
 
 
 def test_the_same_on_postgres(postgres_url):
-    admin = sa.create_engine(make_engine(postgres_url).url, isolation_level="AUTOCOMMIT")
-    name = f"scratch_{uuid.uuid4().hex[:8]}"
-    with admin.connect() as conn:
-        conn.execute(sa.text(f'CREATE DATABASE "{name}"'))
-    engine = make_engine(admin.url.set(database=name).render_as_string(hide_password=False))
-    try:
+    with scratch_postgres(postgres_url) as engine:
         _at_0011(engine)
         _check(engine)
-    finally:
-        engine.dispose()
-        with admin.connect() as conn:
-            conn.execute(sa.text(f'DROP DATABASE "{name}"'))
-        admin.dispose()
