@@ -429,6 +429,8 @@ def test_the_fairness_audit_page_and_download_name_no_one_and_the_download_is_au
     assert page.status_code == 200
     text = page.text
     assert "Fairness audit" in text and "By group" in text
+    # the two bases of the rates, told apart (a new council read 6 "times" beside "fewer than 5")
+    assert "counts a young person once in each match run" in text
     assert "YP0" not in text and "uasc" not in text.lower().replace("unaccompanied", "")
     download = client.get("/fairness.csv")
     assert download.status_code == 200
