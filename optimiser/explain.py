@@ -284,19 +284,20 @@ class Explainer:
         named = "; ".join(f"{vacancy_id}: {reason}" for vacancy_id, reason in mine)
         return f" Not proposed again because of a decision: {named}."
 
-    def _rule_words(self, person_id: str) -> str:
+    def _rule_counts(self, person_id: str) -> list[tuple[str, int]]:
+        """The rules that ruled out some of a young person's vacancies, with how many."""
         if self._rule_rows is None:  # every row at once: a frame row per young person is slow
             self._rule_rows = self.compatibility.rule_counts.to_dict(orient="index")
-        counts = self._rule_rows[person_id]
-        parts = [f"{name} {int(n)}" for name, n in counts.items() if n]
-        return ", ".join(parts)
+        return [(name, int(n)) for name, n in self._rule_rows[person_id].items() if n]
+
+    def _rule_words(self, person_id: str) -> str:
+        """The rule codes and counts, for the `excluded_by_rule` column (files, scripts)."""
+        return ", ".join(f"{name} {n}" for name, n in self._rule_counts(person_id))
 
     def _rule_sentence(self, person_id: str) -> str:
-        """`_rule_words` as people read it: each rule's description with its count of
-        vacancies ("support offered below the support needed: 5"); the codes stay in the
-        `excluded_by_rule` column for files and scripts."""
-        counts = self._rule_rows[person_id]  # type: ignore[index]
-        return "; ".join(f"{RULES[name]}: {int(n)}" for name, n in counts.items() if n)
+        """The same as people read it in the reasons: each rule's description with its count
+        of vacancies ("support offered below the support needed: 5")."""
+        return "; ".join(f"{RULES[name]}: {n}" for name, n in self._rule_counts(person_id))
 
     def unmatched(self) -> pd.DataFrame:
         rows = []

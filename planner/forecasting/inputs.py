@@ -199,9 +199,15 @@ def _place_rows(provisions: dict, places: dict) -> pd.DataFrame:
     return place_rows
 
 
-def capacity_now(session: Session, as_of: date) -> pd.DataFrame:
-    """The planned places from the inventory alone (no young person read): what the
-    scenario catalogue is sized from (``forecasts.scenarios.places_now``)."""
+def inventory_places(session: Session) -> pd.DataFrame:
+    """Every place of the inventory, as :func:`capacity_frame` reads them (no young person
+    read): read once by whoever sizes the catalogue for several days."""
     provisions = {p.id: p for p in session.exec(select(Provision))}
     places = {p.id: p for p in session.exec(select(Place))}
-    return capacity_frame(_place_rows(provisions, places), as_of)
+    return _place_rows(provisions, places)
+
+
+def capacity_now(session: Session, as_of: date) -> pd.DataFrame:
+    """The planned places from the inventory alone: what the scenario catalogue is sized
+    from (``forecasts.scenarios.places_now``) and what places needed may be asked about."""
+    return capacity_frame(inventory_places(session), as_of)

@@ -36,7 +36,7 @@ from forecasts.vocabulary import LEFT, StateSpace
 from planner.core import audit, clock
 from planner.core.errors import Conflict, InvalidInput, NotFound
 from planner.domain.text import check_text
-from planner.forecasting.inputs import capacity_now
+from planner.forecasting.inputs import capacity_frame, inventory_places
 from planner.models import Scenario, utcnow
 
 NAME = re.compile(r"^[a-z][a-z0-9_]{2,59}$")
@@ -311,13 +311,19 @@ def parse_lever(text: str) -> dict[str, str]:
 
 
 def catalogue(
-    as_of: date | None = None, session: Session | None = None
+    as_of: date | None = None,
+    session: Session | None = None,
+    *,
+    inventory: pd.DataFrame | None = None,
 ) -> dict[str, ModelScenario]:
     """The catalogue for this council: its capacity scenarios sized from the places in its
-    inventory on ``as_of`` (none without a ``session``)."""
-    day = as_of or clock.today()
-    places = places_now(capacity_now(session, day), pd.Timestamp(day)) if session else None
-    return standard_scenarios(pd.Timestamp(day), places)
+    inventory on ``as_of`` (none without a ``session`` or an ``inventory``, the rows of
+    ``inventory_places`` already read, for a list of runs of many days)."""
+    day = pd.Timestamp(as_of or clock.today())
+    if inventory is None and session is not None:
+        inventory = inventory_places(session)
+    places = None if inventory is None else places_now(capacity_frame(inventory, day.date()), day)
+    return standard_scenarios(day, places)
 
 
 def _from_model(scenario: ModelScenario) -> ScenarioView:

@@ -48,7 +48,7 @@ from planner.core.progress import Progress, no_progress
 from planner.domain import PlacementType
 from planner.domain.text import day_words, within_sentence
 from planner.forecasting import scenarios as saved
-from planner.forecasting.inputs import frames_from_database
+from planner.forecasting.inputs import frames_from_database, inventory_places
 from planner.forecasting.scenarios import scenario_words
 from planner.models import ForecastRun, Provision
 from planner.records.spreadsheets import safe_cell
@@ -886,10 +886,13 @@ class _Descriptions:
     session: Session
     saved: dict[str, Scenario]
     by_day: dict[date, dict[str, Scenario]] = field(default_factory=dict)
+    inventory: pd.DataFrame | None = None  # read once, for every day of the list
 
     def of(self, scenario: str, as_of: date) -> str:
         if as_of not in self.by_day:
-            self.by_day[as_of] = saved.catalogue(as_of, self.session)
+            if self.inventory is None:
+                self.inventory = inventory_places(self.session)
+            self.by_day[as_of] = saved.catalogue(as_of, inventory=self.inventory)
         found = self.by_day[as_of].get(scenario) or self.saved.get(scenario)
         return found.description if found is not None else ""
 

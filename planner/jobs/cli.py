@@ -33,10 +33,7 @@ def scheduler_command(
     from planner.jobs import scheduler
 
     if list_jobs:
-        rows = []
-        for spec in scheduler.JOBS:
-            when = spec.when
-            rows.append({"id": spec.id, "when": when, "what": spec.description})
+        rows = [{"id": j.id, "when": j.when, "what": j.description} for j in scheduler.JOBS]
         fields = (Field("id", "Id", ref=True), Field("when", "When"), Field("what", "What"))
         print_listing(output, fields, rows, title="Scheduled jobs (Europe/London)")
         return

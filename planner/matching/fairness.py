@@ -181,6 +181,16 @@ class FairnessAudit:
         for r in self.rows:
             proposed_rate, others_proposed = rates(r, r.proposed, "proposed", "needing")
             moved_rate, others_moved = rates(r, r.moved, "moved", "people_needing")
+            # the measures whose figures the row does not show: a flag on one says why
+            unshown = frozenset(
+                what
+                for what, shown in (
+                    ("proposed", proposed_rate and others_proposed),
+                    ("moved", moved_rate and others_moved),
+                    ("waiting", not hidden(r, "stays")),
+                )
+                if not shown
+            )
             out.append(
                 {
                     "dimension": label[r.dimension],
@@ -198,19 +208,7 @@ class FairnessAudit:
                     "others_average_days_waiting": ""
                     if hidden(r, "stays")
                     else _days(r.waiting.rest_value),
-                    "flags": "; ".join(
-                        r.flag_words(
-                            frozenset(
-                                what
-                                for what, shown in (
-                                    ("proposed", proposed_rate and others_proposed),
-                                    ("moved", moved_rate and others_moved),
-                                    ("waiting", not hidden(r, "stays")),
-                                )
-                                if not shown
-                            )
-                        )
-                    ),
+                    "flags": "; ".join(r.flag_words(unshown)),
                 }
             )
         return out

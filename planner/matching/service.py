@@ -103,11 +103,6 @@ def people_frame(session: Session, as_of: date, references: set[str] | None = No
         )
         stays = {k: v for k, v in stays.items() if k in ids}
     on_provision = _time_on_provisions(session, stays.values())
-    takes_until = dict(
-        session.exec(
-            select(Place.id, Provision.max_age).join(Provision, Provision.id == Place.provision_id)  # type: ignore[arg-type]
-        ).all()
-    )
     rows = []
     query = select(YoungPerson).where(YoungPerson.left_service_on.is_(None))  # type: ignore[union-attr]
     if references is not None:
@@ -117,7 +112,7 @@ def people_frame(session: Session, as_of: date, references: set[str] | None = No
         stay = stays.get(person.id)  # type: ignore[arg-type]
         if stay is None or person.id in moving:
             continue
-        provision_ref, since, limit = on_provision.get(stay.id, (None, None, None))  # type: ignore[arg-type]
+        provision, since, limit = on_provision.get(stay.id, (None, None, None))  # type: ignore[arg-type]
         ptype = PlacementType(stay.placement_type)
         needed_by, needed_because = None, None
         eighteenth = birthday(person.date_of_birth, 18)
@@ -125,7 +120,7 @@ def people_frame(session: Session, as_of: date, references: set[str] | None = No
             person.in_care
             and person.id not in reserved
             and eighteenth >= as_of  # an in-care flag past 18 is out of date, not a deadline
-            and _ends_at_18(ptype, takes_until.get(stay.place_id))  # type: ignore[arg-type]
+            and _ends_at_18(ptype, provision.max_age if provision else None)
         ):
             needed_by, needed_because = eighteenth, "turns 18 and leaves care"
         if ptype == PlacementType.staying_put and stay.expected_end:
@@ -157,7 +152,7 @@ def people_frame(session: Session, as_of: date, references: set[str] | None = No
                 "education_area": person.education_area,
                 "work_area": person.work_area,
                 "network_area": person.network_area,
-                "current_provision_id": provision_ref,
+                "current_provision_id": provision.reference if provision else None,
                 "provision_since": since,
                 "limit_date": limit,
             }
@@ -202,8 +197,11 @@ def _chain_start(stay: Stay, earlier: list[Stay], provision_of: dict[int, int]) 
     return start
 
 
-def _time_on_provisions(session: Session, current: Any) -> dict[int, tuple[str, date, date | None]]:
-    """For each current stay in a place: its provision's reference, the day the young person's
+def _time_on_provisions(
+    session: Session, current: Any
+) -> dict[int, tuple[Provision, date, date | None]]:
+    """For each current stay in a place: its provision (its reference and ages are read by
+    the caller too), the day the young person's
     time on that provision began, and the day its time limit is reached (the provision's own
     ``max_stay_months``, or 18 months on the framework, counted from that day; a stay's own
     ``expected_end`` if it comes sooner). What the model needs to keep the limit honest."""
@@ -216,7 +214,7 @@ def _time_on_provisions(session: Session, current: Any) -> dict[int, tuple[str, 
     history: dict[int, list[Stay]] = {}
     for row in session.exec(select(Stay).where(col(Stay.young_person_id).in_(people))):
         history.setdefault(row.young_person_id, []).append(row)
-    out: dict[int, tuple[str, date, date | None]] = {}
+    out: dict[int, tuple[Provision, date, date | None]] = {}
     for stay in placed:
         provision = provisions[provision_of[stay.place_id]]  # type: ignore[index]
         since = _chain_start(stay, history.get(stay.young_person_id, []), provision_of)  # type: ignore[arg-type]
@@ -227,7 +225,7 @@ def _time_on_provisions(session: Session, current: Any) -> dict[int, tuple[str, 
             PlacementType.staying_put,
         ):
             limit = min(limit, stay.expected_end) if limit else stay.expected_end
-        out[stay.id] = (provision.reference, since, limit)  # type: ignore[index]
+        out[stay.id] = (provision, since, limit)  # type: ignore[index]
     return out
 
 

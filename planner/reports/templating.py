@@ -114,11 +114,6 @@ def _quarter(value: Any) -> str:
     return quarter_words(day, short=True)
 
 
-def _cell(value: Any) -> str:
-    """A report cell as a person reads it (:func:`planner.domain.text.cell_words`)."""
-    return cell_words(value)
-
-
 def _actor(value: Any) -> str:
     from planner.core.audit import actor_words
 
@@ -128,7 +123,7 @@ def _actor(value: Any) -> str:
 FILTERS: dict[str, Callable[..., str]] = {
     "actor": _actor,
     "date": _date,
-    "cell": _cell,
+    "cell": cell_words,
     "yes_no": _yes_no,
     "words": code_words,
     "plain": plain_words,
