@@ -23,121 +23,155 @@ NEED_NONE = "no_move_needed"
 RECORDED_DATE = "date recorded as needed by"
 
 
-def _birthday(dob: pd.Series, years: int) -> pd.Series:
-    """The date a young person turns `years`: the planner's rule (planner.domain.dates), a
-    29 February birthday falling on 1 March in a common year."""
-    return pd.to_datetime(
-        {
-            "year": dob.dt.year + years,
-            "month": dob.dt.month,
-            "day": np.where((dob.dt.month == 2) & (dob.dt.day == 29), 28, dob.dt.day),
-        },
-        errors="coerce",
-    ) + pd.to_timedelta(np.where((dob.dt.month == 2) & (dob.dt.day == 29), 1, 0), unit="D")
+def _day_parts(days: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Year, month (1-12) and day of the month of datetime64[D] values (NaT: nonsense)."""
+    months = days.astype("datetime64[M]")
+    year = days.astype("datetime64[Y]").astype(np.int64) + 1970
+    month = (months - days.astype("datetime64[Y]")).astype(np.int64) + 1
+    day = (days - months).astype(np.int64) + 1
+    return year, month, day
 
 
-def age_on(dob: pd.Series, when: pd.Timestamp) -> np.ndarray:
-    """Whole years of age on a date."""
-    before_birthday = (dob.dt.month > when.month) | (
-        (dob.dt.month == when.month) & (dob.dt.day > when.day)
+def _days(column: pd.Series) -> np.ndarray:
+    """A date column as datetime64[D] (NaT where blank)."""
+    return column.to_numpy(dtype="datetime64[ns]").astype("datetime64[D]")
+
+
+def _birthday(dob: np.ndarray, years: int) -> np.ndarray:
+    """The date a young person turns `years` (datetime64[D]): the planner's rule
+    (planner.domain.dates), a 29 February birthday falling on 1 March in a common year."""
+    year, month, day = _day_parts(dob)
+    leap_day = (month == 2) & (day == 29)
+    first = (year + years - 1970).astype("datetime64[Y]").astype("datetime64[M]") + (month - 1)
+    return first.astype("datetime64[D]") + (np.where(leap_day, 28, day) - 1) + leap_day
+
+
+def _add_months(days: np.ndarray, months: int) -> np.ndarray:
+    """`days` plus whole months, a day past the end of the month falling on its last day (31
+    August + 6 months is 28 or 29 February), as a calendar month is counted; NaT stays NaT."""
+    target = days.astype("datetime64[M]") + months
+    length = ((target + 1).astype("datetime64[D]") - target.astype("datetime64[D]")).astype(
+        np.int64
     )
-    return (when.year - dob.dt.year - before_birthday.astype(int)).to_numpy()
+    day = (days - days.astype("datetime64[M]")).astype(np.int64)  # 0-based
+    moved = target.astype("datetime64[D]") + np.minimum(day, length - 1)
+    return np.where(np.isnat(days), days, moved)
 
 
-def provision_limit(people: pd.DataFrame, settings: MatchSettings) -> pd.Series:
-    """The day each young person reaches the time limit of the provision they live in, or NaT.
+def age_on(dob: np.ndarray, when: dt.date) -> np.ndarray:
+    """Whole years of age on a date, from datetime64[D] dates of birth."""
+    year, month, day = _day_parts(dob)
+    before_birthday = (month > when.month) | ((month == when.month) & (day > when.day))
+    return when.year - year - before_birthday
+
+
+def provision_limit(people: pd.DataFrame, settings: MatchSettings) -> np.ndarray:
+    """The day each young person reaches the time limit of the provision they live in, or NaT
+    (datetime64[D]).
 
     The limit is counted from ``provision_since``: the start of their time on the provision
     across consecutive stays in its places (a move to another room of the same scheme never
     restarts it), or ``stay_started`` when that is blank. A ``limit_date`` given by the
     caller (the provision's own maximum stay, or a stay's known end) is used as it is; without
     one, supported accommodation on the framework gets ``framework_max_months`` (18)."""
-    since = people["provision_since"].fillna(people["stay_started"])
-    framework = (since + pd.DateOffset(months=settings.framework_max_months)).where(
-        people["current_accommodation"].eq("supported_accommodation")
+    since = _days(people["provision_since"])
+    since = np.where(np.isnat(since), _days(people["stay_started"]), since)
+    on_framework = people["current_accommodation"].to_numpy(dtype=object) == (
+        "supported_accommodation"
     )
-    return people["limit_date"].fillna(framework)
+    framework = np.where(
+        on_framework, _add_months(since, settings.framework_max_months), np.datetime64("NaT")
+    )
+    given = _days(people["limit_date"])
+    return np.where(np.isnat(given), framework, given)
 
 
 def assess_needs(inputs: MatchInputs) -> pd.DataFrame:
-    """One row per young person (same order as `inputs.people`) with need, urgency and deadline."""
+    """One row per young person (same order as `inputs.people`) with need, urgency and deadline.
+
+    Worked out on arrays, a column at a time: a run assesses every young person once, and on
+    the frames the same steps cost about five times as long (docs/performance.md)."""
     people = inputs.people
     settings = inputs.settings
-    as_of = pd.Timestamp(settings.as_of)
-    accommodation = people["current_accommodation"]
-    declared = people["suitable"]
-    in_unsuitable = accommodation.isin(UNSUITABLE_TYPES) | declared.eq(False)
-    since = people["unsuitable_since"].fillna(as_of)
-    days = np.where(in_unsuitable, (as_of - since).dt.days.clip(lower=0), 0)
-    age = age_on(people["date_of_birth"], as_of)
+    as_of = np.datetime64(settings.as_of, "D")
+    accommodation = people["current_accommodation"].to_numpy(dtype=object)
+    in_unsuitable = np.array([a in UNSUITABLE_TYPES for a in accommodation], dtype=bool)
+    in_unsuitable |= people["suitable"].eq(False).to_numpy(dtype=bool)
+    since = _days(people["unsuitable_since"])
+    stayed = (as_of - np.where(np.isnat(since), as_of, since)).astype(np.int64)
+    days = np.where(in_unsuitable, np.maximum(stayed, 0), 0)
+    dob = _days(people["date_of_birth"])
+    age = age_on(dob, settings.as_of)
 
-    candidates = {
-        RECORDED_DATE: people["needed_by"],
-        "staying put ends at 21": _birthday(
-            people["date_of_birth"], settings.staying_put_end_age
-        ).where(accommodation.eq("staying_put")),
+    never = np.datetime64("NaT", "D")
+    candidates = {  # in this order: a tie names the first
+        RECORDED_DATE: _days(people["needed_by"]),
+        "staying put ends at 21": np.where(
+            accommodation == "staying_put", _birthday(dob, settings.staying_put_end_age), never
+        ),
         "time limit of the provision reached": provision_limit(people, settings),
-        "release from custody": people["free_from"].where(accommodation.eq("custody")),
+        "release from custody": np.where(
+            accommodation == "custody", _days(people["free_from"]), never
+        ),
     }
-    deadlines = pd.DataFrame(candidates)
-    deadline = deadlines.min(axis=1)
-    has_deadline = deadline.notna()
-    reason = pd.Series("", index=people.index, dtype=object)
-    if has_deadline.any():
-        reason[has_deadline] = deadlines[has_deadline].idxmin(axis=1)
+    stacked = np.stack(list(candidates.values()), axis=1)
+    latest = np.iinfo(np.int64).max  # no date: never the earliest
+    as_numbers = np.where(np.isnat(stacked), latest, stacked.astype(np.int64))
+    first = as_numbers.argmin(axis=1)
+    has_deadline = as_numbers[np.arange(len(people)), first] != latest
+    deadline = np.where(has_deadline, stacked[np.arange(len(people)), first], never)
+    names = np.array(list(candidates), dtype=object)
+    reason = np.where(has_deadline, names[first], "").astype(object)
     # the caller's own words for a recorded date (the planner: "turns 18 and leaves care")
-    told = people["needed_by_reason"]
-    own_words = reason.eq(RECORDED_DATE) & told.notna() & told.astype(str).str.strip().ne("")
-    reason[own_words] = told[own_words].astype(str).str.strip()
-    horizon = as_of + pd.Timedelta(weeks=settings.imminent_weeks)
+    for row, told in enumerate(people["needed_by_reason"].tolist()):
+        if reason[row] == RECORDED_DATE and not pd.isna(told) and str(told).strip():
+            reason[row] = str(told).strip()
+    horizon = as_of + np.timedelta64(7 * settings.imminent_weeks, "D")
     imminent = has_deadline & (deadline <= horizon)
-    wants = people["wants_move"].astype(bool)
+    wants = people["wants_move"].astype(bool).to_numpy()
 
     need = np.select(
         [in_unsuitable, imminent, wants], [NEED_UNSUITABLE, NEED_IMMINENT, NEED_ASKED], NEED_NONE
     )
-    needs = pd.DataFrame(
-        {
-            "person_id": people["person_id"],
-            "need": need,
-            "age": age,
-            "under_18": age < 18,
-            "in_unsuitable": in_unsuitable.to_numpy(),
-            "most_urgent_type": accommodation.isin(MOST_URGENT_TYPES).to_numpy()
-            & in_unsuitable.to_numpy(),
-            "days_unsuitable": days.astype(int),
-            "deadline": deadline,
-            "deadline_reason": reason,
-            # a deadline already passed: the move is overdue (see `free_in_time`)
-            "overdue": (has_deadline & (deadline < as_of)).to_numpy(),
-        }
-    )
-    needs["tier"] = np.where(
-        needs["in_unsuitable"],
-        2 * (~needs["under_18"]).astype(int) + (~needs["most_urgent_type"]).astype(int),
-        -1,
-    )
-    needs["urgency_rank"] = _rank(
-        needs,
-        needs["in_unsuitable"],
-        ["tier", "days_unsuitable", "person_id"],
-        [True, False, True],
-    )
-    needs["deadline_rank"] = _rank(
-        needs, needs["need"].eq(NEED_IMMINENT), ["deadline", "person_id"], [True, True]
-    )
-    explicit = people["cohorts"].map(len) > 0
+    under_18 = age < 18
+    most_urgent = in_unsuitable & np.array([a in MOST_URGENT_TYPES for a in accommodation])
+    tier = np.where(in_unsuitable, 2 * ~under_18 + ~most_urgent, -1).astype(np.int64)
+    ids = people["person_id"].to_numpy(dtype=object)
+    by_id = np.argsort(ids, kind="stable")  # the id breaks every tie
+    id_order = np.empty(len(ids), dtype=np.int64)
+    id_order[by_id] = np.arange(len(ids))
+    explicit = [len(given) > 0 for given in people["cohorts"]]
     derived = [
         ("care_leavers",)
         + (("uasc",) if uasc else ())
         + (("homeless_16_21",) if need in (NEED_UNSUITABLE, NEED_IMMINENT) else ())
         for uasc, need in zip(people["uasc"], need, strict=True)
     ]
-    needs["cohorts"] = [
-        given if use else made
-        for given, made, use in zip(people["cohorts"], derived, explicit, strict=True)
-    ]
-    return needs
+    return pd.DataFrame(
+        {
+            "person_id": ids,
+            "need": need,
+            "age": age,
+            "under_18": under_18,
+            "in_unsuitable": in_unsuitable,
+            "most_urgent_type": most_urgent,
+            "days_unsuitable": days.astype(np.int64),
+            "deadline": deadline.astype("datetime64[us]"),
+            "deadline_reason": pd.Series(reason, index=people.index, dtype=object),
+            # a deadline already passed: the move is overdue (see `free_in_time`)
+            "overdue": has_deadline & (deadline < as_of),
+            "tier": tier,
+            # most urgent first: the tier, then the longest there, then the id
+            "urgency_rank": _rank(in_unsuitable, (id_order, -days, tier)),
+            # earliest deadline first, then the id
+            "deadline_rank": _rank(need == NEED_IMMINENT, (id_order, deadline.astype(np.int64))),
+            "cohorts": [
+                given if use else made
+                for given, made, use in zip(people["cohorts"], derived, explicit, strict=True)
+            ],
+        },
+        index=people.index,
+    )
 
 
 def free_in_time(
@@ -159,11 +193,11 @@ def free_in_time(
     return ~np.isnat(deadline) & (available <= due)
 
 
-def _rank(frame: pd.DataFrame, mask: pd.Series, by: list[str], ascending: list[bool]) -> np.ndarray:
-    """0-based position in the strict order `by` among rows where `mask`; -1 elsewhere."""
-    rank = np.full(len(frame), -1, dtype=np.int64)
-    chosen = frame[mask.to_numpy()]
-    if len(chosen):
-        order = chosen.sort_values(by, ascending=ascending, kind="stable").index.to_numpy()
-        rank[order] = np.arange(len(order))
+def _rank(mask: np.ndarray, keys: tuple[np.ndarray, ...]) -> np.ndarray:
+    """0-based position in the strict order of `keys` (`np.lexsort`'s: the last key first)
+    among rows where `mask`; -1 elsewhere."""
+    rank = np.full(len(mask), -1, dtype=np.int64)
+    chosen = np.flatnonzero(mask)
+    order = chosen[np.lexsort(tuple(key[chosen] for key in keys))]
+    rank[order] = np.arange(len(order))
     return rank

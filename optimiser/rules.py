@@ -185,7 +185,7 @@ def _arrays(
     free_from = _days(people["free_from"], np.iinfo(np.int64).min // 2)
     free_from = np.where(custody_unknown.to_numpy(), np.iinfo(np.int64).max // 2, free_from)
     provisions = {p: i for i, p in enumerate(sorted(set(vacancies["provision_id"])))}
-    limited = provision_limit(people, inputs.settings).notna().to_numpy()
+    limited = ~np.isnat(provision_limit(people, inputs.settings))
     limited_provision = np.array(
         [
             provisions.get(pid, -1) if has_limit and not pd.isna(pid) else -1
