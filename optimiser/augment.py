@@ -52,6 +52,31 @@ def max_weight_b_matching(
     required young person must be placed; a required vacancy must be full. The optimum is
     checked against its duals before it is returned (`_certify`).
     """
+    found = b_matching_with_duals(
+        person, vacancy, weight, capacity, required_people, required_vacancies
+    )
+    return None if found is None else found[0]
+
+
+def b_matching_with_duals(
+    person: np.ndarray,
+    vacancy: np.ndarray,
+    weight: np.ndarray,
+    capacity: np.ndarray,
+    required_people: np.ndarray,
+    required_vacancies: np.ndarray,
+) -> tuple[np.ndarray, np.ndarray, np.ndarray] | None:
+    """`max_weight_b_matching`, with optimal duals of the problem as posed: (chosen pairs, y
+    per young person, z per vacancy), or None if no matching fits.
+
+    The search's own duals prove the bonused problem optimal; taking the bonus back off
+    (y = u - big for a required young person, z = p - big for a required vacancy) gives duals
+    of the problem with its `=` rows: y + z >= weight on every pair and tight on the chosen
+    ones, y >= 0 for an optional young person and 0 if unplaced, z >= 0 for an optional
+    vacancy and 0 if it has room, so the dual objective equals the matching's weight. Stage
+    (c)'s tie-break reads its optimal face from them (`pure.optimal_face`, which checks them
+    again as a certificate), instead of a Bellman-Ford search for another set.
+    """
     n_people, n_vacancies = len(required_people), len(capacity)
     top = int(weight.max()) if len(weight) else 0
     big = top * min(n_people, int(capacity.sum())) + 1  # more than any matching's weight
@@ -81,7 +106,7 @@ def max_weight_b_matching(
     filled = np.bincount(vacancy[picked], minlength=n_vacancies)
     if (required_people & ~placed).any() or (required_vacancies & (filled < capacity)).any():
         return None
-    return picked
+    return picked, value - big * required_people, price - big * required_vacancies
 
 
 def _certify(

@@ -24,9 +24,13 @@ constant per row does not change the optimum, and the minimum cost is the maximu
 All costs stay below 2**53, so the float arithmetic of the solver is exact in whole numbers.
 
 Stage (c)'s tie-break needs the optimal face, which the LP path reads from the solver's row
-duals. Here the duals are computed from the optimal assignment by one Bellman-Ford search on
-the difference constraints that complementary slackness imposes (`_duals`); they are whole
-numbers and are checked as a certificate by `pure.optimal_face` exactly as the LP's are. The
+duals. The plain search proves its own answer with duals, which serve as they are
+(`augment.b_matching_with_duals`); after SciPy's solver (which returns none) they are
+computed from the optimal assignment by one Bellman-Ford search on the difference
+constraints that complementary slackness imposes (`_duals`). Either way they are whole
+numbers and are checked as a certificate by `pure.optimal_face` exactly as the LP's are;
+any optimal duals give the same face (every optimal solution is complementary to every
+optimal dual), so the proposals do not depend on which are used. The
 tie-break problem is then solved by the same assignment solver, so the flow path returns the
 same proposals as the LP path (the hash optimum over the face is unique but by chance).
 """
@@ -38,7 +42,7 @@ import time
 
 import numpy as np
 
-from optimiser.augment import max_weight_b_matching
+from optimiser.augment import b_matching_with_duals
 from optimiser.pure import PureProblem
 from optimiser.solve import INFEASIBLE, OPTIMAL, SolveOutcome
 
@@ -70,18 +74,34 @@ def assign(problem: PureProblem) -> np.ndarray | None:
     once anything in the process has imported it (a larger stage, the side constraints'
     path) SciPy takes every stage, being quicker once paid for. Both are exact, so the
     choice changes the time, never the proposals."""
+    if _plain(problem):
+        return _assign_plain(problem)
+    return _assign_scipy(problem)
+
+
+def _plain(problem: PureProblem) -> bool:
+    """Whether `assign` solves `problem` in plain Python (see `assign`); refuses a problem the
+    flow path cannot solve exactly."""
     weights = problem.weights
     if problem.size and (weights.min() < 0 or not np.array_equal(weights, np.rint(weights))):
         raise ValueError("the flow path needs whole, non-negative weights")
     if (problem.person_rhs > 1).any():
         raise ValueError("the flow path places each young person at most once")
-    if problem.size <= PLAIN_MAX_PAIRS and "scipy.sparse.csgraph" not in sys.modules:
-        return _assign_plain(problem)
-    return _assign_scipy(problem)
+    return problem.size <= PLAIN_MAX_PAIRS and "scipy.sparse.csgraph" not in sys.modules
 
 
 def _assign_plain(problem: PureProblem) -> np.ndarray | None:
     """`assign` by `optimiser.augment` on the pairs whose rows are open."""
+    found = _assign_plain_with_duals(problem)
+    return None if found is None else found[0]
+
+
+def _assign_plain_with_duals(
+    problem: PureProblem,
+) -> tuple[np.ndarray, np.ndarray, np.ndarray] | None:
+    """`_assign_plain` with the search's optimal duals (y per young person, z per vacancy:
+    `augment.b_matching_with_duals`); a row whose right-hand side is 0 takes no part in the
+    search, so with such a row the duals are left to `_duals`."""
     values = np.zeros(problem.size)
     # the bonused weights of `optimiser.augment` reach about 2 * weight * people (int64)
     if problem.size and float(problem.weights.max()) * (2 * len(problem.person_rhs) + 2) >= 2.0**62:
@@ -90,7 +110,7 @@ def _assign_plain(problem: PureProblem) -> np.ndarray | None:
         problem.vacancy_rhs[problem.vacancy] > 0
     )
     pairs = np.flatnonzero(open_rows)
-    chosen = max_weight_b_matching(
+    found = b_matching_with_duals(
         problem.person[pairs],
         problem.vacancy[pairs],
         problem.weights[pairs].astype(np.int64),
@@ -98,10 +118,11 @@ def _assign_plain(problem: PureProblem) -> np.ndarray | None:
         problem.person_eq & (problem.person_rhs > 0),
         problem.vacancy_eq & (problem.vacancy_rhs > 0),
     )
-    if chosen is None:
+    if found is None:
         return None
+    chosen, person_dual, vacancy_dual = found
     values[pairs[chosen]] = 1.0
-    return values
+    return values, person_dual, vacancy_dual
 
 
 def _assign_scipy(problem: PureProblem) -> np.ndarray | None:
@@ -283,7 +304,15 @@ def solve_flow(
                 np.zeros(len(problem.vacancy_rhs)),
             )
         return empty, 0.0, 0
-    values = assign(problem)
+    person_dual = vacancy_dual = None
+    open_rows = (problem.person_rhs > 0).all() and (problem.vacancy_rhs > 0).all()
+    if duals and open_rows and _plain(problem):
+        found = _assign_plain_with_duals(problem)  # the search's duals: no second search
+        values = None if found is None else found[0]
+        if found is not None:
+            person_dual, vacancy_dual = found[1].astype(float), found[2].astype(float)
+    else:
+        values = assign(problem)
     if values is None:
         outcome = SolveOutcome(
             INFEASIBLE,
@@ -296,11 +325,10 @@ def solve_flow(
             SOLVER,
         )
         return outcome, 0.0, 0
-    person_dual = vacancy_dual = None
-    if duals:
-        found = _duals(problem, values)
-        if found is not None:
-            person_dual, vacancy_dual = found
+    if duals and person_dual is None:
+        computed = _duals(problem, values)
+        if computed is not None:
+            person_dual, vacancy_dual = computed
     seconds = time.perf_counter() - started
     outcome = SolveOutcome(
         status=OPTIMAL,

@@ -18,7 +18,7 @@ from test_matching_flow import feasible, random_problem
 
 from optimiser import flow
 from optimiser.augment import _certify, max_weight_b_matching
-from optimiser.pure import PureProblem
+from optimiser.pure import PureProblem, optimal_face, tie_break_problem
 
 
 def wide_problem(seed: int) -> PureProblem:
@@ -140,3 +140,48 @@ def test_the_certificate_refuses_an_answer_that_is_not_optimal():
     worse = np.array([False, True, False])  # young person 1 in vacancy 0, 0 left out
     with pytest.raises(RuntimeError, match="not optimal"):
         _certify(person, vacancy, weight, capacity, worse, np.array([0, 4]), np.array([0, 0]))
+
+
+@pytest.mark.parametrize("seed", range(100, 300))
+def test_the_searchs_own_duals_prove_the_stage_and_give_the_same_face(seed):
+    """Stage (c)'s tie-break reads its optimal face from the plain search's duals (the bonus
+    of the `=` rows taken back off) instead of a Bellman-Ford search for others: they must
+    pass `optimal_face`'s certificate wherever the stage has an optimum, and the face they
+    give must hold exactly the optima the Bellman-Ford duals' face holds."""
+    problem = wide_problem(seed)
+    if not ((problem.person_rhs > 0).all() and (problem.vacancy_rhs > 0).all()):
+        problem = PureProblem(  # every row open: the case the search's duals are used for
+            **{
+                **problem.__dict__,
+                "person_rhs": np.ones_like(problem.person_rhs),
+                "vacancy_rhs": np.maximum(problem.vacancy_rhs, 1),
+            }
+        )
+    found = flow._assign_plain_with_duals(problem)
+    if found is None:
+        assert flow._assign_plain(problem) is None
+        return
+    values, person_dual, vacancy_dual = found
+    face = optimal_face(problem, values, person_dual.astype(float), vacancy_dual.astype(float))
+    assert face is not None
+    other = flow._duals(problem, values)
+    assert other is not None
+    reference = optimal_face(problem, values, *other)
+    assert reference is not None
+    # the same optima: the pairs every optimum takes and the pairs none does are the same
+    for f in (face, reference):
+        assert (values[f.ones] == 1).all()
+        assert (values[~(f.ones | f.free)] == 0).all()
+    ids = (np.arange(len(problem.person_rhs)), np.arange(len(problem.vacancy_rhs)))
+    chosen = []
+    for f in (face, reference):
+        tie, ones, decided = tie_break_problem(problem, f, *ids)
+        best = np.zeros(problem.size)
+        best[ones] = 1.0
+        if tie.size:
+            tied = flow._assign_plain(tie)
+            assert tied is not None
+            best[decided[tied > 0.5]] = 1.0
+        assert problem.weights @ best == problem.weights @ values
+        chosen.append(best)
+    assert np.array_equal(chosen[0], chosen[1])
