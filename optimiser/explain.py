@@ -102,6 +102,26 @@ def _support_words(offered: str, need: str) -> str:
 TRAVEL_ASSUMED = "assumed: the travel table has no time"
 
 
+# what a proposal's sentence reads of its pair (`Explainer.proposals`, `_fit_words`)
+SENTENCE_COLUMNS = (
+    "person",
+    "person_id",
+    "stage",
+    "placement_type",
+    "provision_id",
+    "vacancy_area",
+    "available_on",
+    "score",
+    "score_area",
+    "in_preferred_area",
+    "travel_minutes",
+    "travel_recorded",
+    "support_level",
+    "support_need",
+    "weekly_cost",
+)
+
+
 def _fit_words(edge: pd.Series) -> str:
     """What makes up the fit, in words (the points of each part are in the score columns)."""
     parts = []
@@ -235,7 +255,9 @@ class Explainer:
         sentences = []
         total = int((self.needs["urgency_rank"] >= 0).sum())
         deadlines = self.needs["deadline"].tolist()
-        for edge in chosen.to_dict(orient="records"):
+        # only the columns a sentence reads: a record of every column boxes them all
+        read = [c for c in SENTENCE_COLUMNS if c in chosen.columns]
+        for edge in chosen[read].to_dict(orient="records"):
             person = edge["person"]
             need = self.need[person]
             where = (
@@ -347,9 +369,10 @@ class Explainer:
                     (pid, need, 0, excluded, "", f"{pid} ({self.situations[person]}). {reason}")
                 )
                 continue
-            start, stop = np.searchsorted(edge_person, [person, person + 1])
-            options = [(int(v), self.vids[v]) for v in ordered_vacancy[start:stop]]
-            taken = self._taken_words(person, options)
+            start = int(np.searchsorted(edge_person, person))
+            # only the best few are named; the rest are counted
+            best = ordered_vacancy[start : start + min(count, self.top_k)].tolist()
+            taken = self._taken_words(person, [(v, self.vids[v]) for v in best], count)
             reason = (
                 f"{pid} ({self.situations[person]}). {count} possible vacanc"
                 f"{'y' if count == 1 else 'ies'}, all proposed to others: {taken}."
@@ -361,8 +384,9 @@ class Explainer:
             rows.append((pid, need, count, excluded, taken, reason))
         return pd.DataFrame(rows, columns=UNMATCHED_COLUMNS)
 
-    def _taken_words(self, person: int, options: list[tuple[int, str]]) -> str:
-        """The best possible vacancies (by fit) and who they went to, and why."""
+    def _taken_words(self, person: int, options: list[tuple[int, str]], count: int) -> str:
+        """The best possible vacancies (by fit, `top_k` of the young person's `count`) and who
+        they went to, and why."""
         parts = []
         mine = self._priority(person)
         for vacancy, vacancy_id in options[: self.top_k]:
@@ -390,7 +414,7 @@ class Explainer:
                     verdict = "better overall fit"
                 who.append(f"{self.pids[holder]} ({self.situations[holder]}; {verdict})")
             parts.append(f"{vacancy_id} to " + " and ".join(who))
-        more = len(options) - self.top_k
+        more = count - self.top_k
         if more > 0:
             parts.append(f"and {more} more")
         return "; ".join(parts)

@@ -8,6 +8,7 @@ Writing happens only after a run has finished, so bad input never leaves half a 
 
 from __future__ import annotations
 
+import csv
 import json
 from collections.abc import Iterable
 from dataclasses import dataclass
@@ -170,23 +171,39 @@ def with_fit_words(frame: pd.DataFrame) -> pd.DataFrame:
 
 
 def _csv(frame: pd.DataFrame, path: Path) -> None:
-    frame = frame.copy()
-    for column in frame.columns:
-        if pd.api.types.is_datetime64_any_dtype(frame[column]):
-            frame[column] = frame[column].dt.strftime("%Y-%m-%d")
-    # formula-safe: a reference or a reason could start with = + - @ (see safe_cell); only
-    # text can, so only the text columns are looked at, and only a cell whose first
-    # character could start a formula (or is not text) goes through safe_cell
-    for column in frame.columns:
-        if not pd.api.types.is_numeric_dtype(frame[column]):
-            cells = frame[column].tolist()
-            if any(
-                safe_cell(v) is not v
-                for v in cells
-                if v.__class__ is not str or v[:1] in _RISKY_FIRST
-            ):
-                frame[column] = frame[column].map(safe_cell)
-    frame.to_csv(path, index=False, lineterminator="\n")
+    """Write `frame` as pandas' ``to_csv(index=False)`` writes it, with the standard library's
+    writer (which pandas itself drives, after a conversion of every block that costs more
+    than the writing at council size): a missing value blank, a number as Python writes it,
+    True and False as words, a date as yyyy-mm-dd. Formula-safe: a reference or a reason
+    could start with = + - @ (see `safe_cell`), and only text can."""
+    columns = []
+    for name in frame.columns:
+        column = frame[name]
+        if pd.api.types.is_datetime64_any_dtype(column):
+            column = column.dt.strftime("%Y-%m-%d")
+        cells = column.tolist()
+        if pd.api.types.is_numeric_dtype(column):
+            columns.append(["" if _missing(v) else str(v) for v in cells])
+        else:
+            columns.append(
+                [
+                    v
+                    if v.__class__ is str and v[:1] not in _RISKY_FIRST
+                    else ""
+                    if _missing(v)
+                    else str(safe_cell(v))
+                    for v in cells
+                ]
+            )
+    with path.open("w", encoding="utf-8", newline="") as handle:
+        writer = csv.writer(handle, lineterminator="\n")
+        writer.writerow([str(name) for name in frame.columns])
+        writer.writerows(zip(*columns, strict=True))
+
+
+def _missing(value: object) -> bool:
+    """A cell pandas writes blank: None, NaN, NaT or pandas' NA."""
+    return value is None or value is pd.NA or value is pd.NaT or value != value
 
 
 def write_match_outputs(
