@@ -35,7 +35,7 @@ from optimiser.solve import (
 LP_OPTIONS: dict[str, bool | int | float | str] = {"solver": "simplex", "presolve": "off"}
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False)  # holds arrays: compared by identity
 class ArrayModel:
     """A pure problem as the CSC arrays HiGHS reads, and which row is which."""
 

@@ -12,7 +12,7 @@ import numpy as np
 import pandas as pd
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False)  # holds arrays: compared by identity
 class Graph:
     """The possible pairs of a match run and what the constraint families read about them."""
 

@@ -211,7 +211,7 @@ class MatchSettings:
             raise ValueError("time_limit_seconds must be positive: a match run is always bounded")
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False)  # holds frames: compared by identity
 class MatchInputs:
     """Normalised frames, sorted by id so that row order never changes the answer."""
 

@@ -26,7 +26,7 @@ from optimiser.rules import Compatibility, assess_pairs, build_area_index, vacan
 from optimiser.stages import ARRAYS, FLOW, StageInputs, choose_backend, run_stages
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False)  # holds frames: compared by identity
 class MatchResult:
     """Everything a match run produced; frames are plain pandas so any shell can store them."""
 

@@ -25,7 +25,7 @@ import numpy as np
 TIE_BREAK_RANGE = 2**30  # hash weights are 1 .. 2**30: exact in MPS files and in doubles
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False)  # holds arrays: compared by identity
 class PureProblem:
     """max sum(weights * x) over the pairs `edges`, with person rows and vacancy rows."""
 
@@ -98,7 +98,7 @@ def tie_break_weights(
     return (z >> np.uint64(34)).astype(np.int64) + 1
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False)  # holds arrays: compared by identity
 class Face:
     """Every optimal assignment of a pure problem: fixed pairs and the pairs still free."""
 

@@ -43,7 +43,7 @@ PAIR_DETAIL_LIMIT = 4_000_000  # keep the rule of every excluded pair up to this
 BLOCK_PAIRS = 4_000_000  # pairs evaluated per block
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False)  # holds arrays: compared by identity
 class AreaIndex:
     """Area names as integer codes, and the area-to-area travel minutes between them."""
 
@@ -97,7 +97,7 @@ def build_area_index(inputs: MatchInputs) -> AreaIndex:
     return AreaIndex(ordered, minutes, recorded)
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False)  # holds arrays: compared by identity
 class PeopleArrays:
     """What the rules read about each young person under consideration."""
 
@@ -118,7 +118,7 @@ class PeopleArrays:
     limited_provision: np.ndarray  # provision code of a provision with a time limit, or -1
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False)  # holds arrays: compared by identity
 class VacancyArrays:
     """What the rules read about each vacancy."""
 
@@ -287,7 +287,7 @@ def _block_failures(
     return {name: failures[name] for name in RULE_NAMES}
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False)  # holds arrays: compared by identity
 class Compatibility:
     """The possible pairs and, for every excluded pair, the rules that excluded it."""
 

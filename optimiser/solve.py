@@ -31,7 +31,7 @@ NO_SOLUTION = "no_solution"
 FRACTIONAL_TOLERANCE = 1e-6
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False)  # holds arrays: compared by identity
 class SolveOutcome:
     status: str
     objective: float | None

@@ -105,7 +105,7 @@ class StageRecord:
     tie_break_seconds: float = 0.0
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False)  # holds arrays: compared by identity
 class StageInputs:
     """Per-edge and per-person arrays the stages read."""
 
@@ -125,7 +125,7 @@ class StageInputs:
     stop_after: str = "c"
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False)  # holds arrays: compared by identity
 class StagedSolution:
     chosen: np.ndarray  # per edge: proposed
     records: tuple[StageRecord, ...]
@@ -503,7 +503,7 @@ def _run_pure(s: StageInputs) -> StagedSolution:
     return StagedSolution(chosen, tuple(records), status, moved_out, deadline_met)
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False)  # holds arrays: compared by identity
 class TieBreak:
     """How stage (c)'s optimum was made independent of the solver."""
 
