@@ -34,6 +34,7 @@ from planner.domain.permissions import Permission as P
 from planner.domain.text import day_words
 from planner.inventory import queries as inventory
 from planner.inventory import service as inventory_changes
+from planner.matching.candidates import unsuited_places
 from planner.young_people import queries as young_people
 from planner.young_people import service
 from planner.young_people.rules import LeavingReason, MoveChangeReason
@@ -182,18 +183,31 @@ def _move_page(
 ) -> Callable[[young_people.YoungPersonRecord], dict[str, Any]]:
     today = clock.today()
     vacancies = inventory.list_vacancies(db, viewer=principal.user)
-    places = [("", "Not a place in a provision")] + [
-        (
-            str(v.place_id),
-            f"{v.provision}, {v.place} (free "
-            + ("now" if v.available_from <= today else f"from {day_words(v.available_from)}")
-            + ")",
-        )
-        for v in vacancies
-    ]
     types = [("", "Choose")] + [(t.value, t.label) for t in PlacementType]
 
     def build(record: young_people.YoungPersonRecord) -> dict[str, Any]:
+        # every open place is offered (a move may already have happened, or be agreed with
+        # the provider), and a place whose rules rule the young person out says so and why
+        unsuited = _unsuited(db, principal, record.id)
+        places = [("", "Not a place in a provision")] + [
+            (
+                str(v.place_id),
+                f"{v.provision}, {v.place} (free "
+                + ("now" if v.available_from <= today else f"from {day_words(v.available_from)}")
+                + ")"
+                + (f": does not suit them, {unsuited[v.id]}" if v.id in unsuited else ""),
+            )
+            for v in vacancies
+        ]
+        checked = [
+            Field(
+                "rules_checked",
+                "Record the move even though the place does not suit them",
+                "checkbox",
+                "Only for a place marked 'does not suit them' in the list: for example a move "
+                "that has already happened, or one agreed with the provider.",
+            )
+        ]
         return {
             "slug": "move",
             "heading": "Record a move",
@@ -205,6 +219,7 @@ def _move_page(
             ],
             "fields": [
                 Field("place_id", "Place with a vacancy", "select", options=places),
+                *(checked if any(v.id in unsuited for v in vacancies) else []),
                 Field(
                     "placement_type",
                     "Or placement type",
@@ -230,6 +245,12 @@ def _move_page(
         }
 
     return build
+
+
+def _unsuited(db: DbSession, principal: Principal, young_person_id: int) -> dict[int, str]:
+    """The open vacancies whose rules rule this young person out, with why in words (the
+    match run's rules: `planner.matching.candidates.unsuited_places`)."""
+    return unsuited_places(db, viewer=principal.user, young_person_id=young_person_id)
 
 
 @router.get("/young-people/{young_person_id}/move")
@@ -261,6 +282,16 @@ def record_move(
             errors["place_id"] = "Choose a place with a vacancy or a placement type."
         if not place.isdigit() and place:
             errors["place_id"] = "Choose a place from the list."
+        if place.isdigit() and form.get("rules_checked") != "yes":
+            by_place = {
+                v.place_id: v.id for v in inventory.list_vacancies(db, viewer=principal.user)
+            }
+            why = _unsuited(db, principal, young_person_id).get(by_place.get(int(place), 0))
+            if why:
+                errors["place_id"] = (
+                    f"The place does not suit them: {why}. Choose another place, or tick "
+                    "'Record the move even though the place does not suit them'."
+                )
         if errors or start is None:
             return None
         return lambda: service.record_move(

@@ -461,6 +461,31 @@ def best_places(
     return _best_from(shot, i, fails, keys, top, young_person_id)
 
 
+def unsuited_places(session: Session, *, viewer: User, young_person_id: int) -> dict[int, str]:
+    """The open vacancies whose rules rule out this young person today, by vacancy id, with
+    why in words ("they have a pet and pets are not allowed; ..."): the match run's own rules
+    (`Snapshot.failures`), for a form that lets a person choose any place (recording a move).
+    Empty when they are not assessed (no current stay, a move planned, withdrawn from
+    matching): nothing is said then rather than a guess. :class:`NotFound` outside the
+    viewer's record scope, as `best_places`."""
+    person = session.exec(
+        select(YoungPerson).where(col(YoungPerson.id) == young_person_id, scope_condition(viewer))
+    ).first()
+    if person is None:
+        raise NotFound()
+    shot = Snapshot(session, references={person.reference})
+    if shot.inputs is None or person.reference not in shot.person_pos:
+        return {}
+    fails = shot.failures(np.array([shot.person_pos[person.reference]]))[:, 0, :]
+    keys = shot.inputs.vacancies["vacancy_id"].astype(str).tolist()
+    return {
+        int(keys[j][1:]): "; ".join(
+            rule_words(RULE_NAMES[r]) for r in np.flatnonzero(fails[:, j]).tolist()
+        )
+        for j in np.flatnonzero(fails.any(axis=0)).tolist()
+    }
+
+
 def _best_from(
     shot: Snapshot,
     i: int,

@@ -72,6 +72,38 @@ def test_a_housing_officer_records_a_move_into_unsuitable_accommodation(client, 
     assert again.status_code == 409 and STALE in again.text
 
 
+def test_a_place_whose_rules_rule_them_out_says_why_and_needs_a_tick(client, web_db):
+    """The move form offers every open place (a move may already have happened), but a place
+    the match run's rules rule the young person out of says so, and why, and is recorded only
+    when the officer ticks that they have checked: YP0001 is 17, and the lodgings room is
+    not Ofsted-registered."""
+    own = web_db.council.own_young_person
+    _as(client, web_db, "housing_officer")
+    form = client.get(f"/young-people/{own}/move")
+    options = dict(re.findall(r'<option value="(\d+)">([^<]*)</option>', form.text))
+    lodgings = next(k for k, label in options.items() if label.startswith("Supported lodgings"))
+    framework = next(k for k, label in options.items() if label.startswith("Harbour View"))
+    why = "they are under 18 and the place is not Ofsted-registered"
+    assert options[lodgings].endswith(f": does not suit them, {why}")
+    assert "does not suit" not in options[framework]
+    assert 'name="rules_checked"' in form.text
+    data = {"csrf_token": csrf_of(form.text), "version": _version(form.text), "place_id": lodgings}
+    later = _date("start", TODAY + timedelta(days=14))
+    refused = client.post(f"/young-people/{own}/move", data=data | later)
+    assert refused.status_code == 422
+    assert f"The place does not suit them: {why}." in refused.text
+    assert 'href="#place_id"' in refused.text
+    record = client.get(f"/young-people/{own}")
+    assert "Cancel planned move" not in record.text  # nothing was recorded
+    done = client.post(
+        f"/young-people/{own}/move",
+        data=data | later | {"rules_checked": "yes"},
+        follow_redirects=False,
+    )
+    assert done.status_code == 303, done.text
+    assert "Cancel planned move" in client.get(f"/young-people/{own}").text
+
+
 def test_a_planned_move_into_a_place_is_redated_then_cancelled(client, web_db):
     own = web_db.council.own_young_person
     _as(client, web_db, "manager")
