@@ -98,8 +98,8 @@ def _edge_frame(
     edges = score_pairs(inputs, person, vacancy, areas)
     edges.insert(0, "person", person)
     edges.insert(1, "vacancy", vacancy)
-    deadline = needs["deadline"].to_numpy(dtype="datetime64[ns]")[person]
-    available = dates.to_numpy(dtype="datetime64[ns]")[vacancy]
+    deadline = needs["deadline"].to_numpy(dtype="datetime64[D]")[person]
+    available = dates.to_numpy(dtype="datetime64[D]")[vacancy]
     edges["on_time"] = free_in_time(
         deadline, available, inputs.settings.as_of, inputs.settings.imminent_weeks
     )

@@ -33,8 +33,9 @@ def _day_parts(days: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
 
 
 def _days(column: pd.Series) -> np.ndarray:
-    """A date column as datetime64[D] (NaT where blank)."""
-    return column.to_numpy(dtype="datetime64[ns]").astype("datetime64[D]")
+    """A date column as datetime64[D] (NaT where blank). Straight to days: through
+    nanoseconds a date after 2262 (a "no end" of 9999-12-31) would wrap round to 1816."""
+    return column.to_numpy(dtype="datetime64[D]")
 
 
 def _birthday(dob: np.ndarray, years: int) -> np.ndarray:
@@ -187,7 +188,7 @@ def free_in_time(
     time" for an overdue young person: they fell to the best-fit stage and waited behind
     everyone whose deadline was still to come, when they need a place most.
     `deadline` and `available` are datetime64 arrays per pair (NaT: no deadline)."""
-    today = np.datetime64(as_of, "ns")
+    today = np.datetime64(as_of, "D")
     soon = today + np.timedelta64(7 * window_weeks, "D")
     due = np.where(deadline < today, soon, deadline)
     return ~np.isnat(deadline) & (available <= due)

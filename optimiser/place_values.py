@@ -276,8 +276,8 @@ def place_values_inputs(
         vacancy = np.concatenate([compatibility.vacancy, added.vacancy + len(original)])
         order = np.lexsort((vacancy, person))
         person, vacancy = person[order], vacancy[order]
-    dates = vacancy_dates(extended).to_numpy(dtype="datetime64[ns]")
-    deadline = needs["deadline"].to_numpy(dtype="datetime64[ns]")[person]
+    dates = vacancy_dates(extended).to_numpy(dtype="datetime64[D]")
+    deadline = needs["deadline"].to_numpy(dtype="datetime64[D]")[person]
     on_time = free_in_time(
         deadline, dates[vacancy], inputs.settings.as_of, inputs.settings.imminent_weeks
     )

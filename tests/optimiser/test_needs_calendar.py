@@ -57,3 +57,37 @@ def test_age_turns_on_the_birthday_itself() -> None:
             when.year - d.year - ((d.month, d.day) > (when.month, when.day)) for d in days.tolist()
         ]
         assert age_on(days, when).tolist() == expected
+
+
+def test_a_date_far_in_the_future_is_not_a_deadline_today() -> None:
+    """A council's record may mark an open-ended stay or limit with 9999-12-31. Dates go
+    straight to days: through nanoseconds that date wraps round to 1816, which would make an
+    open-ended stay a deadline long passed, and the young person overdue for a move."""
+    import pandas as pd
+    from matching_builders import AS_OF, person, run, vacancy
+
+    from optimiser.inputs import MatchSettings, prepare_inputs
+    from optimiser.needs import assess_needs
+
+    people = [
+        person(
+            "YP1",
+            current_accommodation="supported_accommodation",
+            wants_move=False,
+            limit_date="9999-12-31",
+        ),
+        person("YP2", needed_by="9999-12-31", wants_move=False),
+        person("YP3", needed_by="2024-06-01", wants_move=False),
+    ]
+    inputs = prepare_inputs(
+        pd.DataFrame(people), pd.DataFrame([vacancy("V1")]), MatchSettings(as_of=AS_OF)
+    )
+    needs = assess_needs(inputs).set_index("person_id")
+    assert needs.loc["YP1", "deadline"] == pd.Timestamp("9999-12-31")
+    assert needs.loc["YP1", "deadline_reason"] == "time limit of the provision reached"
+    assert needs.loc[["YP1", "YP2"], "need"].tolist() == ["no_move_needed"] * 2
+    assert not needs.loc[["YP1", "YP2"], "overdue"].any()
+    assert needs.loc["YP3", "need"] == "imminent"
+    result = run(people, [vacancy("V1", available_from="2024-05-20")])
+    assert result.proposals["person_id"].tolist() == ["YP3"]
+    assert result.proposals["stage"].tolist() == ["b"]  # free before the deadline: on time
