@@ -88,14 +88,15 @@ def census(stays: pd.DataFrame, dates, states: list[str] | None = None) -> pd.Da
 
     dates = pd.DatetimeIndex(dates)
     state = with_state(stays).to_numpy()
-    start = stays["start"].to_numpy("datetime64[ns]")
-    end = stays["end"].to_numpy("datetime64[ns]")
+    # in days, never nanoseconds: a far end date (9999-12-31) would wrap round to 1816
+    start = stays["start"].to_numpy("datetime64[D]")
+    end = stays["end"].to_numpy("datetime64[D]")
     names = sorted(set(state)) if states is None else list(states)
     out = np.zeros((len(dates), len(names)), dtype=float)
     index = {n: i for i, n in enumerate(names)}
     col = np.array([index.get(s, -1) for s in state])
     keep = col >= 0
-    for i, d in enumerate(dates.to_numpy()):
+    for i, d in enumerate(dates.to_numpy().astype("datetime64[D]")):
         open_ = keep & (start <= d) & (np.isnat(end) | (end > d))
         out[i] = np.bincount(col[open_], minlength=len(names))
     return pd.DataFrame(out, index=dates, columns=names)

@@ -264,3 +264,26 @@ def test_a_forecast_shows_the_chosen_check_beside_the_models_figures_for_four_qu
     assert (put["check_hi_80"].iloc[:4] > put["check_median"].iloc[:4]).all()
     flat = out[out["placement_type"] == "council_flat"]
     assert flat["check_median"].isna().all()  # the model did best: nothing beside it
+
+
+def test_the_census_counts_an_open_ended_stay_on_every_date():
+    """A stay recorded with a far end date (9999-12-31, "no end") is open on every quarter
+    end after its start. Dates are compared in days: through nanoseconds that end wrapped
+    round to 1816 and the stay vanished from every count the backtest checks against."""
+    import pandas as pd
+
+    from forecasts.selection import census
+
+    stays = pd.DataFrame(
+        {
+            "placement_type": ["supported_lodgings", "supported_lodgings", "council_flat"],
+            "lot": [None, None, None],
+            "start": pd.to_datetime(["2023-01-10", "2023-05-01", "2023-02-01"]),
+            "end": pd.to_datetime(["9999-12-31", "2023-08-01", None]),
+        }
+    )
+    counts = census(stays, pd.to_datetime(["2023-03-31", "2023-06-30", "2023-09-30"]))
+    assert counts.to_dict(orient="list") == {
+        "council_flat": [1.0, 1.0, 1.0],
+        "supported_lodgings": [1.0, 2.0, 1.0],
+    }
