@@ -44,30 +44,14 @@ def max_weight_b_matching(
     capacity: np.ndarray,
     required_people: np.ndarray,
     required_vacancies: np.ndarray,
-) -> np.ndarray | None:
-    """Which pairs a maximum-weight b-matching chooses (a bool per pair), or None if none fits.
+) -> tuple[np.ndarray, np.ndarray, np.ndarray] | None:
+    """A maximum-weight b-matching and optimal duals of the problem as posed: (chosen pairs,
+    a bool per pair; y per young person; z per vacancy), or None if no matching fits.
 
     Pair k joins young person `person[k]` and vacancy `vacancy[k]` (each pair at most once)
     with whole weight `weight[k] >= 0`; `capacity[v]` is vacancy v's number of places. A
     required young person must be placed; a required vacancy must be full. The optimum is
-    checked against its duals before it is returned (`_certify`).
-    """
-    found = b_matching_with_duals(
-        person, vacancy, weight, capacity, required_people, required_vacancies
-    )
-    return None if found is None else found[0]
-
-
-def b_matching_with_duals(
-    person: np.ndarray,
-    vacancy: np.ndarray,
-    weight: np.ndarray,
-    capacity: np.ndarray,
-    required_people: np.ndarray,
-    required_vacancies: np.ndarray,
-) -> tuple[np.ndarray, np.ndarray, np.ndarray] | None:
-    """`max_weight_b_matching`, with optimal duals of the problem as posed: (chosen pairs, y
-    per young person, z per vacancy), or None if no matching fits.
+    checked against the search's duals before it is returned (`_certify`).
 
     The search's own duals prove the bonused problem optimal; taking the bonus back off
     (y = u - big for a required young person, z = p - big for a required vacancy) gives duals

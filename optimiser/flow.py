@@ -25,7 +25,7 @@ All costs stay below 2**53, so the float arithmetic of the solver is exact in wh
 
 Stage (c)'s tie-break needs the optimal face, which the LP path reads from the solver's row
 duals. The plain search proves its own answer with duals, which serve as they are
-(`augment.b_matching_with_duals`); after SciPy's solver (which returns none) they are
+(`augment.max_weight_b_matching`); after SciPy's solver (which returns none) they are
 computed from the optimal assignment by one Bellman-Ford search on the difference
 constraints that complementary slackness imposes (`_duals`). Either way they are whole
 numbers and are checked as a certificate by `pure.optimal_face` exactly as the LP's are;
@@ -42,7 +42,7 @@ import time
 
 import numpy as np
 
-from optimiser.augment import b_matching_with_duals
+from optimiser.augment import max_weight_b_matching
 from optimiser.pure import PureProblem
 from optimiser.solve import INFEASIBLE, OPTIMAL, SolveOutcome
 
@@ -100,7 +100,7 @@ def _assign_plain_with_duals(
     problem: PureProblem,
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray] | None:
     """`_assign_plain` with the search's optimal duals (y per young person, z per vacancy:
-    `augment.b_matching_with_duals`); a row whose right-hand side is 0 takes no part in the
+    `augment.max_weight_b_matching`); a row whose right-hand side is 0 takes no part in the
     search, so with such a row the duals are left to `_duals`."""
     values = np.zeros(problem.size)
     # the bonused weights of `optimiser.augment` reach about 2 * weight * people (int64)
@@ -110,7 +110,7 @@ def _assign_plain_with_duals(
         problem.vacancy_rhs[problem.vacancy] > 0
     )
     pairs = np.flatnonzero(open_rows)
-    found = b_matching_with_duals(
+    found = max_weight_b_matching(
         problem.person[pairs],
         problem.vacancy[pairs],
         problem.weights[pairs].astype(np.int64),
