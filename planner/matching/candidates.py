@@ -466,14 +466,20 @@ def unsuited_places(session: Session, *, viewer: User, young_person_id: int) -> 
     why in words ("they have a pet and pets are not allowed; ..."): the match run's own rules
     (`Snapshot.failures`), for a form that lets a person choose any place (recording a move).
     Empty when they are not assessed (no current stay, a move planned, withdrawn from
-    matching): nothing is said then rather than a guess. :class:`NotFound` outside the
-    viewer's record scope, as `best_places`."""
+    matching), or when a record the rules read cannot be read (the matching pages name it):
+    nothing is said then rather than a guess, and a move can always be recorded.
+    :class:`NotFound` outside the viewer's record scope, as `best_places`."""
+    from planner.matching.service import InvalidDecision
+
     person = session.exec(
         select(YoungPerson).where(col(YoungPerson.id) == young_person_id, scope_condition(viewer))
     ).first()
     if person is None:
         raise NotFound()
-    shot = Snapshot(session, references={person.reference})
+    try:
+        shot = Snapshot(session, references={person.reference})
+    except InvalidDecision:
+        return {}
     if shot.inputs is None or person.reference not in shot.person_pos:
         return {}
     fails = shot.failures(np.array([shot.person_pos[person.reference]]))[:, 0, :]

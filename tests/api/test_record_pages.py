@@ -320,3 +320,31 @@ def test_an_expected_end_already_passed_is_pointed_out(client, web_db):
     _as(client, web_db, "housing_officer")
     record = client.get(f"/young-people/{own}")
     assert "(a date already passed: record the move or a new end date)" in record.text
+
+
+def test_a_move_can_be_recorded_when_the_rules_cannot_read_a_record(client, web_db):
+    """The places are checked against the match run's rules only when every record they read
+    can be read: a provision whose youngest age is above its oldest (refused by the rules'
+    reading, and named on the matching pages) must not stop an officer recording a move."""
+    from sqlmodel import select
+
+    from planner.core.db import get_engine, unit_of_work
+    from planner.models import Provision
+
+    with unit_of_work(get_engine(web_db.url)) as session:
+        lodgings = session.exec(select(Provision).where(Provision.reference == "PR-SL-1")).one()
+        lodgings.min_age, lodgings.max_age = 24, 18
+        session.add(lodgings)
+    own = web_db.council.own_young_person
+    _as(client, web_db, "housing_officer")
+    form = client.get(f"/young-people/{own}/move")
+    assert form.status_code == 200 and "does not suit them" not in form.text
+    assert 'name="rules_checked"' not in form.text
+    place = re.search(r'<option value="(\d+)">Supported lodgings', form.text).group(1)
+    done = client.post(
+        f"/young-people/{own}/move",
+        data={"csrf_token": csrf_of(form.text), "version": _version(form.text), "place_id": place}
+        | _date("start", TODAY + timedelta(days=14)),
+        follow_redirects=False,
+    )
+    assert done.status_code == 303, done.text
