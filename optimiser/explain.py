@@ -138,6 +138,23 @@ def _fit_words(edge: pd.Series) -> str:
     return "; ".join(parts)
 
 
+def _sort_order(*keys: np.ndarray) -> np.ndarray:
+    """The order of whole-number `keys`, the first key first (`np.lexsort`'s order with its
+    keys reversed), by one sort of one combined key where it fits in 62 bits: a lexsort
+    sorts once per key, which costs about 8 ms against 3 ms on the pairs of a council."""
+    if len(keys[0]) == 0:
+        return np.zeros(0, dtype=np.int64)
+    combined = np.zeros(len(keys[0]), dtype=np.int64)
+    span = 1
+    for key in keys:
+        low, high = int(key.min()), int(key.max())
+        span *= high - low + 1
+        if span >= 2**62:
+            return np.lexsort(keys[::-1])
+        combined = combined * (high - low + 1) + (key.astype(np.int64) - low)
+    return np.argsort(combined, kind="stable")
+
+
 class Explainer:
     """Holds the joined frames of one run and builds each output frame from them."""
 
@@ -223,8 +240,9 @@ class Explainer:
         """The `top_k` positions of each group: highest score first, then `order_key`."""
         if len(positions) == 0:
             return positions, positions
-        order = np.lexsort((order_key[positions], -self.edge_score[positions], group[positions]))
-        ranked = positions[order]
+        ranked = positions[
+            _sort_order(group[positions], -self.edge_score[positions], order_key[positions])
+        ]
         keys = group[ranked]
         first = np.flatnonzero(np.r_[True, keys[1:] != keys[:-1]])
         rank = np.arange(len(ranked)) - np.repeat(first, np.diff(np.r_[first, len(ranked)]))
@@ -332,7 +350,7 @@ class Explainer:
         unplaced[list(placed)] = False
         mine = np.flatnonzero(unplaced[self.edge_person])
         ordered = mine[
-            np.lexsort((self.edge_vacancy[mine], -self.edge_score[mine], self.edge_person[mine]))
+            _sort_order(self.edge_person[mine], -self.edge_score[mine], self.edge_vacancy[mine])
         ]
         edge_person = self.edge_person[ordered]
         ordered_vacancy = self.edge_vacancy[ordered]
