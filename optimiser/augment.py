@@ -36,6 +36,8 @@ from heapq import heapify, heappop, heappush
 
 import numpy as np
 
+from optimiser.ordering import sort_order
+
 
 def max_weight_b_matching(
     person: np.ndarray,
@@ -69,7 +71,7 @@ def max_weight_b_matching(
     )
     # each young person's pairs, best first (a search stops reading a list where the rest
     # cannot reach the end it has found); the young people in order of their best pair
-    order = np.lexsort((-bonused, person))
+    order = sort_order(person, -bonused)
     counts = np.bincount(person, minlength=n_people)
     starts = np.cumsum(counts) - counts
     best = np.zeros(n_people, dtype=np.int64)
