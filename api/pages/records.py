@@ -197,7 +197,8 @@ def _move_page(
                 + ")"
                 + (f": does not suit them, {unsuited[v.id]}" if v.id in unsuited else ""),
             )
-            for v in vacancies
+            # the places that suit them first, in the list's order
+            for v in sorted(vacancies, key=lambda v: v.id in unsuited)
         ]
         checked = [
             Field(

@@ -86,6 +86,7 @@ def test_a_place_whose_rules_rule_them_out_says_why_and_needs_a_tick(client, web
     why = "they are under 18 and the place is not Ofsted-registered"
     assert options[lodgings].endswith(f": does not suit them, {why}")
     assert "does not suit" not in options[framework]
+    assert list(options).index(framework) < list(options).index(lodgings)  # suiting first
     assert 'name="rules_checked"' in form.text
     data = {"csrf_token": csrf_of(form.text), "version": _version(form.text), "place_id": lodgings}
     later = _date("start", TODAY + timedelta(days=14))
