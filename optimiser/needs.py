@@ -135,7 +135,9 @@ def assess_needs(inputs: MatchInputs) -> pd.DataFrame:
         [in_unsuitable, imminent, wants], [NEED_UNSUITABLE, NEED_IMMINENT, NEED_ASKED], NEED_NONE
     )
     under_18 = age < 18
-    most_urgent = in_unsuitable & np.array([a in MOST_URGENT_TYPES for a in accommodation])
+    most_urgent = in_unsuitable & np.array(
+        [a in MOST_URGENT_TYPES for a in accommodation], dtype=bool
+    )
     tier = np.where(in_unsuitable, 2 * ~under_18 + ~most_urgent, -1).astype(np.int64)
     ids = people["person_id"].to_numpy(dtype=object)
     by_id = np.argsort(ids, kind="stable")  # the id breaks every tie

@@ -91,3 +91,17 @@ def test_a_date_far_in_the_future_is_not_a_deadline_today() -> None:
     result = run(people, [vacancy("V1", available_from="2024-05-20")])
     assert result.proposals["person_id"].tolist() == ["YP3"]
     assert result.proposals["stage"].tolist() == ["b"]  # free before the deadline: on time
+
+
+def test_a_run_with_no_young_people_finds_nothing_to_do() -> None:
+    """A council's first run may come before anyone is recorded: no needs, no proposals, no
+    error (the arrays of an empty list must still be booleans)."""
+    import pandas as pd
+    from matching_builders import AS_OF, person, vacancy
+
+    from optimiser import match
+
+    nobody = pd.DataFrame(columns=list(person("YP1")))
+    result = match(nobody, pd.DataFrame([vacancy("V1")]), as_of=AS_OF)
+    assert result.status == "optimal" and result.proposals.empty
+    assert result.counts["young_people"] == 0
