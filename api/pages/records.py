@@ -188,7 +188,7 @@ def _move_page(
     def build(record: young_people.YoungPersonRecord) -> dict[str, Any]:
         # every open place is offered (a move may already have happened, or be agreed with
         # the provider), and a place whose rules rule the young person out says so and why
-        unsuited = _unsuited(db, principal, record.id)
+        unsuited = unsuited_places(db, viewer=principal.user, young_person_id=record.id)
         places = [("", "Not a place in a provision")] + [
             (
                 str(v.place_id),
@@ -248,12 +248,6 @@ def _move_page(
     return build
 
 
-def _unsuited(db: DbSession, principal: Principal, young_person_id: int) -> dict[int, str]:
-    """The open vacancies whose rules rule this young person out, with why in words (the
-    match run's rules: `planner.matching.candidates.unsuited_places`)."""
-    return unsuited_places(db, viewer=principal.user, young_person_id=young_person_id)
-
-
 @router.get("/young-people/{young_person_id}/move")
 def move_form(
     request: Request,
@@ -287,7 +281,8 @@ def record_move(
             by_place = {
                 v.place_id: v.id for v in inventory.list_vacancies(db, viewer=principal.user)
             }
-            why = _unsuited(db, principal, young_person_id).get(by_place.get(int(place), 0))
+            unsuited = unsuited_places(db, viewer=principal.user, young_person_id=young_person_id)
+            why = unsuited.get(by_place.get(int(place), 0))
             if why:
                 errors["place_id"] = (
                     f"The place does not suit them: {why}. Choose another place, or tick "
