@@ -29,3 +29,11 @@ def age_on(date_of_birth: date, day: date) -> int:
     """Whole years of age on ``day``: a year older on :func:`birthday`, not a day before."""
     before_birthday = (day.month, day.day) < (date_of_birth.month, date_of_birth.day)
     return day.year - date_of_birth.year - before_birthday
+
+
+def in_care_on(in_care: bool, date_of_birth: date, day: date) -> bool:
+    """Whether a young person is looked after on ``day``: the ``in_care`` flag, but only
+    before their 18th birthday. Care ends at 18 (the import refuses the flag for anyone
+    older), and nothing clears a flag recorded at 17 when the birthday passes, so from that
+    day they are counted and shown as a care leaver, not as in care."""
+    return in_care and age_on(date_of_birth, day) < 18

@@ -30,6 +30,7 @@ from planner.domain import (
     PlacementType,
     age_on,
     birthday,
+    in_care_on,
 )
 from planner.models import Stay, User, YoungPerson, utcnow
 from planner.records import contact
@@ -617,7 +618,7 @@ def oc3_rows(session: Session, year: int) -> tuple[list[dict[str, Any]], list[di
         if person.legal_status not in (LegalStatus.relevant, LegalStatus.former_relevant):
             continue
         day = rules.oc3_birthday(person.date_of_birth, year)
-        if day is None or person.in_care and age_on(person.date_of_birth, day) < 18:
+        if day is None or in_care_on(person.in_care, person.date_of_birth, day):
             continue
         own = stays.get(person.id or 0, [])
         stay = _stay_on(own, day)

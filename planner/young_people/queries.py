@@ -23,7 +23,7 @@ from sqlmodel import Session, col, select
 from planner.core import audit, clock
 from planner.core.errors import NotFound
 from planner.core.listing import ListParams, Reversed, page_query
-from planner.domain import PlacementType, age_on
+from planner.domain import PlacementType, age_on, in_care_on
 from planner.domain.permissions import Permission, check
 from planner.domain.stays import StayState, current_on, stay_state
 from planner.domain.suitability import is_suitable, unsuitable_condition
@@ -302,7 +302,7 @@ def get_record(
         age=age_on(person.date_of_birth, today),
         gender=str(person.gender),
         legal_status=str(person.legal_status),
-        in_care=person.in_care,
+        in_care=in_care_on(person.in_care, person.date_of_birth, today),
         uasc=person.uasc,
         asylum_status=str(person.asylum_status),
         support_need=str(person.support_need),
