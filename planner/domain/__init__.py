@@ -6,7 +6,7 @@
 scopes are in :mod:`planner.domain.permissions`.
 """
 
-from planner.domain.dates import age_on, birthday, in_care_on
+from planner.domain.dates import age_on, birthday, in_care_on, legal_status_on
 from planner.domain.vocabulary import (
     ACTIVITY_CODES,
     ALLOCATABLE_TYPES,
@@ -54,4 +54,5 @@ __all__ = [
     "age_on",
     "birthday",
     "in_care_on",
+    "legal_status_on",
 ]
