@@ -199,9 +199,16 @@ def contact(
                     notify=notify,
                     actor=audit.cli_actor(),
                 )
+            # the manager by username, as typed in --manager, never the account's row id
+            line_manager = (
+                accounts.get_user_by_id_or_raise(session, user.manager_id)
+                if user.manager_id
+                else None
+            )
             summary = (
                 f"{user.username}: email {user.email or 'none'}, "
-                f"manager {user.manager_id or 'none'}, notices {user.notify}"
+                f"manager {line_manager.username if line_manager else 'none'}, "
+                f"notices {user.notify}"
             )
     except PlannerError as exc:
         fail(exc.message)

@@ -6,7 +6,7 @@
 scopes are in :mod:`planner.domain.permissions`.
 """
 
-from planner.domain.dates import age_on, birthday
+from planner.domain.dates import age_on, birthday, in_care_on, legal_status_on
 from planner.domain.vocabulary import (
     ACTIVITY_CODES,
     ALLOCATABLE_TYPES,
@@ -53,4 +53,6 @@ __all__ = [
     "VacancyStatus",
     "age_on",
     "birthday",
+    "in_care_on",
+    "legal_status_on",
 ]

@@ -14,6 +14,8 @@ from __future__ import annotations
 
 from datetime import date
 
+from planner.domain.vocabulary import LegalStatus
+
 
 def birthday(date_of_birth: date, years: int) -> date:
     """The day a young person turns ``years`` (29 February birthdays fall on 1 March in a
@@ -29,3 +31,24 @@ def age_on(date_of_birth: date, day: date) -> int:
     """Whole years of age on ``day``: a year older on :func:`birthday`, not a day before."""
     before_birthday = (day.month, day.day) < (date_of_birth.month, date_of_birth.day)
     return day.year - date_of_birth.year - before_birthday
+
+
+def in_care_on(in_care: bool, date_of_birth: date, day: date) -> bool:
+    """Whether a young person is looked after on ``day``: the ``in_care`` flag, but only
+    before their 18th birthday. Care ends at 18 (the import refuses the flag for anyone
+    older), and nothing clears a flag recorded at 17 when the birthday passes, so from that
+    day they are counted and shown as a care leaver, not as in care."""
+    return in_care and age_on(date_of_birth, day) < 18
+
+
+def legal_status_on(status: str, date_of_birth: date, day: date) -> LegalStatus:
+    """The leaving-care status on ``day``: an eligible or relevant child becomes former
+    relevant on their 18th birthday (Children (Leaving Care) Act 2000). The status is
+    recorded once, at import or on an edit, and nothing changes it when the birthday
+    passes, so the record, List 9 and the OC3 return read it through this rule."""
+    recorded = LegalStatus(status)
+    if recorded in (LegalStatus.eligible, LegalStatus.relevant) and (
+        age_on(date_of_birth, day) >= 18
+    ):
+        return LegalStatus.former_relevant
+    return recorded

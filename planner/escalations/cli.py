@@ -109,15 +109,17 @@ def escalation_command(
     """Record management supervision, an agreed exit plan, an updated pathway plan or a note."""
     from planner.core import audit
     from planner.core.db import unit_of_work
+    from planner.domain.text import code_words
     from planner.escalations import service as escalations
 
+    kind = action.replace("-", "_")
     try:
         with unit_of_work(migrated_engine()) as session:
             escalations.record_action(
                 session,
                 escalation_id=escalation_id,
                 expected_version=escalations.current_version(session, escalation_id),
-                kind=action.replace("-", "_"),
+                kind=kind,
                 on=parse_day(on) or clock.today(),
                 target=parse_day(target),
                 actor=audit.cli_actor(),
@@ -125,4 +127,5 @@ def escalation_command(
             )
     except PlannerError as exc:
         fail(exc.message)
-    console.print(f"Escalation {escalation_id}: {action} recorded.")
+    # in words ("exit plan recorded"), not the code typed
+    console.print(f"Escalation {escalation_id}: {code_words(kind).lower()} recorded.")

@@ -21,6 +21,7 @@ from planner.escalations.rules import (
     level_of_stay,
     next_action,
     release_date,
+    release_words,
     supervision_due,
 )
 from planner.models import (
@@ -61,6 +62,7 @@ class QueueItem:
     exit_plan_overdue: bool = False  # the target to have moved has passed
     next_action_on: date | None = None  # the earliest of the three below, and what it is
     next_action: str = ""
+    release_words: str = ""  # custody: the release date in words, and whether it has passed
 
 
 def queue(session: Session, *, today: date | None = None) -> list[QueueItem]:
@@ -113,6 +115,7 @@ def queue(session: Session, *, today: date | None = None) -> list[QueueItem]:
                 supervision_due=due,
                 supervision_overdue=due < day,
                 release_date=release,
+                release_words=release_words(release, day) if release else "",
                 personal_adviser=advisers.get(person.personal_adviser_id, ""),
                 pathway_plan_due=person.pathway_plan_review_due,
                 exit_plan_overdue=esc.exit_plan_target is not None and esc.exit_plan_target < day,
@@ -263,6 +266,7 @@ class EscalationView:
     item: QueueItem | None  # its queue row while open
     days: int = 0  # days there (that count): to today while open, to the close once closed
     history: list[EscalationAction] = field(default_factory=list)
+    release_words: str = ""  # custody: the release date in words, and whether it has passed
 
 
 def _closed_day(esc: Escalation, stay: Stay, today: date | None) -> date:
@@ -297,6 +301,11 @@ def get_escalation_or_raise(
         placement_label=PlacementType(stay.placement_type).label,
         stay_start=stay.start_date,
         release_date=stay.expected_end if stay.placement_type == PlacementType.custody else None,
+        release_words=(
+            release_words(stay.expected_end, today or clock.today())
+            if stay.placement_type == PlacementType.custody and stay.expected_end
+            else ""
+        ),
         opened_on=esc.opened_on,
         closed_on=esc.closed_on,
         closure=closure_words(esc.closure),

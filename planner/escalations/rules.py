@@ -34,6 +34,7 @@ from planner.domain.small_numbers import (
     share_withheld,
     withhold_group,
 )
+from planner.domain.text import day_words
 
 if TYPE_CHECKING:
     from planner.models import Escalation, Stay
@@ -80,6 +81,16 @@ def required_level(
 def release_date(stay: Stay) -> date | None:
     """When a young person in custody is expected out (no other stay has a release)."""
     return stay.expected_end if stay.placement_type == PlacementType.custody else None
+
+
+def release_words(release: date, day: date) -> str:
+    """The release date as the queue says it: "release 21 December 2026", and once that day
+    has gone with the young person still recorded in custody, "release was due 21 December
+    2026: record where they went" (the stay stays current until a move is recorded, and a
+    bare date in the past read as if the release were still to come)."""
+    if release < day:
+        return f"release was due {day_words(release)}: record where they went"
+    return f"release {day_words(release)}"
 
 
 def level_of_stay(

@@ -15,7 +15,7 @@ import sqlalchemy as sa
 from sqlmodel import Session, col, select
 
 from planner.core import clock
-from planner.domain import Cohort, PlacementType, VacancyStatus
+from planner.domain import Cohort, PlacementType, VacancyStatus, in_care_on
 from planner.domain.stays import current_on
 from planner.domain.suitability import is_unsuitable
 from planner.inventory.rules import is_free_on
@@ -110,9 +110,11 @@ def summarise(session: Session, as_of: date | None = None) -> Summary:
     vacancies = session.exec(select(Vacancy).where(Vacancy.status == VacancyStatus.open)).all()
 
     f = summary.figures
-    leavers = [p for p in people.values() if not p.in_care]
+    # in care only before the 18th birthday: a flag recorded at 17 is out of date after it
+    looked_after = {i for i, p in people.items() if in_care_on(p.in_care, p.date_of_birth, today)}
+    leavers = [p for i, p in people.items() if i not in looked_after]
     f["care_leavers"] = len(leavers)
-    f["in_care_16_17"] = sum(1 for p in people.values() if p.in_care)
+    f["in_care_16_17"] = len(looked_after)
     genders = Counter(str(p.gender) for p in leavers)
     for g in ("male", "female", "non_binary"):
         f[g] = genders.get(g, 0)

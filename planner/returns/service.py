@@ -30,6 +30,8 @@ from planner.domain import (
     PlacementType,
     age_on,
     birthday,
+    in_care_on,
+    legal_status_on,
 )
 from planner.models import Stay, User, YoungPerson, utcnow
 from planner.records import contact
@@ -614,10 +616,11 @@ def oc3_rows(session: Session, year: int) -> tuple[list[dict[str, Any]], list[di
     oc3, header = [], []
     people = session.exec(select(YoungPerson).order_by(col(YoungPerson.reference))).all()
     for person in people:
-        if person.legal_status not in (LegalStatus.relevant, LegalStatus.former_relevant):
-            continue
         day = rules.oc3_birthday(person.date_of_birth, year)
-        if day is None or person.in_care and age_on(person.date_of_birth, day) < 18:
+        if day is None or in_care_on(person.in_care, person.date_of_birth, day):
+            continue
+        status = legal_status_on(person.legal_status, person.date_of_birth, day)
+        if status not in (LegalStatus.relevant, LegalStatus.former_relevant):
             continue
         own = stays.get(person.id or 0, [])
         stay = _stay_on(own, day)
@@ -709,7 +712,9 @@ def list9_rows(session: Session, as_of: date) -> list[dict[str, Any]]:
                 "Does the Child have a Disability": "",
                 "Allocated Team": "",
                 "Allocated Worker": advisers.get(p.personal_adviser_id, ""),
-                "Eligibility Category": rules.LIST9_ELIGIBILITY[LegalStatus(p.legal_status)],
+                "Eligibility Category": rules.LIST9_ELIGIBILITY[
+                    legal_status_on(p.legal_status, p.date_of_birth, as_of)
+                ],
                 "LA in Touch": rules.LIST9_IN_TOUCH.get(p.in_touch, ""),
                 "Type of Accommodation": rules.LIST9_ACCOMMODATION.get(letter, ""),
                 "Suitability of Accommodation": (

@@ -23,7 +23,7 @@ from sqlmodel import Session, col, select
 from planner.core import audit, clock
 from planner.core.errors import NotFound
 from planner.core.listing import ListParams, Reversed, page_query
-from planner.domain import PlacementType, age_on
+from planner.domain import PlacementType, age_on, in_care_on, legal_status_on
 from planner.domain.permissions import Permission, check
 from planner.domain.stays import StayState, current_on, stay_state
 from planner.domain.suitability import is_suitable, unsuitable_condition
@@ -207,7 +207,7 @@ def list_young_people(
                 id=person.id,  # type: ignore[arg-type]
                 reference=person.reference,
                 age=age_on(person.date_of_birth, today),
-                legal_status=str(person.legal_status),
+                legal_status=str(legal_status_on(person.legal_status, person.date_of_birth, today)),
                 placement_type=str(stay.placement_type) if stay else None,
                 placement_label=_label(str(stay.placement_type) if stay else None),
                 suitable=is_suitable(stay.placement_type, stay.suitable) if stay else None,
@@ -301,8 +301,8 @@ def get_record(
         date_of_birth=person.date_of_birth,
         age=age_on(person.date_of_birth, today),
         gender=str(person.gender),
-        legal_status=str(person.legal_status),
-        in_care=person.in_care,
+        legal_status=str(legal_status_on(person.legal_status, person.date_of_birth, today)),
+        in_care=in_care_on(person.in_care, person.date_of_birth, today),
         uasc=person.uasc,
         asylum_status=str(person.asylum_status),
         support_need=str(person.support_need),

@@ -495,6 +495,10 @@ def cancel_move(
         previous.end_reason = ""
         _bump(previous)
         session.add(previous)
+        if previous.area and person.area == planned.area:
+            # the move set where they live to its place's area when it was agreed: they
+            # still live where they were, and matching reads its distances from there
+            person.area = previous.area
         session.flush()
     who = _actor(actor, viewer)
     settle(session, young_person_id=young_person_id, today=today, actor=who)

@@ -281,3 +281,23 @@ def test_without_client_addresses_a_username_backs_off_and_no_one_else_does(sess
     assert guesses == ["refused"] * 5
     assert sprayed == ["refused"] * 40  # 40 failures from "one client" lock nobody out
     assert outcomes == ["slowed", "signed in", "refused", "slowed", "signed in"]
+
+
+def test_the_contact_command_names_the_line_manager_by_username(sqlite_url):
+    """The officer typed --manager with a username; the answer names them the same way,
+    never by the account's row id ("manager 4" meant nothing to the officer)."""
+    from planner.cli import app
+
+    runner = CliRunner()
+    env = {"PLANNER_DATABASE_URL": sqlite_url, "COLUMNS": "200"}
+    for name, role in (("lead.tm", "manager"), ("pa.sam", "personal_adviser")):
+        assert runner.invoke(app, ["user", "add", name, "--role", role], env=env).exit_code == 0
+    set_it = runner.invoke(
+        app,
+        ["user", "contact", "pa.sam", "--email", "sam@council.example", "--manager", "lead.tm"],
+        env=env,
+    )
+    assert set_it.exit_code == 0, set_it.output
+    assert "pa.sam: email sam@council.example, manager lead.tm, notices immediate" in set_it.output
+    removed = runner.invoke(app, ["user", "contact", "pa.sam", "--manager", ""], env=env)
+    assert "manager none" in removed.output

@@ -154,8 +154,9 @@ def test_list9_has_a_row_of_each_eligibility_category_with_its_labels(session, t
     adviser = User(username="pa01", display_name="Sam Adviser", role=Role.personal_adviser)
     session.add(adviser)
     session.flush()
+    # R1 is 17 on TODAY: a relevant child is under 18 (at 18 they read as former relevant)
     a = _person(
-        session, "R1", date(2008, 1, 1), LegalStatus.relevant, in_touch="YES", activity="F2",
+        session, "R1", date(2009, 1, 1), LegalStatus.relevant, in_touch="YES", activity="F2",
         personal_adviser_id=adviser.id,
     )  # fmt: skip
     _stay(session, a, PlacementType.supported_accommodation, date(2026, 1, 1))
@@ -178,7 +179,7 @@ def test_list9_has_a_row_of_each_eligibility_category_with_its_labels(session, t
     assert rows["FR2"]["Suitability of Accommodation"] == "b) Unsuitable"
     assert rows["R1"]["Activity Status"] == "F2: Full time in education other than higher"
     assert rows["R1"]["Allocated Worker"] == "Sam Adviser"
-    assert rows["R1"]["Date of Birth"] == "01/01/2008" and rows["R1"]["Age of Child (Years)"] == 18
+    assert rows["R1"]["Date of Birth"] == "01/01/2009" and rows["R1"]["Age of Child (Years)"] == 17
     path = tmp_path / "list9.xlsx"
     assert export_list9(session, TODAY, path, actor="cli:op") == 4
     sheet = openpyxl.load_workbook(path).worksheets[0]

@@ -422,3 +422,34 @@ def test_refusals_of_ending_and_leaving(session):
         with pytest.raises(FieldInvalid) as refused:
             call(person.version)
         assert refused.value.fields == [field]
+
+
+def test_cancelling_a_planned_move_gives_back_the_area_they_still_live_in(session):
+    """Agreeing a move sets where the young person lives to the new place's area; when the
+    move is called off they still live where they were (found on a walk through time: after
+    a cancelled move into Cold Ridge the record said 'Lives in Cold Ridge' while they were
+    in a B&B in Ashgill, and matching measured their travel from Cold Ridge)."""
+    from planner.matching.service import accept_proposal
+
+    person = factories.young_person(session, area="Ashgill")
+    factories.stay(session, young_person=person, area="Ashgill", placement_type="bed_and_breakfast")
+    far = factories.provision(session, area="Cold Ridge")
+    vacancy = factories.vacancy(session, place=factories.place(session, provision=far))
+    proposal = factories.proposal(session, young_person=person, vacancy=vacancy)
+    accept_proposal(
+        session,
+        proposal_id=proposal.id,
+        expected_version=1,
+        actor="t",
+        start=TODAY + timedelta(days=10),
+    )
+    session.refresh(person)
+    service.cancel_move(
+        session,
+        young_person_id=person.id,
+        expected_version=person.version,
+        reason="place_not_ready",
+        actor="t",
+    )
+    session.refresh(person)
+    assert person.area == "Ashgill"
