@@ -159,6 +159,8 @@ class Snapshot:
         )
         self.inputs: MatchInputs | None = None
         self.areas: AreaIndex | None = None
+        self.person_pos: dict[str, int] = {}
+        self.open_vacancies = len(vacancies)
         if people.empty or vacancies.empty:
             return
         try:
@@ -586,22 +588,22 @@ def queue_best(session: Session, references: list[str]) -> dict[str, QueueBest]:
     rule does, the one ruling out most), e.g. "none: no place allows pets"."""
     shot = Snapshot(session, references=set(references))
     out: dict[str, QueueBest] = {}
-    if shot.inputs is None:
-        return {r: QueueBest(None, "none: no open vacancies") for r in references}
     assessed = [r for r in references if r in shot.person_pos]
     planned = _planned_move_words(session, references, shot.day)
     for r in references:
-        if r not in shot.person_pos:
+        if r not in shot.person_pos:  # a move planned, withdrawn, or nothing to assess
             out[r] = QueueBest(
                 None,
                 planned.get(r)
                 or (
                     "none: withdrawn from matching"
                     if r in shot.withdrawn
+                    else "none: no open vacancies"
+                    if not shot.open_vacancies
                     else "none: no current stay on the records"
                 ),
             )
-    if not assessed:
+    if not assessed or shot.inputs is None:
         return out
     positions = np.array([shot.person_pos[r] for r in assessed])
     fails = shot.failures(positions)  # rules x people x vacancies

@@ -179,6 +179,26 @@ def test_a_planned_move_is_said_in_words_not_assessed(session):
     assert target.id not in [p.vacancy_id for p in best.places]
 
 
+def test_the_queue_names_a_planned_move_when_no_one_else_is_assessed(session):
+    """The queue's only young person has a move planned for next week, so no one is left to
+    assess: the queue must still say their move (not "no open vacancies", with places free),
+    and someone with no current stay must not read as if there were no places either."""
+    person = factories.young_person(session)
+    move_on = clock.today() + timedelta(days=5)
+    factories.stay(
+        session,
+        young_person=person,
+        placement_type=PlacementType.bed_and_breakfast,
+        end_date=move_on,
+    )
+    _open_place(session)
+    factories.stay(session, young_person=person, place=factories.place(session), start_date=move_on)
+    nowhere = factories.young_person(session)  # no stay at all
+    queue = candidates.queue_best(session, [person.reference, nowhere.reference])
+    assert queue[person.reference].words.startswith("move planned for ")
+    assert queue[nowhere.reference].words == "none: no current stay on the records"
+
+
 def test_an_officer_proposes_a_candidate_through_the_matching_service(session):
     vacancy = _open_place(session, pets_allowed=False)
     person = _in_bnb(session)
