@@ -162,8 +162,9 @@ def test_best_places_outside_the_viewers_scope_is_not_found(session):
         candidates.best_places(session, viewer=adviser, young_person_id=person.id)
 
 
-def test_a_planned_move_is_said_in_words_not_assessed(session):
-    officer = factories.user(session)
+def _moving_in_five_days(session):
+    """A young person in bed and breakfast with a move to a place planned in five days, and
+    an open place they could otherwise have."""
     person = factories.young_person(session)
     move_on = clock.today() + timedelta(days=5)
     factories.stay(
@@ -174,6 +175,12 @@ def test_a_planned_move_is_said_in_words_not_assessed(session):
     )
     target = _open_place(session)
     factories.stay(session, young_person=person, place=factories.place(session), start_date=move_on)
+    return person, target
+
+
+def test_a_planned_move_is_said_in_words_not_assessed(session):
+    officer = factories.user(session)
+    person, target = _moving_in_five_days(session)
     best = candidates.best_places(session, viewer=officer, young_person_id=person.id)
     assert best.note == "A move is already planned for them."
     assert target.id not in [p.vacancy_id for p in best.places]
@@ -183,16 +190,7 @@ def test_the_queue_names_a_planned_move_when_no_one_else_is_assessed(session):
     """The queue's only young person has a move planned for next week, so no one is left to
     assess: the queue must still say their move (not "no open vacancies", with places free),
     and someone with no current stay must not read as if there were no places either."""
-    person = factories.young_person(session)
-    move_on = clock.today() + timedelta(days=5)
-    factories.stay(
-        session,
-        young_person=person,
-        placement_type=PlacementType.bed_and_breakfast,
-        end_date=move_on,
-    )
-    _open_place(session)
-    factories.stay(session, young_person=person, place=factories.place(session), start_date=move_on)
+    person, _ = _moving_in_five_days(session)
     nowhere = factories.young_person(session)  # no stay at all
     queue = candidates.queue_best(session, [person.reference, nowhere.reference])
     assert queue[person.reference].words.startswith("move planned for ")
