@@ -91,6 +91,7 @@ def queue_page(
         "escalations.html",
         {
             "title": "Escalations",
+            "waiting": escalation_queries.waiting_for_sweep(db, viewer=principal.user),
             "listing": Listing("/escalations", params, found.page, filters),
             "items": items,
             "best": best,

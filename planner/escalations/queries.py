@@ -14,6 +14,7 @@ from planner.core.errors import NotFound
 from planner.core.listing import ListParams, Paged, page_rows
 from planner.domain import PlacementType, age_on
 from planner.domain.stays import current_on
+from planner.domain.suitability import unsuitable_condition
 from planner.escalations.rules import (
     LEVELS,
     closure_words,
@@ -35,6 +36,36 @@ from planner.models import (
 from planner.young_people.scope import scope_condition, visible_young_people
 
 # -- escalations --------------------------------------------------------------------------------
+
+
+def unsuitable_stays(day: date) -> Any:
+    """The stays current and unsuitable on ``day`` of young people still in the service:
+    what the sweep keeps an escalation open for (one home, read by the sweep and by the
+    queue's count of those it has not reached yet)."""
+    in_service = select(YoungPerson.id).where(col(YoungPerson.left_service_on).is_(None))
+    return select(Stay).where(
+        current_on(Stay, day),
+        unsuitable_condition(Stay.placement_type, Stay.suitable),
+        col(Stay.young_person_id).in_(in_service),
+    )
+
+
+def waiting_for_sweep(session: Session, *, viewer: User, today: date | None = None) -> int:
+    """Young people the viewer may see who are in unsuitable accommodation today but have
+    no open escalation yet: a move into bed and breakfast recorded since the morning's sweep
+    (or on a machine where no scheduler runs). The queue lists escalations, so it says how
+    many it does not list yet, instead of leaving them off without a word."""
+    day = today or clock.today()
+    stays = unsuitable_stays(day).subquery()
+    open_stays = select(Escalation.stay_id).where(col(Escalation.closed_on).is_(None))
+    waiting = (
+        select(stays.c.young_person_id)
+        .where(stays.c.id.not_in(open_stays))
+        .join(YoungPerson, col(YoungPerson.id) == stays.c.young_person_id)
+        .where(scope_condition(viewer))
+        .distinct()
+    )
+    return len(session.exec(waiting).all())
 
 
 @dataclass(frozen=True)

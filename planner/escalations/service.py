@@ -26,9 +26,9 @@ from planner.core.errors import Conflict, InvalidInput, NotFound
 from planner.core.settings import get_settings
 from planner.domain import PlacementType
 from planner.domain.stays import current_on, stay_state
-from planner.domain.suitability import is_suitable, unsuitable_condition
+from planner.domain.suitability import is_suitable
 from planner.domain.text import cell_words, day_words
-from planner.escalations.queries import queue
+from planner.escalations.queries import queue, unsuitable_stays
 from planner.escalations.rules import (
     LEVELS,
     board_cases,
@@ -103,12 +103,7 @@ def _reconcile(
     reassess: bool = False,
     young_person_id: int | None = None,
 ) -> SweepSummary:
-    in_service = select(YoungPerson.id).where(col(YoungPerson.left_service_on).is_(None))
-    stays = select(Stay).where(
-        current_on(Stay, day),
-        unsuitable_condition(Stay.placement_type, Stay.suitable),
-        col(Stay.young_person_id).in_(in_service),
-    )
+    stays = unsuitable_stays(day)
     escalations = select(Escalation).where(col(Escalation.closed_on).is_(None))
     if young_person_id is not None:
         stays = stays.where(Stay.young_person_id == young_person_id)

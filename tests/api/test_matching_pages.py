@@ -440,3 +440,27 @@ def test_the_fairness_audit_page_and_download_name_no_one_and_the_download_is_au
     with unit_of_work(get_engine(web_db.url)) as session:
         events = session.exec(select(AuditEvent).where(AuditEvent.entity == "fairness_audit")).all()
     assert events and events[-1].actor == manager
+
+
+def test_the_queue_says_who_the_sweep_has_not_reached_yet(client, web_db):
+    """A young person moved into bed and breakfast since the morning's sweep (or on a machine
+    where no scheduler runs) has no escalation yet: the queue says how many it does not list,
+    to the people who may see them, and "Sweep now" puts them on it."""
+    with unit_of_work(get_engine(web_db.url)) as session:
+        mine = _in_bnb(session, f"NEWBNB{secrets.token_hex(3).upper()}", adviser="pa01")
+        _in_bnb(session, f"OTHERS{secrets.token_hex(3).upper()}", adviser="pa02")
+        reference = mine.reference
+    council = web_db.council
+    sign_in(client, "pa01", council.passwords["pa01"])
+    own = client.get("/escalations").text
+    assert "1 young person in unsuitable accommodation is not on this list yet" in own
+    assert reference not in own and "Sweep now" not in own
+    username = council.by_role["manager"]
+    sign_in(client, username, council.passwords[username])
+    queue = client.get("/escalations")
+    assert "2 young people in unsuitable accommodation are not on this list yet" in queue.text
+    assert 'or "Sweep now" does it at once' in queue.text
+    swept = client.post(
+        "/escalations/sweep", data={"csrf_token": csrf_of(queue.text)}, follow_redirects=True
+    )
+    assert reference in swept.text and 'id="waiting"' not in swept.text
