@@ -21,7 +21,7 @@ from optimiser.explain import Explainer
 from optimiser.fit import score_pairs
 from optimiser.graph import Graph
 from optimiser.inputs import MatchInputs, MatchSettings, prepare_inputs
-from optimiser.needs import NEED_IMMINENT, NEED_UNSUITABLE, assess_needs, free_in_time
+from optimiser.needs import NEED_IMMINENT, NEED_UNSUITABLE, as_days, assess_needs, free_in_time
 from optimiser.rules import Compatibility, assess_pairs, build_area_index, vacancy_dates
 from optimiser.stages import ARRAYS, FLOW, StageInputs, choose_backend, run_stages
 
@@ -98,8 +98,8 @@ def _edge_frame(
     edges = score_pairs(inputs, person, vacancy, areas)
     edges.insert(0, "person", person)
     edges.insert(1, "vacancy", vacancy)
-    deadline = needs["deadline"].to_numpy(dtype="datetime64[D]")[person]
-    available = dates.to_numpy(dtype="datetime64[D]")[vacancy]
+    deadline = as_days(needs["deadline"])[person]
+    available = as_days(dates)[vacancy]
     edges["on_time"] = free_in_time(
         deadline, available, inputs.settings.as_of, inputs.settings.imminent_weeks
     )

@@ -32,7 +32,7 @@ def _day_parts(days: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     return year, month, day
 
 
-def _days(column: pd.Series) -> np.ndarray:
+def as_days(column: pd.Series) -> np.ndarray:
     """A date column as datetime64[D] (NaT where blank). Straight to days: through
     nanoseconds a date after 2262 (a "no end" of 9999-12-31) would wrap round to 1816."""
     return column.to_numpy(dtype="datetime64[D]")
@@ -75,15 +75,15 @@ def provision_limit(people: pd.DataFrame, settings: MatchSettings) -> np.ndarray
     restarts it), or ``stay_started`` when that is blank. A ``limit_date`` given by the
     caller (the provision's own maximum stay, or a stay's known end) is used as it is; without
     one, supported accommodation on the framework gets ``framework_max_months`` (18)."""
-    since = _days(people["provision_since"])
-    since = np.where(np.isnat(since), _days(people["stay_started"]), since)
+    since = as_days(people["provision_since"])
+    since = np.where(np.isnat(since), as_days(people["stay_started"]), since)
     on_framework = people["current_accommodation"].to_numpy(dtype=object) == (
         "supported_accommodation"
     )
     framework = np.where(
         on_framework, _add_months(since, settings.framework_max_months), np.datetime64("NaT")
     )
-    given = _days(people["limit_date"])
+    given = as_days(people["limit_date"])
     return np.where(np.isnat(given), framework, given)
 
 
@@ -98,21 +98,21 @@ def assess_needs(inputs: MatchInputs) -> pd.DataFrame:
     accommodation = people["current_accommodation"].to_numpy(dtype=object)
     in_unsuitable = np.array([a in UNSUITABLE_TYPES for a in accommodation], dtype=bool)
     in_unsuitable |= people["suitable"].eq(False).to_numpy(dtype=bool)
-    since = _days(people["unsuitable_since"])
+    since = as_days(people["unsuitable_since"])
     stayed = (as_of - np.where(np.isnat(since), as_of, since)).astype(np.int64)
     days = np.where(in_unsuitable, np.maximum(stayed, 0), 0)
-    dob = _days(people["date_of_birth"])
+    dob = as_days(people["date_of_birth"])
     age = age_on(dob, settings.as_of)
 
     never = np.datetime64("NaT", "D")
     candidates = {  # in this order: a tie names the first
-        RECORDED_DATE: _days(people["needed_by"]),
+        RECORDED_DATE: as_days(people["needed_by"]),
         "staying put ends at 21": np.where(
             accommodation == "staying_put", _birthday(dob, settings.staying_put_end_age), never
         ),
         "time limit of the provision reached": provision_limit(people, settings),
         "release from custody": np.where(
-            accommodation == "custody", _days(people["free_from"]), never
+            accommodation == "custody", as_days(people["free_from"]), never
         ),
     }
     stacked = np.stack(list(candidates.values()), axis=1)

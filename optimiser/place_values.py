@@ -37,7 +37,7 @@ import pandas as pd
 
 from optimiser.graph import Graph
 from optimiser.inputs import MatchInputs, MatchSettings, prepare_inputs
-from optimiser.needs import assess_needs, free_in_time
+from optimiser.needs import as_days, assess_needs, free_in_time
 from optimiser.rules import Compatibility, assess_pairs, build_area_index, vacancy_dates
 from optimiser.solve import quiet_highs_banner
 from optimiser.stages import ARRAYS, FLOW, StageInputs, run_stages
@@ -276,8 +276,8 @@ def place_values_inputs(
         vacancy = np.concatenate([compatibility.vacancy, added.vacancy + len(original)])
         order = np.lexsort((vacancy, person))
         person, vacancy = person[order], vacancy[order]
-    dates = vacancy_dates(extended).to_numpy(dtype="datetime64[D]")
-    deadline = needs["deadline"].to_numpy(dtype="datetime64[D]")[person]
+    dates = as_days(vacancy_dates(extended))
+    deadline = as_days(needs["deadline"])[person]
     on_time = free_in_time(
         deadline, dates[vacancy], inputs.settings.as_of, inputs.settings.imminent_weeks
     )

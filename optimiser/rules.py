@@ -15,7 +15,7 @@ import numpy as np
 import pandas as pd
 
 from optimiser.inputs import MatchInputs
-from optimiser.needs import provision_limit
+from optimiser.needs import as_days, provision_limit
 from optimiser.vocabulary import COHORTS, SUPPORT_LEVELS
 
 # Order matters only for the "first rule" kept per excluded pair.
@@ -158,7 +158,7 @@ def _risk_words(lists: pd.Series, vocabulary: dict[str, int]) -> np.ndarray:
 
 
 def _days(series: pd.Series, blank: int) -> np.ndarray:
-    values = series.to_numpy(dtype="datetime64[D]").astype(np.int64)
+    values = as_days(series).astype(np.int64)
     return np.where(series.isna().to_numpy(), blank, values)
 
 

@@ -7,6 +7,7 @@ from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
 
+import sqlalchemy as sa
 from sqlmodel import Session, col, select
 
 from planner.core import clock
@@ -59,13 +60,12 @@ def waiting_for_sweep(session: Session, *, viewer: User, today: date | None = No
     stays = unsuitable_stays(day).subquery()
     open_stays = select(Escalation.stay_id).where(col(Escalation.closed_on).is_(None))
     waiting = (
-        select(stays.c.young_person_id)
+        select(sa.func.count(sa.distinct(stays.c.young_person_id)))
         .where(stays.c.id.not_in(open_stays))
         .join(YoungPerson, col(YoungPerson.id) == stays.c.young_person_id)
         .where(scope_condition(viewer))
-        .distinct()
     )
-    return len(session.exec(waiting).all())
+    return int(session.exec(waiting).one())
 
 
 @dataclass(frozen=True)

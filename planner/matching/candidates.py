@@ -425,6 +425,16 @@ def _not_assessed(session: Session, shot: Snapshot, person: YoungPerson) -> str:
     return "There are no open vacancies now."
 
 
+def _visible_person(session: Session, viewer: User, young_person_id: int) -> YoungPerson:
+    """The young person, if in the viewer's record scope; :class:`NotFound` otherwise."""
+    person = session.exec(
+        select(YoungPerson).where(col(YoungPerson.id) == young_person_id, scope_condition(viewer))
+    ).first()
+    if person is None:
+        raise NotFound()
+    return person
+
+
 def best_places(
     session: Session,
     *,
@@ -437,11 +447,7 @@ def best_places(
     the rules that rule out every place and the nearest misses (places failing one rule
     only, grouped by that rule). :class:`NotFound` for a young person outside the viewer's
     record scope (Forbidden for a role that sees no one), as their record page does."""
-    person = session.exec(
-        select(YoungPerson).where(col(YoungPerson.id) == young_person_id, scope_condition(viewer))
-    ).first()
-    if person is None:
-        raise NotFound()
+    person = _visible_person(session, viewer, young_person_id)
     shot = snapshot or Snapshot(session, references={person.reference})
     ref = person.reference
     if shot.inputs is None or ref not in shot.person_pos:
@@ -473,11 +479,7 @@ def unsuited_places(session: Session, *, viewer: User, young_person_id: int) -> 
     :class:`NotFound` outside the viewer's record scope, as `best_places`."""
     from planner.matching.service import InvalidDecision
 
-    person = session.exec(
-        select(YoungPerson).where(col(YoungPerson.id) == young_person_id, scope_condition(viewer))
-    ).first()
-    if person is None:
-        raise NotFound()
+    person = _visible_person(session, viewer, young_person_id)
     try:
         shot = Snapshot(session, references={person.reference})
     except InvalidDecision:
