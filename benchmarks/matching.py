@@ -46,7 +46,7 @@ def independent_stage_a(result, vacancies) -> tuple[int, float]:
     )
     started = time.perf_counter()
     person_ids = compatibility.person_ids
-    keep = person_ids.isin(unsuitable).to_numpy()[compatibility.person]
+    keep = np.isin(person_ids, list(unsuitable))[compatibility.person]
     people = compatibility.person[keep]
     places = compatibility.vacancy[keep]
     if len(people) == 0:

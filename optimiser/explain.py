@@ -1,4 +1,4 @@
-"""Turn a staged solution into frames a housing officer and a commissioner can read.
+"""Turn a staged solution into tables a housing officer and a commissioner can read.
 
 Every proposal carries its score components and a sentence; every young person left without a
 proposal carries the reasons (how many vacancies each rule excluded; which possible vacancies
@@ -10,17 +10,19 @@ proposal the swap would undo), not a re-solve: that is what an officer weighs wh
 
 from __future__ import annotations
 
+from collections import Counter
+from collections.abc import Mapping
 from datetime import date
 from functools import lru_cache
 from typing import Any
 
 import numpy as np
-import pandas as pd
 
 from optimiser.fit import COMPONENTS, out_of_100
 from optimiser.needs import NEED_ASKED, NEED_IMMINENT, NEED_NONE, NEED_UNSUITABLE
 from optimiser.ordering import sort_order
-from optimiser.rules import RULES, Compatibility
+from optimiser.rules import RULE_NAMES, RULES, Compatibility
+from optimiser.table import Table, blank
 from optimiser.vocabulary import PLACEMENT_TYPE_LABELS
 
 # Above this much work (stage-a pairs x young people moved out) the consequences are not
@@ -31,7 +33,7 @@ CONSEQUENCE_PAIR_LIMIT = 5_000_000
 STAGE_OF_NEED = {NEED_UNSUITABLE: "a", NEED_IMMINENT: "b", NEED_ASKED: "c"}
 
 
-def day_words(day: pd.Timestamp | date) -> str:
+def day_words(day: date) -> str:
     """A day as people write it ("3 December 2026"): explanations are read on pages and in
     letters, never as ISO dates."""
     return _day_words(day.year, day.month, day.day)
@@ -54,7 +56,7 @@ SITUATION_COLUMNS = (
 )
 
 
-def situation(row: pd.Series) -> str:
+def situation(row: Mapping[str, Any]) -> str:
     """A few words on where a young person is and why they need a move."""
     place = PLACEMENT_TYPE_LABELS[row["current_accommodation"]]
     if row["need"] == NEED_UNSUITABLE:
@@ -71,18 +73,16 @@ def situation(row: pd.Series) -> str:
     return f"aged {row['age']}, in {place}"
 
 
-def seeking_type(people: pd.DataFrame, needs: pd.DataFrame) -> pd.Series:
+def seeking_type(people: Table, needs: Table) -> np.ndarray:
     """The placement type a young person would need: given, or read from age and support need."""
+    support = people["support_need"]
     derived = np.select(
-        [
-            needs["under_18"].to_numpy(),
-            people["support_need"].isin(["medium", "high"]).to_numpy(),
-            people["support_need"].eq("low").to_numpy(),
-        ],
+        [needs["under_18"], (support == "medium") | (support == "high"), support == "low"],
         ["supported_accommodation", "supported_accommodation", "supported_lodgings"],
         "council_flat",
-    )
-    return people["seeking_type"].where(people["seeking_type"].notna(), derived)
+    ).astype(object)
+    given = people["seeking_type"]
+    return np.where(blank(given), derived, given)
 
 
 def _support_words(offered: str, need: str) -> str:
@@ -123,7 +123,7 @@ SENTENCE_COLUMNS = (
 )
 
 
-def _fit_words(edge: pd.Series) -> str:
+def _fit_words(edge: Mapping[str, Any]) -> str:
     """What makes up the fit, in words (the points of each part are in the score columns)."""
     parts = []
     if edge["score_area"]:
@@ -134,21 +134,21 @@ def _fit_words(edge: pd.Series) -> str:
     if not edge.get("travel_recorded", True):
         parts[-1] += f" ({TRAVEL_ASSUMED} between these areas)"
     parts.append(_support_words(str(edge["support_level"]), str(edge["support_need"])))
-    if not pd.isna(edge["weekly_cost"]):
+    if edge["weekly_cost"] == edge["weekly_cost"]:  # not NaN: a cost is known
         parts.append(f"£{edge['weekly_cost']:,.0f} a week")
     return "; ".join(parts)
 
 
 class Explainer:
-    """Holds the joined frames of one run and builds each output frame from them."""
+    """Holds the joined tables of one run and builds each output table from them."""
 
     def __init__(
         self,
-        people: pd.DataFrame,
-        vacancies: pd.DataFrame,
-        needs: pd.DataFrame,
+        people: Table,
+        vacancies: Table,
+        needs: Table,
         compatibility: Compatibility,
-        edges: pd.DataFrame,
+        edges: Table,
         moved_out: np.ndarray,
         deadline_met: np.ndarray,
         top_k: int,
@@ -158,9 +158,9 @@ class Explainer:
         self.people = people
         self.vacancies = vacancies
         self.needs = needs.assign(
-            current_accommodation=people["current_accommodation"].to_numpy(),
-            support_need=people["support_need"].to_numpy(),
-            area=people["area"].to_numpy(),
+            current_accommodation=people["current_accommodation"],
+            support_need=people["support_need"],
+            area=people["area"],
         )
         self.compatibility = compatibility
         self.edges = edges
@@ -168,18 +168,23 @@ class Explainer:
         self.imminent_weeks = imminent_weeks
         self.moved_out = moved_out
         self.deadline_met = deadline_met
-        # only the columns a situation reads: a record of every column boxes them all
-        read = self.needs[list(SITUATION_COLUMNS)].to_dict(orient="records")
-        self.situations = np.array([situation(row) for row in read], dtype=object)
-        self.need = self.needs["need"].to_numpy()
-        self.urgency_rank = self.needs["urgency_rank"].to_numpy()
-        self.deadline_rank = self.needs["deadline_rank"].to_numpy()
-        self.overdue = self.needs["overdue"].to_numpy(dtype=bool)
-        self.pids = people["person_id"].to_numpy()
-        self.edge_person = edges["person"].to_numpy()
-        self.edge_vacancy = edges["vacancy"].to_numpy()
-        self.edge_score = edges["score"].to_numpy().astype(np.int64)
-        self.edge_chosen = edges["chosen"].to_numpy(dtype=bool)
+        # only the columns a situation reads
+        self.situations = np.array(
+            [
+                situation(dict(zip(SITUATION_COLUMNS, row, strict=True)))
+                for row in self.needs.rows(*SITUATION_COLUMNS)
+            ],
+            dtype=object,
+        )
+        self.need = self.needs["need"]
+        self.urgency_rank = self.needs["urgency_rank"]
+        self.deadline_rank = self.needs["deadline_rank"]
+        self.overdue = self.needs["overdue"].astype(bool)
+        self.pids = people["person_id"]
+        self.edge_person = edges["person"]
+        self.edge_vacancy = edges["vacancy"]
+        self.edge_score = edges["score"].astype(np.int64)
+        self.edge_chosen = edges["chosen"].astype(bool)
         chosen = np.flatnonzero(self.edge_chosen)
         self.holder_of: dict[int, list[int]] = {}
         for e in chosen:
@@ -187,36 +192,38 @@ class Explainer:
                 int(self.edge_person[e])
             )
         self.proposal_of = {int(self.edge_person[e]): int(e) for e in chosen}
-        self.vids = vacancies["vacancy_id"].to_numpy()
-        self.capacity = vacancies["capacity"].to_numpy(dtype=np.int64)
+        self.vids = vacancies["vacancy_id"]
+        self.capacity = vacancies["capacity"].astype(np.int64)
         self.side_constraints = side_constraints
         self._stage_a: StageA | None = None
         self._rule_rows: dict[Any, dict[str, Any]] | None = None  # rule counts by person
         # The pairs that only a decision keeps apart, by young person: named in the reasons
         # and the alternatives, so an officer sees what lifting the exclusion would allow.
         self.decisions_of: dict[str, list[tuple[str, str]]] = {}
-        only = compatibility.decisions[compatibility.decisions["only"].astype(bool)]
-        for pid, vid, reason in only[["person_id", "vacancy_id", "reason"]].itertuples(index=False):
+        decisions = compatibility.decisions
+        only = decisions.take(decisions["only"].astype(bool))
+        for pid, vid, reason in only.rows("person_id", "vacancy_id", "reason"):
             self.decisions_of.setdefault(str(pid), []).append((str(vid), str(reason)))
 
-    def detail(self, positions: np.ndarray) -> pd.DataFrame:
+    def detail(self, positions: np.ndarray) -> Table:
         """The edges at `positions` with the names, dates and costs the outputs print."""
-        frame = self.edges.iloc[positions].copy()
-        person = frame["person"].to_numpy()
-        vacancy = frame["vacancy"].to_numpy()
+        edges = self.edges.take(positions)
+        person = edges["person"]
+        vacancy = edges["vacancy"]
         v = self.vacancies
-        frame["person_id"] = self.pids[person]
-        frame["vacancy_id"] = self.vids[vacancy]
-        frame["provision_id"] = v["provision_id"].to_numpy()[vacancy]
-        frame["placement_type"] = v["placement_type"].to_numpy()[vacancy]
-        frame["vacancy_area"] = v["area"].to_numpy()[vacancy]
-        frame["available_on"] = v["available_on"].to_numpy()[vacancy]
-        frame["weekly_cost"] = v["weekly_cost"].to_numpy(dtype=float)[vacancy]
-        frame["support_level"] = v["support_level"].to_numpy()[vacancy]
-        frame["support_need"] = self.people["support_need"].to_numpy()[person]
-        for column in ("score", *[f"score_{c}" for c in COMPONENTS], "travel_minutes"):
-            frame[column] = frame[column].astype(np.int64)
-        return frame
+        whole = ("score", *[f"score_{c}" for c in COMPONENTS], "travel_minutes")
+        return edges.assign(
+            person_id=self.pids[person],
+            vacancy_id=self.vids[vacancy],
+            provision_id=v["provision_id"][vacancy],
+            placement_type=v["placement_type"][vacancy],
+            vacancy_area=v["area"][vacancy],
+            available_on=v["available_on"][vacancy],
+            weekly_cost=v["weekly_cost"].astype(float)[vacancy],
+            support_level=v["support_level"][vacancy],
+            support_need=self.people["support_need"][person],
+            **{column: edges[column].astype(np.int64) for column in whole},
+        )
 
     def _top(
         self, group: np.ndarray, order_key: np.ndarray, positions: np.ndarray
@@ -249,17 +256,18 @@ class Explainer:
             return (1, int(self.deadline_rank[person]))
         return (2, 0)
 
-    def proposals(self) -> pd.DataFrame:
+    def proposals(self) -> Table:
         chosen = self.detail(np.flatnonzero(self.edge_chosen))
-        if chosen.empty:
-            return pd.DataFrame(columns=PROPOSAL_COLUMNS)
-        chosen["stage"] = [self.secured_stage(p) for p in chosen["person"]]
+        if len(chosen) == 0:
+            return Table.empty(PROPOSAL_COLUMNS)
+        chosen = chosen.assign(stage=[self.secured_stage(p) for p in chosen["person"].tolist()])
         sentences = []
         total = int((self.needs["urgency_rank"] >= 0).sum())
         deadlines = self.needs["deadline"].tolist()
-        # only the columns a sentence reads: a record of every column boxes them all
-        read = [c for c in SENTENCE_COLUMNS if c in chosen.columns]
-        for edge in chosen[read].to_dict(orient="records"):
+        # only the columns a sentence reads
+        read = [c for c in SENTENCE_COLUMNS if c in chosen]
+        for row in chosen.rows(*read):
+            edge = dict(zip(read, row, strict=True))
             person = edge["person"]
             need = self.need[person]
             where = (
@@ -289,16 +297,15 @@ class Explainer:
                 f"{edge['person_id']} ({self.situations[person]}) to {where}: {why}. "
                 f"Fit {out_of_100(edge['score'])} points out of 100: {_fit_words(edge)}."
             )
-        chosen["reasons"] = sentences
-        chosen["need"] = self.needs["need"].to_numpy()[chosen["person"]]
+        chosen = chosen.assign(reasons=sentences, need=self.need[chosen["person"]])
         # in the order the pages promise: out of unsuitable accommodation the most urgent
         # first, then by deadline, then everyone else (by reference within each)
-        chosen["_order"] = [
-            self._priority(p)[1] if stage != "c" else 0
-            for p, stage in zip(chosen["person"], chosen["stage"], strict=True)
+        keys = [
+            (stage, self._priority(p)[1] if stage != "c" else 0, pid)
+            for p, stage, pid in chosen.rows("person", "stage", "person_id")
         ]
-        ordered = chosen.sort_values(["stage", "_order", "person_id"], kind="stable")
-        return ordered[PROPOSAL_COLUMNS].reset_index(drop=True)
+        ordered = sorted(range(len(keys)), key=keys.__getitem__)
+        return chosen.take(np.array(ordered, dtype=np.int64)).select(PROPOSAL_COLUMNS)
 
     def _decision_words(self, person_id: str) -> str:
         """The vacancies only a decision keeps from this young person, each named by it."""
@@ -310,8 +317,14 @@ class Explainer:
 
     def _rule_counts(self, person_id: str) -> list[tuple[str, int]]:
         """The rules that ruled out some of a young person's vacancies, with how many."""
-        if self._rule_rows is None:  # every row at once: a frame row per young person is slow
-            self._rule_rows = self.compatibility.rule_counts.to_dict(orient="index")
+        if self._rule_rows is None:  # every young person's at once
+            c = self.compatibility
+            self._rule_rows = {
+                pid: dict(zip(RULE_NAMES, counts, strict=True))
+                for pid, counts in zip(
+                    c.person_ids[c.considered].tolist(), c.rule_counts.tolist(), strict=True
+                )
+            }
         return [(name, int(n)) for name, n in self._rule_rows[person_id].items() if n]
 
     def _rule_words(self, person_id: str) -> str:
@@ -323,7 +336,7 @@ class Explainer:
         of vacancies ("support offered below the support needed: 5")."""
         return "; ".join(f"{RULES[name]}: {n}" for name, n in self._rule_counts(person_id))
 
-    def unmatched(self) -> pd.DataFrame:
+    def unmatched(self) -> Table:
         rows = []
         placed = set(self.proposal_of)
         possible = np.bincount(self.edge_person, minlength=len(self.people))
@@ -384,7 +397,7 @@ class Explainer:
                 reason += f" Rules excluded the other vacancies ({ruled_out})."
             reason += self._decision_words(pid)
             rows.append((pid, need, count, excluded, taken, reason))
-        return pd.DataFrame(rows, columns=UNMATCHED_COLUMNS)
+        return Table.from_rows(rows, UNMATCHED_COLUMNS)
 
     def _taken_words(self, person: int, options: list[tuple[int, str]], count: int) -> str:
         """The best possible vacancies (by fit, `top_k` of the young person's `count`) and who
@@ -436,13 +449,13 @@ class Explainer:
             )
         return " The proposals as a whole fit better without this move."
 
-    def alternatives_skipped(self) -> pd.DataFrame:
-        """No alternatives: the empty frame with the columns of `alternatives`."""
-        return pd.DataFrame(columns=ALTERNATIVE_COLUMNS)
+    def alternatives_skipped(self) -> Table:
+        """No alternatives: the empty table with the columns of `alternatives`."""
+        return Table.empty(ALTERNATIVE_COLUMNS)
 
-    def alternatives(self) -> pd.DataFrame:
+    def alternatives(self) -> Table:
         if len(self.edges) == 0 and not self.decisions_of:
-            return pd.DataFrame(columns=ALTERNATIVE_COLUMNS)
+            return Table.empty(ALTERNATIVE_COLUMNS)
         score = self.edge_score
         current_score = {p: int(score[e]) for p, e in self.proposal_of.items()}
         free = np.flatnonzero(~self.edge_chosen)
@@ -530,10 +543,8 @@ class Explainer:
                         " pair possible",
                     )
                 )
-        frames = pd.DataFrame(rows, columns=ALTERNATIVE_COLUMNS)
-        return frames.sort_values(["kind", "vacancy_id", "person_id"], kind="stable").reset_index(
-            drop=True
-        )
+        rows.sort(key=lambda row: (row[0], row[1], row[2]))  # kind, vacancy, young person
+        return Table.from_rows(rows, ALTERNATIVE_COLUMNS)
 
     def _loss_words(self, person: int, vacancy: int, replaced: int | None) -> str:
         """What forcing `person` into `vacancy` does to the young people moved out of
@@ -572,24 +583,21 @@ class Explainer:
             words += " (before the run's side constraints, which may change it)"
         return words
 
-    def unmet_need(self) -> pd.DataFrame:
+    def unmet_need(self) -> Table:
         placed = np.zeros(len(self.people), dtype=bool)
         placed[list(self.proposal_of)] = True
-        wanting = self.needs["need"].isin([NEED_UNSUITABLE, NEED_IMMINENT, NEED_ASKED]).to_numpy()
-        left = pd.DataFrame(
-            {
-                "placement_type": seeking_type(self.people, self.needs).to_numpy(),
-                "area": self.people["area"].to_numpy(),
-                "need": self.needs["need"].to_numpy(),
-            }
-        )[wanting & ~placed]
-        if left.empty:
-            return pd.DataFrame(columns=UNMET_COLUMNS)
-        table = left.groupby(["placement_type", "area", "need"]).size().rename("young_people")
-        return (
-            table.reset_index()
-            .sort_values(["placement_type", "area", "need"])
-            .reset_index(drop=True)
+        wanting = np.isin(self.need, [NEED_UNSUITABLE, NEED_IMMINENT, NEED_ASKED])
+        left = wanting & ~placed
+        counted = Counter(
+            zip(
+                seeking_type(self.people, self.needs)[left].tolist(),
+                self.people["area"][left].tolist(),
+                self.need[left].tolist(),
+                strict=True,
+            )
+        )
+        return Table.from_rows(
+            [(*key, count) for key, count in sorted(counted.items())], UNMET_COLUMNS
         )
 
 

@@ -8,10 +8,10 @@ an opaque "vulnerability score" is what the homelessness literature warns agains
 from __future__ import annotations
 
 import numpy as np
-import pandas as pd
 
 from optimiser.inputs import MatchInputs
 from optimiser.rules import AreaIndex
+from optimiser.table import Table, blank
 from optimiser.vocabulary import SUPPORT_LEVELS
 
 PLACED_POINTS = 10  # any needed move is worth making, so an empty place never scores better
@@ -54,7 +54,7 @@ def fit_words(points: int) -> str:
 
 def score_pairs(
     inputs: MatchInputs, person: np.ndarray, vacancy: np.ndarray, areas: AreaIndex
-) -> pd.DataFrame:
+) -> Table:
     """Score components for each pair (`person`, `vacancy` are positions in the input frames)."""
     people, vacancies = inputs.people, inputs.vacancies
     v_area = areas.code(vacancies["area"])[vacancy]
@@ -70,7 +70,7 @@ def score_pairs(
 
     anchors = np.stack(
         [
-            areas.code(people[c].fillna(people["area"]))
+            areas.code(np.where(blank(people[c]), people["area"], people[c]))
             for c in ("education_area", "work_area", "network_area")
         ],
         axis=1,
@@ -83,11 +83,12 @@ def score_pairs(
     )
     travel = np.rint(TRAVEL_POINTS * np.clip(1 - minutes / TRAVEL_ZERO_AT_MINUTES, 0, 1))
 
-    need = people["support_need"].map(SUPPORT_LEVELS.index).to_numpy()[person]
-    offered = vacancies["support_level"].map(SUPPORT_LEVELS.index).to_numpy()[vacancy]
+    level = {name: k for k, name in enumerate(SUPPORT_LEVELS)}
+    need = np.array([level[v] for v in people["support_need"].tolist()])[person]
+    offered = np.array([level[v] for v in vacancies["support_level"].tolist()])[vacancy]
     support = np.clip(SUPPORT_POINTS - 10 * (offered - need), 0, SUPPORT_POINTS)
 
-    cost = vacancies["weekly_cost"].to_numpy(dtype=float)
+    cost = vacancies["weekly_cost"].astype(float)
     known = ~np.isnan(cost)
     if known.any() and np.nanmax(cost) > np.nanmin(cost):
         share = (cost - np.nanmin(cost)) / (np.nanmax(cost) - np.nanmin(cost))
@@ -96,20 +97,17 @@ def score_pairs(
         cost_points = np.full(len(cost), COST_POINTS // 2, dtype=float)
 
     # Small integer types: at regional size this frame has millions of rows.
-    frame = pd.DataFrame(
-        {
-            "score_placed": np.full(len(person), PLACED_POINTS, dtype=np.int16),
-            "score_area": area.astype(np.int16),
-            "score_travel": travel.astype(np.int16),
-            "score_support": support.astype(np.int16),
-            "score_cost": cost_points[vacancy].astype(np.int16),
-            "travel_minutes": np.rint(minutes).astype(np.int32),
-            "travel_recorded": recorded,
-            "in_preferred_area": in_preferred,
-        }
-    )
+    parts = {
+        "score_placed": np.full(len(person), PLACED_POINTS, dtype=np.int16),
+        "score_area": area.astype(np.int16),
+        "score_travel": travel.astype(np.int16),
+        "score_support": support.astype(np.int16),
+        "score_cost": cost_points[vacancy].astype(np.int16),
+        "travel_minutes": np.rint(minutes).astype(np.int32),
+        "travel_recorded": recorded,
+        "in_preferred_area": in_preferred,
+    }
     total = np.zeros(len(person), dtype=np.int16)
     for c in COMPONENTS:
-        total += frame[f"score_{c}"].to_numpy()
-    frame["score"] = total
-    return frame
+        total += parts[f"score_{c}"]
+    return Table({**parts, "score": total})

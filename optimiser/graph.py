@@ -9,7 +9,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import numpy as np
-import pandas as pd
+
+from optimiser.table import Table
 
 
 @dataclass(frozen=True, eq=False)  # holds arrays: compared by identity
@@ -23,10 +24,10 @@ class Graph:
     capacity: np.ndarray  # per vacancy
     provision_ids: np.ndarray  # per vacancy
     lots: np.ndarray  # per vacancy
-    risk_flags: pd.Series  # per person: tuple of flags
-    together_group: pd.Series  # per person: group name or None
-    mix_limits: pd.DataFrame
-    lot_limits: pd.DataFrame
+    risk_flags: np.ndarray  # per person: tuple of flags
+    together_group: np.ndarray  # per person: group name or None
+    mix_limits: Table
+    lot_limits: Table
 
 
 def positions_by_key(keys: np.ndarray) -> list[tuple[int, np.ndarray]]:
@@ -48,11 +49,10 @@ def group_edges(graph: Graph) -> list[tuple[str, np.ndarray, np.ndarray]]:
     The pairs of all groups are found in one pass over the edges; a row per group and
     provision then compares only the group's own pairs (comparing every edge per row took
     minutes at county size)."""
-    groups = graph.together_group
-    if groups.isna().all():
+    names = graph.together_group.tolist()
+    ordered = sorted({name for name in names if name is not None})
+    if not ordered:
         return []
-    names = groups.to_numpy()
-    ordered = sorted(groups.dropna().unique())
     number = {name: k for k, name in enumerate(ordered)}
     of_person = np.array([number.get(n, -1) if isinstance(n, str) else -1 for n in names])
     of_edge = of_person[graph.person]

@@ -1,8 +1,9 @@
 """Validated input containers for a match run.
 
-A database service, a notebook or the batch command hand the model plain frames. Cells may
-already be typed (dates, booleans, lists) or still be text as a spreadsheet holds it; both are
-accepted so that the rules of the templates live in one place. Every bad cell is reported at
+A database service, a notebook or the batch command hand the model plain frames (or the
+command its `Table`s of text, read straight from the files). Cells may already be typed
+(dates, booleans, lists) or still be text as a spreadsheet holds it; both are accepted so
+that the rules of the templates live in one place. Every bad cell is reported at
 once, with its row, record, field, value and what was expected, because a housing officer
 fixing a spreadsheet wants the whole list, not one error per attempt.
 """
@@ -11,13 +12,14 @@ from __future__ import annotations
 
 import datetime as dt
 import math
+from collections import Counter
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
-from typing import cast
+from typing import Any, cast
 
 import numpy as np
-import pandas as pd
 
+from optimiser.table import Table, blank, objects
 from optimiser.vocabulary import (
     COHORTS,
     GENDERS,
@@ -211,27 +213,34 @@ class MatchSettings:
             raise ValueError("time_limit_seconds must be positive: a match run is always bounded")
 
 
-@dataclass(frozen=True, eq=False)  # holds frames: compared by identity
-class MatchInputs:
-    """Normalised frames, sorted by id so that row order never changes the answer."""
+# What a caller may hand the model for one table: a pandas frame (a service, a notebook) or
+# anything else with columns by name and a length (the command's `Table` of text).
+Frame = Any
 
-    people: pd.DataFrame
-    vacancies: pd.DataFrame
+
+def _empty(columns: tuple[Column, ...]) -> Table:
+    return Table.empty(c.name for c in columns)
+
+
+@dataclass(frozen=True, eq=False)  # holds arrays: compared by identity
+class MatchInputs:
+    """Normalised tables, sorted by id so that row order never changes the answer."""
+
+    people: Table
+    vacancies: Table
     settings: MatchSettings
-    travel_times: pd.DataFrame = field(default_factory=pd.DataFrame)
-    mix_limits: pd.DataFrame = field(default_factory=pd.DataFrame)
-    lot_limits: pd.DataFrame = field(default_factory=pd.DataFrame)
+    travel_times: Table = field(default_factory=lambda: _empty(TRAVEL_COLUMNS))
+    mix_limits: Table = field(default_factory=lambda: _empty(MIX_LIMIT_COLUMNS))
+    lot_limits: Table = field(default_factory=lambda: _empty(LOT_LIMIT_COLUMNS))
     # Pairs a decision took out (declined, not suitable on review): never proposed, and
     # named by their reason where they keep a young person from a vacancy.
-    excluded_pairs: pd.DataFrame = field(
-        default_factory=lambda: pd.DataFrame(columns=[c.name for c in EXCLUDED_PAIR_COLUMNS])
-    )
+    excluded_pairs: Table = field(default_factory=lambda: _empty(EXCLUDED_PAIR_COLUMNS))
     warnings: tuple[str, ...] = ()
 
     @property
     def has_side_constraints(self) -> bool:
         """Side constraints break total unimodularity, so the stages become MIPs."""
-        together = self.people["together_group"].notna().any()
+        together = not blank(self.people["together_group"]).all()
         return bool(len(self.mix_limits) or len(self.lot_limits) or together)
 
 
@@ -240,11 +249,12 @@ def _is_blank(value: object) -> bool:
         return not value.strip()  # type: ignore[attr-defined]
     if value is None:
         return True
-    if isinstance(value, float) and math.isnan(value):
+    if type(value).__name__ == "NAType":  # pandas' NA: never equal, never unequal
         return True
-    if value is pd.NaT:
-        return True
-    return isinstance(value, str) and not value.strip()
+    try:
+        return bool(value != value)  # NaN and NaT (Python's, numpy's and pandas')
+    except (TypeError, ValueError):  # an array or list cell: compared element-wise
+        return False
 
 
 def _parse_bool(value: object) -> bool:
@@ -269,20 +279,20 @@ def _parse_bool(value: object) -> bool:
     raise ValueError(word)
 
 
-def _parse_date(value: object) -> pd.Timestamp:
+def _parse_date(value: object) -> dt.date:
     if value.__class__ is not str:  # a spreadsheet's own dates; text is nearly every cell
-        if isinstance(value, pd.Timestamp):
-            return value.normalize()
-        if isinstance(value, dt.datetime):
-            return pd.Timestamp(value.date())
+        if isinstance(value, dt.datetime):  # pandas' Timestamp too
+            return value.date()
         if isinstance(value, dt.date):
-            return pd.Timestamp(value)
+            return value
+        if isinstance(value, np.datetime64):
+            return value.astype("datetime64[D]").item()  # type: ignore[no-any-return]
         value = str(value)
     text = value.strip()  # type: ignore[attr-defined]
     parsed = dt.date.fromisoformat(text[:10]) if len(text) >= 10 else dt.date.fromisoformat(text)
     if len(text) > 10 and text[10] not in "T ":
         raise ValueError(text)
-    return pd.Timestamp(parsed)
+    return parsed
 
 
 def _parse_int(value: object) -> int:
@@ -363,28 +373,47 @@ def _parser(column: Column) -> Callable[[object], object]:
 def _show(value: object) -> str:
     if _is_blank(value):
         return ""
-    if isinstance(value, pd.Timestamp):
+    if isinstance(value, dt.datetime):
         return value.date().isoformat()
     return str(value)
 
 
+def _typed(column: Column, parsed: list[object]) -> np.ndarray:
+    """A parsed column as the array its kind is held in (`optimiser.table`): dates as days,
+    whole numbers and numbers as numpy's when no cell is blank (a blank number is NaN), true
+    or false as booleans unless a blank means "not known", text and lists as objects."""
+    if column.kind == "date":
+        return np.array(parsed, dtype="datetime64[D]")  # a blank (None) is NaT
+    if column.kind == "number" or (column.kind == "int" and any(value is None for value in parsed)):
+        return np.array([np.nan if v is None else v for v in parsed], dtype=float)
+    if column.kind == "int":
+        return np.array(parsed, dtype=np.int64)
+    if column.kind == "bool" and column.default is not None:
+        return np.array(parsed, dtype=bool)
+    return objects(parsed)
+
+
 def parse_table(
-    frame: pd.DataFrame, columns: tuple[Column, ...], table: str, id_column: str | None = None
-) -> tuple[pd.DataFrame, list[InputProblem]]:
-    """Parse every cell of `frame` against `columns`; return the typed frame and all problems."""
+    frame: Frame, columns: tuple[Column, ...], table: str, id_column: str | None = None
+) -> tuple[Table, list[InputProblem]]:
+    """Parse every cell of `frame` against `columns`; return the typed table and all problems.
+
+    `frame` is anything with columns by name (`frame.columns`, `frame[name].tolist()`) and a
+    length: a pandas frame, or a `Table`. Row numbers are positions in it."""
     problems: list[InputProblem] = []
-    frame = frame.reset_index(drop=True)
-    missing = [c.name for c in columns if c.required and c.name not in frame.columns]
+    present = {str(name) for name in frame.columns}
+    length = len(frame)
+    missing = [c.name for c in columns if c.required and c.name not in present]
     for name in missing:
         problems.append(InputProblem(table, None, None, name, "", "this column to be present"))
-    ids: list[str | None] = [None] * len(frame)
-    if id_column and id_column in frame.columns:
+    ids: list[str | None] = [None] * length
+    if id_column and id_column in present:
         ids = [None if _is_blank(v) else str(v).strip() for v in frame[id_column].tolist()]
-    out: dict[str, list[object]] = {}
+    out: dict[str, np.ndarray] = {}
     for column in columns:
-        values = frame[column.name].tolist() if column.name in frame.columns else []
+        values = frame[column.name].tolist() if column.name in present else []
         if not values:
-            values = [None] * len(frame)
+            values = [None] * length
         parse = _parser(column)
         parsed: list[object] = []
         for row, value in enumerate(values):
@@ -422,65 +451,71 @@ def parse_table(
                     )
                 )
             parsed.append(result)
-        out[column.name] = parsed
-    typed = pd.DataFrame(out, index=range(len(frame)))
-    for column in columns:
-        if column.kind == "date":
-            typed[column.name] = pd.to_datetime(typed[column.name])
+        out[column.name] = _typed(column, parsed)
+    typed = Table(out, length)
     if id_column:
-        duplicated = typed[id_column].duplicated(keep="first") & typed[id_column].notna()
-        for row in np.flatnonzero(duplicated.to_numpy()).tolist():
-            problems.append(
-                InputProblem(
-                    table, int(row), ids[row], id_column, ids[row] or "", "an id used only once"
+        seen: set[str] = set()
+        for row, value in enumerate(typed[id_column].tolist()):
+            if value is None:
+                continue
+            if value in seen:
+                problems.append(
+                    InputProblem(
+                        table, row, ids[row], id_column, ids[row] or "", "an id used only once"
+                    )
                 )
-            )
+            seen.add(value)
     return typed, problems
 
 
-def _check_people(people: pd.DataFrame, problems: list[InputProblem]) -> None:
+def _check_people(people: Table, problems: list[InputProblem]) -> None:
     """A together group needs two members at least (rows in order; `people` as parsed)."""
-    groups = people["together_group"]
-    sizes = groups.map(groups.value_counts()).to_numpy()
-    alone = groups.notna().to_numpy() & (sizes < 2)
-    for row in np.flatnonzero(alone).tolist():
-        problems.append(
-            InputProblem(
-                "people",
-                int(row),
-                people["person_id"].iloc[row],
-                "together_group",
-                str(groups.iloc[row]),
-                "a group shared with at least one other young person",
+    groups = people["together_group"].tolist()
+    sizes = Counter(group for group in groups if group is not None)
+    for row, group in enumerate(groups):
+        if group is not None and sizes[group] < 2:
+            problems.append(
+                InputProblem(
+                    "people",
+                    row,
+                    people["person_id"][row],
+                    "together_group",
+                    str(group),
+                    "a group shared with at least one other young person",
+                )
             )
-        )
 
 
-def _check_vacancies(vacancies: pd.DataFrame, problems: list[InputProblem]) -> None:
+def _check_vacancies(vacancies: Table, problems: list[InputProblem]) -> None:
     too_young = vacancies["min_age"] > vacancies["max_age"]
-    for row in np.flatnonzero(too_young.to_numpy()):
-        vacancy = vacancies.iloc[row]
+    for row in np.flatnonzero(too_young).tolist():
         problems.append(
             InputProblem(
                 "vacancies",
-                int(row),
-                vacancy["vacancy_id"],
+                row,
+                vacancies["vacancy_id"][row],
                 "max_age",
-                str(vacancy["max_age"]),
-                f"an age at least min_age ({vacancy['min_age']})",
+                str(vacancies["max_age"][row]),
+                f"an age at least min_age ({vacancies['min_age'][row]})",
             )
         )
 
 
+def _by(table: Table, *names: str) -> Table:
+    """The rows in order of the `names` columns (text; stable, so equal keys keep their order)."""
+    keys = list(zip(*(table[name].tolist() for name in names), strict=True))
+    return table.take(np.array(sorted(range(len(keys)), key=keys.__getitem__), dtype=np.int64))
+
+
 def prepare_inputs(
-    people: pd.DataFrame,
-    vacancies: pd.DataFrame,
+    people: Frame,
+    vacancies: Frame,
     settings: MatchSettings,
     *,
-    travel_times: pd.DataFrame | None = None,
-    mix_limits: pd.DataFrame | None = None,
-    lot_limits: pd.DataFrame | None = None,
-    excluded_pairs: pd.DataFrame | None = None,
+    travel_times: Frame | None = None,
+    mix_limits: Frame | None = None,
+    lot_limits: Frame | None = None,
+    excluded_pairs: Frame | None = None,
 ) -> MatchInputs:
     """Validate and normalise the frames of one match run; raise `InputError` listing every problem.
 
@@ -495,50 +530,39 @@ def prepare_inputs(
     if not any(p.row is None for p in problems):
         _check_people(typed_people, problems)
         _check_vacancies(typed_vacancies, problems)
-    typed_travel = pd.DataFrame(columns=[c.name for c in TRAVEL_COLUMNS])
-    if travel_times is not None:
-        typed_travel, found = parse_table(travel_times, TRAVEL_COLUMNS, "travel_times")
-        problems += found
-    typed_mix = pd.DataFrame(columns=[c.name for c in MIX_LIMIT_COLUMNS])
-    if mix_limits is not None:
-        typed_mix, found = parse_table(mix_limits, MIX_LIMIT_COLUMNS, "mix_limits")
-        problems += found
-    typed_lots = pd.DataFrame(columns=[c.name for c in LOT_LIMIT_COLUMNS])
-    if lot_limits is not None:
-        typed_lots, found = parse_table(lot_limits, LOT_LIMIT_COLUMNS, "lot_limits", "lot")
-        problems += found
-    typed_excluded = pd.DataFrame(columns=[c.name for c in EXCLUDED_PAIR_COLUMNS])
-    if excluded_pairs is not None:
-        typed_excluded, found = parse_table(excluded_pairs, EXCLUDED_PAIR_COLUMNS, "excluded_pairs")
-        problems += found
+    optional = {}
+    for name, given, columns, id_column in (
+        ("travel_times", travel_times, TRAVEL_COLUMNS, None),
+        ("mix_limits", mix_limits, MIX_LIMIT_COLUMNS, None),
+        ("lot_limits", lot_limits, LOT_LIMIT_COLUMNS, "lot"),
+        ("excluded_pairs", excluded_pairs, EXCLUDED_PAIR_COLUMNS, None),
+    ):
+        optional[name] = _empty(columns)
+        if given is not None:
+            optional[name], found = parse_table(given, columns, name, id_column)
+            problems += found
     if problems:
         raise InputError(problems)
 
     warnings: list[str] = []
-    known = set(typed_people["person_id"])
-    for vacancy_id, reserved in typed_vacancies[["vacancy_id", "reserved_for"]].itertuples(
-        index=False
-    ):
-        if not pd.isna(reserved) and reserved not in known:
+    known = set(typed_people["person_id"].tolist())
+    for vacancy_id, reserved in typed_vacancies.rows("vacancy_id", "reserved_for"):
+        if reserved is not None and reserved not in known:
             warnings.append(
                 f"vacancy {vacancy_id} is reserved for {reserved}, who is not in the people list"
             )
-    typed_vacancies["lot"] = typed_vacancies["lot"].where(
-        typed_vacancies["lot"].notna(), typed_vacancies["cohort"]
+    lots = typed_vacancies["lot"]
+    typed_vacancies = typed_vacancies.assign(
+        lot=np.where(blank(lots), typed_vacancies["cohort"], lots)
     )
-    typed_people = typed_people.sort_values("person_id", kind="stable").reset_index(drop=True)
-    typed_vacancies = typed_vacancies.sort_values("vacancy_id", kind="stable").reset_index(
-        drop=True
-    )
+    excluded = _by(optional.pop("excluded_pairs"), "person_id", "vacancy_id")
+    pairs = list(excluded.rows("person_id", "vacancy_id"))
+    first = [k for k, pair in enumerate(pairs) if k == 0 or pair != pairs[k - 1]]
     return MatchInputs(
-        people=typed_people,
-        vacancies=typed_vacancies,
+        people=_by(typed_people, "person_id"),
+        vacancies=_by(typed_vacancies, "vacancy_id"),
         settings=settings,
-        travel_times=typed_travel,
-        mix_limits=typed_mix,
-        lot_limits=typed_lots,
-        excluded_pairs=typed_excluded.sort_values(["person_id", "vacancy_id"], kind="stable")
-        .drop_duplicates(["person_id", "vacancy_id"])
-        .reset_index(drop=True),
+        excluded_pairs=excluded.take(np.array(first, dtype=np.int64)),
         warnings=tuple(warnings),
+        **optional,
     )

@@ -1,4 +1,4 @@
-"""One match run: frames in, a `MatchResult` of frames out.
+"""One match run: frames (or tables) in, a `MatchResult` of tables out, as frames on request.
 
     result = match(people, vacancies, as_of=date(2024, 5, 1))
     result.proposals, result.unmatched, result.alternatives, result.unmet_need, result.stages
@@ -12,42 +12,82 @@ from __future__ import annotations
 
 import datetime as dt
 import time
-from dataclasses import asdict, dataclass, field
+from collections.abc import Sequence
+from dataclasses import astuple, dataclass, field, fields
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
-import pandas as pd
 
 from optimiser.explain import Explainer
 from optimiser.fit import score_pairs
 from optimiser.graph import Graph
-from optimiser.inputs import MatchInputs, MatchSettings, prepare_inputs
+from optimiser.inputs import Frame, MatchInputs, MatchSettings, prepare_inputs
 from optimiser.needs import NEED_IMMINENT, NEED_UNSUITABLE, as_days, assess_needs, free_in_time
-from optimiser.rules import Compatibility, assess_pairs, build_area_index, vacancy_dates
-from optimiser.stages import ARRAYS, FLOW, StageInputs, choose_backend, run_stages
+from optimiser.rules import RULE_NAMES, Compatibility, assess_pairs, build_area_index, vacancy_dates
+from optimiser.stages import ARRAYS, FLOW, StageInputs, StageRecord, choose_backend, run_stages
+from optimiser.table import Table
+
+if TYPE_CHECKING:
+    import pandas as pd
+
+# the outputs a run keeps as tables, and gives as pandas frames when asked (`MatchResult`)
+OUTPUTS = ("proposals", "unmatched", "alternatives", "unmet_need", "exclusions", "stages")
 
 
-@dataclass(frozen=True, eq=False)  # holds frames: compared by identity
+@dataclass(frozen=True, eq=False)  # holds tables: compared by identity
 class MatchResult:
-    """Everything a match run produced; frames are plain pandas so any shell can store them."""
+    """Everything a match run produced.
+
+    The outputs are kept as `Table`s (`tables`: proposals, unmatched, alternatives,
+    unmet_need, exclusions, and stages) and given as plain pandas frames by the attributes of
+    the same names, so any shell can store them; the command writes its files from the
+    tables and never imports pandas (docs/performance.md)."""
 
     status: str
     solver: str  # the solver that ran: the array path always runs HiGHS
-    proposals: pd.DataFrame
-    unmatched: pd.DataFrame
-    alternatives: pd.DataFrame
-    unmet_need: pd.DataFrame
-    exclusions: pd.DataFrame  # person_id, rule, vacancies: how many vacancies each rule excluded
-    stages: pd.DataFrame
+    tables: dict[str, Table] = field(repr=False)
     timings: dict[str, float]
     counts: dict[str, int]
     compatibility: Compatibility = field(repr=False)
     warnings: tuple[str, ...] = ()
     backend: str = "pulp"  # pulp | arrays | flow: how the stages were solved
-    needs: pd.DataFrame | None = field(default=None, repr=False)  # per young person
+    needs: Table | None = field(default=None, repr=False)  # per young person
+    _frames: dict[str, pd.DataFrame] = field(default_factory=dict, repr=False)
+
+    def frame(self, name: str) -> pd.DataFrame:
+        """One output as a pandas frame, made once (pandas is imported on the first)."""
+        if name not in self._frames:
+            self._frames[name] = self.tables[name].to_frame()
+        return self._frames[name]
+
+    @property
+    def proposals(self) -> pd.DataFrame:
+        return self.frame("proposals")
+
+    @property
+    def unmatched(self) -> pd.DataFrame:
+        return self.frame("unmatched")
+
+    @property
+    def alternatives(self) -> pd.DataFrame:
+        return self.frame("alternatives")
+
+    @property
+    def unmet_need(self) -> pd.DataFrame:
+        return self.frame("unmet_need")
+
+    @property
+    def exclusions(self) -> pd.DataFrame:
+        """person_id, rule, vacancies: how many vacancies each rule excluded."""
+        return self.frame("exclusions")
+
+    @property
+    def stages(self) -> pd.DataFrame:
+        return self.frame("stages")
 
     def summary(self) -> dict[str, object]:
         """A JSON-ready digest: solver, status, timings per stage, counts, unmet need."""
-        stages = self.stages.replace({np.nan: None}).to_dict(orient="records")
+        stages = _records(self.tables["stages"])
         return {
             "solver": self.solver,
             "backend": self.backend,
@@ -55,23 +95,41 @@ class MatchResult:
             "counts": self.counts,
             "timings_seconds": {k: round(v, 4) for k, v in self.timings.items()},
             "stages": stages,
-            "unmet_need": self.unmet_need.to_dict(orient="records"),
+            "unmet_need": _records(self.tables["unmet_need"]),
             "warnings": list(self.warnings),
         }
 
 
+def _records(table: Table) -> list[dict[str, Any]]:
+    """A table's rows as dicts of Python values, NaN as None (what JSON can hold)."""
+    return [
+        {
+            name: None if value != value else value
+            for name, value in zip(table.columns, row, strict=True)
+        }
+        for row in table.rows(*table.columns)
+    ]
+
+
+def _stage_table(records: Sequence[StageRecord]) -> Table:
+    """The stage records as a table, a number not known (None) as NaN."""
+    names = [f.name for f in fields(StageRecord)]
+    return Table.from_rows([astuple(record) for record in records], names)
+
+
 def match(
-    people: pd.DataFrame,
-    vacancies: pd.DataFrame,
+    people: Frame,
+    vacancies: Frame,
     *,
     as_of: dt.date,
-    travel_times: pd.DataFrame | None = None,
-    mix_limits: pd.DataFrame | None = None,
-    lot_limits: pd.DataFrame | None = None,
-    excluded_pairs: pd.DataFrame | None = None,
+    travel_times: Frame | None = None,
+    mix_limits: Frame | None = None,
+    lot_limits: Frame | None = None,
+    excluded_pairs: Frame | None = None,
     **settings: object,
 ) -> MatchResult:
-    """Validate the frames and run the staged match. `settings` are `MatchSettings` fields."""
+    """Validate the frames (or tables) and run the staged match. `settings` are
+    `MatchSettings` fields."""
     started = time.perf_counter()
     inputs = prepare_inputs(
         people,
@@ -86,8 +144,8 @@ def match(
 
 
 def _edge_frame(
-    inputs: MatchInputs, compatibility: Compatibility, needs: pd.DataFrame, dates: pd.Series, areas
-) -> pd.DataFrame:
+    inputs: MatchInputs, compatibility: Compatibility, needs: Table, dates: np.ndarray, areas
+) -> Table:
     """One lean row per possible pair: positions, score components and whether it is on time.
 
     Names, dates and costs are looked up only for the rows an output needs
@@ -95,15 +153,15 @@ def _edge_frame(
     over all of them costs about 20 MB of pointers and a copy in every sort.
     """
     person, vacancy = compatibility.person, compatibility.vacancy
-    edges = score_pairs(inputs, person, vacancy, areas)
-    edges.insert(0, "person", person)
-    edges.insert(1, "vacancy", vacancy)
+    scores = score_pairs(inputs, person, vacancy, areas)
     deadline = as_days(needs["deadline"])[person]
     available = as_days(dates)[vacancy]
-    edges["on_time"] = free_in_time(
+    on_time = free_in_time(
         deadline, available, inputs.settings.as_of, inputs.settings.imminent_weeks
     )
-    return edges
+    return Table({"person": person, "vacancy": vacancy}).assign(
+        **{name: scores[name] for name in scores.columns}, on_time=on_time
+    )
 
 
 def match_inputs(inputs: MatchInputs, *, validation_seconds: float = 0.0) -> MatchResult:
@@ -123,11 +181,11 @@ def match_inputs(inputs: MatchInputs, *, validation_seconds: float = 0.0) -> Mat
     graph = Graph(
         person=compatibility.person,
         vacancy=compatibility.vacancy,
-        person_ids=people["person_id"].to_numpy(),
-        vacancy_ids=vacancies["vacancy_id"].to_numpy(),
-        capacity=vacancies["capacity"].to_numpy(dtype=np.int64),
-        provision_ids=vacancies["provision_id"].to_numpy(),
-        lots=vacancies["lot"].to_numpy(),
+        person_ids=people["person_id"],
+        vacancy_ids=vacancies["vacancy_id"],
+        capacity=vacancies["capacity"].astype(np.int64),
+        provision_ids=vacancies["provision_id"],
+        lots=vacancies["lot"],
         risk_flags=people["risk_flags"],
         together_group=people["together_group"],
         mix_limits=inputs.mix_limits,
@@ -143,12 +201,12 @@ def match_inputs(inputs: MatchInputs, *, validation_seconds: float = 0.0) -> Mat
     solution = run_stages(
         StageInputs(
             graph=graph,
-            need=needs["need"].to_numpy(),
-            tier=needs["tier"].to_numpy(),
-            urgency_rank=needs["urgency_rank"].to_numpy(),
-            deadline_rank=needs["deadline_rank"].to_numpy(),
-            on_time=edges["on_time"].to_numpy(dtype=bool),
-            score=edges["score"].to_numpy(),
+            need=needs["need"],
+            tier=needs["tier"],
+            urgency_rank=needs["urgency_rank"],
+            deadline_rank=needs["deadline_rank"],
+            on_time=edges["on_time"].astype(bool),
+            score=edges["score"],
             side_constraints=inputs.has_side_constraints,
             solver=solver,
             # what is left of the limit after validation, rules and scores (at least 1 s)
@@ -167,10 +225,10 @@ def match_inputs(inputs: MatchInputs, *, validation_seconds: float = 0.0) -> Mat
             timings["stage_c_tie_break"] = record.tie_break_seconds
 
     clock = time.perf_counter()
-    edges["chosen"] = solution.chosen
+    edges = edges.assign(chosen=solution.chosen)
     explainer = Explainer(
         people,
-        vacancies.assign(available_on=dates.to_numpy()),
+        vacancies.assign(available_on=dates),
         needs,
         compatibility,
         edges,
@@ -188,12 +246,7 @@ def match_inputs(inputs: MatchInputs, *, validation_seconds: float = 0.0) -> Mat
         alternatives = explainer.alternatives_skipped()
         warnings += ("alternatives were not worked out (asked for without them)",)
     unmet = explainer.unmet_need()
-    exclusions = (
-        compatibility.rule_counts.rename_axis("person_id")
-        .reset_index()
-        .melt(id_vars="person_id", var_name="rule", value_name="vacancies")
-    )
-    exclusions = exclusions[exclusions["vacancies"] > 0].sort_values(["person_id", "rule"])
+    exclusions = _exclusions(compatibility)
     timings["explain"] = time.perf_counter() - clock
     need = needs["need"]
     counts = {
@@ -208,19 +261,20 @@ def match_inputs(inputs: MatchInputs, *, validation_seconds: float = 0.0) -> Mat
         "moved_out_of_unsuitable": int(solution.moved_out.sum()),
         "imminent_needs_met_on_time": int(solution.deadline_met.sum()),
         "unmatched_needing_a_move": int(
-            unmatched["need"].isin([NEED_UNSUITABLE, NEED_IMMINENT, "asked_to_move"]).sum()
+            np.isin(unmatched["need"], [NEED_UNSUITABLE, NEED_IMMINENT, "asked_to_move"]).sum()
         ),
     }
-    stages = pd.DataFrame([asdict(r) for r in solution.records])
     return MatchResult(
         status=solution.status,
         solver=solver,
-        proposals=proposals,
-        unmatched=unmatched,
-        alternatives=alternatives,
-        unmet_need=unmet,
-        exclusions=exclusions.reset_index(drop=True),
-        stages=stages,
+        tables={
+            "proposals": proposals,
+            "unmatched": unmatched,
+            "alternatives": alternatives,
+            "unmet_need": unmet,
+            "exclusions": exclusions,
+            "stages": _stage_table(solution.records),
+        },
         timings=timings,
         counts=counts,
         compatibility=compatibility,
@@ -228,3 +282,18 @@ def match_inputs(inputs: MatchInputs, *, validation_seconds: float = 0.0) -> Mat
         backend=backend,
         needs=needs,
     )
+
+
+def _exclusions(compatibility: Compatibility) -> Table:
+    """How many vacancies each rule excluded, per young person needing a move: one row per
+    young person and rule that excluded any, by reference and then rule name."""
+    ids = compatibility.person_ids[compatibility.considered].tolist()
+    by_name = sorted(range(len(RULE_NAMES)), key=RULE_NAMES.__getitem__)
+    counts = compatibility.rule_counts.tolist()
+    rows = sorted(
+        (pid, RULE_NAMES[k], row[k])
+        for pid, row in zip(ids, counts, strict=True)
+        for k in by_name
+        if row[k] > 0
+    )
+    return Table.from_rows(rows, ["person_id", "rule", "vacancies"])

@@ -13,7 +13,6 @@ import re
 from dataclasses import dataclass, field
 
 import numpy as np
-import pandas as pd
 import pulp
 
 from optimiser.graph import Graph, group_edges
@@ -138,8 +137,10 @@ def define_vacancy_capacity_constraints(model: StageModel, graph: Graph) -> None
 def define_mix_limit_constraints(model: StageModel, graph: Graph) -> None:
     """At most k young people with a given risk flag in one provision (e.g. a shared house)."""
     provision = graph.provision_ids[graph.vacancy[model.edges]]
-    flags = graph.risk_flags.to_numpy()[graph.person[model.edges]]
-    for provision_id, flag, limit in graph.mix_limits.itertuples(index=False):
+    flags = graph.risk_flags[graph.person[model.edges]]
+    for provision_id, flag, limit in graph.mix_limits.rows(
+        "provision_id", "risk_flag", "max_young_people"
+    ):
         positions = np.flatnonzero(
             (provision == provision_id) & np.array([flag in f for f in flags], dtype=bool)
         )
@@ -152,12 +153,14 @@ def define_mix_limit_constraints(model: StageModel, graph: Graph) -> None:
 def define_lot_limit_constraints(model: StageModel, graph: Graph) -> None:
     """Ring-fenced lots: at least the contract's minimum and at most its maximum proposals."""
     lots = graph.lots[graph.vacancy[model.edges]]
-    for lot, minimum, maximum in graph.lot_limits.itertuples(index=False):
+    for lot, minimum, maximum in graph.lot_limits.rows(
+        "lot", "min_young_people", "max_young_people"
+    ):
         positions = np.flatnonzero(lots == lot)
         expression = _expression(model.variables, positions)
         if minimum:
             _add(model, "lot_minimum", lot, expression, pulp.LpConstraintGE, int(minimum))
-        if maximum is not None and not pd.isna(maximum) and len(positions) > maximum:
+        if maximum is not None and maximum == maximum and len(positions) > maximum:
             _add(model, "lot_maximum", lot, expression, pulp.LpConstraintLE, int(maximum))
 
 

@@ -11,9 +11,9 @@ from __future__ import annotations
 import datetime as dt
 
 import numpy as np
-import pandas as pd
 
 from optimiser.inputs import MatchInputs, MatchSettings
+from optimiser.table import Table
 from optimiser.vocabulary import MOST_URGENT_TYPES, UNSUITABLE_TYPES
 
 NEED_UNSUITABLE = "unsuitable"
@@ -23,7 +23,7 @@ NEED_NONE = "no_move_needed"
 RECORDED_DATE = "date recorded as needed by"
 
 
-def _day_parts(days: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+def day_parts(days: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Year, month (1-12) and day of the month of datetime64[D] values (NaT: nonsense)."""
     months = days.astype("datetime64[M]")
     year = days.astype("datetime64[Y]").astype(np.int64) + 1970
@@ -32,16 +32,16 @@ def _day_parts(days: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     return year, month, day
 
 
-def as_days(column: pd.Series) -> np.ndarray:
+def as_days(column: np.ndarray) -> np.ndarray:
     """A date column as datetime64[D] (NaT where blank). Straight to days: through
     nanoseconds a date after 2262 (a "no end" of 9999-12-31) would wrap round to 1816."""
-    return column.to_numpy(dtype="datetime64[D]")
+    return np.asarray(column).astype("datetime64[D]")
 
 
 def _birthday(dob: np.ndarray, years: int) -> np.ndarray:
     """The date a young person turns `years` (datetime64[D]): the planner's rule
     (planner.domain.dates), a 29 February birthday falling on 1 March in a common year."""
-    year, month, day = _day_parts(dob)
+    year, month, day = day_parts(dob)
     leap_day = (month == 2) & (day == 29)
     first = (year + years - 1970).astype("datetime64[Y]").astype("datetime64[M]") + (month - 1)
     return first.astype("datetime64[D]") + (np.where(leap_day, 28, day) - 1) + leap_day
@@ -61,12 +61,12 @@ def _add_months(days: np.ndarray, months: int) -> np.ndarray:
 
 def age_on(dob: np.ndarray, when: dt.date) -> np.ndarray:
     """Whole years of age on a date, from datetime64[D] dates of birth."""
-    year, month, day = _day_parts(dob)
+    year, month, day = day_parts(dob)
     before_birthday = (month > when.month) | ((month == when.month) & (day > when.day))
     return when.year - year - before_birthday
 
 
-def provision_limit(people: pd.DataFrame, settings: MatchSettings) -> np.ndarray:
+def provision_limit(people: Table, settings: MatchSettings) -> np.ndarray:
     """The day each young person reaches the time limit of the provision they live in, or NaT
     (datetime64[D]).
 
@@ -77,9 +77,7 @@ def provision_limit(people: pd.DataFrame, settings: MatchSettings) -> np.ndarray
     one, supported accommodation on the framework gets ``framework_max_months`` (18)."""
     since = as_days(people["provision_since"])
     since = np.where(np.isnat(since), as_days(people["stay_started"]), since)
-    on_framework = people["current_accommodation"].to_numpy(dtype=object) == (
-        "supported_accommodation"
-    )
+    on_framework = people["current_accommodation"] == "supported_accommodation"
     framework = np.where(
         on_framework, _add_months(since, settings.framework_max_months), np.datetime64("NaT")
     )
@@ -87,7 +85,7 @@ def provision_limit(people: pd.DataFrame, settings: MatchSettings) -> np.ndarray
     return np.where(np.isnat(given), framework, given)
 
 
-def assess_needs(inputs: MatchInputs) -> pd.DataFrame:
+def assess_needs(inputs: MatchInputs) -> Table:
     """One row per young person (same order as `inputs.people`) with need, urgency and deadline.
 
     Worked out on arrays, a column at a time: a run assesses every young person once, and on
@@ -95,9 +93,9 @@ def assess_needs(inputs: MatchInputs) -> pd.DataFrame:
     people = inputs.people
     settings = inputs.settings
     as_of = np.datetime64(settings.as_of, "D")
-    accommodation = people["current_accommodation"].to_numpy(dtype=object)
+    accommodation = people["current_accommodation"]
     in_unsuitable = np.array([a in UNSUITABLE_TYPES for a in accommodation], dtype=bool)
-    in_unsuitable |= people["suitable"].eq(False).to_numpy(dtype=bool)
+    in_unsuitable |= np.array([told is False for told in people["suitable"].tolist()], dtype=bool)
     since = as_days(people["unsuitable_since"])
     stayed = (as_of - np.where(np.isnat(since), as_of, since)).astype(np.int64)
     days = np.where(in_unsuitable, np.maximum(stayed, 0), 0)
@@ -125,21 +123,21 @@ def assess_needs(inputs: MatchInputs) -> pd.DataFrame:
     reason = np.where(has_deadline, names[first], "").astype(object)
     # the caller's own words for a recorded date (the planner: "turns 18 and leaves care")
     for row, told in enumerate(people["needed_by_reason"].tolist()):
-        if reason[row] == RECORDED_DATE and not pd.isna(told) and str(told).strip():
+        if reason[row] == RECORDED_DATE and told is not None and str(told).strip():
             reason[row] = str(told).strip()
     horizon = as_of + np.timedelta64(7 * settings.imminent_weeks, "D")
     imminent = has_deadline & (deadline <= horizon)
-    wants = people["wants_move"].astype(bool).to_numpy()
+    wants = people["wants_move"].astype(bool)
 
     need = np.select(
         [in_unsuitable, imminent, wants], [NEED_UNSUITABLE, NEED_IMMINENT, NEED_ASKED], NEED_NONE
-    )
+    ).astype(object)
     under_18 = age < 18
     most_urgent = in_unsuitable & np.array(
         [a in MOST_URGENT_TYPES for a in accommodation], dtype=bool
     )
     tier = np.where(in_unsuitable, 2 * ~under_18 + ~most_urgent, -1).astype(np.int64)
-    ids = people["person_id"].to_numpy(dtype=object)
+    ids = people["person_id"]
     by_id = np.argsort(ids, kind="stable")  # the id breaks every tie
     id_order = np.empty(len(ids), dtype=np.int64)
     id_order[by_id] = np.arange(len(ids))
@@ -150,7 +148,7 @@ def assess_needs(inputs: MatchInputs) -> pd.DataFrame:
         + (("homeless_16_21",) if need in (NEED_UNSUITABLE, NEED_IMMINENT) else ())
         for uasc, need in zip(people["uasc"], need, strict=True)
     ]
-    return pd.DataFrame(
+    return Table(
         {
             "person_id": ids,
             "need": need,
@@ -159,8 +157,8 @@ def assess_needs(inputs: MatchInputs) -> pd.DataFrame:
             "in_unsuitable": in_unsuitable,
             "most_urgent_type": most_urgent,
             "days_unsuitable": days.astype(np.int64),
-            "deadline": deadline.astype("datetime64[us]"),
-            "deadline_reason": pd.Series(reason, index=people.index, dtype=object),
+            "deadline": deadline,
+            "deadline_reason": reason,
             # a deadline already passed: the move is overdue (see `free_in_time`)
             "overdue": has_deadline & (deadline < as_of),
             "tier": tier,
@@ -172,8 +170,7 @@ def assess_needs(inputs: MatchInputs) -> pd.DataFrame:
                 given if use else made
                 for given, made, use in zip(people["cohorts"], derived, explicit, strict=True)
             ],
-        },
-        index=people.index,
+        }
     )
 
 

@@ -21,7 +21,7 @@ HiGHS (in the process too). The rules are applied once, to the vacancies and all
 together: a copy's pairs are exactly the pairs it would have in a run of its own, because every rule
 looks at one young person and one vacancy at a time.
 
-    values = place_values(people, vacancies, as_of=date(2024, 5, 1))
+    values = place_values(people, vacancies, as_of=date(2024, 5, 1))  # a pandas frame
 """
 
 from __future__ import annotations
@@ -30,18 +30,21 @@ import datetime as dt
 import time
 from collections.abc import Mapping
 from dataclasses import replace
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
-import pandas as pd
 
 from optimiser.graph import Graph
-from optimiser.inputs import MatchInputs, MatchSettings, prepare_inputs
+from optimiser.inputs import Frame, MatchInputs, MatchSettings, prepare_inputs
 from optimiser.needs import as_days, assess_needs, free_in_time
 from optimiser.rules import Compatibility, assess_pairs, build_area_index, vacancy_dates
 from optimiser.solve import quiet_highs_banner
 from optimiser.stages import ARRAYS, FLOW, StageInputs, run_stages
+from optimiser.table import Table, blank
 from optimiser.vocabulary import PLACEMENT_TYPE_LABELS
+
+if TYPE_CHECKING:
+    import pandas as pd
 
 # The rules that make two vacancies "the same kind of place" for a young person.
 PROFILE_COLUMNS: tuple[str, ...] = (
@@ -96,22 +99,21 @@ def _profile_text(row: Mapping[str, Any]) -> str:
     return "; ".join(parts)
 
 
-def profile_representatives(vacancies: pd.DataFrame) -> pd.DataFrame:
+def profile_representatives(vacancies: Table) -> Table:
     """One open vacancy per profile: the one free soonest (then the smallest id).
 
     A place reserved for a named young person is not a kind of place anyone else can have, so
     reserved vacancies are left out.
     """
-    open_ = vacancies[vacancies["reserved_for"].isna()]
-    if open_.empty:
-        return open_.copy()
-    # the profile as one text per vacancy; the order and the choice in plain Python (a
-    # frame sort and de-duplication cost more than the work at council size)
-    texts = [open_[column].astype(str).tolist() for column in PROFILE_COLUMNS]
+    open_ = vacancies.take(blank(vacancies["reserved_for"]))
+    if len(open_) == 0:
+        return open_
+    # the profile as one text per vacancy; the order and the choice in plain Python
+    texts = [[str(cell) for cell in open_[column].tolist()] for column in PROFILE_COLUMNS]
     keys = ["|".join(parts) for parts in zip(*texts, strict=True)]
-    starts = [  # free now (no date) comes first
-        pd.Timestamp.min if day is pd.NaT else day for day in open_["available_from"].tolist()
-    ]
+    days = as_days(open_["available_from"])
+    # free now (no date) comes first
+    starts = np.where(np.isnat(days), np.iinfo(np.int64).min, days.astype(np.int64)).tolist()
     ids = open_["vacancy_id"].tolist()
     seen: set[str] = set()
     chosen = []
@@ -119,12 +121,12 @@ def profile_representatives(vacancies: pd.DataFrame) -> pd.DataFrame:
         if keys[k] not in seen:
             seen.add(keys[k])
             chosen.append(k)
-    return open_.iloc[chosen].reset_index(drop=True)
+    return open_.take(np.array(chosen, dtype=np.int64))
 
 
 def _solve_first_stages(
     inputs: MatchInputs,
-    needs: pd.DataFrame,
+    needs: Table,
     on_time: np.ndarray,
     person: np.ndarray,
     vacancy: np.ndarray,
@@ -137,11 +139,11 @@ def _solve_first_stages(
     graph = Graph(
         person=person,
         vacancy=vacancy,
-        person_ids=inputs.people["person_id"].to_numpy(),
-        vacancy_ids=vacancies["vacancy_id"].to_numpy(),
+        person_ids=inputs.people["person_id"],
+        vacancy_ids=vacancies["vacancy_id"],
         capacity=capacity,
-        provision_ids=vacancies["provision_id"].to_numpy(),
-        lots=vacancies["lot"].to_numpy(),
+        provision_ids=vacancies["provision_id"],
+        lots=vacancies["lot"],
         risk_flags=inputs.people["risk_flags"],
         together_group=inputs.people["together_group"],
         mix_limits=inputs.mix_limits,
@@ -151,10 +153,10 @@ def _solve_first_stages(
     solution = run_stages(
         StageInputs(
             graph=graph,
-            need=needs["need"].to_numpy(),
-            tier=needs["tier"].to_numpy(),
-            urgency_rank=needs["urgency_rank"].to_numpy(),
-            deadline_rank=needs["deadline_rank"].to_numpy(),
+            need=needs["need"],
+            tier=needs["tier"],
+            urgency_rank=needs["urgency_rank"],
+            deadline_rank=needs["deadline_rank"],
             on_time=on_time,
             score=np.zeros(len(person)),
             side_constraints=side,
@@ -205,19 +207,20 @@ def reached_by_alternating_paths(
 
 
 def _from_proposals(
-    proposals: pd.DataFrame,
+    proposals: Table | pd.DataFrame,
     person_ids: np.ndarray,
     vacancy_ids: np.ndarray,
     person: np.ndarray,
     vacancy: np.ndarray,
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
     """The first stages' sets and matchings, from an optimal run's proposals."""
-    position = {pid: k for k, pid in enumerate(person_ids)}
-    place = {vid: k for k, vid in enumerate(vacancy_ids)}
+    position = {pid: k for k, pid in enumerate(person_ids.tolist())}
+    place = {vid: k for k, vid in enumerate(vacancy_ids.tolist())}
     moved_out = np.zeros(len(person_ids), dtype=bool)
     met = np.zeros(len(person_ids), dtype=bool)
     keys = set()
-    for pid, vid, stage in proposals[["person_id", "vacancy_id", "stage"]].itertuples(index=False):
+    read = (proposals[name].tolist() for name in ("person_id", "vacancy_id", "stage"))
+    for pid, vid, stage in zip(*read, strict=True):
         k = position[pid]
         moved_out[k] |= stage == "a"
         met[k] |= stage == "b"
@@ -234,10 +237,28 @@ def place_values_inputs(
     inputs: MatchInputs,
     *,
     time_limit_seconds: float | None = None,
-    proposals: pd.DataFrame | None = None,
-    needs: pd.DataFrame | None = None,
+    proposals: Table | pd.DataFrame | None = None,
+    needs: Table | None = None,
     compatibility: Compatibility | None = None,
 ) -> pd.DataFrame:
+    """`value_of_one_more_place` as a pandas frame."""
+    return value_of_one_more_place(
+        inputs,
+        time_limit_seconds=time_limit_seconds,
+        proposals=proposals,
+        needs=needs,
+        compatibility=compatibility,
+    ).to_frame()
+
+
+def value_of_one_more_place(
+    inputs: MatchInputs,
+    *,
+    time_limit_seconds: float | None = None,
+    proposals: Table | pd.DataFrame | None = None,
+    needs: Table | None = None,
+    compatibility: Compatibility | None = None,
+) -> Table:
     """One row per vacancy profile, most valuable first (see the module's docstring).
 
     Columns: `PLACE_VALUE_COLUMNS`; `who_moved_out` and `who_on_time` are tuples of person ids.
@@ -258,12 +279,13 @@ def place_values_inputs(
     limit = time_limit_seconds or inputs.settings.time_limit_seconds
     original = inputs.vacancies
     representatives = profile_representatives(original)
+    like = representatives["vacancy_id"]
     copies = representatives.assign(
-        vacancy_id=representatives["vacancy_id"].astype(str) + COPY_SUFFIX, capacity=1
+        vacancy_id=[f"{vacancy_id}{COPY_SUFFIX}" for vacancy_id in like.tolist()],
+        capacity=np.ones(len(representatives), dtype=np.int64),
     )
-    like = representatives["vacancy_id"].to_numpy()
     # the copies go after the vacancies: positions below len(original) are the run's own
-    extended = replace(inputs, vacancies=pd.concat([original, copies], ignore_index=True))
+    extended = replace(inputs, vacancies=original.concat(copies))
     if needs is None:
         needs = assess_needs(extended)
     areas = build_area_index(extended)
@@ -281,7 +303,7 @@ def place_values_inputs(
     on_time = free_in_time(
         deadline, dates[vacancy], inputs.settings.as_of, inputs.settings.imminent_weeks
     )
-    capacity = extended.vacancies["capacity"].to_numpy(dtype=np.int64)
+    capacity = extended.vacancies["capacity"].astype(np.int64)
     own = vacancy < len(original)
 
     def first_stages(keep: np.ndarray, stop_after: str = "b"):  # type: ignore[no-untyped-def]
@@ -300,16 +322,16 @@ def place_values_inputs(
         )
 
     pure = not extended.has_side_constraints
-    ids = extended.people["person_id"].to_numpy()
+    ids = extended.people["person_id"]
     if pure and proposals is not None:
         base_out, base_met, chosen_a, chosen_b = _from_proposals(
-            proposals, ids, extended.vacancies["vacancy_id"].to_numpy(), person[own], vacancy[own]
+            proposals, ids, extended.vacancies["vacancy_id"], person[own], vacancy[own]
         )
     else:
         base_out, base_met, chosen_b = first_stages(own)
     affected = np.ones(len(copies), dtype=bool)
-    unsuitable = needs["urgency_rank"].to_numpy() >= 0
-    imminent = needs["deadline_rank"].to_numpy() >= 0
+    unsuitable = needs["urgency_rank"] >= 0
+    imminent = needs["deadline_rank"] >= 0
     to_copy = ~own
     touched = np.zeros(len(capacity), dtype=bool)
     if pure:  # a place nobody unplaced can reach changes nothing (see the function's doc)
@@ -343,62 +365,53 @@ def place_values_inputs(
         # group could take, outside a lot with a minimum, changes neither figure: any
         # solution using it for someone else stays feasible, with the same stage values,
         # when that one proposal is dropped (every other side constraint is an upper bound).
-        together = extended.people["together_group"].notna().to_numpy()
+        together = ~blank(extended.people["together_group"])
         counted = unsuitable[person] | (imminent[person] & on_time) | together[person]
         touched[vacancy[to_copy & counted]] = True
         limits = extended.lot_limits
-        with_minimum = (
-            set(limits.loc[limits["min_young_people"] > 0, "lot"]) if len(limits) else set()
-        )
-        copy_lots = extended.vacancies["lot"].to_numpy()[len(original) :]
+        with_minimum = set(limits["lot"][limits["min_young_people"] > 0].tolist())
+        copy_lots = extended.vacancies["lot"][len(original) :]
         affected = touched[len(original) :] | np.isin(copy_lots, list(with_minimum))
     rows = []
-    # the rows as plain records, read once: a row of a frame per kind of place costs more
-    # than the kind's own check at council size
     base_out_count, base_met_count = int(base_out.sum()), int(base_met.sum())
-    # only the profile's columns (what a row shows): the dates would be boxed one by one
-    profiles = representatives[list(PROFILE_COLUMNS)].to_dict(orient="records")
-    for k, row in enumerate(profiles):
+    # only the profile's columns (what a row shows)
+    profiles = representatives.rows(*PROFILE_COLUMNS)
+    for k, row in enumerate(dict(zip(PROFILE_COLUMNS, cells, strict=True)) for cells in profiles):
         # a kind of place nobody unplaced can reach changes nothing: no re-solve, no counting
         more_out, more_met, who_out, who_met = 0, 0, (), ()
         if affected[k]:
             moved_out, met, _ = first_stages(own | (vacancy == len(original) + k))
             more_out = int(moved_out.sum()) - base_out_count
             more_met = int(met.sum()) - base_met_count
-            who_out = tuple(sorted(ids[moved_out & ~base_out]))
-            who_met = tuple(sorted(ids[met & ~base_met]))
+            who_out = tuple(sorted(ids[moved_out & ~base_out].tolist()))
+            who_met = tuple(sorted(ids[met & ~base_met].tolist()))
         rows.append(
-            {
-                "placement_type": row["placement_type"],
-                "area": row["area"],
-                "lot": row["lot"],
-                "like_vacancy": like[k],
-                "profile": _profile_text(row),
-                "more_moved_out": more_out,
-                "more_on_time": more_met,
-                "who_moved_out": who_out,
-                "who_on_time": who_met,
-            }
+            (
+                row["placement_type"],
+                row["area"],
+                row["lot"],
+                like[k],
+                _profile_text(row),
+                more_out,
+                more_met,
+                who_out,
+                who_met,
+            )
         )
-    frame = pd.DataFrame(rows, columns=list(PLACE_VALUE_COLUMNS))
-    if frame.empty:
-        return frame
-    return frame.sort_values(
-        ["more_moved_out", "more_on_time", "placement_type", "area", "like_vacancy"],
-        ascending=[False, False, True, True, True],
-        kind="stable",
-    ).reset_index(drop=True)
+    # most valuable first: more moved out, more on time; then type, area and the vacancy
+    rows.sort(key=lambda r: (-r[5], -r[6], r[0], r[1], r[3]))
+    return Table.from_rows(rows, PLACE_VALUE_COLUMNS)
 
 
 def place_values(
-    people: pd.DataFrame,
-    vacancies: pd.DataFrame,
+    people: Frame,
+    vacancies: Frame,
     *,
     as_of: dt.date,
-    travel_times: pd.DataFrame | None = None,
-    mix_limits: pd.DataFrame | None = None,
-    lot_limits: pd.DataFrame | None = None,
-    excluded_pairs: pd.DataFrame | None = None,
+    travel_times: Frame | None = None,
+    mix_limits: Frame | None = None,
+    lot_limits: Frame | None = None,
+    excluded_pairs: Frame | None = None,
     proposals: pd.DataFrame | None = None,
     **settings: object,
 ) -> pd.DataFrame:
@@ -413,7 +426,7 @@ def place_values(
         lot_limits=lot_limits,
         excluded_pairs=excluded_pairs,
     )
-    return place_values_inputs(inputs, proposals=proposals)
+    return value_of_one_more_place(inputs, proposals=proposals).to_frame()
 
 
 LOT_LABELS = {
@@ -433,8 +446,10 @@ def placement_type_label(placement_type: str) -> str:
     return label[:1].upper() + label[1:]
 
 
-def place_value_records(values: pd.DataFrame) -> list[dict[str, object]]:
+def place_value_records(values: Table | pd.DataFrame) -> list[dict[str, object]]:
     """The rows as JSON-ready records with labels people read (what a run saves and pages show)."""
+    if not isinstance(values, Table):
+        values = Table.from_frame(values)
     return [
         {
             "placement_type": placement_type_label(str(row["placement_type"])),
@@ -447,7 +462,9 @@ def place_value_records(values: pd.DataFrame) -> list[dict[str, object]]:
             "who_moved_out": list(row["who_moved_out"]),
             "who_on_time": list(row["who_on_time"]),
         }
-        for row in values.to_dict(orient="records")
+        for row in (
+            dict(zip(values.columns, cells, strict=True)) for cells in values.rows(*values.columns)
+        )
     ]
 
 
@@ -471,11 +488,11 @@ def who_text(record: dict[str, object]) -> str:
     return "; ".join(moved + met)
 
 
-def place_value_table(values: pd.DataFrame) -> pd.DataFrame:
+def place_value_table(values: Table | pd.DataFrame) -> Table:
     """place_values.csv: one row per kind of place, headers in people's words."""
     records = place_value_records(values)
     rows = [
-        [who_text(r) if field == "who" else r[field] for _, field in PLACE_VALUE_HEADERS]
+        tuple(who_text(r) if field == "who" else r[field] for _, field in PLACE_VALUE_HEADERS)
         for r in records
     ]
-    return pd.DataFrame(rows, columns=[header for header, _ in PLACE_VALUE_HEADERS])
+    return Table.from_rows(rows, [header for header, _ in PLACE_VALUE_HEADERS])

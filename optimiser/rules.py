@@ -10,12 +10,16 @@ rule that excluded every pair is kept as well (`Compatibility.excluded_pairs`).
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
 import numpy as np
-import pandas as pd
 
 from optimiser.inputs import MatchInputs
-from optimiser.needs import as_days, provision_limit
+from optimiser.needs import as_days, day_parts, provision_limit
+from optimiser.table import Table, blank
+
+if TYPE_CHECKING:
+    import pandas as pd
 from optimiser.vocabulary import COHORTS, SUPPORT_LEVELS
 
 # Order matters only for the "first rule" kept per excluded pair.
@@ -53,11 +57,11 @@ class AreaIndex:
     # area); elsewhere they are the run's default, which an explanation must say it assumed
     recorded: np.ndarray | None = None
 
-    def code(self, values: pd.Series) -> np.ndarray:
+    def code(self, values: np.ndarray) -> np.ndarray:
         lookup = {name: i for i, name in enumerate(self.names)}
         return np.array([lookup.get(v, -1) for v in values], dtype=np.int64)
 
-    def membership(self, lists: pd.Series) -> np.ndarray:
+    def membership(self, lists: np.ndarray) -> np.ndarray:
         """(rows x areas) booleans: is area k in row i's list."""
         lookup = {name: i for i, name in enumerate(self.names)}
         matrix = np.zeros((len(lists), len(self.names)), dtype=bool)
@@ -70,22 +74,20 @@ class AreaIndex:
 def build_area_index(inputs: MatchInputs) -> AreaIndex:
     """Every area named anywhere, with the council's travel table (unknown pairs get a default)."""
     people, vacancies, travel = inputs.people, inputs.vacancies, inputs.travel_times
-    names: set[str] = set(people["area"]) | set(vacancies["area"])
+    names: set[str] = set(people["area"].tolist()) | set(vacancies["area"].tolist())
     for column in ("preferred_areas", "excluded_areas"):
-        for items in people[column]:
+        for items in people[column].tolist():
             names.update(items)
     for column in ("education_area", "work_area", "network_area"):
-        names.update(people[column].dropna())
-    names.update(travel["from_area"])
-    names.update(travel["to_area"])
+        names.update(area for area in people[column].tolist() if area is not None)
+    names.update(travel["from_area"].tolist())
+    names.update(travel["to_area"].tolist())
     ordered = tuple(sorted(names))
     index = {name: i for i, name in enumerate(ordered)}
     minutes = np.full((len(ordered), len(ordered)), inputs.settings.default_travel_minutes)
     np.fill_diagonal(minutes, 0.0)
     given = np.zeros_like(minutes, dtype=bool)
-    for origin, destination, value in travel[["from_area", "to_area", "minutes"]].itertuples(
-        index=False
-    ):
+    for origin, destination, value in travel.rows("from_area", "to_area", "minutes"):
         i, j = index[origin], index[destination]
         minutes[i, j] = value
         given[i, j] = True
@@ -140,13 +142,15 @@ class VacancyArrays:
     provision: np.ndarray  # provision code (shared with PeopleArrays.limited_provision)
 
 
-def vacancy_dates(inputs: MatchInputs) -> pd.Series:
-    """The date a vacancy can be taken: its `available_from`, or the run date if earlier/blank."""
-    as_of = pd.Timestamp(inputs.settings.as_of)
-    return inputs.vacancies["available_from"].fillna(as_of).clip(lower=as_of)
+def vacancy_dates(inputs: MatchInputs) -> np.ndarray:
+    """The date a vacancy can be taken (datetime64[D]): its `available_from`, or the run date
+    if earlier or blank."""
+    as_of = np.datetime64(inputs.settings.as_of, "D")
+    given = as_days(inputs.vacancies["available_from"])
+    return np.where(np.isnat(given) | (given < as_of), as_of, given)
 
 
-def _risk_words(lists: pd.Series, vocabulary: dict[str, int]) -> np.ndarray:
+def _risk_words(lists: np.ndarray, vocabulary: dict[str, int]) -> np.ndarray:
     words = max(1, (len(vocabulary) + 62) // 63)
     masks = np.zeros((len(lists), words), dtype=np.int64)
     for row, items in enumerate(lists):
@@ -157,51 +161,61 @@ def _risk_words(lists: pd.Series, vocabulary: dict[str, int]) -> np.ndarray:
     return masks
 
 
-def _days(series: pd.Series, blank: int) -> np.ndarray:
-    values = as_days(series).astype(np.int64)
-    return np.where(series.isna().to_numpy(), blank, values)
+def _days(dates: np.ndarray, blank: int) -> np.ndarray:
+    days = as_days(dates)
+    return np.where(np.isnat(days), blank, days.astype(np.int64))
+
+
+def _codes(values: np.ndarray, codes: dict[str, int], missing: int | None = None) -> np.ndarray:
+    """Words as whole-number codes (`missing` for a word not in `codes`; None: every word is)."""
+    if missing is None:
+        return np.array([codes[v] for v in values.tolist()], dtype=np.int64)
+    return np.array([codes.get(v, missing) for v in values.tolist()], dtype=np.int64)
 
 
 def _arrays(
-    inputs: MatchInputs, considered: np.ndarray, needs: pd.DataFrame, areas: AreaIndex
+    inputs: MatchInputs, considered: np.ndarray, needs: Table, areas: AreaIndex
 ) -> tuple[PeopleArrays, VacancyArrays]:
-    people = inputs.people.iloc[considered]
+    people = inputs.people.take(considered)
     vacancies = inputs.vacancies
     flags = sorted(
-        {f for items in people["risk_flags"] for f in items}
-        & {f for items in vacancies["excluded_risks"] for f in items}
+        {f for items in people["risk_flags"].tolist() for f in items}
+        & {f for items in vacancies["excluded_risks"].tolist() for f in items}
     )
     vocabulary = {flag: bit for bit, flag in enumerate(flags)}
     cohort_bits = np.array(
         [
             sum(1 << COHORTS.index(c) for c in cohorts)
-            for cohorts in needs["cohorts"].iloc[considered]
+            for cohorts in needs["cohorts"][considered].tolist()
         ],
         dtype=np.int64,
     )
     gender_code = {"male": 1, "female": 2}
-    dob = people["date_of_birth"]
-    custody_unknown = people["current_accommodation"].eq("custody") & people["free_from"].isna()
+    birth_year, birth_month, birth_day = day_parts(as_days(people["date_of_birth"]))
+    custody_unknown = (people["current_accommodation"] == "custody") & blank(people["free_from"])
     free_from = _days(people["free_from"], np.iinfo(np.int64).min // 2)
-    free_from = np.where(custody_unknown.to_numpy(), np.iinfo(np.int64).max // 2, free_from)
-    provisions = {p: i for i, p in enumerate(sorted(set(vacancies["provision_id"])))}
+    free_from = np.where(custody_unknown, np.iinfo(np.int64).max // 2, free_from)
+    provisions = {p: i for i, p in enumerate(sorted(set(vacancies["provision_id"].tolist())))}
     limited = ~np.isnat(provision_limit(people, inputs.settings))
     limited_provision = np.array(
         [
-            provisions.get(pid, -1) if has_limit and not pd.isna(pid) else -1
-            for pid, has_limit in zip(people["current_provision_id"], limited, strict=True)
+            provisions.get(pid, -1) if has_limit and pid is not None else -1
+            for pid, has_limit in zip(
+                people["current_provision_id"].tolist(), limited.tolist(), strict=True
+            )
         ],
         dtype=np.int64,
     )
+    support_code = {level: k for k, level in enumerate(SUPPORT_LEVELS)}
     person = PeopleArrays(
-        birth_year=dob.dt.year.to_numpy(),
-        birth_month_day=(dob.dt.month * 100 + dob.dt.day).to_numpy(),
-        gender=people["gender"].map(gender_code).fillna(0).to_numpy(dtype=np.int64),
+        birth_year=birth_year,
+        birth_month_day=birth_month * 100 + birth_day,
+        gender=_codes(people["gender"], gender_code, 0),
         cohorts=cohort_bits,
-        support=people["support_need"].map(SUPPORT_LEVELS.index).to_numpy(),
-        step_free=people["needs_step_free"].to_numpy(dtype=bool),
-        has_child=people["has_child"].to_numpy(dtype=bool),
-        has_pet=people["has_pet"].to_numpy(dtype=bool),
+        support=_codes(people["support_need"], support_code),
+        step_free=people["needs_step_free"].astype(bool),
+        has_child=people["has_child"].astype(bool),
+        has_pet=people["has_pet"].astype(bool),
         excluded=areas.membership(people["excluded_areas"]),
         preferred=areas.membership(people["preferred_areas"]),
         area=areas.code(people["area"]),
@@ -211,28 +225,29 @@ def _arrays(
         limited_provision=limited_provision,
     )
     dates = vacancy_dates(inputs)
-    position = {pid: i for i, pid in enumerate(inputs.people["person_id"])}
+    position = {pid: i for i, pid in enumerate(inputs.people["person_id"].tolist())}
     reserved = np.array(
-        [-1 if pd.isna(r) else position.get(r, -2) for r in vacancies["reserved_for"]],
+        [-1 if r is None else position.get(r, -2) for r in vacancies["reserved_for"].tolist()],
         dtype=np.int64,
     )
+    year, month, day = day_parts(dates)
     place = VacancyArrays(
-        year=dates.dt.year.to_numpy(),
-        month_day=(dates.dt.month * 100 + dates.dt.day).to_numpy(),
+        year=year,
+        month_day=month * 100 + day,
         day=_days(dates, 0),
-        gender=vacancies["gender"].map({"any": 0, **gender_code}).to_numpy(dtype=np.int64),
-        cohort=vacancies["cohort"].map(COHORTS.index).to_numpy(dtype=np.int64),
-        min_age=vacancies["min_age"].to_numpy(dtype=np.int64),
-        max_age=vacancies["max_age"].to_numpy(dtype=np.int64),
-        ofsted=vacancies["ofsted_registered"].to_numpy(dtype=bool),
-        support=vacancies["support_level"].map(SUPPORT_LEVELS.index).to_numpy(),
-        step_free=vacancies["step_free"].to_numpy(dtype=bool),
-        parent_and_child=vacancies["parent_and_child"].to_numpy(dtype=bool),
-        pets=vacancies["pets_allowed"].to_numpy(dtype=bool),
+        gender=_codes(vacancies["gender"], {"any": 0, **gender_code}),
+        cohort=_codes(vacancies["cohort"], {c: k for k, c in enumerate(COHORTS)}),
+        min_age=vacancies["min_age"].astype(np.int64),
+        max_age=vacancies["max_age"].astype(np.int64),
+        ofsted=vacancies["ofsted_registered"].astype(bool),
+        support=_codes(vacancies["support_level"], support_code),
+        step_free=vacancies["step_free"].astype(bool),
+        parent_and_child=vacancies["parent_and_child"].astype(bool),
+        pets=vacancies["pets_allowed"].astype(bool),
         risks=_risk_words(vacancies["excluded_risks"], vocabulary),
         reserved_for=reserved,
         area=areas.code(vacancies["area"]),
-        provision=vacancies["provision_id"].map(provisions).to_numpy(dtype=np.int64),
+        provision=_codes(vacancies["provision_id"], provisions),
     )
     return person, place
 
@@ -293,15 +308,15 @@ class Compatibility:
 
     person: np.ndarray  # edge -> position in inputs.people
     vacancy: np.ndarray  # edge -> position in inputs.vacancies
-    rule_counts: pd.DataFrame  # person_id x rule: vacancies each rule excluded
+    rule_counts: np.ndarray  # (considered x RULE_NAMES): vacancies each rule excluded
     first_rule: np.ndarray | None  # (considered x vacancies) rule code + 1, 0 = compatible
     considered: np.ndarray  # positions in inputs.people of young people needing a move
-    person_ids: pd.Series
-    vacancy_ids: pd.Series
+    person_ids: np.ndarray
+    vacancy_ids: np.ndarray
     # person_id, vacancy_id, reason, only: the pairs a decision excluded (of young people
     # needing a move), and whether the decision is the only rule keeping them apart
-    decisions: pd.DataFrame = field(
-        default_factory=lambda: pd.DataFrame(columns=["person_id", "vacancy_id", "reason", "only"])
+    decisions: Table = field(
+        default_factory=lambda: Table.empty(["person_id", "vacancy_id", "reason", "only"])
     )
 
     def excluded_pairs(self) -> pd.DataFrame:
@@ -312,18 +327,18 @@ class Compatibility:
         if self.first_rule is None:
             raise ValueError("too many pairs to keep each one; use rule_counts")
         rows, cols = np.nonzero(self.first_rule)
-        return pd.DataFrame(
+        return Table(
             {
-                "person_id": self.person_ids.to_numpy()[self.considered[rows]],
-                "vacancy_id": self.vacancy_ids.to_numpy()[cols],
-                "rule": np.array(RULE_NAMES)[self.first_rule[rows, cols] - 1],
+                "person_id": self.person_ids[self.considered[rows]],
+                "vacancy_id": self.vacancy_ids[cols],
+                "rule": np.array(RULE_NAMES, dtype=object)[self.first_rule[rows, cols] - 1],
             }
-        )
+        ).to_frame()
 
 
-def assess_pairs(inputs: MatchInputs, needs: pd.DataFrame, areas: AreaIndex) -> Compatibility:
+def assess_pairs(inputs: MatchInputs, needs: Table, areas: AreaIndex) -> Compatibility:
     """Apply every hard rule to every young person needing a move against every vacancy."""
-    considered = np.flatnonzero(needs["need"].to_numpy() != "no_move_needed")
+    considered = np.flatnonzero(needs["need"] != "no_move_needed")
     people, places = _arrays(inputs, considered, needs, areas)
     n, m = len(considered), len(inputs.vacancies)
     keep_detail = n * m <= PAIR_DETAIL_LIMIT
@@ -357,21 +372,18 @@ def assess_pairs(inputs: MatchInputs, needs: pd.DataFrame, areas: AreaIndex) -> 
         edge_places.append(c)
     person = np.concatenate(edge_people) if edge_people else np.zeros(0, dtype=np.int64)
     vacancy = np.concatenate(edge_places) if edge_places else np.zeros(0, dtype=np.int64)
-    rule_counts = pd.DataFrame(
-        counts, columns=list(RULE_NAMES), index=inputs.people["person_id"].iloc[considered]
-    )
     return Compatibility(
         person=person.astype(np.int64),
         vacancy=vacancy.astype(np.int64),
-        rule_counts=rule_counts,
+        rule_counts=counts,
         first_rule=first_rule,
         considered=considered,
         person_ids=inputs.people["person_id"],
         vacancy_ids=inputs.vacancies["vacancy_id"],
-        decisions=pd.DataFrame(
+        decisions=Table(
             {
-                "person_id": inputs.people["person_id"].to_numpy()[considered[d_row]],
-                "vacancy_id": inputs.vacancies["vacancy_id"].to_numpy()[d_col],
+                "person_id": inputs.people["person_id"][considered[d_row]],
+                "vacancy_id": inputs.vacancies["vacancy_id"][d_col],
                 "reason": d_reason,
                 "only": d_only,
             }
@@ -386,12 +398,10 @@ def _decided_pairs(
 
     Pairs naming a young person who needs no move or a vacancy not in this run are ignored:
     a decision about last month's vacancy says nothing about a new one."""
-    row_of = {pid: r for r, pid in enumerate(inputs.people["person_id"].to_numpy()[considered])}
-    col_of = {vid: c for c, vid in enumerate(inputs.vacancies["vacancy_id"])}
+    row_of = {pid: r for r, pid in enumerate(inputs.people["person_id"][considered].tolist())}
+    col_of = {vid: c for c, vid in enumerate(inputs.vacancies["vacancy_id"].tolist())}
     rows, cols, reasons = [], [], []
-    for pid, vid, reason in inputs.excluded_pairs[["person_id", "vacancy_id", "reason"]].itertuples(
-        index=False
-    ):
+    for pid, vid, reason in inputs.excluded_pairs.rows("person_id", "vacancy_id", "reason"):
         if pid in row_of and vid in col_of:
             rows.append(row_of[pid])
             cols.append(col_of[vid])
@@ -406,7 +416,7 @@ def _decided_pairs(
 
 def rule_failures(
     inputs: MatchInputs,
-    needs: pd.DataFrame,
+    needs: Table,
     areas: AreaIndex,
     considered: np.ndarray,
     vacancies: np.ndarray | None = None,

@@ -71,12 +71,14 @@ def side_rows(graph: Graph) -> SideRows:
             rows.add("vacancy_capacity", positions, np.ones(len(positions)), -inf, capacity)
     provision = graph.provision_ids[graph.vacancy]
     if len(graph.mix_limits):
-        flags = graph.risk_flags.to_numpy()
+        flags = graph.risk_flags
         # provisions as whole-number codes: comparing 600,000 strings per limit took seconds
         names, codes = np.unique(graph.provision_ids.astype(str), return_inverse=True)
         by_code = dict(positions_by_key(codes[graph.vacancy]))
         empty = np.zeros(0, dtype=np.int64)
-        for provision_id, flag, limit in graph.mix_limits.itertuples(index=False):
+        for provision_id, flag, limit in graph.mix_limits.rows(
+            "provision_id", "risk_flag", "max_young_people"
+        ):
             flagged = np.array([flag in f for f in flags], dtype=bool)
             where = int(np.searchsorted(names, str(provision_id)))
             known = where < len(names) and names[where] == str(provision_id)
@@ -85,7 +87,9 @@ def side_rows(graph: Graph) -> SideRows:
             if len(positions) > limit:
                 rows.add("provision_mix", positions, np.ones(len(positions)), -inf, int(limit))
     lots = graph.lots[graph.vacancy]
-    for lot, minimum, maximum in graph.lot_limits.itertuples(index=False):
+    for lot, minimum, maximum in graph.lot_limits.rows(
+        "lot", "min_young_people", "max_young_people"
+    ):
         positions = np.flatnonzero(lots == lot)
         has_max = maximum is not None and not (isinstance(maximum, float) and np.isnan(maximum))
         upper = float(maximum) if has_max and len(positions) > maximum else inf

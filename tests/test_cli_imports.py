@@ -90,17 +90,20 @@ def test_the_probe_sees_what_a_command_imports_when_it_runs(tmp_path):
         "--out",
         str(tmp_path),
     )
-    assert {"optimiser", "pandas"} <= set(seen)  # a pure run: the flow path, no PuLP, no SciPy
+    assert {"optimiser", "numpy"} <= set(seen)  # a pure run: the flow path, no PuLP, no SciPy
     assert not {"fastapi", "uvicorn", "api"} & set(seen)  # and still not the web stack
+    assert "pandas" not in seen  # the optimiser's tables are numpy arrays (optimiser.table)
 
 
 # What a pure `planner match` (no side constraints: the default flow path) must not import:
 # the PuLP model and its solvers, HiGHS, SciPy (its sparse assignment too: below
 # optimiser.flow.PLAIN_MAX_PAIRS pairs a stage is solved in plain Python), numba (the
 # forecast engine's), the database, the web stack and the spreadsheet reader for .csv
-# files. Each of these costs 0.1-0.6 s of CPU at start; the default run needs only pandas
-# (docs/performance.md, "`planner match` at council size").
+# files, and pandas (the optimiser holds its tables as numpy arrays, optimiser.table; pandas
+# was a third of a council-size run). Each of these costs 0.1-0.6 s of CPU at start; the
+# default run needs only numpy (docs/performance.md, "`planner match` at council size").
 NOT_FOR_A_PURE_MATCH = (
+    "pandas",
     "pulp",
     "highspy",
     "scipy",
@@ -142,14 +145,14 @@ def test_a_pure_match_imports_no_lp_solver_database_or_web_stack(tmp_path):
         "\n".join([people[0], *(line.rsplit(",", 1)[0] + "," for line in people[1:])]) + "\n",
         encoding="utf-8",
     )
-    watched = (*NOT_FOR_A_PURE_MATCH, "pandas", "optimiser")
+    watched = (*NOT_FOR_A_PURE_MATCH, "numpy", "optimiser")
     common = ["--vacancies", str(examples / "vacancies.csv"), "--as-of", "2024-05-01"]
     seen = _heavy_modules_after(
         "match", "--people", str(pure), *common, "--out", str(tmp_path / "pure"), heavy=watched
     )
     summary = json.loads((tmp_path / "pure" / "summary.json").read_text(encoding="utf-8"))
     assert summary["solver"] == "flow" and summary["counts"]["proposals"] > 0
-    assert {"pandas", "optimiser"} <= set(seen)
+    assert {"numpy", "optimiser"} <= set(seen)
     assert not set(NOT_FOR_A_PURE_MATCH) & set(seen), seen
     side = _heavy_modules_after(
         "match",
@@ -171,9 +174,10 @@ def council_files(tmp_path_factory: pytest.TempPathFactory) -> dict[str, str]:
     return council_files(tmp_path_factory.mktemp("council"))
 
 
-def test_a_council_size_match_imports_no_scipy(council_files, tmp_path):
+def test_a_council_size_match_imports_neither_scipy_nor_pandas(council_files, tmp_path):
     """A default run at council size (about 50,000 pairs) stays on the plain assignment: the
-    size where importing SciPy's sparse graph routines would cost more than they save."""
+    size where importing SciPy's sparse graph routines would cost more than they save; and
+    reading, matching, explaining and writing the files never needs pandas."""
     seen = _heavy_modules_after(
         "match",
         "--people",
@@ -186,10 +190,10 @@ def test_a_council_size_match_imports_no_scipy(council_files, tmp_path):
         "2024-05-01",
         "--out",
         str(tmp_path),
-        heavy=(*NOT_FOR_A_PURE_MATCH, "pandas", "optimiser"),
+        heavy=(*NOT_FOR_A_PURE_MATCH, "numpy", "optimiser"),
     )
     summary = json.loads((tmp_path / "summary.json").read_text(encoding="utf-8"))
     assert summary["solver"] == "flow" and summary["counts"]["possible_pairs"] > 40_000
     assert summary["counts"]["proposals"] > 300
-    assert {"pandas", "optimiser"} <= set(seen)
+    assert {"numpy", "optimiser"} <= set(seen)
     assert not set(NOT_FOR_A_PURE_MATCH) & set(seen), seen

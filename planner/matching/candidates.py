@@ -20,8 +20,10 @@ reference and the others only as counts; a commissioner sees counts only.
 from __future__ import annotations
 
 from collections import Counter
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import date
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -34,6 +36,7 @@ from optimiser.fit import score_pairs as optimiser_scores
 from optimiser.inputs import MatchInputs, MatchSettings, prepare_inputs
 from optimiser.needs import NEED_IMMINENT, NEED_NONE, NEED_UNSUITABLE, assess_needs
 from optimiser.rules import RULE_NAMES, AreaIndex, build_area_index, rule_failures
+from optimiser.table import Table
 from planner.core import clock
 from planner.core.errors import NotFound
 from planner.domain import Cohort, PlacementType
@@ -173,9 +176,9 @@ class Snapshot:
         self.areas = build_area_index(self.inputs)
         p = self.inputs.people
         self.needs = self.needs.assign(
-            current_accommodation=p["current_accommodation"].to_numpy(),
-            support_need=p["support_need"].to_numpy(),
-            has_pet=p["has_pet"].to_numpy(),
+            current_accommodation=p["current_accommodation"],
+            support_need=p["support_need"],
+            has_pet=p["has_pet"],
         )
         self.person_pos = {str(r): i for i, r in enumerate(p["person_id"])}
         self.vacancy_pos = {str(v): i for i, v in enumerate(self.inputs.vacancies["vacancy_id"])}
@@ -188,7 +191,7 @@ class Snapshot:
                 .where(col(Vacancy.id).in_([int(k[1:]) for k in self.vacancy_pos]))
             ).all()
         }
-        refs = list(p["person_id"].astype(str))
+        refs = [str(r) for r in p["person_id"].tolist()]
         self.ids: dict[str, int] = {
             ref: int(pid or 0)
             for ref, pid in session.exec(
@@ -199,7 +202,7 @@ class Snapshot:
         }
 
     def situation(self, position: int) -> str:
-        return situation(self.needs.iloc[position])
+        return situation(self.needs.row(position))
 
     def failures(self, positions: np.ndarray, vacancies: np.ndarray | None = None) -> np.ndarray:
         """(rules x people x vacancies) failure masks from the optimiser's rules (all open
@@ -211,12 +214,12 @@ class Snapshot:
     def fits(self, person: np.ndarray, vacancy: np.ndarray) -> list[Fit]:
         """The optimiser's fit of each pair, in points out of 100 and words."""
         assert self.inputs is not None and self.areas is not None
-        frame = optimiser_scores(self.inputs, person, vacancy, self.areas)
-        support_need = self.inputs.people["support_need"].to_numpy()
-        support_level = self.inputs.vacancies["support_level"].to_numpy()
-        cost = self.inputs.vacancies["weekly_cost"].to_numpy(dtype=float)
+        scores = optimiser_scores(self.inputs, person, vacancy, self.areas)
+        support_need = self.inputs.people["support_need"]
+        support_level = self.inputs.vacancies["support_level"]
+        cost = np.asarray(self.inputs.vacancies["weekly_cost"], dtype=float)
         out = []
-        for k, row in enumerate(frame.to_dict(orient="records")):
+        for k, row in enumerate(scores.records()):
             components = {c: int(row[f"score_{c}"]) for c in COMPONENTS if c != "placed"}
             points = out_of_100(row["score"])
             area = (
@@ -255,14 +258,20 @@ class Snapshot:
     def name(self, position: int) -> str:
         """The provision and place of a vacancy by name ("Oak House, Room 2"), never a code."""
         assert self.inputs is not None
-        key = str(self.inputs.vacancies["vacancy_id"].iat[position])
+        key = str(self.inputs.vacancies["vacancy_id"][position])
         return self.names.get(key, "a place")
 
     def place_words(self, position: int) -> str:
         """The kind of place and its area ("supported lodgings in Northtown")."""
         assert self.inputs is not None
-        v = self.inputs.vacancies.iloc[position]
+        v = self.inputs.vacancies.row(position)
         return f"{PlacementType(v['placement_type']).label.lower()} in {v['area']}"
+
+
+def vacancy_keys(inputs: MatchInputs) -> list[str]:
+    """The vacancies' keys ("V12") in the optimiser's order: a vacancy's id is the key's
+    number."""
+    return [str(v) for v in inputs.vacancies["vacancy_id"].tolist()]
 
 
 def _scope_refs(session: Session, viewer: User | None) -> set[str] | None:
@@ -285,14 +294,14 @@ def _scope_refs(session: Session, viewer: User | None) -> set[str] | None:
     )
 
 
-def _priority(needs: pd.DataFrame, position: int) -> tuple[int, int]:
+def _priority(needs: Table, position: int) -> tuple[int, int]:
     """Lower first among equal fits: moving out of unsuitable accommodation, then a
     deadline, then the rest (the match run's order of priorities)."""
-    need = needs["need"].iat[position]
+    need = needs["need"][position]
     if need == NEED_UNSUITABLE:
-        return (0, int(needs["urgency_rank"].iat[position]))
+        return (0, int(needs["urgency_rank"][position]))
     if need == NEED_IMMINENT:
-        return (1, int(needs["deadline_rank"].iat[position]))
+        return (1, int(needs["deadline_rank"][position]))
     return (2, 0)
 
 
@@ -310,8 +319,8 @@ def _why_here(fit: Fit, above: Fit | None, above_ref: str) -> str:
     return f"{above.points - fit.points} points below {above_ref}: " + ", ".join(lost) + "."
 
 
-def place_rules(vacancy: pd.Series) -> tuple[str, ...]:
-    """A place's rules in plain words, from its row in the vacancies frame."""
+def place_rules(vacancy: Mapping[str, Any]) -> tuple[str, ...]:
+    """A place's rules in plain words, from its row of the optimiser's vacancies."""
     gender = {"any": "any gender", "male": "young men only", "female": "young women only"}
     rules = [
         f"Ages {vacancy['min_age']} to {vacancy['max_age']}",
@@ -333,7 +342,8 @@ def place_rules(vacancy: pd.Series) -> tuple[str, ...]:
     risks = list(vacancy["excluded_risks"])
     if risks:
         rules.append("Does not accept: " + ", ".join(r.replace("_", " ") for r in risks))
-    if not pd.isna(vacancy["reserved_for"]) and vacancy["reserved_for"]:
+    reserved = vacancy["reserved_for"]
+    if reserved and reserved == reserved:  # neither blank nor NaN
         rules.append("Held for a young person")  # never for whom (docs/permissions.md)
     return tuple(rules)
 
@@ -352,15 +362,15 @@ def vacancy_candidates(
         )
     j = shot.vacancy_pos[key]
     vacancies = shot.inputs.vacancies
-    rules_text = place_rules(vacancies.iloc[j])
-    considered = np.flatnonzero(shot.needs["need"].to_numpy() != NEED_NONE)
+    rules_text = place_rules(vacancies.row(j))
+    considered = np.flatnonzero(shot.needs["need"] != NEED_NONE)
     if len(considered) == 0:
         return VacancyCandidates(
             vacancy_id, True, rules_text, [], 0, [], [], 0, "Nobody needs a move now."
         )
     fails = shot.failures(considered, np.array([j]))[:, :, 0]  # rules x considered
     possible = ~fails.any(axis=0)
-    refs = shot.inputs.people["person_id"].astype(str).to_numpy()
+    refs = [str(r) for r in shot.inputs.people["person_id"].tolist()]
     first = np.argmax(fails, axis=0)  # the first rule (in the optimiser's order) of each
     counts = Counter(RULE_NAMES[first[k]] for k in np.flatnonzero(~possible))
     excluded_counts = [(rule_words(rule), n) for rule, n in counts.most_common()]
@@ -395,7 +405,7 @@ def vacancy_candidates(
                 young_person_id=shot.ids.get(ref, 0),
                 reference=ref,
                 situation=shot.situation(int(people[k])),
-                need=str(shot.needs["need"].iat[int(people[k])]),
+                need=str(shot.needs["need"][int(people[k])]),
                 fit=fits[k],
                 rank=rank,
                 why_here=why,
@@ -464,7 +474,7 @@ def best_places(
             note=_not_assessed(session, shot, person),
         )
     i = shot.person_pos[ref]
-    keys = shot.inputs.vacancies["vacancy_id"].astype(str).to_numpy()
+    keys = vacancy_keys(shot.inputs)
     fails = shot.failures(np.array([i]))[:, 0, :]  # rules x vacancies
     return _best_from(shot, i, fails, keys, top, young_person_id)
 
@@ -487,7 +497,7 @@ def unsuited_places(session: Session, *, viewer: User, young_person_id: int) -> 
     if shot.inputs is None or person.reference not in shot.person_pos:
         return {}
     fails = shot.failures(np.array([shot.person_pos[person.reference]]))[:, 0, :]
-    keys = shot.inputs.vacancies["vacancy_id"].astype(str).tolist()
+    keys = vacancy_keys(shot.inputs)
     return {
         int(keys[j][1:]): "; ".join(
             rule_words(RULE_NAMES[r]) for r in np.flatnonzero(fails[:, j]).tolist()
@@ -500,7 +510,7 @@ def _best_from(
     shot: Snapshot,
     i: int,
     fails: np.ndarray,
-    keys: np.ndarray,
+    keys: list[str],
     top: int,
     young_person_id: int,
 ) -> BestPlaces:
@@ -518,9 +528,7 @@ def _best_from(
                 vacancy_id=int(keys[j][1:]),
                 provision=shot.name(j),
                 placement=shot.place_words(j),
-                free_from=pd.Timestamp(vacancies["available_from"].iat[j]).date()
-                if not pd.isna(vacancies["available_from"].iat[j])
-                else shot.day,
+                free_from=vacancies.row(j)["available_from"] or shot.day,
                 fit=fits[k],
             )
         )
@@ -548,9 +556,9 @@ def _best_from(
             near.append(NearMiss(name, would_fit_words(name), by_rule[failed]))
     return BestPlaces(
         young_person_id=young_person_id,
-        reference=str(shot.inputs.people["person_id"].iat[i]),
+        reference=str(shot.inputs.people["person_id"][i]),
         situation=shot.situation(i),
-        needs_move=shot.needs["need"].iat[i] != NEED_NONE,
+        needs_move=bool(shot.needs["need"][i] != NEED_NONE),
         places=places,
         possible=len(possible),
         open_vacancies=m,
@@ -612,7 +620,7 @@ def queue_best(session: Session, references: list[str]) -> dict[str, QueueBest]:
     possible = ~fails.any(axis=0)
     rows, cols = np.nonzero(possible)
     fits = shot.fits(positions[rows], cols)
-    keys = shot.inputs.vacancies["vacancy_id"].astype(str).to_numpy()
+    keys = vacancy_keys(shot.inputs)
     best: dict[int, tuple[int, int]] = {}  # row -> (points, vacancy position)
     for row, j, fit in zip(rows.tolist(), cols.tolist(), fits, strict=True):
         current = best.get(row)

@@ -14,14 +14,15 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
 
-import pandas as pd
+import numpy as np
 
 from optimiser import InputError, InputProblem, MatchInputs, MatchResult, MatchSettings
 from optimiser import prepare_inputs as _prepare
 from optimiser.fit import fit_words, out_of_100
 from optimiser.place_values import place_value_table
+from optimiser.table import Table, blank, objects
 from planner.core.errors import InvalidInput
-from planner.records.spreadsheets import FORMULA_STARTS, safe_cell
+from planner.records.spreadsheets import FORMULA_STARTS, read_cells, safe_cell
 
 FIRST_DATA_LINE = 2  # header is line 1
 _RISKY_FIRST = frozenset(FORMULA_STARTS) | {"'"}  # the first characters safe_cell looks at
@@ -64,37 +65,63 @@ class MatchFileError(InvalidInput):
         super().__init__("\n".join(str(p) for p in self.problems))
 
 
-def read_table(path: Path) -> pd.DataFrame:
+@dataclass(frozen=True)
+class ReadTable:
+    """A file's cells as text under its header, and the line of the file each row came from
+    (a blank line is skipped, so row k is not always line k + 2)."""
+
+    table: Table
+    lines: list[int]
+
+
+def read_table(path: Path) -> ReadTable:
     """Every cell as text (blank cells as ''), from a .csv or the first sheet of an .xlsx."""
-    suffix = path.suffix.lower()
     if not path.exists():
         raise MatchFileError([FileProblem(path.name, None, "", str(path), "an existing file")])
-    if suffix == ".csv":
-        frame = pd.read_csv(path, dtype=str, keep_default_na=False, encoding="utf-8-sig")
-    elif suffix in (".xlsx", ".xlsm"):
-        frame = pd.read_excel(path, dtype=object, engine="openpyxl").fillna("")
-        frame = frame.map(_cell_text)
-    else:
+    if path.suffix.lower() not in (".csv", ".xlsx", ".xlsm"):
         raise MatchFileError(
             [FileProblem(path.name, None, "", path.suffix, "a .csv or .xlsx file")]
         )
-    frame.columns = [str(c).strip() for c in frame.columns]
-    return frame
+    cells = read_cells(path)
+    header = _header(cells[0] if cells else [])
+    rows, lines, problems = [], [], []
+    for line, row in enumerate(cells[1:], start=FIRST_DATA_LINE):
+        if not any(cell.strip() for cell in row):
+            continue  # a blank line: not a young person or a vacancy
+        extra = [cell for cell in row[len(header) :] if cell.strip()]
+        if extra:
+            problems.append(
+                FileProblem(
+                    path.name, line, "", extra[0], f"no more cells than the {len(header)} columns"
+                )
+            )
+        rows.append(list(row[: len(header)]) + [""] * (len(header) - len(row)))
+        lines.append(line)
+    if problems:
+        raise MatchFileError(problems)
+    columns = zip(*rows, strict=True) if rows else iter([()] * len(header))
+    return ReadTable(Table(dict(zip(header, map(list, columns), strict=True))), lines)
 
 
-def _cell_text(value: object) -> str:
-    """Excel hands back dates and numbers typed; write them the way the template spells them."""
-    if isinstance(value, pd.Timestamp):
-        return value.date().isoformat()
-    if hasattr(value, "isoformat") and not isinstance(value, str):
-        return value.isoformat()[:10]
-    if isinstance(value, float) and value.is_integer():
-        return str(int(value))
-    return str(value)
+def _header(names: list[str]) -> list[str]:
+    """The column names as given, stripped; a name given twice gets ".1", ".2" after it (so
+    neither copy is silently dropped: the second is an unknown column, as pandas read it)."""
+    seen: dict[str, int] = {}
+    header = []
+    for name in (str(n).strip() for n in names):
+        count = seen.get(name, 0)
+        seen[name] = count + 1
+        header.append(f"{name}.{count}" if count else name)
+    while header and not header[-1]:
+        header.pop()  # trailing empty cells of the header: a spreadsheet's used range
+    return header
 
 
-def _file_problem(problem: InputProblem, files: dict[str, str]) -> FileProblem:
-    line = None if problem.row is None else problem.row + FIRST_DATA_LINE
+def _file_problem(problem: InputProblem, files: dict[str, str], lines: dict[str, list[int]]):
+    line = None
+    if problem.row is not None:
+        known = lines.get(problem.table)
+        line = known[problem.row] if known else problem.row + FIRST_DATA_LINE
     return FileProblem(
         files.get(problem.table, problem.table),
         line,
@@ -120,7 +147,8 @@ def read_match_inputs(
     constraints"): mix limits per provision and risk flag, and lot minimums and maximums.
     Together groups are the people template's `together_group` column."""
     problems: list[FileProblem] = []
-    tables: dict[str, pd.DataFrame | None] = {}
+    tables: dict[str, Table | None] = {}
+    lines: dict[str, list[int]] = {}
     optional = {
         "travel_times": travel_times_path,
         "mix_limits": mix_limits_path,
@@ -131,7 +159,8 @@ def read_match_inputs(
             tables[table] = None
             continue
         try:
-            tables[table] = read_table(path)
+            read = read_table(path)
+            tables[table], lines[table] = read.table, read.lines
         except MatchFileError as error:
             problems += error.problems
     if problems:
@@ -148,41 +177,44 @@ def read_match_inputs(
             lot_limits=tables["lot_limits"],
         )
     except InputError as error:
-        raise MatchFileError(_file_problem(p, files) for p in error.problems) from error
+        raise MatchFileError(_file_problem(p, files, lines) for p in error.problems) from error
 
 
-def with_fit_words(frame: pd.DataFrame) -> pd.DataFrame:
+def with_fit_words(table: Table) -> Table:
     """A table with the model's ``score`` (out of 110) and, beside it, the fit as every page
     shows it: ``fit_points`` out of 100 and ``fit_words`` (:func:`optimiser.fit.out_of_100`
     and :func:`optimiser.fit.fit_words`, the one scale), so a file never reads differently
     from a page. A row with no score (a ruled-out alternative) gets blanks."""
-    if "score" not in frame.columns or "fit_points" in frame.columns:
-        return frame
-    shown = frame.copy()
-    known = shown["score"].notna()
-    scores = shown["score"].where(known, 0)
+    if "score" not in table or "fit_points" in table:
+        return table
+    scores = table["score"]
+    known = ~blank(scores)
     # the scale once per distinct score (a few dozen), not once per row (thousands)
-    points = scores.map({score: out_of_100(score) for score in set(scores.tolist())})
-    at = list(shown.columns).index("score") + 1
-    shown.insert(at, "fit_points", points.where(known).astype("Int64"))
-    words = {p: fit_words(p) for p in set(points.tolist())}
-    shown.insert(at + 1, "fit_words", points.map(words).where(known, ""))
-    return shown
+    points_of = {s: out_of_100(s) for s in set(scores[known].tolist())}
+    words_of = {p: fit_words(p) for p in set(points_of.values())}
+    points = [points_of[s] if k else None for s, k in zip(scores.tolist(), known, strict=True)]
+    words = ["" if p is None else words_of[p] for p in points]
+    names = list(table.columns)
+    at = names.index("score") + 1
+    order = [*names[:at], "fit_points", "fit_words", *names[at:]]
+    shown = table.assign(fit_points=objects(points), fit_words=objects(words))
+    return shown.select(order)
 
 
-def _csv(frame: pd.DataFrame, path: Path) -> None:
-    """Write `frame` as pandas' ``to_csv(index=False)`` writes it, with the standard library's
-    writer (which pandas itself drives, after a conversion of every block that costs more
-    than the writing at council size): a missing value blank, a number as Python writes it,
-    True and False as words, a date as yyyy-mm-dd. Formula-safe: a reference or a reason
-    could start with = + - @ (see `safe_cell`), and only text can."""
+def _csv(table: Table, path: Path) -> None:
+    """Write `table` as pandas' ``to_csv(index=False)`` wrote the same frame, with the
+    standard library's writer: a missing value blank, a number as Python writes it, True and
+    False as words, a date as yyyy-mm-dd. Formula-safe: a reference or a reason could start
+    with = + - @ (see `safe_cell`), and only text can."""
     columns = []
-    for name in frame.columns:
-        column = frame[name]
-        if pd.api.types.is_datetime64_any_dtype(column):
-            column = column.dt.strftime("%Y-%m-%d")
+    for name in table.columns:
+        column = table[name]
+        if column.dtype.kind == "M":
+            days = column.astype("datetime64[D]")
+            columns.append(["" if np.isnat(d) else str(d) for d in days])
+            continue
         cells = column.tolist()
-        if pd.api.types.is_numeric_dtype(column):
+        if column.dtype.kind in "biuf":
             columns.append(["" if _missing(v) else str(v) for v in cells])
         else:
             columns.append(
@@ -197,13 +229,15 @@ def _csv(frame: pd.DataFrame, path: Path) -> None:
             )
     with path.open("w", encoding="utf-8", newline="") as handle:
         writer = csv.writer(handle, lineterminator="\n")
-        writer.writerow([str(name) for name in frame.columns])
+        writer.writerow([str(name) for name in table.columns])
         writer.writerows(zip(*columns, strict=True))
 
 
 def _missing(value: object) -> bool:
-    """A cell pandas writes blank: None, NaN, NaT or pandas' NA."""
-    return value is None or value is pd.NA or value is pd.NaT or value != value
+    """A cell a file leaves blank: None, NaN, NaT or pandas' NA."""
+    if value is None or type(value).__name__ == "NAType":
+        return True
+    return bool(value != value)
 
 
 def write_match_outputs(
@@ -211,26 +245,23 @@ def write_match_outputs(
     out_dir: Path,
     *,
     extra: dict | None = None,
-    place_values: pd.DataFrame | None = None,
+    place_values: Table | None = None,
     alternatives: bool = True,
 ) -> list[Path]:
     """Write proposals, unmatched, alternatives, unmet need, exclusions, the value of one more
     place of each kind (when worked out: `optimiser.place_values`) and summary.json."""
     out_dir.mkdir(parents=True, exist_ok=True)
     written = []
-    frames = [
-        ("proposals.csv", result.proposals),
-        ("unmatched.csv", result.unmatched),
-        ("alternatives.csv", result.alternatives),
-        ("unmet_need.csv", result.unmet_need),
-        ("exclusions.csv", result.exclusions),
+    tables = [
+        (f"{name}.csv", result.tables[name])
+        for name in ("proposals", "unmatched", "alternatives", "unmet_need", "exclusions")
     ]
     if place_values is not None:
-        frames.append(("place_values.csv", place_value_table(place_values)))
+        tables.append(("place_values.csv", place_value_table(place_values)))
     if not alternatives:
-        frames = [(name, frame) for name, frame in frames if name != "alternatives.csv"]
-    for name, frame in frames:
-        _csv(with_fit_words(frame), out_dir / name)
+        tables = [(name, table) for name, table in tables if name != "alternatives.csv"]
+    for name, table in tables:
+        _csv(with_fit_words(table), out_dir / name)
         written.append(out_dir / name)
     summary = result.summary() | (extra or {})
     path = out_dir / "summary.json"

@@ -135,7 +135,7 @@ def run_match(
     exclusions.csv, place_values.csv (what one more place of each kind would change) and
     summary.json."""
     from optimiser import MatchSettings, match_inputs
-    from optimiser.place_values import PlaceValueError, place_values_inputs
+    from optimiser.place_values import PlaceValueError, value_of_one_more_place
     from planner.matching.files import MatchFileError, read_match_inputs, write_match_outputs
 
     settings = MatchSettings(
@@ -165,9 +165,9 @@ def run_match(
     if place_values:
         try:
             optimal = result.status == "optimal"
-            values = place_values_inputs(
+            values = value_of_one_more_place(
                 inputs,
-                proposals=result.proposals if optimal else None,
+                proposals=result.tables["proposals"] if optimal else None,
                 needs=result.needs,
                 compatibility=result.compatibility,
             )
@@ -209,8 +209,9 @@ def run_match(
     if values_note and place_values:
         _say(f"Warning: {values_note}", err=True)
     _say(f"Wrote {', '.join(p.name for p in written)} to {out}")
-    solved = any(status in ("optimal", "time_limit") for status in result.stages.get("status", []))
-    if len(result.stages) and not solved:
+    stages = result.tables["stages"]
+    solved = any(status in ("optimal", "time_limit") for status in stages["status"].tolist())
+    if len(stages) and not solved:
         return 1  # infeasible side constraints or no solution in time: say so
     return 0
 

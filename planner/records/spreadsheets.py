@@ -59,6 +59,30 @@ def _cell_text(value: Any) -> str:
     return str(value)
 
 
+def read_cells(path: Path) -> list[list[str]]:
+    """Every line of a CSV file, or row of an XLSX file's first sheet, as text cells (a blank
+    cell is ''): the one reader of the files people bring, for the importer and the match
+    command alike. A CSV is read as UTF-8 (with or without Excel's byte order mark), else as
+    Windows' code page, which Excel's "CSV" on Windows writes; a workbook's dates, numbers
+    and true or false are written as the templates spell them (`_cell_text`). The caller
+    checks the file's kind: anything but .csv is read as a workbook."""
+    if path.suffix.lower() == ".csv":
+        raw = path.read_bytes()
+        try:
+            text = raw.decode("utf-8-sig")
+        except UnicodeDecodeError:
+            text = raw.decode("cp1252")  # Excel's "CSV" on Windows
+        return list(csv.reader(io.StringIO(text, newline="")))
+    import openpyxl  # only when a workbook is read: it is slow to import
+
+    book = openpyxl.load_workbook(path, read_only=True, data_only=True)
+    try:
+        sheet = book.worksheets[0]
+        return [[_cell_text(v) for v in row] for row in sheet.iter_rows(values_only=True)]
+    finally:
+        book.close()
+
+
 def read_rows(path: Path, columns: Sequence[str], required: Sequence[str]) -> list[Row]:
     """Rows of a CSV or XLSX file whose header must name every required column.
 
@@ -67,20 +91,7 @@ def read_rows(path: Path, columns: Sequence[str], required: Sequence[str]) -> li
     """
     if not path.exists():
         raise FileRefused(f"{path}: no such file")
-    if file_format(path) == "csv":
-        raw = path.read_bytes()
-        try:
-            text = raw.decode("utf-8-sig")
-        except UnicodeDecodeError:
-            text = raw.decode("cp1252")  # Excel's "CSV" on Windows
-        table = list(csv.reader(io.StringIO(text, newline="")))
-    else:
-        import openpyxl
-
-        book = openpyxl.load_workbook(path, read_only=True, data_only=True)
-        sheet = book.worksheets[0]
-        table = [[_cell_text(v) for v in row] for row in sheet.iter_rows(values_only=True)]
-        book.close()
+    table = read_cells(path)
     if not table or not any(cell.strip() for cell in table[0]):
         raise FileRefused(f"{path.name}: the file is empty; line 1 must name the columns")
     header = [h.strip().lower() for h in table[0]]

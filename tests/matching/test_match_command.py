@@ -325,6 +325,7 @@ def test_the_files_are_written_cell_for_cell_as_pandas_writes_them(tmp_path):
     them must see what it saw before: every kind of column the outputs hold, missing values
     included, written byte for byte as ``to_csv(index=False)`` writes it, and text that could
     start a formula made safe."""
+    from optimiser.table import Table
     from planner.matching.files import _csv
     from planner.records.spreadsheets import safe_cell
 
@@ -341,7 +342,7 @@ def test_the_files_are_written_cell_for_cell_as_pandas_writes_them(tmp_path):
             "who": [("YP1", "YP2"), (), None],
         }
     )
-    _csv(frame, tmp_path / "ours.csv")
+    _csv(Table.from_frame(frame), tmp_path / "ours.csv")
     theirs = frame.copy()
     theirs["available_on"] = theirs["available_on"].dt.strftime("%Y-%m-%d")
     for column in ("person_id", "reasons", "who"):

@@ -57,8 +57,8 @@ def _forced_stage_a(result, people: list[dict], pid: str, vid: str) -> set[str]:
     )
     weight_of = {p["person_id"]: len(order) - i for i, p in enumerate(order)}
     compatibility = result.compatibility
-    ids = compatibility.person_ids.to_numpy()
-    vids = compatibility.vacancy_ids.to_numpy()
+    ids = compatibility.person_ids
+    vids = compatibility.vacancy_ids
     options: dict[str, list[str]] = {}
     for p, v in zip(compatibility.person, compatibility.vacancy, strict=True):
         options.setdefault(str(ids[p]), []).append(str(vids[v]))

@@ -56,7 +56,7 @@ def test_booleans_accept_true_yes_and_1(word):
         pd.DataFrame([vacancy("V1")]),
         MatchSettings(as_of=AS_OF),
     )
-    assert bool(inputs.people.loc[0, "has_pet"]) is True
+    assert bool(inputs.people["has_pet"][0]) is True
 
 
 def test_lists_are_separated_by_semicolons_and_typed_values_are_accepted():
@@ -73,7 +73,7 @@ def test_lists_are_separated_by_semicolons_and_typed_values_are_accepted():
         MatchSettings(as_of=AS_OF),
     )
     assert inputs.people["excluded_areas"].tolist() == [("Portland", "Weymouth"), ("Bridport",)]
-    assert inputs.vacancies.loc[0, "capacity"] == 2
+    assert inputs.vacancies["capacity"][0] == 2
 
 
 def test_a_run_needs_a_time_limit_and_a_known_solver():

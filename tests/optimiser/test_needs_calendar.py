@@ -82,7 +82,7 @@ def test_a_date_far_in_the_future_is_not_a_deadline_today() -> None:
     inputs = prepare_inputs(
         pd.DataFrame(people), pd.DataFrame([vacancy("V1")]), MatchSettings(as_of=AS_OF)
     )
-    needs = assess_needs(inputs).set_index("person_id")
+    needs = assess_needs(inputs).to_frame().set_index("person_id")
     assert needs.loc["YP1", "deadline"] == pd.Timestamp("9999-12-31")
     assert needs.loc["YP1", "deadline_reason"] == "time limit of the provision reached"
     assert needs.loc[["YP1", "YP2"], "need"].tolist() == ["no_move_needed"] * 2

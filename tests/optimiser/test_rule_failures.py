@@ -37,7 +37,7 @@ def test_rule_failures_agree_with_the_match_runs_rules_and_keep_every_rule():
     first = np.where(stacked.any(axis=0), stacked.argmax(axis=0) + 1, 0)
     assert np.array_equal(first, compatibility.first_rule)
     # P2 with a pet and needing step-free access breaks both rules at V2: both are kept
-    p2 = int(np.flatnonzero(inputs.people["person_id"].to_numpy()[considered] == "P2")[0])
+    p2 = int(np.flatnonzero(inputs.people["person_id"][considered] == "P2")[0])
     assert masks["pets"][p2, 1] and masks["step_free"][p2, 1]
     # one vacancy only: the same column
     one = rule_failures(inputs, needs, areas, considered, np.array([2]))
