@@ -31,7 +31,7 @@ average when the case finished (other work on the machine inflates both). The in
 reference, in the same run and on the same machine load, is the floor no command can go
 below: an empty ``python -c pass``, ``python -c "import typer"`` (the command-line library
 itself, which every command but a plain ``planner match`` imports) and the libraries a
-default ``planner match`` imports (pandas, with numpy), with one BLAS thread and no cyclic
+default ``planner match`` imports (numpy), with one BLAS thread and no cyclic
 garbage collector, as the command sets them (`planner.entry`). For each case the heavy
 libraries found in ``sys.modules`` after the command are listed too. The last line says
 whether the council-size run met issue 13's target: under 1 s, wall and CPU.
@@ -66,11 +66,12 @@ HEAVY = (
     "highspy",
     "scipy",
 )
-# what a default `planner match` cannot do without today: the optimiser's frames (pandas,
-# with numpy). Since issue 13's lean path a council-size run imports neither rich, SciPy nor
-# the command-line library (tests/test_cli_imports.py); the floor before it was
-# "import typer, rich.console, pandas, scipy.sparse.csgraph", then "import typer, pandas"
-LIBRARIES = "import pandas"
+# what a default `planner match` cannot do without today: the optimiser's tables (numpy
+# arrays, optimiser.table). Since issue 13's lean path a council-size run imports neither
+# rich, SciPy, the command-line library nor pandas (tests/test_cli_imports.py); the floor
+# before it was "import typer, rich.console, pandas, scipy.sparse.csgraph", then
+# "import typer, pandas", then "import pandas"
+LIBRARIES = "import numpy"
 TARGET_CASE, TARGET_SECONDS = "planner match (council size)", 1.0
 # The machine's own speed, run in turn with the target case: a fixed loop of plain Python, no
 # imports. This machine is a shared virtual one whose speed drifts by half from one quarter
