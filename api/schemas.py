@@ -88,7 +88,9 @@ class YoungPersonRecordPublic(Public):
     has_child: bool
     pregnant: bool
     has_pet: bool
-    area: str
+    area: str = Field(
+        description="Where they live today: their current stay's area, else home_area"
+    )
     preferred_areas: list[str]
     excluded_areas: list[str]
     education_area: str
@@ -106,6 +108,11 @@ class YoungPersonRecordPublic(Public):
     activity: str = Field("", description="SSDA903 ACTIV code now; blank if not recorded")
     contact_history: list[ContactPublic] = Field(
         default_factory=list, description="Each change of contact with its day, latest first"
+    )
+    home_area: str = Field(
+        "",
+        description="The area kept on the record (what a change of `area` sets): where they"
+        " live only when no current stay records an area; a move never changes it",
     )
 
 
@@ -492,6 +499,7 @@ class YoungPersonEditRequest(Decision):
     risk_flags: list[Annotated[str, Field(max_length=60, pattern=SHORT)]] | None = None
     preferred_areas: list[Annotated[str, Field(max_length=80, pattern=SHORT)]] | None = None
     excluded_areas: list[Annotated[str, Field(max_length=80, pattern=SHORT)]] | None = None
+    # the home area: where they live only when no current stay records one
     area: str | None = Field(default=None, max_length=80, pattern=SHORT)
     education_area: str | None = Field(default=None, max_length=80, pattern=SHORT)
     work_area: str | None = Field(default=None, max_length=80, pattern=SHORT)

@@ -44,6 +44,7 @@ from planner.matching.rules import (
 )
 from planner.models import MatchRun, Place, Proposal, Provision, Stay, Vacancy, YoungPerson, utcnow
 from planner.models.matching import RUN_MANUAL
+from planner.young_people.lives import area_of
 
 FRAMEWORK_MONTHS = 18
 
@@ -140,7 +141,9 @@ def people_frame(session: Session, as_of: date, references: set[str] | None = No
                 "needed_by": needed_by,
                 "needed_by_reason": needed_because,
                 "support_need": str(person.support_need),
-                "area": person.area,
+                # where they live on the run's day (planner.young_people.lives): the stay
+                # current then, so a move planned for a later day changes nothing before it
+                "area": area_of(stay.area, provision.area if provision else None, person.area),
                 "preferred_areas": person.preferred_areas,
                 "excluded_areas": person.excluded_areas,
                 "needs_step_free": person.needs_step_free,
@@ -727,7 +730,9 @@ def accept_proposal(
         vacancy_id=vacancy.id,  # so cancelling the planned move reopens this vacancy
     )
     session.add(stay)
-    person.area = provision.area
+    # where they live comes from the stay on each day (planner.young_people.lives), so a
+    # move for a later day changes nothing shown or matched before it; the record's own
+    # area (their home area) is not touched
     person.asked_to_move = False
     person.updated_at = utcnow()
     for other in session.exec(
