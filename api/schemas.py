@@ -114,6 +114,11 @@ class YoungPersonRecordPublic(Public):
         description="The area kept on the record (what a change of `area` sets): where they"
         " live only when no current stay records an area; a move never changes it",
     )
+    in_care_until: date | None = Field(
+        None,
+        description="Their 18th birthday, when their current stay is still foster or"
+        " residential care after it: where they live now needs recording",
+    )
 
 
 class ProvisionPublic(Public):

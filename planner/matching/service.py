@@ -87,7 +87,10 @@ def people_frame(session: Session, as_of: date, references: set[str] | None = No
     16-17 year old in foster or residential care, or in a place that takes no one over 17,
     with no place tied to them after 18 (no staying put agreed), must move by their 18th
     birthday (`_ends_at_18`); the agreed end of staying put; a custody stay's release date is
-    when they are free to move.
+    when they are free to move. Someone still recorded in foster or residential care after
+    their 18th birthday keeps that birthday as a deadline already passed ("turned 18 and
+    left care"): overdue, first among the imminent needs, and named on their record
+    (:func:`planner.domain.dates.in_care_after_18`), never silently left out.
 
     A young person with a planned move (a proposal accepted for a later day) is where they
     are until that day, but is not offered other places: the planned move meets their need.
@@ -118,12 +121,17 @@ def people_frame(session: Session, as_of: date, references: set[str] | None = No
         needed_by, needed_because = None, None
         eighteenth = birthday(person.date_of_birth, 18)
         if (
-            person.in_care
+            (person.in_care or ptype == PlacementType.in_care_other)
             and person.id not in reserved
-            and eighteenth >= as_of  # an in-care flag past 18 is out of date, not a deadline
             and _ends_at_18(ptype, provision.max_age if provision else None)
         ):
-            needed_by, needed_because = eighteenth, "turns 18 and leaves care"
+            # past the birthday the deadline stays, passed (the optimiser marks it overdue):
+            # someone still recorded in care after 18 must stay in the run's imminent needs,
+            # never drop out of it because the record was not brought up to date
+            needed_by = eighteenth
+            needed_because = (
+                "turns 18 and leaves care" if eighteenth >= as_of else "turned 18 and left care"
+            )
         if ptype == PlacementType.staying_put and stay.expected_end:
             needed_by, needed_because = stay.expected_end, "staying put agreed to end"
         rows.append(

@@ -23,7 +23,7 @@ from sqlmodel import Session, col, select
 from planner.core import audit, clock
 from planner.core.errors import NotFound
 from planner.core.listing import ListParams, Reversed, page_query
-from planner.domain import PlacementType, age_on, in_care_on, legal_status_on
+from planner.domain import PlacementType, age_on, in_care_after_18, in_care_on, legal_status_on
 from planner.domain.permissions import Permission, check
 from planner.domain.stays import StayState, stay_state
 from planner.domain.suitability import is_suitable, unsuitable_condition
@@ -126,6 +126,9 @@ class YoungPersonRecord:
     # the area kept on the record: where they live only when no current stay says (the
     # details form edits it; a move never does)
     home_area: str = ""
+    # their 18th birthday, when the current stay is still foster or residential care after
+    # it (planner.domain.dates.in_care_after_18): where they live now needs recording
+    in_care_until: date | None = None
 
 
 def _split(text: str) -> list[str]:
@@ -330,4 +333,7 @@ def get_record(
             for c in reversed(contact.history_of(session, young_person_id))
         ],
         home_area=person.area,
+        in_care_until=in_care_after_18(
+            current.placement_type if current else None, person.date_of_birth, today
+        ),
     )
