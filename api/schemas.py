@@ -362,6 +362,14 @@ class PlacementPublic(Public):
 # -- escalations -----------------------------------------------------------------------------
 
 
+class PlannedMovePublic(Public):
+    on: date
+    placement_type: str
+    place: str = Field(
+        description="The provision's name and the place's label, for a place of the inventory"
+    )
+
+
 class EscalationQueuePublic(Public):
     escalation_id: int
     version: int
@@ -380,6 +388,11 @@ class EscalationQueuePublic(Public):
     supervision_overdue: bool
     release_date: date | None
     personal_adviser: str
+    has_exit_plan: bool = Field(
+        description="An exit plan agreed, or a move somewhere suitable planned (still in"
+        " unsuitable accommodation until the move's day)"
+    )
+    planned_move: PlannedMovePublic | None = None
 
 
 class EscalationActionPublic(Public):
@@ -411,6 +424,10 @@ class EscalationPublic(Public):
     supervision_due: date | None  # none once the escalation is closed
     supervision_overdue: bool
     personal_adviser: str
+    has_exit_plan: bool = Field(
+        description="An exit plan agreed, or (while open) a move somewhere suitable planned"
+    )
+    planned_move: PlannedMovePublic | None = None
     history: list[EscalationActionPublic]
 
 
