@@ -88,7 +88,9 @@ class YoungPersonRecordPublic(Public):
     has_child: bool
     pregnant: bool
     has_pet: bool
-    area: str
+    area: str = Field(
+        description="Where they live today: their current stay's area, else home_area"
+    )
     preferred_areas: list[str]
     excluded_areas: list[str]
     education_area: str
@@ -106,6 +108,16 @@ class YoungPersonRecordPublic(Public):
     activity: str = Field("", description="SSDA903 ACTIV code now; blank if not recorded")
     contact_history: list[ContactPublic] = Field(
         default_factory=list, description="Each change of contact with its day, latest first"
+    )
+    home_area: str = Field(
+        "",
+        description="The area kept on the record (what a change of `area` sets): where they"
+        " live only when no current stay records an area; a move never changes it",
+    )
+    in_care_until: date | None = Field(
+        None,
+        description="Their 18th birthday, when their current stay is still foster or"
+        " residential care after it: where they live now needs recording",
     )
 
 
@@ -350,6 +362,14 @@ class PlacementPublic(Public):
 # -- escalations -----------------------------------------------------------------------------
 
 
+class PlannedMovePublic(Public):
+    on: date
+    placement_type: str
+    place: str = Field(
+        description="The provision's name and the place's label, for a place of the inventory"
+    )
+
+
 class EscalationQueuePublic(Public):
     escalation_id: int
     version: int
@@ -368,6 +388,11 @@ class EscalationQueuePublic(Public):
     supervision_overdue: bool
     release_date: date | None
     personal_adviser: str
+    has_exit_plan: bool = Field(
+        description="An exit plan agreed, or a move somewhere suitable planned (still in"
+        " unsuitable accommodation until the move's day)"
+    )
+    planned_move: PlannedMovePublic | None = None
 
 
 class EscalationActionPublic(Public):
@@ -399,6 +424,10 @@ class EscalationPublic(Public):
     supervision_due: date | None  # none once the escalation is closed
     supervision_overdue: bool
     personal_adviser: str
+    has_exit_plan: bool = Field(
+        description="An exit plan agreed, or (while open) a move somewhere suitable planned"
+    )
+    planned_move: PlannedMovePublic | None = None
     history: list[EscalationActionPublic]
 
 
@@ -492,6 +521,7 @@ class YoungPersonEditRequest(Decision):
     risk_flags: list[Annotated[str, Field(max_length=60, pattern=SHORT)]] | None = None
     preferred_areas: list[Annotated[str, Field(max_length=80, pattern=SHORT)]] | None = None
     excluded_areas: list[Annotated[str, Field(max_length=80, pattern=SHORT)]] | None = None
+    # the home area: where they live only when no current stay records one
     area: str | None = Field(default=None, max_length=80, pattern=SHORT)
     education_area: str | None = Field(default=None, max_length=80, pattern=SHORT)
     work_area: str | None = Field(default=None, max_length=80, pattern=SHORT)

@@ -66,4 +66,13 @@ def overview(
     request: Request, db: DbSession, principal: Annotated[Principal, allowed(P.view_overview)]
 ) -> Response:
     summary = inventory.overview(db, viewer=principal.user)
-    return render(request, "overview.html", {"title": "Overview", "summary": summary})
+    return render(
+        request,
+        "overview.html",
+        {
+            "title": "Overview",
+            "summary": summary,
+            # who they are is for the roles that record moves (they put it right)
+            "can_move": allows(principal.user.role, P.record_moves),
+        },
+    )

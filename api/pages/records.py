@@ -83,10 +83,17 @@ FLAGS = {
     "asked_to_move": "Has asked to move",
 }
 TEXTS = {
-    "area": "Lives in (area)",
+    "area": "Home area",
     "education_area": "Education area",
     "work_area": "Work area",
     "network_area": "Area of their support network",
+}
+# where they live is read from their stay on each day (planner.young_people.lives); the
+# record's own area is shown only when no current stay records one
+TEXT_HINTS = {
+    "area": "Where they live when no current stay records an area: before their first stay"
+    " is recorded, or after a stay ends with nowhere next. A move records the area of its"
+    " stay, so this does not need changing when they move.",
 }
 LISTS = {
     "risk_flags": "Risks",
@@ -333,7 +340,10 @@ def _details_page(
                 Field(name, label, hint="Separate them with commas.")
                 for name, label in LISTS.items()
             ],
-            *[Field(name, label, width=20) for name, label in TEXTS.items()],
+            *[
+                Field(name, label, hint=TEXT_HINTS.get(name, ""), width=20)
+                for name, label in TEXTS.items()
+            ],
             *[Field(name, label, "checkbox") for name, label in FLAGS.items()],
             Field(
                 "pathway_plan_review_due",
@@ -366,6 +376,7 @@ def _details_form(record: young_people.YoungPersonRecord) -> dict[str, str]:
         "support_need": record.support_need,
         **{name: ", ".join(getattr(record, name)) for name in LISTS},
         **{name: getattr(record, name) for name in TEXTS},
+        "area": record.home_area,  # the record's own area, not where the current stay is
         **{name: "yes" if getattr(record, name) else "" for name in FLAGS},
         **date_parts("pathway_plan_review_due", record.pathway_plan_review_due),
         "personal_adviser": record.personal_adviser,

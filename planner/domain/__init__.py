@@ -6,7 +6,13 @@
 scopes are in :mod:`planner.domain.permissions`.
 """
 
-from planner.domain.dates import age_on, birthday, in_care_on, legal_status_on
+from planner.domain.dates import (
+    age_on,
+    birthday,
+    in_care_after_18,
+    in_care_on,
+    legal_status_on,
+)
 from planner.domain.vocabulary import (
     ACTIVITY_CODES,
     ALLOCATABLE_TYPES,
@@ -53,6 +59,7 @@ __all__ = [
     "VacancyStatus",
     "age_on",
     "birthday",
+    "in_care_after_18",
     "in_care_on",
     "legal_status_on",
 ]

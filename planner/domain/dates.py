@@ -14,7 +14,7 @@ from __future__ import annotations
 
 from datetime import date
 
-from planner.domain.vocabulary import LegalStatus
+from planner.domain.vocabulary import LegalStatus, PlacementType
 
 
 def birthday(date_of_birth: date, years: int) -> date:
@@ -39,6 +39,21 @@ def in_care_on(in_care: bool, date_of_birth: date, day: date) -> bool:
     older), and nothing clears a flag recorded at 17 when the birthday passes, so from that
     day they are counted and shown as a care leaver, not as in care."""
     return in_care and age_on(date_of_birth, day) < 18
+
+
+def in_care_after_18(placement_type: str | None, date_of_birth: date, day: date) -> date | None:
+    """The 18th birthday of someone whose stay current on ``day`` is still foster or
+    residential care (``in_care_other``) although they have turned 18; None otherwise.
+
+    Care ends at 18, so the stay is out of date: where they live now has not been recorded.
+    The record page and the overview say so, and the match run keeps the birthday as a
+    deadline already passed, so they are never silently left out of matching (found by a
+    walk through frozen days: from the day after the birthday such a young person simply
+    dropped out of every match run)."""
+    if placement_type != PlacementType.in_care_other:
+        return None
+    eighteenth = birthday(date_of_birth, 18)
+    return eighteenth if eighteenth <= day else None
 
 
 def legal_status_on(status: str, date_of_birth: date, day: date) -> LegalStatus:

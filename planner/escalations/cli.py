@@ -32,7 +32,7 @@ ESCALATION_FIELDS = (
     Field("days", "Days", justify="right"),
     Field("level", "Level"),
     Field("why", "Why", in_table=False),  # the days there, said in words
-    Field("exit_plan_target", "Exit plan by"),  # a date in words: it may wrap
+    Field("exit_plan_target", "Exit plan"),  # the planned move or the target, in words
     Field("supervision_due", "Supervise by"),
     Field("personal_adviser", "PA", ref=True),
 )
@@ -64,7 +64,10 @@ def escalations_command(
             "level": i.level,
             "level_label": i.level_label,
             "why": i.reason,
-            "exit_plan_target": i.exit_plan_target,
+            "exit_plan_target": i.exit_plan_target,  # the agreed plan's
+            "exit_plan": i.exit_plan_words,  # agreed, or a move planned (rules.has_exit_plan)
+            "has_exit_plan": i.has_exit_plan,
+            "planned_move_on": i.planned_move.on if i.planned_move else None,
             "supervision_due": i.supervision_due,
             "supervision_overdue": i.supervision_overdue,
             "personal_adviser": i.personal_adviser,
@@ -72,7 +75,14 @@ def escalations_command(
         for i in items
     ]
     if output != OutputFormat.table:  # every field, plain, for scripts
-        keys = ("placement_type", "level_label", "supervision_overdue")
+        keys = (
+            "placement_type",
+            "level_label",
+            "supervision_overdue",
+            "exit_plan",
+            "has_exit_plan",
+            "planned_move_on",
+        )
         fields = (*ESCALATION_FIELDS, *(Field(k, k) for k in keys))
         print_listing(output, fields, rows)
         return
@@ -83,7 +93,7 @@ def escalations_command(
             PlacementType(i.placement_type).label,
             str(i.days),
             f"{i.level} {i.level_label}",
-            day_words(i.exit_plan_target) if i.exit_plan_target else "[red]none[/red]",
+            i.exit_plan_brief if i.has_exit_plan else "[red]none[/red]",
             f"[red]{day_words(i.supervision_due)} overdue[/red]"
             if i.supervision_overdue
             else day_words(i.supervision_due),

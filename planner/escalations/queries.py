@@ -14,12 +14,16 @@ from planner.core import clock
 from planner.core.errors import NotFound
 from planner.core.listing import ListParams, Paged, page_rows
 from planner.domain import PlacementType, age_on
-from planner.domain.stays import current_on
+from planner.domain.stays import current_on, planned_on
 from planner.domain.suitability import unsuitable_condition
 from planner.escalations.rules import (
     LEVELS,
+    PlannedMove,
     closure_words,
     days_counted,
+    exit_plan_brief,
+    exit_plan_words,
+    has_exit_plan,
     level_of_stay,
     next_action,
     release_date,
@@ -30,6 +34,8 @@ from planner.models import (
     Escalation,
     EscalationAction,
     ExceptionReport,
+    Place,
+    Provision,
     Stay,
     User,
     YoungPerson,
@@ -68,6 +74,35 @@ def waiting_for_sweep(session: Session, *, viewer: User, today: date | None = No
     return int(session.exec(waiting).one())
 
 
+def planned_moves(
+    session: Session, day: date, young_person_ids: list[int] | None = None
+) -> dict[int, PlannedMove]:
+    """Each young person's move planned on ``day`` (a stay starting later: accepted from a
+    match run or recorded for a later day) somewhere suitable, by id: what counts as their
+    exit plan besides an agreed one (:func:`planner.escalations.rules.has_exit_plan`). A
+    move planned into other unsuitable accommodation is no way out, so it is no exit plan."""
+    query = (
+        select(Stay, col(Provision.name), col(Place.label))
+        .join(Place, col(Place.id) == Stay.place_id, isouter=True)
+        .join(Provision, col(Provision.id) == Place.provision_id, isouter=True)
+        .where(
+            planned_on(Stay, day),
+            sa.not_(unsuitable_condition(Stay.placement_type, Stay.suitable)),
+        )
+        .order_by(col(Stay.start_date).desc())  # the earliest last: it is the one kept
+    )
+    if young_person_ids is not None:
+        query = query.where(col(Stay.young_person_id).in_(young_person_ids))
+    return {
+        stay.young_person_id: PlannedMove(
+            on=stay.start_date,
+            placement_type=str(stay.placement_type),
+            place=", ".join(w for w in (name, label) if w),
+        )
+        for stay, name, label in session.exec(query)
+    }
+
+
 @dataclass(frozen=True)
 class QueueItem:
     """One row of the managers' escalation queue."""
@@ -94,6 +129,16 @@ class QueueItem:
     next_action_on: date | None = None  # the earliest of the three below, and what it is
     next_action: str = ""
     release_words: str = ""  # custody: the release date in words, and whether it has passed
+    planned_move: PlannedMove | None = None  # a move somewhere suitable planned: an exit plan
+    has_exit_plan: bool = False  # agreed, or a move planned (rules.has_exit_plan)
+    exit_plan_words: str = "No exit plan"  # in full (rules.exit_plan_words)
+    exit_plan_brief: str = "No exit plan"  # for the queue's cell (rules.exit_plan_brief)
+
+    @property
+    def move_by(self) -> date | None:
+        """The day they should have moved by: the planned move's day, else the agreed
+        plan's target (the queue sorts its exit plans by it)."""
+        return self.planned_move.on if self.planned_move else self.exit_plan_target
 
 
 def queue(session: Session, *, today: date | None = None) -> list[QueueItem]:
@@ -112,14 +157,17 @@ def queue(session: Session, *, today: date | None = None) -> list[QueueItem]:
         .join(Stay, Stay.id == Escalation.stay_id)  # type: ignore[arg-type]
         .join(YoungPerson, YoungPerson.id == Escalation.young_person_id)  # type: ignore[arg-type]
         .where(current_on(Stay, day))
-    )
+    ).all()
+    moves = planned_moves(session, day, [person.id for _, _, person in rows])  # type: ignore[misc]
     for esc, stay, person in rows:
         age = age_on(person.date_of_birth, day)
         release = release_date(stay)
+        move = moves.get(person.id)  # type: ignore[arg-type]
+        planned = has_exit_plan(esc.exit_plan_agreed_on, move)
         _, why = level_of_stay(
             stay,
             date_of_birth=person.date_of_birth,
-            exit_plan=esc.exit_plan_agreed_on is not None,
+            exit_plan=planned,
             day=day,
         )
         due = supervision_due(esc)
@@ -152,6 +200,12 @@ def queue(session: Session, *, today: date | None = None) -> list[QueueItem]:
                 exit_plan_overdue=esc.exit_plan_target is not None and esc.exit_plan_target < day,
                 next_action_on=next_on,
                 next_action=next_what,
+                planned_move=move,
+                has_exit_plan=planned,
+                exit_plan_words=exit_plan_words(
+                    esc.exit_plan_agreed_on, esc.exit_plan_target, move
+                ),
+                exit_plan_brief=exit_plan_brief(esc.exit_plan_target, move),
             )
         )
     return sorted(items, key=lambda i: (-i.level, -i.days, i.reference))
@@ -205,7 +259,7 @@ def to_do(session: Session, *, viewer: User, today: date | None = None) -> ToDo:
     return ToDo(
         open=len(items),
         supervision_overdue=sum(i.supervision_overdue for i in items),
-        no_exit_plan=sum(i.exit_plan_agreed_on is None for i in items),
+        no_exit_plan=sum(not i.has_exit_plan for i in items),
         exit_plan_overdue=sum(i.exit_plan_overdue for i in items),
     )
 
@@ -231,7 +285,7 @@ _SORT_KEYS: dict[str, Any] = {
     "where": lambda i: _PLACEMENT_LABELS.get(i.placement_type, i.placement_type),
     "days": lambda i: i.days,
     "next_action": lambda i: i.next_action_on,
-    "exit_plan": lambda i: i.exit_plan_target,
+    "exit_plan": lambda i: i.move_by,
     "supervision": lambda i: i.supervision_due,
     "pathway_plan": lambda i: i.pathway_plan_due,
     "adviser": lambda i: i.personal_adviser or None,
@@ -295,6 +349,10 @@ class EscalationView:
     supervision_due: date | None  # none once closed: no one is left to supervise
     personal_adviser: str
     item: QueueItem | None  # its queue row while open
+    # while open, a move somewhere suitable planned counts as the exit plan too
+    planned_move: PlannedMove | None = None
+    has_exit_plan: bool = False  # rules.has_exit_plan
+    exit_plan_words: str = "No exit plan"  # rules.exit_plan_words
     days: int = 0  # days there (that count): to today while open, to the close once closed
     history: list[EscalationAction] = field(default_factory=list)
     release_words: str = ""  # custody: the release date in words, and whether it has passed
@@ -349,6 +407,11 @@ def get_escalation_or_raise(
         supervision_due=None if esc.closed_on else supervision_due(esc),
         personal_adviser=pa.username if pa else "",
         item=item,
+        planned_move=item.planned_move if item else None,
+        has_exit_plan=item.has_exit_plan if item else esc.exit_plan_agreed_on is not None,
+        exit_plan_words=item.exit_plan_words
+        if item
+        else exit_plan_words(esc.exit_plan_agreed_on, esc.exit_plan_target, None),
         history=history(session, esc.id),  # type: ignore[arg-type]
         days=item.days if item else days_counted(stay, _closed_day(esc, stay, today)),
     )

@@ -11,10 +11,13 @@ level       who                 when (the highest rule that applies)
 2           service manager     14 days; or B&B, emergency accommodation, no fixed abode;
                                 or a 16-17 year old
 3           head of service     28 days; or release from custody within 28 days with no
-                                agreed exit plan; or no exit plan after 7 days
+                                exit plan; or no exit plan after 7 days
 4           director            56 days; or a 16-17 year old in B&B, emergency
                                 accommodation or no fixed abode (the most urgent case)
 ==========  ==================  ========================================================
+
+An exit plan is one recorded as agreed, or a move somewhere suitable already planned
+(:func:`has_exit_plan`); a planned move never takes anyone off the queue before its day.
 
 Custody is unsuitable but cannot be left before release, so it counts its days from 28
 days before the release date rather than from the start of the sentence.
@@ -68,14 +71,69 @@ def required_level(
     if days >= 28:
         rules.append((3, f"{days} days in unsuitable accommodation"))
     if release_in is not None and release_in <= 28 and not exit_plan:
-        rules.append((3, f"release in {release_in} days with no agreed exit plan"))
+        rules.append((3, f"release in {release_in} days with no exit plan"))
     if not exit_plan and days > 7 and ptype != PlacementType.custody:
-        rules.append((3, "no agreed exit plan after 7 days"))
+        rules.append((3, "no exit plan after 7 days"))
     if days >= 56:
         rules.append((4, f"{days} days in unsuitable accommodation"))
     if urgent and age < 18:
         rules.append((4, f"aged 16-17 in {ptype.label.lower()}"))
     return max(rules, key=lambda r: r[0])
+
+
+@dataclass(frozen=True)
+class PlannedMove:
+    """A move out of the unsuitable stay to somewhere suitable, accepted from a match run or
+    recorded for a later day: the day, the placement type's code and, for a place in the
+    council's inventory, its provision's name and the place's label ("" otherwise)."""
+
+    on: date
+    placement_type: str
+    place: str = ""
+
+
+def has_exit_plan(agreed_on: date | None, move: PlannedMove | None) -> bool:
+    """Whether an escalated young person has an exit plan: one recorded as agreed, or a move
+    somewhere suitable already planned. One rule for the levels, the queue, the escalation's
+    page, the home page's count, the sweep's summary and both exception reports.
+
+    A planned move is the most concrete exit plan there is, yet until its day the young
+    person is still where they are: still in the queue, still counted, still supervised
+    (:mod:`planner.domain.stays`). Found on a walk through frozen days: a young person in
+    B&B with a move agreed for next week read "No exit plan" everywhere and was raised a
+    level for it."""
+    return agreed_on is not None or move is not None
+
+
+def moving_words(move: PlannedMove) -> str:
+    """A planned move as an officer reads it: "Moving to Fellside House, Flat 2 on 14
+    January 2027", or, not into a place of the inventory, "Moving on 14 January 2027
+    (independent tenancy)"."""
+    if move.place:
+        return f"Moving to {move.place} on {day_words(move.on)}"
+    return f"Moving on {day_words(move.on)} ({PlacementType(move.placement_type).label.lower()})"
+
+
+def exit_plan_words(agreed_on: date | None, target: date | None, move: PlannedMove | None) -> str:
+    """The exit plan in full, for the escalation's page and the director's report: the
+    planned move (:func:`moving_words`), the plan agreed ("Agreed 1 December 2026, target
+    14 December 2026"), both, or "No exit plan"."""
+    agreed = ""
+    if agreed_on is not None:
+        agreed = f"agreed {day_words(agreed_on)}"
+        agreed += f", target {day_words(target)}" if target else ""
+    if move is not None:
+        moving = moving_words(move)
+        return f"{moving} (exit plan {agreed})" if agreed else moving
+    return agreed[:1].upper() + agreed[1:] if agreed else "No exit plan"
+
+
+def exit_plan_brief(target: date | None, move: PlannedMove | None) -> str:
+    """The exit plan in a queue's cell: the planned move, else the agreed plan's target to
+    have moved by ("Target 14 December 2026"), else "No exit plan"."""
+    if move is not None:
+        return moving_words(move)
+    return f"Target {day_words(target)}" if target else "No exit plan"
 
 
 def release_date(stay: Stay) -> date | None:
@@ -147,6 +205,11 @@ def closure_words(closure: str) -> str:
 # -- an exception report's figures, as each audience reads them ---------------------------------
 
 NO_ONE = "none: no one in unsuitable accommodation"
+
+# a report's totals say whether its exit plans count planned moves (has_exit_plan): reports
+# saved before they did counted agreed plans only, and keep saying so
+MOVES_COUNTED = "exit_plans_count_planned_moves"
+EXIT_PLAN_LABEL = "With an exit plan (agreed, or a move planned)"
 
 CASES_WITHHELD = (
     "The cases are not listed: there are too few young people to show them without "
@@ -231,7 +294,7 @@ def report_summary(totals: dict[str, Any], *, board: bool, threshold: int) -> li
             "Management supervision within 4 weeks",
             supervision if n == 0 else f"{supervision} (target 100%)",
         ),
-        ("With an agreed exit plan", exit_plan),
+        (EXIT_PLAN_LABEL if totals.get(MOVES_COUNTED) else "With an agreed exit plan", exit_plan),
         ("Longest there", longest),
         ("By level", ", ".join(f"{label} {value}" for label, value in by_level.items())),
     ]

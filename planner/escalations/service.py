@@ -28,10 +28,12 @@ from planner.domain import PlacementType
 from planner.domain.stays import current_on, stay_state
 from planner.domain.suitability import is_suitable
 from planner.domain.text import cell_words, day_words
-from planner.escalations.queries import queue, unsuitable_stays
+from planner.escalations.queries import planned_moves, queue, unsuitable_stays
 from planner.escalations.rules import (
     LEVELS,
+    MOVES_COUNTED,
     board_cases,
+    has_exit_plan,
     level_of_stay,
     report_summary,
     supervision_due,
@@ -149,6 +151,8 @@ def _reconcile(
             )
         )
     }
+    # a move planned somewhere suitable is an exit plan (rules.has_exit_plan)
+    moves = planned_moves(session, day, list(people))  # type: ignore[arg-type]
     for stay in unsuitable.values():
         found = open_escalations.get(stay.id)  # type: ignore[arg-type]
         if found is None:
@@ -170,7 +174,7 @@ def _reconcile(
         level, why = level_of_stay(
             stay,
             date_of_birth=people[stay.young_person_id].date_of_birth,
-            exit_plan=esc.exit_plan_agreed_on is not None,
+            exit_plan=has_exit_plan(esc.exit_plan_agreed_on, moves.get(stay.young_person_id)),
             day=day,
         )
         if level > esc.level or (reassess and level != esc.level):
@@ -179,14 +183,18 @@ def _reconcile(
             _act(session, esc, on=day, actor=actor, kind="level", note=f"level {level}: {why}")
             raised += 1
     session.flush()
-    still_open = list(session.exec(escalations))
+    still_open = list(session.exec(escalations))  # each of an unsuitable stay: in `moves`
     return SweepSummary(
         open=len(still_open),
         opened=opened,
         closed=closed,
         raised=raised,
         supervision_overdue=sum(1 for e in still_open if supervision_due(e) < day),
-        without_exit_plan=sum(1 for e in still_open if e.exit_plan_agreed_on is None),
+        without_exit_plan=sum(
+            1
+            for e in still_open
+            if not has_exit_plan(e.exit_plan_agreed_on, moves.get(e.young_person_id))
+        ),
     )
 
 
@@ -280,7 +288,7 @@ def build_report(
     items = queue(session, today=day)
     n = len(items)
     supervised = sum(1 for i in items if not i.supervision_overdue)
-    planned = sum(1 for i in items if i.exit_plan_agreed_on)
+    planned = sum(1 for i in items if i.has_exit_plan)  # agreed, or a move planned
     totals = {
         "in_unsuitable_accommodation": n,
         "aged_16_17": sum(1 for i in items if i.age < 18),
@@ -295,6 +303,7 @@ def build_report(
         # give a small number away (planner.escalations.rules.report_summary)
         "supervised": supervised,
         "with_exit_plan": planned,
+        MOVES_COUNTED: True,  # the share counts planned moves (rules.has_exit_plan)
         "longest_days": max((i.days for i in items), default=0),
     }
     if audience == "board":
@@ -305,7 +314,7 @@ def build_report(
                 "placement_type": PlacementType(i.placement_type).label,
                 "days": i.days,
                 "level": i.level_label,
-                "exit_plan": "yes" if i.exit_plan_agreed_on else "no",
+                "exit_plan": "yes" if i.has_exit_plan else "no",
                 "supervision_up_to_date": "no" if i.supervision_overdue else "yes",
             }
             for letter, i in zip(_case_letters(n), items, strict=True)
@@ -319,6 +328,7 @@ def build_report(
                 "days": i.days,
                 "level": i.level_label,
                 "why": i.reason,
+                "exit_plan": i.exit_plan_words,  # agreed, or a move planned, in words
                 "exit_plan_target": i.exit_plan_target.isoformat() if i.exit_plan_target else "",
                 "supervision_due": i.supervision_due.isoformat(),
                 "personal_adviser": i.personal_adviser,

@@ -48,7 +48,8 @@ from planner.domain.small_numbers import (
 )
 from planner.domain.suitability import is_unsuitable
 from planner.domain.text import code_words
-from planner.models import MatchRun, Proposal, Stay, Vacancy, YoungPerson
+from planner.models import MatchRun, Place, Proposal, Provision, Stay, Vacancy, YoungPerson
+from planner.young_people.lives import area_of, lives_in
 
 DIMENSIONS: tuple[tuple[str, str], ...] = (
     ("gender", "Gender"),
@@ -314,13 +315,15 @@ def audit(
     return FairnessAudit(min_count=min_count, as_of=as_of, match_runs=match_runs, rows=rows)
 
 
-def _describe(person: YoungPerson, day: date) -> dict[str, str]:
+def _describe(person: YoungPerson, day: date, area: str) -> dict[str, str]:
+    """The groups ``person`` was in on ``day``; ``area`` is where they lived that day
+    (:mod:`planner.young_people.lives`), not the home area kept on their record."""
     return {
         "gender": code_words(person.gender),
         "ethnicity": code_words(person.ethnicity),
         "uasc": "Yes" if person.uasc else "No",
         "age_group": age_group(age_on(person.date_of_birth, day)),
-        "area": person.area or "not recorded",
+        "area": area or "not recorded",
     }
 
 
@@ -335,7 +338,9 @@ def fairness_frames(
 
     Everyone a run considered needing a move is an observation of that run: those it proposed
     a vacancy (its proposals) and those it left unmatched with a need (its saved unmatched
-    list). Age groups are on the run's date (for stays: on the day the stay began)."""
+    list). Age groups are on the run's date (for stays: on the day the stay began), and so
+    is the area: where they lived on the run's day (:mod:`planner.young_people.lives`), and
+    for an unsuitable stay, that stay's own area."""
     day = as_of or clock.today()
     people = {p.id: p for p in session.exec(select(YoungPerson)).all()}
     by_reference = {p.reference: p for p in people.values()}
@@ -349,9 +354,13 @@ def fairness_frames(
     began = {(s.young_person_id, s.place_id) for s in stays_all if s.place_id is not None}
     place_of = dict(session.exec(select(Vacancy.id, Vacancy.place_id)).all())
     observations = []
+    lived: dict[date, dict[int, str]] = {}  # where everyone lived on each run's day
     for run in runs:
         if run.as_of > day:
             continue
+        if run.as_of not in lived:
+            lived[run.as_of] = lives_in(session, run.as_of)
+        areas = lived[run.as_of]
         seen: set[int] = set()
         for proposal in by_run.get(run.id or 0, []):
             person = people.get(proposal.young_person_id)
@@ -368,7 +377,7 @@ def fairness_frames(
             )
             observations.append(
                 {"person_id": person.reference, "proposed": True, "accepted": accepted}
-                | _describe(person, run.as_of)
+                | _describe(person, run.as_of, areas.get(person.id, person.area))  # type: ignore[arg-type]
             )
         for row in json.loads(run.unmatched or "[]"):
             if row.get("need") in (None, "no_move_needed"):
@@ -379,8 +388,14 @@ def fairness_frames(
             seen.add(person.id)  # type: ignore[arg-type]
             observations.append(
                 {"person_id": person.reference, "proposed": False, "accepted": False}
-                | _describe(person, run.as_of)
+                | _describe(person, run.as_of, areas.get(person.id, person.area))  # type: ignore[arg-type]
             )
+    # an unsuitable stay's own area (else its provision's) is where they lived when it began
+    provision_area = dict(
+        session.exec(
+            select(Place.id, Provision.area).join(Provision, Provision.id == Place.provision_id)  # type: ignore[arg-type]
+        ).all()
+    )
     stays = []
     for stay in stays_all:
         if not is_unsuitable(stay.placement_type, stay.suitable):
@@ -391,7 +406,11 @@ def fairness_frames(
         end = min(stay.end_date, day) if stay.end_date else day
         stays.append(
             {"person_id": person.reference, "days": (end - stay.start_date).days}
-            | _describe(person, stay.start_date)
+            | _describe(
+                person,
+                stay.start_date,
+                area_of(stay.area, provision_area.get(stay.place_id, ""), person.area),  # type: ignore[arg-type]
+            )
         )
     return (
         pd.DataFrame(observations, columns=OBSERVATION_COLUMNS),

@@ -44,6 +44,7 @@ from planner.matching.rules import (
 )
 from planner.models import MatchRun, Place, Proposal, Provision, Stay, Vacancy, YoungPerson, utcnow
 from planner.models.matching import RUN_MANUAL
+from planner.young_people.lives import area_of
 
 FRAMEWORK_MONTHS = 18
 
@@ -86,7 +87,10 @@ def people_frame(session: Session, as_of: date, references: set[str] | None = No
     16-17 year old in foster or residential care, or in a place that takes no one over 17,
     with no place tied to them after 18 (no staying put agreed), must move by their 18th
     birthday (`_ends_at_18`); the agreed end of staying put; a custody stay's release date is
-    when they are free to move.
+    when they are free to move. Someone still recorded in foster or residential care after
+    their 18th birthday keeps that birthday as a deadline already passed ("turned 18 and
+    left care"): overdue, first among the imminent needs, and named on their record
+    (:func:`planner.domain.dates.in_care_after_18`), never silently left out.
 
     A young person with a planned move (a proposal accepted for a later day) is where they
     are until that day, but is not offered other places: the planned move meets their need.
@@ -117,12 +121,17 @@ def people_frame(session: Session, as_of: date, references: set[str] | None = No
         needed_by, needed_because = None, None
         eighteenth = birthday(person.date_of_birth, 18)
         if (
-            person.in_care
+            (person.in_care or ptype == PlacementType.in_care_other)
             and person.id not in reserved
-            and eighteenth >= as_of  # an in-care flag past 18 is out of date, not a deadline
             and _ends_at_18(ptype, provision.max_age if provision else None)
         ):
-            needed_by, needed_because = eighteenth, "turns 18 and leaves care"
+            # past the birthday the deadline stays, passed (the optimiser marks it overdue):
+            # someone still recorded in care after 18 must stay in the run's imminent needs,
+            # never drop out of it because the record was not brought up to date
+            needed_by = eighteenth
+            needed_because = (
+                "turns 18 and leaves care" if eighteenth >= as_of else "turned 18 and left care"
+            )
         if ptype == PlacementType.staying_put and stay.expected_end:
             needed_by, needed_because = stay.expected_end, "staying put agreed to end"
         rows.append(
@@ -140,7 +149,9 @@ def people_frame(session: Session, as_of: date, references: set[str] | None = No
                 "needed_by": needed_by,
                 "needed_by_reason": needed_because,
                 "support_need": str(person.support_need),
-                "area": person.area,
+                # where they live on the run's day (planner.young_people.lives): the stay
+                # current then, so a move planned for a later day changes nothing before it
+                "area": area_of(stay.area, provision.area if provision else None, person.area),
                 "preferred_areas": person.preferred_areas,
                 "excluded_areas": person.excluded_areas,
                 "needs_step_free": person.needs_step_free,
@@ -727,7 +738,9 @@ def accept_proposal(
         vacancy_id=vacancy.id,  # so cancelling the planned move reopens this vacancy
     )
     session.add(stay)
-    person.area = provision.area
+    # where they live comes from the stay on each day (planner.young_people.lives), so a
+    # move for a later day changes nothing shown or matched before it; the record's own
+    # area (their home area) is not touched
     person.asked_to_move = False
     person.updated_at = utcnow()
     for other in session.exec(

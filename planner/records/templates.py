@@ -215,7 +215,12 @@ YOUNG_PEOPLE = Template(
         Column("has_child", "bool", "Is a parent living with their child", default=False),
         Column("pregnant", "bool", "Is pregnant", default=False),
         Column("has_pet", "bool", "Has a pet", default=False),
-        Column("area", "text", "Area the young person lives in now", default=""),
+        Column(
+            "area",
+            "text",
+            "Home area: where they live when no current stay records one",
+            default="",
+        ),
         Column("preferred_areas", "list", "Areas they would like to live in", default=""),
         Column("excluded_areas", "list", "Areas they must not be placed in", default=""),
         Column("education_area", "text", "Where their college or school is", default=""),
@@ -342,7 +347,7 @@ STAYS = Template(
             "Known end: release date, 18-month limit, 21st birthday",
             personal=True,
         ),
-        Column("area", "text", "Area", default=""),
+        Column("area", "text", "Area (blank: the place's provision's area)", default=""),
     ),
 )
 

@@ -23,12 +23,13 @@ from sqlmodel import Session, col, select
 from planner.core import audit, clock
 from planner.core.errors import NotFound
 from planner.core.listing import ListParams, Reversed, page_query
-from planner.domain import PlacementType, age_on, in_care_on, legal_status_on
+from planner.domain import PlacementType, age_on, in_care_after_18, in_care_on, legal_status_on
 from planner.domain.permissions import Permission, check
-from planner.domain.stays import StayState, current_on, stay_state
+from planner.domain.stays import StayState, stay_state
 from planner.domain.suitability import is_suitable, unsuitable_condition
 from planner.models import Place, Provision, Stay, User, YoungPerson
 from planner.records import contact
+from planner.young_people.lives import LIVES_IN, area_of, join_current_stay
 from planner.young_people.scope import is_closed, scope_condition
 
 
@@ -43,7 +44,7 @@ class YoungPersonRow:
     placement_type: str | None
     placement_label: str
     suitable: bool | None
-    area: str
+    area: str  # where they live today (planner.young_people.lives)
     personal_adviser: str
 
 
@@ -104,7 +105,7 @@ class YoungPersonRecord:
     has_child: bool
     pregnant: bool
     has_pet: bool
-    area: str
+    area: str  # where they live on the day the record is read (planner.young_people.lives)
     preferred_areas: list[str]
     excluded_areas: list[str]
     education_area: str
@@ -122,6 +123,12 @@ class YoungPersonRecord:
     latest_contact_on: date | None = None
     activity: str = ""
     contact_history: list[ContactLine] = field(default_factory=list)  # most recent first
+    # the area kept on the record: where they live only when no current stay says (the
+    # details form edits it; a move never does)
+    home_area: str = ""
+    # their 18th birthday, when the current stay is still foster or residential care after
+    # it (planner.domain.dates.in_care_after_18): where they live now needs recording
+    in_care_until: date | None = None
 
 
 def _split(text: str) -> list[str]:
@@ -163,7 +170,6 @@ def list_young_people(
     ``unsuitable_only``) accommodation now."""
     today = today or clock.today()
     where = [_scoped(viewer), col(YoungPerson.left_service_on).is_(None)]
-    current = sa.and_(col(Stay.young_person_id) == YoungPerson.id, current_on(Stay, today))
     if unsuitable_only:
         suitable = False
     needs_stay = suitable is not None or bool(placement_type)
@@ -181,12 +187,10 @@ def list_young_people(
         )
     if adviser:
         where.append(sa.func.lower(col(User.username)) == adviser.strip().lower())
-    lives = sa.func.coalesce(sa.func.nullif(col(Stay.area), ""), col(YoungPerson.area))
     if area:
-        where.append(lives == area)
+        where.append(sa.literal(area) == LIVES_IN)
     base = (
-        select(YoungPerson, Stay, User)
-        .join(Stay, current, isouter=not needs_stay)
+        join_current_stay(select(YoungPerson, Stay, User, LIVES_IN), today, outer=not needs_stay)
         .join(User, User.id == YoungPerson.personal_adviser_id, isouter=True)  # type: ignore[arg-type]
         .where(*where)
     )
@@ -196,7 +200,7 @@ def list_young_people(
         "age": [Reversed(col(YoungPerson.date_of_birth))],
         "legal_status": [col(YoungPerson.legal_status)],
         "placement": [col(Stay.placement_type)],
-        "area": [lives],
+        "area": [LIVES_IN],
         "adviser": [col(User.username)],
     }
     found = page_query(session, base, params, columns, tie_break=[col(YoungPerson.reference)])
@@ -211,10 +215,10 @@ def list_young_people(
                 placement_type=str(stay.placement_type) if stay else None,
                 placement_label=_label(str(stay.placement_type) if stay else None),
                 suitable=is_suitable(stay.placement_type, stay.suitable) if stay else None,
-                area=(stay.area if stay and stay.area else person.area),
+                area=lives or "",
                 personal_adviser=adviser.username if adviser else "",
             )
-            for person, stay, adviser in rows
+            for person, stay, adviser, lives in rows
         ],
         total=total,
         page=page,
@@ -232,14 +236,10 @@ def list_filters(session: Session, *, viewer: User) -> tuple[list[str], list[str
         .where(*where)
         .distinct()
     ).all()
-    areas = session.exec(select(YoungPerson.area).where(*where).distinct()).all()
-    stay_areas = session.exec(
-        select(Stay.area)
-        .join(YoungPerson, col(YoungPerson.id) == Stay.young_person_id)
-        .where(*where, current_on(Stay, clock.today()))
-        .distinct()
+    areas = session.exec(
+        join_current_stay(select(LIVES_IN), clock.today()).where(*where).distinct()
     ).all()
-    return sorted(advisers), sorted({a for a in [*areas, *stay_areas] if a})
+    return sorted(advisers), sorted({a for a in areas if a})
 
 
 def _stay_lines(session: Session, person_id: int, today: date) -> list[StayLine]:
@@ -255,7 +255,7 @@ def _stay_lines(session: Session, person_id: int, today: date) -> list[StayLine]
             placement_type=str(stay.placement_type),
             placement_label=_label(str(stay.placement_type)),
             provision=provision.name if provision else "",
-            area=stay.area or (provision.area if provision else ""),
+            area=area_of(stay.area, provision.area if provision else "", ""),
             start_date=stay.start_date,
             end_date=stay.end_date,
             expected_end=stay.expected_end,
@@ -288,6 +288,7 @@ def get_record(
         raise NotFound()
     adviser = session.get(User, person.personal_adviser_id) if person.personal_adviser_id else None
     stays = _stay_lines(session, young_person_id, today)
+    current = next((s for s in stays if s.state == "current"), None)
     audit.record(
         session,
         actor=viewer.username,
@@ -311,7 +312,7 @@ def get_record(
         has_child=person.has_child,
         pregnant=person.pregnant,
         has_pet=person.has_pet,
-        area=person.area,
+        area=area_of(current.area if current else "", "", person.area),
         preferred_areas=_split(person.preferred_areas),
         excluded_areas=_split(person.excluded_areas),
         education_area=person.education_area,
@@ -320,7 +321,7 @@ def get_record(
         asked_to_move=person.asked_to_move,
         personal_adviser=adviser.username if adviser else "",
         pathway_plan_review_due=person.pathway_plan_review_due,
-        current_stay=next((s for s in stays if s.state == "current"), None),
+        current_stay=current,
         planned_stay=next((s for s in stays if s.state == "planned"), None),
         stays=stays,
         version=person.version,
@@ -331,4 +332,8 @@ def get_record(
             ContactLine(c.recorded_on, c.in_touch, c.latest_contact_on, c.activity)
             for c in reversed(contact.history_of(session, young_person_id))
         ],
+        home_area=person.area,
+        in_care_until=in_care_after_18(
+            current.placement_type if current else None, person.date_of_birth, today
+        ),
     )

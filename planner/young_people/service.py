@@ -290,8 +290,8 @@ def record_move(
         vacancy_id=vacancy.id if vacancy else None,
     )
     session.add(stay)
-    if where:
-        person.area = where
+    # where they live is read from the stay on each day (planner.young_people.lives): the
+    # record's own area is their home area, which a move (planned or not) never changes
     if place is not None:
         person.asked_to_move = False
     _withdraw_open_proposals(session, col(Proposal.young_person_id) == young_person_id)
@@ -495,10 +495,6 @@ def cancel_move(
         previous.end_reason = ""
         _bump(previous)
         session.add(previous)
-        if previous.area and person.area == planned.area:
-            # the move set where they live to its place's area when it was agreed: they
-            # still live where they were, and matching reads its distances from there
-            person.area = previous.area
         session.flush()
     who = _actor(actor, viewer)
     settle(session, young_person_id=young_person_id, today=today, actor=who)

@@ -33,7 +33,7 @@ def test_a_managers_home_says_what_needs_doing_about_unsuitable_accommodation(cl
     ]
     assert items == [
         f"{sum(i.supervision_overdue for i in queue)} with management supervision overdue",
-        f"{sum(i.exit_plan_agreed_on is None for i in queue)} with no agreed exit plan",
+        f"{sum(not i.has_exit_plan for i in queue)} with no exit plan",
         f"{sum(i.exit_plan_overdue for i in queue)} past their exit plan's target date",
     ]
     assert 'href="/escalations">Escalations' in page and f"({len(queue)} open)" in page

@@ -50,6 +50,9 @@ LISTINGS = [
             "placement_type",
             "level_label",
             "supervision_overdue",
+            "exit_plan",
+            "has_exit_plan",
+            "planned_move_on",
         ],
         "young_person",
     ),  # fmt: skip

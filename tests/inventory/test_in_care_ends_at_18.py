@@ -44,3 +44,19 @@ def test_their_record_says_in_care_until_the_birthday_only(session):
         assert get_record(session, viewer=manager, young_person_id=person.id).in_care is True
     with clock.frozen(BIRTHDAY):
         assert get_record(session, viewer=manager, young_person_id=person.id).in_care is False
+
+
+def test_still_recorded_in_care_after_18_the_record_and_the_status_say_so(session):
+    """A stay in foster or residential care cannot go on past 18: from the birthday the
+    record names the day care ended (its page warns that the deadline for a place has
+    passed) and the status counts them, so someone puts the record right."""
+    person = _seventeen_in_care(session)
+    manager = factories.user(session, role=Role.manager)
+    assert summarise(session, EVE).figures["in_care_after_18"] == 0
+    assert summarise(session, BIRTHDAY).figures["in_care_after_18"] == 1
+    with clock.frozen(EVE):
+        assert get_record(session, viewer=manager, young_person_id=person.id).in_care_until is None
+    for day in (BIRTHDAY, BIRTHDAY + timedelta(days=400)):
+        with clock.frozen(day):
+            record = get_record(session, viewer=manager, young_person_id=person.id)
+            assert record.in_care_until == BIRTHDAY  # the day care ended, never moved on

@@ -20,6 +20,8 @@ from planner.reports import papers
 from planner.reports.trends import month_ends, trends, week_ends
 
 AS_OF = date(2024, 3, 31)
+# the summary line of the exit plans: agreed, or a move somewhere suitable planned
+EXIT_PLANS = "With an exit plan (agreed, or a move planned)"
 
 
 def _pdf_text(pdf: bytes) -> str:
@@ -342,7 +344,7 @@ def test_the_boards_summary_withholds_small_counts_and_what_would_give_them_away
     levels = "team manager 0, service manager not shown, head of service 0, director fewer than 5"
     assert summary["By level"] == levels
     assert summary["Management supervision within 4 weeks"] == "not shown (target 100%)"
-    assert summary["With an agreed exit plan"] == "0%"
+    assert summary[EXIT_PLANS] == "0%"
     for shown in (html, markdown):
         assert levels in shown and "service manager 5" not in shown and "director 2" not in shown
     assert csv.count("\n") == 8  # the seven lettered cases are listed: 7 is not small
@@ -389,7 +391,7 @@ def test_the_boards_few_cases_are_neither_counted_nor_listed(session):
     assert summary == {
         "In unsuitable accommodation": "fewer than 5 (aged 16-17: not shown)",
         "Management supervision within 4 weeks": "not shown (target 100%)",
-        "With an agreed exit plan": "not shown",
+        EXIT_PLANS: "not shown",
         "Longest there": "not shown",
         "By level": "team manager 0, service manager 0, head of service fewer than 5, "
         "director fewer than 5",
@@ -431,6 +433,6 @@ def test_a_report_with_no_one_in_unsuitable_accommodation_shows_no_share(session
             summary = dict(papers.report_context(report)["summary"])
             assert summary["In unsuitable accommodation"] == "0 (aged 16-17: 0)"
             assert summary["Management supervision within 4 weeks"].startswith("none: no one")
-            assert summary["With an agreed exit plan"].startswith("none: no one")
+            assert summary[EXIT_PLANS].startswith("none: no one")
             html = papers.exception_paper_html(session, report)
             assert "100% (target" not in html and "none: no one in unsuitable" in html

@@ -424,12 +424,14 @@ def test_refusals_of_ending_and_leaving(session):
         assert refused.value.fields == [field]
 
 
-def test_cancelling_a_planned_move_gives_back_the_area_they_still_live_in(session):
-    """Agreeing a move sets where the young person lives to the new place's area; when the
-    move is called off they still live where they were (found on a walk through time: after
-    a cancelled move into Cold Ridge the record said 'Lives in Cold Ridge' while they were
-    in a B&B in Ashgill, and matching measured their travel from Cold Ridge)."""
+def test_cancelling_a_planned_move_leaves_them_living_where_they_are(session):
+    """Where they live is read from the stay current on the day (planner.young_people.lives),
+    so neither agreeing a move nor calling it off writes an area: after a cancelled move into
+    Cold Ridge they still live in Ashgill (found on a walk through time: the record said
+    'Lives in Cold Ridge' while they were in a B&B in Ashgill, and matching measured their
+    travel from Cold Ridge)."""
     from planner.matching.service import accept_proposal
+    from planner.young_people.queries import get_record
 
     person = factories.young_person(session, area="Ashgill")
     factories.stay(session, young_person=person, area="Ashgill", placement_type="bed_and_breakfast")
@@ -453,3 +455,5 @@ def test_cancelling_a_planned_move_gives_back_the_area_they_still_live_in(sessio
     )
     session.refresh(person)
     assert person.area == "Ashgill"
+    manager = factories.user(session, role=Role.manager)
+    assert get_record(session, viewer=manager, young_person_id=person.id).area == "Ashgill"
