@@ -42,7 +42,9 @@ from planner.core.errors import NotFound
 from planner.domain import Cohort, PlacementType
 from planner.domain.permissions import RecordScope, record_scope
 from planner.domain.stays import planned_on
+from planner.domain.suitability import is_unsuitable
 from planner.domain.text import day_words
+from planner.escalations.rules import PlannedMove, moving_words
 from planner.matching.rules import no_place_words, rule_words, would_fit_words
 from planner.matching.words import TRAVEL_ASSUMED_WORDS
 from planner.models import Place, Provision, Stay, User, Vacancy, YoungPerson
@@ -569,9 +571,12 @@ def _best_from(
 
 
 def _planned_move_words(session: Session, references: list[str], day: date) -> dict[str, str]:
-    """The words "move planned for 7 December 2026 to Harbour View, Flat 2" for each of
-    ``references`` with a move accepted for a later day: they stay on the queue until that
-    day, and the queue says why no other place is offered."""
+    """Why no place is sought for each of ``references`` with a move planned for a later day
+    (they stay on the queue until that day). A move somewhere suitable is their exit plan,
+    which the queue's next column names (:func:`planner.escalations.rules.moving_words`), so
+    this cell does not repeat it; a move into other unsuitable accommodation is no exit plan,
+    so this cell names it: "none sought: moving to Travelodge Weymouth on 7 December 2026,
+    also unsuitable"."""
     rows = session.exec(
         select(YoungPerson.reference, Stay, Provision.name, Place.label)
         .join(Stay, col(Stay.young_person_id) == YoungPerson.id)
@@ -581,12 +586,12 @@ def _planned_move_words(session: Session, references: list[str], day: date) -> d
     )
     words = {}
     for reference, stay, provision, label in rows:
-        where = (
-            f"{provision}, {label}"
-            if provision
-            else PlacementType(stay.placement_type).label.lower()
-        )
-        words[reference] = f"move planned for {day_words(stay.start_date)} to {where}"
+        if not is_unsuitable(str(stay.placement_type), stay.suitable):
+            words[reference] = "none sought: a move is planned (see the exit plan)"
+            continue
+        place = ", ".join(w for w in (provision, label) if w)
+        moving = moving_words(PlannedMove(stay.start_date, str(stay.placement_type), place))
+        words[reference] = f"none sought: {moving[:1].lower()}{moving[1:]}, also unsuitable"
     return words
 
 

@@ -3,7 +3,7 @@
 A personal adviser records that YP0003 moved into bed and breakfast tonight; the manager's
 escalation queue shows them at once with their best place now; the housing officer opens
 that vacancy, proposes YP0003 and accepts the move for a fortnight's time; the queue keeps them as
-"move planned for ..." until that day, and on that day they are gone from it.
+"a move is planned", its exit plan the move, until that day, and on that day they are gone from it.
 
 The server runs in this process (uvicorn in a thread), so the test can move the planner's
 one clock (:func:`planner.core.clock.frozen`) from today to the day of the move between requests.
@@ -125,7 +125,9 @@ def test_a_move_into_bed_and_breakfast_tonight_to_a_planned_move_and_off_the_que
         try:
             row = _queue_row(page, base, "YP0003")
             assert row.count() == 1, "a planned move took YP0003 off the queue too early"
-            assert f"move planned for {day_words(MOVE_DAY)}".lower() in row.inner_text().lower()
+            text = row.inner_text()
+            assert "None sought: a move is planned" in text
+            assert f" on {day_words(MOVE_DAY)}" in text and "Moving to " in text  # exit plan
             axe.check(page, "escalation queue with a planned move")
         finally:
             context.close()

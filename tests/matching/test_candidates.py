@@ -16,6 +16,7 @@ from optimiser.fit import fit_words
 from optimiser.rules import RULE_NAMES
 from planner.core import clock
 from planner.domain import PlacementType, Role
+from planner.domain.text import day_words
 from planner.escalations.rules import next_action
 from planner.matching import candidates, service
 from planner.matching.rules import RULE_WORDS
@@ -193,8 +194,32 @@ def test_the_queue_names_a_planned_move_when_no_one_else_is_assessed(session):
     person, _ = _moving_in_five_days(session)
     nowhere = factories.young_person(session)  # no stay at all
     queue = candidates.queue_best(session, [person.reference, nowhere.reference])
-    assert queue[person.reference].words.startswith("move planned for ")
+    # somewhere suitable: the exit plan's column names the move, this cell says why none
+    assert queue[person.reference].words == "none sought: a move is planned (see the exit plan)"
     assert queue[nowhere.reference].words == "none: no current stay on the records"
+
+
+def test_the_queue_names_a_planned_move_into_other_unsuitable_accommodation(session):
+    """A move from one bed and breakfast to another is no exit plan (the exit plan's column
+    says "No exit plan"), so the best-place cell names it instead of hiding it."""
+    person = factories.young_person(session)
+    move_on = clock.today() + timedelta(days=5)
+    factories.stay(
+        session,
+        young_person=person,
+        placement_type=PlacementType.bed_and_breakfast,
+        end_date=move_on,
+    )
+    _open_place(session)
+    factories.stay(
+        session,
+        young_person=person,
+        placement_type=PlacementType.bed_and_breakfast,
+        start_date=move_on,
+    )
+    words = candidates.queue_best(session, [person.reference])[person.reference].words
+    moving = f"moving on {day_words(move_on)} (bed and breakfast)"
+    assert words == f"none sought: {moving}, also unsuitable"
 
 
 def test_an_officer_proposes_a_candidate_through_the_matching_service(session):
