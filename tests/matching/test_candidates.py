@@ -163,9 +163,9 @@ def test_best_places_outside_the_viewers_scope_is_not_found(session):
         candidates.best_places(session, viewer=adviser, young_person_id=person.id)
 
 
-def _moving_in_five_days(session):
-    """A young person in bed and breakfast with a move to a place planned in five days, and
-    an open place they could otherwise have."""
+def _moving_in_five_days(session, into: PlacementType | None = None):
+    """A young person in bed and breakfast with a move planned in five days (to a place, or
+    ``into`` a placement type), and an open place they could otherwise have."""
     person = factories.young_person(session)
     move_on = clock.today() + timedelta(days=5)
     factories.stay(
@@ -175,7 +175,8 @@ def _moving_in_five_days(session):
         end_date=move_on,
     )
     target = _open_place(session)
-    factories.stay(session, young_person=person, place=factories.place(session), start_date=move_on)
+    where = {"place": factories.place(session)} if into is None else {"placement_type": into}
+    factories.stay(session, young_person=person, start_date=move_on, **where)
     return person, target
 
 
@@ -202,21 +203,8 @@ def test_the_queue_names_a_planned_move_when_no_one_else_is_assessed(session):
 def test_the_queue_names_a_planned_move_into_other_unsuitable_accommodation(session):
     """A move from one bed and breakfast to another is no exit plan (the exit plan's column
     says "No exit plan"), so the best-place cell names it instead of hiding it."""
-    person = factories.young_person(session)
+    person, _ = _moving_in_five_days(session, into=PlacementType.bed_and_breakfast)
     move_on = clock.today() + timedelta(days=5)
-    factories.stay(
-        session,
-        young_person=person,
-        placement_type=PlacementType.bed_and_breakfast,
-        end_date=move_on,
-    )
-    _open_place(session)
-    factories.stay(
-        session,
-        young_person=person,
-        placement_type=PlacementType.bed_and_breakfast,
-        start_date=move_on,
-    )
     words = candidates.queue_best(session, [person.reference])[person.reference].words
     moving = f"moving on {day_words(move_on)} (bed and breakfast)"
     assert words == f"none sought: {moving}, also unsuitable"
