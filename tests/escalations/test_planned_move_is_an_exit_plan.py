@@ -113,33 +113,30 @@ def test_without_a_move_or_an_agreed_plan_there_is_no_exit_plan(session):
     assert item.level == 3 and item.reason == "no exit plan after 7 days"
 
 
-def test_a_move_planned_into_other_unsuitable_accommodation_is_no_exit_plan(session):
+def _queued_after_a_move_into(session, placement_type_code: str):
+    """The queue's item for a young person in bed and breakfast once a move into
+    ``placement_type_code`` on MOVE_DAY is recorded today (and the sweep has run)."""
     person, _ = _in_bnb(session)
     young_people.record_move(
         session,
         young_person_id=person.id,
         expected_version=person.version,
         start=MOVE_DAY,
-        placement_type_code="emergency_accommodation",
+        placement_type_code=placement_type_code,
         actor="t",
     )
     sweep(session, today=TODAY, actor="t")
     (item,) = [i for i in queue(session, today=TODAY) if i.young_person_id == person.id]
+    return item
+
+
+def test_a_move_planned_into_other_unsuitable_accommodation_is_no_exit_plan(session):
+    item = _queued_after_a_move_into(session, "emergency_accommodation")
     assert not item.has_exit_plan and item.exit_plan_brief == "No exit plan"
 
 
 def test_a_move_recorded_for_a_later_day_counts_too(session):
-    person, _ = _in_bnb(session)
-    young_people.record_move(
-        session,
-        young_person_id=person.id,
-        expected_version=person.version,
-        start=MOVE_DAY,
-        placement_type_code="independent_tenancy",
-        actor="t",
-    )
-    sweep(session, today=TODAY, actor="t")
-    (item,) = [i for i in queue(session, today=TODAY) if i.young_person_id == person.id]
+    item = _queued_after_a_move_into(session, "independent_tenancy")
     assert item.has_exit_plan
     assert item.exit_plan_brief == "Moving on 14 January 2027 (independent tenancy)"
 
