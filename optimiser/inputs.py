@@ -19,7 +19,7 @@ from typing import Any, cast
 
 import numpy as np
 
-from optimiser.table import Table, blank, objects
+from optimiser.table import Table, blank, missing, objects
 from optimiser.vocabulary import (
     COHORTS,
     GENDERS,
@@ -247,14 +247,7 @@ class MatchInputs:
 def _is_blank(value: object) -> bool:
     if value.__class__ is str:  # nearly every cell: the files are read as text
         return not value.strip()  # type: ignore[attr-defined]
-    if value is None:
-        return True
-    if type(value).__name__ == "NAType":  # pandas' NA: never equal, never unequal
-        return True
-    try:
-        return bool(value != value)  # NaN and NaT (Python's, numpy's and pandas')
-    except (TypeError, ValueError):  # an array or list cell: compared element-wise
-        return False
+    return missing(value)
 
 
 def _parse_bool(value: object) -> bool:

@@ -54,6 +54,17 @@ def inferred(cells: Iterable[Any]) -> np.ndarray:
     return objects(items)
 
 
+def missing(value: object) -> bool:
+    """Is one cell a missing value: None, NaN, NaT (Python's, numpy's or pandas') or pandas'
+    NA. Text, even empty, is not: whether empty text is blank is the reader's rule."""
+    if value is None or type(value).__name__ == "NAType":  # NA: never equal, never unequal
+        return True
+    try:
+        return bool(value != value)
+    except (TypeError, ValueError):  # an array or list cell: compared element-wise
+        return False
+
+
 def blank(values: np.ndarray) -> np.ndarray:
     """Per cell: is it blank (None, NaN or NaT in any column type)."""
     kind = values.dtype.kind

@@ -165,6 +165,7 @@ class Snapshot:
         self.inputs: MatchInputs | None = None
         self.areas: AreaIndex | None = None
         self.person_pos: dict[str, int] = {}
+        self.refs: list[str] = []  # the young people's references, in the optimiser's order
         self.open_vacancies = len(vacancies)
         if people.empty or vacancies.empty:
             return
@@ -182,7 +183,8 @@ class Snapshot:
             support_need=p["support_need"],
             has_pet=p["has_pet"],
         )
-        self.person_pos = {str(r): i for i, r in enumerate(p["person_id"])}
+        self.refs = [str(r) for r in p["person_id"].tolist()]
+        self.person_pos = {r: i for i, r in enumerate(self.refs)}
         self.vacancy_pos = {str(v): i for i, v in enumerate(self.inputs.vacancies["vacancy_id"])}
         self.names = {
             f"V{vid}": f"{name}, {label or reference}"
@@ -193,12 +195,11 @@ class Snapshot:
                 .where(col(Vacancy.id).in_([int(k[1:]) for k in self.vacancy_pos]))
             ).all()
         }
-        refs = [str(r) for r in p["person_id"].tolist()]
         self.ids: dict[str, int] = {
             ref: int(pid or 0)
             for ref, pid in session.exec(
                 select(YoungPerson.reference, YoungPerson.id).where(
-                    col(YoungPerson.reference).in_(refs)
+                    col(YoungPerson.reference).in_(self.refs)
                 )
             ).all()
         }
@@ -372,7 +373,7 @@ def vacancy_candidates(
         )
     fails = shot.failures(considered, np.array([j]))[:, :, 0]  # rules x considered
     possible = ~fails.any(axis=0)
-    refs = [str(r) for r in shot.inputs.people["person_id"].tolist()]
+    refs = shot.refs
     first = np.argmax(fails, axis=0)  # the first rule (in the optimiser's order) of each
     counts = Counter(RULE_NAMES[first[k]] for k in np.flatnonzero(~possible))
     excluded_counts = [(rule_words(rule), n) for rule, n in counts.most_common()]
@@ -558,7 +559,7 @@ def _best_from(
             near.append(NearMiss(name, would_fit_words(name), by_rule[failed]))
     return BestPlaces(
         young_person_id=young_person_id,
-        reference=str(shot.inputs.people["person_id"][i]),
+        reference=shot.refs[i],
         situation=shot.situation(i),
         needs_move=bool(shot.needs["need"][i] != NEED_NONE),
         places=places,

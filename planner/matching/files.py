@@ -20,7 +20,7 @@ from optimiser import InputError, InputProblem, MatchInputs, MatchResult, MatchS
 from optimiser import prepare_inputs as _prepare
 from optimiser.fit import fit_words, out_of_100
 from optimiser.place_values import place_value_table
-from optimiser.table import Table, blank, objects
+from optimiser.table import Table, blank, missing, objects
 from planner.core.errors import InvalidInput
 from planner.records.spreadsheets import FORMULA_STARTS, read_cells, safe_cell
 
@@ -215,14 +215,14 @@ def _csv(table: Table, path: Path) -> None:
             continue
         cells = column.tolist()
         if column.dtype.kind in "biuf":
-            columns.append(["" if _missing(v) else str(v) for v in cells])
+            columns.append(["" if missing(v) else str(v) for v in cells])
         else:
             columns.append(
                 [
                     v
                     if v.__class__ is str and v[:1] not in _RISKY_FIRST
                     else ""
-                    if _missing(v)
+                    if missing(v)
                     else str(safe_cell(v))
                     for v in cells
                 ]
@@ -231,13 +231,6 @@ def _csv(table: Table, path: Path) -> None:
         writer = csv.writer(handle, lineterminator="\n")
         writer.writerow([str(name) for name in table.columns])
         writer.writerows(zip(*columns, strict=True))
-
-
-def _missing(value: object) -> bool:
-    """A cell a file leaves blank: None, NaN, NaT or pandas' NA."""
-    if value is None or type(value).__name__ == "NAType":
-        return True
-    return bool(value != value)
 
 
 def write_match_outputs(
